@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from phonenumbers import SUPPORTED_REGIONS
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "%(value)s is not a known time zone; use a name such as Europe/London or America/New_York.",
+            params={"value": value},
+        )
+
+
+def validate_country(value: str) -> None:
+    if value not in SUPPORTED_REGIONS:
+        raise ValidationError(
+            "%(value)s is not a two-letter country code such as US, GB or DE.", params={"value": value}
+        )
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200)
+    company_name = models.CharField(
+        max_length=200, help_text="How messages name you, as in “Dr Lee at Riverside Clinic”."
+    )
+    slug = models.SlugField(max_length=60, unique=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    country = models.CharField(
+        max_length=2,
+        default="US",
+        validators=[validate_country],
+        help_text="Phone numbers typed without a country code are read as this country's.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        if not email:
+            raise ValueError("A staff user needs an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("is_staff", True)
+        return self.create_user(email, password, **fields)
+
+    def for_org(self, organization: Organization) -> models.QuerySet[User]:
+        return self.filter(organization=organization)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A staff member of one organization. Signs in with email and password."""
+
+    email = models.EmailField(unique=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="users", null=True, blank=True
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="Operator access to Django admin tools.")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["first_name", "last_name", "email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def name_and_company(self) -> str:
+        """How notifications introduce the sender: "Ann Lee at Riverside Clinic"."""
+        name = self.full_name or self.email
+        company = self.organization.company_name if self.organization_id else ""
+        return f"{name} at {company}" if company else name
+
+    @property
+    def is_org_admin(self) -> bool:
+        return self.role in (Role.OWNER, Role.ADMIN)
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER
+
+    def template_context(self) -> dict[str, str]:
+        """The `user.*` fields that message templates may use."""
+        return {
+            "name_and_company": self.name_and_company,
+            "name": self.full_name or self.email,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.email,
+            "company": self.organization.company_name if self.organization_id else "",
+        }
+
+
+USER_TEMPLATE_FIELDS = ("name_and_company", "name", "first_name", "last_name", "email", "company")
+
+slug_validator = RegexValidator(r"^[a-z0-9-]+$", "Use lowercase letters, digits and hyphens.")

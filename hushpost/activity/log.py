@@ -1,0 +1,35 @@
+"""Record activity. Every app calls `record()`; nothing else writes events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hushpost.activity.models import Event, EventKind
+
+# Detail values are short facts (ids, counts, field names), never content.
+MAX_DETAIL_VALUE = 200
+
+
+def record(
+    organization,
+    kind: EventKind,
+    *,
+    contact=None,
+    actor=None,
+    actor_label: str = "",
+    **detail: Any,
+) -> Event:
+    clean = {
+        key: value if isinstance(value, (int, float, bool)) or value is None else str(value)[:MAX_DETAIL_VALUE]
+        for key, value in detail.items()
+    }
+    if actor is not None and not actor_label:
+        actor_label = actor.email
+    return Event.objects.create(
+        organization=organization,
+        contact=contact,
+        kind=kind,
+        actor=actor,
+        actor_label=actor_label or "system",
+        detail=clean,
+    )

@@ -1,0 +1,95 @@
+"""The activity log: an append-only record of what happened, per organization.
+
+This app imports no other Hushpost app; it names their models by label.
+Details stay small and never hold message content, PINs or link tokens.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class EventKind(models.TextChoices):
+    # The message lifecycle (R7.1); the round-trip issue records these.
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    HELD = "held", "Held back"
+    EMAIL_OPENED = "email_opened", "Email opened"
+    LINK_CLICKED = "link_clicked", "Link clicked"
+    PIN_ENTERED = "pin_entered", "PIN entered"
+    PIN_WRONG = "pin_wrong", "PIN wrong"
+    LINK_LOCKED = "link_locked", "Link locked"
+    EXPIRED_LINK_VISITED = "expired_link_visited", "Expired link visited"
+    NEW_LINK_REQUESTED = "new_link_requested", "New link requested"
+    MESSAGE_VIEWED = "message_viewed", "Message viewed"
+    REPLY_RECEIVED = "reply_received", "Reply received"
+    STAFF_VIEWED_CONVERSATION = "staff_viewed_conversation", "Staff viewed conversation"
+    # Staff changes.
+    CONTACT_CREATED = "contact_created", "Contact created"
+    CONTACT_UPDATED = "contact_updated", "Contact updated"
+    CONTACT_DELETED = "contact_deleted", "Contact deleted"
+    CONTACTS_IMPORTED = "contacts_imported", "Contacts imported"
+    SETTINGS_CHANGED = "settings_changed", "Settings changed"
+    FIELDS_CHANGED = "fields_changed", "Fields changed"
+    USER_CHANGED = "user_changed", "Staff user changed"
+    SIGNED_IN = "signed_in", "Signed in"
+    SIGNED_OUT = "signed_out", "Signed out"
+
+
+class AppendOnlyError(Exception):
+    """The activity log is append-only."""
+
+
+class EventQuerySet(models.QuerySet):
+    def for_org(self, organization) -> EventQuerySet:
+        return self.filter(organization=organization)
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("activity events cannot be changed")
+
+    def delete(self):
+        raise AppendOnlyError("activity events cannot be deleted")
+
+
+class Event(models.Model):
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="events")
+    # SET_NULL keeps the history of a deleted contact (its contact_deleted event says who it was).
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    kind = models.CharField(max_length=40, choices=EventKind.choices)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    # Who acted, kept even when the staff user is deleted: an email, "system", "api: <key name>".
+    actor_label = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"]),
+            models.Index(fields=["organization", "kind", "-created_at"]),
+            models.Index(fields=["contact", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("activity events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("activity events cannot be deleted")
+
+    @property
+    def summary(self) -> str:
+        """A short readable line from the detail, for the log page and CSV."""
+        return "; ".join(f"{key}: {value}" for key, value in sorted(self.detail.items()))

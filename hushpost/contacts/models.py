@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from hushpost.accounts.models import Organization, validate_time_zone
+from hushpost.crypto import decrypt, encrypt
+
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("fr", "French"),
+    ("de", "German"),
+    ("pt", "Portuguese"),
+    ("it", "Italian"),
+    ("nl", "Dutch"),
+    ("pl", "Polish"),
+    ("zh-hans", "Chinese (Simplified)"),
+    ("vi", "Vietnamese"),
+    ("ar", "Arabic"),
+]
+LANGUAGE_CODES = {code for code, _ in LANGUAGES}
+
+
+class FieldType(models.TextChoices):
+    TEXT = "text", "Text"
+    NUMBER = "number", "Number"
+    DATE = "date", "Date"
+
+
+class CustomFieldQuerySet(models.QuerySet):
+    def for_org(self, organization: Organization) -> CustomFieldQuerySet:
+        return self.filter(organization=organization)
+
+
+class CustomField(models.Model):
+    """A field an organization adds to its contacts, used in templates as {{ custom.key }}."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="custom_fields")
+    key = models.SlugField(
+        max_length=50,
+        allow_unicode=False,
+        help_text="Used in templates as {{ custom.key }}: lowercase letters, digits and underscores.",
+    )
+    label = models.CharField(max_length=100)
+    field_type = models.CharField(max_length=10, choices=FieldType.choices, default=FieldType.TEXT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CustomFieldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["label"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="custom_field_key_unique_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ContactQuerySet(models.QuerySet):
+    def for_org(self, organization: Organization) -> ContactQuerySet:
+        return self.filter(organization=organization)
+
+    def search(self, text: str) -> ContactQuerySet:
+        text = text.strip()
+        if not text:
+            return self
+        digits = "".join(ch for ch in text if ch.isdigit())
+        query = Q(name__icontains=text) | Q(email__icontains=text)
+        if len(digits) >= 3:
+            query |= Q(phone__contains=digits)
+        return self.filter(query)
+
+
+class Contact(models.Model):
+    # A random id: contact URLs and API ids reveal nothing about how many exist.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, as +14155550123.")
+    email = models.EmailField(blank=True)
+    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
+    language = models.CharField(max_length=10, choices=LANGUAGES, default="en")
+    custom = models.JSONField(default=dict, blank=True)
+    # The contact's own secure PIN, encrypted at rest (see secure_pin).
+    secure_pin_encrypted = models.TextField(blank=True)
+    sms_opt_out = models.BooleanField(default=False)
+    email_opt_out = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["organization", "name"]),
+            models.Index(fields=["organization", "phone"]),
+            models.Index(fields=["organization", "email"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def _pin_aad(self) -> str:
+        return f"contacts.Contact.secure_pin|org={self.organization_id}|id={self.id}"
+
+    @property
+    def secure_pin(self) -> str:
+        if not self.secure_pin_encrypted:
+            return ""
+        return decrypt(self.secure_pin_encrypted, self._pin_aad())
+
+    @secure_pin.setter
+    def secure_pin(self, value: str) -> None:
+        value = (value or "").strip()
+        self.secure_pin_encrypted = encrypt(value, self._pin_aad()) if value else ""
+
+    @property
+    def effective_time_zone(self) -> str:
+        return self.time_zone or self.organization.time_zone
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split(" ", 1)[0] if self.name else ""
+
+    @property
+    def last_name(self) -> str:
+        parts = self.name.split(" ", 1)
+        return parts[1] if len(parts) > 1 else ""
+
+
+CONTACT_TEMPLATE_FIELDS = ("name", "first_name", "last_name", "email", "phone", "time_zone", "language")
+
+
+class ImportStatus(models.TextChoices):
+    MAPPING = "mapping", "Waiting for column mapping"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class OnDuplicate(models.TextChoices):
+    REPORT = "report", "Leave the existing contact and report the row"
+    UPDATE = "update", "Update the existing contact with the row"
+
+
+class ContactImportQuerySet(models.QuerySet):
+    def for_org(self, organization: Organization) -> ContactImportQuerySet:
+        return self.filter(organization=organization)
+
+
+class ContactImport(models.Model):
+    """One CSV upload. The file is kept encrypted until the import is done, then dropped."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contact_imports")
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    file_name = models.CharField(max_length=255)
+    content_encrypted = models.TextField(blank=True)
+    headers = models.JSONField(default=list)
+    # Column index (as a string) -> target ("name", "phone", "custom.<key>", ...).
+    mapping = models.JSONField(default=dict, blank=True)
+    on_duplicate = models.CharField(max_length=10, choices=OnDuplicate.choices, default=OnDuplicate.REPORT)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.MAPPING)
+    total_rows = models.PositiveIntegerField(default=0)
+    # Rows [0, rows_done) are settled: imported or reported. A restart resumes here.
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ContactImportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    def _content_aad(self) -> str:
+        return f"contacts.ContactImport.content|org={self.organization_id}|file={self.file_name}|at={self.created_at.isoformat()}"
+
+    @property
+    def content(self) -> str:
+        return decrypt(self.content_encrypted, self._content_aad()) if self.content_encrypted else ""
+
+    @content.setter
+    def content(self, value: str) -> None:
+        self.content_encrypted = encrypt(value, self._content_aad()) if value else ""
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total_rows else int(100 * self.rows_done / self.total_rows)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+
+class ImportRejection(models.Model):
+    """One CSV row that was not imported, with every reason why.
+
+    The row's own values are kept encrypted so staff can download the rejected
+    rows, fix them and import them again.
+    """
+
+    contact_import = models.ForeignKey(ContactImport, on_delete=models.CASCADE, related_name="rejections")
+    row_number = models.PositiveIntegerField(help_text="The line in the file, counting the header as 1.")
+    reasons = models.JSONField(default=list)
+    values_encrypted = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact_import", "row_number"], name="one_rejection_per_row")
+        ]
+
+    def _aad(self) -> str:
+        return f"contacts.ImportRejection.values|import={self.contact_import_id}|row={self.row_number}"
+
+    @property
+    def values(self) -> list[str]:
+        import json
+
+        return json.loads(decrypt(self.values_encrypted, self._aad())) if self.values_encrypted else []
+
+    @values.setter
+    def values(self, row: list[str]) -> None:
+        import json
+
+        self.values_encrypted = encrypt(json.dumps(row), self._aad())

@@ -1,0 +1,52 @@
+"""Which fields each kind of message template may use, and their values for a contact."""
+
+from __future__ import annotations
+
+from hushpost.accounts.models import USER_TEMPLATE_FIELDS, Organization
+from hushpost.contacts.models import CONTACT_TEMPLATE_FIELDS, Contact, CustomField
+from hushpost.messaging.rendering import FieldSpec
+
+SECURE_LINK = "secure_link"
+
+
+def custom_keys(organization: Organization) -> frozenset[str]:
+    return frozenset(CustomField.objects.for_org(organization).values_list("key", flat=True))
+
+
+def contact_spec(organization: Organization) -> FieldSpec:
+    """Fields about the contact alone: what a default PIN template may use."""
+    return FieldSpec(
+        objects={"contact": frozenset(CONTACT_TEMPLATE_FIELDS), "custom": custom_keys(organization)}
+    )
+
+
+def notification_spec(organization: Organization) -> FieldSpec:
+    """The secure notification: sender, contact, and the link itself."""
+    base = contact_spec(organization)
+    return FieldSpec(
+        objects={**base.objects, "user": frozenset(USER_TEMPLATE_FIELDS)},
+        scalars=frozenset({SECURE_LINK}),
+    )
+
+
+def contact_context(contact: Contact, keys: frozenset[str] | None = None) -> dict[str, dict[str, str]]:
+    keys = custom_keys(contact.organization) if keys is None else keys
+    # Every defined field is present, empty when the contact has no value, so a
+    # validated template never meets an undefined field.
+    custom = {key: "" if contact.custom.get(key) is None else str(contact.custom.get(key)) for key in keys}
+    return {
+        "contact": {
+            "name": contact.name,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "email": contact.email,
+            "phone": contact.phone,
+            "time_zone": contact.effective_time_zone,
+            "language": contact.language,
+        },
+        "custom": custom,
+    }
+
+
+def notification_context(user, contact: Contact, secure_link: str) -> dict[str, object]:
+    return {**contact_context(contact), "user": user.template_context(), SECURE_LINK: secure_link}

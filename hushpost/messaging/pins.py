@@ -1,0 +1,75 @@
+"""R2.3: which PIN protects a secure message, decided once, at send time."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import models
+
+from hushpost.contacts.models import Contact
+from hushpost.messaging.fields import contact_context
+from hushpost.messaging.models import SecureMessagingSettings
+from hushpost.messaging.rendering import TemplateInvalid, render
+
+LITERAL_PIN = re.compile(r"^[A-Za-z0-9]+$")
+
+
+class PinSource(models.TextChoices):
+    MESSAGE = "message", "PIN typed for this message"
+    CONTACT = "contact", "The contact's own secure PIN"
+    DEFAULT = "default", "The organization's default PIN"
+    DEFAULT_TEMPLATE = "default_template", "The organization's default PIN template"
+    NONE = "none", "No PIN"
+
+
+@dataclass(frozen=True)
+class PinDecision:
+    """The PIN in force, or why the message must be held back."""
+
+    pin: str | None
+    source: PinSource
+    held_reason: str | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.held_reason is not None
+
+
+def is_template(value: str) -> bool:
+    return "{{" in value or "{%" in value
+
+
+def pin_in_force(
+    contact: Contact, settings: SecureMessagingSettings, message_pin: str | None = None
+) -> PinDecision:
+    """First match wins: this message's PIN, the contact's PIN, the default PIN, none.
+
+    A default PIN template that renders empty for this contact does not mean
+    "no PIN": the message would go out unprotected, so it is held back instead.
+    """
+    message_pin = (message_pin or "").strip()
+    if message_pin:
+        return PinDecision(message_pin, PinSource.MESSAGE)
+    contact_pin = contact.secure_pin
+    if contact_pin:
+        return PinDecision(contact_pin, PinSource.CONTACT)
+    default = settings.default_pin
+    if not default:
+        return PinDecision(None, PinSource.NONE)
+    if not is_template(default):
+        return PinDecision(default, PinSource.DEFAULT)
+    try:
+        rendered = render(default, contact_context(contact)).strip()
+    except TemplateInvalid as error:
+        return PinDecision(
+            None, PinSource.DEFAULT_TEMPLATE, held_reason=f"the default PIN template cannot be rendered: {error}"
+        )
+    if not rendered:
+        return PinDecision(
+            None,
+            PinSource.DEFAULT_TEMPLATE,
+            held_reason=f"the default PIN template {default} is empty for this contact; "
+            "set the contact's secure PIN or fill in the field",
+        )
+    return PinDecision(rendered, PinSource.DEFAULT_TEMPLATE)

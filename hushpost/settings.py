@@ -1,0 +1,280 @@
+"""Hushpost settings: every value comes from the environment.
+
+Development (the default) runs with no configuration at all: SQLite and keys
+in HUSHPOST_DATA_DIR, every channel to the development outbox. Production
+(HUSHPOST_ENV=production) fails closed: it refuses to start without a secret
+key, allowed hosts and an encryption key ring. docs/OPERATIONS.md lists each
+variable.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from hushpost.env import envbool, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent
+
+# development | production
+HUSHPOST_ENV = envstr("HUSHPOST_ENV", "development")
+if HUSHPOST_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(
+        f"HUSHPOST_ENV={HUSHPOST_ENV!r} is not known: use development or production."
+    )
+PRODUCTION = HUSHPOST_ENV == "production"
+
+# Where SQLite, generated development keys and uploads live.
+DATA_DIR = Path(envstr("HUSHPOST_DATA_DIR", "var")).resolve()
+
+# The public URL of this install; secure links and webhook signatures use it.
+BASE_URL = envstr("HUSHPOST_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# The encryption key ring ("id:key,id:key"; the first encrypts, all decrypt).
+HUSHPOST_KEYS = envstr("HUSHPOST_KEYS")
+
+_missing = [
+    name
+    for name, value in (
+        ("HUSHPOST_SECRET_KEY", envstr("HUSHPOST_SECRET_KEY")),
+        ("HUSHPOST_ALLOWED_HOSTS", envstr("HUSHPOST_ALLOWED_HOSTS")),
+        ("HUSHPOST_KEYS", HUSHPOST_KEYS),
+    )
+    if not value
+]
+if PRODUCTION and _missing:
+    raise ImproperlyConfigured(
+        f"HUSHPOST_ENV=production needs {', '.join(_missing)}: see docs/OPERATIONS.md."
+    )
+
+
+def _development_secret() -> str:
+    # A per-install secret kept in the data dir, so sessions survive restarts
+    # without shipping a well-known key.
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = envstr("HUSHPOST_SECRET_KEY") or _development_secret()
+if PRODUCTION and len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured("HUSHPOST_SECRET_KEY must be at least 50 characters long.")
+
+DEBUG = envbool("HUSHPOST_DEBUG", default=not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("HUSHPOST_DEBUG cannot be on with HUSHPOST_ENV=production.")
+
+ALLOWED_HOSTS = envlist("HUSHPOST_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = [BASE_URL] if BASE_URL.startswith("https://") else []
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks_db",
+    "django_htmx",
+    "hushpost.accounts",
+    "hushpost.activity",
+    "hushpost.contacts",
+    "hushpost.delivery",
+    "hushpost.messaging",
+    "hushpost.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "hushpost.web.middleware.NoStoreMiddleware",
+]
+
+ROOT_URLCONF = "hushpost.urls"
+WSGI_APPLICATION = "hushpost.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "hushpost.web.context_processors.development_outbox",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+# SQLite in the data dir unless DATABASE_URL says otherwise (PostgreSQL 15+).
+DATABASE_URL = envstr("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "hushpost.sqlite3",
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web, worker and scheduler processes read while one writes;
+    # IMMEDIATE takes the write lock up front so transactions don't deadlock.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ------------------------------------------------------------------
+# Redis when REDIS_URL is set (shared by every process); local memory otherwise.
+REDIS_URL = envstr("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "hushpost",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background tasks -------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Auth and sessions ------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["hushpost.accounts.backends.EmailBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "login"
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
+
+# Staff sessions end after this much inactivity (a working day by default);
+# every request pushes the end forward.
+SESSION_COOKIE_AGE = envint("HUSHPOST_STAFF_SESSION_IDLE_MINUTES", 8 * 60) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# --- Security headers -------------------------------------------------------
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = envbool("HUSHPOST_SSL_REDIRECT", True)
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+    if envbool("HUSHPOST_BEHIND_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = envint("HUSHPOST_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HUSHPOST_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("HUSHPOST_HSTS_PRELOAD", True)
+
+# --- Internationalization ---------------------------------------------------
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -----------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "media"}},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Development serves straight from the apps' static folders (no collectstatic).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Email ------------------------------------------------------------------
+# SMTP when SMTP_HOST is set; otherwise every email goes to the development outbox.
+DEFAULT_FROM_EMAIL = envstr("HUSHPOST_FROM_EMAIL", "Hushpost <hushpost@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+SMTP_HOST = envstr("SMTP_HOST")
+SMTP_TLS = envstr("SMTP_TLS", "starttls" if PRODUCTION else "none")
+if SMTP_TLS not in {"none", "starttls", "ssl"}:
+    raise ImproperlyConfigured(f"SMTP_TLS={SMTP_TLS!r} is not known: use none, starttls or ssl.")
+if SMTP_HOST:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": SMTP_HOST,
+                "port": envint("SMTP_PORT", 465 if SMTP_TLS == "ssl" else 587 if SMTP_TLS == "starttls" else 25),
+                "username": envstr("SMTP_USER"),
+                "password": envstr("SMTP_PASSWORD"),
+                "use_tls": SMTP_TLS == "starttls",
+                "use_ssl": SMTP_TLS == "ssl",
+                "timeout": envint("SMTP_TIMEOUT_SECONDS", 20),
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "hushpost.delivery.outbox.OutboxEmailBackend"}}
+
+# --- SMS and voice (Twilio) -------------------------------------------------
+TWILIO_ACCOUNT_SID = envstr("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = envstr("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = envstr("TWILIO_FROM_NUMBER")
+TWILIO_MESSAGING_SERVICE_SID = envstr("TWILIO_MESSAGING_SERVICE_SID")
+TWILIO_API_BASE_URL = envstr("TWILIO_API_BASE_URL", "https://api.twilio.com")
+
+
+# --- Logging ----------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("HUSHPOST_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
