@@ -1,0 +1,169 @@
+"""The shared cast and the real stand-ins the tests talk to.
+
+alice owns Riverside Clinic, bob is a member there; mallory owns Harbor Law,
+another organization whose data alice must never reach.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+
+import pytest
+from django.conf import settings as django_settings
+
+from hushpost.accounts.models import Organization, Role, User
+
+PASSWORD = "correct horse battery staple"
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM
+# calls from that thread are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # argon2 is the production hasher (tests/accounts/test_passwords.py checks
+    # it); the rest of the suite doesn't need to pay 100 ms a sign-in.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def org_a(db):
+    return Organization.objects.create(
+        name="Riverside Clinic", company_name="Riverside Clinic", slug="riverside", time_zone="America/New_York", country="US"
+    )
+
+
+@pytest.fixture
+def org_b(db):
+    return Organization.objects.create(
+        name="Harbor Law", company_name="Harbor Law LLP", slug="harbor", time_zone="Europe/London", country="GB"
+    )
+
+
+@pytest.fixture
+def alice(org_a):
+    return User.objects.create_user(
+        "alice@riverside.example", PASSWORD, first_name="Alice", last_name="Lee", organization=org_a, role=Role.OWNER
+    )
+
+
+@pytest.fixture
+def bob(org_a):
+    return User.objects.create_user(
+        "bob@riverside.example", PASSWORD, first_name="Bob", last_name="Stone", organization=org_a, role=Role.MEMBER
+    )
+
+
+@pytest.fixture
+def mallory(org_b):
+    return User.objects.create_user(
+        "mallory@harbor.example", PASSWORD, first_name="Mallory", last_name="Grey", organization=org_b, role=Role.OWNER
+    )
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def bob_client(client, bob):
+    client.force_login(bob)
+    return client
+
+
+def free_port() -> int:
+    # aiosmtpd refuses port 0, so ask the OS for a free port and hand it over.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Collector:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on a free port, with MAILERS pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    collector = _Collector()
+    port = free_port()
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+    try:
+        yield collector
+    finally:
+        controller.stop()
+
+
+def _chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright. In CI a missing browser fails, never skips."""
+    path = _chromium_path()
+    if path is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is not installed; .ci/run installs it with apt-get")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=path,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-quic",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def signed_in_page(page, alice):
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(alice.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/contacts/")
+    return page
+
+
+@pytest.fixture
+def postgres_only():
+    if django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("PostgreSQL only: runs in the PostgreSQL pass of .ci/run")
