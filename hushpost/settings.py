@@ -36,6 +36,13 @@ BASE_URL = envstr("HUSHPOST_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # The encryption key ring ("id:key,id:key"; the first encrypts, all decrypt).
 HUSHPOST_KEYS = envstr("HUSHPOST_KEYS")
+if HUSHPOST_KEYS:
+    from hushpost.crypto.keyring import KeyRing, KeyRingError
+
+    try:
+        KeyRing.parse(HUSHPOST_KEYS)
+    except KeyRingError as error:
+        raise ImproperlyConfigured(str(error)) from None
 
 _missing = [
     name
@@ -87,6 +94,7 @@ INSTALLED_APPS = [
     "hushpost.contacts",
     "hushpost.delivery",
     "hushpost.messaging",
+    "hushpost.appointments",
     "hushpost.web",
 ]
 

@@ -1,0 +1,21 @@
+# `make run` and `make test` each do all their own set-up on a fresh machine
+# that has Python 3 and make: install uv (with pip) if missing, then sync the
+# locked environment. uv finds or fetches the Python that .python-version names.
+UV := python3 -m uv
+PORT ?= 8000
+
+.PHONY: run test setup bench lint
+
+setup:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
+	@$(UV) sync --locked --quiet
+
+run: setup
+	$(UV) run --locked hushpost run --port $(PORT)
+
+# The suite keeps its own data dir so it never touches the demo's ./var.
+test: setup
+	HUSHPOST_DATA_DIR=$(CURDIR)/var/test $(UV) run --locked pytest $(PYTEST_ARGS)
+
+bench: setup
+	HUSHPOST_DATA_DIR=$(CURDIR)/var/bench $(UV) run --locked python -m bench

@@ -1,0 +1,35 @@
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from hushpost.appointments.scheduler import tick
+
+
+class Command(BaseCommand):
+    help = "Run the scheduler loop (periodic chores). Stops cleanly on SIGTERM or Ctrl-C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=float, default=5.0, help="seconds between idle ticks (default 5)")
+        parser.add_argument("--once", action="store_true", help="run one tick and exit")
+
+    def handle(self, *args, interval=5.0, once=False, **options):
+        self.stopping = False
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        while True:
+            close_old_connections()
+            found = tick()
+            if once or self.stopping:
+                break
+            if not found:
+                # Sleep in small steps so a stop signal is honoured quickly.
+                deadline = time.monotonic() + interval
+                while not self.stopping and time.monotonic() < deadline:
+                    time.sleep(0.2)
+            if self.stopping:
+                break
+
+    def stop(self, signum, frame):
+        self.stopping = True

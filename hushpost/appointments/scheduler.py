@@ -1,0 +1,35 @@
+"""The scheduler loop: periodic chores that rows, not timers, keep track of.
+
+Each step is a plain function returning how much work it found, so tests call
+them directly and the loop stays trivial. The appointment message schedule
+joins this list when appointments arrive.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from hushpost.contacts.csv_import import resume_stale_imports
+
+logger = logging.getLogger(__name__)
+
+STEPS: list[tuple[str, Callable[[], int]]] = [
+    ("resume stale contact imports", resume_stale_imports),
+]
+
+
+def tick() -> int:
+    """Run every step once; return how many things were done."""
+    done = 0
+    for name, step in STEPS:
+        try:
+            count = step()
+        except Exception:
+            # One failing step must not stop the others or the loop.
+            logger.exception("scheduler step failed: %s", name)
+            continue
+        if count:
+            logger.info("scheduler: %s: %d", name, count)
+        done += count
+    return done

@@ -1,0 +1,173 @@
+"""The `hushpost` command: run the demo, or one production process, or a Django command.
+
+    hushpost run [--port 8000] [--bind 127.0.0.1]   web + worker + scheduler, demo org
+    hushpost web [--port 8000] [--bind 0.0.0.0] [--workers N]
+    hushpost worker
+    hushpost scheduler
+    hushpost manage <django command> ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+SETTINGS = "hushpost.settings"
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    import django
+
+    django.setup()
+
+
+def _manage(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["hushpost manage", *argv])
+    return 0
+
+
+def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
+    return [
+        sys.executable, "-m", "gunicorn", "hushpost.wsgi:application",
+        "--bind", f"{bind}:{port}",
+        "--workers", str(workers),
+        "--threads", "4",
+        "--worker-class", "gthread",
+        "--graceful-timeout", "10",
+        # Request lines hold no secrets (tokens travel in POST bodies and are
+        # exchanged for sessions), but keep the access log off by default anyway.
+        "--access-logfile", os.environ.get("HUSHPOST_ACCESS_LOG", "") or "/dev/null",
+        "--forwarded-allow-ips", os.environ.get("HUSHPOST_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    ]
+
+
+def _worker_argv() -> list[str]:
+    return [sys.executable, "-m", "hushpost.cli", "manage", "db_worker", "--no-reload", "--queue-name", "*"]
+
+
+def _scheduler_argv() -> list[str]:
+    return [sys.executable, "-m", "hushpost.cli", "manage", "scheduler"]
+
+
+def _exec(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
+    os.execv(argv[0], argv)
+    return 1  # not reached
+
+
+def run_web(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.conf import settings
+
+    if settings.PRODUCTION:
+        # Hashed, compressed static files for whitenoise; cheap when nothing changed.
+        _manage(["collectstatic", "--noinput", "-v", "0"])
+    return _exec(_gunicorn_argv(args.bind, args.port, args.workers))
+
+
+def run_all(args: argparse.Namespace) -> int:
+    """The one-command demo: migrate, make the demo organization, run every process."""
+    _setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", "--noinput", verbosity=0)
+    call_command("demo")
+    url = f"http://{args.bind if args.bind not in ('0.0.0.0', '::') else '127.0.0.1'}:{args.port}"
+    if not os.environ.get("HUSHPOST_BASE_URL"):
+        os.environ["HUSHPOST_BASE_URL"] = url
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONUNBUFFERED": "1"}
+    children = {
+        "web": subprocess.Popen(_gunicorn_argv(args.bind, args.port, 2), env=env),
+        "worker": subprocess.Popen(_worker_argv(), env=env),
+        "scheduler": subprocess.Popen(_scheduler_argv(), env=env),
+    }
+    from hushpost.web.demo import demo_sign_in_lines
+
+    print(f"\nHushpost is running at {url}/  (data in {settings.DATA_DIR}; Ctrl-C stops it)")
+    for line in demo_sign_in_lines():
+        print(line)
+    print(flush=True)
+    return _supervise(children)
+
+
+def _supervise(children: dict[str, subprocess.Popen]) -> int:
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    exit_code = 0
+    while not stopping:
+        for name, child in children.items():
+            if child.poll() is not None:
+                print(f"hushpost: the {name} process stopped (exit {child.returncode}); stopping the rest.", file=sys.stderr)
+                exit_code = child.returncode or 1
+                stopping = True
+                break
+        time.sleep(0.3)
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for child in children.values():
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    print("Hushpost stopped.")
+    return exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="hushpost", description="Hushpost secure messaging.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run everything on one machine (the demo)")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--bind", default="127.0.0.1")
+    web = commands.add_parser("web", help="serve the web app and API (production)")
+    web.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    web.add_argument("--bind", default="0.0.0.0")
+    web.add_argument("--workers", type=int, default=int(os.environ.get("HUSHPOST_WEB_WORKERS", "3")))
+    commands.add_parser("worker", help="run background tasks (any number of these)")
+    commands.add_parser("scheduler", help="run the scheduler loop")
+    commands.add_parser("manage", help="run a Django management command", add_help=False)
+
+    if argv[:1] == ["manage"]:
+        return _guarded(lambda: _manage(argv[1:]))
+    args = parser.parse_args(argv)
+    handlers = {
+        "run": lambda: run_all(args),
+        "web": lambda: run_web(args),
+        "worker": lambda: _exec(_worker_argv()),
+        "scheduler": lambda: _exec(_scheduler_argv()),
+    }
+    return _guarded(handlers[args.command])
+
+
+def _guarded(action) -> int:
+    """Misconfiguration is one clear line and exit status 2, not a traceback."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        return action() or 0
+    except ImproperlyConfigured as error:
+        print(f"hushpost: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""The demo organization that `hushpost run` creates on an empty database."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from hushpost.accounts.models import Organization, Role, User
+from hushpost.activity.log import record
+from hushpost.activity.models import EventKind
+from hushpost.contacts.models import Contact, CustomField, FieldType
+from hushpost.messaging.models import SecureMessagingSettings
+
+DEMO_SLUG = "demo"
+DEMO_EMAIL = "demo@example.com"
+
+FIELDS = [
+    ("patient_number", "Patient number", FieldType.TEXT),
+    ("date_of_birth", "Date of birth", FieldType.DATE),
+    ("portal_pin", "Portal PIN", FieldType.TEXT),
+]
+
+CONTACTS = [
+    # name, phone, email, time zone, language, custom, own PIN
+    ("Jane Roe", "+14155550101", "jane.roe@example.com", "America/Los_Angeles", "en",
+     {"patient_number": "P-1001", "date_of_birth": "1984-03-02", "portal_pin": "7316"}, ""),
+    ("Marco Silva", "+14155550102", "marco.silva@example.com", "", "pt",
+     {"patient_number": "P-1002", "date_of_birth": "1991-11-20", "portal_pin": "2058"}, ""),
+    ("Amira Haddad", "+14155550103", "", "", "ar", {"patient_number": "P-1003"}, "4471"),
+    ("Sam Okafor", "", "sam.okafor@example.com", "America/Chicago", "en",
+     {"patient_number": "P-1004", "portal_pin": "9902"}, ""),
+    ("Lena Fischer", "+14155550105", "lena.fischer@example.com", "Europe/Berlin", "de", {}, ""),
+]
+
+
+def _password_file() -> Path:
+    return Path(settings.DATA_DIR) / "demo-password"
+
+
+def _remember_password(password: str) -> None:
+    path = _password_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(password + "\n")
+
+
+@transaction.atomic
+def ensure_demo() -> bool:
+    """Create the demo organization if the database has no organization. True if created."""
+    if Organization.objects.exists():
+        return False
+    org = Organization.objects.create(
+        name="Demo Clinic", company_name="Demo Clinic", slug=DEMO_SLUG, time_zone="America/New_York", country="US"
+    )
+    password = secrets.token_urlsafe(12)
+    owner = User.objects.create_user(
+        DEMO_EMAIL, password, first_name="Dana", last_name="Demo", organization=org, role=Role.OWNER
+    )
+    _remember_password(password)
+    for key, label, field_type in FIELDS:
+        CustomField.objects.create(organization=org, key=key, label=label, field_type=field_type)
+    for name, phone, email, tz, language, custom, pin in CONTACTS:
+        contact = Contact(
+            organization=org, name=name, phone=phone, email=email, time_zone=tz, language=language, custom=custom
+        )
+        contact.secure_pin = pin
+        contact.save()
+        record(org, EventKind.CONTACT_CREATED, contact=contact, actor_label="demo set-up")
+    secure = SecureMessagingSettings.objects.for_org(org)
+    secure.enabled = True
+    secure.default_pin = "{{ custom.portal_pin }}"
+    secure.save()
+    record(org, EventKind.SETTINGS_CHANGED, actor=owner, fields="enabled, default_pin", via="demo set-up")
+    return True
+
+
+def demo_sign_in_lines() -> list[str]:
+    if not User.objects.filter(email=DEMO_EMAIL).exists():
+        return ["Sign in with a staff account of your organization."]
+    path = _password_file()
+    password = path.read_text().strip() if path.exists() else "(not on file: `hushpost manage demo --reset-password`)"
+    return [f"Sign in as {DEMO_EMAIL}", f"password: {password}"]
+
+
+def reset_demo_password() -> str:
+    password = secrets.token_urlsafe(12)
+    user = User.objects.get(email=DEMO_EMAIL)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    _remember_password(password)
+    return password
