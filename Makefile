@@ -4,7 +4,7 @@
 UV := python3 -m uv
 PORT ?= 8000
 
-.PHONY: run test setup bench lint
+.PHONY: run test setup
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
@@ -17,5 +17,3 @@ run: setup
 test: setup
 	HUSHPOST_DATA_DIR=$(CURDIR)/var/test $(UV) run --locked pytest $(PYTEST_ARGS)
 
-bench: setup
-	HUSHPOST_DATA_DIR=$(CURDIR)/var/bench $(UV) run --locked python -m bench
