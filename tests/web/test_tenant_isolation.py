@@ -1,0 +1,92 @@
+"""Organization A's staff can't see or change anything of organization B.
+
+The URLs come from the URL conf, so a new staff page with an id in its path
+is covered as soon as it exists (and fails here until it has a factory).
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from hushpost.contacts.models import Contact, ContactImport, CustomField
+
+pytestmark = pytest.mark.django_db
+
+
+def staff_patterns(resolver=None, prefix=""):
+    resolver = resolver or get_resolver("hushpost.web.urls")
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from staff_patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def their_objects(org_b, mallory):
+    contact = Contact(organization=org_b, name="Hidden Person", email="hidden@harbor.example")
+    contact.secure_pin = "1234"
+    contact.save()
+    field = CustomField.objects.create(organization=org_b, key="case_no", label="Case number")
+    contact_import = ContactImport.objects.create(organization=org_b, file_name="theirs.csv", headers=["name"])
+    return {"contact_id": contact.pk, "field_id": field.pk, "import_id": contact_import.pk, "user_id": mallory.pk}
+
+
+def fill(route, ids):
+    path = route
+    for name, value in ids.items():
+        for converter in ("int", "uuid", "str"):
+            path = path.replace(f"<{converter}:{name}>", str(value))
+    assert "<" not in path, f"{route}: add a factory for its id to their_objects()"
+    return "/" + path
+
+
+def snapshot(org_b):
+    contact = Contact.objects.get(organization=org_b)
+    return (
+        contact.name,
+        contact.email,
+        contact.secure_pin,
+        list(CustomField.objects.for_org(org_b).values_list("key", "label", "field_type")),
+        list(ContactImport.objects.for_org(org_b).values_list("status", "mapping")),
+        list(org_b.users.values_list("email", "role", "is_active")),
+    )
+
+
+def test_every_staff_url_with_an_id_answers_404_for_another_organizations_id(alice_client, org_b, mallory):
+    ids = their_objects(org_b, mallory)
+    before = snapshot(org_b)
+    checked = []
+    for route, _ in staff_patterns():
+        if "<" not in route:
+            continue
+        url = fill(route, ids)
+        assert alice_client.get(url).status_code == 404, f"GET {url}"
+        response = alice_client.post(
+            url, {"name": "Changed", "email": "changed@example.com", "label": "Changed", "role": "member", "language": "en"}
+        )
+        assert response.status_code == 404, f"POST {url} answered {response.status_code}"
+        checked.append(route)
+    assert snapshot(org_b) == before
+    assert len(checked) >= 8
+
+
+def test_lists_show_nothing_of_another_organization(alice_client, org_b, mallory):
+    their_objects(org_b, mallory)
+    for route, _ in staff_patterns():
+        if "<" in route or route.endswith(".csv"):
+            continue
+        response = alice_client.get("/" + route)
+        if response.status_code != 200 or "text/html" not in response["Content-Type"]:
+            continue
+        body = response.content.decode()
+        for secret in ("Hidden Person", "hidden@harbor.example", "case_no", "theirs.csv", "mallory@harbor.example"):
+            assert secret not in body, f"/{route} shows {secret}"
+
+
+def test_every_staff_url_needs_a_signed_in_user(client, org_b, mallory):
+    ids = their_objects(org_b, mallory)
+    for route, _ in staff_patterns():
+        url = fill(route, ids)
+        response = client.get(url)
+        assert response.status_code in (302, 404), f"GET {url} answered {response.status_code} to a stranger"
+        if response.status_code == 302:
+            assert response["Location"].startswith("/accounts/login/")
