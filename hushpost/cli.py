@@ -42,6 +42,8 @@ def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
         "--threads", "4",
         "--worker-class", "gthread",
         "--graceful-timeout", "10",
+        # Several servers may run on one machine (tests, demos): no shared control socket.
+        "--no-control-socket",
         # Request lines hold no secrets (tokens travel in POST bodies and are
         # exchanged for sessions), but keep the access log off by default anyway.
         "--access-logfile", os.environ.get("HUSHPOST_ACCESS_LOG", "") or "/dev/null",
