@@ -1,0 +1,48 @@
+"""The activity log as CSV, produced row by row so a long log never sits in memory."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from zoneinfo import ZoneInfo
+
+from hushpost.activity.models import Event
+
+HEADER = ["time", "kind", "contact_id", "contact_name", "actor", "details"]
+CHUNK = 1000
+
+# A cell starting with one of these is run as a formula by spreadsheet apps,
+# and contact names come from outside (imports, the API).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+class _Line:
+    """A file-like object whose write() hands the line back, for csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def event_row(event: Event, zone: ZoneInfo) -> list[str]:
+    return [
+        event.created_at.astimezone(zone).isoformat(timespec="seconds"),
+        event.kind,
+        str(event.contact_id) if event.contact_id else "",
+        _safe(event.contact.name) if event.contact_id else "",
+        _safe(event.actor_label),
+        _safe(event.summary),
+    ]
+
+
+def csv_lines(events: Iterable[Event], time_zone: str) -> Iterator[str]:
+    zone = ZoneInfo(time_zone)
+    writer = csv.writer(_Line())
+    yield writer.writerow(HEADER)
+    if hasattr(events, "iterator"):
+        events = events.iterator(chunk_size=CHUNK)
+    for event in events:
+        yield writer.writerow(event_row(event, zone))

@@ -1,0 +1,30 @@
+"""Staff sign-in and sign-out, recorded from Django's auth signals.
+
+Only users in an organization are recorded: events belong to an organization,
+and operators without one have no log to write to.
+"""
+
+from __future__ import annotations
+
+from hushpost.activity.log import record
+from hushpost.activity.models import EventKind
+
+
+def client_ip(request) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is whatever the client typed unless a
+    # trusted proxy rewrites it, and an audit entry must not be forgeable.
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+
+
+def _record(kind: EventKind, request, user) -> None:
+    if user is None or getattr(user, "organization_id", None) is None:
+        return
+    record(user.organization, kind, actor=user, ip=client_ip(request))
+
+
+def on_signed_in(sender, request, user, **kwargs) -> None:
+    _record(EventKind.SIGNED_IN, request, user)
+
+
+def on_signed_out(sender, request, user, **kwargs) -> None:
+    _record(EventKind.SIGNED_OUT, request, user)

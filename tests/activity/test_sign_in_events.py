@@ -1,0 +1,47 @@
+"""Signing in and out is logged for staff of an organization, with the client's IP."""
+
+import pytest
+
+from hushpost.accounts.models import User
+from hushpost.activity.models import Event, EventKind
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signing_in_and_out_is_logged_with_the_ip(client, alice):
+    client.post("/accounts/login/", {"username": alice.email, "password": PASSWORD}, REMOTE_ADDR="203.0.113.7")
+    client.post("/accounts/logout/", REMOTE_ADDR="198.51.100.2")
+    signed_in, signed_out = Event.objects.order_by("id")
+    assert (signed_in.kind, signed_in.actor, signed_in.organization) == (EventKind.SIGNED_IN, alice, alice.organization)
+    assert signed_in.detail == {"ip": "203.0.113.7"}
+    assert signed_in.contact is None
+    assert (signed_out.kind, signed_out.actor_label) == (EventKind.SIGNED_OUT, alice.email)
+    assert signed_out.detail == {"ip": "198.51.100.2"}
+
+
+def test_a_failed_sign_in_logs_nothing(client, alice):
+    client.post("/accounts/login/", {"username": alice.email, "password": "wrong"})
+    assert not Event.objects.exists()
+
+
+def test_a_forwarded_for_header_does_not_change_the_logged_ip(client, alice):
+    client.post(
+        "/accounts/login/",
+        {"username": alice.email, "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.7",
+        HTTP_X_FORWARDED_FOR="10.9.9.9",
+    )
+    assert Event.objects.get().detail == {"ip": "203.0.113.7"}
+
+
+def test_a_user_without_an_organization_is_not_logged(client, db):
+    User.objects.create_user("operator@example.com", PASSWORD)
+    assert client.post("/accounts/login/", {"username": "operator@example.com", "password": PASSWORD}).status_code == 302
+    client.post("/accounts/logout/")
+    assert not Event.objects.exists()
+
+
+def test_signing_out_when_not_signed_in_logs_nothing(client, db):
+    client.post("/accounts/logout/")
+    assert not Event.objects.exists()
