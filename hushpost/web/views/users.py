@@ -1,15 +1,82 @@
-"""Placeholder until this section is built."""
+"""Users: everyone sees the organization's staff; owners and admins add and change them."""
 
-from django.http import HttpResponse
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
 
-from hushpost.web.decorators import staff_required
+from hushpost.accounts import staff
+from hushpost.accounts.models import User
+from hushpost.web.decorators import admin_required, staff_required
+from hushpost.web.user_forms import EditUserForm, InviteUserForm
 
 
 @staff_required
-def user_list(request, *args, **kwargs):
-    return HttpResponse("not yet")
+def user_list(request):
+    users = User.objects.for_org(request.org)
+    rows = [(user, staff.is_invitation_pending(user), staff.can_manage(request.user, user)) for user in users]
+    return render(
+        request,
+        "web/users/list.html",
+        {"nav": "users", "rows": rows, "can_add": staff.can_manage(request.user)},
+    )
 
 
-@staff_required
-def user_edit(request, *args, **kwargs):
-    return HttpResponse("not yet")
+@admin_required
+def user_edit(request, user_id=None):
+    if user_id is None:
+        return _invite(request)
+    target = get_object_or_404(User.objects.for_org(request.org), pk=user_id)
+    action = request.POST.get("action", "save")
+    form = EditUserForm(
+        request.POST if request.method == "POST" and action == "save" else None, actor=request.user, target=target
+    )
+    if request.method == "POST":
+        try:
+            if action == "save" and form.is_valid():
+                staff.update_user(request.user, target, **form.cleaned_data)
+                messages.success(request, f"{target.email} saved.")
+                return redirect("web:user_list")
+            if action in ("deactivate", "reactivate"):
+                staff.set_active(request.user, target, action == "reactivate")
+                messages.success(request, f"{target.email} {action}d.")
+                return redirect("web:user_edit", user_id=target.pk)
+            if action == "resend":
+                sent = staff.resend_invitation(request.user, target)
+                _say_invitation_sent(request, target, sent)
+                return redirect("web:user_edit", user_id=target.pk)
+        except staff.StaffError as error:
+            if action == "save":
+                form.add_error(error.field, error.message)
+            else:
+                messages.error(request, error.message)
+    context = {
+        "nav": "users",
+        "form": form,
+        "target": target,
+        "can_manage": staff.can_manage(request.user, target),
+        "pending": staff.is_invitation_pending(target),
+    }
+    return render(request, "web/users/edit.html", context)
+
+
+def _invite(request):
+    form = InviteUserForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = staff.invite_user(request.user, **form.cleaned_data)
+        except staff.StaffError as error:
+            form.add_error(error.field, error.message)
+        else:
+            _say_invitation_sent(request, invitation.user, invitation.sent)
+            return redirect("web:user_list")
+    return render(request, "web/users/new.html", {"nav": "users", "form": form})
+
+
+def _say_invitation_sent(request, user, sent: bool) -> None:
+    if sent:
+        messages.success(request, f"Invitation sent to {user.email}.")
+    else:
+        messages.warning(
+            request,
+            f"{user.email} was added, but the invitation email could not be sent. "
+            "Check the mail settings, then use “Send the invitation again” on their page.",
+        )

@@ -1,0 +1,47 @@
+"""Forms for the Users page. They offer only the roles the signed-in user may give;
+hushpost.accounts.staff enforces every rule again."""
+
+from __future__ import annotations
+
+from django import forms
+
+from hushpost.accounts import staff
+from hushpost.accounts.models import Role
+
+ROLE_HELP = (
+    "Owners can do everything, including managing other owners. Admins manage settings, fields "
+    "and users. Members work with contacts, messages and appointments."
+)
+
+
+def _role_field(actor) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=[(role.value, role.label) for role in staff.assignable_roles(actor)], help_text=ROLE_HELP
+    )
+
+
+class InviteUserForm(forms.Form):
+    email = forms.EmailField(
+        max_length=254,
+        help_text="They get an email with a link to choose their password.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"] = _role_field(actor)
+        self.fields["role"].initial = Role.MEMBER
+
+
+class EditUserForm(forms.Form):
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+
+    def __init__(self, *args, actor, target, **kwargs):
+        kwargs.setdefault(
+            "initial", {"first_name": target.first_name, "last_name": target.last_name, "role": target.role}
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["role"] = _role_field(actor)
