@@ -41,29 +41,43 @@ def is_template(value: str) -> bool:
 
 
 def pin_in_force(
-    contact: Contact, settings: SecureMessagingSettings, message_pin: str | None = None
+    contact: Contact,
+    settings: SecureMessagingSettings,
+    message_pin: str | None = None,
+    *,
+    custom_keys: frozenset[str] | None = None,
 ) -> PinDecision:
     """First match wins: this message's PIN, the contact's PIN, the default PIN, none.
 
     A default PIN template that renders empty for this contact does not mean
     "no PIN": the message would go out unprotected, so it is held back instead.
+    The same goes for a template that can no longer render. `custom_keys` lets
+    a caller deciding for many contacts look the organization's fields up once.
     """
     message_pin = (message_pin or "").strip()
     if message_pin:
         return PinDecision(message_pin, PinSource.MESSAGE)
-    contact_pin = contact.secure_pin
+    contact_pin = contact.secure_pin.strip()
     if contact_pin:
         return PinDecision(contact_pin, PinSource.CONTACT)
-    default = settings.default_pin
+    default = settings.default_pin.strip()
     if not default:
         return PinDecision(None, PinSource.NONE)
     if not is_template(default):
         return PinDecision(default, PinSource.DEFAULT)
     try:
-        rendered = render(default, contact_context(contact)).strip()
+        rendered = render(default, contact_context(contact, custom_keys)).strip()
     except TemplateInvalid as error:
+        # Only where it failed, not the error text: Liquid's messages can quote
+        # the values involved, and this reason goes into the activity log.
+        where = ", ".join(
+            f"line {problem.line}, column {problem.column}" for problem in error.problems if problem.line is not None
+        )
         return PinDecision(
-            None, PinSource.DEFAULT_TEMPLATE, held_reason=f"the default PIN template cannot be rendered: {error}"
+            None,
+            PinSource.DEFAULT_TEMPLATE,
+            held_reason=f"the default PIN template {default} cannot be rendered for this contact"
+            + (f" ({where})" if where else ""),
         )
     if not rendered:
         return PinDecision(

@@ -9,11 +9,12 @@ can always render: every field it may name is always present in the context
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from liquid import Environment, StrictUndefined
-from liquid.exceptions import LiquidError, LiquidSyntaxError
+from liquid.exceptions import LiquidError, TemplateNotFoundError
 
 
 class _MessageEnvironment(Environment):
@@ -74,40 +75,83 @@ def _line_column(source: str, index: int) -> tuple[int, int]:
     return line, column
 
 
-def _syntax_problem(source: str, error: LiquidError) -> Problem:
+def _syntax_problem(source: str, error: LiquidError, message: str | None = None) -> Problem:
     token = getattr(error, "token", None)
-    message = getattr(error, "message", None) or str(error).splitlines()[0]
+    message = message or getattr(error, "message", None) or str(error).splitlines()[0]
     if token is not None and getattr(token, "start_index", None) is not None:
         return Problem(message, *_line_column(source, token.start_index))
     return Problem(message)
 
 
 def _dotted(segments: Iterable[object]) -> str:
-    return ".".join(str(s) for s in segments)
+    # A lookup by another variable (custom[contact.name]) comes back as a nested
+    # list of segments; show it the way it was written.
+    text = ""
+    for segment in segments:
+        if isinstance(segment, (list, tuple)):
+            text += f"[{_dotted(segment)}]"
+        elif isinstance(segment, int):
+            text += f"[{segment}]"
+        else:
+            text += f".{segment}" if text else str(segment)
+    return text
+
+
+def _suggestion(segments: list[object], spec: FieldSpec) -> str | None:
+    """The field a typo most likely meant, so the message can name it."""
+    if not all(isinstance(s, str) for s in segments):
+        return None
+    root = segments[0]
+    if len(segments) == 2 and root in spec.objects:
+        close = difflib.get_close_matches(segments[1], sorted(spec.objects[root]), n=1, cutoff=0.6)
+        return f"{root}.{close[0]}" if close else None
+    close = difflib.get_close_matches(_dotted(segments), spec.names(), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _unknown_field(segments: list[object], spec: FieldSpec) -> str:
+    message = f"unknown field {_dotted(segments)}"
+    close = _suggestion(segments, spec)
+    return f"{message} (did you mean {close}?)" if close else message
+
+
+def _parse(source: str):
+    """The parsed template and its analysis, or the problem that stops either."""
+    try:
+        template = _env.from_string(source)
+        # Analysis follows {% include %} and {% render %}, which message
+        # templates can't use (there is nothing to include): it fails there.
+        return template, template.analyze(), None
+    except TemplateNotFoundError as error:
+        return None, None, _syntax_problem(source, error, "{% include %} and {% render %} can't be used here")
+    except LiquidError as error:
+        return None, None, _syntax_problem(source, error)
+
+
+def fields_used(source: str) -> set[str]:
+    """Every field a template names, dotted ("custom.pin"); empty if it doesn't parse."""
+    _, analysis, _ = _parse(source)
+    if analysis is None:
+        return set()
+    return {_dotted(variable.segments) for variables in analysis.globals.values() for variable in variables}
 
 
 def problems_in(source: str, spec: FieldSpec, *, required: Iterable[str] = ()) -> list[Problem]:
     """Everything wrong with `source` for a template of this kind, in reading order."""
-    try:
-        template = _env.from_string(source)
-    except LiquidSyntaxError as error:
-        return [_syntax_problem(source, error)]
-    except LiquidError as error:
-        return [_syntax_problem(source, error)]
+    template, analysis, problem = _parse(source)
+    if problem is not None:
+        return [problem]
 
     problems: list[tuple[int, Problem]] = []
-    analysis = template.analyze()
     used: set[str] = set()
     for variables in analysis.globals.values():
         for variable in variables:
-            segments = [str(s) for s in variable.segments]
-            used.add(segments[0])
-            known = _is_known(segments, spec)
-            if not known:
+            segments = list(variable.segments)
+            used.add(str(segments[0]))
+            if not _is_known(segments, spec):
                 line, column = _line_column(source, variable.span.index)
-                problems.append(
-                    (variable.span.index, Problem(f"unknown field {_dotted(segments)}", line, column))
-                )
+                message = _unknown_field(segments, spec)
+                problems.append((variable.span.index, Problem(message, line, column)))
     for name, spans in analysis.filters.items():
         if name not in _env.filters:
             for span in spans:
@@ -128,12 +172,15 @@ def problems_in(source: str, spec: FieldSpec, *, required: Iterable[str] = ()) -
     return result
 
 
-def _is_known(segments: list[str], spec: FieldSpec) -> bool:
+def _is_known(segments: list[object], spec: FieldSpec) -> bool:
     root = segments[0]
+    if not isinstance(root, str):
+        return False
     if root in spec.scalars:
         return len(segments) == 1
     if root in spec.objects:
-        return len(segments) == 2 and segments[1] in spec.objects[root]
+        # Only plain names: an index or a nested lookup can't be checked now.
+        return len(segments) == 2 and isinstance(segments[1], str) and segments[1] in spec.objects[root]
     return False
 
 
