@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hushpost.web.views import activity, contacts, fields, imports, outbox, secure_settings, shell, users
+from hushpost.web.views import activity, contacts, fields, imports, organization, outbox, secure_settings, shell, users
 
 app_name = "web"
 
@@ -29,5 +29,6 @@ urlpatterns = [
     path("users/", users.user_list, name="user_list"),
     path("users/new/", users.user_edit, name="user_new"),
     path("users/<int:user_id>/edit/", users.user_edit, name="user_edit"),
+    path("settings/organization/", organization.organization_settings, name="organization"),
     path("outbox/", outbox.outbox_list, name="outbox"),
 ]
