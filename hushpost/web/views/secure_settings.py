@@ -1,15 +1,68 @@
-"""Placeholder until this section is built."""
+"""Messaging settings (R1): the five settings, validated on save, with a live preview."""
 
-from django.http import HttpResponse
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
 
+from hushpost.messaging.fields import contact_spec, notification_spec
+from hushpost.messaging.models import SecureMessagingSettings
+from hushpost.messaging.secure_settings import (
+    PREVIEW_CONTACT_LIMIT,
+    SettingsInvalid,
+    SettingsValues,
+    preview,
+    preview_contact,
+    preview_contacts,
+    save_settings,
+)
 from hushpost.web.decorators import staff_required
+from hushpost.web.settings_forms import SecureSettingsForm
+
+
+def _form(request) -> SecureSettingsForm:
+    saved = SettingsValues.of(SecureMessagingSettings.objects.for_org(request.org))
+    data = request.POST if request.method == "POST" else None
+    return SecureSettingsForm(data, organization=request.org, saved=saved, editable=request.user.is_org_admin)
+
+
+def _context(request, form: SecureSettingsForm) -> dict:
+    contacts = preview_contacts(request.org)
+    chosen = preview_contact(request.org, request.POST.get("preview_contact") or request.GET.get("contact"), contacts)
+    return {
+        "nav": "secure_settings",
+        "form": form,
+        "contacts": contacts,
+        "contact_limit": PREVIEW_CONTACT_LIMIT,
+        "notification_fields": notification_spec(request.org).names(),
+        "pin_fields": contact_spec(request.org).names(),
+        "preview": preview(request.org, request.user, form.typed_values(), chosen),
+    }
 
 
 @staff_required
-def secure_settings(request, *args, **kwargs):
-    return HttpResponse("not yet")
+def secure_settings(request):
+    form = _form(request)
+    if request.method == "POST" and request.POST.get("action") != "preview":
+        if not form.editable:
+            raise PermissionDenied("Only owners and admins can change Messaging settings.")
+        if form.is_valid():
+            try:
+                changed = save_settings(request.org, request.user, form.typed_values())
+            except SettingsInvalid as error:  # a field went away since the form was checked
+                form.add_problems(error.problems)
+            else:
+                messages.success(request, "Messaging settings saved." if changed else "Nothing to save: no setting changed.")
+                contact = request.POST.get("preview_contact", "")
+                return redirect(reverse("web:secure_settings") + (f"?{urlencode({'contact': contact})}" if contact else ""))
+    return render(request, "web/settings/secure.html", _context(request, form))
 
 
 @staff_required
-def secure_settings_preview(request, *args, **kwargs):
-    return HttpResponse("not yet")
+@require_POST
+def secure_settings_preview(request):
+    """What htmx asks for as the form is typed in; without htmx, the whole page."""
+    template = "web/settings/_preview.html" if request.htmx else "web/settings/secure.html"
+    return render(request, template, _context(request, _form(request)))

@@ -1,0 +1,125 @@
+"""Forms for Messaging settings and Field settings.
+
+They only collect and display; every rule is in hushpost.messaging
+(secure_settings, field_settings), shared with the API.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from hushpost.contacts.models import CustomField
+from hushpost.messaging.field_settings import KEY_MAX_LENGTH, key_problem, type_change_problem
+from hushpost.messaging.models import LinkLifetime
+from hushpost.messaging.secure_settings import SettingsValues, check
+
+
+class SecureSettingsForm(forms.Form):
+    enabled = forms.BooleanField(
+        label="Enable secure messaging",
+        required=False,
+        help_text="While this is off, nothing can be sent securely, and trying says so.",
+        widget=forms.CheckboxInput(attrs={"role": "switch"}),
+    )
+    subject = forms.CharField(
+        label="Notification subject (email only)",
+        help_text="Text messages have no subject.",
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    body = forms.CharField(
+        label="Notification body",
+        help_text="Sent by text message or email. Must contain {{ secure_link }}, the contact's personal link. "
+        "Keep anything sensitive out of it.",
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
+    )
+    link_lifetime = forms.ChoiceField(
+        label="Link lifetime",
+        choices=LinkLifetime.choices,
+        help_text="After this the link stops working; the contact can ask for a new one.",
+    )
+    default_pin = forms.CharField(
+        label="Default contact PIN",
+        required=False,
+        help_text="Asked for when neither the message nor the contact has a PIN. Letters and digits, such as 2468, "
+        "or a template over the contact's fields, such as {{ custom.my_secure_pin_field }}. Empty: no default PIN.",
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, organization, saved: SettingsValues, editable: bool = True, **kwargs):
+        super().__init__(*args, initial=vars(saved), **kwargs)
+        self.organization = organization
+        self.editable = editable
+        for field in self.fields.values():
+            # Members see the settings; a disabled field also ignores whatever is posted for it.
+            field.disabled = not editable
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, problems in check(self.organization, self.typed_values()).items():
+            if name not in self.errors:
+                for problem in problems:
+                    self.add_error(name, problem)
+        return cleaned
+
+    def typed_values(self) -> SettingsValues:
+        """What is in the form now, valid or not, for the preview (saved values where disabled)."""
+        value = {name: self[name].value() for name in self.fields}
+        return SettingsValues(
+            enabled=bool(value["enabled"]),
+            subject=value["subject"] or "",
+            body=value["body"] or "",
+            link_lifetime=value["link_lifetime"] or "",
+            default_pin=value["default_pin"] or "",
+        )
+
+    def add_problems(self, problems: dict[str, list[str]]) -> None:
+        for name, found in problems.items():
+            for problem in found:
+                self.add_error(name if name in self.fields else None, problem)
+
+
+class CustomFieldForm(forms.ModelForm):
+    key = forms.CharField(
+        label="Key",
+        max_length=KEY_MAX_LENGTH,
+        help_text="Templates use it as {{ custom.key }}: lowercase letters, digits and underscores, "
+        "starting with a letter. It can't be changed later, because templates refer to it.",
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off", "autocapitalize": "none"}),
+    )
+
+    class Meta:
+        model = CustomField
+        fields = ["label", "key", "field_type"]
+        labels = {"label": "Label", "field_type": "Type"}
+        help_texts = {"label": "What staff see on the contact form, such as “Insurance number”."}
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        if self.instance.pk:
+            self.fields["key"].disabled = True
+            self.fields["key"].help_text = (
+                f"Fixed: templates refer to this field as {{{{ custom.{self.instance.key} }}}}, "
+                "so changing the key would break them. To use another key, add a new field."
+            )
+
+    def clean_key(self):
+        key = self.cleaned_data["key"].strip()
+        if not self.instance.pk:
+            problem = key_problem(self.organization, key)
+            if problem:
+                raise forms.ValidationError(problem)
+        return key
+
+    def clean_field_type(self):
+        field_type = self.cleaned_data["field_type"]
+        if self.instance.pk:
+            problem = type_change_problem(self.instance, field_type)
+            if problem:
+                raise forms.ValidationError(problem)
+        return field_type
+
+    def validate_unique(self):
+        # key_problem already says it kindly; the unique constraint has the organization
+        # outside the form, which ModelForm can't check anyway.
+        pass
