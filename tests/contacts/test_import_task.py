@@ -1,27 +1,14 @@
 """The import through the real django-tasks-db backend and its worker command."""
 
-import signal
-
 import pytest
-from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from hushpost.contacts.csv_import import start_import
 from hushpost.contacts.models import Contact, ImportStatus, OnDuplicate
-from tests.contacts.importing import make_import
+from tests.contacts.importing import make_import, run_worker
 
 # The worker commits in its own transactions, like a real worker process.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_worker() -> None:
-    """Run every queued task once, as `manage db_worker --batch` would, then give back Ctrl-C."""
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    try:
-        call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0", verbosity=0)
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
 
 
 def test_a_started_import_is_queued_on_commit_and_run_by_the_worker(org_a, alice):
