@@ -107,10 +107,9 @@ def _refuse_if_last_owner(user: User, doing: str) -> None:
 
 def invitation_link(user: User) -> str:
     """A set-password link: Django's password reset token, so it works once and expires."""
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
-    )
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
     # The public URL, never the Host header of whatever request caused this.
     return f"{settings.BASE_URL}{path}"
 
