@@ -128,9 +128,8 @@ class _Run:
     def settle_all(self) -> None:
         contact_import = self.contact_import
         headers, rows = read_rows(contact_import.content)
-        self.checker = RowChecker(
-            self.organization, contact_import.mapping, list(CustomField.objects.for_org(self.organization)), len(headers)
-        )
+        fields = list(CustomField.objects.for_org(self.organization))
+        self.checker = RowChecker(self.organization, contact_import.mapping, fields, len(headers))
         start = contact_import.rows_done
         self._remember_settled_rows(rows[:start])
         for chunk_start in range(start, len(rows), CHUNK_SIZE):

@@ -8,7 +8,7 @@ from hushpost.activity.models import Event, EventKind
 from hushpost.contacts import csv_import
 from hushpost.contacts.csv_import import rejected_rows_csv, run_import
 from hushpost.contacts.models import Contact, CustomField, ImportRejection, ImportStatus, OnDuplicate
-from tests.contacts.importing import make_import
+from tests.contacts.importing import Crash, crash_once_on_chunk, crash_test_file, make_import
 
 pytestmark = pytest.mark.django_db
 
@@ -191,38 +191,6 @@ def test_ambiguous_rows_are_rejected_in_update_mode(org_a):
     assert reasons_by_row(contact_import) == {
         2: ["duplicate: the email and the mobile phone belong to two different contacts"]
     }
-
-
-class Crash(BaseException):
-    """A worker killed mid-chunk: not an Exception, so nothing in the run catches it."""
-
-
-def crash_once_on_chunk(monkeypatch, number):
-    """Kill the run at the end of chunk `number`: its contacts are written, its commit never comes."""
-    real = csv_import._Run._fence
-    calls = {"n": 0}
-
-    def fence(self, **changes):
-        if "rows_done" in changes:
-            calls["n"] += 1
-            if calls["n"] == number:
-                assert Contact.objects.filter(name="Person 5").exists()  # written, not yet committed
-                raise Crash
-        return real(self, **changes)
-
-    monkeypatch.setattr(csv_import._Run, "_fence", fence)
-
-
-def crash_test_file():
-    lines = ["Name,Phone,Email"]
-    for i in range(17):
-        email = f"p{i}@example.com"
-        if i == 3:
-            email = "not-an-email"
-        if i == 12:
-            email = "p1@example.com"  # in chunk 3; its twin is in chunk 1
-        lines.append(f"Person {i},+1415555{1000 + i},{email}")
-    return "\n".join(lines) + "\n"
 
 
 def test_it_resumes_after_a_crash_with_every_row_settled_once(org_a, monkeypatch):

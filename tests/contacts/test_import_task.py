@@ -1,11 +1,12 @@
 """The import through the real django-tasks-db backend and its worker command."""
 
 import pytest
+from django.db.models import F
 from django_tasks_db.models import DBTaskResult
 
 from hushpost.contacts.csv_import import start_import
 from hushpost.contacts.models import Contact, ImportStatus, OnDuplicate
-from tests.contacts.importing import make_import, run_worker
+from tests.contacts.importing import Crash, crash_once_on_chunk, crash_test_file, make_import, run_worker
 
 # The worker commits in its own transactions, like a real worker process.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,3 +34,27 @@ def test_starting_twice_queues_once(org_a):
     assert start_import(contact_import, contact_import.mapping, OnDuplicate.REPORT)
     assert not start_import(contact_import, contact_import.mapping, OnDuplicate.UPDATE)
     assert DBTaskResult.objects.count() == 1
+
+
+def test_an_import_whose_worker_died_is_resumed_by_the_scheduler_sweep(org_a, monkeypatch):
+    from hushpost.contacts import csv_import
+    from hushpost.contacts.models import ContactImport
+
+    monkeypatch.setattr(csv_import, "CHUNK_SIZE", 5)
+    contact_import = make_import(org_a, crash_test_file(), queued=False)
+    start_import(contact_import, contact_import.mapping, OnDuplicate.REPORT)
+    with monkeypatch.context() as patch:
+        crash_once_on_chunk(patch, 2)
+        with pytest.raises(Crash):
+            csv_import.run_import(contact_import.pk)
+    DBTaskResult.objects.all().delete()  # the dead worker's task, left "running" by django-tasks-db
+
+    assert csv_import.resume_stale_imports() == 0  # the heartbeat is still fresh
+    ContactImport.objects.filter(pk=contact_import.pk).update(heartbeat_at=F("heartbeat_at") - csv_import.STALE_AFTER * 2)
+    assert csv_import.resume_stale_imports() == 1
+    run_worker()
+
+    contact_import.refresh_from_db()
+    assert contact_import.status == ImportStatus.DONE
+    assert (contact_import.rows_done, contact_import.created_count, contact_import.rejected_count) == (17, 15, 2)
+    assert Contact.objects.count() == 15
