@@ -1,8 +1,8 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from hushpost.web.forms import SignInForm
+from hushpost.web.views.auth import StaffPasswordResetView
 
 urlpatterns = [
     path(
@@ -13,10 +13,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",
-        auth_views.PasswordResetView.as_view(
-            # Links in emails use the public URL, never the Host header a request claims.
-            extra_email_context={"base_url": settings.BASE_URL}
-        ),
+        StaffPasswordResetView.as_view(),
         name="password_reset",
     ),
     path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -19,9 +19,10 @@ def staff_required(view):
         if request.user.organization_id is None:
             return render(request, "web/no_organization.html", status=403)
         request.org = request.user.organization
-        # Staff read times in their organization's zone.
-        timezone.activate(request.org.time_zone)
-        return view(request, *args, **kwargs)
+        # Staff read times in their organization's zone; override() restores the
+        # thread's zone afterwards, so it never leaks into the next request.
+        with timezone.override(request.org.time_zone):
+            return view(request, *args, **kwargs)
 
     return wrapper
 

@@ -44,15 +44,17 @@ def signs_in(client, address, password) -> bool:
     return client.post("/accounts/login/", {"username": address, "password": password}).status_code == 302
 
 
-def test_a_reset_over_smtp_arrives_and_sets_a_new_password(client, alice, smtp_server):
+def test_a_reset_over_smtp_arrives_and_sets_a_new_password(client, alice, smtp_server, settings):
+    settings.BASE_URL = "https://hushpost.example.org"
     page = ask_for_reset(client, "Alice@Riverside.example")
     assert "Check your email" in page.content.decode()
     [envelope] = smtp_server.messages
     assert envelope.rcpt_tos == ["alice@riverside.example"]
     message = email.message_from_bytes(envelope.content)
-    assert "Password reset" in message["Subject"]
+    assert message["Subject"] == "Reset your Hushpost password"
     body = message.get_payload(decode=True).decode()
     link = reset_link(body)
+    assert link.startswith("https://hushpost.example.org/accounts/reset/")
     assert "testserver" not in body
 
     choose_password(client, link)
