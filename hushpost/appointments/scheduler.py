@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from hushpost.contacts.csv_import import resume_stale_imports
+from hushpost.contacts.csv_import import drop_abandoned_uploads, resume_stale_imports
 
 logger = logging.getLogger(__name__)
 
 STEPS: list[tuple[str, Callable[[], int]]] = [
     ("resume stale contact imports", resume_stale_imports),
+    ("drop abandoned import uploads", drop_abandoned_uploads),
 ]
 
 

@@ -14,7 +14,14 @@ from hushpost.accounts.models import Organization
 from hushpost.contacts.import_mapping import IGNORE, custom_key
 from hushpost.contacts.models import Contact, CustomField, FieldType
 from hushpost.contacts.phones import normalize_phone
-from hushpost.contacts.values import clean_custom_value, clean_email, clean_flag, clean_language, clean_time_zone
+from hushpost.contacts.values import (
+    clean_custom_value,
+    clean_email,
+    clean_flag,
+    clean_language,
+    clean_time_zone,
+    is_pin,
+)
 
 NAME_MAX = Contact._meta.get_field("name").max_length
 EMAIL_MAX = Contact._meta.get_field("email").max_length
@@ -130,7 +137,7 @@ class RowChecker:
     @staticmethod
     def _clean_pin(raw: str) -> str:
         # The same rule as the contact form.
-        if not raw.isalnum() or len(raw) > PIN_MAX:
+        if not is_pin(raw) or len(raw) > PIN_MAX:
             raise ValueError("not letters and digits")
         return raw
 

@@ -37,6 +37,11 @@ def clean_custom_value(field: CustomField, raw: str) -> str:
     raise ValueError(f"{field.label}: “{raw}” is not a date; use YYYY-MM-DD")
 
 
+def is_pin(raw: str) -> bool:
+    """A PIN is ASCII letters and digits: what every phone keyboard can type the same way."""
+    return raw.isascii() and raw.isalnum()
+
+
 def clean_email(raw: str) -> str:
     raw = (raw or "").strip()
     if not raw:

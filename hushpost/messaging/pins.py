@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from django.db import models
@@ -12,7 +11,6 @@ from hushpost.messaging.fields import contact_context
 from hushpost.messaging.models import SecureMessagingSettings
 from hushpost.messaging.rendering import TemplateInvalid, render
 
-LITERAL_PIN = re.compile(r"^[A-Za-z0-9]+$")
 
 
 class PinSource(models.TextChoices):

@@ -64,8 +64,12 @@ class FieldSpec:
 
     def sample_context(self) -> dict[str, object]:
         context: dict[str, object] = {obj: {attr: "sample" for attr in attrs} for obj, attrs in self.objects.items()}
-        context.update({name: "https://example.invalid/s/sample" for name in self.scalars})
+        context.update({name: self.sample_value(name) for name in self.scalars})
         return context
+
+    @staticmethod
+    def sample_value(name: str) -> str:
+        return f"https://example.invalid/s/sample-{name}"
 
 
 def _line_column(source: str, index: int) -> tuple[int, int]:
@@ -166,9 +170,17 @@ def problems_in(source: str, spec: FieldSpec, *, required: Iterable[str] = ()) -
 
     if not result:
         try:
-            template.render(**spec.sample_context())
+            output = template.render(**spec.sample_context())
         except LiquidError as error:
             result.append(_syntax_problem(source, error))
+        else:
+            # Named is not enough: a link inside {% if false %} or through a filter
+            # would never reach the contact as a working link.
+            for name in required:
+                if name in spec.scalars and spec.sample_value(name) not in output:
+                    result.append(
+                        Problem(f"{{{{ {name} }}}} must appear in the message as it is, not hidden by a condition or changed by a filter")
+                    )
     return result
 
 

@@ -21,7 +21,8 @@ from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
 from hushpost.messaging.fields import SECURE_LINK, contact_spec, notification_context, notification_spec
 from hushpost.messaging.models import LinkLifetime, SecureMessagingSettings
-from hushpost.messaging.pins import LITERAL_PIN, PinDecision, is_template, pin_in_force
+from hushpost.contacts.values import is_pin
+from hushpost.messaging.pins import PinDecision, is_template, pin_in_force
 from hushpost.messaging.rendering import Problem, TemplateInvalid, problems_in, render
 
 FIELD_NAMES = ("enabled", "subject", "body", "link_lifetime", "default_pin")
@@ -91,7 +92,7 @@ def default_pin_problems(organization: Organization, value: str) -> list[str]:
         return []
     if is_template(value):
         return [str(p) for p in problems_in(value, contact_spec(organization))]
-    return [] if LITERAL_PIN.match(value) else [LITERAL_PIN_RULE]
+    return [] if is_pin(value) else [LITERAL_PIN_RULE]
 
 
 def check(organization: Organization, values: SettingsValues) -> dict[str, list[str]]:

@@ -8,7 +8,7 @@ from django import forms
 
 from hushpost.contacts.models import Contact, CustomField, FieldType
 from hushpost.contacts.phones import InvalidPhone, normalize_phone
-from hushpost.contacts.values import clean_custom_value, clean_email
+from hushpost.contacts.values import clean_custom_value, clean_email, is_pin
 
 TIME_ZONE_CHOICES = [("", "The organization's time zone")] + [
     (name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name and not name.startswith("Etc/")
@@ -74,7 +74,7 @@ class ContactForm(forms.ModelForm):
 
     def clean_secure_pin(self):
         pin = self.cleaned_data.get("secure_pin", "").strip()
-        if pin and not pin.isalnum():
+        if pin and not is_pin(pin):
             raise forms.ValidationError("A PIN is letters and digits only, with no spaces or symbols.")
         return pin
 

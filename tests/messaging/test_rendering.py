@@ -99,7 +99,11 @@ def test_a_required_field_that_is_missing_is_named():
     assert messages("Hello {{ contact.name }}", required=["secure_link"]) == [
         "the template must contain {{ secure_link }}"
     ]
-    assert messages("{{ secure_link | upcase }}", required=["secure_link"]) == []
+    # Named but changed: an upper-cased token is another token, so the link would not work.
+    assert messages("{{ secure_link | upcase }}", required=["secure_link"]) == [
+        "{{ secure_link }} must appear in the message as it is, not hidden by a condition or changed by a filter"
+    ]
+    assert messages("Read: {{ secure_link | strip }}", required=["secure_link"]) == []
 
 
 def test_includes_are_refused_not_a_crash():
@@ -178,3 +182,21 @@ def test_the_contact_context_stringifies_values_and_fills_missing_ones(org_a):
     assert context["custom"] == {"visits": "3", "insurance": ""}
     assert context["contact"]["last_name"] == "Roe"
     assert context["contact"]["time_zone"] == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Read it: {% if false %}{{ secure_link }}{% endif %}",
+        "Read it: {{ secure_link | upcase }}",
+        "Read it: {{ secure_link | truncate: 10 }}",
+    ],
+)
+def test_a_required_link_that_would_not_reach_the_contact_is_refused(source):
+    from hushpost.messaging.rendering import FieldSpec, problems_in
+
+    spec = FieldSpec(scalars=frozenset({"secure_link"}))
+    problems = problems_in(source, spec, required=["secure_link"])
+    assert [p.message for p in problems] == [
+        "{{ secure_link }} must appear in the message as it is, not hidden by a condition or changed by a filter"
+    ]

@@ -86,3 +86,9 @@ def test_another_organizations_contact_is_404_for_every_action(alice_client, org
         assert alice_client.post(url, {"name": "Changed", "email": "x@y.example", "language": "en"}).status_code == 404
     theirs.refresh_from_db()
     assert theirs.name == "Hidden Person"
+
+
+def test_a_pin_with_letters_a_phone_keyboard_types_differently_is_refused(alice_client, org_a):
+    response = alice_client.post("/contacts/new/", {"name": "Jane", "email": "j@example.com", "language": "en", "secure_pin": "café1"})
+    assert "letters and digits only" in response.content.decode()
+    assert not Contact.objects.exists()

@@ -305,3 +305,14 @@ def test_the_chosen_contact_is_kept_after_saving(alice_client, org_a, jane, sam)
     response = alice_client.post(URL, {**GOOD, "preview_contact": str(sam.pk)})
     assert response.url == f"{URL}?contact={sam.pk}"
     assert alice_client.get(response.url).context["preview"].contact == sam
+
+
+def test_an_htmx_preview_after_the_session_ended_sends_the_whole_page_to_sign_in(client):
+    response = client.post(
+        "/settings/secure-messaging/preview/",
+        {"body": "x"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/settings/secure-messaging/",
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/accounts/login/?next=%2Fsettings%2Fsecure-messaging%2F"
