@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization, validate_time_zone
-from hushpost.crypto import decrypt, encrypt
+from hushpost.crypto.fields import EncryptedJSON, EncryptedText
 
 LANGUAGES = [
     ("en", "English"),
@@ -106,19 +106,9 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def _pin_aad(self) -> str:
-        return f"contacts.Contact.secure_pin|org={self.organization_id}|id={self.id}"
-
-    @property
-    def secure_pin(self) -> str:
-        if not self.secure_pin_encrypted:
-            return ""
-        return decrypt(self.secure_pin_encrypted, self._pin_aad())
-
-    @secure_pin.setter
-    def secure_pin(self, value: str) -> None:
-        value = (value or "").strip()
-        self.secure_pin_encrypted = encrypt(value, self._pin_aad()) if value else ""
+    secure_pin = EncryptedText(
+        "secure_pin_encrypted", binding=lambda c: f"org={c.organization_id}|id={c.id}", strip=True
+    )
 
     @property
     def effective_time_zone(self) -> str:
@@ -186,16 +176,10 @@ class ContactImport(models.Model):
     def __str__(self) -> str:
         return self.file_name
 
-    def _content_aad(self) -> str:
-        return f"contacts.ContactImport.content|org={self.organization_id}|file={self.file_name}|at={self.created_at.isoformat()}"
-
-    @property
-    def content(self) -> str:
-        return decrypt(self.content_encrypted, self._content_aad()) if self.content_encrypted else ""
-
-    @content.setter
-    def content(self, value: str) -> None:
-        self.content_encrypted = encrypt(value, self._content_aad()) if value else ""
+    content = EncryptedText(
+        "content_encrypted",
+        binding=lambda i: f"org={i.organization_id}|file={i.file_name}|at={i.created_at.isoformat()}",
+    )
 
     @property
     def percent(self) -> int:
@@ -224,17 +208,4 @@ class ImportRejection(models.Model):
             models.UniqueConstraint(fields=["contact_import", "row_number"], name="one_rejection_per_row")
         ]
 
-    def _aad(self) -> str:
-        return f"contacts.ImportRejection.values|import={self.contact_import_id}|row={self.row_number}"
-
-    @property
-    def values(self) -> list[str]:
-        import json
-
-        return json.loads(decrypt(self.values_encrypted, self._aad())) if self.values_encrypted else []
-
-    @values.setter
-    def values(self, row: list[str]) -> None:
-        import json
-
-        self.values_encrypted = encrypt(json.dumps(row), self._aad())
+    values = EncryptedJSON("values_encrypted", binding=lambda r: f"import={r.contact_import_id}|row={r.row_number}")

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization
-from hushpost.crypto import decrypt, encrypt
+from hushpost.crypto.fields import EncryptedText
 
 DEFAULT_SUBJECT = "You've received a secure message from {{ user.name_and_company }}"
 DEFAULT_BODY = (
@@ -57,17 +57,7 @@ class SecureMessagingSettings(models.Model):
     class Meta:
         verbose_name_plural = "secure messaging settings"
 
-    def _pin_aad(self) -> str:
-        return f"messaging.SecureMessagingSettings.default_pin|org={self.organization_id}"
-
-    @property
-    def default_pin(self) -> str:
-        return decrypt(self.default_pin_encrypted, self._pin_aad()) if self.default_pin_encrypted else ""
-
-    @default_pin.setter
-    def default_pin(self, value: str) -> None:
-        value = (value or "").strip()
-        self.default_pin_encrypted = encrypt(value, self._pin_aad()) if value else ""
+    default_pin = EncryptedText("default_pin_encrypted", binding=lambda s: f"org={s.organization_id}", strip=True)
 
     @property
     def lifetime(self) -> timedelta:

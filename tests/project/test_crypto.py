@@ -75,3 +75,29 @@ def test_development_generates_one_key_file_and_reuses_it(settings, tmp_path):
     assert (tmp_path / "keys").read_text().startswith("dev1:")
     assert oct((tmp_path / "keys").stat().st_mode & 0o777) == "0o600"
     assert decrypt(token, "row") == "secret"
+
+
+@pytest.mark.django_db
+def test_a_contacts_pin_copied_onto_another_contact_does_not_decrypt(org_a):
+    from hushpost.contacts.models import Contact
+
+    first = Contact(organization=org_a, name="A", email="a@example.com")
+    first.secure_pin = " 4321 "
+    first.save()
+    second = Contact.objects.create(organization=org_a, name="B", email="b@example.com")
+    second.secure_pin_encrypted = first.secure_pin_encrypted
+    assert Contact.objects.get(pk=first.pk).secure_pin == "4321"
+    with pytest.raises(DecryptionError):
+        second.secure_pin
+
+
+def test_every_encrypted_attribute_is_registered_for_rotation():
+    from hushpost.crypto.fields import EncryptedText
+
+    registered = {f"{owner._meta.label}.{field.name}" for owner, field in EncryptedText.registry}
+    assert registered == {
+        "contacts.Contact.secure_pin",
+        "contacts.ContactImport.content",
+        "contacts.ImportRejection.values",
+        "messaging.SecureMessagingSettings.default_pin",
+    }
