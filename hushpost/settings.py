@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "hushpost.delivery",
     "hushpost.messaging",
     "hushpost.appointments",
+    "hushpost.portal",
     "hushpost.web",
 ]
 
@@ -142,6 +143,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "hushpost.sqlite3",
+            # Tests use a file too: an in-memory shared-cache database answers
+            # "table is locked" at once to concurrent requests of the live
+            # server, where a file in WAL mode waits its turn like production.
+            "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -38,6 +38,9 @@ class EventKind(models.TextChoices):
     USER_CHANGED = "user_changed", "Staff user changed"
     SIGNED_IN = "signed_in", "Signed in"
     SIGNED_OUT = "signed_out", "Signed out"
+    API_KEY_CREATED = "api_key_created", "API key created"
+    API_KEY_REVOKED = "api_key_revoked", "API key revoked"
+    LINK_REVOKED = "link_revoked", "Link revoked"
 
 
 class AppendOnlyError(Exception):
@@ -61,6 +64,9 @@ class Event(models.Model):
     contact = models.ForeignKey(
         "contacts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )
+    message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+    delivery = models.ForeignKey("delivery.Delivery", on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+    link = models.ForeignKey("messaging.SecureLink", on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
     kind = models.CharField(max_length=40, choices=EventKind.choices)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)

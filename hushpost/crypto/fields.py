@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from hushpost.crypto.keyring import decrypt, encrypt
+from hushpost.crypto.keyring import decrypt, decrypt_bytes, encrypt
 
 
 class EncryptedText:
@@ -56,3 +56,16 @@ class EncryptedJSON(EncryptedText):
 
     def encode(self, value: Any) -> str:
         return json.dumps(value)
+
+
+class EncryptedBytes(EncryptedText):
+    """Binary content (attachments); empty content is stored as empty."""
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        token = getattr(obj, self.column)
+        return decrypt_bytes(token, self.aad(obj)) if token else b""
+
+    def __set__(self, obj: Any, value: bytes) -> None:
+        setattr(obj, self.column, encrypt(value, self.aad(obj)) if value else "")

@@ -1,13 +1,98 @@
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
+from hushpost.crypto.fields import EncryptedText
 
-class OutboxChannel(models.TextChoices):
-    SMS = "sms", "Text"
+
+class Channel(models.TextChoices):
+    SMS = "sms", "Text message"
     EMAIL = "email", "Email"
-    VOICE = "voice", "Voice"
+    VOICE = "voice", "Voice call"
+
+
+# The outbox predates deliveries; its channel names are the same.
+OutboxChannel = Channel
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+    HELD = "held", "Held back"
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def for_org(self, organization) -> DeliveryQuerySet:
+        return self.filter(organization=organization)
+
+    def due(self, now=None) -> DeliveryQuerySet:
+        """Queued and due, or stuck in sending past the lease of a worker that died."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
+            | Q(status=DeliveryStatus.SENDING, lease_expires_at__lt=now)
+        )
+
+
+class Delivery(models.Model):
+    """One notification (or non-secure message) to one contact on one channel.
+
+    What goes to the provider is stored encrypted: for a secure message it is
+    the notification holding the link, never the message itself. Status moves
+    queued → sending → sent → delivered, or to failed; held means it was never
+    sent because of something known beforehand (opted out, no address, …).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="deliveries")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="deliveries")
+    # Named by label: delivery sits below messaging and never imports it.
+    message = models.ForeignKey("messaging.Message", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
+    link = models.ForeignKey("messaging.SecureLink", on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    to = models.CharField(max_length=320, blank=True, help_text="E.164 phone or email address at the time of sending.")
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED, db_index=True)
+    reason = models.TextField(blank=True, help_text="Why it was held back or failed, readable by staff.")
+    provider = models.CharField(max_length=20, blank=True)
+    provider_id = models.CharField(max_length=100, blank=True, db_index=True)
+    provider_status = models.CharField(max_length=40, blank=True)
+    error_code = models.CharField(max_length=20, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # One row per attempt: {"at", "attempt", "error", "retry_at"} — no content.
+    attempt_log = models.JSONField(default=list, blank=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    subject_encrypted = models.TextField(blank=True)
+    body_encrypted = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    subject = EncryptedText("subject_encrypted", binding=lambda d: f"org={d.organization_id}|id={d.id}")
+    body = EncryptedText("body_encrypted", binding=lambda d: f"org={d.organization_id}|id={d.id}")
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["organization", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} to {self.to} ({self.status})"
 
 
 class OutboxEntry(models.Model):
@@ -16,7 +101,8 @@ class OutboxEntry(models.Model):
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="outbox"
     )
-    channel = models.CharField(max_length=10, choices=OutboxChannel.choices)
+    delivery = models.ForeignKey(Delivery, on_delete=models.SET_NULL, null=True, blank=True, related_name="outbox_entries")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
     to = models.CharField(max_length=320)
     subject = models.CharField(max_length=500, blank=True)
     body = models.TextField()

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization
-from hushpost.crypto.fields import EncryptedText
+from hushpost.crypto.fields import EncryptedBytes, EncryptedText
+from hushpost.delivery.models import Channel
 
 DEFAULT_SUBJECT = "You've received a secure message from {{ user.name_and_company }}"
 DEFAULT_BODY = (
@@ -62,3 +64,167 @@ class SecureMessagingSettings(models.Model):
     @property
     def lifetime(self) -> timedelta:
         return LIFETIMES[LinkLifetime(self.link_lifetime)]
+
+
+class Direction(models.TextChoices):
+    OUTBOUND = "outbound", "To the contact"
+    INBOUND = "inbound", "From the contact"
+
+
+class Origin(models.TextChoices):
+    COMPOSE = "compose", "Compose"
+    INBOX = "inbox", "Inbox reply"
+    API = "api", "API"
+    AUTO = "auto", "Auto message"
+    PORTAL = "portal", "Secure page"
+    SMS_REPLY = "sms_reply", "Text reply (outside the secure page)"
+
+
+class ConversationQuerySet(models.QuerySet):
+    def for_org(self, organization: Organization) -> ConversationQuerySet:
+        return self.filter(organization=organization)
+
+
+class Conversation(models.Model):
+    """Everything between an organization and one contact: one per contact."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="conversations")
+    contact = models.OneToOneField("contacts.Contact", on_delete=models.CASCADE, related_name="conversation")
+    # Who hears about replies: the staff member who last wrote to the contact.
+    assigned_to = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_conversations"
+    )
+    last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
+    unread_replies = models.PositiveIntegerField(default=0)
+
+    objects = ConversationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_activity_at"]
+        indexes = [models.Index(fields=["organization", "-last_activity_at"])]
+
+    def __str__(self) -> str:
+        return f"Conversation with {self.contact}"
+
+
+class SendQuerySet(models.QuerySet):
+    def for_org(self, organization: Organization) -> SendQuerySet:
+        return self.filter(organization=organization)
+
+
+class Send(models.Model):
+    """One act of sending (compose, API, inbox reply) to one or more contacts.
+
+    Each recipient gets their own Message (the body is rendered for them) and
+    Delivery; the API calls this the message (`POST /messages` → its id).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="sends")
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
+    actor_label = models.CharField(max_length=200, blank=True)
+    origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.COMPOSE)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    secure = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SendQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class MessageQuerySet(models.QuerySet):
+    def for_org(self, organization: Organization) -> MessageQuerySet:
+        return self.filter(organization=organization)
+
+
+class Message(models.Model):
+    """One message in a conversation, either way. Subject and body are encrypted at rest."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="messages")
+    send = models.ForeignKey(Send, on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    origin = models.CharField(max_length=12, choices=Origin.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
+    secure = models.BooleanField(default=False)
+    subject_encrypted = models.TextField(blank=True)
+    body_encrypted = models.TextField(blank=True)
+    author = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # For inbound messages: when staff first read it.
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    subject = EncryptedText("subject_encrypted", binding=lambda m: f"org={m.organization_id}|id={m.id}")
+    body = EncryptedText("body_encrypted", binding=lambda m: f"org={m.organization_id}|id={m.id}")
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"])]
+
+
+class Attachment(models.Model):
+    """A file on a message, encrypted at rest in the database (so it commits with its message)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    data_encrypted = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    data = EncryptedBytes("data_encrypted", binding=lambda a: f"org={a.organization_id}|id={a.id}")
+
+    class Meta:
+        ordering = ["created_at", "file_name"]
+
+
+class SecureLinkQuerySet(models.QuerySet):
+    def for_org(self, organization: Organization) -> SecureLinkQuerySet:
+        return self.filter(organization=organization)
+
+
+class SecureLink(models.Model):
+    """A personal, time-limited link to a contact's conversation.
+
+    Only the SHA-256 of the token is stored; the raw token exists once, in the
+    notification that carries it. The PIN in force is kept as an HMAC under a
+    server key, compared in constant time.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="secure_links")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="secure_links")
+    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="links")
+    # The channel the link went out on; a new link goes the same way.
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    pin_hmac = models.CharField(max_length=64, blank=True)
+    pin_source = models.CharField(max_length=20, blank=True)
+    failed_pin_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    first_clicked_at = models.DateTimeField(null=True, blank=True)
+    # The link that replaced this one ("send me a new link").
+    replaced_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = SecureLinkQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["contact", "-created_at"])]
+
+    @property
+    def has_pin(self) -> bool:
+        return bool(self.pin_hmac)
+
+    def is_expired(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.expires_at

@@ -100,4 +100,9 @@ def test_every_encrypted_attribute_is_registered_for_rotation():
         "contacts.ContactImport.content",
         "contacts.ImportRejection.values",
         "messaging.SecureMessagingSettings.default_pin",
+        "messaging.Message.subject",
+        "messaging.Message.body",
+        "messaging.Attachment.data",
+        "delivery.Delivery.subject",
+        "delivery.Delivery.body",
     }
