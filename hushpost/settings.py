@@ -272,7 +272,7 @@ if SMTP_HOST:
         }
     }
 else:
-    MAILERS = {"default": {"BACKEND": "hushpost.delivery.outbox.OutboxEmailBackend"}}
+    MAILERS = {"default": {"BACKEND": "hushpost.delivery.mail_outbox.OutboxEmailBackend"}}
 
 # --- SMS and voice (Twilio) -------------------------------------------------
 TWILIO_ACCOUNT_SID = envstr("TWILIO_ACCOUNT_SID")

@@ -1,0 +1,56 @@
+"""The one interface every channel implements.
+
+A channel takes an `Outgoing` and either returns `Accepted` or raises
+`DeliveryError`, which says whether trying again could help (`permanent`)
+and whether the provider may already have accepted it (`maybe_sent`, e.g. a
+timeout after the request went out) — the caller decides what that means.
+Nothing outside delivery/ knows which provider sits behind a channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    delivery_id: str
+    organization_id: int
+    channel: str  # "sms" | "email" | "voice"
+    to: str  # E.164 phone or email address
+    subject: str  # email only
+    body: str  # plain text; email channels also build an HTML part from it
+    status_callback_url: str = ""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    provider: str  # "outbox", "twilio", "smtp"
+    provider_id: str = ""
+    # Some channels know at once that the message arrived (the outbox does).
+    delivered: bool = False
+
+
+class DeliveryError(Exception):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        permanent: bool,
+        code: str = "",
+        retry_after: float | None = None,
+        maybe_sent: bool = False,
+    ):
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.code = code
+        self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
+
+
+class BaseChannel:
+    name = "base"
+
+    def send(self, outgoing: Outgoing) -> Accepted:  # pragma: no cover - interface
+        raise NotImplementedError
