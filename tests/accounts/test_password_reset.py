@@ -73,7 +73,7 @@ def test_an_unknown_email_sends_nothing_but_shows_the_same_page(client, alice, s
 
 
 def test_without_smtp_the_reset_email_lands_in_the_development_outbox(client, alice, settings):
-    settings.MAILERS = {"default": {"BACKEND": "hushpost.delivery.outbox.OutboxEmailBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "hushpost.delivery.mail_outbox.OutboxEmailBackend"}}
     ask_for_reset(client, alice.email)
     entry = OutboxEntry.objects.get()
     assert (entry.to, entry.organization) == (alice.email, None)

@@ -34,7 +34,7 @@ def test_newest_first_with_links_clickable_and_markup_escaped(alice_client, org_
 
 
 def test_admins_see_invitations_of_users_who_have_not_chosen_a_password(alice_client, alice, settings):
-    settings.MAILERS = {"default": {"BACKEND": "hushpost.delivery.outbox.OutboxEmailBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "hushpost.delivery.mail_outbox.OutboxEmailBackend"}}
     nia = staff.invite_user(alice, email="nia@riverside.example").user
     assert "choose your password" in alice_client.get("/outbox/").content.decode()
     nia.set_password("a fresh long secret")
@@ -43,7 +43,7 @@ def test_admins_see_invitations_of_users_who_have_not_chosen_a_password(alice_cl
 
 
 def test_members_do_not_see_invitations(bob_client, alice, settings):
-    settings.MAILERS = {"default": {"BACKEND": "hushpost.delivery.outbox.OutboxEmailBackend"}}
+    settings.MAILERS = {"default": {"BACKEND": "hushpost.delivery.mail_outbox.OutboxEmailBackend"}}
     staff.invite_user(alice, email="nia@riverside.example")
     assert "choose your password" not in bob_client.get("/outbox/").content.decode()
 
