@@ -50,3 +50,28 @@ def contact_context(contact: Contact, keys: frozenset[str] | None = None) -> dic
 
 def notification_context(user, contact: Contact, secure_link: str) -> dict[str, object]:
     return {**contact_context(contact), "user": user.template_context(), SECURE_LINK: secure_link}
+
+
+def message_spec(organization: Organization) -> FieldSpec:
+    """A message's own body and subject: the sender and the contact (no link)."""
+    base = contact_spec(organization)
+    return FieldSpec(objects={**base.objects, "user": frozenset(USER_TEMPLATE_FIELDS)})
+
+
+def message_context(user, contact: Contact, keys: frozenset[str] | None = None) -> dict[str, object]:
+    return {**contact_context(contact, keys), "user": user.template_context()}
+
+
+class OrganizationSender:
+    """Who `{{ user.* }}` is when no staff member sends (the API, a new link the contact asked for)."""
+
+    def __init__(self, organization: Organization):
+        self.organization = organization
+
+    def template_context(self) -> dict[str, str]:
+        company = self.organization.company_name or self.organization.name
+        return {field: "" for field in USER_TEMPLATE_FIELDS} | {
+            "name_and_company": company,
+            "name": company,
+            "company": company,
+        }

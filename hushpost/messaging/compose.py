@@ -1,0 +1,195 @@
+"""Sending a one-time message (R4) to contacts, securely or not.
+
+One call, one transaction: for each recipient a Message (encrypted), for a
+secure send a SecureLink with the PIN in force, and a Delivery — queued, or
+held back with the reason. The send task is enqueued on commit by delivery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from hushpost.accounts.models import Organization
+from hushpost.contacts.models import Contact
+from hushpost.delivery.models import Channel, Delivery
+from hushpost.delivery.send import hold_delivery, queue_delivery
+from hushpost.messaging.conversations import conversation_for, touch
+from hushpost.messaging.fields import OrganizationSender, custom_keys, message_context, message_spec
+from hushpost.messaging.links import create_link
+from hushpost.messaging.models import Attachment, Message, Origin, SecureMessagingSettings, Send
+from hushpost.messaging.notify import address_for, notify_link, why_unreachable
+from hushpost.messaging.pins import pin_in_force
+from hushpost.messaging.rendering import TemplateInvalid, problems_in, render
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENTS = 5
+MAX_BODY_CHARS = 20_000
+SECURE_OFF = (
+    "Secure messaging is off for your organization. An owner or admin can turn it on in "
+    "Messaging settings (Enable secure messaging)."
+)
+
+
+class ComposeError(ValueError):
+    """The whole send is refused; `problems` maps a field ("body", "channel", …) to what is wrong."""
+
+    def __init__(self, problems: dict[str, list[str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in problems.items()))
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    file_name: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Outcome:
+    contact: Contact
+    delivery: Delivery
+    message: Message | None
+
+    @property
+    def status(self) -> str:
+        return self.delivery.status
+
+    @property
+    def reason(self) -> str:
+        return self.delivery.reason
+
+
+@dataclass
+class SendResult:
+    send: Send
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+def check_compose(
+    organization: Organization, *, channel: str, secure: bool, body: str, subject: str,
+    attachments: list[NewAttachment], recipients: int,
+) -> dict[str, list[str]]:
+    """Everything that refuses the whole send, by field."""
+    problems: dict[str, list[str]] = {}
+
+    def add(name: str, text: str) -> None:
+        problems.setdefault(name, []).append(text)
+
+    if recipients == 0:
+        add("recipients", "Choose at least one contact.")
+    if channel == Channel.VOICE:
+        add("channel", "Secure messages can't be sent by voice call; choose text or email."
+            if secure else "Voice messages are not available yet; choose text or email.")
+    elif channel not in (Channel.SMS, Channel.EMAIL):
+        add("channel", "Choose text or email.")
+    if secure and not SecureMessagingSettings.objects.for_org(organization).enabled:
+        add("secure", SECURE_OFF)
+    if not body.strip():
+        add("body", "Write a message.")
+    elif len(body) > MAX_BODY_CHARS:
+        add("body", f"A message is at most {MAX_BODY_CHARS:,} characters.")
+    spec = message_spec(organization)
+    problems_body = [str(p) for p in problems_in(body, spec)] if body.strip() else []
+    for text in problems_body:
+        add("body", text)
+    if channel == Channel.EMAIL and not secure and not subject.strip():
+        add("subject", "An email needs a subject.")
+    for text in (str(p) for p in problems_in(subject, spec)) if subject.strip() else []:
+        add("subject", text)
+    if attachments and channel == Channel.SMS and not secure:
+        add("attachments", "A text message can't carry files; send it securely or by email.")
+    if len(attachments) > MAX_ATTACHMENTS:
+        add("attachments", f"At most {MAX_ATTACHMENTS} files.")
+    for item in attachments:
+        if len(item.data) > MAX_ATTACHMENT_BYTES:
+            add("attachments", f"{item.file_name} is over {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.")
+    return problems
+
+
+def send_message(
+    organization: Organization,
+    *,
+    contacts: list[Contact],
+    channel: str,
+    secure: bool,
+    body: str,
+    subject: str = "",
+    pin: str = "",
+    attachments: list[NewAttachment] | None = None,
+    sender=None,
+    actor_label: str = "",
+    origin: str = Origin.COMPOSE,
+) -> SendResult:
+    """Send to every contact; raises ComposeError when the send as a whole is refused."""
+    attachments = list(attachments or [])
+    problems = check_compose(organization, channel=channel, secure=secure, body=body, subject=subject,
+                             attachments=attachments, recipients=len(contacts))
+    if problems:
+        raise ComposeError(problems)
+    author = sender if getattr(sender, "pk", None) else None
+    sender = sender or OrganizationSender(organization)
+    actor_label = actor_label or getattr(sender, "email", "") or "system"
+    settings = SecureMessagingSettings.objects.for_org(organization)
+    keys = custom_keys(organization)
+    with transaction.atomic():
+        send = Send.objects.create(organization=organization, created_by=author, actor_label=actor_label,
+                                   origin=origin, channel=channel, secure=secure)
+        result = SendResult(send)
+        for contact in contacts:
+            result.outcomes.append(
+                _send_one(send, contact, settings=settings, keys=keys, body=body, subject=subject, pin=pin,
+                          attachments=attachments, sender=sender, author=author, actor_label=actor_label)
+            )
+    return result
+
+
+def _send_one(send: Send, contact: Contact, *, settings, keys, body, subject, pin, attachments, sender, author,
+              actor_label) -> Outcome:
+    key = f"send:{send.id}:{contact.id}"
+    hold = why_unreachable(contact, send.channel)
+    decision = None
+    if hold is None and send.secure:
+        decision = pin_in_force(contact, settings, pin, custom_keys=keys)
+        hold = decision.held_reason
+    if hold is None:
+        try:
+            context = message_context(sender, contact, keys)
+            text = render(body, context)
+            title = render(subject, context) if subject.strip() else ""
+        except TemplateInvalid as error:
+            hold = f"the message cannot be written for this contact: {error.problems[0].message}"
+    if hold is not None:
+        # A held message is not stored in the conversation: it was never meant to
+        # be readable without the protection it was held back for.
+        delivery = hold_delivery(organization=send.organization, contact=contact, channel=send.channel,
+                                 to=address_for(contact, send.channel), reason=hold, idempotency_key=key,
+                                 actor_label=actor_label)
+        return Outcome(contact, delivery, None)
+
+    conversation = conversation_for(contact)
+    message = Message(organization=send.organization, conversation=conversation, contact=contact, send=send,
+                      direction="outbound", origin=send.origin, channel=send.channel, secure=send.secure,
+                      author=author, created_at=timezone.now())
+    message.body = text
+    message.subject = title
+    message.save()
+    for item in attachments:
+        attachment = Attachment(organization=send.organization, message=message, file_name=item.file_name,
+                                content_type=item.content_type, size=len(item.data))
+        attachment.data = item.data
+        attachment.save()
+    touch(conversation, assigned_to=author)
+    if send.secure:
+        link, raw = create_link(contact=contact, message=message, channel=send.channel, lifetime=settings.lifetime,
+                                pin=decision.pin, pin_source=decision.source)
+        delivery = notify_link(link=link, raw_token=raw, sender=sender, settings=settings, message=message,
+                               idempotency_key=key, actor_label=actor_label)
+    else:
+        delivery = queue_delivery(organization=send.organization, contact=contact, channel=send.channel,
+                                  to=address_for(contact, send.channel), subject=title, body=text,
+                                  idempotency_key=key, message=message, actor_label=actor_label)
+    return Outcome(contact, delivery, message)

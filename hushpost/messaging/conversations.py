@@ -1,0 +1,114 @@
+"""A contact's conversation: the thread, replies coming in, staff reading them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from hushpost.accounts.models import Role, User
+from hushpost.activity.log import record
+from hushpost.activity.models import EventKind
+from hushpost.contacts.models import Contact
+from hushpost.messaging.models import Attachment, Conversation, Direction, Message, Origin, SecureLink
+
+MAX_REPLY_CHARS = 10_000
+MAX_REPLY_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+def conversation_for(contact: Contact) -> Conversation:
+    conversation, _ = Conversation.objects.get_or_create(
+        contact=contact, defaults={"organization_id": contact.organization_id}
+    )
+    return conversation
+
+
+def touch(conversation: Conversation, *, assigned_to: User | None = None, now: datetime | None = None) -> None:
+    conversation.last_activity_at = now or timezone.now()
+    fields = ["last_activity_at"]
+    if assigned_to is not None:
+        conversation.assigned_to = assigned_to
+        fields.append("assigned_to")
+    conversation.save(update_fields=fields)
+
+
+def thread(contact: Contact) -> QuerySet[Message]:
+    """Every message between the organization and the contact, oldest first."""
+    return (
+        Message.objects.filter(contact=contact, organization_id=contact.organization_id)
+        .select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+
+
+def receive_reply(
+    *, link: SecureLink, body: str, attachment: tuple[str, str, bytes] | None = None, now: datetime | None = None
+) -> Message:
+    """Store a reply from the secure page, mark it unread, and tell the assigned staff."""
+    now = now or timezone.now()
+    contact = link.contact
+    with transaction.atomic():
+        conversation = conversation_for(contact)
+        message = Message(organization_id=contact.organization_id, conversation=conversation, contact=contact,
+                          direction=Direction.INBOUND, origin=Origin.PORTAL, channel=link.channel, secure=True,
+                          created_at=now)
+        message.body = body
+        message.save()
+        if attachment is not None:
+            name, content_type, data = attachment
+            item = Attachment(organization_id=contact.organization_id, message=message, file_name=name,
+                              content_type=content_type, size=len(data))
+            item.data = data
+            item.save()
+        Conversation.objects.filter(pk=conversation.pk).update(
+            unread_replies=F("unread_replies") + 1, last_activity_at=now
+        )
+        record(contact.organization, EventKind.REPLY_RECEIVED, contact=contact, message=message, link=link,
+               actor_label="contact", attachment=attachment is not None)
+        transaction.on_commit(lambda: notify_staff_of_reply(conversation.pk))
+    return message
+
+
+def reply_recipients(conversation: Conversation) -> list[str]:
+    if conversation.assigned_to and conversation.assigned_to.is_active:
+        return [conversation.assigned_to.email]
+    admins = User.objects.filter(organization_id=conversation.organization_id, is_active=True,
+                                 role__in=[Role.OWNER, Role.ADMIN])
+    return list(admins.values_list("email", flat=True))
+
+
+def notify_staff_of_reply(conversation_id: int) -> None:
+    """An email that a reply arrived. It names no one and quotes nothing: it is a pointer."""
+    conversation = Conversation.objects.select_related("assigned_to", "organization").get(pk=conversation_id)
+    recipients = reply_recipients(conversation)
+    if not recipients:
+        return
+    url = settings.BASE_URL + reverse("web:conversation", args=[conversation.contact_id])
+    send_mail(
+        subject="New secure reply in Hushpost",
+        message=(
+            f"A contact replied to a secure conversation of {conversation.organization.name}.\n\n"
+            f"Read it in Hushpost: {url}\n"
+        ),
+        from_email=None,
+        recipient_list=recipients,
+        fail_silently=True,
+    )
+
+
+def mark_read(conversation: Conversation, *, user: User, now: datetime | None = None) -> None:
+    """A staff member opened the conversation: replies are read, and the view is logged."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        Message.objects.filter(conversation=conversation, direction=Direction.INBOUND, read_at__isnull=True).update(
+            read_at=now
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(unread_replies=0)
+        record(conversation.organization, EventKind.STAFF_VIEWED_CONVERSATION, contact=conversation.contact,
+               actor=user)

@@ -1,0 +1,168 @@
+"""Secure links: unguessable tokens stored as hashes, PINs as keyed HMACs, expiry, lockout.
+
+The raw token exists only in the notification that carries it; we keep its
+SHA-256 and look links up by it. The PIN in force is kept as an HMAC under the
+server's secret (argon2 would cost ~150 ms and 100 MiB a check here) and
+compared in constant time, after trimming spaces and ignoring case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from hushpost.activity.log import record
+from hushpost.activity.models import EventKind
+from hushpost.contacts.models import Contact
+from hushpost.messaging.models import Message, SecureLink
+
+MAX_PIN_ATTEMPTS = 5
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
+PIN_SALT = "hushpost.messaging.links.pin"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("ascii")).hexdigest()
+
+
+def link_url(raw: str) -> str:
+    return f"{settings.BASE_URL}/s/{raw}"
+
+
+def normalize_pin(pin: str) -> str:
+    return pin.strip().lower()
+
+
+def _pin_hmac(pin: str, secret: str) -> str:
+    key = hashlib.sha256(f"{PIN_SALT}:{secret}".encode()).digest()
+    return hmac.new(key, normalize_pin(pin).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def pin_hmac(pin: str) -> str:
+    return _pin_hmac(pin, settings.SECRET_KEY)
+
+
+def pin_matches(link: SecureLink, pin: str) -> bool:
+    # Links made before a secret key rotation still check against the old key.
+    candidates = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return any(hmac.compare_digest(_pin_hmac(pin, secret), link.pin_hmac) for secret in candidates)
+
+
+def create_link(
+    *,
+    contact: Contact,
+    message: Message | None,
+    channel: str,
+    lifetime: timedelta,
+    pin: str | None = None,
+    pin_source: str = "",
+    pin_digest: str = "",
+    now: datetime | None = None,
+) -> tuple[SecureLink, str]:
+    """A new link for the contact; returns it with its raw token (shown once, never stored)."""
+    now = now or timezone.now()
+    raw = new_token()
+    link = SecureLink.objects.create(
+        organization_id=contact.organization_id,
+        contact=contact,
+        message=message,
+        channel=channel,
+        token_hash=token_hash(raw),
+        created_at=now,
+        expires_at=now + lifetime,
+        pin_hmac=pin_hmac(pin) if pin else pin_digest,
+        pin_source=pin_source,
+    )
+    return link, raw
+
+
+def find_link(raw: str) -> SecureLink | None:
+    """The link for a raw token, or None — malformed, unknown and tampered look the same."""
+    if not raw or not TOKEN_SHAPE.match(raw):
+        return None
+    return SecureLink.objects.select_related("contact", "organization").filter(token_hash=token_hash(raw)).first()
+
+
+class LinkState(models.TextChoices):
+    VALID = "valid"
+    EXPIRED = "expired"
+    LOCKED = "locked"
+    REVOKED = "revoked"
+
+
+def link_state(link: SecureLink, now: datetime | None = None) -> LinkState:
+    if link.revoked_at:
+        return LinkState.REVOKED
+    if link.locked_at:
+        return LinkState.LOCKED
+    if link.is_expired(now):
+        return LinkState.EXPIRED
+    return LinkState.VALID
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    ok: bool
+    locked: bool = False
+    attempts_left: int = MAX_PIN_ATTEMPTS
+
+
+def check_pin(link: SecureLink, pin: str, *, now: datetime | None = None) -> PinCheck:
+    """Compare a typed PIN; the fifth wrong one locks the link. Each try is logged."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock the row: concurrent guesses must each count.
+        link = SecureLink.objects.select_for_update().get(pk=link.pk)
+        if link.locked_at or link_state(link, now) != LinkState.VALID:
+            return PinCheck(ok=False, locked=bool(link.locked_at), attempts_left=0)
+        if pin_matches(link, pin):
+            record(link.organization, EventKind.PIN_ENTERED, contact=link.contact, message=link.message, link=link,
+                   actor_label="contact")
+            return PinCheck(ok=True, attempts_left=MAX_PIN_ATTEMPTS - link.failed_pin_attempts)
+        link.failed_pin_attempts += 1
+        fields = ["failed_pin_attempts"]
+        record(link.organization, EventKind.PIN_WRONG, contact=link.contact, message=link.message, link=link,
+               actor_label="contact", attempt=link.failed_pin_attempts)
+        if link.failed_pin_attempts >= MAX_PIN_ATTEMPTS:
+            link.locked_at = now
+            fields.append("locked_at")
+            record(link.organization, EventKind.LINK_LOCKED, contact=link.contact, message=link.message, link=link,
+                   actor_label="contact", attempts=link.failed_pin_attempts)
+        link.save(update_fields=fields)
+        return PinCheck(
+            ok=False, locked=link.locked_at is not None, attempts_left=max(0, MAX_PIN_ATTEMPTS - link.failed_pin_attempts)
+        )
+
+
+def revoke_links(contact: Contact, *, actor=None, link: SecureLink | None = None, now: datetime | None = None) -> int:
+    """End one link, or every live link of a contact, at once."""
+    now = now or timezone.now()
+    links = SecureLink.objects.filter(contact=contact, revoked_at__isnull=True)
+    if link is not None:
+        links = links.filter(pk=link.pk)
+    count = links.update(revoked_at=now)
+    if count:
+        record(contact.organization, EventKind.LINK_REVOKED, contact=contact, link=link, actor=actor, links=count)
+    return count
+
+
+def mask_phone(e164: str) -> str:
+    digits = "".join(ch for ch in e164 if ch.isdigit())
+    return f"•••-•••-{digits[-4:]}" if len(digits) >= 4 else "•••"
+
+
+def mask_email(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}•••@{domain}" if domain else "•••"

@@ -1,0 +1,63 @@
+"""Turning a new secure link into a notification on its way to the contact.
+
+The notification is rendered here, where the raw token is known, and handed
+to delivery encrypted: delivery never needs to know about links or messages.
+"""
+
+from __future__ import annotations
+
+from hushpost.contacts.models import Contact
+from hushpost.delivery.models import Channel, Delivery
+from hushpost.delivery.send import queue_delivery
+from hushpost.messaging.fields import notification_context
+from hushpost.messaging.links import link_url
+from hushpost.messaging.models import Message, SecureLink, SecureMessagingSettings
+from hushpost.messaging.rendering import render
+
+
+def address_for(contact: Contact, channel: str) -> str:
+    return contact.phone if channel == Channel.SMS else contact.email
+
+
+def why_unreachable(contact: Contact, channel: str) -> str | None:
+    """Why this contact can't get anything on this channel, known before sending."""
+    if channel == Channel.SMS:
+        if not contact.phone:
+            return "no mobile phone on file"
+        if contact.sms_opt_out:
+            return "opted out of text messages"
+    elif channel == Channel.EMAIL:
+        if not contact.email:
+            return "no email address on file"
+        if contact.email_opt_out:
+            return "opted out of email"
+    return None
+
+
+def notify_link(
+    *,
+    link: SecureLink,
+    raw_token: str,
+    sender,
+    settings: SecureMessagingSettings,
+    message: Message | None,
+    idempotency_key: str,
+    actor_label: str,
+) -> Delivery:
+    """Render the organization's notification with this link and queue it on the link's channel."""
+    contact = link.contact
+    context = notification_context(sender, contact, link_url(raw_token))
+    subject = render(settings.subject, context) if link.channel == Channel.EMAIL else ""
+    body = render(settings.body, context)
+    return queue_delivery(
+        organization=contact.organization,
+        contact=contact,
+        channel=link.channel,
+        to=address_for(contact, link.channel),
+        subject=subject,
+        body=body,
+        idempotency_key=idempotency_key,
+        message=message,
+        link=link,
+        actor_label=actor_label,
+    )
