@@ -281,6 +281,9 @@ TWILIO_FROM_NUMBER = envstr("TWILIO_FROM_NUMBER")
 TWILIO_MESSAGING_SERVICE_SID = envstr("TWILIO_MESSAGING_SERVICE_SID")
 TWILIO_API_BASE_URL = envstr("TWILIO_API_BASE_URL", "https://api.twilio.com")
 
+# Tries per delivery (the first included) before a temporary failure becomes final.
+HUSHPOST_DELIVERY_MAX_ATTEMPTS = envint("HUSHPOST_DELIVERY_MAX_ATTEMPTS", 8)
+
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

@@ -11,12 +11,14 @@ import logging
 from collections.abc import Callable
 
 from hushpost.contacts.csv_import import drop_abandoned_uploads, resume_stale_imports
+from hushpost.delivery.sweep import requeue_stuck_deliveries
 
 logger = logging.getLogger(__name__)
 
 STEPS: list[tuple[str, Callable[[], int]]] = [
     ("resume stale contact imports", resume_stale_imports),
     ("drop abandoned import uploads", drop_abandoned_uploads),
+    ("requeue stuck deliveries", requeue_stuck_deliveries),
 ]
 
 

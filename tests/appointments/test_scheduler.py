@@ -31,9 +31,9 @@ def test_a_failing_step_does_not_stop_the_others(monkeypatch, caplog):
     assert "scheduler step failed: broken" in caplog.text
 
 
-def test_the_real_steps_include_the_import_sweeps():
+def test_the_real_steps_include_the_import_and_delivery_sweeps():
     names = [name for name, _ in scheduler.STEPS]
-    assert names == ["resume stale contact imports", "drop abandoned import uploads"]
+    assert names == ["resume stale contact imports", "drop abandoned import uploads", "requeue stuck deliveries"]
 
 
 def test_the_command_runs_one_tick_with_once():

@@ -51,6 +51,9 @@ class DeliveryError(Exception):
 
 class BaseChannel:
     name = "base"
+    # Provider error codes meaning the recipient opted out at the provider
+    # (Twilio's 21610): the caller then marks the contact opted out too.
+    opt_out_codes: frozenset[str] = frozenset()
 
     def send(self, outgoing: Outgoing) -> Accepted:  # pragma: no cover - interface
         raise NotImplementedError

@@ -1,0 +1,104 @@
+"""Email through Django's default mailer (SMTP in production, MAILERS["default"]).
+
+The connection is opened on its own first, so a failure there is known to
+have sent nothing (safe to retry); a timeout or a dropped connection while
+the server was taking the message after DATA may mean it was accepted.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import traceback
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail.utils import DNS_NAME
+
+from hushpost.delivery.channels.base import Accepted, BaseChannel, DeliveryError, Outgoing
+from hushpost.delivery.html_part import html_from_text
+
+
+def message_id(delivery_id: str) -> str:
+    # The same id on every attempt, so a receiving server that got it once
+    # can tell a retry is a duplicate; the domain is our sender's.
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or DNS_NAME.get_fqdn()
+    return f"<hushpost.{delivery_id}@{domain}>"
+
+
+def _smtp_text(error: smtplib.SMTPResponseException | tuple) -> tuple[int, str]:
+    code, text = (error.smtp_code, error.smtp_error) if isinstance(error, smtplib.SMTPResponseException) else error
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return int(code), " ".join(str(text).split())
+
+
+def _by_code(code: int, text: str, what: str) -> DeliveryError:
+    # 4xx is "try again later" (greylisting, a full mailbox, a busy server); 5xx is final.
+    return DeliveryError(f"{what}: {code} {text}", permanent=code >= 500, code=str(code))
+
+
+def _in_data(error: BaseException) -> bool:
+    """True when the error came up inside SMTP.data(): the message may have been accepted."""
+    return any(frame.name == "data" and frame.filename.endswith("smtplib.py") for frame in traceback.extract_tb(error.__traceback__))
+
+
+def sending_error(error: Exception) -> DeliveryError:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, text = _smtp_text(next(iter(error.recipients.values())))
+        return _by_code(code, text, "the mail server refused the address")
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        code, text = _smtp_text(error)
+        return _by_code(code, text, "the mail server refused our sender address")
+    if isinstance(error, smtplib.SMTPResponseException):
+        # The server answered, so it knows it did not take the message.
+        code, text = _smtp_text(error)
+        return _by_code(code, text, "the mail server refused the message")
+    if isinstance(error, ValueError):
+        return DeliveryError("the email address is not valid", permanent=True, code="invalid_address")
+    if isinstance(error, (OSError, smtplib.SMTPException)) and _in_data(error):
+        return DeliveryError(f"the mail server stopped answering after taking the message ({type(error).__name__})",
+                             permanent=False, maybe_sent=True)
+    return DeliveryError(f"the mail server connection failed ({type(error).__name__})", permanent=False)
+
+
+class EmailChannel(BaseChannel):
+    name = "email"
+
+    def send(self, outgoing: Outgoing) -> Accepted:
+        mid = message_id(outgoing.delivery_id)
+        email = EmailMultiAlternatives(
+            subject=outgoing.subject,
+            body=outgoing.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[outgoing.to],
+            headers={"Message-ID": mid, "Auto-Submitted": "auto-generated"},
+        )
+        email.attach_alternative(html_from_text(outgoing.body, title=outgoing.subject), "text/html")
+        mailer = mailers.default
+        try:
+            mailer.open()
+        except smtplib.SMTPResponseException as error:
+            code, text = _smtp_text(error)
+            # Refused before any message was offered (busy, auth): nothing sent.
+            raise DeliveryError(f"the mail server refused the connection: {code} {text}", permanent=False,
+                                code=str(code)) from error
+        except OSError as error:
+            raise DeliveryError(f"could not connect to the mail server ({type(error).__name__})", permanent=False) from error
+        try:
+            sent = mailer.send_messages([email])
+        except (OSError, ValueError, smtplib.SMTPException) as error:
+            raise sending_error(error) from error
+        finally:
+            try:
+                mailer.close()
+            except Exception:  # noqa: BLE001 - after sendmail returned, a failing QUIT changes nothing
+                pass
+        if not sent:
+            raise DeliveryError("the mailer did not send the message", permanent=False)
+        return Accepted(provider=_provider(mailer), provider_id=mid.strip("<>"))
+
+
+def _provider(mailer) -> str:
+    module = type(mailer).__module__
+    return "smtp" if module == "django.core.mail.backends.smtp" else module.rsplit(".", 1)[-1]
