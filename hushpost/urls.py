@@ -23,5 +23,6 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("s/", include("hushpost.portal.urls")),
     path("", include("hushpost.web.urls")),
 ]

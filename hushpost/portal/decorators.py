@@ -1,0 +1,76 @@
+"""What every portal response carries, whatever the view returned.
+
+Applied to every portal view (and the catch-all under /s/), so the
+not-valid page, a CSRF refusal and a 405 get the same headers as the
+conversation. The token sits in the URL of these pages: no Referer may carry
+it away, no cache may keep the page, no frame may hold it.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.cache import add_never_cache_headers
+from django.utils.csp import CSP, build_policy
+from django.views.decorators.csrf import csrf_exempt
+
+from hushpost.messaging.conversations import MAX_REPLY_ATTACHMENT_BYTES
+from hushpost.portal.pages import not_valid, render_page
+
+# Stricter than the staff pages: the portal runs no script at all.
+PORTAL_CSP = {
+    "default-src": [CSP.NONE],
+    "style-src": [CSP.SELF],
+    # Pico draws its form icons as data: SVGs.
+    "img-src": [CSP.SELF, "data:"],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+}
+# A reply's file plus its text and the form around it; anything larger is
+# refused before the body is read.
+MAX_REQUEST_BYTES = MAX_REPLY_ATTACHMENT_BYTES + 1024 * 1024
+
+_csrf = CsrfViewMiddleware(lambda request: HttpResponse())
+
+
+def portal_view(view):
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = _refusal(request, view, args, kwargs)
+        if response is None:
+            try:
+                response = view(request, *args, **kwargs)
+            except Http404:
+                response = not_valid(request)
+        return add_portal_headers(response)
+
+    # The CSRF check runs inside (see _refusal), so that its refusal gets the
+    # portal's page and headers too instead of Django's unstyled one.
+    return csrf_exempt(wrapped)
+
+
+def add_portal_headers(response: HttpResponse) -> HttpResponse:
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    add_never_cache_headers(response)
+    if str(CSP.HEADER_ENFORCE) not in response:
+        response.headers[str(CSP.HEADER_ENFORCE)] = build_policy(PORTAL_CSP)
+    return response
+
+
+def _refusal(request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
+    if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+        return None
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_REQUEST_BYTES:
+        return render_page(request, "portal/too_large.html", {"max_size": MAX_REPLY_ATTACHMENT_BYTES}, status=413)
+    if _csrf.process_view(request, view, args, kwargs) is not None:
+        return render_page(request, "portal/form_expired.html", status=403)
+    return None

@@ -1,0 +1,42 @@
+"""Rendering portal pages in the contact's language and time zone.
+
+Pages that know no contact (a bad link, an ended session) speak the
+browser's language instead: they must not reveal whose link it was.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+
+from hushpost.contacts.models import Contact
+
+
+def render_page(
+    request: HttpRequest, template: str, context: dict | None = None, *, contact: Contact | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    language = contact.language if contact else translation.get_language_from_request(request)
+    zone = _zone(contact.effective_time_zone) if contact else None
+    context = {"organization": contact.organization if contact else None, **(context or {})}
+    # Rendered inside the overrides: dates, numbers and every gettext string
+    # come out in the contact's terms, and nothing leaks into the next request.
+    with translation.override(language), timezone.override(zone or timezone.get_default_timezone()):
+        response = render(request, template, context, status=status)
+        response.headers["Content-Language"] = translation.get_language()
+    return response
+
+
+def not_valid(request: HttpRequest) -> HttpResponse:
+    """One page for every bad token — unknown, malformed, tampered or revoked — so none tells them apart."""
+    return render_page(request, "portal/not_valid.html", status=404)
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo | None:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None

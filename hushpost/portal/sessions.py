@@ -1,0 +1,96 @@
+"""Portal sessions: what a contact holds between opening a link and reading the thread.
+
+Separate from staff sessions on purpose: a different cookie (`hushpost_portal`,
+path /s/ only), a random key of which only the SHA-256 is stored, bound to one
+contact through the link that started it, ended after 15 minutes without a
+request. A staff sign-in and a contact's visit in the same browser never mix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from hushpost.messaging.links import LinkState, link_state
+from hushpost.messaging.models import SecureLink
+from hushpost.portal.models import PortalSession
+
+COOKIE_NAME = "hushpost_portal"
+COOKIE_PATH = "/s/"
+IDLE_TIMEOUT = timedelta(minutes=15)
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode("ascii", "replace")).hexdigest()
+
+
+def start_session(request: HttpRequest, response: HttpResponse, link: SecureLink) -> PortalSession:
+    """A fresh session for the link's contact, replacing whatever the browser held.
+
+    The key is new every time (like Django's cycle_key on sign-in), so a key
+    planted in the browser beforehand is never promoted to a signed-in one.
+    """
+    end_session(request)
+    key = secrets.token_urlsafe(32)
+    now = timezone.now()
+    session = PortalSession.objects.create(
+        key_hash=_hash(key), organization_id=link.organization_id, contact_id=link.contact_id, link=link,
+        created_at=now, last_seen_at=now,
+    )
+    response.set_cookie(
+        COOKIE_NAME,
+        key,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="Lax",
+        # Same rule as the staff cookie (always Secure in production), plus
+        # any request that came over https; the http demo on 127.0.0.1 still works.
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
+    )
+    return session
+
+
+def live_session(request: HttpRequest, *, now: datetime | None = None) -> PortalSession | None:
+    """The request's session if it is still live, pushing its idle deadline forward."""
+    key = request.COOKIES.get(COOKIE_NAME)
+    if not key:
+        return None
+    now = now or timezone.now()
+    session = (
+        PortalSession.objects.select_related("contact__organization", "organization", "link")
+        .filter(key_hash=_hash(key), ended_at__isnull=True)
+        .first()
+    )
+    if session is None:
+        return None
+    if now - session.last_seen_at >= IDLE_TIMEOUT:
+        # It ended when it went idle, not when someone next knocked.
+        _end(session, session.last_seen_at + IDLE_TIMEOUT)
+        return None
+    if link_state(session.link, now) != LinkState.VALID:
+        # Staff revoked the link, it expired, or it was locked: the session it
+        # opened goes with it.
+        _end(session, now)
+        return None
+    PortalSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+    session.last_seen_at = now
+    return session
+
+
+def end_session(request: HttpRequest) -> None:
+    key = request.COOKIES.get(COOKIE_NAME)
+    if key:
+        PortalSession.objects.filter(key_hash=_hash(key), ended_at__isnull=True).update(ended_at=timezone.now())
+
+
+def forget_cookie(response: HttpResponse) -> None:
+    response.delete_cookie(COOKIE_NAME, path=COOKIE_PATH, samesite="Lax")
+
+
+def _end(session: PortalSession, at: datetime) -> None:
+    PortalSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(ended_at=at)

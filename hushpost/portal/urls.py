@@ -1,0 +1,20 @@
+"""Everything under /s/. The conversation URLs come first: they carry no token."""
+
+from django.urls import path
+
+from hushpost.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("conversation/", views.conversation, name="conversation"),
+    path("conversation/reply", views.reply, name="reply"),
+    path("conversation/attachments/<uuid:attachment_id>/", views.attachment, name="attachment"),
+    path("conversation/sign-out", views.sign_out, name="sign_out"),
+    path("signed-out/", views.signed_out, name="signed_out"),
+    path("<str:token>", views.open_link, name="link"),
+    path("<str:token>/new-link", views.new_link, name="new_link"),
+    # The rest of /s/ gets the same not-valid page and headers as a bad token.
+    path("", views.nothing_here),
+    path("<path:rest>", views.nothing_here),
+]

@@ -1,0 +1,179 @@
+"""What the contact sees (R6): the link, the PIN, the conversation, a reply, a new link.
+
+A GET of the link only logs the click and offers a form: mail scanners and
+chat previews fetch links, and must not see content, start a session or use
+up a PIN try. The POST starts a portal session and redirects to a token-free
+URL, so the token never travels on in a Referer or stays in the history.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from hushpost.activity.log import record
+from hushpost.activity.models import EventKind
+from hushpost.messaging.conversations import (
+    MAX_REPLY_ATTACHMENT_BYTES,
+    MAX_REPLY_CHARS,
+    receive_reply,
+    thread,
+)
+from hushpost.messaging.links import LinkState, check_pin, find_link, link_state
+from hushpost.messaging.models import Attachment, SecureLink
+from hushpost.messaging.renewal import request_new_link
+from hushpost.portal.decorators import portal_view
+from hushpost.portal.forms import ReplyForm
+from hushpost.portal.pages import not_valid, render_page
+from hushpost.portal.sessions import end_session, forget_cookie, live_session, start_session
+from hushpost.portal.uploads import ACCEPT, safe_file_name
+
+
+def _usable_link(token: str) -> tuple[SecureLink | None, LinkState | None]:
+    link = find_link(token)
+    if link is None:
+        return None, None
+    return link, link_state(link)
+
+
+def _state_page(request: HttpRequest, link: SecureLink, state: LinkState, token: str) -> HttpResponse:
+    template = "portal/expired.html" if state == LinkState.EXPIRED else "portal/locked.html"
+    return render_page(request, template, {"token": token}, contact=link.contact)
+
+
+def _open_page(request: HttpRequest, link: SecureLink, token: str, *, error: str = "", attempts_left: int = 0,
+               status: int = 200) -> HttpResponse:
+    context = {"link": link, "token": token, "error": error, "attempts_left": attempts_left}
+    return render_page(request, "portal/open.html", context, contact=link.contact, status=status)
+
+
+@portal_view
+@require_http_methods(["GET", "HEAD", "POST"])
+def open_link(request: HttpRequest, token: str) -> HttpResponse:
+    link, state = _usable_link(token)
+    if link is None or state == LinkState.REVOKED:
+        return not_valid(request)
+    if request.method == "POST":
+        return _enter(request, link, state, token)
+    if state == LinkState.EXPIRED:
+        record(link.organization, EventKind.EXPIRED_LINK_VISITED, contact=link.contact, message=link.message,
+               link=link, actor_label="contact")
+        return _state_page(request, link, state, token)
+    record(link.organization, EventKind.LINK_CLICKED, contact=link.contact, message=link.message, link=link,
+           actor_label="contact", **({} if state == LinkState.VALID else {"state": state.value}))
+    if state == LinkState.VALID:
+        SecureLink.objects.filter(pk=link.pk, first_clicked_at__isnull=True).update(first_clicked_at=timezone.now())
+        return _open_page(request, link, token)
+    return _state_page(request, link, state, token)
+
+
+def _enter(request: HttpRequest, link: SecureLink, state: LinkState, token: str) -> HttpResponse:
+    if state != LinkState.VALID:
+        return _state_page(request, link, state, token)
+    if link.has_pin:
+        pin = request.POST.get("pin", "")
+        if not pin.strip():
+            # An empty submit is a slip, not a guess: it uses up no try.
+            return _open_page(request, link, token, error="empty", status=400)
+        result = check_pin(link, pin)
+        if result.locked:
+            return _state_page(request, link, LinkState.LOCKED, token)
+        if not result.ok:
+            return _open_page(request, link, token, error="wrong", attempts_left=result.attempts_left, status=400)
+    response = HttpResponseRedirect(reverse("portal:conversation") + "#latest")
+    start_session(request, response, link)
+    return response
+
+
+@portal_view
+@require_POST
+def new_link(request: HttpRequest, token: str) -> HttpResponse:
+    link, state = _usable_link(token)
+    if link is None or state == LinkState.REVOKED:
+        return not_valid(request)
+    renewal = request_new_link(link)
+    return render_page(request, "portal/new_link.html", {"renewal": renewal}, contact=link.contact)
+
+
+def _session_ended(request: HttpRequest) -> HttpResponse:
+    response = render_page(request, "portal/session_ended.html", status=403)
+    forget_cookie(response)
+    return response
+
+
+def _conversation_page(request: HttpRequest, session, form: ReplyForm, *, status: int = 200) -> HttpResponse:
+    contact = session.contact
+    messages = list(thread(contact))
+    record(session.organization, EventKind.MESSAGE_VIEWED, contact=contact, message=session.link.message,
+           link=session.link, actor_label="contact", messages=len(messages))
+    context = {
+        "messages": messages, "form": form, "accept": ACCEPT, "sent": request.GET.get("sent") == "1",
+        "max_chars": MAX_REPLY_CHARS, "max_bytes": MAX_REPLY_ATTACHMENT_BYTES,
+    }
+    return render_page(request, "portal/conversation.html", context, contact=contact, status=status)
+
+
+@portal_view
+@require_GET
+def conversation(request: HttpRequest) -> HttpResponse:
+    session = live_session(request)
+    if session is None:
+        return _session_ended(request)
+    return _conversation_page(request, session, ReplyForm())
+
+
+@portal_view
+@require_POST
+def reply(request: HttpRequest) -> HttpResponse:
+    session = live_session(request)
+    if session is None:
+        return _session_ended(request)
+    with translation.override(session.contact.language):
+        form = ReplyForm(request.POST, request.FILES)
+        valid = form.is_valid()
+    if not valid:
+        return _conversation_page(request, session, form, status=400)
+    receive_reply(link=session.link, body=form.cleaned_data["body"], attachment=form.cleaned_data["attachment"])
+    return HttpResponseRedirect(reverse("portal:conversation") + "?sent=1#latest")
+
+
+@portal_view
+@require_GET
+def attachment(request: HttpRequest, attachment_id) -> HttpResponse:
+    session = live_session(request)
+    if session is None:
+        return _session_ended(request)
+    # Another contact's file (or another organization's) is simply not found.
+    item = get_object_or_404(Attachment, pk=attachment_id, organization_id=session.organization_id,
+                             message__contact_id=session.contact_id)
+    response = HttpResponse(item.data, content_type=item.content_type or "application/octet-stream")
+    response.headers["Content-Disposition"] = content_disposition_header(True, safe_file_name(item.file_name))
+    # Should a browser render it anyway, it runs nothing and reaches nothing.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@portal_view
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    end_session(request)
+    response = HttpResponseRedirect(reverse("portal:signed_out"))
+    forget_cookie(response)
+    return response
+
+
+@portal_view
+@require_GET
+def signed_out(request: HttpRequest) -> HttpResponse:
+    return render_page(request, "portal/signed_out.html")
+
+
+@portal_view
+def nothing_here(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Anything else under /s/: the same not-valid page, with the portal's headers."""
+    return not_valid(request)
+
