@@ -167,3 +167,21 @@ def signed_in_page(page, alice):
 def postgres_only():
     if django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         pytest.skip("PostgreSQL only: runs in the PostgreSQL pass of .ci/run")
+
+
+@pytest.fixture
+def twilio_standin(settings):
+    """A local Twilio REST API over real HTTP (tests/twilio_standin.py), with the TWILIO_* settings pointed at it."""
+    from tests.twilio_standin import TwilioStandin
+
+    standin = TwilioStandin(free_port())
+    standin.start()
+    settings.TWILIO_ACCOUNT_SID = standin.account_sid
+    settings.TWILIO_AUTH_TOKEN = standin.auth_token
+    settings.TWILIO_FROM_NUMBER = standin.from_number
+    settings.TWILIO_MESSAGING_SERVICE_SID = ""
+    settings.TWILIO_API_BASE_URL = standin.url
+    try:
+        yield standin
+    finally:
+        standin.stop()

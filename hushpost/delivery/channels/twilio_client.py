@@ -49,7 +49,9 @@ class RecordingHttpClient(TwilioHttpClient):
     """
 
     def __init__(self):
-        super().__init__(pool_connections=False, timeout=TIMEOUT)
+        super().__init__(pool_connections=False)
+        # requests takes (connect, read); the SDK's own check only knows one number.
+        self.timeout = TIMEOUT
         self.last_response: Response | None = None
 
     def request(self, *args, **kwargs) -> Response:
