@@ -116,7 +116,7 @@ def locked_settings(organization: Organization) -> SecureMessagingSettings:
 
 
 @transaction.atomic
-def save_settings(organization: Organization, actor, values: SettingsValues) -> list[str]:
+def save_settings(organization: Organization, actor, values: SettingsValues, *, actor_label: str = "") -> list[str]:
     """Save all five settings or none; returns the names of those that changed."""
     values = values.normalized()
     settings = locked_settings(organization)
@@ -135,7 +135,8 @@ def save_settings(organization: Organization, actor, values: SettingsValues) -> 
     settings.updated_at = timezone.now()
     settings.save()
     # Names only: the templates and the default PIN stay out of the log.
-    record(organization, EventKind.SETTINGS_CHANGED, actor=actor, section="secure messaging", fields=", ".join(changed))
+    record(organization, EventKind.SETTINGS_CHANGED, actor=actor, actor_label=actor_label,
+           section="secure messaging", fields=", ".join(changed))
     return changed
 
 
