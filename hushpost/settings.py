@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks_db",
     "django_htmx",
+    # django-ninja: its Swagger UI files are served from our own static files (no CDN under our CSP).
+    "ninja",
     "hushpost.accounts",
     "hushpost.activity",
     "hushpost.contacts",

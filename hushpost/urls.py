@@ -23,6 +23,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("api/v1/", include("hushpost.api.urls")),
     path("s/", include("hushpost.portal.urls")),
     path("", include("hushpost.web.urls")),
 ]

@@ -1,0 +1,46 @@
+"""The REST API, version 1: one NinjaAPI, one router per resource, problem JSON for every error."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from hushpost.api import contacts, conversations, events, messages, problems, settings
+from hushpost.api.auth import ApiKeyAuth
+from hushpost.api.problems import CONTENT_TYPE as PROBLEM_CONTENT_TYPE
+
+DESCRIPTION = """\
+Hushpost's REST API. Authenticate with an organization's API key as
+`Authorization: Bearer <key>`; every id is scoped to that organization.
+Errors are problem JSON (RFC 9457). docs/API.md in the repository has examples.
+"""
+
+
+
+class HushpostAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        # ninja documents every response as application/json; errors go out as
+        # problem JSON, and the document should say what clients will receive.
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if str(status).startswith(("4", "5")) and "application/json" in content:
+                        content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+
+api = HushpostAPI(
+    title="Hushpost API",
+    version="1",
+    description=DESCRIPTION,
+    auth=ApiKeyAuth(),
+    urls_namespace="api-v1",
+    # The documentation pages need no key; every operation does.
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+problems.install(api)
+
+for module in (contacts, settings, messages, conversations, events):
+    api.add_router("/", module.router)

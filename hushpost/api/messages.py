@@ -1,0 +1,79 @@
+"""/messages: send to contacts (202, a delivery per recipient) and follow the deliveries.
+
+The API's "message" is a Send: one act of sending, rendered into a Message
+and a Delivery per recipient by messaging.compose, as the staff compose page does.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from ninja import Router, Status
+
+from hushpost.api.auth import actor_label
+from hushpost.api.problems import Invalid, NotFound
+from hushpost.api.schemas import MessageCreate, MessageOut, Problem, ValidationProblem
+from hushpost.contacts.models import Contact
+from hushpost.contacts.values import is_pin
+from hushpost.delivery.models import Delivery
+from hushpost.messaging.compose import ComposeError, send_message
+from hushpost.messaging.models import Origin, Send
+
+router = Router(tags=["messages"])
+
+# compose names fields as the staff page does; the API names them as its request does.
+FIELD_NAMES = {"recipients": "contact_ids"}
+
+
+def _delivery_out(delivery: Delivery) -> dict:
+    return {"id": delivery.id, "contact_id": delivery.contact_id, "channel": delivery.channel,
+            "status": delivery.status, "reason": delivery.reason}
+
+
+def _message_out(send: Send, deliveries: list[Delivery]) -> dict:
+    return {"id": send.id, "channel": send.channel, "secure": send.secure, "created_at": send.created_at,
+            "deliveries": [_delivery_out(delivery) for delivery in deliveries]}
+
+
+def _recipients(organization, contact_ids: list[UUID]) -> list[Contact]:
+    wanted = list(dict.fromkeys(contact_ids))  # once each, in the order given
+    found = Contact.objects.for_org(organization).in_bulk(wanted)
+    # Another organization's contact is reported exactly like an id that never
+    # existed: the answer must not tell which ids exist elsewhere.
+    unknown = [str(contact_id) for contact_id in wanted if contact_id not in found]
+    if unknown:
+        raise Invalid([("contact_ids", f"Unknown contact ids: {', '.join(unknown)}.")])
+    return [found[contact_id] for contact_id in wanted]
+
+
+@router.post("/messages", response={202: MessageOut, 401: Problem, 422: ValidationProblem}, summary="Send a message")
+def create_message(request, payload: MessageCreate):
+    """Queue a message to each contact; held deliveries say why they were not sent."""
+    pin = payload.pin.strip()
+    if pin and not payload.secure:
+        raise Invalid([("pin", "A PIN protects secure messages only; send securely or leave it out.")])
+    if pin and not is_pin(pin):
+        raise Invalid([("pin", "A PIN is letters and digits only, with no spaces or symbols.")])
+    contacts = _recipients(request.org, payload.contact_ids)
+    try:
+        result = send_message(request.org, contacts=contacts, channel=payload.channel, secure=payload.secure,
+                              body=payload.body, subject=payload.subject, pin=pin,
+                              actor_label=actor_label(request), origin=Origin.API)
+    except ComposeError as error:
+        raise Invalid(
+            (FIELD_NAMES.get(name, name), message) for name, messages in error.problems.items() for message in messages
+        ) from None
+    return Status(202, _message_out(result.send, [outcome.delivery for outcome in result.outcomes]))
+
+
+@router.get("/messages/{message_id}", response={200: MessageOut, 401: Problem, 404: Problem},
+            summary="Get a message and its deliveries")
+def get_message(request, message_id: UUID):
+    send = Send.objects.for_org(request.org).filter(pk=message_id).first()
+    if send is None:
+        raise NotFound("No message with this id.")
+    # compose keys each delivery "send:<send id>:<contact id>"; held deliveries
+    # have no Message row, so the key is what ties every delivery to its send.
+    deliveries = (Delivery.objects.for_org(request.org)
+                  .filter(idempotency_key__startswith=f"send:{send.id}:").order_by("created_at", "id"))
+    return _message_out(send, list(deliveries))

@@ -1,0 +1,22 @@
+"""limit/offset paging for every list: {"items": [...], "count": N}."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from ninja import Query
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+def Limit():  # noqa: N802 - reads as a type in signatures
+    return Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"How many items, at most {MAX_LIMIT}.")
+
+
+def Offset():  # noqa: N802
+    return Query(0, ge=0, description="How many items to skip.")
+
+
+def page(queryset: QuerySet, limit: int, offset: int) -> tuple[list, int]:
+    """One page of the queryset and the total count, in the queryset's order."""
+    return list(queryset[offset : offset + limit]), queryset.count()

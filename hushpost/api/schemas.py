@@ -1,0 +1,182 @@
+"""Request and response shapes of the REST API (ARCHITECTURE.md, "API contract")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from ninja import Field, Schema
+from pydantic import WithJsonSchema
+
+from hushpost.activity.models import EventKind
+
+# Custom field values arrive as text or numbers; they are stored (and returned)
+# as text, numbers canonical and dates as YYYY-MM-DD. null or "" clears one.
+# Checked by the handler, not pydantic: pydantic would quietly read true as 1.
+CustomValue = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]})]
+
+
+# Problems ---------------------------------------------------------------------
+
+
+class Problem(Schema):
+    """RFC 9457 problem details."""
+
+    type: str = Field(..., examples=["about:blank"])
+    title: str = Field(..., examples=["Not Found"])
+    status: int = Field(..., examples=[404])
+    detail: str = Field(..., examples=["No contact with this id."])
+
+
+class FieldProblem(Schema):
+    field: str = Field(..., examples=["phone"])
+    message: str = Field(..., examples=["“555” is not a valid phone number for US; check the digits or add the country code."])
+
+
+class ValidationProblem(Problem):
+    errors: list[FieldProblem]
+
+
+# Contacts ---------------------------------------------------------------------
+
+
+class ContactOut(Schema):
+    id: UUID
+    name: str
+    phone: str = Field(..., description="E.164, such as +14155550123; empty when none.")
+    email: str
+    time_zone: str = Field(..., description="IANA name; empty means the organization's time zone.")
+    language: str
+    custom: dict[str, str]
+    secure_pin: str = Field(..., description="The contact's own PIN for secure messages; empty when none.")
+    sms_opt_out: bool
+    email_opt_out: bool
+
+
+class ContactList(Schema):
+    items: list[ContactOut]
+    count: int
+
+
+class ContactCreate(Schema):
+    name: str = Field(..., max_length=200)
+    phone: str = Field("", max_length=40, description="Any common format; read with the organization's country.")
+    email: str = Field("", max_length=254)
+    time_zone: str = ""
+    language: str = "en"
+    custom: dict[str, CustomValue] = Field(default_factory=dict)
+    secure_pin: str = Field("", max_length=100)
+    sms_opt_out: bool = False
+    email_opt_out: bool = False
+
+
+class ContactReplace(Schema):
+    """PUT replaces the whole contact: every field is required, so none is cleared by omission."""
+
+    name: str = Field(..., max_length=200)
+    phone: str = Field(..., max_length=40)
+    email: str = Field(..., max_length=254)
+    time_zone: str
+    language: str
+    custom: dict[str, CustomValue]
+    secure_pin: str = Field(..., max_length=100)
+    sms_opt_out: bool
+    email_opt_out: bool
+
+
+class ContactPatch(Schema):
+    """PATCH changes only the fields sent; `custom` merges key by key."""
+
+    name: str = Field(None, max_length=200)
+    phone: str = Field(None, max_length=40)
+    email: str = Field(None, max_length=254)
+    time_zone: str = None
+    language: str = None
+    custom: dict[str, CustomValue] = None
+    secure_pin: str = Field(None, max_length=100)
+    sms_opt_out: bool = None
+    email_opt_out: bool = None
+
+
+# Secure messaging settings ------------------------------------------------------
+
+
+class SecureSettings(Schema):
+    enabled: bool
+    subject: str = Field(..., max_length=500, description="Liquid template of the email subject.")
+    body: str = Field(..., description="Liquid template of the notification; must contain {{ secure_link }}.")
+    link_lifetime: Literal["24h", "10d", "6mo", "1y"]
+    default_pin: str = Field(
+        ..., max_length=200, description="Letters and digits, a template such as {{ custom.pin }}, or empty for none."
+    )
+
+
+# Messages -------------------------------------------------------------------------
+
+
+class MessageCreate(Schema):
+    contact_ids: list[UUID] = Field(..., max_length=1000)
+    channel: Literal["sms", "email", "voice"]
+    secure: bool = Field(True, description="Send a link to a PIN-protected page instead of the content.")
+    pin: str = Field("", max_length=100, description="A PIN for this message only (secure sends).")
+    subject: str = Field("", max_length=500)
+    body: str
+
+
+class DeliveryOut(Schema):
+    id: UUID
+    contact_id: UUID
+    channel: str
+    status: Literal["queued", "sending", "sent", "delivered", "failed", "held"]
+    reason: str
+
+
+class MessageOut(Schema):
+    id: UUID
+    channel: str
+    secure: bool
+    created_at: datetime
+    deliveries: list[DeliveryOut]
+
+
+# Conversations ----------------------------------------------------------------------
+
+
+class AttachmentOut(Schema):
+    id: UUID
+    file_name: str
+    content_type: str
+    size: int
+
+
+class ConversationMessage(Schema):
+    id: UUID
+    direction: Literal["outbound", "inbound"]
+    body: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class Conversation(Schema):
+    items: list[ConversationMessage]
+    count: int
+
+
+# Events -----------------------------------------------------------------------------
+
+
+class EventOut(Schema):
+    id: int
+    kind: EventKind
+    created_at: datetime
+    contact_id: UUID | None
+    message_id: UUID | None
+    delivery_id: UUID | None
+    actor: str = Field(..., description="Who acted: a staff email, “contact”, “system” or “api: <key name>”.")
+    detail: dict[str, Any] = Field(..., description="Short facts (ids, counts, field names); never content.")
+
+
+class EventList(Schema):
+    items: list[EventOut]
+    count: int

@@ -1,0 +1,89 @@
+"""Organization A's key can't read or change anything of organization B.
+
+The operations come from the OpenAPI document, so a new endpoint with an id
+in its path is covered as soon as it exists (and fails here until its
+parameter has a factory in their_ids() and, if it takes a body, a sample body).
+"""
+
+import re
+
+import pytest
+
+from hushpost.messaging.conversations import conversation_for
+from hushpost.messaging.models import Message, SecureMessagingSettings, Send
+from tests.api.helpers import assert_problem
+
+pytestmark = pytest.mark.django_db
+
+# A body each operation accepts, so the answer is about the id and not a 422.
+CONTACT = {"name": "Changed", "phone": "", "email": "changed@example.com", "time_zone": "", "language": "en",
+           "custom": {}, "secure_pin": "", "sms_opt_out": False, "email_opt_out": False}
+BODIES = {
+    ("put", "/api/v1/contacts/{contact_id}"): CONTACT,
+    ("patch", "/api/v1/contacts/{contact_id}"): {"name": "Changed"},
+}
+
+
+def their_ids(org_b, hidden, api_b):
+    settings = SecureMessagingSettings.objects.for_org(org_b)
+    settings.enabled = True
+    settings.save()
+    sent = api_b.post("messages", {"contact_ids": [str(hidden.pk)], "channel": "email", "subject": "S", "body": "Privileged"})
+    assert sent.status_code == 202, sent.content
+    return {"contact_id": hidden.pk, "message_id": sent.json()["id"]}
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield method, path, operation
+
+
+def snapshot(org_b, hidden):
+    hidden.refresh_from_db()
+    messages = [(m.id, m.body) for m in Message.objects.for_org(org_b)]
+    return hidden.name, hidden.email, hidden.secure_pin, messages, Send.objects.for_org(org_b).count()
+
+
+def test_every_operation_with_an_id_answers_404_for_another_organizations_id(api, api_b, org_b, hidden):
+    ids = their_ids(org_b, hidden, api_b)
+    before = snapshot(org_b, hidden)
+    schema = api.get("openapi.json").json()
+    checked = []
+    for method, path, operation in operations(schema):
+        names = re.findall(r"{(\w+)}", path)
+        if not names:
+            continue
+        missing = [name for name in names if name not in ids]
+        assert not missing, f"{method.upper()} {path}: add a factory for {missing} to their_ids()"
+        if "requestBody" in operation:
+            assert (method, path) in BODIES, f"{method.upper()} {path}: add a sample body to BODIES"
+        url = path.format(**ids)
+        response = getattr(api, method)(url, BODIES.get((method, path)))
+        body = assert_problem(response, 404)
+        assert "Hidden" not in str(body) and "Privileged" not in str(body), f"{method.upper()} {path}"
+        checked.append(f"{method.upper()} {path}")
+    assert snapshot(org_b, hidden) == before
+    assert len(checked) >= 6, checked
+
+
+def test_their_id_and_an_unknown_id_get_the_same_answer(api, api_b, org_b, hidden):
+    ids = their_ids(org_b, hidden, api_b)
+    unknown = "00000000-0000-0000-0000-00000000abcd"
+    for path in ("contacts/{}", "messages/{}", "conversations/{}"):
+        key = "message_id" if path.startswith("messages") else "contact_id"
+        theirs = api.get(path.format(ids[key]))
+        nobody = api.get(path.format(unknown))
+        assert (theirs.status_code, theirs.json()) == (nobody.status_code, nobody.json())
+
+
+def test_id_filters_and_recipient_lists_reveal_nothing_either(api, api_b, org_b, hidden, dana):
+    their_ids(org_b, hidden, api_b)
+    assert_problem(api.get("events", {"contact_id": str(hidden.pk)}), 404)
+    assert hidden.name not in api.get("events").content.decode()
+    refused = api.post("messages", {"contact_ids": [str(hidden.pk)], "channel": "sms", "secure": False, "body": "Hi"})
+    unknown = api.post("messages", {"contact_ids": ["00000000-0000-0000-0000-00000000abcd"], "channel": "sms",
+                                    "secure": False, "body": "Hi"})
+    assert refused.status_code == unknown.status_code == 422
+    assert refused.json()["errors"][0]["message"].replace(str(hidden.pk), "X") == \
+        unknown.json()["errors"][0]["message"].replace("00000000-0000-0000-0000-00000000abcd", "X")
