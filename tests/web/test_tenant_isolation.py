@@ -7,6 +7,7 @@ is covered as soon as it exists (and fails here until it has a factory).
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from hushpost.accounts.api_keys import create_key
 from hushpost.contacts.models import Contact, ContactImport, CustomField
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,14 @@ def their_objects(org_b, mallory):
     contact.save()
     field = CustomField.objects.create(organization=org_b, key="case_no", label="Case number")
     contact_import = ContactImport.objects.create(organization=org_b, file_name="theirs.csv", headers=["name"])
-    return {"contact_id": contact.pk, "field_id": field.pk, "import_id": contact_import.pk, "user_id": mallory.pk}
+    api_key, _ = create_key(org_b, "Harbor CRM", mallory)
+    return {
+        "contact_id": contact.pk,
+        "field_id": field.pk,
+        "import_id": contact_import.pk,
+        "user_id": mallory.pk,
+        "key_id": api_key.pk,
+    }
 
 
 def fill(route, ids):
@@ -48,6 +56,7 @@ def snapshot(org_b):
         list(CustomField.objects.for_org(org_b).values_list("key", "label", "field_type")),
         list(ContactImport.objects.for_org(org_b).values_list("status", "mapping")),
         list(org_b.users.values_list("email", "role", "is_active")),
+        list(org_b.api_keys.values_list("name", "revoked_at")),
     )
 
 
@@ -78,7 +87,8 @@ def test_lists_show_nothing_of_another_organization(alice_client, org_b, mallory
         if response.status_code != 200 or "text/html" not in response["Content-Type"]:
             continue
         body = response.content.decode()
-        for secret in ("Hidden Person", "hidden@harbor.example", "case_no", "theirs.csv", "mallory@harbor.example"):
+        for secret in ("Hidden Person", "hidden@harbor.example", "case_no", "theirs.csv", "mallory@harbor.example",
+                       "Harbor CRM"):
             assert secret not in body, f"/{route} shows {secret}"
 
 
