@@ -157,7 +157,8 @@ def why_held(delivery: Delivery) -> str:
     if opted_out:
         return "opted out of email" if delivery.channel == Channel.EMAIL else "opted out of text messages"
     if not current:
-        return f"no {label} on file"
+        # The same words as messaging's check at queuing time.
+        return "no email address on file" if delivery.channel == Channel.EMAIL else "no mobile phone on file"
     if not same:
         # The old address may belong to someone else now; a link must not go there.
         return f"the contact's {label} changed after this was queued; not sent to the old one"

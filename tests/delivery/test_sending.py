@@ -90,7 +90,8 @@ def test_a_delivery_not_yet_due_is_not_claimed(queue):
     [
         ("sms", {"sms_opt_out": True}, "opted out of text messages"),
         ("email", {"email_opt_out": True}, "opted out of email"),
-        ("sms", {"phone": ""}, "no phone number on file"),
+        ("sms", {"phone": ""}, "no mobile phone on file"),
+        ("email", {"email": ""}, "no email address on file"),
         ("email", {"email": "jane.new@example.com"}, "the contact's email address changed after this was queued; not sent to the old one"),
     ],
 )
