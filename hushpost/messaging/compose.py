@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization
@@ -147,9 +148,18 @@ def send_message(
     return result
 
 
+def _idempotency_key(send: Send, contact: Contact) -> str:
+    return f"send:{send.id}:{contact.id}"
+
+
+def deliveries_of(send: Send) -> QuerySet[Delivery]:
+    """Every recipient's delivery of a send. Held ones have no message, so they are found by their key."""
+    return Delivery.objects.filter(organization_id=send.organization_id, idempotency_key__startswith=f"send:{send.id}:")
+
+
 def _send_one(send: Send, contact: Contact, *, settings, keys, body, subject, pin, attachments, sender, author,
               actor_label) -> Outcome:
-    key = f"send:{send.id}:{contact.id}"
+    key = _idempotency_key(send, contact)
     hold = why_unreachable(contact, send.channel)
     decision = None
     if hold is None and send.secure:
