@@ -1,14 +1,31 @@
 from django.urls import path
 
-from hushpost.web.views import activity, api_keys, contacts, fields, imports, organization, outbox, secure_settings, shell, users
+from hushpost.web.views import (
+    activity,
+    compose,
+    contacts,
+    fields,
+    imports,
+    inbox,
+    organization,
+    outbox,
+    secure_settings,
+    shell,
+    users,
+)
 
 app_name = "web"
 
 urlpatterns = [
     path("", shell.home, name="home"),
-    path("inbox/", shell.inbox, name="inbox"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    # messaging.conversations links staff here from reply notifications, by this name and the contact's id.
+    path("inbox/<uuid:contact_id>/", inbox.conversation, name="conversation"),
+    path("inbox/attachments/<uuid:attachment_id>/", inbox.attachment, name="attachment"),
     path("appointments/", shell.appointments, name="appointments"),
-    path("compose/", shell.compose, name="compose"),
+    path("compose/", compose.compose, name="compose"),
+    path("compose/preview/", compose.compose_preview_view, name="compose_preview"),
+    path("sends/<uuid:send_id>/", compose.send_detail, name="send_detail"),
     path("contacts/", contacts.contact_list, name="contact_list"),
     path("contacts/new/", contacts.contact_edit, name="contact_new"),
     path("contacts/<uuid:contact_id>/", contacts.contact_detail, name="contact_detail"),
@@ -30,7 +47,5 @@ urlpatterns = [
     path("users/new/", users.user_edit, name="user_new"),
     path("users/<int:user_id>/edit/", users.user_edit, name="user_edit"),
     path("settings/organization/", organization.organization_settings, name="organization"),
-    path("settings/api-keys/", api_keys.api_key_list, name="api_keys"),
-    path("settings/api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
     path("outbox/", outbox.outbox_list, name="outbox"),
 ]

@@ -9,6 +9,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from hushpost.accounts.api_keys import create_key
 from hushpost.contacts.models import Contact, ContactImport, CustomField
+from hushpost.delivery.models import Channel
+from hushpost.messaging.conversations import conversation_for
+from hushpost.messaging.models import Attachment, Message, Send
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +32,21 @@ def their_objects(org_b, mallory):
     field = CustomField.objects.create(organization=org_b, key="case_no", label="Case number")
     contact_import = ContactImport.objects.create(organization=org_b, file_name="theirs.csv", headers=["name"])
     api_key, _ = create_key(org_b, "Harbor CRM", mallory)
+    send = Send.objects.create(organization=org_b, created_by=mallory, channel=Channel.EMAIL, secure=True)
+    message = Message(organization=org_b, conversation=conversation_for(contact), contact=contact, send=send,
+                      direction="outbound", origin="compose", channel=Channel.EMAIL, secure=True)
+    message.body = "Their secret"
+    message.save()
+    attachment = Attachment(organization=org_b, message=message, file_name="theirs.pdf", content_type="application/pdf", size=5)
+    attachment.data = b"%PDF-"
+    attachment.save()
     return {
         "contact_id": contact.pk,
         "field_id": field.pk,
         "import_id": contact_import.pk,
         "user_id": mallory.pk,
+        "send_id": send.pk,
+        "attachment_id": attachment.pk,
         "key_id": api_key.pk,
     }
 
@@ -57,6 +70,8 @@ def snapshot(org_b):
         list(ContactImport.objects.for_org(org_b).values_list("status", "mapping")),
         list(org_b.users.values_list("email", "role", "is_active")),
         list(org_b.api_keys.values_list("name", "revoked_at")),
+        list(Message.objects.for_org(org_b).values_list("id", flat=True)),
+        list(Send.objects.for_org(org_b).values_list("id", flat=True)),
     )
 
 
@@ -88,7 +103,7 @@ def test_lists_show_nothing_of_another_organization(alice_client, org_b, mallory
             continue
         body = response.content.decode()
         for secret in ("Hidden Person", "hidden@harbor.example", "case_no", "theirs.csv", "mallory@harbor.example",
-                       "Harbor CRM"):
+                       "Their secret", "theirs.pdf", "Harbor CRM"):
             assert secret not in body, f"/{route} shows {secret}"
 
 

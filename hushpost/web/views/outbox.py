@@ -1,5 +1,7 @@
 """The development outbox: what would have been sent, for trying Hushpost on one machine."""
 
+import re
+
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.paginator import Paginator
@@ -12,6 +14,8 @@ from hushpost.delivery.models import OutboxEntry
 from hushpost.web.decorators import staff_required
 
 PAGE_SIZE = 50
+# A contact's link as messaging.links.link_url makes it: whatever the host, /s/ and a token.
+SECURE_LINK = re.compile(r"https?://[^\s<>\"']+/s/[A-Za-z0-9_-]{20,}")
 
 
 def visible_entries(user):
@@ -31,9 +35,17 @@ def visible_entries(user):
     return OutboxEntry.objects.filter(visible)
 
 
+def secure_links(text: str) -> list[str]:
+    """The secure links in a notification, each once, in order."""
+    return list(dict.fromkeys(SECURE_LINK.findall(text)))
+
+
 @staff_required
 def outbox_list(request):
     if settings.PRODUCTION:
         raise Http404("The development outbox is off in production.")
-    page = Paginator(visible_entries(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    entries = visible_entries(request.user).select_related("delivery__contact").order_by("-created_at", "-id")
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry.secure_links = secure_links(entry.body)
     return render(request, "web/outbox/list.html", {"nav": "outbox", "page": page})

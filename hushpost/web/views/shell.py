@@ -1,13 +1,11 @@
-"""The shell: home, and the sections later issues fill."""
+"""The shell: home, and the sections later issues fill (Inbox and Compose have their own modules)."""
 
 from django.shortcuts import redirect, render
 
 from hushpost.web.decorators import staff_required
 
 COMING = {
-    "inbox": ("Inbox", "Conversations with contacts and their replies will appear here."),
     "appointments": ("Appointments", "Appointments and their automated reminders will appear here."),
-    "compose": ("Compose", "Writing and sending one-time and secure messages will be here."),
 }
 
 
@@ -26,6 +24,4 @@ def _not_yet(section):
     return view
 
 
-inbox = _not_yet("inbox")
 appointments = _not_yet("appointments")
-compose = _not_yet("compose")

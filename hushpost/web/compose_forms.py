@@ -1,0 +1,288 @@
+"""Forms of Compose and of the inbox reply box.
+
+They collect what staff typed and put the refusals of
+hushpost.messaging.compose (check_compose, ComposeError) at their fields;
+the rules themselves live there, shared with the API.
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import wraps
+
+from django import forms
+from django.core.files.uploadhandler import MemoryFileUploadHandler
+from django.forms.utils import ErrorDict
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from hushpost.contacts.models import Contact
+from hushpost.contacts.values import is_pin
+from hushpost.delivery.models import Channel
+from hushpost.messaging.compose import (
+    MAX_ATTACHMENT_BYTES,
+    MAX_ATTACHMENTS,
+    NewAttachment,
+    check_compose,
+)
+from hushpost.messaging.notify import why_unreachable
+
+MAX_ATTACHMENT_MB = MAX_ATTACHMENT_BYTES // (1024 * 1024)
+# Room for the text fields and the multipart envelope around the files.
+_ENVELOPE_BYTES = 1024 * 1024
+MAX_REQUEST_BYTES = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + _ENVELOPE_BYTES
+UNKNOWN_CONTACT = "Unknown contact: one of the chosen contacts is not in your organization (or was deleted)."
+TOO_LARGE = f"The files are too large together: at most {MAX_ATTACHMENTS} files of {MAX_ATTACHMENT_MB} MB each."
+
+
+class AttachmentsInMemory(MemoryFileUploadHandler):
+    """Keep uploads in memory: attachments are encrypted at rest and must not sit in /tmp in the clear.
+
+    A request larger than any allowed set of files is not taken at all; the
+    form then says the files are too large.
+    """
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.activated = content_length <= MAX_REQUEST_BYTES
+
+
+def uploads_in_memory(view):
+    """Take a view's uploads with AttachmentsInMemory.
+
+    Upload handlers can only change before anything reads the body, which the
+    CSRF middleware would do; so the middleware skips the view and the same
+    CSRF check runs right after the handlers are set.
+    """
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        request.upload_handlers = [AttachmentsInMemory(request)]
+        return protected(request, *args, **kwargs)
+
+    return wrapper
+
+
+def request_too_large(request) -> bool:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_REQUEST_BYTES
+    except ValueError:
+        return False
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files from one <input type=file multiple>, as Django's docs show."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def read_attachments(files) -> tuple[list[NewAttachment], list[str]]:
+    """The uploads as NewAttachments, and a problem for each file too large to read."""
+    attachments, problems = [], []
+    for upload in files:
+        if upload.size > MAX_ATTACHMENT_BYTES:
+            # Not read at all: the size is known from the upload.
+            problems.append(f"{upload.name} is over {MAX_ATTACHMENT_MB} MB.")
+            continue
+        content_type = upload.content_type or "application/octet-stream"
+        attachments.append(NewAttachment(file_name=upload.name, content_type=content_type, data=upload.read()))
+    return attachments, problems
+
+
+def _normalize(text: str) -> str:
+    # Browsers send textarea line breaks as CRLF; a text message counts characters.
+    return (text or "").replace("\r\n", "\n")
+
+
+class ProblemsMixin:
+    # Where a problem named by check_compose is shown, when the form calls the field otherwise.
+    problem_fields: dict[str, str] = {}
+
+    def add_problems(self, problems: dict[str, list[str]]) -> None:
+        for name, found in problems.items():
+            name = self.problem_fields.get(name, name)
+            for problem in found:
+                self.add_error(name if name in self.fields else None, problem)
+
+
+class ComposeForm(ProblemsMixin, forms.Form):
+    problem_fields = {"recipients": "contacts"}
+
+    contacts = forms.ModelMultipleChoiceField(
+        queryset=Contact.objects.none(),
+        required=False,  # check_compose says "Choose at least one contact."
+        error_messages={"invalid_choice": UNKNOWN_CONTACT, "invalid_pk_value": UNKNOWN_CONTACT},
+    )
+    channel = forms.ChoiceField(label="Send by", choices=Channel.choices, initial=Channel.SMS, widget=forms.RadioSelect)
+    secure = forms.BooleanField(
+        label="Send securely",
+        required=False,
+        help_text="The contact gets a short notification with a personal link; the message itself stays here.",
+    )
+    pin = forms.CharField(
+        label="Message PIN (optional)",
+        required=False,
+        max_length=100,
+        help_text="Asked for before this message can be read. Letters and digits. "
+        "Empty: the contact's own PIN, or the default PIN.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}),
+    )
+    subject = forms.CharField(
+        label="Subject (email)",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    body = forms.CharField(
+        label="Message",
+        required=False,  # check_compose says "Write a message."
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    attachments = MultipleFileField(
+        label="Attachments",
+        required=False,
+        help_text=f"For secure messages and email. Up to {MAX_ATTACHMENTS} files, {MAX_ATTACHMENT_MB} MB each.",
+    )
+
+    def __init__(self, *args, organization, validate: bool = True, too_large: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        self.validate = validate
+        self.too_large = too_large
+        self.fields["contacts"].queryset = Contact.objects.for_org(organization)
+        self.new_attachments: list[NewAttachment] = []
+
+    def full_clean(self):
+        if not self.validate:
+            # A search, a page of contacts or a preview shows the form again as
+            # typed; it doesn't judge it before Send is pressed.
+            self._errors = ErrorDict()
+            self.cleaned_data = {}
+            return
+        super().full_clean()
+
+    def clean_pin(self):
+        pin = self.cleaned_data["pin"].strip()
+        if pin and not is_pin(pin):
+            raise forms.ValidationError("A PIN is letters and digits only, with no spaces or symbols.")
+        return pin
+
+    def clean_subject(self):
+        return self.cleaned_data["subject"].strip()
+
+    def clean_body(self):
+        return _normalize(self.cleaned_data["body"])
+
+    def clean_attachments(self):
+        if self.too_large:
+            raise forms.ValidationError(TOO_LARGE)
+        self.new_attachments, problems = read_attachments(self.cleaned_data["attachments"])
+        if problems:
+            raise forms.ValidationError(problems)
+        return self.cleaned_data["attachments"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("pin") and not cleaned.get("secure"):
+            self.add_error("pin", "A PIN protects secure messages only: tick “Send securely” or leave it empty.")
+        # Everything send_message would refuse, shown at once beside the form's own errors.
+        problems = check_compose(
+            self.organization,
+            channel=self.data.get("channel", ""),
+            secure=bool(cleaned.get("secure")),
+            body=_normalize(self.data.get("body", "")),
+            subject=(self.data.get("subject") or "").strip(),
+            attachments=self.new_attachments,
+            recipients=len(cleaned.get("contacts") or []) if "contacts" not in self.errors else 1,
+        )
+        self.add_problems(problems)
+        return cleaned
+
+    def typed(self) -> dict:
+        """What is in the form now, valid or not: for the preview and the recipient list."""
+        data = self.data if self.is_bound else {}
+
+        def value(name: str) -> str:
+            return (data.get(name) if self.is_bound else self.initial.get(name)) or ""
+
+        secure = data.get("secure") in ("on", "true", "1") if self.is_bound else bool(self.initial.get("secure"))
+        return {
+            "channel": value("channel") or Channel.SMS,
+            "secure": secure,
+            "pin": value("pin").strip(),
+            "subject": value("subject").strip(),
+            "body": _normalize(value("body")),
+        }
+
+
+def chosen_ids(values) -> list[uuid.UUID]:
+    """The contact ids asked for, in order, without repeats or anything that isn't an id."""
+    ids: list[uuid.UUID] = []
+    for value in values:
+        try:
+            contact_id = uuid.UUID(str(value))
+        except ValueError:
+            continue
+        if contact_id not in ids:
+            ids.append(contact_id)
+    return ids
+
+
+class ReplyForm(ProblemsMixin, forms.Form):
+    """The inbox reply: always a secure message, to one contact."""
+
+    problem_fields = {"attachments": "attachment"}
+
+    channel = forms.ChoiceField(label="Send the notification by", choices=(), widget=forms.RadioSelect)
+    body = forms.CharField(label="Reply", required=False, strip=False, widget=forms.Textarea(attrs={"rows": 5}))
+    attachment = forms.FileField(
+        label="Attachment (optional)", required=False, help_text=f"One file, up to {MAX_ATTACHMENT_MB} MB."
+    )
+
+    def __init__(self, *args, contact: Contact, default_channel: str, too_large: bool = False, **kwargs):
+        super().__init__(*args, initial={"channel": default_channel}, **kwargs)
+        self.contact = contact
+        self.too_large = too_large
+        self.fields["channel"].choices = [
+            (Channel.SMS, self._label(Channel.SMS, "Text message")),
+            (Channel.EMAIL, self._label(Channel.EMAIL, "Email")),
+        ]
+        self.new_attachments: list[NewAttachment] = []
+
+    def clean(self):
+        cleaned = super().clean()
+        if "channel" in cleaned:
+            self.add_problems(check_compose(
+                self.contact.organization, channel=cleaned["channel"], secure=True,
+                body=_normalize(self.data.get("body", "")), subject="", attachments=self.new_attachments, recipients=1,
+            ))
+        return cleaned
+
+    def _label(self, channel: str, name: str) -> str:
+        # Saying up front why a channel can't reach the contact saves a refused send.
+        problem = why_unreachable(self.contact, channel)
+        return f"{name} ({problem})" if problem else name
+
+    def clean_body(self):
+        return _normalize(self.cleaned_data["body"])
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if self.too_large:
+            raise forms.ValidationError(TOO_LARGE)
+        if upload:
+            self.new_attachments, problems = read_attachments([upload])
+            if problems:
+                raise forms.ValidationError(problems)
+        return upload

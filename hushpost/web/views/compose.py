@@ -1,0 +1,106 @@
+"""Compose (R4): pick contacts, write, preview for one of them, send; then follow the send."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from hushpost.contacts.models import Contact
+from hushpost.delivery.models import Channel, DeliveryStatus
+from hushpost.messaging.compose import ComposeError, deliveries_of, send_message
+from hushpost.messaging.fields import message_spec
+from hushpost.messaging.models import Origin, SecureMessagingSettings, Send
+from hushpost.web.compose_forms import ComposeForm, chosen_ids, request_too_large, uploads_in_memory
+from hushpost.web.compose_preview import compose_preview, pick
+from hushpost.web.decorators import staff_required
+
+CONTACTS_PAGE_SIZE = 20
+IN_PROGRESS = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+
+
+@uploads_in_memory
+@staff_required
+def compose(request):
+    if request.method != "POST":
+        enabled = SecureMessagingSettings.objects.for_org(request.org).enabled
+        ids = chosen_ids(request.GET.getlist("contacts"))
+        form = ComposeForm(organization=request.org, initial={"channel": Channel.SMS, "secure": enabled, "contacts": ids})
+        return render(request, "web/compose/compose.html", _context(request, form, ids, request.GET))
+
+    action = "search" if "contact_page" in request.POST else request.POST.get("action", "send")
+    form = ComposeForm(request.POST, request.FILES, organization=request.org, validate=action == "send",
+                       too_large=request_too_large(request))
+    if action == "send" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = send_message(
+                request.org, contacts=list(data["contacts"]), channel=data["channel"], secure=data["secure"],
+                body=data["body"], subject=data["subject"], pin=data["pin"], attachments=form.new_attachments,
+                sender=request.user, origin=Origin.COMPOSE,
+            )
+        except ComposeError as error:  # settings changed since the form was checked
+            form.add_problems(error.problems)
+        else:
+            return redirect("web:send_detail", send_id=result.send.pk)
+    ids = chosen_ids(request.POST.getlist("contacts"))
+    return render(request, "web/compose/compose.html", _context(request, form, ids, request.POST, action=action))
+
+
+@uploads_in_memory
+@staff_required
+@require_POST
+def compose_preview_view(request):
+    """What htmx asks for as the form is typed in; without htmx, the whole page."""
+    form = ComposeForm(request.POST, organization=request.org, validate=False)
+    ids = chosen_ids(request.POST.getlist("contacts"))
+    context = _context(request, form, ids, request.POST, action="preview")
+    return render(request, "web/compose/_preview.html" if request.htmx else "web/compose/compose.html", context)
+
+
+def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> dict:
+    chosen = _in_order(Contact.objects.for_org(request.org).filter(pk__in=ids), ids)
+    query = (params.get("q") or "").strip()
+    matches = Contact.objects.for_org(request.org).search(query).exclude(pk__in=[c.pk for c in chosen])
+    contacts_page = Paginator(matches, CONTACTS_PAGE_SIZE).get_page(params.get("contact_page"))
+    typed = form.typed()
+    preview = None
+    if typed["body"].strip() or action == "preview":
+        preview = compose_preview(request.org, request.user, pick(request.org, chosen, params.get("preview_contact")), **typed)
+    return {
+        "nav": "compose",
+        "form": form,
+        "typed": typed,
+        "chosen": chosen,
+        "q": query,
+        "contacts_page": contacts_page,
+        "has_contacts": Contact.objects.for_org(request.org).exists(),
+        "preview": preview,
+        "fields": message_spec(request.org).names(),
+        "secure_enabled": SecureMessagingSettings.objects.for_org(request.org).enabled,
+        # A browser can't put files back into a file input: say so rather than lose them quietly.
+        "files_dropped": bool(request.FILES) and (action != "send" or bool(form.errors)),
+    }
+
+
+def _in_order(contacts, ids) -> list[Contact]:
+    by_id = {contact.pk: contact for contact in contacts}
+    return [by_id[contact_id] for contact_id in ids if contact_id in by_id]
+
+
+@staff_required
+def send_detail(request, send_id):
+    send = get_object_or_404(Send.objects.for_org(request.org).select_related("created_by"), pk=send_id)
+    deliveries = list(deliveries_of(send).select_related("contact").order_by("contact__name", "contact_id"))
+    counts = Counter(delivery.status for delivery in deliveries)
+    summary = [(status.label, counts[status.value], status.value) for status in DeliveryStatus if counts[status.value]]
+    context = {
+        "nav": "compose",
+        "send": send,
+        "deliveries": deliveries,
+        "summary": summary,
+        "in_progress": any(delivery.status in IN_PROGRESS for delivery in deliveries),
+    }
+    return render(request, "web/sends/detail.html", context)
