@@ -52,8 +52,8 @@ def problem(status: int, detail: str, *, errors: list[dict[str, str]] | None = N
 
 def invalid(errors: list[tuple[str, str]]) -> HttpResponse:
     listed = [{"field": field, "message": message} for field, message in errors]
-    summary = "; ".join(f"{field}: {message}" if field else message for field, message in errors)
-    return problem(422, f"The request has {len(errors)} problem{'s' if len(errors) != 1 else ''}: {summary}",
+    summary = "; ".join(f"{field}: {message.rstrip('.')}" if field else message.rstrip(".") for field, message in errors)
+    return problem(422, f"The request has {len(errors)} problem{'s' if len(errors) != 1 else ''}: {summary}.",
                    errors=listed)
 
 
