@@ -16,7 +16,7 @@ from hushpost.api.schemas import MessageCreate, MessageOut, Problem, ValidationP
 from hushpost.contacts.models import Contact
 from hushpost.contacts.values import is_pin
 from hushpost.delivery.models import Delivery
-from hushpost.messaging.compose import ComposeError, send_message
+from hushpost.messaging.compose import ComposeError, deliveries_of, send_message
 from hushpost.messaging.models import Origin, Send
 
 router = Router(tags=["messages"])
@@ -72,8 +72,4 @@ def get_message(request, message_id: UUID):
     send = Send.objects.for_org(request.org).filter(pk=message_id).first()
     if send is None:
         raise NotFound("No message with this id.")
-    # compose keys each delivery "send:<send id>:<contact id>"; held deliveries
-    # have no Message row, so the key is what ties every delivery to its send.
-    deliveries = (Delivery.objects.for_org(request.org)
-                  .filter(idempotency_key__startswith=f"send:{send.id}:").order_by("created_at", "id"))
-    return _message_out(send, list(deliveries))
+    return _message_out(send, list(deliveries_of(send).order_by("created_at", "id")))
