@@ -71,6 +71,26 @@ def _refusal(request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
         length = 0
     if length > MAX_REQUEST_BYTES:
         return render_page(request, "portal/too_large.html", {"max_size": MAX_REPLY_ATTACHMENT_BYTES}, status=413)
+    _trust_own_null_origin(request)
     if _csrf.process_view(request, view, args, kwargs) is not None:
         return render_page(request, "portal/form_expired.html", status=403)
     return None
+
+
+def _trust_own_null_origin(request: HttpRequest) -> None:
+    """Let our own forms through Django's Origin check despite `Referrer-Policy: no-referrer`.
+
+    Under no-referrer, browsers send `Origin: null` with every form POST, even
+    to the same origin (Fetch spec, "serializing a request origin"), and no
+    Referer: Django's CSRF check would refuse every portal form. A browser that
+    also says `Sec-Fetch-Site: same-origin` is posting one of our own pages, so
+    we name our origin for it. A cross-site post says `cross-site` and keeps its
+    null origin (refused). Browsers too old to send Sec-Fetch-Site still need
+    the CSRF cookie — SameSite=Lax, so never sent on a cross-site POST — and
+    the token from the form.
+    """
+    if request.META.get("HTTP_ORIGIN") != "null":
+        return
+    if request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") != "same-origin":
+        return
+    request.META["HTTP_ORIGIN"] = f"{request.scheme}://{request.get_host()}"
