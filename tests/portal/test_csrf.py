@@ -56,3 +56,30 @@ def test_a_new_link_without_the_token_is_refused(strict, pin_link):
         strict.get(f"/s/{raw}")
         assert refused(strict.post(f"/s/{raw}/new-link"))
     assert not Delivery.objects.exists()
+
+
+def test_our_own_no_referrer_forms_pass_the_origin_check(strict, pin_link):
+    # Under Referrer-Policy: no-referrer a browser posts our own forms with
+    # "Origin: null" and no Referer; Sec-Fetch-Site still says same-origin.
+    raw = pin_link[1]
+    token = csrf_from(strict.get(f"/s/{raw}", secure=True).content.decode())
+    response = strict.post(f"/s/{raw}", {"pin": "1234", "csrfmiddlewaretoken": token}, secure=True,
+                           headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site", "none"])
+def test_a_null_origin_from_another_site_is_refused_even_with_a_token(strict, pin_link, site):
+    link, raw = pin_link
+    token = csrf_from(strict.get(f"/s/{raw}", secure=True).content.decode())
+    response = strict.post(f"/s/{raw}", {"pin": "1234", "csrfmiddlewaretoken": token}, secure=True,
+                           headers={"Origin": "null", "Sec-Fetch-Site": site})
+    assert refused(response) and not PortalSession.objects.exists()
+
+
+def test_another_origin_is_refused(strict, pin_link):
+    raw = pin_link[1]
+    token = csrf_from(strict.get(f"/s/{raw}").content.decode())
+    response = strict.post(f"/s/{raw}", {"pin": "1234", "csrfmiddlewaretoken": token},
+                           headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "same-origin"})
+    assert refused(response)
