@@ -18,6 +18,9 @@ class Command(BaseCommand):
         self.stopping = False
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
+        if not once:
+            self.stdout.write(f"Scheduler running, a tick every {interval:g} s; SIGTERM or Ctrl-C stops it.")
+            self.stdout.flush()
         while True:
             close_old_connections()
             found = tick()
