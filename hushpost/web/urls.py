@@ -2,6 +2,7 @@ from django.urls import path
 
 from hushpost.web.views import (
     activity,
+    api_keys,
     compose,
     contacts,
     fields,
@@ -47,5 +48,7 @@ urlpatterns = [
     path("users/new/", users.user_edit, name="user_new"),
     path("users/<int:user_id>/edit/", users.user_edit, name="user_edit"),
     path("settings/organization/", organization.organization_settings, name="organization"),
+    path("settings/api-keys/", api_keys.api_key_list, name="api_keys"),
+    path("settings/api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
     path("outbox/", outbox.outbox_list, name="outbox"),
 ]
