@@ -27,7 +27,8 @@ def compose(request):
     if request.method != "POST":
         enabled = SecureMessagingSettings.objects.for_org(request.org).enabled
         ids = chosen_ids(request.GET.getlist("contacts"))
-        form = ComposeForm(organization=request.org, initial={"channel": Channel.SMS, "secure": enabled, "contacts": ids})
+        initial = {"channel": Channel.SMS, "secure": enabled, "contacts": ids}
+        form = ComposeForm(organization=request.org, initial=initial)
         return render(request, "web/compose/compose.html", _context(request, form, ids, request.GET))
 
     action = "search" if "contact_page" in request.POST else request.POST.get("action", "send")
@@ -68,7 +69,8 @@ def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> di
     typed = form.typed()
     preview = None
     if typed["body"].strip() or action == "preview":
-        preview = compose_preview(request.org, request.user, pick(request.org, chosen, params.get("preview_contact")), **typed)
+        recipient = pick(request.org, chosen, params.get("preview_contact"))
+        preview = compose_preview(request.org, request.user, recipient, **typed)
     return {
         "nav": "compose",
         "form": form,

@@ -67,7 +67,8 @@ def conversation(request, contact_id):
         else:
             outcome = result.outcomes[0]
             if outcome.status != DeliveryStatus.HELD:
-                messages.success(request, f"Your secure message to {contact.name} is on its way by {Channel(channel).label.lower()}.")
+                way = Channel(channel).label.lower()
+                messages.success(request, f"Your secure message to {contact.name} is on its way by {way}.")
                 return redirect(reverse("web:conversation", args=[contact.pk]) + "#latest")
             # Held back: nothing went out and the message was not kept, so the typed text stays in the form.
             form.add_error("channel", f"Not sent: {outcome.reason}.")
