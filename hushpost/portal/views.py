@@ -66,7 +66,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     record(link.organization, EventKind.LINK_CLICKED, contact=link.contact, message=link.message, link=link,
            actor_label="contact", **({} if state == LinkState.VALID else {"state": state.value}))
     if state == LinkState.VALID:
-        SecureLink.objects.filter(pk=link.pk, first_clicked_at__isnull=True).update(first_clicked_at=timezone.now())
+        # Nothing but the log changes on a GET: scanners fetch links too.
         return _open_page(request, link, token)
     return _state_page(request, link, state, token)
 

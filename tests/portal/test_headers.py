@@ -89,3 +89,19 @@ def test_portal_pages_load_nothing_from_elsewhere_and_run_no_script(client, jane
     assert re.findall(r'(?:href|src)="([^"]*)"', page.split("</head>")[0]) == [
         "data:,", f"{settings.STATIC_URL}web/pico-2.1.1.min.css", f"{settings.STATIC_URL}portal/portal.css"
     ]
+
+
+def test_a_server_error_under_s_still_carries_the_portal_headers(client, monkeypatch):
+    from hushpost.portal import views
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr(views, "_usable_link", boom)
+    client.raise_request_exception = False
+    response = client.get("/s/" + "A" * 43)
+    assert response.status_code == 500
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert "default-src 'none'" in response["Content-Security-Policy"]

@@ -197,4 +197,6 @@ def test_a_head_request_shows_nothing_either(client, pin_link):
     assert response.status_code == 200 and response.content == b""
     link.refresh_from_db()
     assert link.failed_pin_attempts == 0 and PortalSession.objects.count() == 0
-    assert SecureLink.objects.get(pk=link.pk).first_clicked_at is not None
+    # The click is in the log; the link row itself is untouched by a GET or HEAD.
+    assert SecureLink.objects.get(pk=link.pk).first_clicked_at is None
+    assert Event.objects.filter(kind=EventKind.LINK_CLICKED, link=link).count() == 1
