@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.activity.log import record
 from hushpost.activity.models import Event, EventKind
@@ -29,7 +30,7 @@ PER_CONTACT_PER_HOUR = 5
 class Renewal:
     sent: bool
     destination: str = ""  # masked, e.g. •••-•••-1234
-    refusal: str = ""
+    refusal: str = ""  # shown to the contact, translated when rendered
 
 
 def masked_destination(link: SecureLink) -> str:
@@ -41,7 +42,7 @@ def request_new_link(link: SecureLink, *, now: datetime | None = None) -> Renewa
     now = now or timezone.now()
     state = link_state(link, now)
     if state not in (LinkState.EXPIRED, LinkState.LOCKED):
-        return Renewal(False, refusal="This link still works.")
+        return Renewal(False, refusal=_("This link still works."))
     contact = link.contact
     with transaction.atomic():
         # Serialize requests for one contact so the limits hold under concurrency.
@@ -49,10 +50,10 @@ def request_new_link(link: SecureLink, *, now: datetime | None = None) -> Renewa
         since = now - timedelta(hours=1)
         recent = Event.objects.filter(contact=contact, kind=EventKind.NEW_LINK_REQUESTED, created_at__gte=since)
         if recent.filter(link=link).count() >= PER_LINK_PER_HOUR or recent.count() >= PER_CONTACT_PER_HOUR:
-            return Renewal(False, refusal="Too many new links were asked for in the last hour. Please try again later.")
+            return Renewal(False, refusal=_("Too many new links were asked for in the last hour. Please try again later."))
         unreachable = why_unreachable(contact, link.channel)
         if unreachable:
-            return Renewal(False, refusal="We can't send a new link to the details on file. Please contact us directly.")
+            return Renewal(False, refusal=_("We can't send a new link to the details on file. Please contact us directly."))
         settings = SecureMessagingSettings.objects.for_org(contact.organization)
         new_link, raw = create_link(contact=contact, message=link.message, channel=link.channel,
                                     lifetime=settings.lifetime, pin_digest=link.pin_hmac,
