@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
 from hushpost.messaging.models import Attachment, Conversation, Direction, Message, Origin, SecureLink
+
+logger = logging.getLogger(__name__)
 
 MAX_REPLY_CHARS = 10_000
 MAX_REPLY_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -90,16 +93,20 @@ def notify_staff_of_reply(conversation_id: int) -> None:
     if not recipients:
         return
     url = settings.BASE_URL + reverse("web:conversation", args=[conversation.contact_id])
-    send_mail(
-        subject="New secure reply in Hushpost",
-        message=(
-            f"A contact replied to a secure conversation of {conversation.organization.name}.\n\n"
-            f"Read it in Hushpost: {url}\n"
-        ),
-        from_email=None,
-        recipient_list=recipients,
-        fail_silently=True,
-    )
+    try:
+        send_mail(
+            subject="New secure reply in Hushpost",
+            message=(
+                f"A contact replied to a secure conversation of {conversation.organization.name}.\n\n"
+                f"Read it in Hushpost: {url}\n"
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )
+    except Exception:
+        # The reply is stored and shows in the inbox either way; a mail server
+        # that is down must not turn the contact's reply into an error page.
+        logger.exception("could not email staff about a reply in conversation %s", conversation_id)
 
 
 def mark_read(conversation: Conversation, *, user: User, now: datetime | None = None) -> None:

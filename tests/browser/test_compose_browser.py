@@ -3,7 +3,6 @@ held back with the reason, the other is queued, then sent to the development out
 contact's reply then shows in the inbox. Screenshots of each page, wide and at 360 px."""
 
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from playwright.sync_api import expect
@@ -100,10 +99,7 @@ def test_a_secure_text_to_two_contacts_holds_back_the_one_without_a_phone(signed
 
     delivery = Delivery.objects.get(contact=jane)
     assert delivery.status == DeliveryStatus.DELIVERED
-    # The staff notification of a reply is not this test's subject, and notify_staff_of_reply
-    # still passes send_mail's deprecated fail_silently (an error under our warning filter).
-    with mock.patch("hushpost.messaging.conversations.notify_staff_of_reply"):
-        receive_reply(link=delivery.link, body="Thank you! Can I call tomorrow?")
+    receive_reply(link=delivery.link, body="Thank you! Can I call tomorrow?")
     page.get_by_role("link", name="Inbox").click()
     expect(page.locator("table")).to_contain_text("1 unread")
     shoot(page, "inbox")

@@ -101,3 +101,28 @@ def test_replies_notify_the_assigned_staff_or_else_the_admins(jane, alice, bob):
     assert reply_recipients(conversation) == [alice.email]  # alice owns the organization
     conversation.assigned_to = bob
     assert reply_recipients(conversation) == [bob.email]
+
+
+def test_staff_hear_of_a_reply_by_an_email_that_quotes_nothing(jane, alice, smtp_server, django_capture_on_commit_callbacks):
+    import email
+
+    link, _ = create_link(contact=jane, message=None, channel="sms", lifetime=timedelta(hours=24))
+    with django_capture_on_commit_callbacks(execute=True):
+        receive_reply(link=link, body="My results worry me")
+    [envelope] = smtp_server.messages
+    assert envelope.rcpt_tos == [alice.email]
+    text = email.message_from_bytes(envelope.content).get_payload(decode=True).decode()
+    assert f"/inbox/{jane.pk}/" in text
+    assert "worry" not in text and "Jane" not in text
+
+
+def test_a_mail_server_that_is_down_does_not_lose_the_reply(jane, alice, settings, django_capture_on_commit_callbacks, caplog):
+    from tests.conftest import free_port
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                                    "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2}}}
+    link, _ = create_link(contact=jane, message=None, channel="sms", lifetime=timedelta(hours=24))
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = receive_reply(link=link, body="Hello?")
+    assert Message.objects.filter(pk=reply.pk).exists()
+    assert "could not email staff about a reply" in caplog.text
