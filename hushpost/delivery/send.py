@@ -129,6 +129,7 @@ def send_delivery(delivery_id) -> bool:
         subject=delivery.subject,
         body=delivery.body,
         status_callback_url=f"{settings.BASE_URL}{TWILIO_STATUS_PATH}" if delivery.channel != Channel.EMAIL else "",
+        attachments=attachments_of(delivery),
     )
     try:
         accepted = channel.send(outgoing)
@@ -143,6 +144,14 @@ def send_delivery(delivery_id) -> bool:
         return False
     _sent(delivery, accepted)
     return True
+
+
+def attachments_of(delivery: Delivery) -> tuple[tuple[str, str, bytes], ...]:
+    """The files of a plain (non-secure) email. A delivery with a link is a secure
+    notification: its message's files stay on the server, behind the link."""
+    if delivery.channel != Channel.EMAIL or delivery.link_id is not None or delivery.message is None:
+        return ()
+    return tuple((item.file_name, item.content_type, item.data) for item in delivery.message.attachments.all())
 
 
 def why_held(delivery: Delivery) -> str:

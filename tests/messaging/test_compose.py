@@ -126,3 +126,18 @@ def test_a_refused_send_says_which_field_and_stores_nothing(org_a, alice, jane, 
         send_message(org_a, **arguments)
     assert any(text in message for message in error.value.problems[field])
     assert not Message.objects.exists() and not Delivery.objects.exists()
+
+
+def test_a_plain_email_carries_its_files_and_a_secure_one_never_does(org_a, alice, jane, secure_on, smtp_server):
+    import email
+
+    pdf = NewAttachment("letter.pdf", "application/pdf", b"%PDF-1.4 " + SECRET.encode())
+    send_message(org_a, contacts=[jane], channel="email", secure=False, subject="Your letter", body="Attached.",
+                 attachments=[pdf], sender=alice)
+    send_message(org_a, contacts=[jane], channel="email", secure=True, body=SECRET, attachments=[pdf], sender=alice)
+    run_worker()
+    plain, secure = sorted(smtp_server.messages, key=lambda e: b"Your letter" not in e.content)
+    parts = {part.get_filename(): part.get_payload(decode=True) for part in email.message_from_bytes(plain.content).walk()
+             if part.get_filename()}
+    assert parts == {"letter.pdf": pdf.data}
+    assert b"letter.pdf" not in secure.content and SECRET.encode() not in secure.content

@@ -21,6 +21,9 @@ class Outgoing:
     subject: str  # email only
     body: str  # plain text; email channels also build an HTML part from it
     status_callback_url: str = ""
+    # Files that travel with a plain email: (file name, content type, bytes).
+    # A secure notification never carries any.
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,8 @@ class EmailChannel(BaseChannel):
             headers={"Message-ID": mid, "Auto-Submitted": "auto-generated"},
         )
         email.attach_alternative(html_from_text(outgoing.body, title=outgoing.subject), "text/html")
+        for file_name, content_type, data in outgoing.attachments:
+            email.attach(file_name, data, content_type)
         mailer = mailers.default
         try:
             mailer.open()
