@@ -44,6 +44,17 @@ def org_b(db):
 
 
 @pytest.fixture
+def secure_on(org_a):
+    """Riverside Clinic with secure messaging switched on."""
+    from hushpost.messaging.models import SecureMessagingSettings
+
+    settings = SecureMessagingSettings.objects.for_org(org_a)
+    settings.enabled = True
+    settings.save()
+    return settings
+
+
+@pytest.fixture
 def alice(org_a):
     return User.objects.create_user(
         "alice@riverside.example", PASSWORD, first_name="Alice", last_name="Lee", organization=org_a, role=Role.OWNER

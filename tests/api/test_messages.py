@@ -8,14 +8,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def secure_on(org_a):
-    settings = SecureMessagingSettings.objects.for_org(org_a)
-    settings.enabled = True
-    settings.save()
-    return settings
-
-
-@pytest.fixture
 def no_phone(org_a):
     return make_contact(org_a, "Eli Park", phone="", email="eli@example.com")
 

@@ -8,19 +8,11 @@ from hushpost.contacts.models import Contact, CustomField
 from hushpost.delivery.models import Delivery, DeliveryStatus, OutboxEntry
 from hushpost.messaging.compose import SECURE_OFF, ComposeError, NewAttachment, send_message
 from hushpost.messaging.links import find_link, pin_matches
-from hushpost.messaging.models import Attachment, Conversation, Message, SecureLink, SecureMessagingSettings
+from hushpost.messaging.models import Attachment, Conversation, Message, SecureLink
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SECRET = "Your biopsy results are benign"
-
-
-@pytest.fixture
-def secure_on(org_a):
-    settings = SecureMessagingSettings.objects.for_org(org_a)
-    settings.enabled = True
-    settings.save()
-    return settings
 
 
 @pytest.fixture
