@@ -293,7 +293,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"hide_link_tokens": {"()": "hushpost.portal.log_filters.HideLinkTokens"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": envstr("HUSHPOST_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # These log the path of refused and failed requests; under /s/ it holds the link token.
+        "django.request": {"filters": ["hide_link_tokens"]},
+        "django.security.csrf": {"filters": ["hide_link_tokens"]},
+    },
 }
