@@ -44,9 +44,10 @@ def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
         "--graceful-timeout", "10",
         # Several servers may run on one machine (tests, demos): no shared control socket.
         "--no-control-socket",
-        # Request lines hold no secrets (tokens travel in POST bodies and are
-        # exchanged for sessions), but keep the access log off by default anyway.
+        # Off by default; when on, the format leaves out the path and query,
+        # because a contact's link (/s/<token>) is a secret.
         "--access-logfile", os.environ.get("HUSHPOST_ACCESS_LOG", "") or "/dev/null",
+        "--access-logformat", '%(h)s %(t)s "%(m)s" %(s)s %(b)s %(L)ss',
         "--forwarded-allow-ips", os.environ.get("HUSHPOST_FORWARDED_ALLOW_IPS", "127.0.0.1"),
     ]
 

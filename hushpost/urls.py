@@ -25,5 +25,6 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("api/v1/", include("hushpost.api.urls")),
     path("s/", include("hushpost.portal.urls")),
+    path("webhooks/", include("hushpost.delivery.urls")),
     path("", include("hushpost.web.urls")),
 ]
