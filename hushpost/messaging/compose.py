@@ -23,7 +23,7 @@ from hushpost.messaging.links import create_link
 from hushpost.messaging.models import Attachment, Message, Origin, SecureMessagingSettings, Send
 from hushpost.messaging.notify import address_for, notify_link, why_unreachable
 from hushpost.messaging.pins import pin_in_force
-from hushpost.messaging.rendering import TemplateInvalid, problems_in, render
+from hushpost.messaging.rendering import FieldSpec, TemplateInvalid, problems_in, render
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 5
@@ -49,6 +49,19 @@ class NewAttachment:
     data: bytes
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """A contact, and what else their message may name (an appointment's fields).
+
+    `label` tells recipients apart when one contact appears twice (two of
+    their appointments chosen); it becomes part of the delivery's key.
+    """
+
+    contact: Contact
+    context: dict[str, object] = field(default_factory=dict)
+    label: str = ""
+
+
 @dataclass
 class Outcome:
     contact: Contact
@@ -72,7 +85,7 @@ class SendResult:
 
 def check_compose(
     organization: Organization, *, channel: str, secure: bool, body: str, subject: str,
-    attachments: list[NewAttachment], recipients: int,
+    attachments: list[NewAttachment], recipients: int, extra_fields: dict[str, frozenset[str]] | None = None,
 ) -> dict[str, list[str]]:
     """Everything that refuses the whole send, by field."""
     problems: dict[str, list[str]] = {}
@@ -94,6 +107,8 @@ def check_compose(
     elif len(body) > MAX_BODY_CHARS:
         add("body", f"A message is at most {MAX_BODY_CHARS:,} characters.")
     spec = message_spec(organization)
+    if extra_fields:
+        spec = FieldSpec(objects={**spec.objects, **extra_fields}, scalars=spec.scalars)
     problems_body = [str(p) for p in problems_in(body, spec)] if body.strip() else []
     for text in problems_body:
         add("body", text)
@@ -114,7 +129,9 @@ def check_compose(
 def send_message(
     organization: Organization,
     *,
-    contacts: list[Contact],
+    contacts: list[Contact] | None = None,
+    recipients: list[Recipient] | None = None,
+    extra_fields: dict[str, frozenset[str]] | None = None,
     channel: str,
     secure: bool,
     body: str,
@@ -125,10 +142,15 @@ def send_message(
     actor_label: str = "",
     origin: str = Origin.COMPOSE,
 ) -> SendResult:
-    """Send to every contact; raises ComposeError when the send as a whole is refused."""
+    """Send to every contact (or recipient); raises ComposeError when the send as a whole is refused.
+
+    `recipients` carry extra template fields (`extra_fields` names them for
+    validation), as when appointments are the recipients.
+    """
     attachments = list(attachments or [])
+    recipients = list(recipients or []) + [Recipient(contact) for contact in contacts or []]
     problems = check_compose(organization, channel=channel, secure=secure, body=body, subject=subject,
-                             attachments=attachments, recipients=len(contacts))
+                             attachments=attachments, recipients=len(recipients), extra_fields=extra_fields)
     if problems:
         raise ComposeError(problems)
     author = sender if getattr(sender, "pk", None) else None
@@ -140,16 +162,17 @@ def send_message(
         send = Send.objects.create(organization=organization, created_by=author, actor_label=actor_label,
                                    origin=origin, channel=channel, secure=secure)
         result = SendResult(send)
-        for contact in contacts:
+        for recipient in recipients:
             result.outcomes.append(
-                _send_one(send, contact, settings=settings, keys=keys, body=body, subject=subject, pin=pin,
+                _send_one(send, recipient, settings=settings, keys=keys, body=body, subject=subject, pin=pin,
                           attachments=attachments, sender=sender, author=author, actor_label=actor_label)
             )
     return result
 
 
-def _idempotency_key(send: Send, contact: Contact) -> str:
-    return f"send:{send.id}:{contact.id}"
+def _idempotency_key(send: Send, recipient: Recipient) -> str:
+    suffix = f":{recipient.label}" if recipient.label else ""
+    return f"send:{send.id}:{recipient.contact.id}{suffix}"
 
 
 def deliveries_of(send: Send) -> QuerySet[Delivery]:
@@ -157,9 +180,10 @@ def deliveries_of(send: Send) -> QuerySet[Delivery]:
     return Delivery.objects.filter(organization_id=send.organization_id, idempotency_key__startswith=f"send:{send.id}:")
 
 
-def _send_one(send: Send, contact: Contact, *, settings, keys, body, subject, pin, attachments, sender, author,
+def _send_one(send: Send, recipient: Recipient, *, settings, keys, body, subject, pin, attachments, sender, author,
               actor_label) -> Outcome:
-    key = _idempotency_key(send, contact)
+    contact = recipient.contact
+    key = _idempotency_key(send, recipient)
     hold = why_unreachable(contact, send.channel)
     decision = None
     if hold is None and send.secure:
@@ -167,7 +191,7 @@ def _send_one(send: Send, contact: Contact, *, settings, keys, body, subject, pi
         hold = decision.held_reason
     if hold is None:
         try:
-            context = message_context(sender, contact, keys)
+            context = {**message_context(sender, contact, keys), **recipient.context}
             text = render(body, context)
             title = render(subject, context) if subject.strip() else ""
         except TemplateInvalid as error:

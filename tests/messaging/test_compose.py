@@ -133,3 +133,18 @@ def test_a_plain_email_carries_its_files_and_a_secure_one_never_does(org_a, alic
              if part.get_filename()}
     assert parts == {"letter.pdf": pdf.data}
     assert b"letter.pdf" not in secure.content and SECRET.encode() not in secure.content
+
+
+def test_recipients_bring_their_own_fields_and_one_contact_can_appear_twice(org_a, alice, jane):
+    from hushpost.messaging.compose import Recipient
+
+    recipients = [
+        Recipient(jane, {"appointment": {"start_time": "Mon 9:00"}}, label="a1"),
+        Recipient(jane, {"appointment": {"start_time": "Fri 14:30"}}, label="a2"),
+    ]
+    result = send_message(org_a, recipients=recipients, extra_fields={"appointment": frozenset({"start_time"})},
+                          channel="sms", secure=False, body="See you {{ appointment.start_time }}", sender=alice)
+    assert sorted(o.message.body for o in result.outcomes) == ["See you Fri 14:30", "See you Mon 9:00"]
+    assert len({o.delivery.pk for o in result.outcomes}) == 2
+    with pytest.raises(ComposeError, match="unknown field appointment.start_time"):
+        send_message(org_a, contacts=[jane], channel="sms", secure=False, body="{{ appointment.start_time }}", sender=alice)

@@ -1,0 +1,153 @@
+"""Appointments, the message schedule (auto messages), and the due sends that join them.
+
+The schedule is data: for each appointment and each enabled auto message there
+is one DueSend with its due time, kept current as either changes, and the
+scheduler turns due ones into deliveries. A unique constraint on (appointment,
+auto message, anchor) makes a second send for the same appointment time
+impossible.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from hushpost.accounts.models import Organization
+from hushpost.delivery.models import Channel
+
+
+class AppointmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    CONFIRMED = "confirmed", "Confirmed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def for_org(self, organization: Organization) -> AppointmentQuerySet:
+        return self.filter(organization=organization)
+
+
+class Appointment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="appointments")
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="appointments")
+    start = models.DateTimeField(db_index=True)
+    end = models.DateTimeField()
+    title = models.CharField(max_length=200, blank=True)
+    location = models.CharField(max_length=300, blank=True)
+    staff = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="appointments")
+    status = models.CharField(max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED)
+    # The id in the system that booked it (an EHR, a calendar UID); unique per organization when set.
+    external_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_id"], condition=~Q(external_id=""),
+                name="appointment_external_id_unique_per_org",
+            ),
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="appointment_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["organization", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.title or 'Appointment'} at {self.start:%Y-%m-%d %H:%M}"
+
+
+class Timing(models.TextChoices):
+    BOOKED = "booked", "When booked"
+    BEFORE_START = "before_start", "Before the start"
+    AFTER_END = "after_end", "After the end"
+
+
+class AutoMessageQuerySet(models.QuerySet):
+    def for_org(self, organization: Organization) -> AutoMessageQuerySet:
+        return self.filter(organization=organization)
+
+
+class AutoMessage(models.Model):
+    """One entry of the message schedule (R3.2)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="auto_messages")
+    name = models.CharField(max_length=100, blank=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    timing = models.CharField(max_length=12, choices=Timing.choices)
+    # Minutes before the start or after the end; whole days are counted on the
+    # local calendar so daylight-saving changes don't move a "1 day before".
+    offset_minutes = models.PositiveIntegerField(default=0)
+    subject = models.CharField(max_length=500, blank=True)
+    body = models.TextField()
+    enabled = models.BooleanField(default=True)
+    secure = models.BooleanField("Send securely", default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AutoMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["timing", "-offset_minutes", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~(Q(secure=True) & Q(channel="voice")), name="auto_message_voice_not_secure"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.get_channel_display()} {self.get_timing_display().lower()}"
+
+
+class DueSendStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed"
+
+
+class DueSendQuerySet(models.QuerySet):
+    def for_org(self, organization: Organization) -> DueSendQuerySet:
+        return self.filter(organization=organization)
+
+    def due(self, now) -> DueSendQuerySet:
+        return self.filter(status=DueSendStatus.PENDING, due_at__lte=now)
+
+
+class DueSend(models.Model):
+    """One auto message for one appointment at one appointment time."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="due_sends")
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="due_sends")
+    auto_message = models.ForeignKey(AutoMessage, on_delete=models.CASCADE, related_name="due_sends")
+    # The appointment time this send belongs to (its start; for "when booked",
+    # the booking): a reschedule makes a new anchor, a repeat of the same never.
+    anchor_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=DueSendStatus.choices, default=DueSendStatus.PENDING)
+    reason = models.TextField(blank=True)
+    send = models.ForeignKey("messaging.Send", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    delivery = models.ForeignKey("delivery.Delivery", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = DueSendQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "auto_message", "anchor_at"], name="one_send_per_appointment_time"),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+
+class SchedulerLock(models.Model):
+    """One row per named lock; the scheduler holds it (SELECT … FOR UPDATE) while it ticks."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    holder = models.CharField(max_length=100, blank=True)
+    acquired_at = models.DateTimeField(null=True, blank=True)
