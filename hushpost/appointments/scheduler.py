@@ -1,8 +1,7 @@
 """The scheduler loop: periodic chores that rows, not timers, keep track of.
 
 Each step is a plain function returning how much work it found, so tests call
-them directly and the loop stays trivial. The appointment message schedule
-joins this list when appointments arrive.
+them directly and the loop stays trivial.
 """
 
 from __future__ import annotations
@@ -10,12 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from hushpost.appointments.schedule import send_due
 from hushpost.contacts.csv_import import drop_abandoned_uploads, resume_stale_imports
 from hushpost.delivery.sweep import requeue_stuck_deliveries
 
 logger = logging.getLogger(__name__)
 
 STEPS: list[tuple[str, Callable[[], int]]] = [
+    ("send due auto messages", send_due),
     ("resume stale contact imports", resume_stale_imports),
     ("drop abandoned import uploads", drop_abandoned_uploads),
     ("requeue stuck deliveries", requeue_stuck_deliveries),

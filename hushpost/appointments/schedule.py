@@ -1,0 +1,203 @@
+"""The message schedule as data: one DueSend per appointment and enabled auto message.
+
+`sync_appointment` and `sync_auto_message` keep the rows current when either
+side changes; `send_due` (a scheduler step) turns due rows into deliveries
+through the same path as Compose, in the same transaction that marks them
+done. Templates are rendered at send time, so an edit changes what has not
+gone out yet.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from hushpost.appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    AutoMessage,
+    DueSend,
+    DueSendStatus,
+    SchedulerLock,
+    Timing,
+)
+from hushpost.messaging.compose import ComposeError, Recipient, send_message
+from hushpost.messaging.models import Origin
+
+logger = logging.getLogger(__name__)
+
+MINUTES_PER_DAY = 24 * 60
+BATCH = 50
+LOCK_NAME = "due_sends"
+
+
+def due_time(auto: AutoMessage, appointment: Appointment) -> datetime:
+    """When this auto message is due for this appointment.
+
+    Whole days count on the organization's local calendar, so "1 day before"
+    a 9:00 appointment is 9:00 the day before even across a daylight-saving
+    change; the remaining minutes are plain elapsed time.
+    """
+    if auto.timing == Timing.BOOKED:
+        return appointment.created_at
+    zone = ZoneInfo(appointment.organization.time_zone)
+    days, minutes = divmod(auto.offset_minutes, MINUTES_PER_DAY)
+    if auto.timing == Timing.BEFORE_START:
+        local = appointment.start.astimezone(zone).replace(tzinfo=None) - timedelta(days=days)
+        return local.replace(tzinfo=zone) - timedelta(minutes=minutes)
+    local = appointment.end.astimezone(zone).replace(tzinfo=None) + timedelta(days=days)
+    return local.replace(tzinfo=zone) + timedelta(minutes=minutes)
+
+
+def anchor(auto: AutoMessage, appointment: Appointment) -> datetime:
+    # "When booked" belongs to the booking, so a reschedule doesn't confirm again.
+    return appointment.created_at if auto.timing == Timing.BOOKED else appointment.start
+
+
+def _wanted(auto: AutoMessage, appointment: Appointment, *, new: bool) -> bool:
+    if not auto.enabled or appointment.status == AppointmentStatus.CANCELLED:
+        return False
+    # A confirmation goes to new bookings only, not to every appointment
+    # already booked when the auto message is added.
+    return new or auto.timing != Timing.BOOKED
+
+
+@transaction.atomic
+def sync_appointment(appointment: Appointment, *, created: bool = False) -> None:
+    """After an appointment is created, changed, rescheduled or cancelled."""
+    pending = DueSend.objects.filter(appointment=appointment, status=DueSendStatus.PENDING)
+    if appointment.status == AppointmentStatus.CANCELLED:
+        pending.update(status=DueSendStatus.SKIPPED, reason="the appointment was cancelled", done_at=timezone.now())
+        return
+    autos = list(AutoMessage.objects.for_org(appointment.organization_id).filter(enabled=True))
+    keep = []
+    for auto in autos:
+        if auto.timing == Timing.BOOKED and not created:
+            continue
+        row = _upsert(auto, appointment)
+        if row is not None:
+            keep.append(row.pk)
+    # What was pending for an old time (a reschedule) or a message now off never went out: drop it.
+    pending.exclude(pk__in=keep).exclude(auto_message__timing=Timing.BOOKED, auto_message__enabled=True).delete()
+
+
+def _upsert(auto: AutoMessage, appointment: Appointment) -> DueSend | None:
+    when = due_time(auto, appointment)
+    row, made = DueSend.objects.get_or_create(
+        appointment=appointment, auto_message=auto, anchor_at=anchor(auto, appointment),
+        defaults={"organization_id": appointment.organization_id, "due_at": when},
+    )
+    if not made and row.status == DueSendStatus.PENDING and row.due_at != when:
+        row.due_at = when
+        row.save(update_fields=["due_at"])
+    return row if row.status == DueSendStatus.PENDING else None
+
+
+@transaction.atomic
+def sync_auto_message(auto: AutoMessage, *, now: datetime | None = None) -> int:
+    """After an auto message is added, edited, retimed, switched on or off. Returns rows made or moved."""
+    now = now or timezone.now()
+    pending = DueSend.objects.filter(auto_message=auto, status=DueSendStatus.PENDING)
+    if not auto.enabled:
+        pending.delete()
+        return 0
+    if auto.timing == Timing.BOOKED:
+        return 0
+    appointments = (
+        Appointment.objects.for_org(auto.organization_id)
+        .filter(start__gt=now)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("organization")
+    )
+    existing = {(row.appointment_id, row.anchor_at): row for row in pending}
+    create, update = [], []
+    for appointment in appointments.iterator(chunk_size=2000):
+        when = due_time(auto, appointment)
+        row = existing.pop((appointment.pk, appointment.start), None)
+        if row is None:
+            create.append(DueSend(organization_id=auto.organization_id, appointment=appointment, auto_message=auto,
+                                  anchor_at=appointment.start, due_at=when))
+        elif row.due_at != when:
+            row.due_at = when
+            update.append(row)
+    DueSend.objects.bulk_create(create, batch_size=1000, ignore_conflicts=True)
+    DueSend.objects.bulk_update(update, ["due_at"], batch_size=1000)
+    # Pending rows for appointments that no longer qualify (past or cancelled) are left to send_due to skip.
+    return len(create) + len(update)
+
+
+def upcoming_sends(appointment: Appointment):
+    return DueSend.objects.filter(appointment=appointment, status=DueSendStatus.PENDING).select_related("auto_message")
+
+
+def past_sends(appointment: Appointment):
+    return (
+        DueSend.objects.filter(appointment=appointment)
+        .exclude(status=DueSendStatus.PENDING)
+        .select_related("auto_message", "delivery")
+        .order_by("-done_at")
+    )
+
+
+def send_due(now: datetime | None = None, *, batch: int = BATCH) -> int:
+    """Claim up to `batch` due sends and send each; returns how many were settled.
+
+    The claim locks the rows (SKIP LOCKED on PostgreSQL, so a second scheduler
+    takes other rows or none; SQLite serializes writers anyway) and each row is
+    marked done in the transaction that creates its delivery.
+    """
+    now = now or timezone.now()
+    SchedulerLock.objects.get_or_create(name=LOCK_NAME)
+    with transaction.atomic():
+        rows = DueSend.objects.due(now).order_by("due_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            # One scheduler at a time: another one holding the lock means this tick has nothing to do.
+            if not SchedulerLock.objects.select_for_update(skip_locked=True).filter(name=LOCK_NAME).exists():
+                return 0
+            rows = rows.select_for_update(skip_locked=True, of=("self",))
+        claimed = list(rows.select_related("appointment__contact__organization", "appointment__staff",
+                                           "auto_message", "organization")[:batch])
+        for due in claimed:
+            _settle(due, now)
+    return len(claimed)
+
+
+def _settle(due: DueSend, now: datetime) -> None:
+    appointment, auto = due.appointment, due.auto_message
+    skip = None
+    if appointment.status == AppointmentStatus.CANCELLED:
+        skip = "the appointment was cancelled"
+    elif not auto.enabled:
+        skip = "the auto message was switched off"
+    elif auto.timing == Timing.BEFORE_START and appointment.start <= now:
+        # Overdue after downtime, but a reminder for something that has begun helps no one.
+        skip = "the appointment had already started when this was due to go out"
+    if skip:
+        logger.info("auto message %s for appointment %s skipped: %s", auto.pk, appointment.pk, skip)
+        _finish(due, DueSendStatus.SKIPPED, now, reason=skip)
+        return
+    from hushpost.appointments.fields import APPOINTMENT_FIELDS, appointment_context
+
+    try:
+        with transaction.atomic():
+            result = send_message(
+                due.organization,
+                recipients=[Recipient(appointment.contact, appointment_context(appointment), label=f"due{due.pk}")],
+                extra_fields={"appointment": frozenset(APPOINTMENT_FIELDS)},
+                channel=auto.channel, secure=auto.secure, body=auto.body, subject=auto.subject,
+                sender=appointment.staff, actor_label="auto message", origin=Origin.AUTO,
+            )
+    except ComposeError as error:
+        _finish(due, DueSendStatus.FAILED, now, reason=str(error))
+        return
+    outcome = result.outcomes[0]
+    _finish(due, DueSendStatus.SENT, now, reason=outcome.reason, send=result.send, delivery=outcome.delivery)
+
+
+def _finish(due: DueSend, status: str, now: datetime, *, reason: str = "", send=None, delivery=None) -> None:
+    due.status, due.reason, due.done_at, due.send, due.delivery = status, reason, now, send, delivery
+    due.save(update_fields=["status", "reason", "done_at", "send", "delivery"])
