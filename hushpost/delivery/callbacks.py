@@ -61,7 +61,10 @@ def apply_twilio_status(params: dict[str, str]) -> bool:
     code = params.get("ErrorCode") or ""
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update().select_related("organization", "contact", "message", "link").filter(provider_id=sid).first()
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("organization", "contact", "message", "link")
+            .filter(provider_id=sid)
+            .first()
         )
         if delivery is None:
             logger.info("twilio status for an unknown message %s: ignored", sid)
