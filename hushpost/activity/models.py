@@ -41,6 +41,12 @@ class EventKind(models.TextChoices):
     API_KEY_CREATED = "api_key_created", "API key created"
     API_KEY_REVOKED = "api_key_revoked", "API key revoked"
     LINK_REVOKED = "link_revoked", "Link revoked"
+    # Appointments.
+    APPOINTMENT_CREATED = "appointment_created", "Appointment created"
+    APPOINTMENT_UPDATED = "appointment_updated", "Appointment updated"
+    APPOINTMENT_CANCELLED = "appointment_cancelled", "Appointment cancelled"
+    APPOINTMENT_DELETED = "appointment_deleted", "Appointment deleted"
+    APPOINTMENTS_IMPORTED = "appointments_imported", "Appointments imported"
 
 
 class AppendOnlyError(Exception):
