@@ -1,0 +1,327 @@
+"""R3.2: checking, saving, switching and deleting an organization's auto messages.
+
+Every rule lives here so the staff page and the API refuse the same things
+with the same words. Templates are checked like Messaging settings (R1.6):
+line and column for syntax errors, every field must exist — the message
+fields (`user.*`, `contact.*`, `custom.*`) plus `appointment.*`. Saving takes
+the lock `field_settings.delete_field` takes, so a custom field can't vanish
+between the check and the save of a template naming it; the schedule is
+brought up to date (`schedule.sync_auto_message`) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field, replace
+
+from django.db import transaction
+from django.utils import timezone
+
+from hushpost.accounts.models import Organization
+from hushpost.activity.log import record
+from hushpost.activity.models import EventKind
+from hushpost.appointments.models import Appointment, AutoMessage, Timing
+from hushpost.contacts.models import Contact
+from hushpost.delivery.models import Channel
+from hushpost.messaging.compose import MAX_BODY_CHARS
+from hushpost.messaging.field_settings import register_template_source
+from hushpost.messaging.fields import OrganizationSender, message_context, message_spec
+from hushpost.messaging.rendering import FieldSpec, TemplateInvalid, problems_in, render
+from hushpost.messaging.secure_settings import Rendered, locked_settings, sample_contact
+
+VOICE_SECURE = (
+    "Voice calls can't be sent securely: a call reads the message aloud. "
+    "Choose text or email, or untick Send securely."
+)
+MINUTE, HOUR, DAY = 1, 60, 24 * 60
+UNITS = {"minutes": MINUTE, "hours": HOUR, "days": DAY}
+MAX_OFFSET_DAYS = 365
+MAX_OFFSET_MINUTES = MAX_OFFSET_DAYS * DAY
+# Twilio reads at most 4,000 characters of TwiML in one call; leave room for the markup.
+MAX_VOICE_CHARS = 3_000
+MAX_SUBJECT_CHARS = 500
+FIELD_NAMES = ("name", "channel", "timing", "offset_minutes", "subject", "body", "enabled", "secure")
+
+
+@dataclass(frozen=True)
+class AutoMessageValues:
+    """One auto message as typed (staff page) or sent (API)."""
+
+    channel: str
+    timing: str
+    offset_minutes: int
+    body: str
+    subject: str = ""
+    enabled: bool = True
+    secure: bool = False
+    name: str = ""
+
+    @classmethod
+    def of(cls, auto: AutoMessage) -> AutoMessageValues:
+        return cls(channel=auto.channel, timing=auto.timing, offset_minutes=auto.offset_minutes, body=auto.body,
+                   subject=auto.subject, enabled=auto.enabled, secure=auto.secure, name=auto.name)
+
+    def normalized(self) -> AutoMessageValues:
+        body = (self.body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+        # Only email has a subject; a text or a call would silently drop it.
+        subject = (self.subject or "").strip() if self.channel == Channel.EMAIL else ""
+        return replace(self, body=body, subject=subject, name=(self.name or "").strip(),
+                       enabled=bool(self.enabled), secure=bool(self.secure))
+
+
+class AutoMessageInvalid(ValueError):
+    def __init__(self, problems: dict[str, list[str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{name}: {', '.join(msgs)}" for name, msgs in problems.items()))
+
+
+# Timing in words and units --------------------------------------------------
+
+
+def to_minutes(amount: int, unit: str) -> int:
+    return int(amount) * UNITS[unit]
+
+
+def split_offset(minutes: int) -> tuple[int, str]:
+    """The largest unit the offset is a whole number of: 1440 → (1, "days"), 90 → (90, "minutes")."""
+    for unit in ("days", "hours"):
+        if minutes and minutes % UNITS[unit] == 0:
+            return minutes // UNITS[unit], unit
+    return minutes, "minutes"
+
+
+def _amount(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def offset_words(minutes: int) -> str:
+    days, rest = divmod(minutes, DAY)
+    hours, mins = divmod(rest, HOUR)
+    parts = [_amount(n, w) for n, w in ((days, "day"), (hours, "hour"), (mins, "minute")) if n]
+    return " ".join(parts)
+
+
+def describe_timing(timing: str, offset_minutes: int) -> str:
+    """ "when booked", "1 day before the start", "at the end" …"""
+    if timing == Timing.BOOKED:
+        return "when booked"
+    edge = "the start" if timing == Timing.BEFORE_START else "the end"
+    if not offset_minutes:
+        return f"at {edge}"
+    return f"{offset_words(offset_minutes)} {'before' if timing == Timing.BEFORE_START else 'after'} {edge}"
+
+
+# Checks ---------------------------------------------------------------------
+
+
+def template_spec(organization: Organization) -> FieldSpec:
+    """The fields an auto message may name: the message's own and the appointment's."""
+    from hushpost.appointments.fields import APPOINTMENT_FIELDS
+
+    base = message_spec(organization)
+    return FieldSpec(objects={**base.objects, "appointment": frozenset(APPOINTMENT_FIELDS)}, scalars=base.scalars)
+
+
+def subject_problems(spec: FieldSpec, values: AutoMessageValues) -> list[str]:
+    if values.channel != Channel.EMAIL:
+        return []
+    if not values.subject:
+        if values.secure:
+            return []  # a secure email's subject is the notification subject of Messaging settings
+        return ["An email needs a subject."]
+    if "\n" in values.subject:
+        return ["The subject is a single line."]
+    if len(values.subject) > MAX_SUBJECT_CHARS:
+        return [f"A subject is at most {MAX_SUBJECT_CHARS} characters."]
+    return [str(p) for p in problems_in(values.subject, spec)]
+
+
+def body_problems(spec: FieldSpec, values: AutoMessageValues) -> list[str]:
+    if not values.body:
+        return ["Write the message."]
+    limit = MAX_VOICE_CHARS if values.channel == Channel.VOICE else MAX_BODY_CHARS
+    if len(values.body) > limit:
+        what = "A message read aloud" if values.channel == Channel.VOICE else "A message"
+        return [f"{what} is at most {limit:,} characters."]
+    return [str(p) for p in problems_in(values.body, spec)]
+
+
+def timing_problems(values: AutoMessageValues) -> dict[str, list[str]]:
+    if values.timing not in Timing.values:
+        return {"timing": ["Choose when it goes out: when booked, before the start or after the end."]}
+    offset = values.offset_minutes
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        return {"offset_minutes": ["Give the time as a whole number, 0 or more."]}
+    if values.timing == Timing.BOOKED and offset:
+        return {"offset_minutes": ["A message sent when booked goes out at once: leave the time at 0."]}
+    if offset > MAX_OFFSET_MINUTES:
+        return {"offset_minutes": [f"At most {MAX_OFFSET_DAYS} days before or after."]}
+    return {}
+
+
+def check(organization: Organization, values: AutoMessageValues) -> dict[str, list[str]]:
+    """What is wrong with each field; empty when the auto message can be saved."""
+    values = values.normalized()
+    problems: dict[str, list[str]] = {}
+    if values.channel not in Channel.values:
+        problems["channel"] = ["Choose text, email or voice call."]
+    if values.secure and values.channel == Channel.VOICE:
+        problems["secure"] = [VOICE_SECURE]
+    if len(values.name) > 100:
+        problems["name"] = ["A name is at most 100 characters."]
+    problems.update(timing_problems(values))
+    spec = template_spec(organization)
+    for name, found in (("subject", subject_problems(spec, values)), ("body", body_problems(spec, values))):
+        if found:
+            problems[name] = found
+    return problems
+
+
+# Changes --------------------------------------------------------------------
+
+
+def _sync(auto: AutoMessage) -> None:
+    from hushpost.appointments.schedule import sync_auto_message
+
+    sync_auto_message(auto)
+
+
+def _apply(auto: AutoMessage, values: AutoMessageValues) -> None:
+    for name in FIELD_NAMES:
+        setattr(auto, name, getattr(values, name))
+
+
+@transaction.atomic
+def create_auto_message(organization: Organization, actor, values: AutoMessageValues, *,
+                        actor_label: str = "") -> AutoMessage:
+    values = values.normalized()
+    locked_settings(organization)
+    problems = check(organization, values)
+    if problems:
+        raise AutoMessageInvalid(problems)
+    auto = AutoMessage(organization=organization)
+    _apply(auto, values)
+    auto.save()
+    _sync(auto)
+    # Names only: templates stay out of the log.
+    record(organization, EventKind.SETTINGS_CHANGED, actor=actor, actor_label=actor_label, section="auto messages",
+           auto_message=auto.pk, change="created", fields=", ".join(FIELD_NAMES))
+    return auto
+
+
+@transaction.atomic
+def update_auto_message(auto: AutoMessage, actor, values: AutoMessageValues, *, actor_label: str = "") -> list[str]:
+    """Save every field or none; returns the names of those that changed."""
+    values = values.normalized()
+    locked_settings(auto.organization)
+    auto = AutoMessage.objects.select_for_update().get(pk=auto.pk)
+    problems = check(auto.organization, values)
+    if problems:
+        raise AutoMessageInvalid(problems)
+    before = AutoMessageValues.of(auto)
+    changed = [name for name in FIELD_NAMES if getattr(before, name) != getattr(values, name)]
+    if not changed:
+        return []
+    _apply(auto, values)
+    auto.save()
+    _sync(auto)
+    record(auto.organization, EventKind.SETTINGS_CHANGED, actor=actor, actor_label=actor_label,
+           section="auto messages", auto_message=auto.pk, change="updated", fields=", ".join(changed))
+    return changed
+
+
+@transaction.atomic
+def set_enabled(auto: AutoMessage, actor, enabled: bool, *, actor_label: str = "") -> bool:
+    """Switch on or off; True when that changed anything."""
+    auto = AutoMessage.objects.select_for_update().get(pk=auto.pk)
+    if auto.enabled == enabled:
+        return False
+    auto.enabled = enabled
+    auto.save(update_fields=["enabled", "updated_at"])
+    _sync(auto)
+    record(auto.organization, EventKind.SETTINGS_CHANGED, actor=actor, actor_label=actor_label,
+           section="auto messages", auto_message=auto.pk, change="switched on" if enabled else "switched off",
+           fields="enabled")
+    return True
+
+
+@transaction.atomic
+def delete_auto_message(auto: AutoMessage, actor, *, actor_label: str = "") -> None:
+    """Remove it; its pending sends go with it (done ones keep their deliveries)."""
+    pk = auto.pk
+    auto.delete()
+    record(auto.organization, EventKind.SETTINGS_CHANGED, actor=actor, actor_label=actor_label,
+           section="auto messages", auto_message=pk, change="deleted", fields="")
+
+
+@register_template_source
+def _auto_message_templates(organization: Organization):
+    for auto in AutoMessage.objects.for_org(organization):
+        label = f"the auto message “{auto.name or describe_timing(auto.timing, auto.offset_minutes)}”"
+        yield f"{label} (subject)", auto.subject
+        yield label, auto.body
+
+
+# The preview ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preview:
+    contact: Contact
+    sample_contact: bool
+    appointment: Appointment
+    sample_appointment: bool
+    subject: Rendered
+    body: Rendered
+    notes: list[str] = field(default_factory=list)
+
+
+def preview_appointment(organization: Organization, contact: Contact, user) -> tuple[Appointment, bool]:
+    """The contact's next appointment, or a made-up one tomorrow at 9:30 (never saved)."""
+    if contact.pk:
+        upcoming = (Appointment.objects.for_org(organization).filter(contact=contact, start__gte=timezone.now())
+                    .select_related("staff", "contact").order_by("start").first())
+        if upcoming is not None:
+            return upcoming, False
+    zone = timezone.get_current_timezone()
+    tomorrow = timezone.localdate(timezone=zone) + datetime.timedelta(days=1)
+    start = datetime.datetime.combine(tomorrow, datetime.time(9, 30), tzinfo=zone)
+    staff = user if getattr(user, "pk", None) else None
+    return Appointment(organization=organization, contact=contact, start=start, end=start + datetime.timedelta(minutes=30),
+                       title="Check-up", location="Main Street clinic", staff=staff), True
+
+
+def preview(organization: Organization, user, values: AutoMessageValues, contact: Contact | None) -> Preview:
+    """The auto message as `contact` would get it, for their next appointment, with unsaved values."""
+    from hushpost.appointments.fields import appointment_context
+
+    values = values.normalized()
+    is_sample = contact is None
+    contact = sample_contact(organization) if contact is None else contact
+    appointment, sample_appt = preview_appointment(organization, contact, user)
+    sender = user if getattr(user, "pk", None) else OrganizationSender(organization)
+    if appointment.staff_id and not sample_appt:
+        sender = appointment.staff
+    context = {**message_context(sender, contact), **appointment_context(appointment)}
+    spec = template_spec(organization)
+    notes = []
+    if values.secure and values.channel != Channel.VOICE:
+        notes.append("Sent securely: the contact gets the notification from Messaging settings, "
+                     "and reads this message after opening their link.")
+    return Preview(
+        contact=contact, sample_contact=is_sample, appointment=appointment, sample_appointment=sample_appt,
+        subject=_render(values.subject, subject_problems(spec, values), context),
+        body=_render(values.body, body_problems(spec, values), context),
+        notes=notes,
+    )
+
+
+def _render(source: str, problems: list[str], context: dict) -> Rendered:
+    if problems:
+        return Rendered(problems=problems)
+    if not source:
+        return Rendered(text="")
+    try:
+        return Rendered(text=render(source, context))
+    except TemplateInvalid as error:
+        return Rendered(problems=[str(p) for p in error.problems])
