@@ -4,7 +4,7 @@
 UV := python3 -m uv
 PORT ?= 8000
 
-.PHONY: run test setup
+.PHONY: run test setup bench
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
@@ -17,3 +17,7 @@ run: setup
 test: setup
 	HUSHPOST_DATA_DIR=$(CURDIR)/var/test $(UV) run --locked pytest $(PYTEST_ARGS)
 
+
+# Benchmarks print ratios measured side by side in one run (docs/BENCHMARKS.md).
+bench: setup
+	HUSHPOST_DATA_DIR=$$(mktemp -d) $(UV) run --locked python -m bench.scheduler_tick
