@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from hushpost.accounts.models import Organization, Role, User
+from hushpost.appointments.models import Appointment, AutoMessage, Timing
+from hushpost.appointments.schedule import sync_appointment
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact, CustomField, FieldType
@@ -76,7 +80,44 @@ def ensure_demo() -> bool:
     secure.default_pin = "{{ custom.portal_pin }}"
     secure.save()
     record(org, EventKind.SETTINGS_CHANGED, actor=owner, fields="enabled, default_pin", via="demo set-up")
+    _demo_schedule(org, owner)
     return True
+
+
+def _demo_schedule(org: Organization, owner: User) -> None:
+    """A sample message schedule and appointments in the next days.
+
+    The first appointment starts a day and three minutes from now, so its
+    secure "1 day before" reminder reaches the outbox a few minutes after the
+    demo starts.
+    """
+    AutoMessage.objects.create(
+        organization=org, name="Reminder, 1 day before", channel="sms", timing=Timing.BEFORE_START,
+        offset_minutes=24 * 60, secure=True,
+        body="Hello {{ contact.first_name }}, a reminder of your {{ appointment.title }} on "
+        "{{ appointment.start_weekday }} at {{ appointment.start_time }}, {{ appointment.location }}.",
+    )
+    AutoMessage.objects.create(
+        organization=org, name="Confirmation on booking", channel="email", timing=Timing.BOOKED,
+        subject="Your appointment on {{ appointment.start_date }}",
+        body="Hello {{ contact.first_name }}, your {{ appointment.title }} is booked for "
+        "{{ appointment.start_date }} at {{ appointment.start_time }}.",
+    )
+    now = timezone.now().replace(second=0, microsecond=0)
+    contacts = {contact.name: contact for contact in Contact.objects.for_org(org)}
+    plan = [
+        ("Jane Roe", timedelta(days=1, minutes=3), "Follow-up visit"),
+        ("Marco Silva", timedelta(days=2, hours=3), "Blood test"),
+        ("Sam Okafor", timedelta(days=3, hours=1), "Consultation"),
+        ("Lena Fischer", timedelta(days=4, hours=5), "Physiotherapy"),
+    ]
+    for name, offset, title in plan:
+        start = now + offset
+        appointment = Appointment.objects.create(
+            organization=org, contact=contacts[name], start=start, end=start + timedelta(minutes=30), title=title,
+            location="Demo Clinic, 1 Main Street", staff=owner,
+        )
+        sync_appointment(appointment, created=True)
 
 
 def demo_sign_in_lines() -> list[str]:

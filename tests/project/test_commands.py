@@ -29,6 +29,15 @@ def test_demo_creates_the_demo_organization_once_and_prints_the_sign_in(settings
     assert Contact.objects.for_org(org).count() == 5
     assert set(CustomField.objects.for_org(org).values_list("key", flat=True)) >= {"patient_number", "portal_pin"}
     assert SecureMessagingSettings.objects.for_org(org).default_pin == "{{ custom.portal_pin }}"
+    # A sample schedule, with a secure reminder due a few minutes after start-up.
+    from hushpost.appointments.models import Appointment, AutoMessage, DueSend
+
+    assert {(a.channel, a.timing, a.secure) for a in AutoMessage.objects.filter(organization=org)} == {
+        ("sms", "before_start", True), ("email", "booked", False)}
+    assert Appointment.objects.filter(organization=org).count() == 4
+    reminder = DueSend.objects.filter(auto_message__timing="before_start").order_by("due_at").first()
+    assert reminder.appointment.contact.name == "Jane Roe"
+    assert 0 < (reminder.due_at - reminder.created_at).total_seconds() <= 5 * 60
     second = run("demo", "--print")
     assert Organization.objects.count() == 1
     assert f"password: {password}" in second
