@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from hushpost.appointments.models import Appointment
 from hushpost.messaging.conversations import conversation_for
 from hushpost.messaging.models import Message, SecureMessagingSettings, Send
 from tests.api.helpers import assert_problem
@@ -18,12 +19,20 @@ pytestmark = pytest.mark.django_db
 # A body each operation accepts, so the answer is about the id and not a 422.
 CONTACT = {"name": "Changed", "phone": "", "email": "changed@example.com", "time_zone": "", "language": "en",
            "custom": {}, "secure_pin": "", "sms_opt_out": False, "email_opt_out": False}
+APPOINTMENT = {"contact_id": "00000000-0000-0000-0000-00000000abcd", "start": "2031-03-04T09:30:00Z",
+               "end": "2031-03-04T10:00:00Z", "title": "Changed"}
 BODIES = {
     ("put", "/api/v1/contacts/{contact_id}"): CONTACT,
     ("patch", "/api/v1/contacts/{contact_id}"): {"name": "Changed"},
+    ("put", "/api/v1/appointments/{appointment_id}"): APPOINTMENT,
+    ("put", "/api/v1/appointments/by-external-id/{external_id}"): APPOINTMENT,
     ("put", "/api/v1/auto-messages/{auto_message_id}"): {
         "channel": "sms", "timing": {"event": "booked", "offset_minutes": 0}, "body": "Changed"},
 }
+# An external id names an appointment within the caller's own organization: their
+# external id is simply one we don't have, so an upsert with it would create ours
+# (here refused, the contact being unknown); theirs is never touched.
+NOT_IDS_OF_THEIRS = {("put", "/api/v1/appointments/by-external-id/{external_id}")}
 
 
 def their_ids(org_b, hidden, api_b):
@@ -32,7 +41,11 @@ def their_ids(org_b, hidden, api_b):
     settings.save()
     sent = api_b.post("messages", {"contact_ids": [str(hidden.pk)], "channel": "email", "subject": "S", "body": "Privileged"})
     assert sent.status_code == 202, sent.content
-    return {"contact_id": hidden.pk, "message_id": sent.json()["id"], "auto_message_id": _their_auto_message(api_b)}
+    booked = api_b.put("appointments/by-external-id/HARBOR-1", {
+        "contact_id": str(hidden.pk), "start": "2031-03-04T09:30:00Z", "end": "2031-03-04T10:00:00Z", "title": "Hidden"})
+    assert booked.status_code == 201, booked.content
+    return {"contact_id": hidden.pk, "message_id": sent.json()["id"], "appointment_id": booked.json()["id"],
+            "external_id": "HARBOR-1", "auto_message_id": _their_auto_message(api_b)}
 
 
 def _their_auto_message(api_b) -> int:
@@ -50,7 +63,8 @@ def operations(schema):
 def snapshot(org_b, hidden):
     hidden.refresh_from_db()
     messages = [(m.id, m.body) for m in Message.objects.for_org(org_b)]
-    return hidden.name, hidden.email, hidden.secure_pin, messages, Send.objects.for_org(org_b).count()
+    appointments = list(Appointment.objects.for_org(org_b).values_list("id", "title", "start", "status"))
+    return hidden.name, hidden.email, hidden.secure_pin, messages, Send.objects.for_org(org_b).count(), appointments
 
 
 def test_every_operation_with_an_id_answers_404_for_another_organizations_id(api, api_b, org_b, hidden):
@@ -68,7 +82,7 @@ def test_every_operation_with_an_id_answers_404_for_another_organizations_id(api
             assert (method, path) in BODIES, f"{method.upper()} {path}: add a sample body to BODIES"
         url = path.format(**ids)
         response = getattr(api, method)(url, BODIES.get((method, path)))
-        body = assert_problem(response, 404)
+        body = assert_problem(response, 422 if (method, path) in NOT_IDS_OF_THEIRS else 404)
         assert "Hidden" not in str(body) and "Privileged" not in str(body), f"{method.upper()} {path}"
         checked.append(f"{method.upper()} {path}")
     assert snapshot(org_b, hidden) == before
