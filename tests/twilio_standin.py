@@ -3,7 +3,7 @@
 The twilio SDK talks to it exactly as it would to api.twilio.com (the
 `twilio_standin` fixture points TWILIO_API_BASE_URL here), so tests cover the
 SDK, our timeouts and our error mapping. It records every request and answers
-like Twilio: 201 with a Message resource, or whatever the script says next.
+like Twilio: 201 with a Message (or Call) resource, or whatever the script says next.
 
     twilio_standin.script(Reply(500), Reply(429, headers={"Retry-After": "120"}))
     twilio_standin.script(Reply.error(400, 21211, "The 'To' number is not a valid phone number."))
@@ -61,6 +61,7 @@ class TwilioStandin:
         self.from_number = "+15005550006"
         self.requests: list[Recorded] = []  # every request, answered or not
         self.messages: dict[str, dict] = {}  # the messages "created", by sid
+        self.calls: dict[str, dict] = {}  # the calls "placed", by sid
         self._script: collections.deque[Reply] = collections.deque()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -100,6 +101,27 @@ class TwilioStandin:
     def _next_reply(self) -> Reply:
         with self._lock:
             return self._script.popleft() if self._script else Reply()
+
+    def _create_call(self, form: dict[str, str]) -> dict:
+        sid = "CA" + secrets.token_hex(16)
+        now = email.utils.formatdate(usegmt=True)
+        call = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "to": form.get("To"),
+            "from": form.get("From"),
+            "twiml": form.get("Twiml"),
+            "status_callback": form.get("StatusCallback"),
+            "status": "queued",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "date_created": now,
+            "date_updated": now,
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json",
+        }
+        with self._lock:
+            self.calls[sid] = call
+        return call
 
     def _create_message(self, form: dict[str, str]) -> dict:
         sid = "SM" + secrets.token_hex(16)
@@ -156,12 +178,14 @@ class _Handler(BaseHTTPRequestHandler):
         recorded = self._record(form)
         if not self._authorized():
             return self._answer(recorded, 401, {"code": 20003, "message": "Authenticate", "status": 401})
-        if self.path != f"/2010-04-01/Accounts/{self.standin.account_sid}/Messages.json":
+        base = f"/2010-04-01/Accounts/{self.standin.account_sid}"
+        create = {f"{base}/Messages.json": self.standin._create_message, f"{base}/Calls.json": self.standin._create_call}
+        if self.path not in create:
             return self._answer(recorded, 404, {"code": 20404, "message": "Not found", "status": 404})
         reply = self.standin._next_reply()
         if reply.status is None:
-            # Twilio's side of a slow answer: the message exists even if the client gave up.
-            message = self.standin._create_message(form)
+            # Twilio's side of a slow answer: the message (or call) exists even if the client gave up.
+            message = create[self.path](form)
             time.sleep(reply.delay)
             return self._answer(recorded, 201, message, reply.headers)
         return self._answer(recorded, reply.status, reply.body or {"status": reply.status, "message": "scripted"},

@@ -1,4 +1,4 @@
-"""Twilio's status callbacks: what became of a text after Twilio took it.
+"""Twilio's status callbacks: what became of a text or a call after Twilio took it.
 
 Callbacks come more than once and out of order; a status only ever moves
 forward (sent → delivered, or sent → failed), so a late "sent" after
@@ -36,6 +36,17 @@ TWILIO_STATUS = {
     "read": DeliveryStatus.DELIVERED,
     "undelivered": DeliveryStatus.FAILED,
     "failed": DeliveryStatus.FAILED,
+    # Calls: answered and played through, or never answered.
+    "completed": DeliveryStatus.DELIVERED,
+    "busy": DeliveryStatus.FAILED,
+    "no-answer": DeliveryStatus.FAILED,
+    "canceled": DeliveryStatus.FAILED,
+}
+CALL_READABLE = {
+    "busy": "the line was busy",
+    "no-answer": "nobody answered the call",
+    "canceled": "the call was canceled before it was answered",
+    "failed": "the call could not be placed",
 }
 CALLBACK_READABLE = READABLE | {
     "30003": "the phone is switched off or out of reach",
@@ -46,8 +57,9 @@ CALLBACK_READABLE = READABLE | {
 }
 
 
-def readable_reason(code: str, twilio_status: str) -> str:
-    text = CALLBACK_READABLE.get(code, f"the carrier reported it {twilio_status}")
+def readable_reason(code: str, twilio_status: str, *, call: bool = False) -> str:
+    fallback = CALL_READABLE.get(twilio_status) if call else None
+    text = CALLBACK_READABLE.get(code) or fallback or f"the carrier reported it {twilio_status}"
     return f"{text} (Twilio error {code})" if code else text
 
 
@@ -80,7 +92,7 @@ def apply_twilio_status(params: dict[str, str]) -> bool:
             fields.append("delivered_at")
             kind, detail = EventKind.DELIVERED, {}
         elif new_status == DeliveryStatus.FAILED:
-            delivery.reason = readable_reason(code, twilio_status)
+            delivery.reason = readable_reason(code, twilio_status, call="CallSid" in params and "MessageSid" not in params)
             delivery.error_code = code
             delivery.failed_at = now
             fields += ["reason", "error_code", "failed_at"]

@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 # past it the sweep presumes the worker died.
 LEASE = datetime.timedelta(minutes=5)
 TWILIO_STATUS_PATH = "/webhooks/twilio/status"
+TWILIO_VOICE_STATUS_PATH = "/webhooks/twilio/voice-status"
+CALLBACK_PATHS = {Channel.SMS: TWILIO_STATUS_PATH, Channel.VOICE: TWILIO_VOICE_STATUS_PATH}
 
 
 def queue_delivery(*, organization, contact, channel, to, subject, body, idempotency_key, message=None, link=None,
@@ -128,7 +130,8 @@ def send_delivery(delivery_id) -> bool:
         to=delivery.to,
         subject=delivery.subject,
         body=delivery.body,
-        status_callback_url=f"{settings.BASE_URL}{TWILIO_STATUS_PATH}" if delivery.channel != Channel.EMAIL else "",
+        status_callback_url=f"{settings.BASE_URL}{CALLBACK_PATHS[delivery.channel]}"
+        if delivery.channel in CALLBACK_PATHS else "",
         attachments=attachments_of(delivery),
     )
     try:

@@ -4,4 +4,5 @@ from hushpost.delivery import webhooks
 
 urlpatterns = [
     path("twilio/status", webhooks.twilio_status, name="twilio_status"),
+    path("twilio/voice-status", webhooks.twilio_voice_status, name="twilio_voice_status"),
 ]

@@ -28,3 +28,10 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     apply_twilio_status(request.POST.dict())
     # Repeats and unknown messages are answered 200 too: Twilio would otherwise retry them.
     return HttpResponse(status=200)
+
+
+@csrf_exempt
+@require_POST
+def twilio_voice_status(request: HttpRequest) -> HttpResponse:
+    """A call's progress: completed → delivered; busy, no-answer, failed, canceled → failed."""
+    return twilio_status(request)

@@ -95,11 +95,11 @@ def check_compose(
 
     if recipients == 0:
         add("recipients", "Choose at least one contact.")
-    if channel == Channel.VOICE:
-        add("channel", "Secure messages can't be sent by voice call; choose text or email."
-            if secure else "Voice messages are not available yet; choose text or email.")
-    elif channel not in (Channel.SMS, Channel.EMAIL):
-        add("channel", "Choose text or email.")
+    if channel == Channel.VOICE and secure:
+        # A call reads the message aloud: there is no link to protect it with.
+        add("channel", "Secure messages can't be sent by voice call; choose text or email.")
+    elif channel not in Channel.values:
+        add("channel", "Choose text, email or voice call.")
     if secure and not SecureMessagingSettings.objects.for_org(organization).enabled:
         add("secure", SECURE_OFF)
     if not body.strip():
@@ -118,6 +118,8 @@ def check_compose(
         add("subject", text)
     if attachments and channel == Channel.SMS and not secure:
         add("attachments", "A text message can't carry files; send it securely or by email.")
+    if attachments and channel == Channel.VOICE:
+        add("attachments", "A voice call can't carry files; send them by email or securely by text.")
     if len(attachments) > MAX_ATTACHMENTS:
         add("attachments", f"At most {MAX_ATTACHMENTS} files.")
     for item in attachments:

@@ -16,7 +16,7 @@ from hushpost.messaging.rendering import render
 
 
 def address_for(contact: Contact, channel: str) -> str:
-    return contact.phone if channel == Channel.SMS else contact.email
+    return contact.email if channel == Channel.EMAIL else contact.phone
 
 
 def why_unreachable(contact: Contact, channel: str) -> str | None:
@@ -31,6 +31,8 @@ def why_unreachable(contact: Contact, channel: str) -> str | None:
             return "no email address on file"
         if contact.email_opt_out:
             return "opted out of email"
+    elif channel == Channel.VOICE and not contact.phone:
+        return "no phone number on file"
     return None
 
 

@@ -66,6 +66,25 @@ def test_voice_is_refused_for_secure_sends(org_a, alice, jane, secure_on):
     assert "can't be sent by voice" in error.value.problems["channel"][0]
 
 
+def test_a_plain_voice_message_is_read_to_the_contacts_phone(org_a, alice, jane):
+    no_phone = Contact.objects.create(organization=org_a, name="No Phone", email="np@example.com")
+    result = send_message(org_a, contacts=[jane, no_phone], channel="voice", secure=False,
+                          body="Your appointment is at 3pm, {{ contact.first_name }}", sender=alice)
+    outcomes = {o.contact.name: (o.status, o.reason) for o in result.outcomes}
+    assert outcomes == {"Jane Roe": ("queued", ""), "No Phone": ("held", "no phone number on file")}
+    run_worker()
+    entry = OutboxEntry.objects.get(delivery=result.outcomes[0].delivery)
+    assert (entry.channel, entry.to, entry.body) == ("voice", jane.phone, "Your appointment is at 3pm, Jane")
+    assert not SecureLink.objects.exists()
+
+
+def test_a_voice_call_carries_no_files(org_a, alice, jane):
+    with pytest.raises(ComposeError) as error:
+        send_message(org_a, contacts=[jane], channel="voice", secure=False, body="hi", sender=alice,
+                     attachments=[NewAttachment("a.txt", "text/plain", b"x")])
+    assert "voice call can't carry files" in error.value.problems["attachments"][0]
+
+
 def test_unreachable_recipients_are_held_with_the_reason_and_the_others_go(org_a, alice, jane, secure_on):
     CustomField.objects.create(organization=org_a, key="portal_pin", label="Portal PIN")
     secure_on.default_pin = "{{ custom.portal_pin }}"

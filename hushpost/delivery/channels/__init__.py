@@ -15,6 +15,7 @@ from hushpost.delivery.channels.base import BaseChannel
 
 OUTBOX = "hushpost.delivery.channels.outbox.OutboxChannel"
 TWILIO_SMS = "hushpost.delivery.channels.sms.TwilioSmsChannel"
+TWILIO_VOICE = "hushpost.delivery.channels.voice.TwilioVoiceChannel"
 EMAIL = "hushpost.delivery.channels.email.EmailChannel"
 OUTBOX_MAIL_BACKEND = "hushpost.delivery.mail_outbox.OutboxEmailBackend"
 
@@ -35,7 +36,7 @@ def class_path(kind: str) -> str:
     if kind == "email":
         return EMAIL if mail_configured() else OUTBOX
     if kind == "voice":
-        return OUTBOX  # calls arrive with the voice issue
+        return TWILIO_VOICE if twilio_configured() else OUTBOX
     raise ValueError(f"no channel called {kind!r}")
 
 

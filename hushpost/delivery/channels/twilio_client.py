@@ -1,4 +1,4 @@
-"""The one seam between Hushpost and Twilio's HTTP API (SMS now, voice later).
+"""The one seam between Hushpost and Twilio's HTTP API (texts and calls).
 
 Everything about talking to Twilio lives here: where requests go
 (TWILIO_API_BASE_URL, so tests use a local stand-in over real HTTP), short
@@ -31,6 +31,7 @@ TIMEOUT = (5.0, 10.0)
 READABLE = {
     "21211": "the phone number is not valid",
     "21214": "the phone number cannot be reached",
+    "21215": "calling this country is not enabled in the Twilio account",
     "21408": "sending to this country is not enabled in the Twilio account",
     "21610": "the recipient replied STOP to this number and Twilio won't text them",
     "21612": "Twilio cannot route a message to this number",
