@@ -111,6 +111,11 @@ def describe_timing(timing: str, offset_minutes: int) -> str:
     return f"{offset_words(offset_minutes)} {'before' if timing == Timing.BEFORE_START else 'after'} {edge}"
 
 
+def label(auto: AutoMessage) -> str:
+    """How staff recognise one: its name, or its channel and timing ("Text message 1 day before the start")."""
+    return auto.name or f"{auto.get_channel_display()} {describe_timing(auto.timing, auto.offset_minutes)}"
+
+
 # Checks ---------------------------------------------------------------------
 
 
@@ -257,9 +262,9 @@ def delete_auto_message(auto: AutoMessage, actor, *, actor_label: str = "") -> N
 @register_template_source
 def _auto_message_templates(organization: Organization):
     for auto in AutoMessage.objects.for_org(organization):
-        label = f"the auto message “{auto.name or describe_timing(auto.timing, auto.offset_minutes)}”"
-        yield f"{label} (subject)", auto.subject
-        yield label, auto.body
+        where = f"the auto message “{label(auto)}”"
+        yield f"{where} (subject)", auto.subject
+        yield where, auto.body
 
 
 # The preview ----------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from hushpost.accounts.api_keys import create_key
+from hushpost.appointments.models import AutoMessage
 from hushpost.contacts.models import Contact, ContactImport, CustomField
 from hushpost.delivery.models import Channel
 from hushpost.messaging.conversations import conversation_for
@@ -48,6 +49,8 @@ def their_objects(org_b, mallory):
         "send_id": send.pk,
         "attachment_id": attachment.pk,
         "key_id": api_key.pk,
+        "auto_message_id": AutoMessage.objects.create(organization=org_b, channel="sms", timing="booked",
+                                                     body="Their reminder text").pk,
     }
 
 
@@ -72,6 +75,7 @@ def snapshot(org_b):
         list(org_b.api_keys.values_list("name", "revoked_at")),
         list(Message.objects.for_org(org_b).values_list("id", flat=True)),
         list(Send.objects.for_org(org_b).values_list("id", flat=True)),
+        list(AutoMessage.objects.for_org(org_b).values_list("id", "body", "enabled")),
     )
 
 
@@ -103,7 +107,7 @@ def test_lists_show_nothing_of_another_organization(alice_client, org_b, mallory
             continue
         body = response.content.decode()
         for secret in ("Hidden Person", "hidden@harbor.example", "case_no", "theirs.csv", "mallory@harbor.example",
-                       "Their secret", "theirs.pdf", "Harbor CRM"):
+                       "Their secret", "theirs.pdf", "Harbor CRM", "Their reminder text"):
             assert secret not in body, f"/{route} shows {secret}"
 
 
