@@ -155,9 +155,13 @@ class ComposeForm(ProblemsMixin, forms.Form):
         help_text=f"For secure messages and email. Up to {MAX_ATTACHMENTS} files, {MAX_ATTACHMENT_MB} MB each.",
     )
 
-    def __init__(self, *args, organization, validate: bool = True, too_large: bool = False, **kwargs):
+    def __init__(self, *args, organization, validate: bool = True, too_large: bool = False, appointments=(),
+                 extra_fields=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
+        # Appointments chosen as recipients (their fields usable in the message).
+        self.appointments = list(appointments)
+        self.extra_fields = extra_fields
         self.validate = validate
         self.too_large = too_large
         self.fields["contacts"].queryset = Contact.objects.for_org(organization)
@@ -204,7 +208,8 @@ class ComposeForm(ProblemsMixin, forms.Form):
             body=_normalize(self.data.get("body", "")),
             subject=(self.data.get("subject") or "").strip(),
             attachments=self.new_attachments,
-            recipients=len(cleaned.get("contacts") or []) if "contacts" not in self.errors else 1,
+            recipients=len(cleaned.get("contacts") or []) + len(self.appointments) if "contacts" not in self.errors else 1,
+            extra_fields=self.extra_fields,
         )
         self.add_problems(problems)
         return cleaned

@@ -24,7 +24,7 @@ from hushpost.messaging.fields import (
 from hushpost.messaging.models import SecureMessagingSettings
 from hushpost.messaging.notify import why_unreachable
 from hushpost.messaging.pins import PinDecision, pin_in_force
-from hushpost.messaging.rendering import TemplateInvalid, problems_in, render
+from hushpost.messaging.rendering import FieldSpec, TemplateInvalid, problems_in, render
 from hushpost.messaging.secure_settings import PREVIEW_LINK_PATH, Rendered, sample_contact
 
 
@@ -71,13 +71,16 @@ def _render(source: str, spec, context) -> Rendered | None:
 
 def compose_preview(
     organization: Organization, user, contact: Contact | None, *, channel: str, secure: bool, pin: str, subject: str,
-    body: str,
+    body: str, extra_context: dict | None = None, extra_fields: dict[str, frozenset[str]] | None = None,
 ) -> ComposePreview:
+    """`extra_context`/`extra_fields`: what the recipient adds (an appointment's fields), as send_message takes them."""
     is_sample = contact is None
     contact = sample_contact(organization) if contact is None else contact
     keys = custom_keys(organization)
     spec = message_spec(organization)
-    context = message_context(user, contact, keys)
+    if extra_fields:
+        spec = FieldSpec(objects={**spec.objects, **extra_fields}, scalars=spec.scalars)
+    context = {**message_context(user, contact, keys), **(extra_context or {})}
     settings = SecureMessagingSettings.objects.for_org(organization)
     reachable = channel in (Channel.SMS, Channel.EMAIL)
     held = why_unreachable(contact, channel) if reachable and not is_sample else None

@@ -4,11 +4,15 @@ The URLs come from the URL conf, so a new staff page with an id in its path
 is covered as soon as it exists (and fails here until it has a factory).
 """
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from hushpost.accounts.api_keys import create_key
 from hushpost.appointments.models import AutoMessage
+from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import Contact, ContactImport, CustomField
 from hushpost.delivery.models import Channel
 from hushpost.messaging.conversations import conversation_for
@@ -51,6 +55,9 @@ def their_objects(org_b, mallory):
         "key_id": api_key.pk,
         "auto_message_id": AutoMessage.objects.create(organization=org_b, channel="sms", timing="booked",
                                                      body="Their reminder text").pk,
+        "appointment_id": Appointment.objects.create(
+            organization=org_b, contact=contact, title="Hidden visit",
+            start=timezone.now() + timedelta(days=1), end=timezone.now() + timedelta(days=1, hours=1)).pk,
     }
 
 
@@ -76,6 +83,7 @@ def snapshot(org_b):
         list(Message.objects.for_org(org_b).values_list("id", flat=True)),
         list(Send.objects.for_org(org_b).values_list("id", flat=True)),
         list(AutoMessage.objects.for_org(org_b).values_list("id", "body", "enabled")),
+        list(Appointment.objects.for_org(org_b).values_list("id", "title", "start", "status")),
     )
 
 
@@ -107,7 +115,7 @@ def test_lists_show_nothing_of_another_organization(alice_client, org_b, mallory
             continue
         body = response.content.decode()
         for secret in ("Hidden Person", "hidden@harbor.example", "case_no", "theirs.csv", "mallory@harbor.example",
-                       "Their secret", "theirs.pdf", "Harbor CRM", "Their reminder text"):
+                       "Their secret", "theirs.pdf", "Harbor CRM", "Their reminder text", "Hidden visit"):
             assert secret not in body, f"/{route} shows {secret}"
 
 

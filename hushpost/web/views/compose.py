@@ -8,9 +8,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from hushpost.appointments.fields import APPOINTMENT_FIELD_HELP, APPOINTMENT_FIELDS, appointment_context
+from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, DeliveryStatus
-from hushpost.messaging.compose import ComposeError, deliveries_of, send_message
+from hushpost.messaging.compose import ComposeError, Recipient, deliveries_of, send_message
 from hushpost.messaging.fields import message_spec
 from hushpost.messaging.models import Origin, SecureMessagingSettings, Send
 from hushpost.web.compose_forms import ComposeForm, chosen_ids, request_too_large, uploads_in_memory
@@ -19,6 +21,21 @@ from hushpost.web.decorators import staff_required
 
 CONTACTS_PAGE_SIZE = 20
 IN_PROGRESS = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+APPOINTMENT_EXTRA = {"appointment": APPOINTMENT_FIELDS}
+MAX_APPOINTMENTS = 500
+
+
+def chosen_appointments(request, params) -> list[Appointment]:
+    """The appointments chosen as recipients (`appointments=<id>`), this organization's only, in order."""
+    ids = chosen_ids(params.getlist("appointments"))[:MAX_APPOINTMENTS]
+    if not ids:
+        return []
+    found = Appointment.objects.for_org(request.org).select_related("contact__organization", "staff").in_bulk(ids)
+    return [found[appointment_id] for appointment_id in ids if appointment_id in found]
+
+
+def _form_kwargs(appointments) -> dict:
+    return {"appointments": appointments, "extra_fields": APPOINTMENT_EXTRA if appointments else None}
 
 
 @uploads_in_memory
@@ -27,20 +44,27 @@ def compose(request):
     if request.method != "POST":
         enabled = SecureMessagingSettings.objects.for_org(request.org).enabled
         ids = chosen_ids(request.GET.getlist("contacts"))
+        appointments = chosen_appointments(request, request.GET)
         initial = {"channel": Channel.SMS, "secure": enabled, "contacts": ids}
-        form = ComposeForm(organization=request.org, initial=initial)
+        form = ComposeForm(organization=request.org, initial=initial, **_form_kwargs(appointments))
         return render(request, "web/compose/compose.html", _context(request, form, ids, request.GET))
 
     action = "search" if "contact_page" in request.POST else request.POST.get("action", "send")
+    appointments = chosen_appointments(request, request.POST)
     form = ComposeForm(request.POST, request.FILES, organization=request.org, validate=action == "send",
-                       too_large=request_too_large(request))
+                       too_large=request_too_large(request), **_form_kwargs(appointments))
     if action == "send" and form.is_valid():
         data = form.cleaned_data
+        # Each appointment is a recipient of its own, with its fields: one contact
+        # with two appointments gets two messages, each about its own.
+        recipients = [Recipient(appointment.contact, appointment_context(appointment), label=str(appointment.pk))
+                      for appointment in appointments]
         try:
             result = send_message(
-                request.org, contacts=list(data["contacts"]), channel=data["channel"], secure=data["secure"],
-                body=data["body"], subject=data["subject"], pin=data["pin"], attachments=form.new_attachments,
-                sender=request.user, origin=Origin.COMPOSE,
+                request.org, contacts=list(data["contacts"]), recipients=recipients, channel=data["channel"],
+                secure=data["secure"], body=data["body"], subject=data["subject"], pin=data["pin"],
+                attachments=form.new_attachments, sender=request.user, origin=Origin.COMPOSE,
+                extra_fields=form.extra_fields,
             )
         except ComposeError as error:  # settings changed since the form was checked
             form.add_problems(error.problems)
@@ -55,7 +79,8 @@ def compose(request):
 @require_POST
 def compose_preview_view(request):
     """What htmx asks for as the form is typed in; without htmx, the whole page."""
-    form = ComposeForm(request.POST, organization=request.org, validate=False)
+    form = ComposeForm(request.POST, organization=request.org, validate=False,
+                       **_form_kwargs(chosen_appointments(request, request.POST)))
     ids = chosen_ids(request.POST.getlist("contacts"))
     context = _context(request, form, ids, request.POST, action="preview")
     return render(request, "web/compose/_preview.html" if request.htmx else "web/compose/compose.html", context)
@@ -67,20 +92,33 @@ def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> di
     matches = Contact.objects.for_org(request.org).search(query).exclude(pk__in=[c.pk for c in chosen])
     contacts_page = Paginator(matches, CONTACTS_PAGE_SIZE).get_page(params.get("contact_page"))
     typed = form.typed()
-    preview = None
+    appointments = form.appointments
+    preview = appointment = None
     if typed["body"].strip() or action == "preview":
-        recipient = pick(request.org, chosen, params.get("preview_contact"))
-        preview = compose_preview(request.org, request.user, recipient, **typed)
+        wanted = params.get("preview_contact") or ""
+        appointment = next((a for a in appointments if str(a.pk) == wanted), None)
+        if appointment is None and appointments and not any(str(c.pk) == wanted for c in chosen):
+            appointment = appointments[0]
+        if appointment is not None:
+            preview = compose_preview(request.org, request.user, appointment.contact, **typed,
+                                      extra_context=appointment_context(appointment), extra_fields=APPOINTMENT_EXTRA)
+        else:
+            recipient = pick(request.org, chosen, params.get("preview_contact"))
+            preview = compose_preview(request.org, request.user, recipient, **typed, extra_fields=form.extra_fields)
     return {
         "nav": "compose",
         "form": form,
         "typed": typed,
         "chosen": chosen,
+        "chosen_appointments": appointments,
+        "preview_appointment": appointment,
         "q": query,
         "contacts_page": contacts_page,
         "has_contacts": Contact.objects.for_org(request.org).exists(),
         "preview": preview,
         "fields": message_spec(request.org).names(),
+        "appointment_fields": [(f"appointment.{name}", text) for name, text in APPOINTMENT_FIELD_HELP.items()]
+        if appointments else [],
         "secure_enabled": SecureMessagingSettings.objects.for_org(request.org).enabled,
         # A browser can't put files back into a file input: say so rather than lose them quietly.
         "files_dropped": bool(request.FILES) and (action != "send" or bool(form.errors)),
