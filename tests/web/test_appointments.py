@@ -166,3 +166,9 @@ def test_import_page_refuses_a_malformed_ics(alice_client):
         "file": SimpleUploadedFile("cal.ics", b"BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:nonsense\n")})
     assert "not a valid iCalendar" in " ".join(response.context["form"].errors["file"])
     assert not Appointment.objects.exists()
+
+
+def test_booking_from_the_contacts_page_chooses_the_contact(alice_client, dana):
+    assert f"/appointments/new/?contact={dana.pk}" in alice_client.get(f"/contacts/{dana.pk}/").content.decode()
+    form = alice_client.get("/appointments/new/", {"contact": str(dana.pk)}).context["form"]
+    assert str(form["contact"].value()) == str(dana.pk)
