@@ -13,6 +13,8 @@ from ninja import Router, Status
 from hushpost.api.auth import actor_label
 from hushpost.api.problems import Invalid, NotFound
 from hushpost.api.schemas import MessageCreate, MessageOut, Problem, ValidationProblem
+from hushpost.appointments.fields import EXTRA_FIELDS, as_recipient
+from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import Contact
 from hushpost.contacts.values import is_pin
 from hushpost.delivery.models import Delivery
@@ -35,6 +37,15 @@ def _message_out(send: Send, deliveries: list[Delivery]) -> dict:
             "deliveries": [_delivery_out(delivery) for delivery in deliveries]}
 
 
+def _appointments(organization, appointment_ids: list[UUID]) -> list:
+    wanted = list(dict.fromkeys(appointment_ids))
+    found = Appointment.objects.for_org(organization).select_related("contact", "staff").in_bulk(wanted)
+    unknown = [str(appointment_id) for appointment_id in wanted if appointment_id not in found]
+    if unknown:
+        raise Invalid([("appointment_ids", f"Unknown appointment ids: {', '.join(unknown)}.")])
+    return [as_recipient(found[appointment_id]) for appointment_id in wanted]
+
+
 def _recipients(organization, contact_ids: list[UUID]) -> list[Contact]:
     wanted = list(dict.fromkeys(contact_ids))  # once each, in the order given
     found = Contact.objects.for_org(organization).in_bulk(wanted)
@@ -54,9 +65,14 @@ def create_message(request, payload: MessageCreate):
         raise Invalid([("pin", "A PIN protects secure messages only; send securely or leave it out.")])
     if pin and not is_pin(pin):
         raise Invalid([("pin", "A PIN is letters and digits only, with no spaces or symbols.")])
+    if not payload.contact_ids and not payload.appointment_ids:
+        raise Invalid([("contact_ids", "Give contact_ids or appointment_ids: who the message is for.")])
     contacts = _recipients(request.org, payload.contact_ids)
+    recipients = _appointments(request.org, payload.appointment_ids)
     try:
-        result = send_message(request.org, contacts=contacts, channel=payload.channel, secure=payload.secure,
+        result = send_message(request.org, contacts=contacts, recipients=recipients,
+                              extra_fields=EXTRA_FIELDS if recipients else None,
+                              channel=payload.channel, secure=payload.secure,
                               body=payload.body, subject=payload.subject, pin=pin,
                               actor_label=actor_label(request), origin=Origin.API)
     except ComposeError as error:

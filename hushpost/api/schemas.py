@@ -116,7 +116,11 @@ class SecureSettings(Schema):
 
 
 class MessageCreate(Schema):
-    contact_ids: list[UUID] = Field(..., max_length=1000)
+    contact_ids: list[UUID] = Field(default_factory=list, max_length=1000)
+    appointment_ids: list[UUID] = Field(
+        default_factory=list, max_length=1000,
+        description="Send about these appointments (to their contacts); the body may use {{ appointment.* }}.",
+    )
     channel: Literal["sms", "email", "voice"]
     secure: bool = Field(True, description="Send a link to a PIN-protected page instead of the content.")
     pin: str = Field("", max_length=100, description="A PIN for this message only (secure sends).")

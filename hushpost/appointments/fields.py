@@ -62,3 +62,17 @@ def appointment_context(appointment: Appointment) -> dict[str, dict[str, str]]:
 
 def sample_appointment_context() -> dict[str, dict[str, str]]:
     return {"appointment": {name: "sample" for name in APPOINTMENT_FIELDS}}
+
+
+def as_recipient(appointment: Appointment):
+    """The appointment as a Compose recipient: its contact, with its fields.
+
+    One contact with two appointments is two recipients, each told about its own.
+    """
+    from hushpost.messaging.compose import Recipient
+
+    return Recipient(appointment.contact, appointment_context(appointment), label=str(appointment.pk))
+
+
+# What `extra_fields` Compose validates appointment templates with.
+EXTRA_FIELDS = {"appointment": APPOINTMENT_FIELDS}

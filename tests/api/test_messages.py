@@ -53,7 +53,7 @@ def test_a_secure_send_while_secure_messaging_is_off_says_where_to_turn_it_on(ap
 
 def test_recipients_and_pin_problems_are_field_errors(api, dana, secure_on):
     errors = field_errors(api.post("messages", {"contact_ids": [], "channel": "sms", "body": "Hi"}))
-    assert errors == {"contact_ids": "Choose at least one contact."}
+    assert errors == {"contact_ids": "Give contact_ids or appointment_ids: who the message is for."}
     errors = field_errors(api.post("messages", {"contact_ids": [str(dana.pk)], "channel": "sms", "pin": "12 34",
                                                 "body": "Hi"}))
     assert set(errors) == {"pin"}
@@ -92,3 +92,30 @@ def test_another_organizations_message_is_404(api, api_b, hidden, org_b):
     assert theirs.status_code == 202
     body = assert_problem(api.get(f"messages/{theirs.json()['id']}"), 404)
     assert body["detail"] == "No message with this id."
+
+
+def test_appointment_ids_send_about_each_appointment_with_its_fields(api, org_a, dana, secure_on):
+    from datetime import UTC, datetime, timedelta
+
+    from hushpost.appointments.models import Appointment
+
+    start = datetime(2026, 12, 1, 14, 30, tzinfo=UTC)
+    first = Appointment.objects.create(organization=org_a, contact=dana, start=start, end=start + timedelta(minutes=30), title="X-ray")
+    second = Appointment.objects.create(organization=org_a, contact=dana, start=start + timedelta(days=1),
+                                        end=start + timedelta(days=1, minutes=30), title="Follow-up")
+    response = api.post("messages", {"appointment_ids": [str(first.pk), str(second.pk)], "channel": "sms",
+                                     "secure": False, "body": "About your {{ appointment.title }}"})
+    assert response.status_code == 202
+    assert sorted(Message.objects.values_list("body_encrypted", flat=True)) and sorted(
+        m.body for m in Message.objects.all()) == ["About your Follow-up", "About your X-ray"]
+    assert len(response.json()["deliveries"]) == 2
+
+
+def test_appointment_fields_are_refused_without_appointments_and_unknown_ids_are_named(api, org_a, dana):
+    response = api.post("messages", {"contact_ids": [str(dana.pk)], "channel": "sms", "secure": False,
+                                     "body": "{{ appointment.title }}"})
+    assert response.status_code == 422
+    missing = "00000000-0000-0000-0000-000000000000"
+    response = api.post("messages", {"appointment_ids": [missing], "channel": "sms", "secure": False, "body": "Hi"})
+    assert response.status_code == 422 and missing in response.text
+    assert api.post("messages", {"channel": "sms", "secure": False, "body": "Hi"}).status_code == 422

@@ -8,11 +8,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from hushpost.appointments.fields import APPOINTMENT_FIELD_HELP, APPOINTMENT_FIELDS, appointment_context
+from hushpost.appointments.fields import APPOINTMENT_FIELD_HELP, APPOINTMENT_FIELDS, appointment_context, as_recipient
 from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, DeliveryStatus
-from hushpost.messaging.compose import ComposeError, Recipient, deliveries_of, send_message
+from hushpost.messaging.compose import ComposeError, deliveries_of, send_message
 from hushpost.messaging.fields import message_spec
 from hushpost.messaging.models import Origin, SecureMessagingSettings, Send
 from hushpost.web.compose_forms import ComposeForm, chosen_ids, request_too_large, uploads_in_memory
@@ -57,8 +57,7 @@ def compose(request):
         data = form.cleaned_data
         # Each appointment is a recipient of its own, with its fields: one contact
         # with two appointments gets two messages, each about its own.
-        recipients = [Recipient(appointment.contact, appointment_context(appointment), label=str(appointment.pk))
-                      for appointment in appointments]
+        recipients = [as_recipient(appointment) for appointment in appointments]
         try:
             result = send_message(
                 request.org, contacts=list(data["contacts"]), recipients=recipients, channel=data["channel"],
