@@ -69,7 +69,7 @@ class Delivery(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     # One row per attempt: {"at", "attempt", "error", "retry_at"} — no content.
     attempt_log = models.JSONField(default=list, blank=True)
-    idempotency_key = models.CharField(max_length=100, unique=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
     subject_encrypted = models.TextField(blank=True)
     body_encrypted = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
