@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from hushpost.messaging import webhooks as messaging_webhooks
 from hushpost.web.forms import SignInForm
 from hushpost.web.views.auth import StaffPasswordResetView
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("api/v1/", include("hushpost.api.urls")),
     path("s/", include("hushpost.portal.urls")),
+    path("webhooks/twilio/sms", messaging_webhooks.twilio_sms, name="twilio_sms"),
     path("webhooks/", include("hushpost.delivery.urls")),
     path("", include("hushpost.web.urls")),
 ]

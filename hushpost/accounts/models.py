@@ -38,10 +38,42 @@ class Organization(models.Model):
         validators=[validate_country],
         help_text="Phone numbers typed without a country code are read as this country's.",
     )
+    # The Twilio number texts to this organization arrive at (E.164). Blank: the
+    # environment's TWILIO_FROM_NUMBER, which belongs to the demo organization.
+    sms_number = models.CharField(
+        "Text number",
+        max_length=20,
+        blank=True,
+        help_text="Your own Twilio number, as +14155550123. Texts sent to it reach this organization.",
+    )
+    sms_help_text = models.CharField(
+        "Text HELP answer",
+        max_length=320,
+        blank=True,
+        help_text="What a contact who texts HELP gets back. Blank: “<company name>: reply STOP to stop texts, "
+        "START to start again. Call us for help.”",
+    )
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sms_number"],
+                condition=~models.Q(sms_number=""),
+                name="organization_sms_number_unique",
+                violation_error_message="Another organization already uses this text number.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def sms_help(self) -> str:
+        """The answer to a HELP text: the organization's own, or one naming the company."""
+        if self.sms_help_text.strip():
+            return self.sms_help_text.strip()
+        return f"{self.company_name or self.name}: reply STOP to stop texts, START to start again. Call us for help."
 
 
 class Role(models.TextChoices):

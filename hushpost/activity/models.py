@@ -27,6 +27,8 @@ class EventKind(models.TextChoices):
     NEW_LINK_REQUESTED = "new_link_requested", "New link requested"
     MESSAGE_VIEWED = "message_viewed", "Message viewed"
     REPLY_RECEIVED = "reply_received", "Reply received"
+    SMS_OPTED_OUT = "sms_opted_out", "Opted out of texts"
+    SMS_OPTED_IN = "sms_opted_in", "Opted back in to texts"
     STAFF_VIEWED_CONVERSATION = "staff_viewed_conversation", "Staff viewed conversation"
     # Staff changes.
     CONTACT_CREATED = "contact_created", "Contact created"

@@ -69,13 +69,22 @@ def receive_reply(
                               content_type=content_type, size=len(data))
             item.data = data
             item.save()
-        Conversation.objects.filter(pk=conversation.pk).update(
-            unread_replies=F("unread_replies") + 1, last_activity_at=now
-        )
-        record(contact.organization, EventKind.REPLY_RECEIVED, contact=contact, message=message, link=link,
-               actor_label="contact", attachment=attachment is not None)
-        transaction.on_commit(lambda: notify_staff_of_reply(conversation.pk))
+        file_reply(conversation, message, now=now, link=link, attachment=attachment is not None)
     return message
+
+
+def file_reply(conversation: Conversation, message: Message, *, now: datetime, link: SecureLink | None = None,
+               **detail) -> None:
+    """A stored inbound message counts as unread, is logged, and the staff are told once it commits.
+
+    Shared by replies on the secure page and text replies (hushpost.messaging.inbound).
+    """
+    Conversation.objects.filter(pk=conversation.pk).update(
+        unread_replies=F("unread_replies") + 1, last_activity_at=now
+    )
+    record(conversation.organization, EventKind.REPLY_RECEIVED, contact=message.contact, message=message, link=link,
+           actor_label="contact", **detail)
+    transaction.on_commit(lambda: notify_staff_of_reply(conversation.pk))
 
 
 def reply_recipients(conversation: Conversation) -> list[str]:

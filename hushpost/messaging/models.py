@@ -157,6 +157,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # For inbound messages: when staff first read it.
     read_at = models.DateTimeField(null=True, blank=True)
+    # For a text reply: Twilio's MessageSid, so a repeated webhook stores it once.
+    provider_id = models.CharField(max_length=64, blank=True)
 
     subject = EncryptedText("subject_encrypted", binding=lambda m: f"org={m.organization_id}|id={m.id}")
     body = EncryptedText("body_encrypted", binding=lambda m: f"org={m.organization_id}|id={m.id}")
@@ -166,6 +168,11 @@ class Message(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["conversation", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider_id"], condition=~models.Q(provider_id=""), name="message_provider_id_unique"
+            )
+        ]
 
 
 class Attachment(models.Model):

@@ -4,6 +4,7 @@ from django import forms
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 from hushpost.accounts.models import Organization
+from hushpost.contacts.phones import InvalidPhone, normalize_phone
 
 TIME_ZONES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name and not name.startswith("Etc/")]
 COUNTRIES = sorted({region for regions in COUNTRY_CODE_TO_REGION_CODE.values() for region in regions if region != "001"})
@@ -18,5 +19,13 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["name", "company_name", "time_zone", "country"]
+        fields = ["name", "company_name", "time_zone", "country", "sms_number", "sms_help_text"]
         help_texts = {"company_name": "Notifications say “Ann Lee at <company name>” ({{ user.name_and_company }})."}
+        widgets = {"sms_help_text": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_sms_number(self) -> str:
+        country = self.data.get(self.add_prefix("country")) or self.instance.country or "US"
+        try:
+            return normalize_phone(self.cleaned_data.get("sms_number", ""), country)
+        except InvalidPhone as error:
+            raise forms.ValidationError(str(error)) from None

@@ -1,0 +1,160 @@
+"""Texts that contacts send to the organization's Twilio number (R8.1).
+
+Which organization: the one whose own text number (Organization.sms_number) is
+the `To`. Failing that, the environment's TWILIO_FROM_NUMBER belongs to the demo
+organization and to a single-organization install: when the `To` is that number,
+or when only one organization exists, the text goes to the organization with
+slug "demo", or else to the only one. Anything else finds no organization and
+is dropped (logged without its content).
+
+Which contact: those in that organization whose phone is the `From`. STOP and its
+kin opt every one of them out of texts, START opts them back in, HELP gets the
+organization's help text back; anything else is a reply in the conversation of
+the contact most recently in touch, flagged as sent outside the secure page.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from hushpost.accounts.models import Organization
+from hushpost.activity.log import record
+from hushpost.activity.models import EventKind
+from hushpost.contacts.models import Contact
+from hushpost.contacts.phones import InvalidPhone, normalize_phone
+from hushpost.delivery.models import Channel
+from hushpost.messaging.conversations import conversation_for, file_reply
+from hushpost.messaging.models import Direction, Message, Origin
+
+logger = logging.getLogger(__name__)
+
+OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
+OPT_IN_WORDS = frozenset({"START", "UNSTOP", "YES"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+DEMO_SLUG = "demo"
+
+
+class Outcome(enum.StrEnum):
+    NO_ORGANIZATION = "no_organization"
+    UNKNOWN_SENDER = "unknown_sender"
+    OPTED_OUT = "opted_out"
+    OPTED_IN = "opted_in"
+    HELP = "help"
+    STORED = "stored"
+    REPEAT = "repeat"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    outcome: Outcome
+    # Text to answer the sender with (HELP only).
+    answer: str = ""
+    message: Message | None = None
+
+
+def e164(raw: str) -> str:
+    """Twilio sends E.164 already; anything else is tidied the same way or left as it came."""
+    try:
+        return normalize_phone(raw or "", "US")
+    except InvalidPhone:
+        return (raw or "").strip()
+
+
+def organization_for_number(to: str) -> Organization | None:
+    """The organization a text sent to `to` belongs to (the rule is in the module docstring)."""
+    to = e164(to)
+    if not to:
+        return None
+    own = Organization.objects.filter(sms_number=to).first()
+    if own is not None:
+        return own
+    env_number = e164(settings.TWILIO_FROM_NUMBER)
+    organizations = Organization.objects.order_by("pk")
+    if (env_number and to == env_number) or organizations.count() == 1:
+        demo = organizations.filter(slug=DEMO_SLUG).first()
+        if demo is not None:
+            return demo
+        only = list(organizations[:2])
+        if len(only) == 1:
+            return only[0]
+    return None
+
+
+def keyword(body: str) -> str:
+    return (body or "").strip().upper()
+
+
+def receive_text(params: dict[str, str], *, now: datetime | None = None) -> InboundResult:
+    """Act on one inbound-text webhook's parameters. Never logs the text itself."""
+    now = now or timezone.now()
+    sid = params.get("MessageSid") or params.get("SmsSid") or ""
+    organization = organization_for_number(params.get("To", ""))
+    if organization is None:
+        logger.info("inbound text %s to a number no organization uses: ignored", sid)
+        return InboundResult(Outcome.NO_ORGANIZATION)
+    sender = e164(params.get("From", ""))
+    contacts = list(
+        Contact.objects.for_org(organization)
+        .filter(phone=sender)
+        .order_by(F("conversation__last_activity_at").desc(nulls_last=True), "created_at", "id")
+        if sender
+        else []
+    )
+    if not contacts:
+        logger.info("inbound text %s for organization %s from an unknown number: ignored", sid, organization.pk)
+        return InboundResult(Outcome.UNKNOWN_SENDER)
+    word = keyword(params.get("Body", ""))
+    if word in OPT_OUT_WORDS:
+        set_opt_out(organization, contacts, opted_out=True, sid=sid)
+        return InboundResult(Outcome.OPTED_OUT)
+    if word in OPT_IN_WORDS:
+        set_opt_out(organization, contacts, opted_out=False, sid=sid)
+        return InboundResult(Outcome.OPTED_IN)
+    if word in HELP_WORDS:
+        return InboundResult(Outcome.HELP, answer=organization.sms_help)
+    body = (params.get("Body") or "").strip()
+    if not body:
+        logger.info("inbound text %s without any text (media only?): ignored", sid)
+        return InboundResult(Outcome.IGNORED)
+    return store_reply(contacts[0], body=body, sid=sid, now=now)
+
+
+def set_opt_out(organization: Organization, contacts: list[Contact], *, opted_out: bool, sid: str) -> None:
+    """Opt the contacts out of (or back in to) texts; only a real change is logged."""
+    kind = EventKind.SMS_OPTED_OUT if opted_out else EventKind.SMS_OPTED_IN
+    with transaction.atomic():
+        for contact in contacts:
+            changed = Contact.objects.filter(pk=contact.pk, sms_opt_out=not opted_out).update(sms_opt_out=opted_out)
+            if changed:
+                record(organization, kind, contact=contact, actor_label="contact", channel=Channel.SMS,
+                       provider_id=sid)
+
+
+def store_reply(contact: Contact, *, body: str, sid: str, now: datetime) -> InboundResult:
+    """An inbound text as a message in the contact's conversation, once per MessageSid."""
+    if sid and Message.objects.filter(provider_id=sid).exists():
+        return InboundResult(Outcome.REPEAT)
+    try:
+        with transaction.atomic():
+            conversation = conversation_for(contact)
+            message = Message(organization_id=contact.organization_id, conversation=conversation, contact=contact,
+                              direction=Direction.INBOUND, origin=Origin.SMS_REPLY, channel=Channel.SMS,
+                              secure=False, provider_id=sid, created_at=now)
+            message.body = body
+            message.save()
+            file_reply(conversation, message, now=now, outside_secure_page=True, channel=Channel.SMS)
+    except IntegrityError:
+        # The same webhook twice at once: the other request stored it.
+        if sid and Message.objects.filter(provider_id=sid).exists():
+            return InboundResult(Outcome.REPEAT)
+        raise
+    return InboundResult(Outcome.STORED, message=message)
