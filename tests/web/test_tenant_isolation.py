@@ -14,7 +14,7 @@ from hushpost.accounts.api_keys import create_key
 from hushpost.appointments.models import AutoMessage
 from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import Contact, ContactImport, CustomField
-from hushpost.delivery.models import Channel
+from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
 from hushpost.messaging.conversations import conversation_for
 from hushpost.messaging.models import Attachment, Message, Send
 
@@ -58,6 +58,9 @@ def their_objects(org_b, mallory):
         "appointment_id": Appointment.objects.create(
             organization=org_b, contact=contact, title="Hidden visit",
             start=timezone.now() + timedelta(days=1), end=timezone.now() + timedelta(days=1, hours=1)).pk,
+        "delivery_id": Delivery.objects.create(
+            organization=org_b, contact=contact, channel=Channel.EMAIL, to=contact.email, status=DeliveryStatus.FAILED,
+            reason="refused", error_code="550", idempotency_key="theirs:1").pk,
     }
 
 
@@ -84,6 +87,7 @@ def snapshot(org_b):
         list(Send.objects.for_org(org_b).values_list("id", flat=True)),
         list(AutoMessage.objects.for_org(org_b).values_list("id", "body", "enabled")),
         list(Appointment.objects.for_org(org_b).values_list("id", "title", "start", "status")),
+        list(Delivery.objects.for_org(org_b).values_list("id", "status", "attempt_log")),
     )
 
 

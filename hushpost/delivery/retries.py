@@ -1,0 +1,82 @@
+"""Staff send a failed delivery again (the Deliveries page's Retry button).
+
+The same delivery goes back to the queue: same row, same idempotency key, so
+it can still succeed at most once. What would hold it back at send time
+(opted out, no address, a changed address) refuses the retry up front, with
+the same words. A failure that may already have reached the provider
+(`ambiguous`) is retried only when staff confirm they checked the provider's
+log; otherwise the contact could get it twice.
+
+`attempts` is never reset: it tells one claim from the next (send.py's
+`_settle`), so a worker that outlived its lease can't overwrite this retry.
+A delivery already past HUSHPOST_DELIVERY_MAX_ATTEMPTS therefore gets one
+more try per manual retry, not a fresh round of automatic ones.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+
+from hushpost.activity.log import record
+from hushpost.activity.models import EventKind
+from hushpost.delivery import retry
+from hushpost.delivery.models import Delivery, DeliveryStatus
+from hushpost.delivery.send import enqueue_send, why_held
+
+
+class RetryRefused(Exception):
+    """Why a delivery can't be sent again, in words for staff."""
+
+    def __init__(self, message: str, *, needs_confirmation: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.needs_confirmation = needs_confirmation
+
+
+NOT_FAILED = "Only failed deliveries can be retried; this one is {status}."
+CONFIRM_AMBIGUOUS = (
+    "The provider may already have this message. Check the provider's log first, "
+    "then confirm to send it again."
+)
+
+
+def is_ambiguous(delivery: Delivery) -> bool:
+    return delivery.error_code == retry.AMBIGUOUS_CODE
+
+
+def retry_failed(delivery: Delivery, actor, *, confirmed_not_sent: bool = False) -> Delivery:
+    """Queue a failed delivery again, now; RetryRefused when it must not go out."""
+    with transaction.atomic():
+        # Locked and read fresh: two clicks (or a late worker) see one retry.
+        current = (Delivery.objects.select_for_update(of=("self",)).select_related("contact", "organization")
+                   .get(pk=delivery.pk))
+        if current.status != DeliveryStatus.FAILED:
+            raise RetryRefused(NOT_FAILED.format(status=current.get_status_display().lower()))
+        reason = why_held(current)
+        if reason:
+            raise RetryRefused(f"Not retried: {reason}.")
+        if is_ambiguous(current) and not confirmed_not_sent:
+            raise RetryRefused(CONFIRM_AMBIGUOUS, needs_confirmation=True)
+        now = timezone.now()
+        previous = {"reason": current.reason, "code": current.error_code}
+        current.attempt_log = [*current.attempt_log, {"at": now.isoformat(), "retry_by": actor.email}]
+        current.status = DeliveryStatus.QUEUED
+        current.next_attempt_at = now
+        current.reason = ""
+        current.error_code = ""
+        current.failed_at = None
+        current.lease_expires_at = None
+        current.save(update_fields=["attempt_log", "status", "next_attempt_at", "reason", "error_code", "failed_at",
+                                    "lease_expires_at", "updated_at"])
+        detail = {"manual": True, "retried_by": actor.email, "previous_reason": previous["reason"],
+                  "previous_code": previous["code"]}
+        if previous["code"] == retry.AMBIGUOUS_CODE:
+            detail["checked_provider_log"] = True
+        record(current.organization, EventKind.QUEUED, contact=current.contact, message=current.message,
+               delivery=current, link=current.link, actor=actor, channel=current.channel, **detail)
+        transaction.on_commit(partial(enqueue_send, current.pk), robust=True)
+    return current
+

@@ -1,0 +1,115 @@
+"""Deliveries: what failed or was held back and why, with a Retry for failed ones."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from hushpost.contacts.models import Contact
+from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
+from hushpost.delivery.retries import RetryRefused, is_ambiguous, retry_failed
+from hushpost.web.decorators import staff_required
+
+PAGE_SIZE = 50
+ATTENTION = "attention"
+ALL = "all"
+NEEDS_ATTENTION = (DeliveryStatus.FAILED, DeliveryStatus.HELD)
+DATE_ERROR = "Enter the date as YYYY-MM-DD, such as 2026-03-31."
+
+
+def _date_field(label):
+    return forms.DateField(label=label, required=False, input_formats=["%Y-%m-%d"],
+                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                           error_messages={"invalid": DATE_ERROR})
+
+
+class DeliveryFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(ATTENTION, "Needs attention (failed or held back)"), (ALL, "All statuses"), *DeliveryStatus.choices],
+        required=False,
+    )
+    channel = forms.ChoiceField(choices=[("", "All channels"), *Channel.choices], required=False)
+    date_from = _date_field("From")
+    date_to = _date_field("To")
+    q = forms.CharField(label="Contact", required=False, max_length=200,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email or phone"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.is_bound and any(self.data.get(name) for name in self.fields)
+
+
+def filter_deliveries(organization, *, status="", channel="", date_from=None, date_to=None, q=""):
+    """The organization's deliveries, newest first; dates are whole days in its time zone, both included."""
+    found = Delivery.objects.for_org(organization).select_related("contact")
+    if status == ALL:
+        pass
+    elif status in DeliveryStatus.values:
+        found = found.filter(status=status)
+    else:
+        found = found.filter(status__in=NEEDS_ATTENTION)
+    if channel:
+        found = found.filter(channel=channel)
+    zone = ZoneInfo(organization.time_zone)
+    if date_from:
+        found = found.filter(created_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=zone))
+    if date_to:
+        found = found.filter(
+            created_at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone))
+    if q.strip():
+        found = found.filter(contact__in=Contact.objects.for_org(organization).search(q).values("pk"))
+    return found.order_by("-created_at", "-id")
+
+
+@staff_required
+def delivery_list(request):
+    form = DeliveryFilterForm(request.GET)
+    # A filter that doesn't make sense shows nothing, never everything.
+    found = filter_deliveries(request.org, **form.cleaned_data) if form.is_valid() else Delivery.objects.none()
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    for delivery in page.object_list:
+        delivery.ambiguous = is_ambiguous(delivery)
+        delivery.retries = sum(1 for row in delivery.attempt_log if "retry_by" in row)
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    query = filters.urlencode()
+    return render(request, "web/deliveries/list.html", {
+        "nav": "deliveries",
+        "form": form,
+        "page": page,
+        "extra_query": f"{query}&" if query else "",
+        "here": request.get_full_path(),
+    })
+
+
+@staff_required
+def delivery_retry(request, delivery_id):
+    # Looked up before the method check: another organization's id is a 404 either way.
+    delivery = get_object_or_404(Delivery.objects.for_org(request.org), pk=delivery_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        retry_failed(delivery, request.user, confirmed_not_sent=request.POST.get("confirm_not_sent") == "on")
+    except RetryRefused as refused:
+        messages.error(request, f"{delivery.contact.name}: {refused.message}")
+    else:
+        messages.success(request, f"{delivery.contact.name}: queued again; it goes out in a moment.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("web:deliveries")
+    return redirect(back)
