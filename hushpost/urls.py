@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from hushpost.delivery.tracking import email_open
 from hushpost.messaging import webhooks as messaging_webhooks
 from hushpost.web.forms import SignInForm
 from hushpost.web.views.auth import StaffPasswordResetView
@@ -28,5 +29,6 @@ urlpatterns = [
     path("s/", include("hushpost.portal.urls")),
     path("webhooks/twilio/sms", messaging_webhooks.twilio_sms, name="twilio_sms"),
     path("webhooks/", include("hushpost.delivery.urls")),
+    path("o/<str:token>.gif", email_open, name="email_open"),
     path("", include("hushpost.web.urls")),
 ]

@@ -17,6 +17,7 @@ from django.core.mail.utils import DNS_NAME
 
 from hushpost.delivery.channels.base import Accepted, BaseChannel, DeliveryError, Outgoing
 from hushpost.delivery.html_part import html_from_text
+from hushpost.delivery.tracking import pixel_url
 
 
 def message_id(delivery_id: str) -> str:
@@ -74,7 +75,8 @@ class EmailChannel(BaseChannel):
             to=[outgoing.to],
             headers={"Message-ID": mid, "Auto-Submitted": "auto-generated"},
         )
-        email.attach_alternative(html_from_text(outgoing.body, title=outgoing.subject), "text/html")
+        html = html_from_text(outgoing.body, title=outgoing.subject, pixel_url=pixel_url(outgoing.delivery_id))
+        email.attach_alternative(html, "text/html")
         for file_name, content_type, data in outgoing.attachments:
             email.attach(file_name, data, content_type)
         mailer = mailers.default
