@@ -25,6 +25,14 @@ def validate_country(value: str) -> None:
         )
 
 
+class OrgScopedQuerySet(models.QuerySet):
+    """Rows of one tenant. Every staff and API lookup goes through `for_org`, so
+    another organization's id is simply not found (404, never 403)."""
+
+    def for_org(self, organization):
+        return self.filter(organization=organization)
+
+
 class Organization(models.Model):
     name = models.CharField(max_length=200)
     company_name = models.CharField(
@@ -164,10 +172,7 @@ USER_TEMPLATE_FIELDS = ("name_and_company", "name", "first_name", "last_name", "
 slug_validator = RegexValidator(r"^[a-z0-9-]+$", "Use lowercase letters, digits and hyphens.")
 
 
-class ApiKeyQuerySet(models.QuerySet):
-    def for_org(self, organization: Organization) -> ApiKeyQuerySet:
-        return self.filter(organization=organization)
-
+class ApiKeyQuerySet(OrgScopedQuerySet):
     def active(self) -> ApiKeyQuerySet:
         return self.filter(revoked_at__isnull=True)
 

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from hushpost.accounts.models import Organization
+from hushpost.accounts.models import Organization, OrgScopedQuerySet
 from hushpost.delivery.models import Channel
 
 
@@ -23,11 +23,6 @@ class AppointmentStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     CONFIRMED = "confirmed", "Confirmed"
     CANCELLED = "cancelled", "Cancelled"
-
-
-class AppointmentQuerySet(models.QuerySet):
-    def for_org(self, organization: Organization) -> AppointmentQuerySet:
-        return self.filter(organization=organization)
 
 
 class Appointment(models.Model):
@@ -46,7 +41,7 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = AppointmentQuerySet.as_manager()
+    objects = OrgScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["start", "id"]
@@ -69,11 +64,6 @@ class Timing(models.TextChoices):
     AFTER_END = "after_end", "After the end"
 
 
-class AutoMessageQuerySet(models.QuerySet):
-    def for_org(self, organization: Organization) -> AutoMessageQuerySet:
-        return self.filter(organization=organization)
-
-
 class AutoMessage(models.Model):
     """One entry of the message schedule (R3.2)."""
 
@@ -91,7 +81,7 @@ class AutoMessage(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = AutoMessageQuerySet.as_manager()
+    objects = OrgScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["timing", "-offset_minutes", "id"]
@@ -110,10 +100,7 @@ class DueSendStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class DueSendQuerySet(models.QuerySet):
-    def for_org(self, organization: Organization) -> DueSendQuerySet:
-        return self.filter(organization=organization)
-
+class DueSendQuerySet(OrgScopedQuerySet):
     def due(self, now) -> DueSendQuerySet:
         return self.filter(status=DueSendStatus.PENDING, due_at__lte=now)
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from hushpost.accounts.models import Organization, validate_time_zone
+from hushpost.accounts.models import Organization, OrgScopedQuerySet, validate_time_zone
 from hushpost.crypto.fields import EncryptedJSON, EncryptedText
 
 LANGUAGES = [
@@ -31,11 +31,6 @@ class FieldType(models.TextChoices):
     DATE = "date", "Date"
 
 
-class CustomFieldQuerySet(models.QuerySet):
-    def for_org(self, organization: Organization) -> CustomFieldQuerySet:
-        return self.filter(organization=organization)
-
-
 class CustomField(models.Model):
     """A field an organization adds to its contacts, used in templates as {{ custom.key }}."""
 
@@ -49,7 +44,7 @@ class CustomField(models.Model):
     field_type = models.CharField(max_length=10, choices=FieldType.choices, default=FieldType.TEXT)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = CustomFieldQuerySet.as_manager()
+    objects = OrgScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["label"]
@@ -61,10 +56,7 @@ class CustomField(models.Model):
         return self.label
 
 
-class ContactQuerySet(models.QuerySet):
-    def for_org(self, organization: Organization) -> ContactQuerySet:
-        return self.filter(organization=organization)
-
+class ContactQuerySet(OrgScopedQuerySet):
     def search(self, text: str) -> ContactQuerySet:
         text = text.strip()
         if not text:
@@ -140,11 +132,6 @@ class OnDuplicate(models.TextChoices):
     UPDATE = "update", "Update the existing contact with the row"
 
 
-class ContactImportQuerySet(models.QuerySet):
-    def for_org(self, organization: Organization) -> ContactImportQuerySet:
-        return self.filter(organization=organization)
-
-
 class ContactImport(models.Model):
     """One CSV upload. The file is kept encrypted until the import is done, then dropped."""
 
@@ -168,7 +155,7 @@ class ContactImport(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ContactImportQuerySet.as_manager()
+    objects = OrgScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

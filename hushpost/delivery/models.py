@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from hushpost.accounts.models import OrgScopedQuerySet
 from hushpost.crypto.fields import EncryptedText
 
 
@@ -28,10 +29,7 @@ class DeliveryStatus(models.TextChoices):
     HELD = "held", "Held back"
 
 
-class DeliveryQuerySet(models.QuerySet):
-    def for_org(self, organization) -> DeliveryQuerySet:
-        return self.filter(organization=organization)
-
+class DeliveryQuerySet(OrgScopedQuerySet):
     def due(self, now=None) -> DeliveryQuerySet:
         """Queued and due, or stuck in sending past the lease of a worker that died."""
         now = now or timezone.now()

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.db import models
 from django.utils import timezone
 
-from hushpost.accounts.models import Organization
+from hushpost.accounts.models import Organization, OrgScopedQuerySet
 from hushpost.crypto.fields import EncryptedBytes, EncryptedText
 from hushpost.delivery.models import Channel
 
@@ -80,11 +80,6 @@ class Origin(models.TextChoices):
     SMS_REPLY = "sms_reply", "Text reply (outside the secure page)"
 
 
-class ConversationQuerySet(models.QuerySet):
-    def for_org(self, organization: Organization) -> ConversationQuerySet:
-        return self.filter(organization=organization)
-
-
 class Conversation(models.Model):
     """Everything between an organization and one contact: one per contact."""
 
@@ -97,7 +92,7 @@ class Conversation(models.Model):
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
     unread_replies = models.PositiveIntegerField(default=0)
 
-    objects = ConversationQuerySet.as_manager()
+    objects = OrgScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-last_activity_at"]
@@ -105,11 +100,6 @@ class Conversation(models.Model):
 
     def __str__(self) -> str:
         return f"Conversation with {self.contact}"
-
-
-class SendQuerySet(models.QuerySet):
-    def for_org(self, organization: Organization) -> SendQuerySet:
-        return self.filter(organization=organization)
 
 
 class Send(models.Model):
@@ -128,15 +118,10 @@ class Send(models.Model):
     secure = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = SendQuerySet.as_manager()
+    objects = OrgScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
-
-
-class MessageQuerySet(models.QuerySet):
-    def for_org(self, organization: Organization) -> MessageQuerySet:
-        return self.filter(organization=organization)
 
 
 class Message(models.Model):
@@ -163,7 +148,7 @@ class Message(models.Model):
     subject = EncryptedText("subject_encrypted", binding=lambda m: f"org={m.organization_id}|id={m.id}")
     body = EncryptedText("body_encrypted", binding=lambda m: f"org={m.organization_id}|id={m.id}")
 
-    objects = MessageQuerySet.as_manager()
+    objects = OrgScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -193,11 +178,6 @@ class Attachment(models.Model):
         ordering = ["created_at", "file_name"]
 
 
-class SecureLinkQuerySet(models.QuerySet):
-    def for_org(self, organization: Organization) -> SecureLinkQuerySet:
-        return self.filter(organization=organization)
-
-
 class SecureLink(models.Model):
     """A personal, time-limited link to a contact's conversation.
 
@@ -224,7 +204,7 @@ class SecureLink(models.Model):
     # The link that replaced this one ("send me a new link").
     replaced_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
-    objects = SecureLinkQuerySet.as_manager()
+    objects = OrgScopedQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["contact", "-created_at"])]
