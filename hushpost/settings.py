@@ -33,6 +33,8 @@ DATA_DIR = Path(envstr("HUSHPOST_DATA_DIR", "var")).resolve()
 
 # The public URL of this install; secure links and webhook signatures use it.
 BASE_URL = envstr("HUSHPOST_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Published at /.well-known/security.txt for vulnerability reports.
+HUSHPOST_SECURITY_CONTACT = envstr("HUSHPOST_SECURITY_CONTACT", "security@hushpost.invalid")
 
 # The encryption key ring ("id:key,id:key"; the first encrypts, all decrypt).
 HUSHPOST_KEYS = envstr("HUSHPOST_KEYS")

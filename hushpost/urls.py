@@ -5,6 +5,7 @@ from hushpost.delivery.tracking import email_open
 from hushpost.messaging import webhooks as messaging_webhooks
 from hushpost.web.forms import SignInForm
 from hushpost.web.views.auth import StaffPasswordResetView
+from hushpost.web.views.security_txt import security_txt
 
 urlpatterns = [
     path(
@@ -30,5 +31,6 @@ urlpatterns = [
     path("webhooks/twilio/sms", messaging_webhooks.twilio_sms, name="twilio_sms"),
     path("webhooks/", include("hushpost.delivery.urls")),
     path("o/<str:token>.gif", email_open, name="email_open"),
+    path(".well-known/security.txt", security_txt, name="security_txt"),
     path("", include("hushpost.web.urls")),
 ]
