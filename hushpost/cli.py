@@ -83,6 +83,9 @@ def run_all(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("migrate", "--noinput", verbosity=0)
+    # The database cache's table (sign-in limits) when there is no REDIS_URL;
+    # migrate makes it too, this keeps it there if the table was dropped.
+    call_command("createcachetable", verbosity=0)
     call_command("demo")
     url = f"http://{args.bind if args.bind not in ('0.0.0.0', '::') else '127.0.0.1'}:{args.port}"
     if not os.environ.get("HUSHPOST_BASE_URL"):

@@ -93,6 +93,10 @@ INSTALLED_APPS = [
     "django_htmx",
     # django-ninja: its Swagger UI files are served from our own static files (no CDN under our CSP).
     "ninja",
+    # Staff two-factor: authenticator apps (TOTP) and single-use backup codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "hushpost.accounts",
     "hushpost.activity",
     "hushpost.contacts",
@@ -112,6 +116,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second step.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -165,7 +171,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------
-# Redis when REDIS_URL is set (shared by every process); local memory otherwise.
+# Redis when REDIS_URL is set; otherwise a table in the database. Either way
+# every process shares it: sign-in limits must hold across gunicorn workers.
+# The table is made by `createcachetable` (run by `hushpost run` and after
+# every migrate; the test runner makes its own).
 REDIS_URL = envstr("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -176,7 +185,13 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "hushpost_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 # --- Background tasks -------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -203,6 +218,18 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 # every request pushes the end forward.
 SESSION_COOKIE_AGE = envint("HUSHPOST_STAFF_SESSION_IDLE_MINUTES", 8 * 60) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+
+# Sign-in protection (docs/SECURITY.md): failed passwords (and two-factor
+# codes) per account and per client IP within a window; the next attempt is
+# refused until the window has passed since the lock began.
+HUSHPOST_SIGNIN_ACCOUNT_FAILURES = envint("HUSHPOST_SIGNIN_ACCOUNT_FAILURES", 5)
+HUSHPOST_SIGNIN_IP_FAILURES = envint("HUSHPOST_SIGNIN_IP_FAILURES", 20)
+HUSHPOST_SIGNIN_WINDOW_MINUTES = envint("HUSHPOST_SIGNIN_WINDOW_MINUTES", 15)
+# Password reset emails per address and per client IP within an hour (no mail bombing).
+HUSHPOST_PASSWORD_RESET_PER_EMAIL = envint("HUSHPOST_PASSWORD_RESET_PER_EMAIL", 3)
+HUSHPOST_PASSWORD_RESET_PER_IP = envint("HUSHPOST_PASSWORD_RESET_PER_IP", 10)
+# How authenticator apps name the account ("Hushpost: ann@example.com").
+OTP_TOTP_ISSUER = envstr("HUSHPOST_TOTP_ISSUER", "Hushpost")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
