@@ -68,6 +68,8 @@ class Delivery(models.Model):
     # One row per attempt: {"at", "attempt", "error", "retry_at"} — no content.
     attempt_log = models.JSONField(default=list, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)
+    # Bulk (non-secure automated or many-recipient) email carries List-Unsubscribe headers.
+    bulk = models.BooleanField(default=False)
     subject_encrypted = models.TextField(blank=True)
     body_encrypted = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -37,16 +37,19 @@ CALLBACK_PATHS = {Channel.SMS: TWILIO_STATUS_PATH, Channel.VOICE: TWILIO_VOICE_S
 
 
 def queue_delivery(*, organization, contact, channel, to, subject, body, idempotency_key, message=None, link=None,
-                   actor_label="system") -> Delivery:
+                   actor_label="system", bulk=False) -> Delivery:
     """A queued delivery of `subject`/`body` (exactly what goes to the provider), sent after the caller commits.
 
     The same idempotency key twice gives back the first delivery, unchanged.
+    `bulk` marks non-secure automated or many-recipient email: it carries
+    List-Unsubscribe headers (a secure notification never does).
     """
     existing = _existing(organization, idempotency_key)
     if existing is not None:
         return existing
     delivery = Delivery(organization=organization, contact=contact, channel=channel, to=to, message=message, link=link,
-                        idempotency_key=idempotency_key, status=DeliveryStatus.QUEUED, next_attempt_at=timezone.now())
+                        idempotency_key=idempotency_key, status=DeliveryStatus.QUEUED, next_attempt_at=timezone.now(),
+                        bulk=bulk)
     delivery.subject = subject
     delivery.body = body
     created = _create(delivery)
