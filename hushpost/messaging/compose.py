@@ -164,12 +164,23 @@ def send_message(
         send = Send.objects.create(organization=organization, created_by=author, actor_label=actor_label,
                                    origin=origin, channel=channel, secure=secure)
         result = SendResult(send)
+        bulk = is_bulk(send, len(recipients))
         for recipient in recipients:
             result.outcomes.append(
                 _send_one(send, recipient, settings=settings, keys=keys, body=body, subject=subject, pin=pin,
-                          attachments=attachments, sender=sender, author=author, actor_label=actor_label)
+                          attachments=attachments, sender=sender, author=author, actor_label=actor_label, bulk=bulk)
             )
     return result
+
+
+def is_bulk(send: Send, recipients: int) -> bool:
+    """Bulk email (RFC 2369 List-Unsubscribe): plain, not secure, and automated or to more than one contact.
+
+    A secure notification is never bulk: it is the only way to a message meant
+    for that contact, so an unsubscribe button must not stand in its way.
+    """
+    return (send.channel == "email" and not send.secure
+            and (send.origin == Origin.AUTO or recipients > 1))
 
 
 def _idempotency_key(send: Send, recipient: Recipient) -> str:
@@ -183,7 +194,7 @@ def deliveries_of(send: Send) -> QuerySet[Delivery]:
 
 
 def _send_one(send: Send, recipient: Recipient, *, settings, keys, body, subject, pin, attachments, sender, author,
-              actor_label) -> Outcome:
+              actor_label, bulk=False) -> Outcome:
     contact = recipient.contact
     key = _idempotency_key(send, recipient)
     hold = why_unreachable(contact, send.channel)
@@ -227,5 +238,5 @@ def _send_one(send: Send, recipient: Recipient, *, settings, keys, body, subject
     else:
         delivery = queue_delivery(organization=send.organization, contact=contact, channel=send.channel,
                                   to=address_for(contact, send.channel), subject=title, body=text,
-                                  idempotency_key=key, message=message, actor_label=actor_label)
+                                  idempotency_key=key, message=message, actor_label=actor_label, bulk=bulk)
     return Outcome(contact, delivery, message)
