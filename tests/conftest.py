@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import uuid
 
 import pytest
 from django.conf import settings as django_settings
@@ -27,6 +28,16 @@ def _fast_password_hashing(settings):
     # argon2 is the production hasher (tests/accounts/test_passwords.py checks
     # it); the rest of the suite doesn't need to pay 100 ms a sign-in.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_keys(settings):
+    # Throttle counters live in the cache, and Redis (or the cache table written
+    # by a live server) outlives a test's transaction: each test counts afresh.
+    settings.CACHES = {
+        name: {**conf, "KEY_PREFIX": f"{conf.get('KEY_PREFIX', '')}-{uuid.uuid4().hex[:12]}"}
+        for name, conf in django_settings.CACHES.items()
+    }
 
 
 @pytest.fixture
