@@ -139,3 +139,8 @@ def decrypt(token: str, aad: str) -> str:
 
 def key_id_of(token: str) -> str:
     return token.split(".", 2)[1]
+
+
+def reencrypt(token: str, aad: str) -> str:
+    """The same plaintext under the current key, bound to the same associated data."""
+    return encrypt(decrypt_bytes(token, aad), aad)
