@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Email services (ESPs) and their tracking webhooks; only its checks and signals are used.
+    "anymail",
     "hushpost.accounts",
     "hushpost.activity",
     "hushpost.contacts",
@@ -305,6 +307,26 @@ if SMTP_HOST:
     }
 else:
     MAILERS = {"default": {"BACKEND": "hushpost.delivery.mail_outbox.OutboxEmailBackend"}}
+
+# An email service through django-anymail wins over SMTP when set (postmark or
+# mailgun), configured by that service's own variables (docs/OPERATIONS.md).
+# Its tracking webhooks (/webhooks/email/<esp>/) need ANYMAIL_WEBHOOK_SECRET,
+# "user:password" sent as HTTP basic auth; without it they refuse everything.
+HUSHPOST_EMAIL_ESP = envstr("HUSHPOST_EMAIL_ESP").lower()
+from hushpost.delivery.esp_settings import EspSettingsError, esp_configuration, webhook_secret  # noqa: E402
+
+try:
+    ANYMAIL = {"WEBHOOK_SECRET": webhook_secret(envstr("ANYMAIL_WEBHOOK_SECRET"))}
+    if HUSHPOST_EMAIL_ESP:
+        MAILERS, _esp_webhook_settings = esp_configuration(HUSHPOST_EMAIL_ESP, envstr)
+        ANYMAIL |= _esp_webhook_settings
+except EspSettingsError as error:
+    raise ImproperlyConfigured(str(error)) from None
+if PRODUCTION and HUSHPOST_EMAIL_ESP and not ANYMAIL["WEBHOOK_SECRET"]:
+    raise ImproperlyConfigured(
+        f"HUSHPOST_EMAIL_ESP={HUSHPOST_EMAIL_ESP} needs ANYMAIL_WEBHOOK_SECRET (user:password) for its bounce "
+        "and complaint webhooks: see docs/OPERATIONS.md."
+    )
 
 # --- SMS and voice (Twilio) -------------------------------------------------
 TWILIO_ACCOUNT_SID = envstr("TWILIO_ACCOUNT_SID")
