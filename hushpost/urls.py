@@ -3,16 +3,12 @@ from django.urls import include, path
 
 from hushpost.delivery.tracking import email_open
 from hushpost.messaging import webhooks as messaging_webhooks
-from hushpost.web.forms import SignInForm
-from hushpost.web.views.auth import StaffPasswordResetView
+from hushpost.web.views.auth import SignInView, StaffPasswordResetView, two_factor_verify
 from hushpost.web.views.security_txt import security_txt
 
 urlpatterns = [
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=SignInForm, redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("accounts/login/", SignInView.as_view(), name="login"),
+    path("accounts/two-factor/", two_factor_verify, name="two_factor_verify"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password-reset/",

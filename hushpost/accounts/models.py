@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from phonenumbers import SUPPORTED_REGIONS
 
 
@@ -60,6 +61,12 @@ class Organization(models.Model):
         blank=True,
         help_text="What a contact who texts HELP gets back. Blank: “<company name>: reply STOP to stop texts, "
         "START to start again. Call us for help.”",
+    )
+    # Staff without two-factor are sent to set it up right after their password.
+    require_two_factor = models.BooleanField(
+        "Require two-factor sign-in",
+        default=False,
+        help_text="Everyone in the organization needs an authenticator app code to sign in.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -123,6 +130,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Operator access to Django admin tools.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised by "sign out everywhere": every session signed with the old value ends.
+    session_generation = models.PositiveIntegerField(default=0)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -135,6 +144,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django binds a session to the password hash, so a new password ends
+        # every other session; the generation adds "sign out everywhere"
+        # without one. Generation 0 keeps Django's own hash, so sessions made
+        # before this field existed stay valid.
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "hushpost.accounts.User.session_auth_hash",
+            f"{self.password}|{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def full_name(self) -> str:

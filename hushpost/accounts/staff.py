@@ -20,6 +20,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from hushpost.accounts.models import Role, User
+from hushpost.accounts.sessions import end_all_sessions, sign_out_everywhere
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 
@@ -239,6 +240,10 @@ def set_active(actor: User, user: User, active: bool) -> User:
             _refuse_if_last_owner(user, "deactivate them")
         user.is_active = active
         user.save(update_fields=["is_active"])
+        if not active:
+            # Django already refuses an inactive user's session; this keeps
+            # those sessions dead if the user is reactivated later.
+            end_all_sessions(user)
         record(
             actor.organization,
             EventKind.USER_CHANGED,
@@ -248,3 +253,9 @@ def set_active(actor: User, user: User, active: bool) -> User:
             role=user.role,
         )
     return user
+
+
+def sign_out(actor: User, user: User, *, ip: str) -> None:
+    """An owner or admin ends every session of another user of their organization."""
+    _require_manage(actor, user)
+    sign_out_everywhere(user, actor=actor, ip=ip)

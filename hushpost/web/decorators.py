@@ -1,4 +1,5 @@
-"""Who may see a staff page: signed in, in an organization, and (for settings) an admin."""
+"""Who may see a staff page: signed in (with two-factor when the user has it or the
+organization requires it), in an organization, and (for settings) an admin."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render, resolve_url
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.utils import timezone
+
+from hushpost.accounts import two_factor
 
 
 def _htmx_sign_in_again(view):
@@ -40,6 +45,13 @@ def staff_required(view):
     def wrapper(request, *args, **kwargs):
         if request.user.organization_id is None:
             return render(request, "web/no_organization.html", status=403)
+        # A password alone is not enough when the user has two-factor (or
+        # their organization requires it): no staff page until that is done.
+        step = two_factor.required_step(request.user)
+        if step == two_factor.VERIFY:
+            return redirect_to_login(request.get_full_path(), reverse("two_factor_verify"))
+        if step == two_factor.ENROLL and not getattr(view, "during_enrollment", False):
+            return redirect("web:security")
         request.org = request.user.organization
         # Staff read times in their organization's zone; override() restores the
         # thread's zone afterwards, so it never leaks into the next request.
@@ -47,6 +59,12 @@ def staff_required(view):
             return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def during_enrollment(view):
+    """A page a user who must still set up two-factor may see (the Security page)."""
+    view.during_enrollment = True
+    return view
 
 
 def admin_required(view):

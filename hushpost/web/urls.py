@@ -14,6 +14,7 @@ from hushpost.web.views import (
     organization,
     outbox,
     secure_settings,
+    security,
     shell,
     users,
 )
@@ -66,6 +67,7 @@ urlpatterns = [
     path("users/", users.user_list, name="user_list"),
     path("users/new/", users.user_edit, name="user_new"),
     path("users/<int:user_id>/edit/", users.user_edit, name="user_edit"),
+    path("security/", security.security, name="security"),
     path("settings/organization/", organization.organization_settings, name="organization"),
     path("settings/api-keys/", api_keys.api_key_list, name="api_keys"),
     path("settings/api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),

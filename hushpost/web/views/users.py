@@ -3,8 +3,9 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
-from hushpost.accounts import staff
+from hushpost.accounts import staff, two_factor
 from hushpost.accounts.models import User
+from hushpost.activity.sessions import client_ip
 from hushpost.web.decorators import admin_required, staff_required
 from hushpost.web.user_forms import EditUserForm, InviteUserForm
 
@@ -12,7 +13,11 @@ from hushpost.web.user_forms import EditUserForm, InviteUserForm
 @staff_required
 def user_list(request):
     users = User.objects.for_org(request.org)
-    rows = [(user, staff.is_invitation_pending(user), staff.can_manage(request.user, user)) for user in users]
+    with_two_factor = two_factor.users_with_two_factor(users)
+    rows = [
+        (user, staff.is_invitation_pending(user), staff.can_manage(request.user, user), user.pk in with_two_factor)
+        for user in users
+    ]
     return render(
         request,
         "web/users/list.html",
@@ -39,6 +44,10 @@ def user_edit(request, user_id=None):
                 staff.set_active(request.user, target, action == "reactivate")
                 messages.success(request, f"{target.email} {action}d.")
                 return redirect("web:user_edit", user_id=target.pk)
+            if action == "sign_out":
+                staff.sign_out(request.user, target, ip=client_ip(request))
+                messages.success(request, f"{target.email} was signed out everywhere.")
+                return redirect("web:user_edit", user_id=target.pk)
             if action == "resend":
                 sent = staff.resend_invitation(request.user, target)
                 _say_invitation_sent(request, target, sent)
@@ -54,6 +63,7 @@ def user_edit(request, user_id=None):
         "target": target,
         "can_manage": staff.can_manage(request.user, target),
         "pending": staff.is_invitation_pending(target),
+        "two_factor": two_factor.has_two_factor(target),
     }
     return render(request, "web/users/edit.html", context)
 

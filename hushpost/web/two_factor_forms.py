@@ -1,0 +1,27 @@
+"""Forms of the Security page."""
+
+from django import forms
+
+
+class ConfirmCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from the app",
+        max_length=12,
+        help_text="The six digits the app shows for Hushpost.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class CodeOrPasswordForm(forms.Form):
+    secret = forms.CharField(
+        label="A current code or your password",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class RequireTwoFactorForm(forms.Form):
+    required = forms.BooleanField(
+        label="Require two-factor sign-in for everyone in this organization", required=False
+    )
