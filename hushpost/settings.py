@@ -111,6 +111,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The client IP for audit events recorded while this request is served.
+    "hushpost.activity.origin.RequestOriginMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "hushpost.portal.middleware.PortalHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hushpost.activity.audit import is_audit_kind
 from hushpost.activity.models import Event, EventKind
+from hushpost.activity.origin import current_ip
 
 # Detail values are short facts (ids, counts, field names), never content.
 MAX_DETAIL_VALUE = 200
@@ -22,6 +24,10 @@ def record(
     actor_label: str = "",
     **detail: Any,
 ) -> Event:
+    if "ip" not in detail and is_audit_kind(kind) and (ip := current_ip()):
+        # Audit events say where the action came from; business functions
+        # don't see the request, so the address comes from the one being served.
+        detail["ip"] = ip
     clean = {
         key: value if isinstance(value, (int, float, bool)) or value is None else str(value)[:MAX_DETAIL_VALUE]
         for key, value in detail.items()

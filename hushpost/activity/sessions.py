@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
+from hushpost.activity.origin import client_ip
 
-
-def client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is whatever the client typed unless a
-    # trusted proxy rewrites it, and an audit entry must not be forgeable.
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+__all__ = ["client_ip", "on_signed_in", "on_signed_out"]
 
 
 def _record(kind: EventKind, request, user) -> None:

@@ -31,7 +31,7 @@ def test_an_owner_creates_a_key_and_sees_it_once(alice_client, alice, org_a):
     listing = alice_client.get(URL).content.decode()
     assert key.prefix in listing and raw not in listing
     event = Event.objects.get(kind=EventKind.API_KEY_CREATED)
-    assert event.actor == alice and event.detail == {"name": "Booking system", "prefix": key.prefix}
+    assert event.actor == alice and event.detail == {"name": "Booking system", "prefix": key.prefix, "ip": "127.0.0.1"}
     assert raw not in str(event.detail)
 
 

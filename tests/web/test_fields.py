@@ -49,7 +49,7 @@ def test_an_owner_creates_a_field_and_it_is_logged(alice_client, org_a, alice):
     assert (field.key, field.label, field.field_type) == ("insurance", "Insurance number", "text")
     event = Event.objects.get(kind=EventKind.FIELDS_CHANGED)
     assert event.actor == alice
-    assert event.detail == {"key": "insurance", "change": "created", "type": "text"}
+    assert event.detail == {"key": "insurance", "change": "created", "type": "text", "ip": "127.0.0.1"}
     assert "Field Insurance number added." in alice_client.get(LIST).content.decode()
 
 
@@ -86,7 +86,7 @@ def test_editing_changes_label_and_type_but_never_the_key(alice_client, org_a):
     field.refresh_from_db()
     assert (field.key, field.label, field.field_type) == ("insurance", "Policy number", "number")
     event = Event.objects.get(kind=EventKind.FIELDS_CHANGED)
-    assert event.detail == {"key": "insurance", "change": "updated", "fields": "label, field_type"}
+    assert event.detail == {"key": "insurance", "change": "updated", "fields": "label, field_type", "ip": "127.0.0.1"}
 
 
 def test_a_type_change_that_existing_values_dont_fit_is_refused(alice_client, org_a):
@@ -125,7 +125,7 @@ def test_deleting_asks_first_then_removes_the_field_and_its_values(alice_client,
     contact.refresh_from_db()
     assert contact.custom == {"other": "y"}
     event = Event.objects.get(kind=EventKind.FIELDS_CHANGED)
-    assert event.detail == {"key": "insurance", "change": "deleted", "values_cleared": 1}
+    assert event.detail == {"key": "insurance", "change": "deleted", "values_cleared": 1, "ip": "127.0.0.1"}
 
 
 @pytest.mark.parametrize(

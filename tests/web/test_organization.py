@@ -16,7 +16,7 @@ def test_an_owner_changes_the_company_name_that_notifications_use(alice_client, 
     assert org_a.company_name == "Riverside Family Clinic" and org_a.time_zone == "America/Chicago"
     assert alice.name_and_company == "Alice Lee at Riverside Family Clinic"
     event = Event.objects.get(kind=EventKind.SETTINGS_CHANGED)
-    assert event.detail == {"settings": "organization", "fields": "name, company_name, time_zone"}
+    assert event.detail == {"settings": "organization", "fields": "name, company_name, time_zone", "ip": "127.0.0.1"}
 
 
 def test_a_bad_time_zone_is_refused_and_nothing_changes(alice_client, org_a):

@@ -58,7 +58,8 @@ def test_an_owner_adds_a_user_who_gets_an_invitation(alice_client, alice):
     assert (nia.organization, nia.role, nia.first_name) == (alice.organization, Role.ADMIN, "Nia")
     assert "choose your password" in mail.outbox[0].body
     assert "Invitation sent to nia@riverside.example" in alice_client.get("/users/").content.decode()
-    assert Event.objects.get(kind=EventKind.USER_CHANGED).detail == {"action": "invited", "user": "nia@riverside.example", "role": "admin"}
+    assert Event.objects.get(kind=EventKind.USER_CHANGED).detail == {"action": "invited", "user": "nia@riverside.example", "role": "admin",
+                                                                 "ip": "127.0.0.1"}
 
 
 def test_a_member_cannot_add_or_change_users(bob_client, alice):
@@ -93,7 +94,7 @@ def test_an_owner_changes_a_role_and_it_is_logged(alice_client, bob):
     bob.refresh_from_db()
     assert bob.role == Role.ADMIN
     assert Event.objects.get(kind=EventKind.USER_CHANGED).detail == {
-        "action": "role_changed", "user": bob.email, "old_role": "member", "new_role": "admin"
+        "action": "role_changed", "user": bob.email, "old_role": "member", "new_role": "admin", "ip": "127.0.0.1"
     }
 
 

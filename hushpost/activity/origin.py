@@ -1,0 +1,38 @@
+"""Where a staff or API action came from: the client IP of the request being served.
+
+Audit events say who, when and from where (docs/SECURITY.md). The business
+functions that record them (save_settings, revoke_key, update_user, …) are
+shared by the staff UI, the API and commands and know nothing of requests, so
+the middleware below notes the request's address for the length of the
+request and `log.record()` adds it to audit events. Outside a request (a
+worker, a command) there is no address and none is written.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+_current_ip: ContextVar[str] = ContextVar("hushpost_request_ip", default="")
+
+
+def client_ip(request) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is whatever the client typed unless a
+    # trusted proxy rewrites it, and an audit entry must not be forgeable.
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+
+
+def current_ip() -> str:
+    return _current_ip.get()
+
+
+class RequestOriginMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current_ip.set(client_ip(request))
+        try:
+            return self.get_response(request)
+        finally:
+            # Reset, never left set: the next request on this thread starts clean.
+            _current_ip.reset(token)
