@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from hushpost.delivery.tracking import email_open
+from hushpost.delivery.unsubscribe_views import email_unsubscribe
 from hushpost.messaging import webhooks as messaging_webhooks
 from hushpost.web.views.auth import SignInView, StaffPasswordResetView, two_factor_verify
 from hushpost.web.views.security_txt import security_txt
@@ -27,6 +28,7 @@ urlpatterns = [
     path("webhooks/twilio/sms", messaging_webhooks.twilio_sms, name="twilio_sms"),
     path("webhooks/", include("hushpost.delivery.urls")),
     path("o/<str:token>.gif", email_open, name="email_open"),
+    path("u/<str:token>/", email_unsubscribe, name="email_unsubscribe"),
     path(".well-known/security.txt", security_txt, name="security_txt"),
     path("", include("hushpost.web.urls")),
 ]

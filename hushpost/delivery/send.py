@@ -24,6 +24,7 @@ from hushpost.delivery import retry
 from hushpost.delivery.channels import channel_for
 from hushpost.delivery.channels.base import Accepted, BaseChannel, DeliveryError, Outgoing
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
+from hushpost.delivery.unsubscribe import unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +137,8 @@ def send_delivery(delivery_id) -> bool:
         status_callback_url=f"{settings.BASE_URL}{CALLBACK_PATHS[delivery.channel]}"
         if delivery.channel in CALLBACK_PATHS else "",
         attachments=attachments_of(delivery),
+        unsubscribe_url=unsubscribe_url(delivery.contact_id, delivery.to)
+        if delivery.bulk and delivery.channel == Channel.EMAIL else "",
     )
     try:
         accepted = channel.send(outgoing)

@@ -40,10 +40,15 @@ def record_open(token: str) -> bool:
         .filter(pk=delivery_id, channel=Channel.EMAIL)
         .first()
     )
-    if delivery is None or Event.objects.filter(delivery=delivery, kind=EventKind.EMAIL_OPENED).exists():
+    return delivery is not None and note_open(delivery)
+
+
+def note_open(delivery: Delivery, *, actor_label: str = "contact", **detail) -> bool:
+    """The one rule for every sign of an open (our image, an email service's webhook): logged once per delivery."""
+    if Event.objects.filter(delivery=delivery, kind=EventKind.EMAIL_OPENED).exists():
         return False
     record(delivery.organization, EventKind.EMAIL_OPENED, contact=delivery.contact, message=delivery.message,
-           delivery=delivery, link=delivery.link, actor_label="contact")
+           delivery=delivery, link=delivery.link, actor_label=actor_label, **detail)
     return True
 
 

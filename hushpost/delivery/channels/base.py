@@ -24,11 +24,13 @@ class Outgoing:
     # Files that travel with a plain email: (file name, content type, bytes).
     # A secure notification never carries any.
     attachments: tuple[tuple[str, str, bytes], ...] = ()
+    # Bulk email only (RFC 2369/8058): the contact's own one-click unsubscribe address.
+    unsubscribe_url: str = ""
 
 
 @dataclass(frozen=True)
 class Accepted:
-    provider: str  # "outbox", "twilio", "smtp"
+    provider: str  # "outbox", "twilio", "smtp", or the email service ("postmark")
     provider_id: str = ""
     # Some channels know at once that the message arrived (the outbox does).
     delivered: bool = False

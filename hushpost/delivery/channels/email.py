@@ -1,8 +1,11 @@
-"""Email through Django's default mailer (SMTP in production, MAILERS["default"]).
+"""Email through Django's default mailer: SMTP, or an email service through django-anymail.
 
-The connection is opened on its own first, so a failure there is known to
-have sent nothing (safe to retry); a timeout or a dropped connection while
-the server was taking the message after DATA may mean it was accepted.
+MAILERS["default"] is SMTP unless HUSHPOST_EMAIL_ESP names a service. For
+SMTP the connection is opened on its own first, so a failure there is known
+to have sent nothing (safe to retry); a timeout or a dropped connection while
+the server was taking the message after DATA may mean it was accepted. A
+service's API errors are read in esp_errors.py, and its message id is kept
+as the delivery's provider id, which its tracking webhooks name.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ import smtplib
 import traceback
 from email.utils import parseaddr
 
+from anymail.exceptions import AnymailError
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.mail.utils import DNS_NAME
 
 from hushpost.delivery.channels.base import Accepted, BaseChannel, DeliveryError, Outgoing
+from hushpost.delivery.channels.esp_errors import OPT_OUT_CODES, esp_error
 from hushpost.delivery.html_part import html_from_text
 from hushpost.delivery.tracking import pixel_url
 
@@ -63,8 +68,20 @@ def sending_error(error: Exception) -> DeliveryError:
     return DeliveryError(f"the mail server connection failed ({type(error).__name__})", permanent=False)
 
 
+def headers_for(outgoing: Outgoing, mid: str) -> dict[str, str]:
+    headers = {"Message-ID": mid, "Auto-Submitted": "auto-generated"}
+    if outgoing.unsubscribe_url:
+        # RFC 2369 names the address; RFC 8058 lets the mail client POST to it
+        # in one click, without a page (so the address alone must be enough).
+        headers["List-Unsubscribe"] = f"<{outgoing.unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
+
+
 class EmailChannel(BaseChannel):
     name = "email"
+    # An email service that refuses the address after an earlier hard bounce or complaint.
+    opt_out_codes = OPT_OUT_CODES
 
     def send(self, outgoing: Outgoing) -> Accepted:
         mid = message_id(outgoing.delivery_id)
@@ -73,7 +90,7 @@ class EmailChannel(BaseChannel):
             body=outgoing.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[outgoing.to],
-            headers={"Message-ID": mid, "Auto-Submitted": "auto-generated"},
+            headers=headers_for(outgoing, mid),
         )
         html = html_from_text(outgoing.body, title=outgoing.subject, pixel_url=pixel_url(outgoing.delivery_id))
         email.attach_alternative(html, "text/html")
@@ -91,6 +108,9 @@ class EmailChannel(BaseChannel):
             raise DeliveryError(f"could not connect to the mail server ({type(error).__name__})", permanent=False) from error
         try:
             sent = mailer.send_messages([email])
+        except AnymailError as error:
+            # Before OSError: anymail's transport errors are also requests' (OSError) ones.
+            raise esp_error(error) from error
         except (OSError, ValueError, smtplib.SMTPException) as error:
             raise sending_error(error) from error
         finally:
@@ -100,9 +120,16 @@ class EmailChannel(BaseChannel):
                 pass
         if not sent:
             raise DeliveryError("the mailer did not send the message", permanent=False)
-        return Accepted(provider=_provider(mailer), provider_id=mid.strip("<>"))
+        return Accepted(provider=_provider(mailer), provider_id=_esp_message_id(email) or mid.strip("<>"))
 
 
 def _provider(mailer) -> str:
     module = type(mailer).__module__
     return "smtp" if module == "django.core.mail.backends.smtp" else module.rsplit(".", 1)[-1]
+
+
+def _esp_message_id(email) -> str:
+    """The service's own id for the message (one recipient, so one id); its webhooks name it."""
+    status = getattr(email, "anymail_status", None)
+    message_id = getattr(status, "message_id", None)
+    return message_id if isinstance(message_id, str) else ""
