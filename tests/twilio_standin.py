@@ -8,12 +8,18 @@ like Twilio: 201 with a Message (or Call) resource, or whatever the script says 
     twilio_standin.script(Reply(500), Reply(429, headers={"Retry-After": "120"}))
     twilio_standin.script(Reply.error(400, 21211, "The 'To' number is not a valid phone number."))
     twilio_standin.script(Reply.slow(2.0))  # creates the message, but answers too late
+    twilio_standin.script(Reply(500, creates=True))  # creates it, then answers 500
+
+GET Messages.json lists what was created, newest first, filtered by To and
+DateSent>/DateSent</DateSent as Twilio does (reconciliation reads it); every
+created message counts as sent at once.
 """
 
 from __future__ import annotations
 
 import base64
 import collections
+import datetime
 import email.utils
 import json
 import secrets
@@ -21,7 +27,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 
 @dataclass
@@ -32,6 +38,8 @@ class Reply:
     body: dict | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # Twilio made the message, then failed to say so (a 500 after the fact).
+    creates: bool = False
 
     @classmethod
     def error(cls, status: int, code: int, message: str, **headers: str) -> Reply:
@@ -63,6 +71,8 @@ class TwilioStandin:
         self.messages: dict[str, dict] = {}  # the messages "created", by sid
         self.calls: dict[str, dict] = {}  # the calls "placed", by sid
         self._script: collections.deque[Reply] = collections.deque()
+        # Added to every answer (seconds): slows a whole batch without scripting each reply.
+        self.latency = 0.0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -144,7 +154,7 @@ class TwilioStandin:
             "error_message": None,
             "date_created": now,
             "date_updated": now,
-            "date_sent": None,
+            "date_sent": now,
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
             "subresource_uris": {"media": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}/Media.json"},
         }
@@ -166,10 +176,28 @@ class _Handler(BaseHTTPRequestHandler):
         sid = self.path.removeprefix(prefix).removesuffix(".json")
         if not self._authorized():
             return self._answer(recorded, 401, {"code": 20003, "message": "Authenticate", "status": 401})
+        if urlsplit(self.path).path == prefix.rstrip("/") + ".json":
+            return self._list_messages(recorded)
         if self.path.startswith(prefix) and sid in self.standin.messages:
             return self._answer(recorded, 200, self.standin.messages[sid])
         return self._answer(recorded, 404, {"code": 20404, "message": "The requested resource was not found",
                                             "status": 404})
+
+    def _list_messages(self, recorded: Recorded) -> None:
+        split = urlsplit(self.path)
+        query = {key: values[0] for key, values in parse_qs(split.query, keep_blank_values=True).items()}
+        with self.standin._lock:
+            found = [m for m in self.standin.messages.values() if _matches(m, query)]
+        found.reverse()  # newest first, like Twilio
+        size = int(query.get("PageSize") or 50)
+        page = int(query.get("Page") or 0)
+        records = found[page * size:(page + 1) * size]
+        next_uri = None
+        if (page + 1) * size < len(found):
+            next_uri = f"{split.path}?{urlencode({**query, 'Page': page + 1, 'PageSize': size})}"
+        self._answer(recorded, 200, {"messages": records, "page": page, "page_size": size, "uri": self.path,
+                                     "first_page_uri": self.path, "next_page_uri": next_uri,
+                                     "previous_page_uri": None, "start": page * size, "end": page * size + len(records)})
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -183,11 +211,14 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path not in create:
             return self._answer(recorded, 404, {"code": 20404, "message": "Not found", "status": 404})
         reply = self.standin._next_reply()
+        time.sleep(self.standin.latency)
         if reply.status is None:
             # Twilio's side of a slow answer: the message (or call) exists even if the client gave up.
             message = create[self.path](form)
             time.sleep(reply.delay)
             return self._answer(recorded, 201, message, reply.headers)
+        if reply.creates:
+            create[self.path](form)
         return self._answer(recorded, reply.status, reply.body or {"status": reply.status, "message": "scripted"},
                             reply.headers)
 
@@ -214,3 +245,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client timed out and went away, as a real one would
+
+
+def _matches(message: dict, query: dict[str, str]) -> bool:
+    if "To" in query and message["to"] != query["To"]:
+        return False
+    sent = email.utils.parsedate_to_datetime(message["date_sent"]) if message["date_sent"] else None
+    for name, keep in (("DateSent>", lambda when, bound: when >= bound), ("DateSent<", lambda when, bound: when <= bound)):
+        if name in query:
+            bound = datetime.datetime.fromisoformat(query[name].replace("Z", "+00:00"))
+            if sent is None or not keep(sent, bound):
+                return False
+    if "DateSent" in query:
+        day = datetime.date.fromisoformat(query["DateSent"][:10])
+        if sent is None or sent.date() != day:
+            return False
+    return True

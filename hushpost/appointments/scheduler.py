@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from hushpost.appointments.schedule import send_due
 from hushpost.contacts.csv_import import drop_abandoned_uploads, resume_stale_imports
+from hushpost.delivery.reconcile import reconcile_deliveries
 from hushpost.delivery.sweep import requeue_stuck_deliveries
 
 logger = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ STEPS: list[tuple[str, Callable[[], int]]] = [
     ("resume stale contact imports", resume_stale_imports),
     ("drop abandoned import uploads", drop_abandoned_uploads),
     ("requeue stuck deliveries", requeue_stuck_deliveries),
+    ("reconcile ambiguous deliveries", reconcile_deliveries),
 ]
 
 

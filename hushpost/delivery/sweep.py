@@ -23,7 +23,7 @@ from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.delivery import retry
 from hushpost.delivery.models import Delivery, DeliveryStatus
-from hushpost.delivery.send import enqueue_send
+from hushpost.delivery.send import LEASE, enqueue_send
 
 # A due delivery normally starts within seconds; a minute late means no task.
 STUCK_AFTER = datetime.timedelta(minutes=1)
@@ -41,8 +41,9 @@ def _fail_lapsed_claims(now: datetime.datetime) -> int:
     done = 0
     lapsed = Delivery.objects.filter(status=DeliveryStatus.SENDING, lease_expires_at__lt=now)
     for delivery in lapsed.select_related("organization", "contact", "message", "link")[:BATCH]:
+        # claimed_at bounds when the provider can have got it (reconcile.py searches from there).
         row = {"at": now.isoformat(), "attempt": delivery.attempts, "error": "the worker stopped while sending",
-               "retry_at": None}
+               "retry_at": None, "claimed_at": (delivery.lease_expires_at - LEASE).isoformat()}
         with transaction.atomic():
             # Conditional on the lease seen, so a worker that just finished wins.
             taken = Delivery.objects.filter(

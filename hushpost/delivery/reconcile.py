@@ -1,0 +1,173 @@
+"""Ask Twilio about text messages that may or may not have gone out.
+
+A delivery failed as `ambiguous` (a 500, a read timeout, a worker killed
+mid-call) may already be with the contact. Each SMS body is unique (it holds
+the link), so the provider's own log settles it: list the messages Twilio has
+to that number since the attempt began and compare bodies by hash.
+
+- found: it went out. The delivery becomes sent, with Twilio's id, so status
+  callbacks find it.
+- not found, and the attempt is old enough that Twilio's list is complete
+  (AUTHORITATIVE_AFTER): Twilio never took it. It is queued again — the
+  same row and idempotency key, so it still goes out at most once.
+- not found yet, or Twilio can't be asked: left alone for the next run. It
+  is never re-sent while the answer is unknown.
+
+Email over SMTP has no log to ask; it stays for staff (retries.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from functools import partial
+
+import requests
+from django.db import transaction
+from django.utils import timezone
+from twilio.base.exceptions import TwilioException
+
+from hushpost.activity.log import record
+from hushpost.activity.models import EventKind
+from hushpost.delivery import retry
+from hushpost.delivery.channels import twilio_configured
+from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
+from hushpost.delivery.send import LEASE, enqueue_send
+
+logger = logging.getLogger(__name__)
+
+# Twilio lists a message it accepted within seconds; after this long, absent
+# from its list means never accepted.
+AUTHORITATIVE_AFTER = datetime.timedelta(minutes=5)
+# Our clock against Twilio's: the search starts this much before the attempt.
+CLOCK_SKEW = datetime.timedelta(minutes=2)
+# Keep one scheduler tick short; the rest waits for the next one.
+BATCH = 200
+# Messages read per number; a contact getting more than this in the window is
+# not something a clinic does, and the delivery then waits for staff.
+MAX_LISTED = 1000
+
+
+@dataclass(frozen=True)
+class Listed:
+    sid: str
+    status: str
+    body_hash: bytes
+
+
+def body_hash(body: str | None) -> bytes:
+    return hashlib.sha256((body or "").encode()).digest()
+
+
+def attempt_window(delivery: Delivery) -> tuple[datetime.datetime, datetime.datetime]:
+    """When the provider can first and last have got this attempt (by our clock)."""
+    last = delivery.attempt_log[-1] if delivery.attempt_log else {}
+    if last.get("claimed_at"):
+        # Settled by the sweep: the call was somewhere inside the lease.
+        claimed = datetime.datetime.fromisoformat(last["claimed_at"])
+        return claimed, claimed + LEASE
+    # Written by the worker itself right after the call, which the lease bounds.
+    at = last.get("at")
+    ended = datetime.datetime.fromisoformat(at) if at else (delivery.failed_at or delivery.updated_at)
+    return ended - LEASE, ended
+
+
+def ambiguous_sms():
+    return Delivery.objects.filter(status=DeliveryStatus.FAILED, error_code=retry.AMBIGUOUS_CODE, channel=Channel.SMS)
+
+
+def reconcile_deliveries(now: datetime.datetime | None = None) -> int:
+    """Settle what Twilio can answer for; return how many deliveries were settled."""
+    return sum(count for outcome, count in reconcile(now).items() if outcome != "unknown")
+
+
+def reconcile(now: datetime.datetime | None = None) -> Counter:
+    """Counts by outcome: found, not_found, unknown (still waiting for a clear answer)."""
+    now = now or timezone.now()
+    outcomes: Counter = Counter()
+    if not twilio_configured():
+        return outcomes
+    pending = list(ambiguous_sms().select_related("organization", "contact", "message", "link")
+                   .order_by("failed_at")[:BATCH])
+    if not pending:
+        return outcomes
+    from hushpost.delivery.channels import twilio_client
+
+    client, _ = twilio_client.make_client()
+    by_number: dict[str, list[Delivery]] = {}
+    for delivery in pending:
+        by_number.setdefault(delivery.to, []).append(delivery)
+    for number, deliveries in by_number.items():
+        since = min(attempt_window(d)[0] for d in deliveries) - CLOCK_SKEW
+        try:
+            listed = _listed(client, number, since)
+        except (TwilioException, requests.RequestException) as error:
+            logger.warning("reconcile: could not list Twilio messages (%s); %d deliveries wait",
+                           type(error).__name__, len(deliveries))
+            outcomes["unknown"] += len(deliveries)
+            continue
+        # A message already matched to a delivery is no one else's.
+        taken = set(Delivery.objects.filter(provider="twilio", provider_id__in=[m.sid for m in listed])
+                    .values_list("provider_id", flat=True))
+        listed = [m for m in listed if m.sid not in taken]
+        for delivery in deliveries:
+            outcomes[_settle_one(delivery, listed, now)] += 1
+    return outcomes
+
+
+def _listed(client, number: str, since: datetime.datetime) -> list[Listed]:
+    messages = client.api.account.messages.list(to=number, date_sent_after=since, limit=MAX_LISTED, page_size=1000)
+    return [Listed(m.sid or "", m.status or "", body_hash(m.body)) for m in messages]
+
+
+def _settle_one(delivery: Delivery, listed: list[Listed], now: datetime.datetime) -> str:
+    wanted = body_hash(delivery.body)
+    match = next((m for m in listed if hmac.compare_digest(m.body_hash, wanted)), None)
+    if match is not None:
+        listed.remove(match)
+        return "found" if _mark_sent(delivery, match, now) else "unknown"
+    if now - attempt_window(delivery)[1] < AUTHORITATIVE_AFTER or len(listed) >= MAX_LISTED:
+        return "unknown"
+    return "not_found" if _requeue(delivery, now) else "unknown"
+
+
+def _still_ambiguous(delivery: Delivery):
+    # Conditional on the row as read: a late worker answer or a staff retry wins.
+    return Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.FAILED, error_code=retry.AMBIGUOUS_CODE,
+                                   attempts=delivery.attempts)
+
+
+def _event(delivery: Delivery, **detail) -> None:
+    record(delivery.organization, EventKind.DELIVERY_RECONCILED, contact=delivery.contact, message=delivery.message,
+           delivery=delivery, link=delivery.link, channel=delivery.channel, attempt=delivery.attempts,
+           provider="twilio", **detail)
+
+
+def _mark_sent(delivery: Delivery, match: Listed, now: datetime.datetime) -> bool:
+    row = {"at": now.isoformat(), "attempt": delivery.attempts, "reconciled": "found"}
+    with transaction.atomic():
+        taken = _still_ambiguous(delivery).update(
+            status=DeliveryStatus.SENT, provider="twilio", provider_id=match.sid, provider_status=match.status,
+            sent_at=delivery.failed_at or now, failed_at=None, reason="", error_code="",
+            attempt_log=[*delivery.attempt_log, row], updated_at=now,
+        )
+        if taken:
+            _event(delivery, outcome="found", provider_id=match.sid)
+    return bool(taken)
+
+
+def _requeue(delivery: Delivery, now: datetime.datetime) -> bool:
+    row = {"at": now.isoformat(), "attempt": delivery.attempts, "reconciled": "not_found"}
+    with transaction.atomic():
+        taken = _still_ambiguous(delivery).update(
+            status=DeliveryStatus.QUEUED, next_attempt_at=min(now, timezone.now()), failed_at=None, reason="", error_code="",
+            lease_expires_at=None, attempt_log=[*delivery.attempt_log, row], updated_at=now,
+        )
+        if taken:
+            _event(delivery, outcome="not_found")
+            transaction.on_commit(partial(enqueue_send, delivery.pk), robust=True)
+    return bool(taken)

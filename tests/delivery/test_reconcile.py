@@ -1,0 +1,136 @@
+"""Reconciliation: an ambiguous text message is settled by Twilio's own list (the stand-in, over HTTP)."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from hushpost.activity.models import Event, EventKind
+from hushpost.appointments import scheduler
+from hushpost.delivery import reconcile, send, sweep
+from hushpost.delivery.models import DeliveryStatus
+from tests.twilio_standin import Reply
+
+pytestmark = pytest.mark.django_db
+LATER = reconcile.AUTHORITATIVE_AFTER + timezone.timedelta(minutes=1)
+
+
+def ambiguous(queue, standin, reply: Reply, **extra):
+    delivery = queue("sms", **extra)
+    standin.script(reply)
+    assert send.send_delivery(delivery.pk) is False
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "ambiguous")
+    return delivery
+
+
+def test_a_message_twilio_made_before_its_500_is_marked_sent_with_its_id(queue, twilio_standin):
+    delivery = ambiguous(queue, twilio_standin, Reply(500, creates=True))
+    [made] = twilio_standin.sent
+    assert reconcile.reconcile() == {"found": 1}
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.provider, delivery.provider_id) == (DeliveryStatus.SENT, "twilio", made["sid"])
+    assert (delivery.reason, delivery.error_code, delivery.failed_at) == ("", "", None)
+    event = Event.objects.get(delivery=delivery, kind=EventKind.DELIVERY_RECONCILED)
+    assert event.detail["outcome"] == "found" and event.detail["provider_id"] == made["sid"]
+    # The list was asked for this number only, from before the attempt.
+    listing = [r for r in twilio_standin.requests if r.method == "GET"][-1]
+    assert "To=%2B14155550100" in listing.path and "DateSent%3E=" in listing.path
+    assert send.send_delivery(delivery.pk) is False and len(twilio_standin.sent) == 1
+
+
+def test_a_message_twilio_never_made_waits_until_the_list_is_authoritative_then_goes_once(queue, twilio_standin):
+    delivery = ambiguous(queue, twilio_standin, Reply(500))
+    assert reconcile.reconcile() == {"unknown": 1}  # too recent: Twilio may not list it yet
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert reconcile.reconcile(now=timezone.now() + LATER) == {"not_found": 1}
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error_code) == (DeliveryStatus.QUEUED, "")
+    assert delivery.next_attempt_at <= timezone.now()
+    assert Event.objects.get(delivery=delivery, kind=EventKind.DELIVERY_RECONCILED).detail["outcome"] == "not_found"
+    assert send.send_delivery(delivery.pk) is True
+    assert [m["body"] for m in twilio_standin.sent] == [delivery.body]
+
+
+def test_one_message_of_twilio_settles_one_delivery_only(queue, twilio_standin):
+    # Bodies are unique in practice; were two the same, Twilio's one message proves one sent, not both.
+    first = ambiguous(queue, twilio_standin, Reply(500, creates=True))
+    second = ambiguous(queue, twilio_standin, Reply(500))
+    assert reconcile.reconcile(now=timezone.now() + LATER) == {"found": 1, "not_found": 1}
+    statuses = sorted(type(first).objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True))
+    assert statuses == [DeliveryStatus.QUEUED, DeliveryStatus.SENT]
+    assert reconcile.reconcile(now=timezone.now() + LATER) == {}
+
+
+def test_other_messages_to_the_same_number_are_not_taken_for_it(queue, twilio_standin):
+    sent = queue("sms", body="Riverside Clinic: your appointment is tomorrow at 9.")
+    assert send.send_delivery(sent.pk) is True
+    delivery = ambiguous(queue, twilio_standin, Reply(500))
+    assert reconcile.reconcile(now=timezone.now() + LATER) == {"not_found": 1}
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.QUEUED and delivery.provider_id == ""
+
+
+def test_a_worker_killed_mid_call_is_reconciled_from_its_claim_time(queue, twilio_standin):
+    delivery = queue("sms")
+    claimed = send.claim(delivery.pk)
+    # The worker's request reached Twilio; then the worker died before writing anything down.
+    from hushpost.delivery.channels.sms import TwilioSmsChannel
+    TwilioSmsChannel().send(send.Outgoing(delivery_id=str(delivery.pk), organization_id=delivery.organization_id,
+                                          channel="sms", to=claimed.to, subject="", body=claimed.body))
+    later = timezone.now() + send.LEASE + LATER
+    assert sweep.requeue_stuck_deliveries(now=later) == 1
+    delivery.refresh_from_db()
+    assert delivery.attempt_log[-1]["claimed_at"]
+    assert reconcile.reconcile(now=later) == {"found": 1}
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENT and delivery.provider_id == twilio_standin.sent[0]["sid"]
+
+
+def test_nothing_changes_while_twilio_cannot_be_asked(queue, twilio_standin):
+    delivery = ambiguous(queue, twilio_standin, Reply(500))
+    twilio_standin.stop()
+    assert reconcile.reconcile(now=timezone.now() + LATER) == {"unknown": 1}
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "ambiguous")
+    assert not Event.objects.filter(kind=EventKind.DELIVERY_RECONCILED).exists()
+
+
+def test_a_staff_retry_or_late_answer_in_between_wins(queue, twilio_standin):
+    delivery = ambiguous(queue, twilio_standin, Reply(500, creates=True))
+    stale = reconcile.ambiguous_sms().get(pk=delivery.pk)
+    type(delivery).objects.filter(pk=delivery.pk).update(status=DeliveryStatus.DELIVERED)
+    assert reconcile._mark_sent(stale, reconcile.Listed("SMx", "sent", b""), timezone.now()) is False
+    assert reconcile._requeue(stale, timezone.now()) is False
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert not Event.objects.filter(kind=EventKind.DELIVERY_RECONCILED).exists()
+
+
+def test_email_is_left_for_staff(queue, twilio_standin, smtp_server):
+    delivery = queue("email", subject="Hello")
+    type(delivery).objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED, error_code="ambiguous")
+    assert reconcile.reconcile(now=timezone.now() + LATER) == {}
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+
+
+def test_the_scheduler_runs_it(queue, twilio_standin):
+    assert ("reconcile ambiguous deliveries", reconcile.reconcile_deliveries) in scheduler.STEPS
+    ambiguous(queue, twilio_standin, Reply(500, creates=True))
+    assert scheduler.tick() == 1
+
+
+def test_the_command_says_what_it_settled(queue, twilio_standin, capsys):
+    ambiguous(queue, twilio_standin, Reply(500, creates=True), body="Riverside Clinic: http://x/s/one")
+    ambiguous(queue, twilio_standin, Reply(500), body="Riverside Clinic: http://x/s/two")
+    call_command("reconcile-deliveries")
+    out = capsys.readouterr().out
+    assert "Sent according to Twilio: 1." in out and "Still unknown (too recent or Twilio unreachable): 1." in out
+
+
+def test_the_command_refuses_without_twilio(queue, twilio_standin, settings):
+    ambiguous(queue, twilio_standin, Reply(500))
+    settings.TWILIO_ACCOUNT_SID = ""
+    with pytest.raises(CommandError, match="1 ambiguous text messages, but Twilio is not configured"):
+        call_command("reconcile-deliveries")
