@@ -6,7 +6,8 @@ import csv
 from collections.abc import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
-from hushpost.activity.models import Event
+from hushpost.activity.log import record
+from hushpost.activity.models import Event, EventKind
 
 HEADER = ["time", "kind", "contact_id", "contact_name", "actor", "details"]
 CHUNK = 1000
@@ -38,6 +39,12 @@ def event_row(event: Event, zone: ZoneInfo) -> list[str]:
     ]
 
 
+def recorded_csv_lines(events, time_zone: str, *, organization, actor, export: str, **filters) -> Iterator[str]:
+    """The CSV of `events`, its download recorded first (the record itself stays out of the file)."""
+    note = record_export(organization, actor=actor, export=export, rows=events.count(), **filters)
+    return csv_lines(events.exclude(pk=note.pk), time_zone)
+
+
 def csv_lines(events: Iterable[Event], time_zone: str) -> Iterator[str]:
     zone = ZoneInfo(time_zone)
     writer = csv.writer(_Line())
@@ -46,3 +53,10 @@ def csv_lines(events: Iterable[Event], time_zone: str) -> Iterator[str]:
         events = events.iterator(chunk_size=CHUNK)
     for event in events:
         yield writer.writerow(event_row(event, zone))
+
+
+def record_export(organization, *, actor, export: str, rows: int, **filters) -> Event:
+    """Every download of data from Hushpost is an audit event: which export, how many rows, which filters."""
+    # Prefixed: a filter named "kind" or "contact" must not collide with record()'s own arguments.
+    used = {f"filter_{name}": str(value) for name, value in filters.items() if value not in (None, "")}
+    return record(organization, EventKind.ACTIVITY_EXPORTED, actor=actor, export=export, rows=rows, **used)

@@ -5,7 +5,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from hushpost.activity.export import csv_lines
+from hushpost.activity.export import recorded_csv_lines
 from hushpost.activity.models import Event
 from hushpost.activity.queries import filter_events
 from hushpost.web.activity_forms import ActivityFilterForm
@@ -31,8 +31,14 @@ def activity_export(request):
     events = filter_events(request.org, **form.cleaned_data)
     # staff_required made the organization's zone current: the date is theirs.
     filename = f"hushpost-activity-{request.org.slug}-{timezone.localdate():%Y-%m-%d}.csv"
+    data = form.cleaned_data
+    lines = recorded_csv_lines(
+        events, request.org.time_zone, organization=request.org, actor=request.user, export="activity",
+        contact=data["contact"].pk if data["contact"] else None, kind=data["kind"],
+        date_from=data["date_from"], date_to=data["date_to"],
+    )
     return StreamingHttpResponse(
-        csv_lines(events, request.org.time_zone),
+        lines,
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from hushpost.activity.export import record_export
 from hushpost.contacts.csv_import import create_import, rejected_rows_csv, sample_rows, start_import
 from hushpost.contacts.models import ContactImport, CustomField, ImportStatus
 from hushpost.web.decorators import staff_required
@@ -78,6 +79,8 @@ def import_rejected_csv(request, import_id):
     contact_import = get_object_or_404(ContactImport.objects.for_org(request.org), pk=import_id)
     # The BOM makes Excel read the file as UTF-8; the import accepts it back.
     response = HttpResponse("\ufeff" + rejected_rows_csv(contact_import), content_type="text/csv; charset=utf-8")
+    record_export(request.org, actor=request.user, export="rejected_rows", rows=contact_import.rejections.count(),
+                  contact_import=contact_import.pk)
     response["Content-Disposition"] = f'attachment; filename="rejected-rows-{contact_import.pk}.csv"'
     return response
 

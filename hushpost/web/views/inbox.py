@@ -12,6 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
+from hushpost.activity.log import record
+from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, DeliveryStatus
 from hushpost.messaging.compose import ComposeError, send_message
@@ -95,7 +97,11 @@ def default_channel(contact: Contact, items: list[Message]) -> str:
 
 @staff_required
 def attachment(request, attachment_id):
-    item = get_object_or_404(Attachment.objects.filter(organization=request.org), pk=attachment_id)
+    item = get_object_or_404(Attachment.objects.filter(organization=request.org).select_related("message__contact"),
+                             pk=attachment_id)
+    # A downloaded file is conversation content leaving the screen: audited like a view.
+    record(request.org, EventKind.STAFF_VIEWED_CONVERSATION, contact=item.message.contact, message=item.message,
+           actor=request.user, attachment=item.pk)
     content_type = item.content_type if CONTENT_TYPE.match(item.content_type or "") else "application/octet-stream"
     # Always a download, never shown in the page's origin: a contact chose this file.
     response = HttpResponse(item.data, content_type=content_type)
