@@ -42,6 +42,10 @@ class CustomField(models.Model):
     )
     label = models.CharField(max_length=100)
     field_type = models.CharField(max_length=10, choices=FieldType.choices, default=FieldType.TEXT)
+    sensitive = models.BooleanField(
+        default=False,
+        help_text="Values are stored encrypted, like message bodies (for identifiers such as an ID or policy number).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = OrgScopedQuerySet.as_manager()
@@ -77,7 +81,10 @@ class Contact(models.Model):
     email = models.EmailField(blank=True)
     time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
     language = models.CharField(max_length=10, choices=LANGUAGES, default="en")
-    custom = models.JSONField(default=dict, blank=True)
+    # Custom field values: the plain ones here, those of sensitive fields encrypted
+    # beside them; read and write both through `custom` (below).
+    custom_plain = models.JSONField(default=dict, blank=True, db_column="custom")
+    custom_sensitive_encrypted = models.TextField(blank=True)
     # The contact's own secure PIN, encrypted at rest (see secure_pin).
     secure_pin_encrypted = models.TextField(blank=True)
     sms_opt_out = models.BooleanField(default=False)
@@ -101,6 +108,32 @@ class Contact(models.Model):
     secure_pin = EncryptedText(
         "secure_pin_encrypted", binding=lambda c: f"org={c.organization_id}|id={c.id}", strip=True
     )
+
+    custom_sensitive = EncryptedJSON(
+        "custom_sensitive_encrypted", binding=lambda c: f"org={c.organization_id}|id={c.id}", empty=dict
+    )
+
+    @property
+    def custom(self) -> dict:
+        """Every custom value by key, sensitive or not. Assign a whole dict to change it."""
+        token = self.custom_sensitive_encrypted
+        cached = self.__dict__.get("_sensitive_cache")
+        if token and (cached is None or cached[0] != token):
+            cached = (token, self.custom_sensitive)
+            self.__dict__["_sensitive_cache"] = cached
+        return {**self.custom_plain, **(cached[1] if token else {})}
+
+    @custom.setter
+    def custom(self, values: dict) -> None:
+        # Which fields are sensitive is asked at every assignment, so a value
+        # never lands in the plain column after its field was marked sensitive.
+        sensitive = set(
+            CustomField.objects.filter(organization_id=self.organization_id, sensitive=True).values_list("key", flat=True)
+        )
+        self.custom_plain = {key: value for key, value in values.items() if key not in sensitive}
+        self.custom_sensitive = {key: value for key, value in values.items() if key in sensitive}
+
+    CUSTOM_COLUMNS = ("custom_plain", "custom_sensitive_encrypted")
 
     @property
     def effective_time_zone(self) -> str:

@@ -51,11 +51,17 @@ class EncryptedText:
 
 
 class EncryptedJSON(EncryptedText):
+    """JSON; `empty` makes the value read when nothing is stored (and an empty value stores nothing)."""
+
+    def __init__(self, column: str, *, binding: Callable[[Any], str], empty: Callable[[], Any] = list):
+        super().__init__(column, binding=binding)
+        self.empty = empty
+
     def decode(self, text: str) -> Any:
-        return json.loads(text) if text else []
+        return json.loads(text) if text else self.empty()
 
     def encode(self, value: Any) -> str:
-        return json.dumps(value)
+        return json.dumps(value) if value else ""
 
 
 class EncryptedBytes(EncryptedText):

@@ -9,9 +9,10 @@ and `messaging` is the lowest app that knows about templates.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from liquid import Environment
 from liquid.exceptions import LiquidError
 
@@ -129,9 +130,9 @@ def type_change_problem(field: CustomField, field_type: str) -> str | None:
         return None
     probe = CustomField(key=field.key, label=field.label, field_type=field_type)
     bad = 0
-    for custom in _contacts_with(field).values_list("custom", flat=True).iterator():
+    for contact in _contacts_with(field):
         try:
-            clean_custom_value(probe, _text(custom.get(field.key)))
+            clean_custom_value(probe, _text(contact.custom.get(field.key)))
         except ValueError:
             bad += 1
     if not bad:
@@ -145,37 +146,51 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _contacts_with(field: CustomField):
-    return Contact.objects.for_org(field.organization).filter(custom__has_key=field.key)
+def _contacts_with(field: CustomField) -> Iterator[Contact]:
+    """The contacts holding a value for the field (a sensitive value can only be looked for after decrypting)."""
+    columns = ("id", "organization_id", *Contact.CUSTOM_COLUMNS)
+    contacts = Contact.objects.for_org(field.organization).only(*columns).order_by("pk")
+    has_plain = Q(custom_plain__has_key=field.key)
+    may_have = has_plain | ~Q(custom_sensitive_encrypted="")
+    for contact in contacts.filter(may_have).iterator(chunk_size=500):
+        if field.key in contact.custom:
+            yield contact
 
 
 def contacts_with_values(field: CustomField) -> int:
-    return _contacts_with(field).count()
+    return sum(1 for _ in _contacts_with(field))
 
 
 # Changes ----------------------------------------------------------------------
 
 
 @transaction.atomic
-def create_field(organization: Organization, *, actor, key: str, label: str, field_type: str) -> CustomField:
+def create_field(
+    organization: Organization, *, actor, key: str, label: str, field_type: str, sensitive: bool = False
+) -> CustomField:
     problem = key_problem(organization, key)
     if problem:
         raise FieldRefused(problem, "key")
     try:
         with transaction.atomic():
-            field = CustomField.objects.create(organization=organization, key=key, label=label, field_type=field_type)
+            field = CustomField.objects.create(
+                organization=organization, key=key, label=label, field_type=field_type, sensitive=sensitive
+            )
     except IntegrityError:
         # Two admins adding the same key at once: the constraint decides.
         raise FieldRefused(f"This organization already has a field with the key “{key}”.", "key") from None
-    record(organization, EventKind.FIELDS_CHANGED, actor=actor, key=key, change="created", type=field_type)
+    extra = {"sensitive": True} if sensitive else {}
+    record(organization, EventKind.FIELDS_CHANGED, actor=actor, key=key, change="created", type=field_type, **extra)
     return field
 
 
 @transaction.atomic
-def update_field(field: CustomField, *, actor, label: str, field_type: str) -> list[str]:
-    """Change the label and type (never the key: templates refer to it). Returns what changed."""
+def update_field(field: CustomField, *, actor, label: str, field_type: str, sensitive: bool | None = None) -> list[str]:
+    """Change the label, type and sensitivity (never the key: templates refer to it). Returns what changed."""
     field = CustomField.objects.select_for_update().get(pk=field.pk)
-    changed = [name for name, value in (("label", label), ("field_type", field_type)) if getattr(field, name) != value]
+    sensitive = field.sensitive if sensitive is None else sensitive
+    wanted = (("label", label), ("field_type", field_type), ("sensitive", sensitive))
+    changed = [name for name, value in wanted if getattr(field, name) != value]
     if not changed:
         return []
     problem = type_change_problem(field, field_type)
@@ -185,20 +200,31 @@ def update_field(field: CustomField, *, actor, label: str, field_type: str) -> l
         _restore_values(field, field_type)
     field.label = label
     field.field_type = field_type
-    field.save(update_fields=["label", "field_type"])
+    field.sensitive = sensitive
+    field.save(update_fields=["label", "field_type", "sensitive"])
+    if "sensitive" in changed:
+        _move_values(field)
     record(field.organization, EventKind.FIELDS_CHANGED, actor=actor, key=field.key, change="updated", fields=", ".join(changed))
     return changed
+
+
+def _move_values(field: CustomField) -> None:
+    # Re-assigning `custom` files each value by the sensitivity now saved (in
+    # this transaction): plain → encrypted, or back.
+    for contact in list(_contacts_with(field)):
+        contact.custom = contact.custom
+        contact.save(update_fields=Contact.CUSTOM_COLUMNS)
 
 
 def _restore_values(field: CustomField, field_type: str) -> None:
     # Values are stored in their type's canonical form (numbers plain, dates
     # ISO); a text field's "03/04/2025" becomes "2025-03-04" as a date.
     probe = CustomField(key=field.key, label=field.label, field_type=field_type)
-    for contact in _contacts_with(field).only("id", "custom", "organization_id"):
+    for contact in list(_contacts_with(field)):
         value = clean_custom_value(probe, _text(contact.custom.get(field.key)))
         if value != contact.custom.get(field.key):
             contact.custom = {**contact.custom, field.key: value}
-            contact.save(update_fields=["custom"])
+            contact.save(update_fields=Contact.CUSTOM_COLUMNS)
 
 
 @transaction.atomic
@@ -211,9 +237,9 @@ def delete_field(field: CustomField, *, actor) -> None:
     if used_in:
         raise FieldInUse(field.key, used_in)
     cleared = 0
-    for contact in _contacts_with(field).only("id", "custom", "organization_id"):
+    for contact in list(_contacts_with(field)):
         contact.custom = {k: v for k, v in contact.custom.items() if k != field.key}
-        contact.save(update_fields=["custom"])
+        contact.save(update_fields=Contact.CUSTOM_COLUMNS)
         cleared += 1
     record(field.organization, EventKind.FIELDS_CHANGED, actor=actor, key=field.key, change="deleted", values_cleared=cleared)
     field.delete()

@@ -89,8 +89,8 @@ class CustomFieldForm(forms.ModelForm):
 
     class Meta:
         model = CustomField
-        fields = ["label", "key", "field_type"]
-        labels = {"label": "Label", "field_type": "Type"}
+        fields = ["label", "key", "field_type", "sensitive"]
+        labels = {"label": "Label", "field_type": "Type", "sensitive": "Sensitive: store values encrypted"}
         help_texts = {"label": "What staff see on the contact form, such as “Insurance number”."}
 
     def __init__(self, *args, organization, **kwargs):

@@ -97,6 +97,7 @@ def test_every_encrypted_attribute_is_registered_for_rotation():
     registered = {f"{owner._meta.label}.{field.name}" for owner, field in EncryptedText.registry}
     assert registered == {
         "contacts.Contact.secure_pin",
+        "contacts.Contact.custom_sensitive",
         "contacts.ContactImport.content",
         "contacts.ImportRejection.values",
         "messaging.SecureMessagingSettings.default_pin",

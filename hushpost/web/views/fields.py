@@ -35,9 +35,15 @@ def field_edit(request, field_id=None):
         data = form.cleaned_data
         try:
             if field is None:
-                create_field(request.org, actor=request.user, key=data["key"], label=data["label"], field_type=data["field_type"])
+                create_field(
+                    request.org, actor=request.user, key=data["key"], label=data["label"],
+                    field_type=data["field_type"], sensitive=data["sensitive"],
+                )
             else:
-                update_field(field, actor=request.user, label=data["label"], field_type=data["field_type"])
+                update_field(
+                    field, actor=request.user, label=data["label"], field_type=data["field_type"],
+                    sensitive=data["sensitive"],
+                )
         except FieldRefused as error:  # lost a race with another change since the form was checked
             form.add_error(error.field, error.message)
         else:
