@@ -46,6 +46,12 @@ if HUSHPOST_KEYS:
     except KeyRingError as error:
         raise ImproperlyConfigured(str(error)) from None
 
+# Data retention (docs/SECURITY.md): messages, attachments, their deliveries and
+# links older than this many days are purged daily by the scheduler; 0 keeps them.
+HUSHPOST_RETENTION_DAYS = envint("HUSHPOST_RETENTION_DAYS", 0)
+if HUSHPOST_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured("HUSHPOST_RETENTION_DAYS must be 0 (keep forever) or a number of days.")
+
 _missing = [
     name
     for name, value in (
