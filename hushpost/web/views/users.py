@@ -1,6 +1,7 @@
 """Users: everyone sees the organization's staff; owners and admins add and change them."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 
 from hushpost.accounts import staff, two_factor
@@ -30,6 +31,8 @@ def user_edit(request, user_id=None):
     if user_id is None:
         return _invite(request)
     target = get_object_or_404(User.objects.for_org(request.org), pk=user_id)
+    if request.method == "POST" and not staff.can_manage(request.user, target):
+        raise PermissionDenied("Only an owner can change an owner's account.")
     action = request.POST.get("action", "save")
     form = EditUserForm(
         request.POST if request.method == "POST" and action == "save" else None, actor=request.user, target=target
