@@ -14,7 +14,6 @@ from base64 import b32encode
 
 import segno
 from django.db import transaction
-from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -92,8 +91,11 @@ def verify(user: User, code: str):
     code = _clean(code)
     if not code:
         return None
+    # Six digits are an app code, anything else a backup code: trying each on
+    # the other kind would count a failure there (django-otp backs off after each).
+    model = TOTPDevice if re.fullmatch(r"\d{6}", code) else StaticDevice
     with transaction.atomic():
-        for device in devices_for_user(user, confirmed=True, for_verify=True):
+        for device in model.objects.devices_for_user(user, confirmed=True).select_for_update():
             if device.verify_token(code):
                 return device
     return None
