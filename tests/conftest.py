@@ -207,3 +207,22 @@ def twilio_standin(settings):
         yield standin
     finally:
         standin.stop()
+
+
+@pytest.fixture
+def postmark_standin(settings):
+    """A local Postmark email API over real HTTP (tests/postmark_standin.py), configured as
+    HUSHPOST_EMAIL_ESP=postmark would: anymail's backend in MAILERS, a webhook secret."""
+    from hushpost.delivery.esp_settings import esp_configuration
+    from tests.postmark_standin import PostmarkStandin
+
+    standin = PostmarkStandin(free_port())
+    standin.start()
+    env = {"POSTMARK_SERVER_TOKEN": standin.server_token, "POSTMARK_API_URL": standin.url}
+    settings.MAILERS, webhook_settings = esp_configuration("postmark", lambda name: env.get(name, ""))
+    settings.HUSHPOST_EMAIL_ESP = "postmark"
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "postmark:webhook-secret-for-tests", **webhook_settings}
+    try:
+        yield standin
+    finally:
+        standin.stop()

@@ -13,6 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
+TIMEOUT = (5.0, 20.0)
+
+
 class EspSettingsError(Exception):
     """One line that says which variable is wrong or missing."""
 
@@ -61,6 +64,9 @@ def esp_configuration(name: str, env: Callable[[str], str]) -> tuple[dict, dict]
         raise EspSettingsError(f"HUSHPOST_EMAIL_ESP={name} needs {', '.join(missing)}: see docs/OPERATIONS.md.")
     options = {option: env(variable) for option, variable in esp.required.items()}
     options |= {option: env(variable) for option, variable in esp.optional.items() if env(variable)}
+    # (connect, read) seconds: a worker must not hang on a slow service, and the
+    # delivery's lease (send.LEASE, 5 minutes) must comfortably outlast one request.
+    options["timeout"] = TIMEOUT
     anymail = {setting: env(variable) for setting, variable in esp.webhook.items()}
     return {"default": {"BACKEND": esp.backend, "OPTIONS": options}}, anymail
 

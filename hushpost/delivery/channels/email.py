@@ -110,7 +110,7 @@ class EmailChannel(BaseChannel):
             sent = mailer.send_messages([email])
         except AnymailError as error:
             # Before OSError: anymail's transport errors are also requests' (OSError) ones.
-            raise esp_error(error) from error
+            raise esp_error(error, getattr(mailer, "esp_name", "")) from error
         except (OSError, ValueError, smtplib.SMTPException) as error:
             raise sending_error(error) from error
         finally:

@@ -34,6 +34,7 @@ OPT_OUT_CODES = frozenset({RECIPIENT_REJECTED})
 
 
 def _service(error: AnymailError) -> str:
+    # A transport error carries no backend; the channel fills esp_name in (see esp_error).
     return error.esp_name or "the email service"
 
 
@@ -96,7 +97,9 @@ def _http(error: AnymailAPIError, status: int) -> DeliveryError:
     return DeliveryError(f"{service} refused the message ({status}){said}", permanent=True, code=code)
 
 
-def esp_error(error: AnymailError) -> DeliveryError:
+def esp_error(error: AnymailError, service: str = "") -> DeliveryError:
+    if not error.esp_name and service:
+        error.esp_name = service
     if isinstance(error, AnymailRecipientsRefused):
         return _refused(error)
     if isinstance(error, AnymailInvalidAddress):
@@ -119,8 +122,5 @@ def esp_error(error: AnymailError) -> DeliveryError:
 
 
 def _transport_name(error: Exception) -> str:
-    # anymail builds a class named AnymailRequestsAPIError on top of the requests error; name the requests one.
-    for cls in type(error).__mro__[1:]:
-        if cls.__module__.startswith("requests"):
-            return cls.__name__
-    return type(error).__name__
+    # anymail raises its own error from the requests one (ReadTimeout, ConnectionError, ...): name that.
+    return type(error.__cause__ or error).__name__
