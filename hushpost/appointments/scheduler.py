@@ -13,6 +13,7 @@ from hushpost.appointments.schedule import send_due
 from hushpost.contacts.csv_import import drop_abandoned_uploads, resume_stale_imports
 from hushpost.delivery.reconcile import reconcile_deliveries
 from hushpost.delivery.sweep import requeue_stuck_deliveries
+from hushpost.messaging.retention import purge_daily
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ STEPS: list[tuple[str, Callable[[], int]]] = [
     ("drop abandoned import uploads", drop_abandoned_uploads),
     ("requeue stuck deliveries", requeue_stuck_deliveries),
     ("reconcile ambiguous deliveries", reconcile_deliveries),
+    # Once a day, and only when HUSHPOST_RETENTION_DAYS is set.
+    ("purge data past retention", purge_daily),
 ]
 
 

@@ -34,7 +34,7 @@ def test_a_failing_step_does_not_stop_the_others(monkeypatch, caplog):
 def test_the_real_steps_include_the_import_and_delivery_sweeps():
     names = [name for name, _ in scheduler.STEPS]
     assert names == ["send due auto messages", "resume stale contact imports", "drop abandoned import uploads", "requeue stuck deliveries",
-                     "reconcile ambiguous deliveries"]
+                     "reconcile ambiguous deliveries", "purge data past retention"]
 
 
 def test_the_command_runs_one_tick_with_once():
