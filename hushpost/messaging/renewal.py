@@ -47,6 +47,9 @@ def request_new_link(link: SecureLink, *, now: datetime | None = None) -> Renewa
     with transaction.atomic():
         # Serialize requests for one contact so the limits hold under concurrency.
         type(contact).objects.select_for_update().filter(pk=contact.pk).first()
+        if SecureLink.objects.filter(pk=link.pk, revoked_at__isnull=False).exists():
+            # Staff revoked it while this request waited for the lock (messaging/revocation.py).
+            return Renewal(False, refusal=_("We can't send a new link to the details on file. Please contact us directly."))
         since = now - timedelta(hours=1)
         recent = Event.objects.filter(contact=contact, kind=EventKind.NEW_LINK_REQUESTED, created_at__gte=since)
         if recent.filter(link=link).count() >= PER_LINK_PER_HOUR or recent.count() >= PER_CONTACT_PER_HOUR:

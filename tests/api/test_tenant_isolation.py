@@ -11,7 +11,7 @@ import pytest
 
 from hushpost.appointments.models import Appointment
 from hushpost.messaging.conversations import conversation_for
-from hushpost.messaging.models import Message, SecureMessagingSettings, Send
+from hushpost.messaging.models import Message, SecureLink, SecureMessagingSettings, Send
 from tests.api.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +45,8 @@ def their_ids(org_b, hidden, api_b):
         "contact_id": str(hidden.pk), "start": "2031-03-04T09:30:00Z", "end": "2031-03-04T10:00:00Z", "title": "Hidden"})
     assert booked.status_code == 201, booked.content
     return {"contact_id": hidden.pk, "message_id": sent.json()["id"], "appointment_id": booked.json()["id"],
-            "external_id": "HARBOR-1", "auto_message_id": _their_auto_message(api_b)}
+            "external_id": "HARBOR-1", "auto_message_id": _their_auto_message(api_b),
+            "link_id": SecureLink.objects.for_org(org_b).get().pk}
 
 
 def _their_auto_message(api_b) -> int:
@@ -64,7 +65,8 @@ def snapshot(org_b, hidden):
     hidden.refresh_from_db()
     messages = [(m.id, m.body) for m in Message.objects.for_org(org_b)]
     appointments = list(Appointment.objects.for_org(org_b).values_list("id", "title", "start", "status"))
-    return hidden.name, hidden.email, hidden.secure_pin, messages, Send.objects.for_org(org_b).count(), appointments
+    links = list(SecureLink.objects.for_org(org_b).values_list("id", "revoked_at"))
+    return hidden.name, hidden.email, hidden.secure_pin, messages, Send.objects.for_org(org_b).count(), appointments, links
 
 
 def test_every_operation_with_an_id_answers_404_for_another_organizations_id(api, api_b, org_b, hidden):

@@ -16,7 +16,8 @@ from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import Contact, ContactImport, CustomField
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
 from hushpost.messaging.conversations import conversation_for
-from hushpost.messaging.models import Attachment, Message, Send
+from hushpost.messaging.links import create_link
+from hushpost.messaging.models import Attachment, Message, SecureLink, Send
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,7 @@ def their_objects(org_b, mallory):
         "send_id": send.pk,
         "attachment_id": attachment.pk,
         "key_id": api_key.pk,
+        "link_id": create_link(contact=contact, message=message, channel=Channel.EMAIL, lifetime=timedelta(days=1))[0].pk,
         "auto_message_id": AutoMessage.objects.create(organization=org_b, channel="sms", timing="booked",
                                                      body="Their reminder text").pk,
         "appointment_id": Appointment.objects.create(
@@ -88,6 +90,7 @@ def snapshot(org_b):
         list(AutoMessage.objects.for_org(org_b).values_list("id", "body", "enabled")),
         list(Appointment.objects.for_org(org_b).values_list("id", "title", "start", "status")),
         list(Delivery.objects.for_org(org_b).values_list("id", "status", "attempt_log")),
+        list(SecureLink.objects.for_org(org_b).values_list("id", "revoked_at")),
     )
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from hushpost.activity.models import Event
 from hushpost.contacts.models import Contact, CustomField
 from hushpost.contacts.services import delete_contact, save_contact
+from hushpost.messaging.revocation import listed_links
 from hushpost.web.contact_forms import ContactForm
 from hushpost.web.decorators import staff_required
 
@@ -27,9 +28,9 @@ def contact_detail(request, contact_id):
     fields = CustomField.objects.for_org(request.org)
     custom = [(field, contact.custom.get(field.key, "")) for field in fields]
     events = Event.objects.for_org(request.org).filter(contact=contact).select_related("actor")[:100]
-    return render(
-        request, "web/contacts/detail.html", {"nav": "contacts", "contact": contact, "custom": custom, "events": events}
-    )
+    context = {"nav": "contacts", "contact": contact, "custom": custom, "events": events,
+               "links": listed_links(contact)}
+    return render(request, "web/contacts/detail.html", context)
 
 
 @staff_required

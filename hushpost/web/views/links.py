@@ -1,0 +1,45 @@
+"""A contact's secure links: staff revoke one, or all of them at once (POST after a confirm page)."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from hushpost.contacts.models import Contact
+from hushpost.messaging.links import link_state
+from hushpost.messaging.revocation import find_org_link, live_links, revoke_all_links, revoke_link
+from hushpost.web.decorators import staff_required
+
+
+def _back(contact) -> str:
+    return reverse("web:contact_detail", args=[contact.pk]) + "#links"
+
+
+@staff_required
+def revoke_all(request, contact_id):
+    contact = get_object_or_404(Contact.objects.for_org(request.org), pk=contact_id)
+    if request.method == "POST":
+        count = revoke_all_links(contact, actor=request.user)
+        if count:
+            messages.success(request, f"{count} link{'s' if count != 1 else ''} of {contact.name} revoked: "
+                                      "they no longer open the conversation.")
+        else:
+            messages.info(request, f"{contact.name} had no links left to revoke.")
+        return redirect(_back(contact))
+    context = {"nav": "contacts", "contact": contact, "count": live_links(contact).count()}
+    return render(request, "web/links/revoke_all.html", context)
+
+
+@staff_required
+def revoke_one(request, contact_id, link_id):
+    contact = get_object_or_404(Contact.objects.for_org(request.org), pk=contact_id)
+    link = find_org_link(request.org, link_id)
+    if link is None or link.contact_id != contact.pk:
+        raise Http404("No such link.")
+    if request.method == "POST":
+        if revoke_link(link, actor=request.user):
+            messages.success(request, f"The link of {link.created_at:%Y-%m-%d %H:%M} is revoked: it no longer opens "
+                                      "the conversation.")
+        return redirect(_back(contact))
+    context = {"nav": "contacts", "contact": contact, "link": link, "state": link_state(link)}
+    return render(request, "web/links/revoke_one.html", context)

@@ -1,0 +1,111 @@
+"""Revoking secure links (messaging/revocation.py) and what the contact then sees."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from hushpost.activity.models import Event, EventKind
+from hushpost.contacts.models import Contact
+from hushpost.delivery.models import Delivery
+from hushpost.messaging.links import MAX_PIN_ATTEMPTS, LinkState, check_pin, link_state
+from hushpost.messaging.models import Direction, Message, SecureLink
+from hushpost.messaging.renewal import request_new_link
+from hushpost.messaging.revocation import listed_links, live_links, revoke_all_links, revoke_link
+from hushpost.portal.models import PortalSession
+from tests.portal.conftest import SECRET_TEXT, jane, make_link, pin_link, secret_message, signed_in  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def three_links(jane, secret_message):
+    """One that works, one expired, one locked: all three can still do something, so all three are live."""
+    valid = make_link(jane, secret_message)
+    expired = make_link(jane, secret_message, lifetime=timedelta(seconds=-1))
+    locked = make_link(jane, secret_message)
+    for _ in range(MAX_PIN_ATTEMPTS):
+        check_pin(locked[0], "0000")
+    return valid, expired, locked
+
+
+def test_revoking_one_link_ends_it_alone_and_logs_who(jane, three_links, alice):
+    (valid, _), (expired, _), _ = three_links
+    assert revoke_link(valid, actor=alice)
+    assert link_state(SecureLink.objects.get(pk=valid.pk)) == LinkState.REVOKED
+    assert link_state(SecureLink.objects.get(pk=expired.pk)) == LinkState.EXPIRED
+    event = Event.objects.get(kind=EventKind.LINK_REVOKED)
+    assert (event.actor, event.contact, event.link, event.message) == (alice, jane, valid, valid.message)
+
+
+def test_revoking_a_revoked_link_again_changes_and_logs_nothing(three_links, alice):
+    (valid, _), _, _ = three_links
+    revoke_link(valid, actor=alice)
+    first = SecureLink.objects.get(pk=valid.pk).revoked_at
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        assert not revoke_link(valid, actor=alice)
+    assert SecureLink.objects.get(pk=valid.pk).revoked_at == first
+    assert Event.objects.filter(kind=EventKind.LINK_REVOKED).count() == 1
+
+
+def test_revoke_all_ends_every_live_link_of_the_contact_only(org_a, jane, three_links, alice):
+    other = Contact.objects.create(organization=org_a, name="Sam Poe", phone="+14155550000")
+    other_link, _ = make_link(other)
+    assert revoke_all_links(jane, actor_label="api: Booking system") == 3
+    assert not live_links(jane).exists() and listed_links(jane) == []
+    assert link_state(SecureLink.objects.get(pk=other_link.pk)) == LinkState.VALID
+    event = Event.objects.get(kind=EventKind.LINK_REVOKED)
+    assert (event.actor, event.actor_label, event.link, event.detail) == (None, "api: Booking system", None, {"links": 3})
+    assert revoke_all_links(jane, actor=alice) == 0
+    assert Event.objects.filter(kind=EventKind.LINK_REVOKED).count() == 1
+
+
+def test_the_list_shows_dates_channel_and_state_but_no_token_or_pin(jane, three_links):
+    listed = listed_links(jane)
+    assert [item.state for item in listed] == [LinkState.LOCKED, LinkState.EXPIRED, LinkState.VALID]
+    assert {item.channel_label for item in listed} == {"Text message"}
+    for item in listed:
+        assert not hasattr(item, "token_hash") and not hasattr(item, "pin_hmac")
+
+
+def test_a_revoked_link_shows_the_not_valid_page_with_no_new_link_offer(client, jane, three_links):
+    for link, raw in three_links:
+        revoke_link(link)
+        for response in (client.get(f"/s/{raw}"), client.post(f"/s/{raw}", {"pin": "1234"})):
+            page = response.content.decode()
+            assert response.status_code == 404 and "This link is not valid" in page
+            assert "new-link" not in page and "Riverside" not in page
+        assert client.post(f"/s/{raw}/new-link").status_code == 404
+    assert not Delivery.objects.exists() and not PortalSession.objects.exists()
+
+
+def test_an_expired_link_still_offers_a_new_one_until_it_is_revoked(client, jane, three_links):
+    _, (expired, raw), _ = three_links
+    assert "new-link" in client.get(f"/s/{raw}").content.decode()
+    revoke_link(expired)
+    assert "new-link" not in client.get(f"/s/{raw}").content.decode()
+
+
+def test_an_open_portal_session_ends_at_its_next_request(client, pin_link):
+    link, raw = pin_link
+    signed_in(client, raw)
+    assert SECRET_TEXT in client.get("/s/conversation/").content.decode()
+    revoke_link(link)
+    response = client.get("/s/conversation/")
+    assert response.status_code == 403 and SECRET_TEXT not in response.content.decode()
+    assert PortalSession.objects.get().ended_at is not None
+    assert client.post("/s/conversation/reply", {"body": "hello?"}).status_code == 403
+    assert not Message.objects.filter(direction=Direction.INBOUND).exists()
+
+
+def test_a_renewal_that_lost_the_race_to_revoke_all_sends_nothing(jane, three_links):
+    # request_new_link read the link before "revoke all" committed; under the
+    # contact lock it must see the revocation and send no new link.
+    _, (expired, _), _ = three_links
+    revoke_all_links(jane)
+    renewal = request_new_link(expired)
+    assert not renewal.sent and not Delivery.objects.exists()
+    assert SecureLink.objects.filter(contact=jane, revoked_at__isnull=True).count() == 0
