@@ -53,6 +53,9 @@ ROLES = {
     "contact_detail": (MEMBER, MEMBER),
     "contact_edit": (MEMBER, MEMBER),
     "contact_delete": (MEMBER, MEMBER),
+    # Revoking a contact's secure links is a safety action anyone who works with them may take
+    "links_revoke_all": (MEMBER, MEMBER),
+    "link_revoke": (MEMBER, MEMBER),
     "import_new": (MEMBER, MEMBER),
     "import_detail": (MEMBER, MEMBER),
     "import_mapping": (MEMBER, MEMBER),
