@@ -24,6 +24,7 @@ from hushpost.delivery import retry
 from hushpost.delivery.channels import channel_for
 from hushpost.delivery.channels.base import Accepted, BaseChannel, DeliveryError, Outgoing
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
+from hushpost.delivery.opt_out import opt_out_of_email
 from hushpost.delivery.unsubscribe import unsubscribe_url
 
 logger = logging.getLogger(__name__)
@@ -244,8 +245,10 @@ def _failed(delivery: Delivery, channel: BaseChannel, error: DeliveryError) -> N
                    attempt_log=log):
         return
     opted_out = bool(error.permanent and error.code in channel.opt_out_codes)
-    if opted_out:
+    if opted_out and delivery.channel != Channel.EMAIL:
         # The carrier says the contact opted out (a STOP reply): remember it so nothing else is sent.
-        field = "email_opt_out" if delivery.channel == Channel.EMAIL else "sms_opt_out"
-        type(delivery.contact).objects.filter(pk=delivery.contact_id).update(**{field: True})
+        type(delivery.contact).objects.filter(pk=delivery.contact_id).update(sms_opt_out=True)
     _event(delivery, EventKind.FAILED, reason=reason, code=code, opted_out=opted_out)
+    if opted_out and delivery.channel == Channel.EMAIL:
+        # The email service suppressed the address after a hard bounce or complaint: logged like every email opt-out.
+        opt_out_of_email(delivery.contact, reason="suppressed_by_service", delivery=delivery, actor_label=channel.name)

@@ -93,6 +93,8 @@ def test_a_recipient_postmark_suppressed_fails_and_opts_the_contact_out(queue, j
     jane.refresh_from_db()
     assert jane.email_opt_out is True
     assert postmark_standin.sent == []
+    assert [(e.kind, e.detail.get("reason")) for e in Event.objects.filter(delivery=delivery).order_by("id")][-2:] == [
+        (EventKind.FAILED, delivery.reason), (EventKind.EMAIL_OPTED_OUT, "suppressed_by_service")]
 
 
 def test_an_address_postmark_calls_invalid_fails_for_good(queue, jane, postmark_standin):
