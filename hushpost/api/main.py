@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from hushpost.api import appointments, auto_messages, contacts, conversations, events, links, messages, problems, settings
+from hushpost.api import (
+    appointments, auto_messages, contacts, conversations, events, fields, links, messages, problems, settings,
+)
 from hushpost.api.auth import ApiKeyAuth
 from hushpost.api.problems import CONTENT_TYPE as PROBLEM_CONTENT_TYPE
 
@@ -42,5 +44,5 @@ api = HushpostAPI(
 )
 problems.install(api)
 
-for module in (contacts, settings, messages, conversations, events, auto_messages, appointments, links):
+for module in (contacts, settings, fields, messages, conversations, events, auto_messages, appointments, links):
     api.add_router("/", module.router)

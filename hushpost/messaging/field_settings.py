@@ -185,7 +185,9 @@ def create_field(
 
 
 @transaction.atomic
-def update_field(field: CustomField, *, actor, label: str, field_type: str, sensitive: bool | None = None) -> list[str]:
+def update_field(
+    field: CustomField, *, actor, label: str, field_type: str, sensitive: bool | None = None, actor_label: str = ""
+) -> list[str]:
     """Change the label, type and sensitivity (never the key: templates refer to it). Returns what changed."""
     field = CustomField.objects.select_for_update().get(pk=field.pk)
     sensitive = field.sensitive if sensitive is None else sensitive
@@ -204,7 +206,10 @@ def update_field(field: CustomField, *, actor, label: str, field_type: str, sens
     field.save(update_fields=["label", "field_type", "sensitive"])
     if "sensitive" in changed:
         _move_values(field)
-    record(field.organization, EventKind.FIELDS_CHANGED, actor=actor, key=field.key, change="updated", fields=", ".join(changed))
+    record(
+        field.organization, EventKind.FIELDS_CHANGED, actor=actor, actor_label=actor_label,
+        key=field.key, change="updated", fields=", ".join(changed),
+    )
     return changed
 
 

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from hushpost.appointments.models import Appointment
+from hushpost.contacts.models import CustomField
 from hushpost.messaging.conversations import conversation_for
 from hushpost.messaging.models import Message, SecureLink, SecureMessagingSettings, Send
 from tests.api.helpers import assert_problem
@@ -26,6 +27,7 @@ BODIES = {
     ("patch", "/api/v1/contacts/{contact_id}"): {"name": "Changed"},
     ("put", "/api/v1/appointments/{appointment_id}"): APPOINTMENT,
     ("put", "/api/v1/appointments/by-external-id/{external_id}"): APPOINTMENT,
+    ("patch", "/api/v1/settings/fields/{field_key}"): {"sensitive": True},
     ("put", "/api/v1/auto-messages/{auto_message_id}"): {
         "channel": "sms", "timing": {"event": "booked", "offset_minutes": 0}, "body": "Changed"},
 }
@@ -46,7 +48,8 @@ def their_ids(org_b, hidden, api_b):
     assert booked.status_code == 201, booked.content
     return {"contact_id": hidden.pk, "message_id": sent.json()["id"], "appointment_id": booked.json()["id"],
             "external_id": "HARBOR-1", "auto_message_id": _their_auto_message(api_b),
-            "link_id": SecureLink.objects.for_org(org_b).get().pk}
+            "link_id": SecureLink.objects.for_org(org_b).get().pk,
+            "field_key": CustomField.objects.create(organization=org_b, key="case_no", label="Case number").key}
 
 
 def _their_auto_message(api_b) -> int:
@@ -66,7 +69,9 @@ def snapshot(org_b, hidden):
     messages = [(m.id, m.body) for m in Message.objects.for_org(org_b)]
     appointments = list(Appointment.objects.for_org(org_b).values_list("id", "title", "start", "status"))
     links = list(SecureLink.objects.for_org(org_b).values_list("id", "revoked_at"))
-    return hidden.name, hidden.email, hidden.secure_pin, messages, Send.objects.for_org(org_b).count(), appointments, links
+    fields = list(CustomField.objects.for_org(org_b).values_list("key", "label", "field_type", "sensitive"))
+    return (hidden.name, hidden.email, hidden.secure_pin, messages, Send.objects.for_org(org_b).count(), appointments,
+            links, fields)
 
 
 def test_every_operation_with_an_id_answers_404_for_another_organizations_id(api, api_b, org_b, hidden):

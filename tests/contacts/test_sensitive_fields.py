@@ -144,3 +144,31 @@ def test_checks_and_deletes_find_sensitive_values(alice_client, org_a, policy):
     assert alice_client.post(f"/settings/fields/{policy.pk}/delete/").status_code == 302
     contact = Contact.objects.get(pk=contact.pk)
     assert contact.custom == {} and contact.custom_sensitive_encrypted == ""
+
+
+def test_the_api_lists_fields_and_changes_their_sensitivity(org_a, org_b, alice, clinic, policy):
+    api = ApiClient(create_key(org_a, "Booking", created_by=alice)[1])
+    CustomField.objects.create(organization=org_b, key="case_no", label="Case number")
+    contact = Contact.objects.create(organization=org_a, name="A", email="a@example.com", custom={"clinic": "North"})
+
+    listed = api.get("settings/fields")
+    assert listed.status_code == 200
+    assert listed.json() == [
+        {"key": "clinic", "label": "Clinic", "type": "text", "sensitive": False},
+        {"key": "policy", "label": "Policy number", "type": "text", "sensitive": True},
+    ]
+
+    changed = api.patch("settings/fields/clinic", {"sensitive": True})
+    assert changed.status_code == 200 and changed.json()["sensitive"] is True
+    assert "North" not in raw_columns(contact)[0]
+    assert Contact.objects.get(pk=contact.pk).custom == {"clinic": "North"}
+    event = Event.objects.filter(kind=EventKind.FIELDS_CHANGED).latest("id")
+    assert event.actor_label == "api: Booking" and event.detail["fields"] == "sensitive"
+
+    assert api.patch("settings/fields/case_no", {"sensitive": True}).status_code == 404
+    assert not CustomField.objects.get(organization=org_b).sensitive
+    refused = api.patch("settings/fields/clinic", {"type": "number"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "type"
+    assert "not a number" in refused.json()["errors"][0]["message"]
+    assert api.patch("settings/fields/clinic", {"label": "  "}).status_code == 422
