@@ -65,6 +65,9 @@ def pending_device(user: User) -> TOTPDevice | None:
 
 def start_enrollment(user: User) -> TOTPDevice:
     """A new, not yet active authenticator secret (any earlier unconfirmed one is dropped)."""
+    if has_two_factor(user):
+        # Replacing the app is turning it off (which asks for a code or the password) and on again.
+        raise TwoFactorError("Two-factor is already on. To move to a new phone, turn it off first, then set it up again.")
     with transaction.atomic():
         TOTPDevice.objects.devices_for_user(user, confirmed=False).delete()
         return TOTPDevice.objects.create(user=user, name=APP_DEVICE, confirmed=False)
@@ -119,7 +122,7 @@ def confirm_enrollment(request, user: User, code: str) -> list[str]:
     """Activate the pending authenticator with a code from it; returns the backup codes.
     The current session counts as verified from now on."""
     device = pending_device(user)
-    if device is None:
+    if device is None or has_two_factor(user):
         raise TwoFactorError("Start again: choose “Set up two-factor” to get a new QR code.")
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
@@ -128,7 +131,6 @@ def confirm_enrollment(request, user: User, code: str) -> list[str]:
                 "That code doesn't match. Check the app shows Hushpost for this account, "
                 "and type the six digits it shows now."
             )
-        TOTPDevice.objects.devices_for_user(user, confirmed=True).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = new_backup_codes(user)

@@ -193,3 +193,16 @@ def test_the_operator_resets_a_users_two_factor(alice_with_two_factor, client):
         call_command("reset-two-factor", "--email", alice.email)
     with pytest.raises(CommandError, match="No staff user"):
         call_command("reset-two-factor", "--email", "nobody@example.com")
+
+
+def test_the_app_cant_be_swapped_without_turning_it_off(alice_client, alice):
+    enroll(alice_client, alice)
+    key = TOTPDevice.objects.get(user=alice, confirmed=True).key
+    refused = alice_client.post("/security/", {"action": "start"}, follow=True)
+    assert "Two-factor is already on" in refused.content.decode()
+    assert not TOTPDevice.objects.filter(user=alice, confirmed=False).exists()
+    # Even a pending secret planted some other way can't replace the active one.
+    planted = TOTPDevice.objects.create(user=alice, name="planted", confirmed=False)
+    alice_client.post("/security/", {"action": "confirm", "code": app_code(planted)})
+    planted.refresh_from_db()
+    assert not planted.confirmed and TOTPDevice.objects.get(user=alice, confirmed=True).key == key

@@ -46,7 +46,10 @@ def _page(request, **extra):
 
 
 def _start(request):
-    two_factor.start_enrollment(request.user)
+    try:
+        two_factor.start_enrollment(request.user)
+    except two_factor.TwoFactorError as error:
+        messages.error(request, error.message)
     return redirect("web:security")
 
 
