@@ -1,7 +1,8 @@
 """Email opens (R7.2): a signed 1×1 image per email delivery.
 
 The image's address names the delivery, signed so nobody can mark someone
-else's email opened; it holds nothing about the message. A bad or unknown
+else's email opened; it holds nothing about the message. The first open is
+logged; later ones only add to the delivery's `repeat_opens`. A bad or unknown
 address still gets the image, so the answer tells nothing.
 """
 
@@ -11,6 +12,7 @@ import base64
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -44,8 +46,10 @@ def record_open(token: str) -> bool:
 
 
 def note_open(delivery: Delivery, *, actor_label: str = "contact", **detail) -> bool:
-    """The one rule for every sign of an open (our image, an email service's webhook): logged once per delivery."""
+    """The one rule for every sign of an open (our image, an email service's webhook): logged once per
+    delivery, then counted (reading an email again, or both signs for one reading, adds to the count)."""
     if Event.objects.filter(delivery=delivery, kind=EventKind.EMAIL_OPENED).exists():
+        Delivery.objects.filter(pk=delivery.pk).update(repeat_opens=F("repeat_opens") + 1)
         return False
     record(delivery.organization, EventKind.EMAIL_OPENED, contact=delivery.contact, message=delivery.message,
            delivery=delivery, link=delivery.link, actor_label=actor_label, **detail)

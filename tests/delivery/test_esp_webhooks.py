@@ -223,6 +223,9 @@ def test_an_open_is_logged_once_whoever_reports_it(post, sent_email):
     assert record_open(pixel_url(str(sent_email.pk)).rsplit("/", 1)[1].removesuffix(".gif")) is False
     opened = Event.objects.get(delivery=sent_email, kind=EventKind.EMAIL_OPENED)
     assert opened.actor_label == "postmark"
+    # Logged once, then counted.
+    sent_email.refresh_from_db()
+    assert sent_email.repeat_opens == 2
 
 
 def test_an_unknown_message_is_answered_200_logged_and_ignored(post, sent_email, caplog):
