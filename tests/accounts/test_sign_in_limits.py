@@ -37,7 +37,7 @@ def test_five_wrong_passwords_lock_the_account_and_then_even_the_right_one_is_re
     fifth = sign_in(client, alice.email, "wrong password")
     assert LOCKED in text(fifth)
     refused = sign_in(client, alice.email, PASSWORD)
-    assert refused.status_code == 200 and LOCKED in text(refused)
+    assert refused.status_code == 429 and LOCKED in text(refused)
     assert "_auth_user_id" not in client.session
     assert "UTC" in text(refused) and "minutes" in text(refused)
 
@@ -46,7 +46,7 @@ def test_a_locked_unknown_email_looks_exactly_like_a_locked_account(client, alic
     for _ in range(6):
         known = sign_in(client, alice.email, "wrong password", ip="203.0.113.1")
         unknown = sign_in(client, "nobody@riverside.example", "wrong password", ip="203.0.113.2")
-    assert known.status_code == unknown.status_code == 200
+    assert known.status_code == unknown.status_code == 429
     assert str(known.context["form"].errors) == str(unknown.context["form"].errors)
     assert LOCKED in text(unknown)
 

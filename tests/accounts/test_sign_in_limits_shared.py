@@ -53,4 +53,4 @@ def test_failures_in_other_processes_lock_the_account_here(client, alice, settin
     response = client.post("/accounts/login/", {"username": alice.email, "password": "wrong"})
     assert "Too many failed sign-in attempts" in response.content.decode()
     refused = client.post("/accounts/login/", {"username": alice.email, "password": PASSWORD})
-    assert refused.status_code == 200 and "Too many failed sign-in attempts" in refused.content.decode()
+    assert refused.status_code == 429 and "Too many failed sign-in attempts" in refused.content.decode()

@@ -23,6 +23,12 @@ class SignInView(auth_views.LoginView):
             sign_in.succeeded(self.request.user.email)
         return response
 
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if any(error.code == "locked" for error in form.non_field_errors().as_data()):
+            response.status_code = 429  # Too Many Requests: the same for every email
+        return response
+
     def get_success_url(self):
         url = super().get_success_url()
         step = two_factor.required_step(self.request.user)
