@@ -25,6 +25,7 @@ def _event_out(event) -> dict:
         "contact_id": event.contact_id,
         "message_id": event.message_id,
         "delivery_id": event.delivery_id,
+        "link_id": event.link_id,
         "actor": event.actor_label,
         "detail": event.detail,
     }

@@ -177,6 +177,7 @@ class EventOut(Schema):
     contact_id: UUID | None
     message_id: UUID | None
     delivery_id: UUID | None
+    link_id: UUID | None = Field(None, description="The secure link it concerns; POST /links/{link_id}/revoke ends it.")
     actor: str = Field(..., description="Who acted: a staff email, “contact”, “system” or “api: <key name>”.")
     detail: dict[str, Any] = Field(..., description="Short facts (ids, counts, field names); never content.")
 

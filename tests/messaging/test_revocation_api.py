@@ -66,3 +66,13 @@ def test_the_operations_are_in_the_openapi_document(api):
     paths = api.get("/api/v1/openapi.json").json()["paths"]
     assert "post" in paths["/api/v1/contacts/{contact_id}/links/revoke"]
     assert "post" in paths["/api/v1/links/{link_id}/revoke"]
+
+
+def test_events_name_their_link_so_a_client_can_revoke_it(api, jane, links):
+    from hushpost.activity.log import record
+
+    link, _ = links[0]
+    record(jane.organization, EventKind.LINK_CLICKED, contact=jane, link=link, actor_label="contact")
+    items = api.get("events", {"kind": "link_clicked"}).json()["items"]
+    assert [item["link_id"] for item in items] == [str(link.pk)]
+    assert api.post(f"links/{items[0]['link_id']}/revoke").json()["changed"] is True
