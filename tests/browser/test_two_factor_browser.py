@@ -8,6 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from tests.accounts.two_factor_helpers import app_code, secret_code
+from tests.browser.test_signin_browser import shoot
 from tests.conftest import PASSWORD
 
 
@@ -26,11 +27,13 @@ def test_setting_up_two_factor_and_signing_in_with_a_code(signed_in_page, alice)
     page.get_by_role("button", name="Set up two-factor").click()
     expect(page.get_by_label("QR code for your authenticator app").locator("svg")).to_be_visible()
     secret = page.locator("#totp-secret").inner_text()
+    shoot(page, "two-factor-setup")
     page.get_by_label("Code from the app").fill(secret_code(secret))
     page.get_by_role("button", name="Turn on two-factor").click()
 
     codes = page.get_by_role("list", name="Backup codes").locator("li")
     expect(codes).to_have_count(10)
+    shoot(page, "two-factor-codes")
     backup = codes.first.inner_text()
     expect(page.get_by_role("status")).to_contain_text("Two-factor sign-in is on")
     page.goto("/security/")
@@ -41,6 +44,7 @@ def test_setting_up_two_factor_and_signing_in_with_a_code(signed_in_page, alice)
     sign_in(page, alice.email, PASSWORD)
     page.wait_for_url(re.compile(r"/accounts/two-factor/"))
     expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
+    shoot(page, "two-factor-code")
     # The password alone opens nothing.
     page.goto("/contacts/")
     page.wait_for_url(re.compile(r"/accounts/two-factor/"))
@@ -75,4 +79,5 @@ def test_too_many_wrong_passwords_show_the_lock_notice(page, alice, settings):
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("signing in is paused: try again after")
     expect(alert).to_contain_text("UTC")
+    shoot(page, "sign-in-locked")
     assert "/accounts/login/" in page.url
