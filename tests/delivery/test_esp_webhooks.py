@@ -164,8 +164,8 @@ def test_a_hard_bounce_after_delivery_fails_the_email_and_opts_the_contact_out(p
     assert post(HARD_BOUNCE).status_code == 200
     sent_email.refresh_from_db()
     assert sent_email.status == DeliveryStatus.FAILED
-    assert sent_email.reason == (
-        "the email bounced (hard): The server was unable to deliver your message (ex: unknown user, mailbox not found).")
+    assert sent_email.reason == ("the email bounced (hard): The server was unable to deliver your message "
+                                 "(ex: unknown user, mailbox not found).")
     assert sent_email.error_code == "hard_bounce"
     jane.refresh_from_db()
     assert jane.email_opt_out is True
