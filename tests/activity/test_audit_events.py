@@ -18,7 +18,7 @@ from hushpost.accounts.api_keys import create_key
 from hushpost.accounts.models import User
 from hushpost.activity.audit import is_audit_kind
 from hushpost.activity.models import Event, EventKind
-from hushpost.contacts.models import ContactImport
+from hushpost.contacts.models import ContactImport, CustomField
 from hushpost.messaging.models import Attachment, SecureMessagingSettings
 from tests.api.helpers import ApiClient
 from tests.conftest import PASSWORD
@@ -72,6 +72,10 @@ def _import(stage) -> int:
                                         headers=["name"]).pk
 
 
+def _field(stage) -> str:
+    return CustomField.objects.create(organization=stage.alice.organization, key="insurance", label="Insurance").key
+
+
 def _sign_in(stage):
     browser = Client()
     response = browser.post("/accounts/login/", {"username": stage.alice.email, "password": PASSWORD},
@@ -118,6 +122,8 @@ ACTIONS: list[tuple[str, Callable, EventKind, str, dict]] = [
     ("an owner adds a custom field", lambda s: s.post("/settings/fields/new/", {
         "key": "insurance", "label": "Insurance", "field_type": "text"}), EventKind.FIELDS_CHANGED, "alice",
      {"change": "created"}),
+    ("an API key changes a custom field", lambda s: s.api_call("patch", f"settings/fields/{_field(s)}", {
+        "label": "Policy number"}), EventKind.FIELDS_CHANGED, API, {"change": "updated"}),
     ("an owner creates an API key", lambda s: s.post("/settings/api-keys/", {"name": "Website"}),
      EventKind.API_KEY_CREATED, "alice", {"name": "Website"}),
     ("an owner revokes an API key", lambda s: s.post(
