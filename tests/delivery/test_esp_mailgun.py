@@ -9,6 +9,7 @@ import hmac
 import time
 
 import pytest
+from django.test import Client
 
 from hushpost.activity.models import Event, EventKind
 from hushpost.delivery.models import Delivery, DeliveryStatus
@@ -19,6 +20,12 @@ URL = "/webhooks/email/mailgun/"
 SECRET = "mailgun:webhook-secret-for-tests"
 SIGNING_KEY = "key-mailgun-signing-for-tests"
 MESSAGE_ID = "<20261128195414.1.CE4FB64D4A65C1A9@mg.riverside.example>"
+
+
+@pytest.fixture
+def client():
+    # Mailgun posts without a cookie or CSRF token, as this client does.
+    return Client(enforce_csrf_checks=True)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import copy
 import logging
 
 import pytest
+from django.test import Client
 
 from hushpost.activity.models import Event, EventKind
 from hushpost.delivery.models import DeliveryStatus
@@ -126,6 +127,12 @@ def sent_email(queue, postmark_standin):
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT and delivery.provider_id
     return delivery
+
+
+@pytest.fixture
+def client():
+    # Postmark posts without a cookie or CSRF token, as this client does.
+    return Client(enforce_csrf_checks=True)
 
 
 @pytest.fixture
