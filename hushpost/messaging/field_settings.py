@@ -146,10 +146,13 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _contacts_with(field: CustomField) -> Iterator[Contact]:
+def _contacts_with(field: CustomField, *, lock: bool = False) -> Iterator[Contact]:
     """The contacts holding a value for the field (a sensitive value can only be looked for after decrypting)."""
     columns = ("id", "organization_id", *Contact.CUSTOM_COLUMNS)
     contacts = Contact.objects.for_org(field.organization).only(*columns).order_by("pk")
+    if lock:
+        # Rewriting values: an edit of the same contact waits rather than being overwritten.
+        contacts = contacts.select_for_update(of=("self",))
     has_plain = Q(custom_plain__has_key=field.key)
     may_have = has_plain | ~Q(custom_sensitive_encrypted="")
     for contact in contacts.filter(may_have).iterator(chunk_size=500):
@@ -216,7 +219,7 @@ def update_field(
 def _move_values(field: CustomField) -> None:
     # Re-assigning `custom` files each value by the sensitivity now saved (in
     # this transaction): plain → encrypted, or back.
-    for contact in list(_contacts_with(field)):
+    for contact in list(_contacts_with(field, lock=True)):
         contact.custom = contact.custom
         contact.save(update_fields=Contact.CUSTOM_COLUMNS)
 
