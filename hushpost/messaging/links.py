@@ -20,11 +20,14 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from hushpost.activity.log import record
-from hushpost.activity.models import EventKind
+from hushpost.activity.models import Event, EventKind
 from hushpost.contacts.models import Contact
 from hushpost.messaging.models import Message, SecureLink
 
 MAX_PIN_ATTEMPTS = 5
+# Across all of one contact's links: wrong PINs within the window, then a pause.
+CONTACT_PIN_FAILURES = 10
+CONTACT_PIN_WINDOW = timedelta(minutes=15)
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{40,64}$")
 PIN_SALT = "hushpost.messaging.links.pin"
 
@@ -117,16 +120,49 @@ class PinCheck:
     ok: bool
     locked: bool = False
     attempts_left: int = MAX_PIN_ATTEMPTS
+    retry_after: int = 0  # seconds; set when the contact's limit paused the check
+
+
+def contact_pin_limits() -> tuple[int, timedelta]:
+    failures = getattr(settings, "HUSHPOST_PORTAL_PIN_CONTACT_FAILURES", CONTACT_PIN_FAILURES)
+    minutes = getattr(settings, "HUSHPOST_PORTAL_PIN_WINDOW_MINUTES", None)
+    return failures, timedelta(minutes=minutes) if minutes else CONTACT_PIN_WINDOW
+
+
+def contact_pin_pause(contact_id, now: datetime | None = None) -> int:
+    """Seconds until the contact's links take a PIN again: 0 unless the contact had too many wrong ones lately.
+
+    Counted from the pin_wrong events themselves, so the count is exact
+    whichever web process took the guesses.
+    """
+    now = now or timezone.now()
+    failures, window = contact_pin_limits()
+    recent = list(Event.objects.filter(contact_id=contact_id, kind=EventKind.PIN_WRONG, created_at__gt=now - window)
+                  .order_by("-created_at").values_list("created_at", flat=True)[:failures])
+    if len(recent) < failures:
+        return 0
+    return max(1, int((recent[-1] + window - now).total_seconds()) + 1)
 
 
 def check_pin(link: SecureLink, pin: str, *, now: datetime | None = None) -> PinCheck:
-    """Compare a typed PIN; the fifth wrong one locks the link. Each try is logged."""
+    """Compare a typed PIN; the fifth wrong one locks the link. Each try is logged.
+
+    Past the contact's limit of wrong PINs (over all their links) the PIN is
+    not compared at all until the window has moved on.
+    """
     now = now or timezone.now()
+    if pause := contact_pin_pause(link.contact_id, now):
+        # Paused already: answer without taking the write locks (a flood of guesses stays cheap).
+        return PinCheck(ok=False, attempts_left=0, retry_after=pause)
     with transaction.atomic():
-        # Lock the row: concurrent guesses must each count.
+        # Lock the contact, then the link: concurrent guesses, on one link or
+        # on several of the contact's links, must each count.
+        Contact.objects.select_for_update().filter(pk=link.contact_id).first()
         link = SecureLink.objects.select_for_update().get(pk=link.pk)
         if link.locked_at or link_state(link, now) != LinkState.VALID:
             return PinCheck(ok=False, locked=bool(link.locked_at), attempts_left=0)
+        if pause := contact_pin_pause(link.contact_id, now):
+            return PinCheck(ok=False, attempts_left=MAX_PIN_ATTEMPTS - link.failed_pin_attempts, retry_after=pause)
         if pin_matches(link, pin):
             record(link.organization, EventKind.PIN_ENTERED, contact=link.contact, message=link.message, link=link,
                    actor_label="contact")

@@ -30,6 +30,7 @@ from hushpost.portal.decorators import portal_view
 from hushpost.portal.forms import ReplyForm
 from hushpost.portal.pages import not_valid, render_page
 from hushpost.portal.sessions import end_session, forget_cookie, live_session, start_session
+from hushpost.portal.throttle import note_failure, retry_after
 from hushpost.portal.uploads import ACCEPT, safe_file_name
 
 
@@ -45,6 +46,13 @@ def _state_page(request: HttpRequest, link: SecureLink, state: LinkState, token:
     return render_page(request, template, {"token": token}, contact=link.contact)
 
 
+def _too_many_tries(request: HttpRequest, wait: int, contact=None) -> HttpResponse:
+    response = render_page(request, "portal/too_many_tries.html", {"minutes": max(1, -(-wait // 60))},
+                           contact=contact, status=429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def _open_page(request: HttpRequest, link: SecureLink, token: str, *, error: str = "", attempts_left: int = 0,
                status: int = 200) -> HttpResponse:
     context = {"link": link, "token": token, "error": error, "attempts_left": attempts_left}
@@ -54,8 +62,13 @@ def _open_page(request: HttpRequest, link: SecureLink, token: str, *, error: str
 @portal_view
 @require_http_methods(["GET", "HEAD", "POST"])
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST" and (wait := retry_after(request)):
+        # Checked before the link is looked up: a throttled client learns nothing more.
+        return _too_many_tries(request, wait)
     link, state = _usable_link(token)
     if link is None or state == LinkState.REVOKED:
+        if request.method == "POST":
+            note_failure(request)
         return not_valid(request)
     if request.method == "POST":
         return _enter(request, link, state, token)
@@ -73,6 +86,8 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
 
 def _enter(request: HttpRequest, link: SecureLink, state: LinkState, token: str) -> HttpResponse:
     if state != LinkState.VALID:
+        if state == LinkState.LOCKED:
+            note_failure(request)
         return _state_page(request, link, state, token)
     if link.has_pin:
         pin = request.POST.get("pin", "")
@@ -80,6 +95,10 @@ def _enter(request: HttpRequest, link: SecureLink, state: LinkState, token: str)
             # An empty submit is a slip, not a guess: it uses up no try.
             return _open_page(request, link, token, error="empty", status=400)
         result = check_pin(link, pin)
+        if not result.ok:
+            note_failure(request)
+        if result.retry_after:
+            return _too_many_tries(request, result.retry_after, link.contact)
         if result.locked:
             return _state_page(request, link, LinkState.LOCKED, token)
         if not result.ok:
@@ -153,7 +172,7 @@ def attachment(request: HttpRequest, attachment_id) -> HttpResponse:
     response = HttpResponse(item.data, content_type=item.content_type or "application/octet-stream")
     response.headers["Content-Disposition"] = content_disposition_header(True, safe_file_name(item.file_name))
     # Should a browser render it anyway, it runs nothing and reaches nothing.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
     return response
 
 
