@@ -2,7 +2,7 @@
 
     hushpost run [--port 8000] [--bind 127.0.0.1]   web + worker + scheduler, demo org
     hushpost web [--port 8000] [--bind 0.0.0.0] [--workers N]
-    hushpost worker
+    hushpost worker [--interval 1]
     hushpost scheduler
     hushpost manage <django command> ...
 """
@@ -52,8 +52,10 @@ def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
     ]
 
 
-def _worker_argv() -> list[str]:
-    return [sys.executable, "-m", "hushpost.cli", "manage", "db_worker", "--no-reload", "--queue-name", "*"]
+def _worker_argv(interval: float = 1.0) -> list[str]:
+    # db_worker wrapped to reconnect after a database outage (hushpost/delivery/management/commands/worker.py).
+    return [sys.executable, "-m", "hushpost.cli", "manage", "worker", "--no-reload", "--queue-name", "*",
+            "--interval", str(interval)]
 
 
 def _scheduler_argv() -> list[str]:
@@ -148,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     web.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     web.add_argument("--bind", default="0.0.0.0")
     web.add_argument("--workers", type=int, default=int(os.environ.get("HUSHPOST_WEB_WORKERS", "3")))
-    commands.add_parser("worker", help="run background tasks (any number of these)")
+    worker = commands.add_parser("worker", help="run background tasks (any number of these)")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle (default 1)")
     commands.add_parser("scheduler", help="run the scheduler loop")
     commands.add_parser("manage", help="run a Django management command", add_help=False)
 
@@ -158,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {
         "run": lambda: run_all(args),
         "web": lambda: run_web(args),
-        "worker": lambda: _exec(_worker_argv()),
+        "worker": lambda: _exec(_worker_argv(args.interval)),
         "scheduler": lambda: _exec(_scheduler_argv()),
     }
     return _guarded(handlers[args.command])
