@@ -78,7 +78,7 @@ def targets() -> list[Target]:
 
 def old_key_ids(target: Target, key_id: str) -> set[str]:
     """Which keys the rows not yet under `key_id` are under (reads only the prefixes)."""
-    heads = target.not_under(key_id).annotate(head=Substr(target.column, 1, 40)).values_list("head", flat=True)
+    heads = target.not_under(key_id).order_by().annotate(head=Substr(target.column, 1, 40)).values_list("head", flat=True)
     return {key_id_of(head) if head.count(".") >= 2 else "?" for head in heads.distinct().iterator()}
 
 
