@@ -46,6 +46,9 @@ class ContactForm(forms.ModelForm):
                 FieldType.DATE: forms.DateInput(attrs={"type": "date"}),
                 FieldType.NUMBER: forms.TextInput(attrs={"inputmode": "decimal"}),
             }.get(field.field_type, forms.TextInput())
+            if field.sensitive:
+                # Kept encrypted on our side; the browser shouldn't keep a copy to suggest later.
+                widget.attrs["autocomplete"] = "off"
             self.fields[CUSTOM_PREFIX + field.key] = forms.CharField(
                 label=field.label,
                 required=False,

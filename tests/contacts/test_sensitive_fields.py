@@ -172,3 +172,10 @@ def test_the_api_lists_fields_and_changes_their_sensitivity(org_a, org_b, alice,
     assert refused.json()["errors"][0]["field"] == "type"
     assert "not a number" in refused.json()["errors"][0]["message"]
     assert api.patch("settings/fields/clinic", {"label": "  "}).status_code == 422
+
+
+def test_the_browser_is_asked_not_to_remember_sensitive_values(alice_client, policy, clinic):
+    page = alice_client.get("/contacts/new/").content.decode()
+    policy_input = next(tag for tag in page.split("<input") if 'name="custom__policy"' in tag)
+    clinic_input = next(tag for tag in page.split("<input") if 'name="custom__clinic"' in tag)
+    assert 'autocomplete="off"' in policy_input and 'autocomplete="off"' not in clinic_input
