@@ -35,6 +35,21 @@ AUDIT_KINDS: tuple[EventKind, ...] = (
 )
 AUDIT_KIND_VALUES = frozenset(kind.value for kind in AUDIT_KINDS)
 
+# Who signed in when, from where, and who exported what: about the staff
+# themselves, so only owners see these (on the Audit page and in the Activity
+# log). Everyone keeps seeing the changes to settings, users, keys and links
+# they work with.
+OWNER_ONLY_KINDS = frozenset(kind.value for kind in (
+    EventKind.SIGNED_IN,
+    EventKind.SIGNED_OUT,
+    EventKind.SIGN_IN_FAILED,
+    EventKind.SIGN_IN_LOCKED,
+    EventKind.SIGNED_OUT_EVERYWHERE,
+    EventKind.TWO_FACTOR_ENABLED,
+    EventKind.TWO_FACTOR_DISABLED,
+    EventKind.ACTIVITY_EXPORTED,
+))
+
 # A person filter names a staff user by id, or an actor with no user (an API
 # key, a command, "system") by the label the log kept.
 USER_PREFIX = "user:"
@@ -66,6 +81,11 @@ def audit_events(
     elif person:
         events = events.none()
     return events
+
+
+def visible_to(events: QuerySet[Event], user) -> QuerySet[Event]:
+    """The events this staff user may read in the Activity log: all for owners, the rest without OWNER_ONLY_KINDS."""
+    return events if getattr(user, "is_owner", False) else events.exclude(kind__in=OWNER_ONLY_KINDS)
 
 
 def unattached_actor_labels(organization) -> list[str]:

@@ -28,31 +28,32 @@ class _Line:
         return value
 
 
-def event_row(event: Event, zone: ZoneInfo) -> list[str]:
+def event_row(event: Event, zone: ZoneInfo, with_ip: bool = True) -> list[str]:
     return [
         event.created_at.astimezone(zone).isoformat(timespec="seconds"),
         event.kind,
         str(event.contact_id) if event.contact_id else "",
         _safe(event.contact.name) if event.contact_id else "",
         _safe(event.actor_label),
-        _safe(event.summary),
+        _safe(event.summary if with_ip else event.summary_without_ip),
     ]
 
 
-def recorded_csv_lines(events, time_zone: str, *, organization, actor, export: str, **filters) -> Iterator[str]:
+def recorded_csv_lines(events, time_zone: str, *, organization, actor, export: str, with_ip: bool = True,
+                       **filters) -> Iterator[str]:
     """The CSV of `events`, its download recorded first (the record itself stays out of the file)."""
     note = record_export(organization, actor=actor, export=export, rows=events.count(), **filters)
-    return csv_lines(events.exclude(pk=note.pk), time_zone)
+    return csv_lines(events.exclude(pk=note.pk), time_zone, with_ip=with_ip)
 
 
-def csv_lines(events: Iterable[Event], time_zone: str) -> Iterator[str]:
+def csv_lines(events: Iterable[Event], time_zone: str, *, with_ip: bool = True) -> Iterator[str]:
     zone = ZoneInfo(time_zone)
     writer = csv.writer(_Line())
     yield writer.writerow(HEADER)
     if hasattr(events, "iterator"):
         events = events.iterator(chunk_size=CHUNK)
     for event in events:
-        yield writer.writerow(event_row(event, zone))
+        yield writer.writerow(event_row(event, zone, with_ip))
 
 
 def record_export(organization, *, actor, export: str, rows: int, **filters) -> Event:

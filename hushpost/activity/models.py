@@ -118,3 +118,8 @@ class Event(models.Model):
     def summary(self) -> str:
         """A short readable line from the detail, for the log page and CSV."""
         return "; ".join(f"{key}: {value}" for key, value in sorted(self.detail.items()))
+
+    @property
+    def summary_without_ip(self) -> str:
+        """The summary for staff who aren't owners: where someone acted from is for owners only."""
+        return "; ".join(f"{key}: {value}" for key, value in sorted(self.detail.items()) if key != "ip")

@@ -139,3 +139,24 @@ def test_the_export_is_the_filtered_trail_formula_safe_and_itself_recorded(alice
                            "filter_date_to": "2026-03-31", "ip": "198.51.100.23"}
     # The next page load shows the export in the trail.
     assert "Activity exported" in rows_of(alice_client)
+
+
+def test_members_and_admins_see_no_sign_ins_or_exports_in_the_activity_log(client, bob, carol, alice, org_a, trail):
+    record(org_a, EventKind.ACTIVITY_EXPORTED, actor=alice, export="activity", rows=3)
+    for user in (bob, carol):
+        client.force_login(user)
+        html = client.get("/activity/").content.decode()
+        rows = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+        assert "Settings changed" in rows and "API key revoked" in rows and "Staff viewed conversation" in rows
+        assert "Signed in" not in rows and "Activity exported" not in rows
+        assert "ip:" not in rows and "203.0.113.7" not in rows and "198.51.100.4" not in rows
+        exported = b"".join(client.get("/activity/export.csv").streaming_content).decode()
+        assert "settings_changed" in exported and "subject" in exported
+        assert "signed_in" not in exported and "activity_exported" not in exported and "ip:" not in exported
+
+
+def test_an_owner_sees_them_in_the_activity_log_too(alice_client, trail):
+    html = alice_client.get("/activity/?kind=signed_in").content.decode()
+    assert "ip: 203.0.113.7" in html
+    exported = b"".join(alice_client.get("/activity/export.csv").streaming_content).decode()
+    assert "signed_in" in exported and "ip: 198.51.100.4" in exported

@@ -5,6 +5,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from hushpost.activity.audit import visible_to
 from hushpost.activity.export import recorded_csv_lines
 from hushpost.activity.models import Event
 from hushpost.activity.queries import filter_events
@@ -19,6 +20,7 @@ def activity_log(request):
     form = ActivityFilterForm(request.GET, organization=request.org)
     # A filter that doesn't make sense shows nothing, never everything.
     events = filter_events(request.org, **form.cleaned_data) if form.is_valid() else Event.objects.none()
+    events = visible_to(events, request.user)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return _page(request, form, page)
 
@@ -28,12 +30,13 @@ def activity_export(request):
     form = ActivityFilterForm(request.GET, organization=request.org)
     if not form.is_valid():
         return _page(request, form, Paginator(Event.objects.none(), PAGE_SIZE).get_page(1), status=400)
-    events = filter_events(request.org, **form.cleaned_data)
+    events = visible_to(filter_events(request.org, **form.cleaned_data), request.user)
     # staff_required made the organization's zone current: the date is theirs.
     filename = f"hushpost-activity-{request.org.slug}-{timezone.localdate():%Y-%m-%d}.csv"
     data = form.cleaned_data
     lines = recorded_csv_lines(
         events, request.org.time_zone, organization=request.org, actor=request.user, export="activity",
+        with_ip=request.user.is_owner,
         contact=data["contact"].pk if data["contact"] else None, kind=data["kind"],
         date_from=data["date_from"], date_to=data["date_to"],
     )
