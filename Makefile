@@ -4,7 +4,7 @@
 UV := python3 -m uv
 PORT ?= 8000
 
-.PHONY: run test setup bench
+.PHONY: run test setup bench reliability
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
@@ -21,3 +21,8 @@ test: setup
 # Benchmarks print ratios measured side by side in one run (docs/BENCHMARKS.md).
 bench: setup
 	HUSHPOST_DATA_DIR=$$(mktemp -d) $(UV) run --locked python -m bench.scheduler_tick
+
+# Delivery faults with real worker processes (docs/RELIABILITY.md's table);
+# PG_URL=postgresql://... adds the PostgreSQL pass.
+reliability: setup
+	$(UV) run --locked python -m bench.reliability $(if $(PG_URL),--postgres $(PG_URL))
