@@ -139,6 +139,16 @@ def _supervise(children: dict[str, subprocess.Popen]) -> int:
     return exit_code
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError("must be zero or more seconds")
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="hushpost", description="Hushpost secure messaging.")
@@ -151,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     web.add_argument("--bind", default="0.0.0.0")
     web.add_argument("--workers", type=int, default=int(os.environ.get("HUSHPOST_WEB_WORKERS", "3")))
     worker = commands.add_parser("worker", help="run background tasks (any number of these)")
-    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle (default 1)")
+    worker.add_argument("--interval", type=_seconds, default=1.0, help="seconds between polls when idle (default 1)")
     commands.add_parser("scheduler", help="run the scheduler loop")
     commands.add_parser("manage", help="run a Django management command", add_help=False)
 

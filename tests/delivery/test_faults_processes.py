@@ -264,3 +264,12 @@ def test_workers_wait_out_a_locked_sqlite_database(jane, twilio_standin, workers
     result = tally(ids, bodies(twilio_standin))
     report("database locked 3 s (200 texts, 2 workers)", result, time.monotonic() - started)
     assert (result.sent, result.duplicates, result.lost, result.stuck) == (200, 0, 0, 0)
+
+
+def test_a_bad_poll_interval_is_one_clear_error(capsys):
+    from hushpost.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["worker", "--interval", "-1"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == "hushpost worker: error: argument --interval: must be zero or more seconds"
