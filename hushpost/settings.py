@@ -238,6 +238,11 @@ HUSHPOST_SIGNIN_WINDOW_MINUTES = envint("HUSHPOST_SIGNIN_WINDOW_MINUTES", 15)
 # Password reset emails per address and per client IP within an hour (no mail bombing).
 HUSHPOST_PASSWORD_RESET_PER_EMAIL = envint("HUSHPOST_PASSWORD_RESET_PER_EMAIL", 3)
 HUSHPOST_PASSWORD_RESET_PER_IP = envint("HUSHPOST_PASSWORD_RESET_PER_IP", 10)
+# Portal PIN guessing (docs/SECURITY.md), on top of the lock at 5 wrong per link:
+# wrong PINs over all of one contact's links, and failed PIN posts per client IP.
+HUSHPOST_PORTAL_PIN_CONTACT_FAILURES = envint("HUSHPOST_PORTAL_PIN_CONTACT_FAILURES", 10)
+HUSHPOST_PORTAL_PIN_IP_FAILURES = envint("HUSHPOST_PORTAL_PIN_IP_FAILURES", 30)
+HUSHPOST_PORTAL_PIN_WINDOW_MINUTES = envint("HUSHPOST_PORTAL_PIN_WINDOW_MINUTES", 15)
 # How authenticator apps name the account ("Hushpost: ann@example.com").
 OTP_TOTP_ISSUER = envstr("HUSHPOST_TOTP_ISSUER", "Hushpost")
 SESSION_COOKIE_HTTPONLY = True
