@@ -15,7 +15,6 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-
 from hushpost.activity.models import Event
 from hushpost.messaging.models import Message, SecureLink
 from tests.portal.conftest import make_link, signed_in
