@@ -183,15 +183,12 @@ def check_pin(link: SecureLink, pin: str, *, now: datetime | None = None) -> Pin
 
 
 def revoke_links(contact: Contact, *, actor=None, link: SecureLink | None = None, now: datetime | None = None) -> int:
-    """End one link, or every live link of a contact, at once."""
-    now = now or timezone.now()
-    links = SecureLink.objects.filter(contact=contact, revoked_at__isnull=True)
+    """End one link, or every live link of a contact, at once. The rules live in messaging/revocation.py."""
+    from hushpost.messaging import revocation  # it imports this module
+
     if link is not None:
-        links = links.filter(pk=link.pk)
-    count = links.update(revoked_at=now)
-    if count:
-        record(contact.organization, EventKind.LINK_REVOKED, contact=contact, link=link, actor=actor, links=count)
-    return count
+        return int(revocation.revoke_link(link, actor=actor, now=now))
+    return revocation.revoke_all_links(contact, actor=actor, now=now)
 
 
 def mask_phone(e164: str) -> str:
