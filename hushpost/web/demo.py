@@ -22,10 +22,11 @@ from hushpost.messaging.models import SecureMessagingSettings
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "demo@example.com"
 
+# key, label, type, sensitive (encrypted at rest like message bodies)
 FIELDS = [
-    ("patient_number", "Patient number", FieldType.TEXT),
-    ("date_of_birth", "Date of birth", FieldType.DATE),
-    ("portal_pin", "Portal PIN", FieldType.TEXT),
+    ("patient_number", "Patient number", FieldType.TEXT, False),
+    ("date_of_birth", "Date of birth", FieldType.DATE, True),
+    ("portal_pin", "Portal PIN", FieldType.TEXT, True),
 ]
 
 CONTACTS = [
@@ -66,8 +67,8 @@ def ensure_demo() -> bool:
         DEMO_EMAIL, password, first_name="Dana", last_name="Demo", organization=org, role=Role.OWNER
     )
     _remember_password(password)
-    for key, label, field_type in FIELDS:
-        CustomField.objects.create(organization=org, key=key, label=label, field_type=field_type)
+    for key, label, field_type, sensitive in FIELDS:
+        CustomField.objects.create(organization=org, key=key, label=label, field_type=field_type, sensitive=sensitive)
     for name, phone, email, tz, language, custom, pin in CONTACTS:
         contact = Contact(
             organization=org, name=name, phone=phone, email=email, time_zone=tz, language=language, custom=custom

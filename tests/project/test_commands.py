@@ -29,6 +29,10 @@ def test_demo_creates_the_demo_organization_once_and_prints_the_sign_in(settings
     assert Contact.objects.for_org(org).count() == 5
     assert set(CustomField.objects.for_org(org).values_list("key", flat=True)) >= {"patient_number", "portal_pin"}
     assert SecureMessagingSettings.objects.for_org(org).default_pin == "{{ custom.portal_pin }}"
+    # The demo's PIN field is sensitive: encrypted at rest, still usable as the default PIN.
+    assert CustomField.objects.for_org(org).get(key="portal_pin").sensitive
+    with_pin = Contact.objects.for_org(org).get(name="Jane Roe")
+    assert with_pin.custom["portal_pin"] and "portal_pin" not in with_pin.custom_plain
     # A sample schedule, with a secure reminder due a few minutes after start-up.
     from hushpost.appointments.models import Appointment, AutoMessage, DueSend
 
