@@ -5,8 +5,11 @@ mid-call) may already be with the contact. Each SMS body is unique (it holds
 the link), so the provider's own log settles it: list the messages Twilio has
 to that number since the attempt began and compare bodies by hash.
 
-- found: it went out. The delivery becomes sent, with Twilio's id, so status
-  callbacks find it.
+- found: Twilio took it. The delivery takes what Twilio says became of it —
+  sent (or still on its way), delivered, or failed/undelivered with Twilio's
+  error code and the same readable reason and STOP opt-out as a status
+  callback (callbacks.py) — with Twilio's id, so later callbacks find it and
+  only move it forward.
 - not found, and the attempt is old enough that Twilio's list is complete
   (AUTHORITATIVE_AFTER): Twilio never took it. It is queued again — the
   same row and idempotency key, so it still goes out at most once.
@@ -34,7 +37,9 @@ from twilio.base.exceptions import TwilioException
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.delivery import retry
+from hushpost.delivery.callbacks import TWILIO_STATUS, readable_reason
 from hushpost.delivery.channels import twilio_configured
+from hushpost.delivery.channels.twilio_client import OPTED_OUT
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
 from hushpost.delivery.send import LEASE, enqueue_send
 
@@ -57,6 +62,7 @@ class Listed:
     sid: str
     status: str
     body_hash: bytes
+    error_code: str = ""
 
 
 def body_hash(body: str | None) -> bytes:
@@ -86,7 +92,8 @@ def reconcile_deliveries(now: datetime.datetime | None = None) -> int:
 
 
 def reconcile(now: datetime.datetime | None = None) -> Counter:
-    """Counts by outcome: found, not_found, unknown (still waiting for a clear answer)."""
+    """Counts by outcome: found (Twilio took it), failed (Twilio took it, then it failed),
+    not_found (queued again), unknown (still waiting for a clear answer)."""
     now = now or timezone.now()
     outcomes: Counter = Counter()
     if not twilio_configured():
@@ -121,7 +128,8 @@ def reconcile(now: datetime.datetime | None = None) -> Counter:
 
 def _listed(client, number: str, since: datetime.datetime) -> list[Listed]:
     messages = client.api.account.messages.list(to=number, date_sent_after=since, limit=MAX_LISTED, page_size=1000)
-    return [Listed(m.sid or "", m.status or "", body_hash(m.body)) for m in messages]
+    return [Listed(m.sid or "", (m.status or "").lower(), body_hash(m.body),
+                   str(m.error_code) if m.error_code else "") for m in messages]
 
 
 def _settle_one(delivery: Delivery, listed: list[Listed], now: datetime.datetime) -> str:
@@ -129,7 +137,9 @@ def _settle_one(delivery: Delivery, listed: list[Listed], now: datetime.datetime
     match = next((m for m in listed if hmac.compare_digest(m.body_hash, wanted)), None)
     if match is not None:
         listed.remove(match)
-        return "found" if _mark_sent(delivery, match, now) else "unknown"
+        if not _mark_found(delivery, match, now):
+            return "unknown"
+        return "failed" if TWILIO_STATUS.get(match.status) == DeliveryStatus.FAILED else "found"
     if now - attempt_window(delivery)[1] < AUTHORITATIVE_AFTER or len(listed) >= MAX_LISTED:
         return "unknown"
     return "not_found" if _requeue(delivery, now) else "unknown"
@@ -147,16 +157,31 @@ def _event(delivery: Delivery, **detail) -> None:
            provider="twilio", **detail)
 
 
-def _mark_sent(delivery: Delivery, match: Listed, now: datetime.datetime) -> bool:
-    row = {"at": now.isoformat(), "attempt": delivery.attempts, "reconciled": "found"}
+def _mark_found(delivery: Delivery, match: Listed, now: datetime.datetime) -> bool:
+    """Take Twilio's word for what became of it. Statuses before "sent" (queued,
+    accepted, sending) count as sent: Twilio has it and callbacks move it on."""
+    status = TWILIO_STATUS.get(match.status, DeliveryStatus.SENT)
+    row = {"at": now.isoformat(), "attempt": delivery.attempts, "reconciled": "found", "provider_status": match.status}
+    fields = {"status": status, "provider": "twilio", "provider_id": match.sid, "provider_status": match.status,
+              "sent_at": delivery.failed_at or now, "failed_at": None, "reason": "", "error_code": "",
+              "updated_at": now}
+    detail = {"outcome": "found", "provider_id": match.sid, "provider_status": match.status}
+    opted_out = False
+    if status == DeliveryStatus.DELIVERED:
+        fields["delivered_at"] = now
+    elif status == DeliveryStatus.FAILED:
+        reason = readable_reason(match.error_code, match.status)
+        fields.update(failed_at=now, reason=reason, error_code=match.error_code)
+        detail.update(reason=reason, code=match.error_code)
+        opted_out = match.error_code in OPTED_OUT
+        if opted_out:
+            detail["opted_out"] = True
     with transaction.atomic():
-        taken = _still_ambiguous(delivery).update(
-            status=DeliveryStatus.SENT, provider="twilio", provider_id=match.sid, provider_status=match.status,
-            sent_at=delivery.failed_at or now, failed_at=None, reason="", error_code="",
-            attempt_log=[*delivery.attempt_log, row], updated_at=now,
-        )
+        taken = _still_ambiguous(delivery).update(attempt_log=[*delivery.attempt_log, row], **fields)
         if taken:
-            _event(delivery, outcome="found", provider_id=match.sid)
+            if opted_out:
+                type(delivery.contact).objects.filter(pk=delivery.contact_id).update(sms_opt_out=True)
+            _event(delivery, **detail)
     return bool(taken)
 
 

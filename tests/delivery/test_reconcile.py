@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from hushpost.activity.models import Event, EventKind
+from hushpost.contacts.models import Contact
 from hushpost.appointments import scheduler
 from hushpost.delivery import reconcile, send, sweep
 from hushpost.delivery.models import DeliveryStatus
@@ -36,6 +37,73 @@ def test_a_message_twilio_made_before_its_500_is_marked_sent_with_its_id(queue, 
     listing = [r for r in twilio_standin.requests if r.method == "GET"][-1]
     assert "To=%2B14155550100" in listing.path and "DateSent%3E=" in listing.path
     assert send.send_delivery(delivery.pk) is False and len(twilio_standin.sent) == 1
+
+
+def twilio_says(standin, status: str, error_code: int | None = None) -> dict:
+    """What became of the one message the stand-in made, as Twilio's list will then show it."""
+    [made] = standin.sent
+    with standin._lock:
+        made.update(status=status, error_code=error_code)
+    return made
+
+
+@pytest.mark.parametrize(("status", "code", "words"), [
+    ("undelivered", 30003, "the phone is switched off or out of reach (Twilio error 30003)"),
+    ("failed", 30008, "the carrier did not deliver it and gave no reason (Twilio error 30008)"),
+    ("failed", None, "the carrier reported it failed"),
+])
+def test_a_message_twilio_has_but_failed_is_marked_failed_with_its_code(queue, twilio_standin, status, code, words):
+    delivery = ambiguous(queue, twilio_standin, Reply(500, creates=True))
+    made = twilio_says(twilio_standin, status, code)
+    assert reconcile.reconcile() == {"failed": 1}
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.provider_id, delivery.provider_status) == (DeliveryStatus.FAILED, made["sid"],
+                                                                                 status)
+    assert (delivery.error_code, delivery.reason) == (str(code) if code else "", words)
+    assert delivery.failed_at is not None and delivery.attempt_log[-1]["reconciled"] == "found"
+    event = Event.objects.get(delivery=delivery, kind=EventKind.DELIVERY_RECONCILED)
+    assert event.detail["provider_status"] == status and event.detail["reason"] == words
+    assert not Contact.objects.get(pk=delivery.contact_id).sms_opt_out
+    # No longer ambiguous: nothing left for the next run, and the worker won't send it.
+    assert reconcile.reconcile(now=timezone.now() + LATER) == {}
+    assert send.send_delivery(delivery.pk) is False and len(twilio_standin.sent) == 1
+
+
+def test_twilio_error_21610_opts_the_contact_out_of_texts(queue, twilio_standin):
+    delivery = ambiguous(queue, twilio_standin, Reply(500, creates=True))
+    twilio_says(twilio_standin, "failed", 21610)
+    assert reconcile.reconcile() == {"failed": 1}
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "21610")
+    assert "replied STOP" in delivery.reason
+    assert Contact.objects.get(pk=delivery.contact_id).sms_opt_out
+    assert Event.objects.get(delivery=delivery, kind=EventKind.DELIVERY_RECONCILED).detail["opted_out"] is True
+
+
+def test_a_message_twilio_delivered_is_marked_delivered_and_stays_so(queue, twilio_standin):
+    delivery = ambiguous(queue, twilio_standin, Reply(500, creates=True))
+    made = twilio_says(twilio_standin, "delivered")
+    assert reconcile.reconcile() == {"found": 1}
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.provider_id) == (DeliveryStatus.DELIVERED, made["sid"])
+    assert delivery.delivered_at is not None and delivery.sent_at is not None
+    # Forward only: a late "sent" callback for the same message changes nothing.
+    from hushpost.delivery.callbacks import apply_twilio_status
+    assert apply_twilio_status({"MessageSid": made["sid"], "MessageStatus": "sent"}) is False
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED
+
+
+def test_a_message_still_on_its_way_at_twilio_is_sent_and_callbacks_move_it_on(queue, twilio_standin):
+    delivery = ambiguous(queue, twilio_standin, Reply(500, creates=True))
+    made = twilio_says(twilio_standin, "sending")
+    assert reconcile.reconcile() == {"found": 1}
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.provider_status) == (DeliveryStatus.SENT, "sending")
+    from hushpost.delivery.callbacks import apply_twilio_status
+    assert apply_twilio_status({"MessageSid": made["sid"], "MessageStatus": "undelivered", "ErrorCode": "30005"})
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "30005")
 
 
 def test_a_message_twilio_never_made_waits_until_the_list_is_authoritative_then_goes_once(queue, twilio_standin):
@@ -100,7 +168,7 @@ def test_a_staff_retry_or_late_answer_in_between_wins(queue, twilio_standin):
     delivery = ambiguous(queue, twilio_standin, Reply(500, creates=True))
     stale = reconcile.ambiguous_sms().get(pk=delivery.pk)
     type(delivery).objects.filter(pk=delivery.pk).update(status=DeliveryStatus.DELIVERED)
-    assert reconcile._mark_sent(stale, reconcile.Listed("SMx", "sent", b""), timezone.now()) is False
+    assert reconcile._mark_found(stale, reconcile.Listed("SMx", "sent", b""), timezone.now()) is False
     assert reconcile._requeue(stale, timezone.now()) is False
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
@@ -126,7 +194,8 @@ def test_the_command_says_what_it_settled(queue, twilio_standin, capsys):
     ambiguous(queue, twilio_standin, Reply(500), body="Riverside Clinic: http://x/s/two")
     call_command("reconcile-deliveries")
     out = capsys.readouterr().out
-    assert "Sent according to Twilio: 1." in out and "Still unknown (too recent or Twilio unreachable): 1." in out
+    assert "Sent according to Twilio: 1." in out and "Failed according to Twilio: 0." in out
+    assert "Still unknown (too recent or Twilio unreachable): 1." in out
 
 
 def test_the_command_refuses_without_twilio(queue, twilio_standin, settings):
