@@ -14,34 +14,24 @@ whatever the script says next.
 
 from __future__ import annotations
 
-import collections
 import datetime
 import json
 import secrets
-import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import parseaddr
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests import http_standin
 
 
 @dataclass
-class Reply:
+class Reply(http_standin.Reply):
     """One scripted answer. status None means "answer as Postmark would" (after `delay`)."""
-
-    status: int | None = None
-    body: dict | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
 
     @classmethod
     def error(cls, status: int, code: int, message: str, **headers: str) -> Reply:
         return cls(status, {"ErrorCode": code, "Message": message}, dict(headers))
-
-    @classmethod
-    def slow(cls, seconds: float) -> Reply:
-        return cls(None, delay=seconds)
 
 
 @dataclass
@@ -53,16 +43,41 @@ class Recorded:
     status: int = 0
 
 
-class PostmarkStandin:
+class _Handler(http_standin.StandinHandler):
+    standin: PostmarkStandin
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        try:
+            data = json.loads(raw or b"null")
+        except ValueError:
+            data = None
+        recorded = self._record(Recorded(self.command, self.path, dict(self.headers.items()), data))
+        if not secrets.compare_digest(self.headers.get("X-Postmark-Server-Token", ""), self.standin.server_token):
+            return self._answer(recorded, 401, {"ErrorCode": 10, "Message": "Request does not contain a valid Server "
+                                                "token."})
+        if self.path != "/email" or not isinstance(data, dict):
+            return self._answer(recorded, 422, {"ErrorCode": 402, "Message": "Received invalid JSON input."})
+        reply = self.standin._next_reply()
+        if reply.status is None:
+            # Postmark's side of a slow answer: the email is on its way even if the client gave up.
+            status, body = self.standin._accept(data)
+            time.sleep(reply.delay)
+            return self._answer(recorded, status, body, reply.headers)
+        return self._answer(recorded, reply.status, reply.body or {"ErrorCode": reply.status, "Message": "scripted"},
+                            reply.headers)
+
+
+class PostmarkStandin(http_standin.HttpStandin):
+    reply_type = Reply
+    handler_type = _Handler
+
     def __init__(self, port: int, server_token: str | None = None):
-        self.port = port
+        super().__init__(port)
         self.server_token = server_token or str(uuid.uuid4())
-        self.requests: list[Recorded] = []  # every request, answered or not
         self.messages: dict[str, dict] = {}  # the emails "sent", by MessageID
         self.inactive: set[str] = set()  # addresses Postmark has suppressed (hard bounce, complaint)
-        self._script: collections.deque[Reply] = collections.deque()
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
@@ -72,28 +87,6 @@ class PostmarkStandin:
     def sent(self) -> list[dict]:
         """The emails accepted, oldest first (Postmark's JSON, plus "MessageID")."""
         return list(self.messages.values())
-
-    def script(self, *replies: Reply) -> None:
-        """The next requests get these answers, in order; then normal service resumes."""
-        with self._lock:
-            self._script.extend(replies)
-
-    def start(self) -> None:
-        handler = type("Handler", (_Handler,), {"standin": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    def stop(self) -> None:
-        """Stop listening: the next request gets "connection refused", as if Postmark were unreachable."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def _next_reply(self) -> Reply:
-        with self._lock:
-            return self._script.popleft() if self._script else Reply()
 
     def _accept(self, data: dict) -> tuple[int, dict]:
         to = data.get("To") or ""
@@ -112,49 +105,3 @@ class PostmarkStandin:
             self.messages[message_id] = {**data, "MessageID": message_id}
         submitted = datetime.datetime.now(datetime.UTC).isoformat()
         return 200, {"To": to, "SubmittedAt": submitted, "MessageID": message_id, "ErrorCode": 0, "Message": "OK"}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    standin: PostmarkStandin
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format, *args):  # noqa: A002 - the stand-in stays quiet
-        pass
-
-    def do_POST(self):
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length)
-        try:
-            data = json.loads(raw or b"null")
-        except ValueError:
-            data = None
-        recorded = Recorded(self.command, self.path, dict(self.headers.items()), data)
-        with self.standin._lock:
-            self.standin.requests.append(recorded)
-        if not secrets.compare_digest(self.headers.get("X-Postmark-Server-Token", ""), self.standin.server_token):
-            return self._answer(recorded, 401, {"ErrorCode": 10, "Message": "Request does not contain a valid Server "
-                                                "token."})
-        if self.path != "/email" or not isinstance(data, dict):
-            return self._answer(recorded, 422, {"ErrorCode": 402, "Message": "Received invalid JSON input."})
-        reply = self.standin._next_reply()
-        if reply.status is None:
-            # Postmark's side of a slow answer: the email is on its way even if the client gave up.
-            status, body = self.standin._accept(data)
-            time.sleep(reply.delay)
-            return self._answer(recorded, status, body, reply.headers)
-        return self._answer(recorded, reply.status, reply.body or {"ErrorCode": reply.status, "Message": "scripted"},
-                            reply.headers)
-
-    def _answer(self, recorded: Recorded, status: int, body: dict, headers: dict[str, str] | None = None) -> None:
-        recorded.status = status
-        data = json.dumps(body).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client timed out and went away, as a real one would
