@@ -6,6 +6,7 @@ from django import forms
 
 from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
+from hushpost.web.filter_forms import DateRangeFilter, date_field
 
 # Above this many contacts a select gets too long to use or to send; the
 # filter then takes a contact id, which links to the log carry.
@@ -21,7 +22,7 @@ class ContactChoiceField(forms.ModelChoiceField):
         return f"{contact.name} · {extra}" if extra else contact.name
 
 
-class ActivityFilterForm(forms.Form):
+class ActivityFilterForm(DateRangeFilter, forms.Form):
     contact = ContactChoiceField(
         queryset=Contact.objects.none(),
         required=False,
@@ -29,20 +30,8 @@ class ActivityFilterForm(forms.Form):
         error_messages={"invalid_choice": NO_SUCH_CONTACT},
     )
     kind = forms.ChoiceField(label="Event", choices=[("", "All events"), *EventKind.choices], required=False)
-    date_from = forms.DateField(
-        label="From",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "Enter the date as YYYY-MM-DD, such as 2026-03-31."},
-    )
-    date_to = forms.DateField(
-        label="To",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "Enter the date as YYYY-MM-DD, such as 2026-03-31."},
-    )
+    date_from = date_field("From")
+    date_to = date_field("To")
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,14 +43,3 @@ class ActivityFilterForm(forms.Form):
         if contacts.count() > CONTACT_SELECT_LIMIT:
             field.widget = forms.TextInput(attrs={"placeholder": "Contact id", "autocomplete": "off"})
             field.help_text = "The id at the end of the contact's page address."
-
-    def clean(self):
-        cleaned = super().clean()
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            self.add_error("date_to", "The end date is before the start date.")
-        return cleaned
-
-    @property
-    def is_filtered(self) -> bool:
-        return self.is_bound and any(self.data.get(name) for name in self.fields)

@@ -6,17 +6,16 @@ from django import forms
 
 from hushpost.accounts.models import User
 from hushpost.activity.audit import AUDIT_KINDS, LABEL_PREFIX, USER_PREFIX, unattached_actor_labels
-from hushpost.web.activity_forms import ActivityFilterForm
+from hushpost.web.filter_forms import DateRangeFilter, date_field
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(DateRangeFilter, forms.Form):
     person = forms.ChoiceField(label="Person", required=False)
     kind = forms.ChoiceField(
         label="Event", choices=[("", "All audit events"), *((k.value, k.label) for k in AUDIT_KINDS)], required=False
     )
-    # The same day fields, rules and messages as the Activity log.
-    date_from = ActivityFilterForm.base_fields["date_from"]
-    date_to = ActivityFilterForm.base_fields["date_to"]
+    date_from = date_field("From")
+    date_to = date_field("To")
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,14 +25,3 @@ class AuditFilterForm(forms.Form):
         labels = [(f"{LABEL_PREFIX}{label}", label) for label in unattached_actor_labels(organization)]
         self.fields["person"].choices = [("", "Everyone"), *users, *labels]
         self.fields["person"].error_messages["invalid_choice"] = "There is no such person in this organization."
-
-    def clean(self):
-        cleaned = super().clean()
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            self.add_error("date_to", "The end date is before the start date.")
-        return cleaned
-
-    @property
-    def is_filtered(self) -> bool:
-        return self.is_bound and any(self.data.get(name) for name in self.fields)

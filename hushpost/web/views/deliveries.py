@@ -17,41 +17,24 @@ from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
 from hushpost.delivery.retries import RetryRefused, is_ambiguous, retry_failed
 from hushpost.web.decorators import staff_required
+from hushpost.web.filter_forms import DateRangeFilter, date_field
 
 PAGE_SIZE = 50
 ATTENTION = "attention"
 ALL = "all"
 NEEDS_ATTENTION = (DeliveryStatus.FAILED, DeliveryStatus.HELD)
-DATE_ERROR = "Enter the date as YYYY-MM-DD, such as 2026-03-31."
 
 
-def _date_field(label):
-    return forms.DateField(label=label, required=False, input_formats=["%Y-%m-%d"],
-                           widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                           error_messages={"invalid": DATE_ERROR})
-
-
-class DeliveryFilterForm(forms.Form):
+class DeliveryFilterForm(DateRangeFilter, forms.Form):
     status = forms.ChoiceField(
         choices=[(ATTENTION, "Needs attention (failed or held back)"), (ALL, "All statuses"), *DeliveryStatus.choices],
         required=False,
     )
     channel = forms.ChoiceField(choices=[("", "All channels"), *Channel.choices], required=False)
-    date_from = _date_field("From")
-    date_to = _date_field("To")
+    date_from = date_field("From")
+    date_to = date_field("To")
     q = forms.CharField(label="Contact", required=False, max_length=200,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email or phone"}))
-
-    def clean(self):
-        cleaned = super().clean()
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            self.add_error("date_to", "The end date is before the start date.")
-        return cleaned
-
-    @property
-    def is_filtered(self) -> bool:
-        return self.is_bound and any(self.data.get(name) for name in self.fields)
 
 
 def filter_deliveries(organization, *, status="", channel="", date_from=None, date_to=None, q=""):

@@ -1,0 +1,35 @@
+"""What the list pages' filter forms share: a range of whole days, checked the same way."""
+
+from __future__ import annotations
+
+from django import forms
+
+DATE_ERROR = "Enter the date as YYYY-MM-DD, such as 2026-03-31."
+
+
+def date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": DATE_ERROR},
+    )
+
+
+class DateRangeFilter:
+    """Mixed into a filter Form (before forms.Form) that declares date_from and date_to.
+
+    A mixin rather than a base Form, so each form keeps its own field order.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.is_bound and any(self.data.get(name) for name in self.fields)
