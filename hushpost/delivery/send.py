@@ -164,8 +164,14 @@ def attachments_of(delivery: Delivery) -> tuple[tuple[str, str, bytes], ...]:
     return tuple((item.file_name, item.content_type, item.data) for item in delivery.message.attachments.all())
 
 
+# The same words whether revocation held it while queued or the worker found it at claim time.
+LINK_REVOKED = "the secure link was revoked before it was sent"
+
+
 def why_held(delivery: Delivery) -> str:
     """What changed since queuing that means this must not go out (read fresh at claim time)."""
+    if delivery.link_id is not None and delivery.link.revoked_at is not None:
+        return LINK_REVOKED
     contact = delivery.contact
     if delivery.channel == Channel.EMAIL:
         current, label, opted_out = contact.email, "email address", contact.email_opt_out

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection, transaction
 from django.utils import timezone
 
 from hushpost.activity.models import Event, EventKind
 from hushpost.contacts.models import Contact
-from hushpost.delivery.models import Delivery
+from hushpost.delivery import send
+from hushpost.delivery.models import Delivery, DeliveryStatus
+from hushpost.delivery.send import queue_delivery
 from hushpost.messaging.links import MAX_PIN_ATTEMPTS, LinkState, check_pin, link_state
 from hushpost.messaging.models import Direction, Message, SecureLink
 from hushpost.messaging.renewal import request_new_link
@@ -109,3 +114,94 @@ def test_a_renewal_that_lost_the_race_to_revoke_all_sends_nothing(jane, three_li
     renewal = request_new_link(expired)
     assert not renewal.sent and not Delivery.objects.exists()
     assert SecureLink.objects.filter(contact=jane, revoked_at__isnull=True).count() == 0
+
+
+def queued_notification(contact, link, key):
+    with transaction.atomic():
+        return queue_delivery(organization=contact.organization, contact=contact, channel="sms", to=contact.phone,
+                              subject="", body=f"Riverside Clinic: a secure message for you {key}",
+                              idempotency_key=f"revocation:{key}", message=link.message, link=link)
+
+
+def test_a_notification_still_queued_with_a_revoked_link_is_held_back(jane, three_links, alice, twilio_standin):
+    (valid, _), (expired, _), _ = three_links
+    waiting = queued_notification(jane, valid, "waiting")
+    other = queued_notification(jane, expired, "other")
+    gone = queued_notification(jane, valid, "gone")
+    assert send.send_delivery(gone.pk) is True
+    assert revoke_link(valid, actor=alice)
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.reason) == (DeliveryStatus.HELD, "the secure link was revoked before it was sent")
+    held = Event.objects.get(kind=EventKind.HELD, delivery=waiting)
+    assert (held.actor, held.link, held.detail["reason"]) == (alice, valid, waiting.reason)
+    # Another link's notification still goes; one already sent stays sent (held never undoes a send).
+    assert Delivery.objects.get(pk=other.pk).status == DeliveryStatus.QUEUED
+    assert Delivery.objects.get(pk=gone.pk).status == DeliveryStatus.SENT
+    # The worker finds nothing to claim: the dead link never reaches Twilio.
+    assert send.send_delivery(waiting.pk) is False
+    assert [m["body"] for m in twilio_standin.sent] == [gone.body]
+
+
+def test_revoke_all_holds_back_every_queued_notification_of_the_contact(jane, three_links, twilio_standin):
+    deliveries = [queued_notification(jane, link, n) for n, (link, _) in enumerate(three_links)]
+    assert revoke_all_links(jane, actor_label="api: Booking system") == 3
+    assert set(Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).values_list("status", flat=True)) == {
+        DeliveryStatus.HELD}
+    assert Event.objects.filter(kind=EventKind.HELD, actor_label="api: Booking system").count() == 3
+    assert not any(send.send_delivery(d.pk) for d in deliveries) and twilio_standin.sent == []
+
+
+def test_a_revocation_that_changes_no_link_holds_nothing(jane, three_links):
+    (valid, _), _, _ = three_links
+    revoke_link(valid)
+    later = queued_notification(jane, valid, "later")  # e.g. a retry queued after the revocation
+    assert not revoke_link(valid)
+    assert Delivery.objects.get(pk=later.pk).status == DeliveryStatus.QUEUED
+    assert not Event.objects.filter(kind=EventKind.HELD).exists()
+
+
+def test_a_worker_that_claimed_it_first_holds_it_itself(jane, three_links, twilio_standin):
+    (valid, _), _, _ = three_links
+    delivery = queued_notification(jane, valid, "claimed")
+    claimed = send.claim(delivery.pk)
+    assert revoke_link(valid)
+    assert Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENDING  # the claim won the row
+    assert send.why_held(Delivery.objects.select_related("contact", "link").get(pk=claimed.pk)) == \
+        "the secure link was revoked before it was sent"
+    # A retry queued after the revocation is held by the worker at claim time, never sent.
+    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.QUEUED, next_attempt_at=timezone.now())
+    assert send.send_delivery(delivery.pk) is False
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.reason) == (DeliveryStatus.HELD, "the secure link was revoked before it was sent")
+    assert twilio_standin.sent == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_committed_while_revocation_waits_on_the_row_wins(postgres_only, jane, secret_message):
+    # The worker's claim holds the row (not yet committed) when revocation reads it as queued;
+    # revocation's conditional update waits for the claim, then finds it no longer queued.
+    link, _ = make_link(jane, secret_message)
+    delivery = queued_notification(jane, link, "race")
+    claimed, done = threading.Event(), threading.Event()
+
+    def worker():
+        try:
+            with transaction.atomic():
+                assert send.claim(delivery.pk) is not None
+                claimed.set()
+                time.sleep(1.0)
+        finally:
+            connection.close()
+            done.set()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert claimed.wait(10)
+    started = time.monotonic()
+    assert revoke_link(link)
+    waited = time.monotonic() - started
+    thread.join(10)
+    assert done.is_set() and waited > 0.5  # it did wait on the worker's row lock
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SENDING
+    assert not Event.objects.filter(kind=EventKind.HELD).exists()
