@@ -12,23 +12,12 @@ from functools import wraps
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
-from django.utils.cache import add_never_cache_headers
-from django.utils.csp import CSP, build_policy
 from django.views.decorators.csrf import csrf_exempt
 
 from hushpost.messaging.conversations import MAX_REPLY_ATTACHMENT_BYTES
+from hushpost.portal.headers import add_private_page_headers
 from hushpost.portal.pages import not_valid, render_page
 
-# Stricter than the staff pages: the portal runs no script at all.
-PORTAL_CSP = {
-    "default-src": [CSP.NONE],
-    "style-src": [CSP.SELF],
-    # Pico draws its form icons as data: SVGs.
-    "img-src": [CSP.SELF, "data:"],
-    "form-action": [CSP.SELF],
-    "frame-ancestors": [CSP.NONE],
-    "base-uri": [CSP.NONE],
-}
 # A reply's file plus its text and the form around it; anything larger is
 # refused before the body is read.
 MAX_REQUEST_BYTES = MAX_REPLY_ATTACHMENT_BYTES + 1024 * 1024
@@ -45,21 +34,11 @@ def portal_view(view):
                 response = view(request, *args, **kwargs)
             except Http404:
                 response = not_valid(request)
-        return add_portal_headers(response)
+        return add_private_page_headers(response)
 
     # The CSRF check runs inside (see _refusal), so that its refusal gets the
     # portal's page and headers too instead of Django's unstyled one.
     return csrf_exempt(wrapped)
-
-
-def add_portal_headers(response: HttpResponse) -> HttpResponse:
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    add_never_cache_headers(response)
-    if str(CSP.HEADER_ENFORCE) not in response:
-        response.headers[str(CSP.HEADER_ENFORCE)] = build_policy(PORTAL_CSP)
-    return response
 
 
 def _refusal(request: HttpRequest, view, args, kwargs) -> HttpResponse | None:

@@ -1,4 +1,4 @@
-from hushpost.portal.decorators import add_portal_headers
+from hushpost.portal.headers import add_private_page_headers
 
 PORTAL_PREFIX = "/s/"
 
@@ -12,5 +12,5 @@ class PortalHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if request.path.startswith(PORTAL_PREFIX):
-            add_portal_headers(response)
+            add_private_page_headers(response)
         return response

@@ -1,0 +1,44 @@
+"""The headers of a page reached by a secret in its URL: the portal's pages and the email unsubscribe page.
+
+No Referer may carry the token away, no cache may keep the page, no frame
+may hold it, and the page runs no script at all.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
+from django.utils.csp import CSP, build_policy
+
+# Stricter than the staff pages: no script, nothing from elsewhere, no frames.
+PRIVATE_PAGE_CSP = {
+    "default-src": [CSP.NONE],
+    "style-src": [CSP.SELF],
+    # Pico draws its form icons as data: SVGs.
+    "img-src": [CSP.SELF, "data:"],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+}
+
+
+def add_private_page_headers(response: HttpResponse) -> HttpResponse:
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    add_never_cache_headers(response)
+    if str(CSP.HEADER_ENFORCE) not in response:
+        response.headers[str(CSP.HEADER_ENFORCE)] = build_policy(PRIVATE_PAGE_CSP)
+    return response
+
+
+def private_page(view):
+    """The view's every response gets the headers above."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs) -> HttpResponse:
+        return add_private_page_headers(view(request, *args, **kwargs))
+
+    return wrapped
