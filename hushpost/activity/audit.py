@@ -14,6 +14,16 @@ from django.db.models import QuerySet
 from hushpost.activity.models import Event, EventKind
 from hushpost.activity.queries import filter_events
 
+# Who signed in when, from where, and with what second factor.
+SIGN_IN_KINDS: tuple[EventKind, ...] = (
+    EventKind.SIGNED_IN,
+    EventKind.SIGNED_OUT,
+    EventKind.SIGN_IN_FAILED,
+    EventKind.SIGN_IN_LOCKED,
+    EventKind.SIGNED_OUT_EVERYWHERE,
+    EventKind.TWO_FACTOR_ENABLED,
+    EventKind.TWO_FACTOR_DISABLED,
+)
 AUDIT_KINDS: tuple[EventKind, ...] = (
     EventKind.STAFF_VIEWED_CONVERSATION,
     EventKind.ACTIVITY_EXPORTED,
@@ -23,13 +33,7 @@ AUDIT_KINDS: tuple[EventKind, ...] = (
     EventKind.API_KEY_CREATED,
     EventKind.API_KEY_REVOKED,
     EventKind.LINK_REVOKED,
-    EventKind.SIGNED_IN,
-    EventKind.SIGNED_OUT,
-    EventKind.SIGN_IN_FAILED,
-    EventKind.SIGN_IN_LOCKED,
-    EventKind.SIGNED_OUT_EVERYWHERE,
-    EventKind.TWO_FACTOR_ENABLED,
-    EventKind.TWO_FACTOR_DISABLED,
+    *SIGN_IN_KINDS,
     EventKind.CONTACT_DELETED,
     EventKind.DATA_PURGED,
 )
@@ -39,16 +43,7 @@ AUDIT_KIND_VALUES = frozenset(kind.value for kind in AUDIT_KINDS)
 # themselves, so only owners see these (on the Audit page and in the Activity
 # log). Everyone keeps seeing the changes to settings, users, keys and links
 # they work with.
-OWNER_ONLY_KINDS = frozenset(kind.value for kind in (
-    EventKind.SIGNED_IN,
-    EventKind.SIGNED_OUT,
-    EventKind.SIGN_IN_FAILED,
-    EventKind.SIGN_IN_LOCKED,
-    EventKind.SIGNED_OUT_EVERYWHERE,
-    EventKind.TWO_FACTOR_ENABLED,
-    EventKind.TWO_FACTOR_DISABLED,
-    EventKind.ACTIVITY_EXPORTED,
-))
+OWNER_ONLY_KINDS = frozenset(kind.value for kind in (*SIGN_IN_KINDS, EventKind.ACTIVITY_EXPORTED))
 
 # A person filter names a staff user by id, or an actor with no user (an API
 # key, a command, "system") by the label the log kept.
