@@ -104,6 +104,14 @@ def verify(user: User, code: str):
     return None
 
 
+def complete_sign_in(request, user: User, device) -> None:
+    """The second step passed: the session is verified, and only now is the user signed in
+    (the password step recorded nothing for them; activity/sessions.py)."""
+    otp_login(request, device)
+    if user.organization_id:
+        record(user.organization, EventKind.SIGNED_IN, actor=user, ip=client_ip(request), two_factor=True)
+
+
 def new_backup_codes(user: User) -> list[str]:
     """Ten fresh single-use codes; the old ones stop working. Shown once, never again."""
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]

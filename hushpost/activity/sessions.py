@@ -2,6 +2,10 @@
 
 Only users in an organization are recorded: events belong to an organization,
 and operators without one have no log to write to.
+
+A user with two-factor is not signed in after the password alone: Django's
+login (and its signal) comes at the password step, so `signed_in` is
+recorded by accounts/two_factor.py once the code is accepted instead.
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ def _record(kind: EventKind, request, user) -> None:
 
 
 def on_signed_in(sender, request, user, **kwargs) -> None:
+    # Imported here: accounts.two_factor records through this module.
+    from hushpost.accounts.two_factor import has_two_factor
+
+    if user is not None and has_two_factor(user):
+        return
     _record(EventKind.SIGNED_IN, request, user)
 
 

@@ -89,6 +89,30 @@ def test_the_code_after_the_password_opens_the_staff_pages(client, alice_with_tw
     assert client.get("/contacts/").status_code == 200
 
 
+def test_signed_in_is_logged_only_once_the_code_is_accepted(client, alice_with_two_factor, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # the right code right after a wrong one (throttling is django-otp's)
+    alice, codes = alice_with_two_factor
+    before = Event.objects.filter(kind=EventKind.SIGNED_IN).count()  # alice_client's force_login, before enrolling
+    sign_in(client, alice, ip="203.0.113.7")
+    assert Event.objects.filter(kind=EventKind.SIGNED_IN).count() == before  # the password alone signs no one in
+    client.post("/accounts/two-factor/", {"code": "123456"}, REMOTE_ADDR="203.0.113.7")
+    assert Event.objects.filter(kind=EventKind.SIGNED_IN).count() == before
+    assert Event.objects.get(kind=EventKind.SIGN_IN_FAILED).detail["step"] == "two_factor"
+    code = app_code(TOTPDevice.objects.get(user=alice), steps_ahead=1)
+    assert client.post("/accounts/two-factor/", {"code": code}, REMOTE_ADDR="203.0.113.8").status_code == 302
+    event = Event.objects.filter(kind=EventKind.SIGNED_IN).latest("id")
+    assert Event.objects.filter(kind=EventKind.SIGNED_IN).count() == before + 1
+    assert (event.actor, event.organization, event.detail) == (alice, alice.organization,
+                                                                {"ip": "203.0.113.8", "two_factor": True})
+    assert code not in str(event.detail)
+    # A backup code completes it the same way, and the code stays out of the log.
+    client.post("/accounts/logout/")
+    sign_in(client, alice)
+    assert client.post("/accounts/two-factor/", {"code": codes[0]}).status_code == 302
+    assert Event.objects.filter(kind=EventKind.SIGNED_IN, detail__two_factor=True).count() == 2
+    assert not any(codes[0] in str(e.detail) for e in Event.objects.all())
+
+
 def test_a_used_code_is_refused_the_second_time(client, alice_with_two_factor):
     alice, _ = alice_with_two_factor
     device = TOTPDevice.objects.get(user=alice)

@@ -28,6 +28,24 @@ def test_a_failed_sign_in_logs_no_sign_in_only_the_failure_without_the_password(
     assert "wrong-horse" not in str(event.detail)
 
 
+def test_the_password_step_of_a_two_factor_user_logs_no_sign_in(client, alice):
+    # signed_in then comes from the second step (tests/accounts/test_two_factor.py).
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=alice, name="Authenticator app", confirmed=True)
+    response = client.post("/accounts/login/", {"username": alice.email, "password": PASSWORD}, REMOTE_ADDR="203.0.113.7")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/two-factor/")
+    assert not Event.objects.exists()
+
+
+def test_an_unconfirmed_authenticator_does_not_hold_back_the_sign_in(client, alice):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=alice, name="Authenticator app", confirmed=False)  # set-up never finished
+    client.post("/accounts/login/", {"username": alice.email, "password": PASSWORD}, REMOTE_ADDR="203.0.113.7")
+    assert Event.objects.get().kind == EventKind.SIGNED_IN
+
+
 def test_a_forwarded_for_header_does_not_change_the_logged_ip(client, alice):
     client.post(
         "/accounts/login/",

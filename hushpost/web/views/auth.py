@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django_otp import login as otp_login
 
 from hushpost.accounts import sign_in, two_factor
 from hushpost.web.forms import SignInForm, TwoFactorCodeForm
@@ -58,7 +57,7 @@ def two_factor_verify(request):
     if request.method == "POST" and lock is None and form.is_valid():
         device = two_factor.verify(user, form.cleaned_data["code"])
         if device is not None:
-            otp_login(request, device)
+            two_factor.complete_sign_in(request, user, device)
             sign_in.succeeded(user.email)
             if device.name == two_factor.BACKUP_DEVICE:
                 left = two_factor.backup_codes_left(user)
