@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Delivery
-from hushpost.delivery.send import queue_delivery
+from hushpost.delivery.send import queue_delivery, send_delivery
 
 NOTIFICATION = "Riverside Clinic sent you a secure message: http://127.0.0.1:8000/s/Tk3n-abc_123 (PIN required)"
 _keys = itertools.count(1)
@@ -37,3 +37,10 @@ def queue(jane):
 def make_due(delivery: Delivery) -> None:
     """Skip the backoff wait (the retry time is checked separately)."""
     Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+
+
+def attempt(delivery: Delivery) -> Delivery:
+    """One send attempt, then the delivery as it stands after it."""
+    send_delivery(delivery.pk)
+    delivery.refresh_from_db()
+    return delivery

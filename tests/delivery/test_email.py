@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 from hushpost.delivery.models import Delivery, DeliveryStatus
 from hushpost.delivery.send import send_delivery
 from tests.conftest import free_port
-from tests.delivery.conftest import NOTIFICATION, make_due
+from tests.delivery.conftest import NOTIFICATION, attempt, make_due
 
 pytestmark = pytest.mark.django_db
 
@@ -87,8 +87,7 @@ def test_it_sends_text_and_html_parts_with_our_sender_and_message_id(queue, jane
 def test_with_the_server_down_it_retries_and_delivers_once_when_it_is_back(queue, mail_server):
     mail_server.stop()
     delivery = queue("email", subject="Hi")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert delivery.status == DeliveryStatus.QUEUED
     assert delivery.attempt_log[0]["error"] == "could not connect to the mail server (ConnectionRefusedError)"
     mail_server.start()
@@ -101,8 +100,7 @@ def test_with_the_server_down_it_retries_and_delivers_once_when_it_is_back(queue
 def test_a_4xx_is_retried(queue, mail_server, where):
     getattr(mail_server, f"{where}_replies").append("451 4.3.0 Try again later")
     delivery = queue("email", subject="Hi")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert (delivery.status, delivery.error_code) == (DeliveryStatus.QUEUED, "451")
     assert "451 4.3.0 Try again later" in delivery.attempt_log[0]["error"]
     make_due(delivery)
@@ -113,8 +111,7 @@ def test_a_4xx_is_retried(queue, mail_server, where):
 def test_a_refused_recipient_fails_with_the_servers_words(queue, mail_server):
     mail_server.rcpt_replies.append("550 5.1.1 <jane@example.com>: Recipient address rejected: User unknown")
     delivery = queue("email", subject="Hi")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "550")
     assert delivery.reason == ("the mail server refused the address: 550 5.1.1 <jane@example.com>: "
                                "Recipient address rejected: User unknown")
@@ -124,8 +121,7 @@ def test_a_refused_recipient_fails_with_the_servers_words(queue, mail_server):
 def test_a_rejected_message_fails(queue, mail_server):
     mail_server.data_replies.append("554 5.7.1 Message rejected as spam")
     delivery = queue("email", subject="Hi")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert (delivery.status, delivery.reason) == (DeliveryStatus.FAILED, "the mail server refused the message: 554 5.7.1 Message rejected as spam")
 
 
@@ -133,8 +129,7 @@ def test_a_timeout_after_data_may_have_delivered_it_so_it_is_not_resent(queue, m
     settings.MAILERS["default"]["OPTIONS"]["timeout"] = 0.5
     mail_server.data_delay = 1.5
     delivery = queue("email", subject="Hi")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "ambiguous")
     assert "stopped answering after taking the message" in delivery.attempt_log[0]["error"]
     make_due(delivery)
@@ -145,6 +140,5 @@ def test_a_timeout_after_data_may_have_delivered_it_so_it_is_not_resent(queue, m
 def test_an_address_the_mailer_cannot_use_fails_at_once(queue, jane, mail_server):
     type(jane).objects.filter(pk=jane.pk).update(email="jane@exa\nmple.com")
     delivery = queue("email", subject="Hi", to="jane@exa\nmple.com")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "invalid_address")

@@ -14,7 +14,7 @@ from hushpost.activity.models import Event, EventKind
 from hushpost.delivery.models import Delivery, DeliveryStatus
 from hushpost.delivery.send import queue_delivery, send_delivery
 from hushpost.messaging.compose import NewAttachment, send_message
-from tests.delivery.conftest import NOTIFICATION, make_due
+from tests.delivery.conftest import NOTIFICATION, attempt, make_due
 from tests.postmark_standin import Reply
 
 pytestmark = pytest.mark.django_db
@@ -100,8 +100,7 @@ def test_a_recipient_postmark_suppressed_fails_and_opts_the_contact_out(queue, j
 def test_an_address_postmark_calls_invalid_fails_for_good(queue, jane, postmark_standin):
     type(jane).objects.filter(pk=jane.pk).update(email="jane@localhost")
     delivery = queue("email", to="jane@localhost", subject="Hello")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert delivery.status == DeliveryStatus.FAILED
     assert delivery.reason == "Postmark refused the email address as not valid"
     assert delivery.error_code == "invalid_address"
@@ -113,8 +112,7 @@ def test_an_address_postmark_calls_invalid_fails_for_good(queue, jane, postmark_
 def test_a_422_about_the_message_fails_for_good_with_postmarks_words(queue, postmark_standin):
     postmark_standin.script(Reply.error(422, 400, "The 'From' address you supplied is not a Sender Signature."))
     delivery = queue("email", subject="Hello")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert delivery.status == DeliveryStatus.FAILED
     assert delivery.reason == ("Postmark refused the message (422): The 'From' address you supplied is not a "
                                "Sender Signature.")
@@ -139,13 +137,11 @@ def test_a_429_is_retried_no_sooner_than_retry_after_then_sent_once(queue, postm
 def test_an_unavailable_service_or_refused_credentials_are_retried(queue, postmark_standin, status):
     postmark_standin.script(Reply.error(status, 0, "scripted"))
     delivery = queue("email", subject="Hello")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert delivery.status == DeliveryStatus.QUEUED
     assert delivery.error_code == str(status)
     make_due(delivery)
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert delivery.status == DeliveryStatus.SENT
     assert len(postmark_standin.sent) == 1
 
@@ -153,8 +149,7 @@ def test_an_unavailable_service_or_refused_credentials_are_retried(queue, postma
 def test_a_500_may_have_been_sent_so_it_is_never_resent_blindly(queue, postmark_standin):
     postmark_standin.script(Reply.error(500, 0, "Internal server error"))
     delivery = queue("email", subject="Hello")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert delivery.status == DeliveryStatus.FAILED
     assert delivery.error_code == "ambiguous"
     assert delivery.attempt_log[-1]["error"] == "Postmark answered 500"
@@ -163,8 +158,7 @@ def test_a_500_may_have_been_sent_so_it_is_never_resent_blindly(queue, postmark_
 def test_postmark_unreachable_sent_nothing_and_is_retried(queue, postmark_standin):
     postmark_standin.stop()
     delivery = queue("email", subject="Hello")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert delivery.status == DeliveryStatus.QUEUED
     assert delivery.attempt_log[-1]["error"] == "could not connect to Postmark (ConnectionError)"
 
@@ -173,8 +167,7 @@ def test_an_answer_too_late_may_mean_it_went_out_so_it_is_failed_as_ambiguous(qu
     settings.MAILERS["default"]["OPTIONS"]["timeout"] = (2.0, 0.3)
     postmark_standin.script(Reply.slow(1.0))
     delivery = queue("email", subject="Hello")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert delivery.status == DeliveryStatus.FAILED
     assert delivery.error_code == "ambiguous"
     assert delivery.attempt_log[-1]["error"] == "no answer from Postmark (ReadTimeout)"

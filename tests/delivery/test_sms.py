@@ -9,7 +9,7 @@ from hushpost.activity.models import Event, EventKind
 from hushpost.delivery.channels import twilio_client
 from hushpost.delivery.models import Delivery, DeliveryStatus
 from hushpost.delivery.send import send_delivery
-from tests.delivery.conftest import NOTIFICATION, make_due
+from tests.delivery.conftest import NOTIFICATION, attempt, make_due
 from tests.twilio_standin import Reply
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +45,7 @@ def test_a_messaging_service_sends_when_there_is_no_from_number(queue, twilio_st
 def test_connection_refused_is_retried_and_sent_once_when_twilio_is_back(queue, twilio_standin):
     twilio_standin.stop()
     delivery = queue("sms")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert delivery.status == DeliveryStatus.QUEUED
     assert delivery.attempt_log[0]["error"].startswith("could not connect to Twilio")
     twilio_standin.start()
@@ -84,8 +83,7 @@ def test_a_timeout_after_twilio_took_the_message_is_not_resent(queue, twilio_sta
     monkeypatch.setattr(twilio_client, "TIMEOUT", (1.0, 0.3))
     twilio_standin.script(Reply.slow(1.0))
     delivery = queue("sms")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "ambiguous")
     assert "no answer from Twilio" in delivery.attempt_log[0]["error"]
     make_due(delivery)
@@ -97,8 +95,7 @@ def test_a_429_waits_at_least_as_long_as_retry_after(queue, twilio_standin):
     twilio_standin.script(Reply.error(429, 20429, "Too Many Requests", **{"Retry-After": "600"}))
     delivery = queue("sms")
     before = timezone.now()
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert delivery.status == DeliveryStatus.QUEUED and delivery.error_code == "20429"
     assert delivery.next_attempt_at >= before + timezone.timedelta(seconds=600)
     assert send_delivery(delivery.pk) is False  # not before its time
@@ -110,8 +107,7 @@ def test_a_429_waits_at_least_as_long_as_retry_after(queue, twilio_standin):
 def test_an_invalid_number_fails_with_twilios_code_and_a_readable_reason(queue, twilio_standin):
     twilio_standin.script(Reply.error(400, 21211, "The 'To' number +1415555 is not a valid phone number."))
     delivery = queue("sms")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "21211")
     assert delivery.reason == "the phone number is not valid (Twilio 21211)"
     assert Event.objects.get(delivery=delivery, kind=EventKind.FAILED).detail["reason"] == delivery.reason
@@ -121,8 +117,7 @@ def test_an_invalid_number_fails_with_twilios_code_and_a_readable_reason(queue, 
 def test_an_unknown_refusal_keeps_twilios_own_message(queue, twilio_standin):
     twilio_standin.script(Reply.error(400, 21602, "Message body is required."))
     delivery = queue("sms")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert delivery.reason == "Message body is required. (Twilio 21602)"
 
 
@@ -142,6 +137,5 @@ def test_a_stop_at_the_carrier_fails_and_opts_the_contact_out(queue, jane, twili
 def test_wrong_credentials_are_retried_not_blamed_on_the_message(queue, twilio_standin, settings):
     settings.TWILIO_AUTH_TOKEN = "not-the-token"
     delivery = queue("sms")
-    send_delivery(delivery.pk)
-    delivery.refresh_from_db()
+    attempt(delivery)
     assert (delivery.status, delivery.error_code) == (DeliveryStatus.QUEUED, "20003")
