@@ -82,20 +82,20 @@ def stop_worker(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 def queue_texts(contact, count: int, prefix: str = "sms") -> list:
     """`count` text messages to one contact, each body unique (as each link is), queued in one transaction."""
-    with transaction.atomic():
-        return [
-            queue_delivery(organization=contact.organization, contact=contact, channel="sms", to=contact.phone,
-                           subject="", body=f"Riverside Clinic sent you a secure message: https://h.example/s/{prefix}-{i}",
-                           idempotency_key=f"{prefix}:{i}").pk
-            for i in range(count)
-        ]
+    return _queue(contact, "sms", contact.phone, count, prefix, subject="",
+                  text="Riverside Clinic sent you a secure message:")
 
 
 def queue_emails(contact, count: int, prefix: str = "mail") -> list:
+    """`count` emails, like queue_texts."""
+    return _queue(contact, "email", contact.email, count, prefix, subject="A secure message", text="Open it here:")
+
+
+def _queue(contact, channel: str, to: str, count: int, prefix: str, *, subject: str, text: str) -> list:
     with transaction.atomic():
         return [
-            queue_delivery(organization=contact.organization, contact=contact, channel="email", to=contact.email,
-                           subject="A secure message", body=f"Open it here: https://h.example/s/{prefix}-{i}",
+            queue_delivery(organization=contact.organization, contact=contact, channel=channel, to=to,
+                           subject=subject, body=f"{text} https://h.example/s/{prefix}-{i}",
                            idempotency_key=f"{prefix}:{i}").pk
             for i in range(count)
         ]
