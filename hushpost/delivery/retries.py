@@ -5,7 +5,9 @@ it can still succeed at most once. What would hold it back at send time
 (opted out, no address, a changed address) refuses the retry up front, with
 the same words. A failure that may already have reached the provider
 (`ambiguous`) is retried only when staff confirm they checked the provider's
-log; otherwise the contact could get it twice.
+log; otherwise the contact could get it twice. An ambiguous text message
+needs no one: reconciliation (reconcile.py, every scheduler tick) asks Twilio
+and settles it, so staff are told to wait instead.
 
 `attempts` is never reset: it tells one claim from the next (send.py's
 `_settle`), so a worker that outlived its lease can't overwrite this retry.
@@ -23,7 +25,7 @@ from django.utils import timezone
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.delivery import retry
-from hushpost.delivery.models import Delivery, DeliveryStatus
+from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
 from hushpost.delivery.send import enqueue_send, why_held
 
 
@@ -42,9 +44,19 @@ CONFIRM_AMBIGUOUS = (
     "then confirm to send it again."
 )
 
+SETTLES_ITSELF = (
+    "Hushpost is checking with Twilio — this settles itself within minutes: marked sent if Twilio has it, "
+    "sent again if Twilio never got it."
+)
+
 
 def is_ambiguous(delivery: Delivery) -> bool:
     return delivery.error_code == retry.AMBIGUOUS_CODE
+
+
+def settles_itself(delivery: Delivery) -> bool:
+    """Ambiguous, but reconciliation will ask the provider (only Twilio keeps a log we can read)."""
+    return is_ambiguous(delivery) and delivery.channel == Channel.SMS
 
 
 def retry_failed(delivery: Delivery, actor, *, confirmed_not_sent: bool = False) -> Delivery:
@@ -59,7 +71,8 @@ def retry_failed(delivery: Delivery, actor, *, confirmed_not_sent: bool = False)
         if reason:
             raise RetryRefused(f"Not retried: {reason}.")
         if is_ambiguous(current) and not confirmed_not_sent:
-            raise RetryRefused(CONFIRM_AMBIGUOUS, needs_confirmation=True)
+            raise RetryRefused(SETTLES_ITSELF if settles_itself(current) else CONFIRM_AMBIGUOUS,
+                               needs_confirmation=True)
         now = timezone.now()
         previous = {"reason": current.reason, "code": current.error_code}
         current.attempt_log = [*current.attempt_log, {"at": now.isoformat(), "retry_by": actor.email}]

@@ -1,4 +1,5 @@
-"""Staff see what failed and why, and retry an ambiguous failure only after ticking the check (real browser)."""
+"""Staff see what failed and why, and retry an ambiguous call or email only after ticking the check; an
+ambiguous text message is Hushpost's to settle with Twilio (real browser)."""
 
 from pathlib import Path
 
@@ -18,10 +19,11 @@ def test_the_deliveries_page_lists_failures_and_retries_after_confirmation(signe
     jane = Contact.objects.create(organization=org_a, name="Jane Doe", phone="+14155550100", email="jane@example.com")
     sam = Contact.objects.create(organization=org_a, name="Sam Poe", phone="+14155550111", email_opt_out=True)
     rows = [
-        (jane, "sms", jane.phone, DeliveryStatus.FAILED, AMBIGUOUS_REASON, AMBIGUOUS_CODE),
+        (jane, "voice", jane.phone, DeliveryStatus.FAILED, AMBIGUOUS_REASON, AMBIGUOUS_CODE),
         (jane, "email", jane.email, DeliveryStatus.FAILED, "the mail server refused the address (SMTP 550)", "550"),
         (sam, "sms", sam.phone, DeliveryStatus.FAILED, "the phone number is not valid (Twilio 21211)", "21211"),
         (sam, "email", "", DeliveryStatus.HELD, "opted out of email", ""),
+        (sam, "sms", sam.phone, DeliveryStatus.FAILED, AMBIGUOUS_REASON, AMBIGUOUS_CODE),
     ]
     for n, (contact, channel, to, status, reason, code) in enumerate(rows):
         Delivery.objects.create(organization=org_a, contact=contact, channel=channel, to=to, status=status,
@@ -30,7 +32,11 @@ def test_the_deliveries_page_lists_failures_and_retries_after_confirmation(signe
     page = signed_in_page
     page.get_by_role("link", name="Deliveries").click()
     page.get_by_role("heading", name="Deliveries").wait_for()
-    expect(page.locator("tbody tr")).to_have_count(4)
+    expect(page.locator("tbody tr")).to_have_count(5)
+    settling = page.locator("tr", has_text="Hushpost is checking with Twilio")
+    expect(settling).to_have_count(1)
+    expect(settling).to_contain_text("Sam Poe")
+    expect(settling.get_by_role("button", name="Retry")).to_have_count(0)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "deliveries.png"), full_page=True)
 
@@ -42,5 +48,5 @@ def test_the_deliveries_page_lists_failures_and_retries_after_confirmation(signe
     expect(page.get_by_role("status")).to_contain_text("Jane Doe: queued again")
     # Queued again (the worker may already have taken it): no longer an ambiguous failure.
     assert Delivery.objects.get(idempotency_key="shot:0").error_code != AMBIGUOUS_CODE
-    expect(page.locator("tbody tr")).to_have_count(3)
+    expect(page.locator("tbody tr")).to_have_count(4)
     page.screenshot(path=str(SHOTS / "deliveries-after-retry.png"), full_page=True)

@@ -75,7 +75,8 @@ def test_an_ambiguous_failure_needs_confirmation_that_the_provider_log_was_check
     assert delivery.error_code == "ambiguous"
     with pytest.raises(RetryRefused) as refused:
         retry_failed(delivery, bob)
-    assert refused.value.needs_confirmation and "provider's log" in refused.value.message
+    # A text message: reconciliation asks Twilio, so staff are told to wait rather than check a log.
+    assert refused.value.needs_confirmation and "Hushpost is checking with Twilio" in refused.value.message
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
     run_worker()

@@ -105,9 +105,13 @@ def test_a_retry_is_refused_with_the_reason_when_the_contact_opted_out(alice_cli
     assert failed.status == DeliveryStatus.FAILED
 
 
-def test_an_ambiguous_failure_needs_the_checkbox(alice_client, jane, django_capture_on_commit_callbacks):
-    failed = delivery(jane, DeliveryStatus.FAILED, reason=AMBIGUOUS_REASON, code=AMBIGUOUS_CODE)
-    assert 'name="confirm_not_sent"' in alice_client.get(URL).content.decode()
+@pytest.mark.parametrize("channel", ["email", "voice"])
+def test_an_ambiguous_email_or_call_needs_the_checkbox(alice_client, jane, django_capture_on_commit_callbacks, channel):
+    # SMTP and calls keep no log Hushpost can ask: staff check the provider themselves.
+    failed = delivery(jane, DeliveryStatus.FAILED, reason=AMBIGUOUS_REASON, code=AMBIGUOUS_CODE, channel=channel)
+    page = alice_client.get(URL).content.decode()
+    assert 'name="confirm_not_sent"' in page and "I checked the provider's log: it was not sent" in page
+    assert "check the provider&#x27;s log" in page and "Hushpost is checking with Twilio" not in page
     response = alice_client.post(f"{URL}{failed.pk}/retry/", follow=True)
     assert "Check the provider&#x27;s log first" in response.content.decode()
     failed.refresh_from_db()
@@ -116,6 +120,19 @@ def test_an_ambiguous_failure_needs_the_checkbox(alice_client, jane, django_capt
         alice_client.post(f"{URL}{failed.pk}/retry/", {"confirm_not_sent": "on"})
     failed.refresh_from_db()
     assert failed.status == DeliveryStatus.QUEUED
+
+
+def test_an_ambiguous_text_message_says_it_settles_itself(alice_client, jane):
+    failed = delivery(jane, DeliveryStatus.FAILED, reason=AMBIGUOUS_REASON, code=AMBIGUOUS_CODE)
+    page = alice_client.get(URL).content.decode()
+    assert "Hushpost is checking with Twilio — this settles itself within minutes" in page
+    # No "check the provider" chore and no Retry for it: reconciliation settles it.
+    row = page.split(f'data-delivery="{failed.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "check the provider" not in row and "confirm_not_sent" not in row and "Retry" not in row
+    response = alice_client.post(f"{URL}{failed.pk}/retry/", follow=True)
+    assert "Hushpost is checking with Twilio" in response.content.decode()
+    failed.refresh_from_db()
+    assert failed.status == DeliveryStatus.FAILED
 
 
 def test_retry_of_a_held_delivery_is_refused(alice_client, jane):

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
-from hushpost.delivery.retries import RetryRefused, is_ambiguous, retry_failed
+from hushpost.delivery.retries import SETTLES_ITSELF, RetryRefused, is_ambiguous, retry_failed, settles_itself
 from hushpost.web.decorators import staff_required
 from hushpost.web.filter_forms import DateRangeFilter, date_field
 
@@ -67,6 +67,7 @@ def delivery_list(request):
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     for delivery in page.object_list:
         delivery.ambiguous = is_ambiguous(delivery)
+        delivery.settles_itself = settles_itself(delivery)
         delivery.retries = sum(1 for row in delivery.attempt_log if "retry_by" in row)
     filters = request.GET.copy()
     filters.pop("page", None)
@@ -77,6 +78,7 @@ def delivery_list(request):
         "page": page,
         "extra_query": f"{query}&" if query else "",
         "here": request.get_full_path(),
+        "settles_itself_text": SETTLES_ITSELF,
     })
 
 
