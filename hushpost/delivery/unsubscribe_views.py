@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from hushpost.delivery.unsubscribe import contact_for, unsubscribe
-from hushpost.portal.headers import private_page
+from hushpost.private_page import private_page
 
 
 @csrf_exempt

@@ -15,8 +15,8 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
 from hushpost.messaging.conversations import MAX_REPLY_ATTACHMENT_BYTES
-from hushpost.portal.headers import add_private_page_headers
 from hushpost.portal.pages import not_valid, render_page
+from hushpost.private_page import add_private_page_headers
 
 # A reply's file plus its text and the form around it; anything larger is
 # refused before the body is read.

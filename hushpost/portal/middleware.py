@@ -1,4 +1,4 @@
-from hushpost.portal.headers import add_private_page_headers
+from hushpost.private_page import add_private_page_headers
 
 PORTAL_PREFIX = "/s/"
 
