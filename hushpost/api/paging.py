@@ -7,6 +7,9 @@ from ninja import Query
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# Far beyond any list, and inside every database's integer range (SQLite and
+# PostgreSQL refuse OFFSETs past 64 bits with a server error, not an empty page).
+MAX_OFFSET = 1_000_000_000
 
 
 def Limit():  # noqa: N802 - reads as a type in signatures
@@ -14,7 +17,7 @@ def Limit():  # noqa: N802 - reads as a type in signatures
 
 
 def Offset():  # noqa: N802
-    return Query(0, ge=0, description="How many items to skip.")
+    return Query(0, ge=0, le=MAX_OFFSET, description=f"How many items to skip, at most {MAX_OFFSET:,}.")
 
 
 def page(queryset: QuerySet, limit: int, offset: int) -> tuple[list, int]:

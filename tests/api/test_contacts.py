@@ -67,6 +67,16 @@ def test_paging_out_of_range_is_a_field_error(api):
     assert set(field_errors(api.get("contacts", {"limit": 500, "offset": -1}))) == {"limit", "offset"}
 
 
+@pytest.mark.parametrize("offset", [1_000_000_001, 2**63, 56614867409764225312597357887488])
+def test_an_offset_past_any_database_integer_is_a_field_error_not_a_server_error(api, offset):
+    # Found by the schemathesis fuzz test: SQLite answered "datatype mismatch" (500).
+    assert set(field_errors(api.get("contacts", {"offset": offset}))) == {"offset"}
+
+
+def test_the_largest_offset_is_an_empty_page(api, dana):
+    assert api.get("contacts", {"offset": 1_000_000_000}).json() == {"items": [], "count": 1}
+
+
 def test_it_gets_one_contact(api, dana):
     body = api.get(f"contacts/{dana.pk}").json()
     assert body["name"] == "Dana Reyes" and body["phone"] == "+14155550123"
