@@ -132,6 +132,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "hushpost.web.middleware.NoStoreMiddleware",
+    # API text no database can store (NUL, lone surrogates) is a 422, not a 500.
+    "hushpost.api.text_guard.ApiTextGuardMiddleware",
 ]
 
 ROOT_URLCONF = "hushpost.urls"

@@ -19,7 +19,7 @@ from hushpost.api.auth import actor_label
 from hushpost.api.contacts import find_contact
 from hushpost.api.paging import Limit, Offset, page
 from hushpost.api.problems import Invalid, NotFound
-from hushpost.api.schemas import Problem, ValidationProblem
+from hushpost.api.schemas import Instant, Problem, ValidationProblem
 from hushpost.appointments.models import Appointment, AppointmentStatus, DueSend
 from hushpost.appointments.services import AppointmentInvalid, delete_appointment, save_appointment
 from hushpost.contacts.models import Contact
@@ -37,8 +37,8 @@ Status_ = Literal["scheduled", "confirmed", "cancelled"]
 
 class AppointmentFields(Schema):
     contact_id: UUID
-    start: datetime = Field(..., description="ISO 8601 with an offset.", examples=["2031-03-04T09:30:00-05:00"])
-    end: datetime = Field(..., description="ISO 8601 with an offset; not before the start.")
+    start: Instant = Field(..., description="ISO 8601 with an offset.", examples=["2031-03-04T09:30:00-05:00"])
+    end: Instant = Field(..., description="ISO 8601 with an offset; not before the start.")
     title: str = Field("", max_length=200)
     location: str = Field("", max_length=300)
     staff_email: str = Field("", description="A staff member of the organization; empty for none.")
@@ -139,8 +139,8 @@ def _save(request, appointment: Appointment, *, created: bool) -> Appointment:
 @router.get("/appointments", response={200: AppointmentList, **LIST_ERRORS}, summary="List appointments")
 def list_appointments(
     request,
-    start_from: datetime | None = Query(None, alias="from", description="Starting at or after (ISO 8601 with offset)."),
-    to: datetime | None = Query(None, description="Starting before (ISO 8601 with offset)."),
+    start_from: Instant | None = Query(None, alias="from", description="Starting at or after (ISO 8601 with offset)."),
+    to: Instant | None = Query(None, description="Starting before (ISO 8601 with offset)."),
     status: AppointmentStatus | None = Query(None, description="Only this status."),
     contact_id: UUID | None = Query(None, description="Only this contact's appointments."),
     limit: int = Limit(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from ninja import Query, Router
@@ -12,7 +11,7 @@ from hushpost.activity.queries import filter_events
 from hushpost.api.contacts import find_contact
 from hushpost.api.paging import Limit, Offset, page
 from hushpost.api.problems import Invalid
-from hushpost.api.schemas import EventList, Problem, ValidationProblem
+from hushpost.api.schemas import EventList, Instant, Problem, ValidationProblem
 
 router = Router(tags=["events"])
 
@@ -37,7 +36,7 @@ def list_events(
     request,
     contact_id: UUID | None = Query(None, description="Only this contact's events."),
     kind: EventKind | None = Query(None, description="Only events of this kind."),
-    since: datetime | None = Query(None, description="ISO 8601 with an offset; events at or after it."),
+    since: Instant | None = Query(None, description="ISO 8601 with an offset; events at or after it."),
     limit: int = Limit(),
     offset: int = Offset(),
 ):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import WithJsonSchema
+from pydantic import AfterValidator, WithJsonSchema
 
 from hushpost.activity.models import EventKind
 
@@ -15,6 +15,25 @@ from hushpost.activity.models import EventKind
 # as text, numbers canonical and dates as YYYY-MM-DD. null or "" clears one.
 # Checked by the handler, not pydantic: pydantic would quietly read true as 1.
 CustomValue = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]})]
+
+
+# Real UTC offsets run from -12:00 to +14:00. Wider ones (Python allows ±23:59)
+# and instants outside years 1-9999 in UTC are refused by PostgreSQL: a 500.
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+def _storable_instant(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise ValueError("the UTC offset must be between -14:00 and +14:00")
+    try:
+        value.astimezone(UTC) if offset is not None else value
+    except OverflowError:
+        raise ValueError("the date must fall between the years 1 and 9999 in UTC") from None
+    return value
+
+
+Instant = Annotated[datetime, AfterValidator(_storable_instant)]
 
 
 # Problems ---------------------------------------------------------------------

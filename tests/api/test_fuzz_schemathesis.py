@@ -9,6 +9,7 @@ answer is problem JSON. Bounded: a few dozen examples per operation.
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import schemathesis
@@ -20,7 +21,8 @@ from schemathesis.checks import not_a_server_error
 
 from tests.portal.conftest import add_message
 
-EXAMPLES_PER_OPERATION = 20
+# Raise it for a deeper hunt: HUSHPOST_FUZZ_EXAMPLES=500 make test PYTEST_ARGS=tests/api/test_fuzz_schemathesis.py
+EXAMPLES_PER_OPERATION = int(os.environ.get("HUSHPOST_FUZZ_EXAMPLES", "20"))
 
 
 # The document is served without a key or a database.
