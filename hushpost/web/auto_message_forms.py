@@ -13,13 +13,11 @@ from hushpost.appointments.auto_messages import (
 )
 from hushpost.appointments.models import Timing
 from hushpost.delivery.models import Channel
+from hushpost.web.template_forms import TemplateSettingsForm
 
 UNIT_CHOICES = [("minutes", "minutes"), ("hours", "hours"), ("days", "days")]
 # Which form field shows each rule's problem.
-FIELD_FOR = {"offset_minutes": "amount"}
-
-
-class AutoMessageForm(forms.Form):
+class AutoMessageForm(TemplateSettingsForm):
     name = forms.CharField(label="Name", required=False, max_length=100,
                            help_text="For staff only, such as “Reminder the day before”.")
     channel = forms.ChoiceField(label="Send by", choices=Channel.choices, initial=Channel.SMS, widget=forms.RadioSelect)
@@ -42,29 +40,16 @@ class AutoMessageForm(forms.Form):
     enabled = forms.BooleanField(label="On", required=False, initial=True, widget=forms.CheckboxInput(attrs={"role": "switch"}),
                                  help_text="While off, nothing is scheduled from it.")
 
+    checker = staticmethod(check)
+    field_for = {"offset_minutes": "amount"}
+
     def __init__(self, *args, organization, saved: AutoMessageValues | None = None, editable: bool = True, **kwargs):
         initial = kwargs.pop("initial", None) or {}
         if saved is not None:
             amount, unit = split_offset(saved.offset_minutes)
             initial = {**vars(saved), "amount": amount if saved.timing != Timing.BOOKED else 1,
                        "unit": unit if saved.offset_minutes else "days"}
-        super().__init__(*args, initial=initial, **kwargs)
-        self.organization = organization
-        self.editable = editable
-        for field in self.fields.values():
-            field.disabled = not editable
-
-    def clean(self):
-        cleaned = super().clean()
-        for name, problems in check(self.organization, self.typed_values()).items():
-            target = FIELD_FOR.get(name, name)
-            if target in self.fields and target not in self.errors:
-                for problem in problems:
-                    self.add_error(target, problem)
-            elif target not in self.fields:
-                for problem in problems:
-                    self.add_error(None, problem)
-        return cleaned
+        super().__init__(*args, initial=initial, organization=organization, editable=editable, **kwargs)
 
     def typed_values(self) -> AutoMessageValues:
         """What is in the form now, valid or not (for the preview)."""
@@ -82,8 +67,3 @@ class AutoMessageForm(forms.Form):
             name=value["name"] or "",
         )
 
-    def add_problems(self, problems: dict[str, list[str]]) -> None:
-        for name, found in problems.items():
-            target = FIELD_FOR.get(name, name)
-            for problem in found:
-                self.add_error(target if target in self.fields else None, problem)

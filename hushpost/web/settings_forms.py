@@ -12,9 +12,10 @@ from hushpost.contacts.models import CustomField
 from hushpost.messaging.field_settings import KEY_MAX_LENGTH, key_problem, type_change_problem
 from hushpost.messaging.models import LinkLifetime
 from hushpost.messaging.secure_settings import SettingsValues, check
+from hushpost.web.template_forms import TemplateSettingsForm
 
 
-class SecureSettingsForm(forms.Form):
+class SecureSettingsForm(TemplateSettingsForm):
     enabled = forms.BooleanField(
         label="Enable secure messaging",
         required=False,
@@ -45,21 +46,10 @@ class SecureSettingsForm(forms.Form):
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
 
-    def __init__(self, *args, organization, saved: SettingsValues, editable: bool = True, **kwargs):
-        super().__init__(*args, initial=vars(saved), **kwargs)
-        self.organization = organization
-        self.editable = editable
-        for field in self.fields.values():
-            # Members see the settings; a disabled field also ignores whatever is posted for it.
-            field.disabled = not editable
+    checker = staticmethod(check)
 
-    def clean(self):
-        cleaned = super().clean()
-        for name, problems in check(self.organization, self.typed_values()).items():
-            if name not in self.errors:
-                for problem in problems:
-                    self.add_error(name, problem)
-        return cleaned
+    def __init__(self, *args, organization, saved: SettingsValues, editable: bool = True, **kwargs):
+        super().__init__(*args, initial=vars(saved), organization=organization, editable=editable, **kwargs)
 
     def typed_values(self) -> SettingsValues:
         """What is in the form now, valid or not, for the preview (saved values where disabled)."""
@@ -72,10 +62,6 @@ class SecureSettingsForm(forms.Form):
             default_pin=value["default_pin"] or "",
         )
 
-    def add_problems(self, problems: dict[str, list[str]]) -> None:
-        for name, found in problems.items():
-            for problem in found:
-                self.add_error(name if name in self.fields else None, problem)
 
 
 class CustomFieldForm(forms.ModelForm):
