@@ -33,8 +33,22 @@ def run(database_url: str | None, report: Path) -> int:
     env["HUSHPOST_RELIABILITY_REPORT"] = str(report)
     if database_url:
         env["DATABASE_URL"] = database_url
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--create-db", SCENARIOS]
-    return subprocess.call(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL if not os.environ.get("VERBOSE") else None)
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--create-db",
+        SCENARIOS,
+    ]
+    return subprocess.call(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL if not os.environ.get("VERBOSE") else None,
+    )
 
 
 def table(rows: list[dict]) -> str:
@@ -46,8 +60,12 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.reliability", description=__doc__.splitlines()[0])
-    parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL server (postgresql://...)")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.reliability", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--postgres", metavar="URL", help="also run on this PostgreSQL server (postgresql://...)"
+    )
     args = parser.parse_args(argv)
     if args.postgres and not args.postgres.startswith(("postgres://", "postgresql://")):
         print("bench.reliability: --postgres needs a postgresql:// URL", file=sys.stderr)
@@ -57,12 +75,19 @@ def main(argv: list[str] | None = None) -> int:
         report.touch()
         failed = 0
         for url in [None, *([args.postgres] if args.postgres else [])]:
-            print(f"running the fault scenarios on {'PostgreSQL' if url else 'SQLite'} ...", file=sys.stderr, flush=True)
+            print(
+                f"running the fault scenarios on {'PostgreSQL' if url else 'SQLite'} ...",
+                file=sys.stderr,
+                flush=True,
+            )
             failed |= run(url, report) != 0
         rows = [json.loads(line) for line in report.read_text().splitlines() if line.strip()]
     print(table(rows))
     if failed:
-        print("bench.reliability: some scenarios failed (VERBOSE=1 shows pytest's output)", file=sys.stderr)
+        print(
+            "bench.reliability: some scenarios failed (VERBOSE=1 shows pytest's output)",
+            file=sys.stderr,
+        )
     return 1 if failed else 0
 
 

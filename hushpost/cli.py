@@ -1,10 +1,10 @@
 """The `hushpost` command: run the demo, or one production process, or a Django command.
 
-    hushpost run [--port 8000] [--bind 127.0.0.1]   web + worker + scheduler, demo org
-    hushpost web [--port 8000] [--bind 0.0.0.0] [--workers N]
-    hushpost worker [--interval 1]
-    hushpost scheduler
-    hushpost manage <django command> ...
+hushpost run [--port 8000] [--bind 127.0.0.1]   web + worker + scheduler, demo org
+hushpost web [--port 8000] [--bind 0.0.0.0] [--workers N]
+hushpost worker [--interval 1]
+hushpost scheduler
+hushpost manage <django command> ...
 """
 
 from __future__ import annotations
@@ -36,26 +36,47 @@ def _manage(argv: list[str]) -> int:
 
 def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
     return [
-        sys.executable, "-m", "gunicorn", "hushpost.wsgi:application",
-        "--bind", f"{bind}:{port}",
-        "--workers", str(workers),
-        "--threads", "4",
-        "--worker-class", "gthread",
-        "--graceful-timeout", "10",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "hushpost.wsgi:application",
+        "--bind",
+        f"{bind}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--worker-class",
+        "gthread",
+        "--graceful-timeout",
+        "10",
         # Several servers may run on one machine (tests, demos): no shared control socket.
         "--no-control-socket",
         # Off by default; when on, the format leaves out the path and query,
         # because a contact's link (/s/<token>) is a secret.
-        "--access-logfile", os.environ.get("HUSHPOST_ACCESS_LOG", "") or "/dev/null",
-        "--access-logformat", '%(h)s %(t)s "%(m)s" %(s)s %(b)s %(L)ss',
-        "--forwarded-allow-ips", os.environ.get("HUSHPOST_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "--access-logfile",
+        os.environ.get("HUSHPOST_ACCESS_LOG", "") or "/dev/null",
+        "--access-logformat",
+        '%(h)s %(t)s "%(m)s" %(s)s %(b)s %(L)ss',
+        "--forwarded-allow-ips",
+        os.environ.get("HUSHPOST_FORWARDED_ALLOW_IPS", "127.0.0.1"),
     ]
 
 
 def _worker_argv(interval: float = 1.0) -> list[str]:
     # db_worker wrapped to reconnect after a database outage (hushpost/delivery/management/commands/worker.py).
-    return [sys.executable, "-m", "hushpost.cli", "manage", "worker", "--no-reload", "--queue-name", "*",
-            "--interval", str(interval)]
+    return [
+        sys.executable,
+        "-m",
+        "hushpost.cli",
+        "manage",
+        "worker",
+        "--no-reload",
+        "--queue-name",
+        "*",
+        "--interval",
+        str(interval),
+    ]
 
 
 def _scheduler_argv() -> list[str]:
@@ -120,7 +141,10 @@ def _supervise(children: dict[str, subprocess.Popen]) -> int:
     while not stopping:
         for name, child in children.items():
             if child.poll() is not None:
-                print(f"hushpost: the {name} process stopped (exit {child.returncode}); stopping the rest.", file=sys.stderr)
+                print(
+                    f"hushpost: the {name} process stopped (exit {child.returncode}); stopping the rest.",
+                    file=sys.stderr,
+                )
                 exit_code = child.returncode or 1
                 stopping = True
                 break
@@ -159,9 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     web = commands.add_parser("web", help="serve the web app and API (production)")
     web.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     web.add_argument("--bind", default="0.0.0.0")
-    web.add_argument("--workers", type=int, default=int(os.environ.get("HUSHPOST_WEB_WORKERS", "3")))
+    web.add_argument(
+        "--workers", type=int, default=int(os.environ.get("HUSHPOST_WEB_WORKERS", "3"))
+    )
     worker = commands.add_parser("worker", help="run background tasks (any number of these)")
-    worker.add_argument("--interval", type=_seconds, default=1.0, help="seconds between polls when idle (default 1)")
+    worker.add_argument(
+        "--interval", type=_seconds, default=1.0, help="seconds between polls when idle (default 1)"
+    )
     commands.add_parser("scheduler", help="run the scheduler loop")
     commands.add_parser("manage", help="run a Django management command", add_help=False)
 

@@ -50,7 +50,9 @@ if HUSHPOST_KEYS:
 # links older than this many days are purged daily by the scheduler; 0 keeps them.
 HUSHPOST_RETENTION_DAYS = envint("HUSHPOST_RETENTION_DAYS", 0)
 if HUSHPOST_RETENTION_DAYS < 0:
-    raise ImproperlyConfigured("HUSHPOST_RETENTION_DAYS must be 0 (keep forever) or a number of days.")
+    raise ImproperlyConfigured(
+        "HUSHPOST_RETENTION_DAYS must be 0 (keep forever) or a number of days."
+    )
 
 _missing = [
     name
@@ -160,7 +162,9 @@ TEMPLATES = [
 # SQLite in the data dir unless DATABASE_URL says otherwise (PostgreSQL 15+).
 DATABASE_URL = envstr("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATABASES = {
         "default": {
@@ -217,7 +221,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -286,7 +293,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "media"}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": DATA_DIR / "media"},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -311,7 +321,9 @@ if SMTP_HOST:
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
                 "host": SMTP_HOST,
-                "port": envint("SMTP_PORT", 465 if SMTP_TLS == "ssl" else 587 if SMTP_TLS == "starttls" else 25),
+                "port": envint(
+                    "SMTP_PORT", 465 if SMTP_TLS == "ssl" else 587 if SMTP_TLS == "starttls" else 25
+                ),
                 "username": envstr("SMTP_USER"),
                 "password": envstr("SMTP_PASSWORD"),
                 "use_tls": SMTP_TLS == "starttls",

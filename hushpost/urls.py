@@ -16,13 +16,21 @@ urlpatterns = [
         StaffPasswordResetView.as_view(),
         name="password_reset",
     ),
-    path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
     path(
         "accounts/reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
-    path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("api/v1/", include("hushpost.api.urls")),
     path("s/", include("hushpost.portal.urls")),
     path("webhooks/twilio/sms", messaging_webhooks.twilio_sms, name="twilio_sms"),

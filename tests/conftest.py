@@ -43,14 +43,22 @@ def _own_cache_keys(settings):
 @pytest.fixture
 def org_a(db):
     return Organization.objects.create(
-        name="Riverside Clinic", company_name="Riverside Clinic", slug="riverside", time_zone="America/New_York", country="US"
+        name="Riverside Clinic",
+        company_name="Riverside Clinic",
+        slug="riverside",
+        time_zone="America/New_York",
+        country="US",
     )
 
 
 @pytest.fixture
 def org_b(db):
     return Organization.objects.create(
-        name="Harbor Law", company_name="Harbor Law LLP", slug="harbor", time_zone="Europe/London", country="GB"
+        name="Harbor Law",
+        company_name="Harbor Law LLP",
+        slug="harbor",
+        time_zone="Europe/London",
+        country="GB",
     )
 
 
@@ -68,21 +76,36 @@ def secure_on(org_a):
 @pytest.fixture
 def alice(org_a):
     return User.objects.create_user(
-        "alice@riverside.example", PASSWORD, first_name="Alice", last_name="Lee", organization=org_a, role=Role.OWNER
+        "alice@riverside.example",
+        PASSWORD,
+        first_name="Alice",
+        last_name="Lee",
+        organization=org_a,
+        role=Role.OWNER,
     )
 
 
 @pytest.fixture
 def bob(org_a):
     return User.objects.create_user(
-        "bob@riverside.example", PASSWORD, first_name="Bob", last_name="Stone", organization=org_a, role=Role.MEMBER
+        "bob@riverside.example",
+        PASSWORD,
+        first_name="Bob",
+        last_name="Stone",
+        organization=org_a,
+        role=Role.MEMBER,
     )
 
 
 @pytest.fixture
 def mallory(org_b):
     return User.objects.create_user(
-        "mallory@harbor.example", PASSWORD, first_name="Mallory", last_name="Grey", organization=org_b, role=Role.OWNER
+        "mallory@harbor.example",
+        PASSWORD,
+        first_name="Mallory",
+        last_name="Grey",
+        organization=org_b,
+        role=Role.OWNER,
     )
 
 
@@ -219,7 +242,9 @@ def postmark_standin(settings):
     standin = PostmarkStandin(free_port())
     standin.start()
     env = {"POSTMARK_SERVER_TOKEN": standin.server_token, "POSTMARK_API_URL": standin.url}
-    settings.MAILERS, webhook_settings = esp_configuration("postmark", lambda name: env.get(name, ""))
+    settings.MAILERS, webhook_settings = esp_configuration(
+        "postmark", lambda name: env.get(name, "")
+    )
     settings.HUSHPOST_EMAIL_ESP = "postmark"
     settings.ANYMAIL = {"WEBHOOK_SECRET": "postmark:webhook-secret-for-tests", **webhook_settings}
     try:

@@ -32,7 +32,7 @@ class StandinHandler(BaseHTTPRequestHandler):
     standin: HttpStandin
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format, *args):  # noqa: A002 - the stand-in stays quiet
+    def log_message(self, format, *args):
         pass
 
     def _record(self, recorded):
@@ -40,7 +40,9 @@ class StandinHandler(BaseHTTPRequestHandler):
             self.standin.requests.append(recorded)
         return recorded
 
-    def _answer(self, recorded, status: int, body: dict, headers: dict[str, str] | None = None) -> None:
+    def _answer(
+        self, recorded, status: int, body: dict, headers: dict[str, str] | None = None
+    ) -> None:
         recorded.status = status
         data = json.dumps(body).encode()
         try:
@@ -77,7 +79,9 @@ class HttpStandin:
         handler = type("Handler", (self.handler_type,), {"standin": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def stop(self) -> None:
         """Stop listening: the next request gets "connection refused", as if the provider were unreachable."""

@@ -54,19 +54,30 @@ class _Handler(http_standin.StandinHandler):
         except ValueError:
             data = None
         recorded = self._record(Recorded(self.command, self.path, dict(self.headers.items()), data))
-        if not secrets.compare_digest(self.headers.get("X-Postmark-Server-Token", ""), self.standin.server_token):
-            return self._answer(recorded, 401, {"ErrorCode": 10, "Message": "Request does not contain a valid Server "
-                                                "token."})
+        if not secrets.compare_digest(
+            self.headers.get("X-Postmark-Server-Token", ""), self.standin.server_token
+        ):
+            return self._answer(
+                recorded,
+                401,
+                {"ErrorCode": 10, "Message": "Request does not contain a valid Server token."},
+            )
         if self.path != "/email" or not isinstance(data, dict):
-            return self._answer(recorded, 422, {"ErrorCode": 402, "Message": "Received invalid JSON input."})
+            return self._answer(
+                recorded, 422, {"ErrorCode": 402, "Message": "Received invalid JSON input."}
+            )
         reply = self.standin._next_reply()
         if reply.status is None:
             # Postmark's side of a slow answer: the email is on its way even if the client gave up.
             status, body = self.standin._accept(data)
             time.sleep(reply.delay)
             return self._answer(recorded, status, body, reply.headers)
-        return self._answer(recorded, reply.status, reply.body or {"ErrorCode": reply.status, "Message": "scripted"},
-                            reply.headers)
+        return self._answer(
+            recorded,
+            reply.status,
+            reply.body or {"ErrorCode": reply.status, "Message": "scripted"},
+            reply.headers,
+        )
 
 
 class PostmarkStandin(http_standin.HttpStandin):
@@ -77,7 +88,9 @@ class PostmarkStandin(http_standin.HttpStandin):
         super().__init__(port)
         self.server_token = server_token or str(uuid.uuid4())
         self.messages: dict[str, dict] = {}  # the emails "sent", by MessageID
-        self.inactive: set[str] = set()  # addresses Postmark has suppressed (hard bounce, complaint)
+        self.inactive: set[str] = (
+            set()
+        )  # addresses Postmark has suppressed (hard bounce, complaint)
 
     @property
     def url(self) -> str:
@@ -104,4 +117,10 @@ class PostmarkStandin(http_standin.HttpStandin):
         with self._lock:
             self.messages[message_id] = {**data, "MessageID": message_id}
         submitted = datetime.datetime.now(datetime.UTC).isoformat()
-        return 200, {"To": to, "SubmittedAt": submitted, "MessageID": message_id, "ErrorCode": 0, "Message": "OK"}
+        return 200, {
+            "To": to,
+            "SubmittedAt": submitted,
+            "MessageID": message_id,
+            "ErrorCode": 0,
+            "Message": "OK",
+        }

@@ -50,7 +50,11 @@ class RealWeb:
 
     def output(self) -> str:
         """Everything the server wrote: its stderr (the app's log lines) and the access log."""
-        return self.stderr_path.read_text(errors="replace") + "\n" + self.access_log.read_text(errors="replace")
+        return (
+            self.stderr_path.read_text(errors="replace")
+            + "\n"
+            + self.access_log.read_text(errors="replace")
+        )
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -67,14 +71,20 @@ def start_web(tmp_path: Path, *, workers: int = 2, env: dict[str, str] | None = 
     access_log = tmp_path / "access.log"
     access_log.touch()
     stderr_path = tmp_path / "web.stderr"
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HUSHPOST_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))}
-    clean.update({
-        "HUSHPOST_DATA_DIR": str(settings.DATA_DIR),
-        "DATABASE_URL": database_url(),
-        "HUSHPOST_BASE_URL": f"http://127.0.0.1:{port}",
-        "HUSHPOST_ACCESS_LOG": str(access_log),
-        "PYTHONUNBUFFERED": "1",
-    })
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HUSHPOST_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))
+    }
+    clean.update(
+        {
+            "HUSHPOST_DATA_DIR": str(settings.DATA_DIR),
+            "DATABASE_URL": database_url(),
+            "HUSHPOST_BASE_URL": f"http://127.0.0.1:{port}",
+            "HUSHPOST_ACCESS_LOG": str(access_log),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     if os.environ.get("REDIS_URL"):
         clean["REDIS_URL"] = os.environ["REDIS_URL"]
     clean.update(env or {})
@@ -82,9 +92,23 @@ def start_web(tmp_path: Path, *, workers: int = 2, env: dict[str, str] | None = 
         workers = 1  # a per-process cache would split the counters between workers
     with stderr_path.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "hushpost.cli", "web", "--bind", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers)],
-            cwd=ROOT, env=clean, stdout=stderr, stderr=stderr, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "hushpost.cli",
+                "web",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            cwd=ROOT,
+            env=clean,
+            stdout=stderr,
+            stderr=stderr,
+            start_new_session=True,
         )
     web = RealWeb(process, f"http://127.0.0.1:{port}", access_log, stderr_path)
     deadline = time.monotonic() + 120  # a busy CI machine boots Django slowly

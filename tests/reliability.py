@@ -42,29 +42,56 @@ def database_url(host: str | None = None, port: int | None = None) -> str:
     auth = quote(conf["USER"] or "")
     if conf.get("PASSWORD"):
         auth += ":" + quote(conf["PASSWORD"])
-    return (f"postgresql://{auth}@{host or conf['HOST'] or '127.0.0.1'}:{port or conf['PORT'] or 5432}"
-            f"/{conf['NAME']}")
+    return (
+        f"postgresql://{auth}@{host or conf['HOST'] or '127.0.0.1'}:{port or conf['PORT'] or 5432}"
+        f"/{conf['NAME']}"
+    )
 
 
-def worker_env(*, twilio=None, smtp_port: int | None = None, db_url: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUSHPOST_", "DATABASE_URL", "DJANGO_", "TWILIO_", "SMTP_"))}
-    env.update(HUSHPOST_DATA_DIR=str(settings.DATA_DIR), DATABASE_URL=db_url or database_url(),
-               HUSHPOST_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+def worker_env(
+    *, twilio=None, smtp_port: int | None = None, db_url: str | None = None
+) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HUSHPOST_", "DATABASE_URL", "DJANGO_", "TWILIO_", "SMTP_"))
+    }
+    env.update(
+        HUSHPOST_DATA_DIR=str(settings.DATA_DIR),
+        DATABASE_URL=db_url or database_url(),
+        HUSHPOST_LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
     if settings.HUSHPOST_KEYS:
         env["HUSHPOST_KEYS"] = settings.HUSHPOST_KEYS
     if twilio is not None:
-        env.update(TWILIO_ACCOUNT_SID=twilio.account_sid, TWILIO_AUTH_TOKEN=twilio.auth_token,
-                   TWILIO_FROM_NUMBER=twilio.from_number, TWILIO_API_BASE_URL=twilio.url)
+        env.update(
+            TWILIO_ACCOUNT_SID=twilio.account_sid,
+            TWILIO_AUTH_TOKEN=twilio.auth_token,
+            TWILIO_FROM_NUMBER=twilio.from_number,
+            TWILIO_API_BASE_URL=twilio.url,
+        )
     if smtp_port is not None:
-        env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port), SMTP_TLS="none", SMTP_TIMEOUT_SECONDS="5")
+        env.update(
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=str(smtp_port),
+            SMTP_TLS="none",
+            SMTP_TIMEOUT_SECONDS="5",
+        )
     return env
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
     """`hushpost worker`, polling every 0.1 s so a test doesn't wait for its interval."""
-    out = open(log, "ab")  # noqa: SIM115 - owned by the process; closed when it is reaped
-    process = subprocess.Popen([str(HUSHPOST), "worker", "--interval", "0.1"], cwd=ROOT, env=env,
-                               stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    out = open(log, "ab")
+    process = subprocess.Popen(
+        [str(HUSHPOST), "worker", "--interval", "0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     process.log_file = out
     return process
 
@@ -82,21 +109,44 @@ def stop_worker(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 def queue_texts(contact, count: int, prefix: str = "sms") -> list:
     """`count` text messages to one contact, each body unique (as each link is), queued in one transaction."""
-    return _queue(contact, "sms", contact.phone, count, prefix, subject="",
-                  text="Riverside Clinic sent you a secure message:")
+    return _queue(
+        contact,
+        "sms",
+        contact.phone,
+        count,
+        prefix,
+        subject="",
+        text="Riverside Clinic sent you a secure message:",
+    )
 
 
 def queue_emails(contact, count: int, prefix: str = "mail") -> list:
     """`count` emails, like queue_texts."""
-    return _queue(contact, "email", contact.email, count, prefix, subject="A secure message", text="Open it here:")
+    return _queue(
+        contact,
+        "email",
+        contact.email,
+        count,
+        prefix,
+        subject="A secure message",
+        text="Open it here:",
+    )
 
 
-def _queue(contact, channel: str, to: str, count: int, prefix: str, *, subject: str, text: str) -> list:
+def _queue(
+    contact, channel: str, to: str, count: int, prefix: str, *, subject: str, text: str
+) -> list:
     with transaction.atomic():
         return [
-            queue_delivery(organization=contact.organization, contact=contact, channel=channel, to=to,
-                           subject=subject, body=f"{text} https://h.example/s/{prefix}-{i}",
-                           idempotency_key=f"{prefix}:{i}").pk
+            queue_delivery(
+                organization=contact.organization,
+                contact=contact,
+                channel=channel,
+                to=to,
+                subject=subject,
+                body=f"{text} https://h.example/s/{prefix}-{i}",
+                idempotency_key=f"{prefix}:{i}",
+            ).pk
             for i in range(count)
         ]
 
@@ -112,11 +162,15 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> floa
 
 
 def settled(ids) -> bool:
-    return not Delivery.objects.filter(pk__in=ids, status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING)).exists()
+    return not Delivery.objects.filter(
+        pk__in=ids, status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+    ).exists()
 
 
 def count_by_status(ids) -> dict[str, int]:
-    return dict(collections.Counter(Delivery.objects.filter(pk__in=ids).values_list("status", flat=True)))
+    return dict(
+        collections.Counter(Delivery.objects.filter(pk__in=ids).values_list("status", flat=True))
+    )
 
 
 @dataclass
@@ -132,10 +186,17 @@ class Tally:
 
     @property
     def exact(self) -> bool:
-        return self.duplicates == 0 and self.lost == 0 and self.marked_sent == self.queued and self.stuck == 0
+        return (
+            self.duplicates == 0
+            and self.lost == 0
+            and self.marked_sent == self.queued
+            and self.stuck == 0
+        )
 
 
-def tally(ids, provider_keys: list[str], key: Callable[[Delivery], str] = lambda d: d.body) -> Tally:
+def tally(
+    ids, provider_keys: list[str], key: Callable[[Delivery], str] = lambda d: d.body
+) -> Tally:
     """`provider_keys`: what identifies each message the provider got (the SMS body; an email's Message-ID)."""
     deliveries = list(Delivery.objects.filter(pk__in=ids))
     wanted = collections.Counter(key(d) for d in deliveries)
@@ -147,7 +208,9 @@ def tally(ids, provider_keys: list[str], key: Callable[[Delivery], str] = lambda
         duplicates=sum(n - 1 for n in got.values()),
         lost=sum(1 for body in wanted if body not in got),
         marked_sent=sum(1 for d in deliveries if d.status in done),
-        stuck=sum(1 for d in deliveries if d.status in (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)),
+        stuck=sum(
+            1 for d in deliveries if d.status in (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+        ),
     )
 
 
@@ -172,7 +235,9 @@ class TcpProxy:
                 return
             if self.refusing.is_set():
                 # A reset, as a restarting server's port gives.
-                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                client.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                )
                 client.close()
                 continue
             try:
@@ -228,7 +293,15 @@ def report(scenario: str, result: Tally, seconds: float) -> None:
     path = os.environ.get("HUSHPOST_RELIABILITY_REPORT")
     if not path:
         return
-    row = {"scenario": scenario, "database": connection.vendor, "queued": result.queued, "sent": result.sent,
-           "duplicates": result.duplicates, "lost": result.lost, "stuck": result.stuck, "seconds": round(seconds, 1)}
+    row = {
+        "scenario": scenario,
+        "database": connection.vendor,
+        "queued": result.queued,
+        "sent": result.sent,
+        "duplicates": result.duplicates,
+        "lost": result.lost,
+        "stuck": result.stuck,
+        "seconds": round(seconds, 1),
+    }
     with open(path, "a") as out:
         out.write(json.dumps(row) + "\n")

@@ -37,8 +37,12 @@ class Reply(http_standin.Reply):
 
     @classmethod
     def error(cls, status: int, code: int, message: str, **headers: str) -> Reply:
-        body = {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
-                "status": status}
+        body = {
+            "code": code,
+            "message": message,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        }
         return cls(status, body, dict(headers))
 
 
@@ -59,29 +63,48 @@ class _Handler(http_standin.StandinHandler):
         prefix = f"/2010-04-01/Accounts/{self.standin.account_sid}/Messages/"
         sid = self.path.removeprefix(prefix).removesuffix(".json")
         if not self._authorized():
-            return self._answer(recorded, 401, {"code": 20003, "message": "Authenticate", "status": 401})
+            return self._answer(
+                recorded, 401, {"code": 20003, "message": "Authenticate", "status": 401}
+            )
         if urlsplit(self.path).path == prefix.rstrip("/") + ".json":
             return self._list_messages(recorded)
         if self.path.startswith(prefix) and sid in self.standin.messages:
             return self._answer(recorded, 200, self.standin.messages[sid])
-        return self._answer(recorded, 404, {"code": 20404, "message": "The requested resource was not found",
-                                            "status": 404})
+        return self._answer(
+            recorded,
+            404,
+            {"code": 20404, "message": "The requested resource was not found", "status": 404},
+        )
 
     def _list_messages(self, recorded: Recorded) -> None:
         split = urlsplit(self.path)
-        query = {key: values[0] for key, values in parse_qs(split.query, keep_blank_values=True).items()}
+        query = {
+            key: values[0] for key, values in parse_qs(split.query, keep_blank_values=True).items()
+        }
         with self.standin._lock:
             found = [m for m in self.standin.messages.values() if _matches(m, query)]
         found.reverse()  # newest first, like Twilio
         size = int(query.get("PageSize") or 50)
         page = int(query.get("Page") or 0)
-        records = found[page * size:(page + 1) * size]
+        records = found[page * size : (page + 1) * size]
         next_uri = None
         if (page + 1) * size < len(found):
             next_uri = f"{split.path}?{urlencode({**query, 'Page': page + 1, 'PageSize': size})}"
-        self._answer(recorded, 200, {"messages": records, "page": page, "page_size": size, "uri": self.path,
-                                     "first_page_uri": self.path, "next_page_uri": next_uri,
-                                     "previous_page_uri": None, "start": page * size, "end": page * size + len(records)})
+        self._answer(
+            recorded,
+            200,
+            {
+                "messages": records,
+                "page": page,
+                "page_size": size,
+                "uri": self.path,
+                "first_page_uri": self.path,
+                "next_page_uri": next_uri,
+                "previous_page_uri": None,
+                "start": page * size,
+                "end": page * size + len(records),
+            },
+        )
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -89,11 +112,18 @@ class _Handler(http_standin.StandinHandler):
         form = {key: values[0] for key, values in parse_qs(raw, keep_blank_values=True).items()}
         recorded = self._record_form(form)
         if not self._authorized():
-            return self._answer(recorded, 401, {"code": 20003, "message": "Authenticate", "status": 401})
+            return self._answer(
+                recorded, 401, {"code": 20003, "message": "Authenticate", "status": 401}
+            )
         base = f"/2010-04-01/Accounts/{self.standin.account_sid}"
-        create = {f"{base}/Messages.json": self.standin._create_message, f"{base}/Calls.json": self.standin._create_call}
+        create = {
+            f"{base}/Messages.json": self.standin._create_message,
+            f"{base}/Calls.json": self.standin._create_call,
+        }
         if self.path not in create:
-            return self._answer(recorded, 404, {"code": 20404, "message": "Not found", "status": 404})
+            return self._answer(
+                recorded, 404, {"code": 20404, "message": "Not found", "status": 404}
+            )
         reply = self.standin._next_reply()
         time.sleep(self.standin.latency)
         if reply.status is None:
@@ -103,14 +133,20 @@ class _Handler(http_standin.StandinHandler):
             return self._answer(recorded, 201, message, reply.headers)
         if reply.creates:
             create[self.path](form)
-        return self._answer(recorded, reply.status, reply.body or {"status": reply.status, "message": "scripted"},
-                            reply.headers)
+        return self._answer(
+            recorded,
+            reply.status,
+            reply.body or {"status": reply.status, "message": "scripted"},
+            reply.headers,
+        )
 
     def _record_form(self, form: dict[str, str]) -> Recorded:
         return self._record(Recorded(self.command, self.path, dict(self.headers.items()), form))
 
     def _authorized(self) -> bool:
-        expected = base64.b64encode(f"{self.standin.account_sid}:{self.standin.auth_token}".encode()).decode()
+        expected = base64.b64encode(
+            f"{self.standin.account_sid}:{self.standin.auth_token}".encode()
+        ).decode()
         return self.headers.get("Authorization") == f"Basic {expected}"
 
 
@@ -181,7 +217,9 @@ class TwilioStandin(http_standin.HttpStandin):
             "date_updated": now,
             "date_sent": now,
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
-            "subresource_uris": {"media": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}/Media.json"},
+            "subresource_uris": {
+                "media": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}/Media.json"
+            },
         }
         with self._lock:
             self.messages[sid] = message
@@ -192,7 +230,10 @@ def _matches(message: dict, query: dict[str, str]) -> bool:
     if "To" in query and message["to"] != query["To"]:
         return False
     sent = email.utils.parsedate_to_datetime(message["date_sent"]) if message["date_sent"] else None
-    for name, keep in (("DateSent>", lambda when, bound: when >= bound), ("DateSent<", lambda when, bound: when <= bound)):
+    for name, keep in (
+        ("DateSent>", lambda when, bound: when >= bound),
+        ("DateSent<", lambda when, bound: when <= bound),
+    ):
         if name in query:
             bound = datetime.datetime.fromisoformat(query[name].replace("Z", "+00:00"))
             if sent is None or not keep(sent, bound):

@@ -37,7 +37,9 @@ def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def create_key(organization: Organization, name: str, created_by=None, *, actor_label: str = "") -> tuple[ApiKey, str]:
+def create_key(
+    organization: Organization, name: str, created_by=None, *, actor_label: str = ""
+) -> tuple[ApiKey, str]:
     """A new key for the organization: the saved row and the raw key, which is never stored."""
     name = (name or "").strip()
     if not name:
@@ -47,22 +49,40 @@ def create_key(organization: Organization, name: str, created_by=None, *, actor_
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
         key = ApiKey.objects.create(
-            organization=organization, name=name, prefix=raw[:SHOWN_CHARS], key_hash=hash_key(raw), created_by=created_by
+            organization=organization,
+            name=name,
+            prefix=raw[:SHOWN_CHARS],
+            key_hash=hash_key(raw),
+            created_by=created_by,
         )
-        record(organization, EventKind.API_KEY_CREATED, actor=created_by, actor_label=actor_label,
-               name=key.name, prefix=key.prefix)
+        record(
+            organization,
+            EventKind.API_KEY_CREATED,
+            actor=created_by,
+            actor_label=actor_label,
+            name=key.name,
+            prefix=key.prefix,
+        )
     return key, raw
 
 
 def revoke_key(key: ApiKey, *, actor=None, actor_label: str = "") -> bool:
     """Revoke the key at once; False when it already was."""
     with transaction.atomic():
-        updated = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        updated = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         if not updated:
             return False
         key.refresh_from_db(fields=["revoked_at"])
-        record(key.organization, EventKind.API_KEY_REVOKED, actor=actor, actor_label=actor_label,
-               name=key.name, prefix=key.prefix)
+        record(
+            key.organization,
+            EventKind.API_KEY_REVOKED,
+            actor=actor,
+            actor_label=actor_label,
+            name=key.name,
+            prefix=key.prefix,
+        )
     return True
 
 
@@ -70,7 +90,12 @@ def authenticate(raw: str, *, now: datetime | None = None) -> ApiKey | None:
     """The active key for this raw key, with its organization; None for unknown or revoked keys."""
     if not raw.startswith(KEY_PREFIX):
         return None
-    key = ApiKey.objects.active().select_related("organization").filter(key_hash=hash_key(raw)).first()
+    key = (
+        ApiKey.objects.active()
+        .select_related("organization")
+        .filter(key_hash=hash_key(raw))
+        .first()
+    )
     if key is None:
         return None
     now = now or timezone.now()

@@ -11,4 +11,6 @@ class AccountsConfig(AppConfig):
 
         from hushpost.accounts.cache_table import create_cache_table
 
-        post_migrate.connect(create_cache_table, sender=self, dispatch_uid="hushpost.accounts.cache_table")
+        post_migrate.connect(
+            create_cache_table, sender=self, dispatch_uid="hushpost.accounts.cache_table"
+        )

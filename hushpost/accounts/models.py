@@ -22,7 +22,8 @@ def validate_time_zone(value: str) -> None:
 def validate_country(value: str) -> None:
     if value not in SUPPORTED_REGIONS:
         raise ValidationError(
-            "%(value)s is not a two-letter country code such as US, GB or DE.", params={"value": value}
+            "%(value)s is not a two-letter country code such as US, GB or DE.",
+            params={"value": value},
         )
 
 
@@ -128,7 +129,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="Operator access to Django admin tools.")
+    is_staff = models.BooleanField(
+        default=False, help_text="Operator access to Django admin tools."
+    )
     date_joined = models.DateTimeField(default=timezone.now)
     # Raised by "sign out everywhere": every session signed with the old value ends.
     session_generation = models.PositiveIntegerField(default=0)
@@ -203,12 +206,16 @@ class ApiKeyQuerySet(OrgScopedQuerySet):
 class ApiKey(models.Model):
     """An organization's key for the REST API. Only a SHA-256 of the key is kept."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_keys"
+    )
     name = models.CharField(max_length=100)
     # The first characters of the key, shown so staff can tell keys apart.
     prefix = models.CharField(max_length=16)
     key_hash = models.CharField(max_length=64, unique=True)
-    created_by = models.ForeignKey("User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        "User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -13,5 +13,11 @@ from hushpost.activity.models import EventKind
 def update_organization(organization: Organization, *, actor, changed: list[str]) -> Organization:
     organization.save()
     if changed:
-        record(organization, EventKind.SETTINGS_CHANGED, actor=actor, settings="organization", fields=", ".join(changed))
+        record(
+            organization,
+            EventKind.SETTINGS_CHANGED,
+            actor=actor,
+            settings="organization",
+            fields=", ".join(changed),
+        )
     return organization

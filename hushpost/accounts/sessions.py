@@ -23,4 +23,6 @@ def sign_out_everywhere(user: User, *, actor: User, ip: str) -> None:
     """End every session of `user`; `actor` is who asked (the user, or an owner or admin)."""
     end_all_sessions(user)
     if user.organization_id:
-        record(user.organization, EventKind.SIGNED_OUT_EVERYWHERE, actor=actor, ip=ip, user=user.email)
+        record(
+            user.organization, EventKind.SIGNED_OUT_EVERYWHERE, actor=actor, ip=ip, user=user.email
+        )

@@ -90,7 +90,11 @@ def failed(request, email: str, *, step: str = "password") -> None:
         until = throttle.add_failure(limit, value)
         if until is not None and logged:
             record(
-                user.organization, EventKind.SIGN_IN_LOCKED, actor=user, ip=ip, scope=scope,
+                user.organization,
+                EventKind.SIGN_IN_LOCKED,
+                actor=user,
+                ip=ip,
+                scope=scope,
                 until=until.isoformat(timespec="seconds"),
             )
 
@@ -104,6 +108,7 @@ def succeeded(email: str) -> None:
 
 # --- Password reset: emails per address and per client, an hour at a time ----
 
+
 def _reset_limits() -> tuple[throttle.Limit, throttle.Limit]:
     return (
         throttle.Limit("reset-email", settings.HUSHPOST_PASSWORD_RESET_PER_EMAIL, 3600),
@@ -115,7 +120,10 @@ def reset_lock(request, email: str) -> Lock | None:
     by_email, by_ip = _reset_limits()
     ends = [
         until
-        for until in (throttle.locked_until(by_email, normalize(email)), throttle.locked_until(by_ip, client_ip(request)))
+        for until in (
+            throttle.locked_until(by_email, normalize(email)),
+            throttle.locked_until(by_ip, client_ip(request)),
+        )
         if until is not None
     ]
     return Lock(max(ends)) if ends else None

@@ -75,7 +75,11 @@ def is_invitation_pending(user: User) -> bool:
 def _require_manage(actor: User, target: User | None = None) -> None:
     if can_manage(actor, target):
         return
-    if target is not None and actor.is_org_admin and target.organization_id == actor.organization_id:
+    if (
+        target is not None
+        and actor.is_org_admin
+        and target.organization_id == actor.organization_id
+    ):
         raise StaffError("Only an owner can change an owner's account.")
     raise StaffError("Only owners and admins of this organization can manage its users.")
 
@@ -158,7 +162,14 @@ def invite_user(
                 organization=actor.organization,
                 role=role,
             )
-            record(actor.organization, EventKind.USER_CHANGED, actor=actor, action="invited", user=email, role=role)
+            record(
+                actor.organization,
+                EventKind.USER_CHANGED,
+                actor=actor,
+                action="invited",
+                user=email,
+                role=role,
+            )
     except IntegrityError:
         # Someone took the address between the check and the insert.
         raise StaffError(EMAIL_TAKEN, field="email") from None
@@ -175,12 +186,23 @@ def resend_invitation(actor: User, user: User) -> bool:
             f"{user.email} has already set a password. If they forgot it, "
             "“Forgot your password?” on the sign-in page sends them a new link."
         )
-    record(actor.organization, EventKind.USER_CHANGED, actor=actor, action="invitation_resent", user=user.email)
+    record(
+        actor.organization,
+        EventKind.USER_CHANGED,
+        actor=actor,
+        action="invitation_resent",
+        user=user.email,
+    )
     return send_invitation(user, inviter=actor)
 
 
 def update_user(
-    actor: User, user: User, *, role: str | None = None, first_name: str | None = None, last_name: str | None = None
+    actor: User,
+    user: User,
+    *,
+    role: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
 ) -> User:
     """Change a user's role and/or name in one step; returns the saved user."""
     _require_manage(actor, user)
@@ -218,7 +240,13 @@ def update_user(
             )
         if "first_name" in changed or "last_name" in changed:
             # The names themselves stay out of the log; the email says who.
-            record(actor.organization, EventKind.USER_CHANGED, actor=actor, action="renamed", user=user.email)
+            record(
+                actor.organization,
+                EventKind.USER_CHANGED,
+                actor=actor,
+                action="renamed",
+                user=user.email,
+            )
     return user
 
 

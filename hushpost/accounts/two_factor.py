@@ -45,7 +45,9 @@ def has_two_factor(user: User) -> bool:
 
 def users_with_two_factor(users) -> set[int]:
     """The ids among `users` (a queryset) that have two-factor on, in one query."""
-    return set(TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list("user_id", flat=True))
+    return set(
+        TOTPDevice.objects.filter(user__in=users, confirmed=True).values_list("user_id", flat=True)
+    )
 
 
 def required_step(user: User) -> str | None:
@@ -67,7 +69,9 @@ def start_enrollment(user: User) -> TOTPDevice:
     """A new, not yet active authenticator secret (any earlier unconfirmed one is dropped)."""
     if has_two_factor(user):
         # Replacing the app is turning it off (which asks for a code or the password) and on again.
-        raise TwoFactorError("Two-factor is already on. To move to a new phone, turn it off first, then set it up again.")
+        raise TwoFactorError(
+            "Two-factor is already on. To move to a new phone, turn it off first, then set it up again."
+        )
     with transaction.atomic():
         TOTPDevice.objects.devices_for_user(user, confirmed=False).delete()
         return TOTPDevice.objects.create(user=user, name=APP_DEVICE, confirmed=False)
@@ -109,7 +113,13 @@ def complete_sign_in(request, user: User, device) -> None:
     (the password step recorded nothing for them; activity/sessions.py)."""
     otp_login(request, device)
     if user.organization_id:
-        record(user.organization, EventKind.SIGNED_IN, actor=user, ip=client_ip(request), two_factor=True)
+        record(
+            user.organization,
+            EventKind.SIGNED_IN,
+            actor=user,
+            ip=client_ip(request),
+            two_factor=True,
+        )
 
 
 def new_backup_codes(user: User) -> list[str]:
@@ -143,7 +153,9 @@ def confirm_enrollment(request, user: User, code: str) -> list[str]:
         device.save(update_fields=["confirmed"])
         codes = new_backup_codes(user)
         if user.organization_id:
-            record(user.organization, EventKind.TWO_FACTOR_ENABLED, actor=user, ip=client_ip(request))
+            record(
+                user.organization, EventKind.TWO_FACTOR_ENABLED, actor=user, ip=client_ip(request)
+            )
     otp_login(request, device)
     return codes
 
@@ -155,12 +167,21 @@ def check_code_or_password(user: User, value: str) -> bool:
 def disable(user: User, *, actor: User | None = None, actor_label: str = "", ip: str = "") -> bool:
     """Remove every device; True when there was something to remove."""
     with transaction.atomic():
-        removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+        removed = (
+            TOTPDevice.objects.filter(user=user).delete()[0]
+            + StaticDevice.objects.filter(user=user).delete()[0]
+        )
         if removed and user.organization_id:
             detail = {"user": user.email}
             if ip:
                 detail["ip"] = ip
-            record(user.organization, EventKind.TWO_FACTOR_DISABLED, actor=actor, actor_label=actor_label, **detail)
+            record(
+                user.organization,
+                EventKind.TWO_FACTOR_DISABLED,
+                actor=actor,
+                actor_label=actor_label,
+                **detail,
+            )
     return bool(removed)
 
 
@@ -177,7 +198,11 @@ def set_required(request, actor: User, organization: Organization, required: boo
         organization.require_two_factor = required
         organization.save(update_fields=["require_two_factor"])
         record(
-            organization, EventKind.SETTINGS_CHANGED, actor=actor, ip=client_ip(request),
-            setting="require_two_factor", value=required,
+            organization,
+            EventKind.SETTINGS_CHANGED,
+            actor=actor,
+            ip=client_ip(request),
+            setting="require_two_factor",
+            value=required,
         )
     return True

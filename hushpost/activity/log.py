@@ -29,7 +29,9 @@ def record(
         # don't see the request, so the address comes from the one being served.
         detail["ip"] = ip
     clean = {
-        key: value if isinstance(value, (int, float, bool)) or value is None else str(value)[:MAX_DETAIL_VALUE]
+        key: value
+        if isinstance(value, (int, float, bool)) or value is None
+        else str(value)[:MAX_DETAIL_VALUE]
         for key, value in detail.items()
     }
     if actor is not None and not actor_label:

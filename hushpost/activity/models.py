@@ -78,17 +78,31 @@ class EventQuerySet(models.QuerySet):
 
 
 class Event(models.Model):
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="events")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="events"
+    )
     # SET_NULL keeps the history of a deleted contact (its contact_deleted event says who it was).
     contact = models.ForeignKey(
         "contacts.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
     )
-    message = models.ForeignKey("messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
-    delivery = models.ForeignKey("delivery.Delivery", on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
-    link = models.ForeignKey("messaging.SecureLink", on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+    message = models.ForeignKey(
+        "messaging.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    delivery = models.ForeignKey(
+        "delivery.Delivery", on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    link = models.ForeignKey(
+        "messaging.SecureLink",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
     kind = models.CharField(max_length=40, choices=EventKind.choices)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
     # Who acted, kept even when the staff user is deleted: an email, "system", "api: <key name>".
     actor_label = models.CharField(max_length=200, blank=True)
     detail = models.JSONField(default=dict, blank=True)
@@ -122,4 +136,6 @@ class Event(models.Model):
     @property
     def summary_without_ip(self) -> str:
         """The summary for staff who aren't owners: where someone acted from is for owners only."""
-        return "; ".join(f"{key}: {value}" for key, value in sorted(self.detail.items()) if key != "ip")
+        return "; ".join(
+            f"{key}: {value}" for key, value in sorted(self.detail.items()) if key != "ip"
+        )

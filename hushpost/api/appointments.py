@@ -37,7 +37,9 @@ Status_ = Literal["scheduled", "confirmed", "cancelled"]
 
 class AppointmentFields(Schema):
     contact_id: UUID
-    start: Instant = Field(..., description="ISO 8601 with an offset.", examples=["2031-03-04T09:30:00-05:00"])
+    start: Instant = Field(
+        ..., description="ISO 8601 with an offset.", examples=["2031-03-04T09:30:00-05:00"]
+    )
     end: Instant = Field(..., description="ISO 8601 with an offset; not before the start.")
     title: str = Field("", max_length=200)
     location: str = Field("", max_length=300)
@@ -46,7 +48,9 @@ class AppointmentFields(Schema):
 
 
 class AppointmentIn(AppointmentFields):
-    external_id: str = Field("", max_length=255, description="The booking system's id; unique per organization.")
+    external_id: str = Field(
+        "", max_length=255, description="The booking system's id; unique per organization."
+    )
 
 
 class AppointmentOut(Schema):
@@ -71,7 +75,9 @@ class SendOut(Schema):
     due_at: datetime
     status: Literal["pending", "sent", "skipped", "failed"]
     delivery_id: UUID | None
-    reason: str = Field(..., description="Why it was skipped, failed or held back; empty otherwise.")
+    reason: str = Field(
+        ..., description="Why it was skipped, failed or held back; empty otherwise."
+    )
 
 
 class SendList(Schema):
@@ -107,39 +113,55 @@ def _apply(appointment: Appointment, data: dict[str, Any]) -> None:
     for name in ("start", "end"):
         if data[name].tzinfo is None:
             errors.append((name, NEEDS_OFFSET))
-    contact = Contact.objects.for_org(appointment.organization).filter(pk=data["contact_id"]).first()
+    contact = (
+        Contact.objects.for_org(appointment.organization).filter(pk=data["contact_id"]).first()
+    )
     if contact is None:
         # Another organization's contact reads exactly like an id that never existed.
         errors.append(("contact_id", f"Unknown contact id: {data['contact_id']}."))
     staff = None
     email = data["staff_email"].strip()
     if email:
-        staff = User.objects.filter(organization=appointment.organization, email__iexact=email, is_active=True).first()
+        staff = User.objects.filter(
+            organization=appointment.organization, email__iexact=email, is_active=True
+        ).first()
         if staff is None:
-            errors.append(("staff_email", f"No staff member of this organization has the email {email}."))
+            errors.append(
+                ("staff_email", f"No staff member of this organization has the email {email}.")
+            )
     if errors:
         raise Invalid(errors)
     appointment.contact = contact
     appointment.staff = staff
     for name in ("start", "end", "title", "location", "status"):
-        setattr(appointment, name, data[name].strip() if isinstance(data[name], str) else data[name])
+        setattr(
+            appointment, name, data[name].strip() if isinstance(data[name], str) else data[name]
+        )
     if "external_id" in data:
         appointment.external_id = data["external_id"].strip()
 
 
 def _save(request, appointment: Appointment, *, created: bool) -> Appointment:
     try:
-        return save_appointment(appointment, actor=None, actor_label=actor_label(request), created=created)
+        return save_appointment(
+            appointment, actor=None, actor_label=actor_label(request), created=created
+        )
     except AppointmentInvalid as error:
         raise Invalid(
-            (FIELD_NAMES.get(name, name), message) for name, messages in error.problems.items() for message in messages
+            (FIELD_NAMES.get(name, name), message)
+            for name, messages in error.problems.items()
+            for message in messages
         ) from None
 
 
-@router.get("/appointments", response={200: AppointmentList, **LIST_ERRORS}, summary="List appointments")
+@router.get(
+    "/appointments", response={200: AppointmentList, **LIST_ERRORS}, summary="List appointments"
+)
 def list_appointments(
     request,
-    start_from: Instant | None = Query(None, alias="from", description="Starting at or after (ISO 8601 with offset)."),
+    start_from: Instant | None = Query(
+        None, alias="from", description="Starting at or after (ISO 8601 with offset)."
+    ),
     to: Instant | None = Query(None, description="Starting before (ISO 8601 with offset)."),
     status: AppointmentStatus | None = Query(None, description="Only this status."),
     contact_id: UUID | None = Query(None, description="Only this contact's appointments."),
@@ -147,8 +169,11 @@ def list_appointments(
     offset: int = Offset(),
 ):
     """By start time, earliest first."""
-    errors = [(name, NEEDS_OFFSET) for name, value in (("from", start_from), ("to", to))
-              if value is not None and value.tzinfo is None]
+    errors = [
+        (name, NEEDS_OFFSET)
+        for name, value in (("from", start_from), ("to", to))
+        if value is not None and value.tzinfo is None
+    ]
     if errors:
         raise Invalid(errors)
     appointments = Appointment.objects.for_org(request.org).select_related("organization", "staff")
@@ -164,21 +189,29 @@ def list_appointments(
     return {"items": [appointment_out(item) for item in items], "count": count}
 
 
-@router.post("/appointments", response={201: AppointmentOut, **LIST_ERRORS}, summary="Create an appointment")
+@router.post(
+    "/appointments", response={201: AppointmentOut, **LIST_ERRORS}, summary="Create an appointment"
+)
 def create_appointment(request, payload: AppointmentIn):
     appointment = Appointment(organization=request.org)
     _apply(appointment, payload.model_dump())
     return Status(201, appointment_out(_save(request, appointment, created=True)))
 
 
-@router.get("/appointments/{appointment_id}", response={200: AppointmentOut, **ITEM_ERRORS},
-            summary="Get an appointment")
+@router.get(
+    "/appointments/{appointment_id}",
+    response={200: AppointmentOut, **ITEM_ERRORS},
+    summary="Get an appointment",
+)
 def get_appointment(request, appointment_id: UUID):
     return appointment_out(find_appointment(request.org, appointment_id))
 
 
-@router.put("/appointments/{appointment_id}", response={200: AppointmentOut, **CHANGE_ERRORS},
-            summary="Replace an appointment")
+@router.put(
+    "/appointments/{appointment_id}",
+    response={200: AppointmentOut, **CHANGE_ERRORS},
+    summary="Replace an appointment",
+)
 def replace_appointment(request, appointment_id: UUID, payload: AppointmentIn):
     """Every field as it should be now; a new start or end reschedules its messages."""
     appointment = find_appointment(request.org, appointment_id)
@@ -186,16 +219,24 @@ def replace_appointment(request, appointment_id: UUID, payload: AppointmentIn):
     return appointment_out(_save(request, appointment, created=False))
 
 
-@router.delete("/appointments/{appointment_id}", response={204: None, **ITEM_ERRORS}, summary="Delete an appointment")
+@router.delete(
+    "/appointments/{appointment_id}",
+    response={204: None, **ITEM_ERRORS},
+    summary="Delete an appointment",
+)
 def remove_appointment(request, appointment_id: UUID):
     """What was still to go out for it is dropped; to keep a record, cancel it instead."""
-    delete_appointment(find_appointment(request.org, appointment_id), actor=None, actor_label=actor_label(request))
+    delete_appointment(
+        find_appointment(request.org, appointment_id), actor=None, actor_label=actor_label(request)
+    )
     return Status(204, None)
 
 
-@router.put("/appointments/by-external-id/{external_id}", response={200: AppointmentOut, 201: AppointmentOut,
-                                                                     **CHANGE_ERRORS},
-            summary="Create or replace an appointment by its external id")
+@router.put(
+    "/appointments/by-external-id/{external_id}",
+    response={200: AppointmentOut, 201: AppointmentOut, **CHANGE_ERRORS},
+    summary="Create or replace an appointment by its external id",
+)
 def upsert_appointment(request, external_id: str, payload: AppointmentFields):
     """201 when no appointment had this external id, 200 when it was replaced. Sending it twice changes nothing more."""
     external_id = external_id.strip()
@@ -204,7 +245,9 @@ def upsert_appointment(request, external_id: str, payload: AppointmentFields):
     for attempt in range(2):
         try:
             with transaction.atomic():
-                appointment = Appointment.objects.for_org(request.org).filter(external_id=external_id).first()
+                appointment = (
+                    Appointment.objects.for_org(request.org).filter(external_id=external_id).first()
+                )
                 created = appointment is None
                 if created:
                     appointment = Appointment(organization=request.org, external_id=external_id)
@@ -217,12 +260,23 @@ def upsert_appointment(request, external_id: str, payload: AppointmentFields):
         return Status(201 if created else 200, appointment_out(appointment))
 
 
-@router.get("/appointments/{appointment_id}/sends", response={200: SendList, **ITEM_ERRORS},
-            summary="The appointment's automated messages: upcoming and done")
+@router.get(
+    "/appointments/{appointment_id}/sends",
+    response={200: SendList, **ITEM_ERRORS},
+    summary="The appointment's automated messages: upcoming and done",
+)
 def list_sends(request, appointment_id: UUID):
     """Each auto message due for this appointment: `pending` until it goes out, then `sent`, `skipped` or `failed`."""
     appointment = find_appointment(request.org, appointment_id)
     sends = DueSend.objects.filter(appointment=appointment).order_by("due_at", "id")
-    items = [{"auto_message_id": due.auto_message_id, "due_at": due.due_at, "status": due.status,
-              "delivery_id": due.delivery_id, "reason": due.reason} for due in sends]
+    items = [
+        {
+            "auto_message_id": due.auto_message_id,
+            "due_at": due.due_at,
+            "status": due.status,
+            "delivery_id": due.delivery_id,
+            "reason": due.reason,
+        }
+        for due in sends
+    ]
     return {"items": items, "count": len(items)}

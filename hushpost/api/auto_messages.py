@@ -29,17 +29,27 @@ CHANGE_ERRORS = {**ITEM_ERRORS, 422: ValidationProblem}
 
 class TimingIn(Schema):
     event: Literal["booked", "before_start", "after_end"]
-    offset_minutes: int = Field(0, ge=0, description="Minutes before the start or after the end; 0 when booked. "
-                                "Whole days count on the organization's local calendar.")
+    offset_minutes: int = Field(
+        0,
+        ge=0,
+        description="Minutes before the start or after the end; 0 when booked. "
+        "Whole days count on the organization's local calendar.",
+    )
 
 
 class AutoMessageIn(Schema):
     channel: Literal["sms", "email", "voice"]
     timing: TimingIn
-    subject: str = Field("", max_length=500, description="Liquid template of the email subject (email only).")
-    body: str = Field(..., description="Liquid template; may use appointment.*, contact.*, custom.*, user.*.")
+    subject: str = Field(
+        "", max_length=500, description="Liquid template of the email subject (email only)."
+    )
+    body: str = Field(
+        ..., description="Liquid template; may use appointment.*, contact.*, custom.*, user.*."
+    )
     enabled: bool = True
-    secure: bool = Field(False, description="Send a link to a PIN-protected page instead (text and email only).")
+    secure: bool = Field(
+        False, description="Send a link to a PIN-protected page instead (text and email only)."
+    )
 
 
 class AutoMessageOut(AutoMessageIn):
@@ -52,20 +62,37 @@ class AutoMessageList(Schema):
 
 
 def _out(auto: AutoMessage) -> dict:
-    return {"id": auto.pk, "channel": auto.channel,
-            "timing": {"event": auto.timing, "offset_minutes": auto.offset_minutes},
-            "subject": auto.subject, "body": auto.body, "enabled": auto.enabled, "secure": auto.secure}
+    return {
+        "id": auto.pk,
+        "channel": auto.channel,
+        "timing": {"event": auto.timing, "offset_minutes": auto.offset_minutes},
+        "subject": auto.subject,
+        "body": auto.body,
+        "enabled": auto.enabled,
+        "secure": auto.secure,
+    }
 
 
 def _values(payload: AutoMessageIn, name: str = "") -> AutoMessageValues:
-    return AutoMessageValues(channel=payload.channel, timing=payload.timing.event,
-                             offset_minutes=payload.timing.offset_minutes, subject=payload.subject,
-                             body=payload.body, enabled=payload.enabled, secure=payload.secure, name=name)
+    return AutoMessageValues(
+        channel=payload.channel,
+        timing=payload.timing.event,
+        offset_minutes=payload.timing.offset_minutes,
+        subject=payload.subject,
+        body=payload.body,
+        enabled=payload.enabled,
+        secure=payload.secure,
+        name=name,
+    )
 
 
 def _invalid(problems: dict[str, list[str]]) -> Invalid:
     names = {"offset_minutes": "timing.offset_minutes", "timing": "timing.event"}
-    return Invalid((names.get(name, name), message) for name, messages in problems.items() for message in messages)
+    return Invalid(
+        (names.get(name, name), message)
+        for name, messages in problems.items()
+        for message in messages
+    )
 
 
 def find_auto_message(organization: Organization, auto_message_id: int) -> AutoMessage:
@@ -75,42 +102,61 @@ def find_auto_message(organization: Organization, auto_message_id: int) -> AutoM
     return auto
 
 
-@router.get("/auto-messages", response={200: AutoMessageList, **LIST_ERRORS}, summary="List auto messages")
+@router.get(
+    "/auto-messages", response={200: AutoMessageList, **LIST_ERRORS}, summary="List auto messages"
+)
 def list_auto_messages(request, limit: int = Limit(), offset: int = Offset()):
     items, count = page(AutoMessage.objects.for_org(request.org), limit, offset)
     return {"items": [_out(auto) for auto in items], "count": count}
 
 
-@router.post("/auto-messages", response={201: AutoMessageOut, **LIST_ERRORS}, summary="Add an auto message")
+@router.post(
+    "/auto-messages", response={201: AutoMessageOut, **LIST_ERRORS}, summary="Add an auto message"
+)
 def create(request, payload: AutoMessageIn):
     try:
-        auto = create_auto_message(request.org, None, _values(payload), actor_label=actor_label(request))
+        auto = create_auto_message(
+            request.org, None, _values(payload), actor_label=actor_label(request)
+        )
     except AutoMessageInvalid as error:
         raise _invalid(error.problems) from None
     return Status(201, _out(auto))
 
 
-@router.get("/auto-messages/{auto_message_id}", response={200: AutoMessageOut, **ITEM_ERRORS},
-            summary="Get an auto message")
+@router.get(
+    "/auto-messages/{auto_message_id}",
+    response={200: AutoMessageOut, **ITEM_ERRORS},
+    summary="Get an auto message",
+)
 def get_auto_message(request, auto_message_id: int):
     return _out(find_auto_message(request.org, auto_message_id))
 
 
-@router.put("/auto-messages/{auto_message_id}", response={200: AutoMessageOut, **CHANGE_ERRORS},
-            summary="Replace an auto message")
+@router.put(
+    "/auto-messages/{auto_message_id}",
+    response={200: AutoMessageOut, **CHANGE_ERRORS},
+    summary="Replace an auto message",
+)
 def replace(request, auto_message_id: int, payload: AutoMessageIn):
     """Every field is saved or none; the schedule follows at once (retimed sends move, a switched-off one's go)."""
     auto = find_auto_message(request.org, auto_message_id)
     try:
-        update_auto_message(auto, None, _values(payload, name=auto.name), actor_label=actor_label(request))
+        update_auto_message(
+            auto, None, _values(payload, name=auto.name), actor_label=actor_label(request)
+        )
     except AutoMessageInvalid as error:
         raise _invalid(error.problems) from None
     auto.refresh_from_db()
     return _out(auto)
 
 
-@router.delete("/auto-messages/{auto_message_id}", response={204: None, **ITEM_ERRORS},
-               summary="Delete an auto message")
+@router.delete(
+    "/auto-messages/{auto_message_id}",
+    response={204: None, **ITEM_ERRORS},
+    summary="Delete an auto message",
+)
 def remove(request, auto_message_id: int):
-    delete_auto_message(find_auto_message(request.org, auto_message_id), None, actor_label=actor_label(request))
+    delete_auto_message(
+        find_auto_message(request.org, auto_message_id), None, actor_label=actor_label(request)
+    )
     return Status(204, None)

@@ -27,14 +27,29 @@ from hushpost.api.schemas import (
 from hushpost.contacts.models import Contact, CustomField
 from hushpost.contacts.phones import InvalidPhone, normalize_phone
 from hushpost.contacts.services import delete_contact, save_contact
-from hushpost.contacts.values import clean_custom_value, clean_email, clean_language, clean_time_zone, is_pin
+from hushpost.contacts.values import (
+    clean_custom_value,
+    clean_email,
+    clean_language,
+    clean_time_zone,
+    is_pin,
+)
 
 router = Router(tags=["contacts"])
 
 LIST_ERRORS = {401: Problem, 422: ValidationProblem}
 ITEM_ERRORS = {401: Problem, 404: Problem}
 CHANGE_ERRORS = {**ITEM_ERRORS, 422: ValidationProblem}
-PLAIN_FIELDS = ("name", "phone", "email", "time_zone", "language", "secure_pin", "sms_opt_out", "email_opt_out")
+PLAIN_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "time_zone",
+    "language",
+    "secure_pin",
+    "sms_opt_out",
+    "email_opt_out",
+)
 PIN_RULE = "A PIN is letters and digits only, with no spaces or symbols."
 NO_ADDRESS = "Give at least a mobile phone or an email, so messages can reach this contact."
 
@@ -51,7 +66,11 @@ def contact_out(contact: Contact, fields: dict[str, CustomField]) -> dict[str, A
         "id": contact.id,
         **{name: getattr(contact, name) for name in PLAIN_FIELDS},
         # Only the organization's current fields: a deleted field's old values stay out.
-        "custom": {key: str(value) for key, value in contact.custom.items() if key in fields and value not in ("", None)},
+        "custom": {
+            key: str(value)
+            for key, value in contact.custom.items()
+            if key in fields and value not in ("", None)
+        },
     }
 
 
@@ -59,13 +78,17 @@ def custom_fields(organization: Organization) -> dict[str, CustomField]:
     return {field.key: field for field in CustomField.objects.for_org(organization)}
 
 
-def _clean_custom(raw: dict[str, Any], fields: dict[str, CustomField], errors: list) -> dict[str, str]:
+def _clean_custom(
+    raw: dict[str, Any], fields: dict[str, CustomField], errors: list
+) -> dict[str, str]:
     cleaned = {}
     for key, value in raw.items():
         name = f"custom.{key}"
         if key not in fields:
             known = ", ".join(sorted(fields)) or "none yet"
-            errors.append((name, f"“{key}” is not a custom field of this organization (fields: {known})."))
+            errors.append(
+                (name, f"“{key}” is not a custom field of this organization (fields: {known}).")
+            )
         elif isinstance(value, bool) or not isinstance(value, (str, int, float, type(None))):
             errors.append((name, "Give text or a number."))
         else:
@@ -76,7 +99,9 @@ def _clean_custom(raw: dict[str, Any], fields: dict[str, CustomField], errors: l
     return cleaned
 
 
-def apply_changes(contact: Contact, data: dict[str, Any], fields: dict[str, CustomField], *, merge_custom: bool) -> list[str]:
+def apply_changes(
+    contact: Contact, data: dict[str, Any], fields: dict[str, CustomField], *, merge_custom: bool
+) -> list[str]:
     """Check `data` and set it on the contact; returns the names of the fields that changed."""
     errors: list[tuple[str, str]] = []
     organization = contact.organization
@@ -120,13 +145,19 @@ def apply_changes(contact: Contact, data: dict[str, Any], fields: dict[str, Cust
     if "custom" in data:
         before = dict(contact.custom)
         # Keys of deleted fields are left as they are, as the staff form does.
-        after = dict(before) if merge_custom else {k: v for k, v in before.items() if k not in fields}
+        after = (
+            dict(before) if merge_custom else {k: v for k, v in before.items() if k not in fields}
+        )
         for key, value in custom.items():
             if value:
                 after[key] = value
             else:
                 after.pop(key, None)
-        changed += [f"custom.{key}" for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
+        changed += [
+            f"custom.{key}"
+            for key in sorted(set(before) | set(after))
+            if before.get(key) != after.get(key)
+        ]
         contact.custom = after
     return changed
 
@@ -153,34 +184,52 @@ def create_contact(request, payload: ContactCreate):
     return Status(201, contact_out(contact, fields))
 
 
-@router.get("/contacts/{contact_id}", response={200: ContactOut, **ITEM_ERRORS}, summary="Get a contact")
+@router.get(
+    "/contacts/{contact_id}", response={200: ContactOut, **ITEM_ERRORS}, summary="Get a contact"
+)
 def get_contact(request, contact_id: UUID):
     return contact_out(find_contact(request.org, contact_id), custom_fields(request.org))
 
 
-@router.put("/contacts/{contact_id}", response={200: ContactOut, **CHANGE_ERRORS}, summary="Replace a contact")
+@router.put(
+    "/contacts/{contact_id}",
+    response={200: ContactOut, **CHANGE_ERRORS},
+    summary="Replace a contact",
+)
 def replace_contact(request, contact_id: UUID, payload: ContactReplace):
     """Every field is required; `custom` lists every custom value the contact keeps."""
     return _update(request, contact_id, payload.model_dump(), merge_custom=False)
 
 
-@router.patch("/contacts/{contact_id}", response={200: ContactOut, **CHANGE_ERRORS}, summary="Change some fields")
+@router.patch(
+    "/contacts/{contact_id}",
+    response={200: ContactOut, **CHANGE_ERRORS},
+    summary="Change some fields",
+)
 def patch_contact(request, contact_id: UUID, payload: ContactPatch):
     """Only the fields sent change. In `custom`, keys sent change (null or "" clears one); others stay."""
     return _update(request, contact_id, payload.model_dump(exclude_unset=True), merge_custom=True)
 
 
-def _update(request, contact_id: UUID, data: dict[str, Any], *, merge_custom: bool) -> dict[str, Any]:
+def _update(
+    request, contact_id: UUID, data: dict[str, Any], *, merge_custom: bool
+) -> dict[str, Any]:
     contact = find_contact(request.org, contact_id)
     fields = custom_fields(request.org)
     changed = apply_changes(contact, data, fields, merge_custom=merge_custom)
     if changed:
-        save_contact(contact, actor=None, actor_label=actor_label(request), changed=changed, created=False)
+        save_contact(
+            contact, actor=None, actor_label=actor_label(request), changed=changed, created=False
+        )
     return contact_out(contact, fields)
 
 
-@router.delete("/contacts/{contact_id}", response={204: None, **ITEM_ERRORS}, summary="Delete a contact")
+@router.delete(
+    "/contacts/{contact_id}", response={204: None, **ITEM_ERRORS}, summary="Delete a contact"
+)
 def remove_contact(request, contact_id: UUID):
     """The activity log keeps a record that the contact was deleted, without their details."""
-    delete_contact(find_contact(request.org, contact_id), actor=None, actor_label=actor_label(request))
+    delete_contact(
+        find_contact(request.org, contact_id), actor=None, actor_label=actor_label(request)
+    )
     return Status(204, None)

@@ -30,13 +30,21 @@ def _message_out(message) -> dict:
     }
 
 
-@router.get("/conversations/{contact_id}", response={200: Conversation, 401: Problem, 404: Problem,
-                                                     422: ValidationProblem}, summary="Get a conversation")
+@router.get(
+    "/conversations/{contact_id}",
+    response={200: Conversation, 401: Problem, 404: Problem, 422: ValidationProblem},
+    summary="Get a conversation",
+)
 def get_conversation(request, contact_id: UUID, limit: int = Limit(), offset: int = Offset()):
     """Messages both ways, oldest first. Reading content through the API is logged, as a staff view is."""
     contact = find_contact(request.org, contact_id)
     messages, count = page(thread(contact), limit, offset)
     # Logged but not marked read: an integration reading the thread is not a
     # person in the inbox, so the staff's unread marks stay.
-    record(request.org, EventKind.STAFF_VIEWED_CONVERSATION, contact=contact, actor_label=actor_label(request))
+    record(
+        request.org,
+        EventKind.STAFF_VIEWED_CONVERSATION,
+        contact=contact,
+        actor_label=actor_label(request),
+    )
     return {"items": [_message_out(message) for message in messages], "count": count}

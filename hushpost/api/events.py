@@ -30,19 +30,26 @@ def _event_out(event) -> dict:
     }
 
 
-@router.get("/events", response={200: EventList, 401: Problem, 404: Problem, 422: ValidationProblem},
-            summary="List events")
+@router.get(
+    "/events",
+    response={200: EventList, 401: Problem, 404: Problem, 422: ValidationProblem},
+    summary="List events",
+)
 def list_events(
     request,
     contact_id: UUID | None = Query(None, description="Only this contact's events."),
     kind: EventKind | None = Query(None, description="Only events of this kind."),
-    since: Instant | None = Query(None, description="ISO 8601 with an offset; events at or after it."),
+    since: Instant | None = Query(
+        None, description="ISO 8601 with an offset; events at or after it."
+    ),
     limit: int = Limit(),
     offset: int = Offset(),
 ):
     if since is not None and since.tzinfo is None:
         # A time without an offset means a different instant in every zone.
-        raise Invalid([("since", "Give the time with its offset, such as 2025-03-01T09:00:00Z or +01:00.")])
+        raise Invalid(
+            [("since", "Give the time with its offset, such as 2025-03-01T09:00:00Z or +01:00.")]
+        )
     # An unknown contact is a 404 like everywhere else, not an empty list that hides a typo.
     contact = find_contact(request.org, contact_id) if contact_id is not None else None
     events = filter_events(request.org, contact=contact, kind=kind or "")

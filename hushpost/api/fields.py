@@ -33,10 +33,19 @@ class CustomFieldChange(Schema):
 
 
 def _out(field: CustomField) -> dict:
-    return {"key": field.key, "label": field.label, "type": field.field_type, "sensitive": field.sensitive}
+    return {
+        "key": field.key,
+        "label": field.label,
+        "type": field.field_type,
+        "sensitive": field.sensitive,
+    }
 
 
-@router.get("/settings/fields", response={200: list[CustomFieldOut], 401: Problem}, summary="List the custom fields")
+@router.get(
+    "/settings/fields",
+    response={200: list[CustomFieldOut], 401: Problem},
+    summary="List the custom fields",
+)
 def list_fields(request):
     return [_out(field) for field in CustomField.objects.for_org(request.org).order_by("key")]
 
@@ -63,6 +72,8 @@ def change_field(request, field_key: str, payload: CustomFieldChange):
             sensitive=payload.sensitive,
         )
     except FieldRefused as error:
-        raise Invalid([("type" if error.field in (None, "field_type") else error.field, error.message)]) from None
+        raise Invalid(
+            [("type" if error.field in (None, "field_type") else error.field, error.message)]
+        ) from None
     field.refresh_from_db()
     return _out(field)

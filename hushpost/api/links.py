@@ -33,8 +33,11 @@ class LinkRevoked(Schema):
     changed: bool  # False when the link was already revoked
 
 
-@router.post("/contacts/{contact_id}/links/revoke", response={200: ContactLinksRevoked, **ERRORS},
-             summary="Revoke all of a contact's secure links")
+@router.post(
+    "/contacts/{contact_id}/links/revoke",
+    response={200: ContactLinksRevoked, **ERRORS},
+    summary="Revoke all of a contact's secure links",
+)
 def revoke_contact_links(request, contact_id: UUID):
     """Every link of the contact that is not revoked yet stops working at once, and can't ask for a new one."""
     contact = find_contact(request.org, contact_id)
@@ -42,7 +45,11 @@ def revoke_contact_links(request, contact_id: UUID):
     return {"contact_id": contact.pk, "revoked": count}
 
 
-@router.post("/links/{link_id}/revoke", response={200: LinkRevoked, **ERRORS}, summary="Revoke one secure link")
+@router.post(
+    "/links/{link_id}/revoke",
+    response={200: LinkRevoked, **ERRORS},
+    summary="Revoke one secure link",
+)
 def revoke_one_link(request, link_id: UUID):
     """The link stops working at once; a portal page it opened closes at its next request."""
     link = find_org_link(request.org, link_id)
@@ -50,4 +57,9 @@ def revoke_one_link(request, link_id: UUID):
         raise NotFound("No link with this id.")
     changed = revoke_link(link, actor_label=actor_label(request))
     link.refresh_from_db(fields=["revoked_at"])
-    return {"id": link.pk, "contact_id": link.contact_id, "revoked_at": link.revoked_at, "changed": changed}
+    return {
+        "id": link.pk,
+        "contact_id": link.contact_id,
+        "revoked_at": link.revoked_at,
+        "changed": changed,
+    }

@@ -5,7 +5,16 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from hushpost.api import (
-    appointments, auto_messages, contacts, conversations, events, fields, links, messages, problems, settings,
+    appointments,
+    auto_messages,
+    contacts,
+    conversations,
+    events,
+    fields,
+    links,
+    messages,
+    problems,
+    settings,
 )
 from hushpost.api.auth import ApiKeyAuth
 from hushpost.api.problems import CONTENT_TYPE as PROBLEM_CONTENT_TYPE
@@ -15,7 +24,6 @@ Hushpost's REST API. Authenticate with an organization's API key as
 `Authorization: Bearer <key>`; every id is scoped to that organization.
 Errors are problem JSON (RFC 9457). docs/API.md in the repository has examples.
 """
-
 
 
 class HushpostAPI(NinjaAPI):
@@ -44,5 +52,15 @@ api = HushpostAPI(
 )
 problems.install(api)
 
-for module in (contacts, settings, fields, messages, conversations, events, auto_messages, appointments, links):
+for module in (
+    contacts,
+    settings,
+    fields,
+    messages,
+    conversations,
+    events,
+    auto_messages,
+    appointments,
+    links,
+):
     api.add_router("/", module.router)

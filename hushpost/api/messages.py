@@ -28,18 +28,30 @@ FIELD_NAMES = {"recipients": "contact_ids"}
 
 
 def _delivery_out(delivery: Delivery) -> dict:
-    return {"id": delivery.id, "contact_id": delivery.contact_id, "channel": delivery.channel,
-            "status": delivery.status, "reason": delivery.reason}
+    return {
+        "id": delivery.id,
+        "contact_id": delivery.contact_id,
+        "channel": delivery.channel,
+        "status": delivery.status,
+        "reason": delivery.reason,
+    }
 
 
 def _message_out(send: Send, deliveries: list[Delivery]) -> dict:
-    return {"id": send.id, "channel": send.channel, "secure": send.secure, "created_at": send.created_at,
-            "deliveries": [_delivery_out(delivery) for delivery in deliveries]}
+    return {
+        "id": send.id,
+        "channel": send.channel,
+        "secure": send.secure,
+        "created_at": send.created_at,
+        "deliveries": [_delivery_out(delivery) for delivery in deliveries],
+    }
 
 
 def _appointments(organization, appointment_ids: list[UUID]) -> list:
     wanted = list(dict.fromkeys(appointment_ids))
-    found = Appointment.objects.for_org(organization).select_related("contact", "staff").in_bulk(wanted)
+    found = (
+        Appointment.objects.for_org(organization).select_related("contact", "staff").in_bulk(wanted)
+    )
     unknown = [str(appointment_id) for appointment_id in wanted if appointment_id not in found]
     if unknown:
         raise Invalid([("appointment_ids", f"Unknown appointment ids: {', '.join(unknown)}.")])
@@ -57,33 +69,54 @@ def _recipients(organization, contact_ids: list[UUID]) -> list[Contact]:
     return [found[contact_id] for contact_id in wanted]
 
 
-@router.post("/messages", response={202: MessageOut, 401: Problem, 422: ValidationProblem}, summary="Send a message")
+@router.post(
+    "/messages",
+    response={202: MessageOut, 401: Problem, 422: ValidationProblem},
+    summary="Send a message",
+)
 def create_message(request, payload: MessageCreate):
     """Queue a message to each contact; held deliveries say why they were not sent."""
     pin = payload.pin.strip()
     if pin and not payload.secure:
-        raise Invalid([("pin", "A PIN protects secure messages only; send securely or leave it out.")])
+        raise Invalid(
+            [("pin", "A PIN protects secure messages only; send securely or leave it out.")]
+        )
     if pin and not is_pin(pin):
         raise Invalid([("pin", "A PIN is letters and digits only, with no spaces or symbols.")])
     if not payload.contact_ids and not payload.appointment_ids:
-        raise Invalid([("contact_ids", "Give contact_ids or appointment_ids: who the message is for.")])
+        raise Invalid(
+            [("contact_ids", "Give contact_ids or appointment_ids: who the message is for.")]
+        )
     contacts = _recipients(request.org, payload.contact_ids)
     recipients = _appointments(request.org, payload.appointment_ids)
     try:
-        result = send_message(request.org, contacts=contacts, recipients=recipients,
-                              extra_fields=EXTRA_FIELDS if recipients else None,
-                              channel=payload.channel, secure=payload.secure,
-                              body=payload.body, subject=payload.subject, pin=pin,
-                              actor_label=actor_label(request), origin=Origin.API)
+        result = send_message(
+            request.org,
+            contacts=contacts,
+            recipients=recipients,
+            extra_fields=EXTRA_FIELDS if recipients else None,
+            channel=payload.channel,
+            secure=payload.secure,
+            body=payload.body,
+            subject=payload.subject,
+            pin=pin,
+            actor_label=actor_label(request),
+            origin=Origin.API,
+        )
     except ComposeError as error:
         raise Invalid(
-            (FIELD_NAMES.get(name, name), message) for name, messages in error.problems.items() for message in messages
+            (FIELD_NAMES.get(name, name), message)
+            for name, messages in error.problems.items()
+            for message in messages
         ) from None
     return Status(202, _message_out(result.send, [outcome.delivery for outcome in result.outcomes]))
 
 
-@router.get("/messages/{message_id}", response={200: MessageOut, 401: Problem, 404: Problem},
-            summary="Get a message and its deliveries")
+@router.get(
+    "/messages/{message_id}",
+    response={200: MessageOut, 401: Problem, 404: Problem},
+    summary="Get a message and its deliveries",
+)
 def get_message(request, message_id: UUID):
     send = Send.objects.for_org(request.org).filter(pk=message_id).first()
     if send is None:

@@ -12,12 +12,16 @@ MAX_LIMIT = 200
 MAX_OFFSET = 1_000_000_000
 
 
-def Limit():  # noqa: N802 - reads as a type in signatures
-    return Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"How many items, at most {MAX_LIMIT}.")
+def Limit():
+    return Query(
+        DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"How many items, at most {MAX_LIMIT}."
+    )
 
 
-def Offset():  # noqa: N802
-    return Query(0, ge=0, le=MAX_OFFSET, description=f"How many items to skip, at most {MAX_OFFSET:,}.")
+def Offset():
+    return Query(
+        0, ge=0, le=MAX_OFFSET, description=f"How many items to skip, at most {MAX_OFFSET:,}."
+    )
 
 
 def page(queryset: QuerySet, limit: int, offset: int) -> tuple[list, int]:

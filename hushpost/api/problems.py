@@ -35,7 +35,9 @@ class NotFound(Http404):
     """An id that is not this organization's. Unknown and foreign ids look the same."""
 
 
-def problem(status: int, detail: str, *, errors: list[dict[str, str]] | None = None, **headers: str) -> HttpResponse:
+def problem(
+    status: int, detail: str, *, errors: list[dict[str, str]] | None = None, **headers: str
+) -> HttpResponse:
     body: dict[str, object] = {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
@@ -52,9 +54,15 @@ def problem(status: int, detail: str, *, errors: list[dict[str, str]] | None = N
 
 def invalid(errors: list[tuple[str, str]]) -> HttpResponse:
     listed = [{"field": field, "message": message} for field, message in errors]
-    summary = "; ".join(f"{field}: {message.rstrip('.')}" if field else message.rstrip(".") for field, message in errors)
-    return problem(422, f"The request has {len(errors)} problem{'s' if len(errors) != 1 else ''}: {summary}.",
-                   errors=listed)
+    summary = "; ".join(
+        f"{field}: {message.rstrip('.')}" if field else message.rstrip(".")
+        for field, message in errors
+    )
+    return problem(
+        422,
+        f"The request has {len(errors)} problem{'s' if len(errors) != 1 else ''}: {summary}.",
+        errors=listed,
+    )
 
 
 def _field_name(location: tuple) -> str:
@@ -79,7 +87,9 @@ def on_validation_error(request, exc: ValidationError) -> HttpResponse:
     if errors and all(tuple(error.get("loc", ()))[:1] == ("path",) for error in errors):
         # A malformed id in the path names nothing: the same answer as an unknown id.
         return problem(404, "Nothing with this id.")
-    return invalid([(_field_name(tuple(error.get("loc", ()))), _message(error)) for error in errors])
+    return invalid(
+        [(_field_name(tuple(error.get("loc", ()))), _message(error)) for error in errors]
+    )
 
 
 def on_invalid(request, exc: Invalid) -> HttpResponse:
@@ -95,7 +105,9 @@ def on_http_error(request, exc: HttpError) -> HttpResponse:
 
 def on_not_found(request, exc: Http404) -> HttpResponse:
     # Only our own NotFound messages are meant for clients; Django's may name models.
-    return problem(404, str(exc) if isinstance(exc, NotFound) and str(exc) else "Nothing with this id.")
+    return problem(
+        404, str(exc) if isinstance(exc, NotFound) and str(exc) else "Nothing with this id."
+    )
 
 
 def on_unexpected(request, exc: Exception) -> HttpResponse:
@@ -124,7 +136,9 @@ def outside_operations(view):
             response = view(request, *args, **kwargs)
         except Http404:
             return problem(404, "There is no such API endpoint; see /api/v1/docs.")
-        if response.status_code == 405 and not response.get("Content-Type", "").startswith("application/"):
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/"
+        ):
             return problem(405, f"{request.method} is not allowed here.", Allow=response["Allow"])
         return response
 

@@ -14,7 +14,9 @@ from hushpost.activity.models import EventKind
 # Custom field values arrive as text or numbers; they are stored (and returned)
 # as text, numbers canonical and dates as YYYY-MM-DD. null or "" clears one.
 # Checked by the handler, not pydantic: pydantic would quietly read true as 1.
-CustomValue = Annotated[Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]})]
+CustomValue = Annotated[
+    Any, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]})
+]
 
 
 # Real UTC offsets run from -12:00 to +14:00. Wider ones (Python allows ±23:59)
@@ -50,7 +52,12 @@ class Problem(Schema):
 
 class FieldProblem(Schema):
     field: str = Field(..., examples=["phone"])
-    message: str = Field(..., examples=["“555” is not a valid phone number for US; check the digits or add the country code."])
+    message: str = Field(
+        ...,
+        examples=[
+            "“555” is not a valid phone number for US; check the digits or add the country code."
+        ],
+    )
 
 
 class ValidationProblem(Problem):
@@ -68,7 +75,9 @@ class ContactOut(Schema):
     time_zone: str = Field(..., description="IANA name; empty means the organization's time zone.")
     language: str
     custom: dict[str, str]
-    secure_pin: str = Field(..., description="The contact's own PIN for secure messages; empty when none.")
+    secure_pin: str = Field(
+        ..., description="The contact's own PIN for secure messages; empty when none."
+    )
     sms_opt_out: bool
     email_opt_out: bool
 
@@ -80,7 +89,9 @@ class ContactList(Schema):
 
 class ContactCreate(Schema):
     name: str = Field(..., max_length=200)
-    phone: str = Field("", max_length=40, description="Any common format; read with the organization's country.")
+    phone: str = Field(
+        "", max_length=40, description="Any common format; read with the organization's country."
+    )
     email: str = Field("", max_length=254)
     time_zone: str = ""
     language: str = "en"
@@ -124,10 +135,14 @@ class ContactPatch(Schema):
 class SecureSettings(Schema):
     enabled: bool
     subject: str = Field(..., max_length=500, description="Liquid template of the email subject.")
-    body: str = Field(..., description="Liquid template of the notification; must contain {{ secure_link }}.")
+    body: str = Field(
+        ..., description="Liquid template of the notification; must contain {{ secure_link }}."
+    )
     link_lifetime: Literal["24h", "10d", "6mo", "1y"]
     default_pin: str = Field(
-        ..., max_length=200, description="Letters and digits, a template such as {{ custom.pin }}, or empty for none."
+        ...,
+        max_length=200,
+        description="Letters and digits, a template such as {{ custom.pin }}, or empty for none.",
     )
 
 
@@ -137,11 +152,14 @@ class SecureSettings(Schema):
 class MessageCreate(Schema):
     contact_ids: list[UUID] = Field(default_factory=list, max_length=1000)
     appointment_ids: list[UUID] = Field(
-        default_factory=list, max_length=1000,
+        default_factory=list,
+        max_length=1000,
         description="Send about these appointments (to their contacts); the body may use {{ appointment.* }}.",
     )
     channel: Literal["sms", "email", "voice"]
-    secure: bool = Field(True, description="Send a link to a PIN-protected page instead of the content.")
+    secure: bool = Field(
+        True, description="Send a link to a PIN-protected page instead of the content."
+    )
     pin: str = Field("", max_length=100, description="A PIN for this message only (secure sends).")
     subject: str = Field("", max_length=500)
     body: str
@@ -196,9 +214,15 @@ class EventOut(Schema):
     contact_id: UUID | None
     message_id: UUID | None
     delivery_id: UUID | None
-    link_id: UUID | None = Field(None, description="The secure link it concerns; POST /links/{link_id}/revoke ends it.")
-    actor: str = Field(..., description="Who acted: a staff email, “contact”, “system” or “api: <key name>”.")
-    detail: dict[str, Any] = Field(..., description="Short facts (ids, counts, field names); never content.")
+    link_id: UUID | None = Field(
+        None, description="The secure link it concerns; POST /links/{link_id}/revoke ends it."
+    )
+    actor: str = Field(
+        ..., description="Who acted: a staff email, “contact”, “system” or “api: <key name>”."
+    )
+    detail: dict[str, Any] = Field(
+        ..., description="Short facts (ids, counts, field names); never content."
+    )
 
 
 class EventList(Schema):

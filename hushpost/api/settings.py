@@ -22,18 +22,29 @@ def _invalid(problems: dict[str, list[str]]) -> Invalid:
     return Invalid((name, message) for name, messages in problems.items() for message in messages)
 
 
-@router.get("/settings/secure-messaging", response={200: SecureSettings, 401: Problem},
-            summary="Get the secure messaging settings")
+@router.get(
+    "/settings/secure-messaging",
+    response={200: SecureSettings, 401: Problem},
+    summary="Get the secure messaging settings",
+)
 def get_secure_settings(request):
     return _out(SettingsValues.of(SecureMessagingSettings.objects.for_org(request.org)))
 
 
-@router.put("/settings/secure-messaging", response={200: SecureSettings, 401: Problem, 422: ValidationProblem},
-            summary="Replace the secure messaging settings")
+@router.put(
+    "/settings/secure-messaging",
+    response={200: SecureSettings, 401: Problem, 422: ValidationProblem},
+    summary="Replace the secure messaging settings",
+)
 def put_secure_settings(request, payload: SecureSettings):
     """All five settings are saved together or not at all."""
     try:
-        save_settings(request.org, None, SettingsValues(**payload.model_dump()), actor_label=actor_label(request))
+        save_settings(
+            request.org,
+            None,
+            SettingsValues(**payload.model_dump()),
+            actor_label=actor_label(request),
+        )
     except SettingsInvalid as error:
         raise _invalid(error.problems) from None
     return _out(SettingsValues.of(SecureMessagingSettings.objects.for_org(request.org)))

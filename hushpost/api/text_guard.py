@@ -57,7 +57,9 @@ def request_problems(request) -> list[tuple[str, str]]:
         for text in (name, *values):
             message = problem_with(text)
             if message:
-                problems.append((name if problem_with(name) is None else "query", f"This value {message}"))
+                problems.append(
+                    (name if problem_with(name) is None else "query", f"This value {message}")
+                )
                 break
     if request.content_type == "application/json" and request.body:
         try:

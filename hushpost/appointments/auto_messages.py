@@ -40,7 +40,16 @@ MAX_OFFSET_MINUTES = MAX_OFFSET_DAYS * DAY
 # Twilio reads at most 4,000 characters of TwiML in one call; leave room for the markup.
 MAX_VOICE_CHARS = 3_000
 MAX_SUBJECT_CHARS = 500
-FIELD_NAMES = ("name", "channel", "timing", "offset_minutes", "subject", "body", "enabled", "secure")
+FIELD_NAMES = (
+    "name",
+    "channel",
+    "timing",
+    "offset_minutes",
+    "subject",
+    "body",
+    "enabled",
+    "secure",
+)
 
 
 @dataclass(frozen=True)
@@ -58,15 +67,29 @@ class AutoMessageValues:
 
     @classmethod
     def of(cls, auto: AutoMessage) -> AutoMessageValues:
-        return cls(channel=auto.channel, timing=auto.timing, offset_minutes=auto.offset_minutes, body=auto.body,
-                   subject=auto.subject, enabled=auto.enabled, secure=auto.secure, name=auto.name)
+        return cls(
+            channel=auto.channel,
+            timing=auto.timing,
+            offset_minutes=auto.offset_minutes,
+            body=auto.body,
+            subject=auto.subject,
+            enabled=auto.enabled,
+            secure=auto.secure,
+            name=auto.name,
+        )
 
     def normalized(self) -> AutoMessageValues:
         body = (self.body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
         # Only email has a subject; a text or a call would silently drop it.
         subject = (self.subject or "").strip() if self.channel == Channel.EMAIL else ""
-        return replace(self, body=body, subject=subject, name=(self.name or "").strip(),
-                       enabled=bool(self.enabled), secure=bool(self.secure))
+        return replace(
+            self,
+            body=body,
+            subject=subject,
+            name=(self.name or "").strip(),
+            enabled=bool(self.enabled),
+            secure=bool(self.secure),
+        )
 
 
 class AutoMessageInvalid(ValueError):
@@ -113,7 +136,10 @@ def describe_timing(timing: str, offset_minutes: int) -> str:
 
 def label(auto: AutoMessage) -> str:
     """How staff recognise one: its name, or its channel and timing ("Text message 1 day before the start")."""
-    return auto.name or f"{auto.get_channel_display()} {describe_timing(auto.timing, auto.offset_minutes)}"
+    return (
+        auto.name
+        or f"{auto.get_channel_display()} {describe_timing(auto.timing, auto.offset_minutes)}"
+    )
 
 
 # Checks ---------------------------------------------------------------------
@@ -124,7 +150,9 @@ def template_spec(organization: Organization) -> FieldSpec:
     from hushpost.appointments.fields import APPOINTMENT_FIELDS
 
     base = message_spec(organization)
-    return FieldSpec(objects={**base.objects, "appointment": frozenset(APPOINTMENT_FIELDS)}, scalars=base.scalars)
+    return FieldSpec(
+        objects={**base.objects, "appointment": frozenset(APPOINTMENT_FIELDS)}, scalars=base.scalars
+    )
 
 
 def subject_problems(spec: FieldSpec, values: AutoMessageValues) -> list[str]:
@@ -153,12 +181,16 @@ def body_problems(spec: FieldSpec, values: AutoMessageValues) -> list[str]:
 
 def timing_problems(values: AutoMessageValues) -> dict[str, list[str]]:
     if values.timing not in Timing.values:
-        return {"timing": ["Choose when it goes out: when booked, before the start or after the end."]}
+        return {
+            "timing": ["Choose when it goes out: when booked, before the start or after the end."]
+        }
     offset = values.offset_minutes
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
         return {"offset_minutes": ["Give the time as a whole number, 0 or more."]}
     if values.timing == Timing.BOOKED and offset:
-        return {"offset_minutes": ["A message sent when booked goes out at once: leave the time at 0."]}
+        return {
+            "offset_minutes": ["A message sent when booked goes out at once: leave the time at 0."]
+        }
     if offset > MAX_OFFSET_MINUTES:
         return {"offset_minutes": [f"At most {MAX_OFFSET_DAYS} days before or after."]}
     return {}
@@ -176,7 +208,10 @@ def check(organization: Organization, values: AutoMessageValues) -> dict[str, li
         problems["name"] = ["A name is at most 100 characters."]
     problems.update(timing_problems(values))
     spec = template_spec(organization)
-    for name, found in (("subject", subject_problems(spec, values)), ("body", body_problems(spec, values))):
+    for name, found in (
+        ("subject", subject_problems(spec, values)),
+        ("body", body_problems(spec, values)),
+    ):
         if found:
             problems[name] = found
     return problems
@@ -197,8 +232,9 @@ def _apply(auto: AutoMessage, values: AutoMessageValues) -> None:
 
 
 @transaction.atomic
-def create_auto_message(organization: Organization, actor, values: AutoMessageValues, *,
-                        actor_label: str = "") -> AutoMessage:
+def create_auto_message(
+    organization: Organization, actor, values: AutoMessageValues, *, actor_label: str = ""
+) -> AutoMessage:
     values = values.normalized()
     locked_settings(organization)
     problems = check(organization, values)
@@ -209,13 +245,23 @@ def create_auto_message(organization: Organization, actor, values: AutoMessageVa
     auto.save()
     _sync(auto)
     # Names only: templates stay out of the log.
-    record(organization, EventKind.SETTINGS_CHANGED, actor=actor, actor_label=actor_label, section="auto messages",
-           auto_message=auto.pk, change="created", fields=", ".join(FIELD_NAMES))
+    record(
+        organization,
+        EventKind.SETTINGS_CHANGED,
+        actor=actor,
+        actor_label=actor_label,
+        section="auto messages",
+        auto_message=auto.pk,
+        change="created",
+        fields=", ".join(FIELD_NAMES),
+    )
     return auto
 
 
 @transaction.atomic
-def update_auto_message(auto: AutoMessage, actor, values: AutoMessageValues, *, actor_label: str = "") -> list[str]:
+def update_auto_message(
+    auto: AutoMessage, actor, values: AutoMessageValues, *, actor_label: str = ""
+) -> list[str]:
     """Save every field or none; returns the names of those that changed."""
     values = values.normalized()
     locked_settings(auto.organization)
@@ -230,8 +276,16 @@ def update_auto_message(auto: AutoMessage, actor, values: AutoMessageValues, *, 
     _apply(auto, values)
     auto.save()
     _sync(auto)
-    record(auto.organization, EventKind.SETTINGS_CHANGED, actor=actor, actor_label=actor_label,
-           section="auto messages", auto_message=auto.pk, change="updated", fields=", ".join(changed))
+    record(
+        auto.organization,
+        EventKind.SETTINGS_CHANGED,
+        actor=actor,
+        actor_label=actor_label,
+        section="auto messages",
+        auto_message=auto.pk,
+        change="updated",
+        fields=", ".join(changed),
+    )
     return changed
 
 
@@ -244,9 +298,16 @@ def set_enabled(auto: AutoMessage, actor, enabled: bool, *, actor_label: str = "
     auto.enabled = enabled
     auto.save(update_fields=["enabled", "updated_at"])
     _sync(auto)
-    record(auto.organization, EventKind.SETTINGS_CHANGED, actor=actor, actor_label=actor_label,
-           section="auto messages", auto_message=auto.pk, change="switched on" if enabled else "switched off",
-           fields="enabled")
+    record(
+        auto.organization,
+        EventKind.SETTINGS_CHANGED,
+        actor=actor,
+        actor_label=actor_label,
+        section="auto messages",
+        auto_message=auto.pk,
+        change="switched on" if enabled else "switched off",
+        fields="enabled",
+    )
     return True
 
 
@@ -255,8 +316,16 @@ def delete_auto_message(auto: AutoMessage, actor, *, actor_label: str = "") -> N
     """Remove it; its pending sends go with it (done ones keep their deliveries)."""
     pk = auto.pk
     auto.delete()
-    record(auto.organization, EventKind.SETTINGS_CHANGED, actor=actor, actor_label=actor_label,
-           section="auto messages", auto_message=pk, change="deleted", fields="")
+    record(
+        auto.organization,
+        EventKind.SETTINGS_CHANGED,
+        actor=actor,
+        actor_label=actor_label,
+        section="auto messages",
+        auto_message=pk,
+        change="deleted",
+        fields="",
+    )
 
 
 @register_template_source
@@ -281,22 +350,38 @@ class Preview:
     notes: list[str] = field(default_factory=list)
 
 
-def preview_appointment(organization: Organization, contact: Contact, user) -> tuple[Appointment, bool]:
+def preview_appointment(
+    organization: Organization, contact: Contact, user
+) -> tuple[Appointment, bool]:
     """The contact's next appointment, or a made-up one tomorrow at 9:30 (never saved)."""
     if contact.pk:
-        upcoming = (Appointment.objects.for_org(organization).filter(contact=contact, start__gte=timezone.now())
-                    .select_related("staff", "contact").order_by("start").first())
+        upcoming = (
+            Appointment.objects.for_org(organization)
+            .filter(contact=contact, start__gte=timezone.now())
+            .select_related("staff", "contact")
+            .order_by("start")
+            .first()
+        )
         if upcoming is not None:
             return upcoming, False
     zone = timezone.get_current_timezone()
     tomorrow = timezone.localdate(timezone=zone) + datetime.timedelta(days=1)
     start = datetime.datetime.combine(tomorrow, datetime.time(9, 30), tzinfo=zone)
     staff = user if getattr(user, "pk", None) else None
-    return Appointment(organization=organization, contact=contact, start=start, end=start + datetime.timedelta(minutes=30),
-                       title="Check-up", location="Main Street clinic", staff=staff), True
+    return Appointment(
+        organization=organization,
+        contact=contact,
+        start=start,
+        end=start + datetime.timedelta(minutes=30),
+        title="Check-up",
+        location="Main Street clinic",
+        staff=staff,
+    ), True
 
 
-def preview(organization: Organization, user, values: AutoMessageValues, contact: Contact | None) -> Preview:
+def preview(
+    organization: Organization, user, values: AutoMessageValues, contact: Contact | None
+) -> Preview:
     """The auto message as `contact` would get it, for their next appointment, with unsaved values."""
     from hushpost.appointments.fields import appointment_context
 
@@ -311,10 +396,15 @@ def preview(organization: Organization, user, values: AutoMessageValues, contact
     spec = template_spec(organization)
     notes = []
     if values.secure and values.channel != Channel.VOICE:
-        notes.append("Sent securely: the contact gets the notification from Messaging settings, "
-                     "and reads this message after opening their link.")
+        notes.append(
+            "Sent securely: the contact gets the notification from Messaging settings, "
+            "and reads this message after opening their link."
+        )
     return Preview(
-        contact=contact, sample_contact=is_sample, appointment=appointment, sample_appointment=sample_appt,
+        contact=contact,
+        sample_contact=is_sample,
+        appointment=appointment,
+        sample_appointment=sample_appt,
         subject=_render(values.subject, subject_problems(spec, values), context),
         body=_render(values.body, body_problems(spec, values), context),
         notes=notes,

@@ -71,7 +71,9 @@ def as_recipient(appointment: Appointment):
     """
     from hushpost.messaging.compose import Recipient
 
-    return Recipient(appointment.contact, appointment_context(appointment), label=str(appointment.pk))
+    return Recipient(
+        appointment.contact, appointment_context(appointment), label=str(appointment.pk)
+    )
 
 
 # What `extra_fields` Compose validates appointment templates with.

@@ -42,21 +42,51 @@ EXTERNAL_ID_MAX = Appointment._meta.get_field("external_id").max_length
 
 # CSV headers as header_key() reads them → the row's field.
 COLUMNS = {
-    "externalid": "external_id", "id": "external_id", "uid": "external_id", "appointmentid": "external_id",
-    "start": "start", "starts": "start", "startat": "start", "starttime": "start", "begin": "start",
-    "end": "end", "ends": "end", "endat": "end", "endtime": "end", "finish": "end",
-    "title": "title", "summary": "title", "what": "title", "subject": "title",
-    "location": "location", "where": "location", "place": "location",
+    "externalid": "external_id",
+    "id": "external_id",
+    "uid": "external_id",
+    "appointmentid": "external_id",
+    "start": "start",
+    "starts": "start",
+    "startat": "start",
+    "starttime": "start",
+    "begin": "start",
+    "end": "end",
+    "ends": "end",
+    "endat": "end",
+    "endtime": "end",
+    "finish": "end",
+    "title": "title",
+    "summary": "title",
+    "what": "title",
+    "subject": "title",
+    "location": "location",
+    "where": "location",
+    "place": "location",
     "status": "status",
-    "staff": "staff_email", "staffemail": "staff_email", "staffmember": "staff_email", "provider": "staff_email",
-    "name": "name", "contact": "name", "contactname": "name", "patient": "name", "client": "name",
-    "email": "email", "contactemail": "email",
-    "phone": "phone", "mobile": "phone", "mobilephone": "phone", "contactphone": "phone",
+    "staff": "staff_email",
+    "staffemail": "staff_email",
+    "staffmember": "staff_email",
+    "provider": "staff_email",
+    "name": "name",
+    "contact": "name",
+    "contactname": "name",
+    "patient": "name",
+    "client": "name",
+    "email": "email",
+    "contactemail": "email",
+    "phone": "phone",
+    "mobile": "phone",
+    "mobilephone": "phone",
+    "contactphone": "phone",
 }
 STATUS_WORDS = {
-    "scheduled": AppointmentStatus.SCHEDULED, "booked": AppointmentStatus.SCHEDULED,
-    "tentative": AppointmentStatus.SCHEDULED, "confirmed": AppointmentStatus.CONFIRMED,
-    "cancelled": AppointmentStatus.CANCELLED, "canceled": AppointmentStatus.CANCELLED,
+    "scheduled": AppointmentStatus.SCHEDULED,
+    "booked": AppointmentStatus.SCHEDULED,
+    "tentative": AppointmentStatus.SCHEDULED,
+    "confirmed": AppointmentStatus.CONFIRMED,
+    "cancelled": AppointmentStatus.CANCELLED,
+    "canceled": AppointmentStatus.CANCELLED,
 }
 DATE_HINT = "use YYYY-MM-DD HH:MM, optionally with an offset such as +01:00"
 
@@ -102,18 +132,32 @@ class ImportReport:
         return self.created + self.updated + self.unchanged + len(self.rejected)
 
 
-def import_file(organization: Organization, file_name: str, data: bytes, *, actor=None,
-                actor_label: str = "") -> ImportReport:
+def import_file(
+    organization: Organization, file_name: str, data: bytes, *, actor=None, actor_label: str = ""
+) -> ImportReport:
     """Read the whole file, then import its rows; raises ImportFileError when the file itself is unusable."""
-    is_ics = (file_name or "").lower().endswith((".ics", ".ical", ".ifb")) or data.lstrip()[:15].upper() == b"BEGIN:VCALENDAR"
+    is_ics = (file_name or "").lower().endswith((".ics", ".ical", ".ifb")) or data.lstrip()[
+        :15
+    ].upper() == b"BEGIN:VCALENDAR"
     rows = read_ics(organization, data) if is_ics else read_csv(organization, data)
     if len(rows) > MAX_ROWS:
-        raise ImportFileError(f"The file has {len(rows):,} appointments; import at most {MAX_ROWS:,} at a time.")
+        raise ImportFileError(
+            f"The file has {len(rows):,} appointments; import at most {MAX_ROWS:,} at a time."
+        )
     report = ImportReport(kind="ics" if is_ics else "csv", file_name=file_name or "")
     _Importer(organization, report, actor=actor, actor_label=actor_label).run(rows)
-    record(organization, EventKind.APPOINTMENTS_IMPORTED, actor=actor, actor_label=actor_label,
-           file=report.file_name, created=report.created, updated=report.updated, unchanged=report.unchanged,
-           rejected=len(report.rejected), contacts_created=report.contacts_created)
+    record(
+        organization,
+        EventKind.APPOINTMENTS_IMPORTED,
+        actor=actor,
+        actor_label=actor_label,
+        file=report.file_name,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        rejected=len(report.rejected),
+        contacts_created=report.contacts_created,
+    )
     return report
 
 
@@ -145,14 +189,19 @@ def read_csv(organization: Organization, data: bytes) -> list[Row]:
             "location, status, staff_email, name, email, phone."
         )
     if not {"email", "phone"} & set(columns.values()):
-        raise ImportFileError("The file has no email or phone column, so no row can name its contact.")
+        raise ImportFileError(
+            "The file has no email or phone column, so no row can name its contact."
+        )
     zone = ZoneInfo(organization.time_zone)
     rows = []
     for number, values in enumerate(parsed.rows, start=2):
         if not any(value.strip() for value in values):
             continue
         row = Row(where=f"row {number}")
-        cells = {target: (values[index].strip() if index < len(values) else "") for index, target in columns.items()}
+        cells = {
+            target: (values[index].strip() if index < len(values) else "")
+            for index, target in columns.items()
+        }
         for name in ("start", "end"):
             if cells.get(name):
                 try:
@@ -163,7 +212,16 @@ def read_csv(organization: Organization, data: bytes) -> list[Row]:
                 row.reasons.append("missing start")
         if cells.get("end") is None or (not cells.get("end") and row.start is not None):
             row.reasons.append("missing end")
-        for name in ("external_id", "title", "location", "status", "staff_email", "name", "email", "phone"):
+        for name in (
+            "external_id",
+            "title",
+            "location",
+            "status",
+            "staff_email",
+            "name",
+            "email",
+            "phone",
+        ):
             setattr(row, name, cells.get(name, ""))
         rows.append(row)
     return rows
@@ -175,11 +233,15 @@ def read_ics(organization: Organization, data: bytes) -> list[Row]:
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except Exception as error:  # icalendar raises ValueError and friends for a malformed file
-        raise ImportFileError(f"This is not a valid iCalendar (.ics) file: {str(error)[:200]}") from None
+        raise ImportFileError(
+            f"This is not a valid iCalendar (.ics) file: {str(error)[:200]}"
+        ) from None
     if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
         raise ImportFileError("This is not an iCalendar file: it must start with BEGIN:VCALENDAR.")
     if calendar.errors:
-        raise ImportFileError(f"This is not a valid iCalendar (.ics) file: {calendar.errors[0][1]}"[:300])
+        raise ImportFileError(
+            f"This is not a valid iCalendar (.ics) file: {calendar.errors[0][1]}"[:300]
+        )
     events = list(calendar.walk("VEVENT"))
     if not events:
         raise ImportFileError("The calendar has no events (VEVENT) to import.")
@@ -187,13 +249,17 @@ def read_ics(organization: Organization, data: bytes) -> list[Row]:
     rows = []
     for index, event in enumerate(events, start=1):
         if event.errors:
-            raise ImportFileError(f"Event {index} of the calendar is malformed: {event.errors[0][1]}"[:300])
+            raise ImportFileError(
+                f"Event {index} of the calendar is malformed: {event.errors[0][1]}"[:300]
+            )
         uid = str(event.get("UID", "")).strip()
         row = Row(where=f"event {uid}" if uid else f"event {index} (no UID)", external_id=uid)
         if not uid:
             row.reasons.append("no UID, so a later import could not find it again")
         row.start = _ics_time(event, "DTSTART", zone, row)
-        if row.start is None and not any(r.startswith(("bad start", "all-day")) for r in row.reasons):
+        if row.start is None and not any(
+            r.startswith(("bad start", "all-day")) for r in row.reasons
+        ):
             row.reasons.append("missing start")
         if "DTEND" in event:
             row.end = _ics_time(event, "DTEND", zone, row)
@@ -211,7 +277,13 @@ def read_ics(organization: Organization, data: bytes) -> list[Row]:
         if organizer is not None:
             row.staff_email = _mailto(str(organizer))
         attendees = event.get("ATTENDEE")
-        attendees = attendees if isinstance(attendees, list) else [attendees] if attendees is not None else []
+        attendees = (
+            attendees
+            if isinstance(attendees, list)
+            else [attendees]
+            if attendees is not None
+            else []
+        )
         for attendee in attendees:
             address = str(attendee)
             if organizer is not None and address == str(organizer):
@@ -253,7 +325,9 @@ def _ics_time(event, name: str, zone: ZoneInfo, row: Row) -> datetime | None:
 
 
 class _Importer:
-    def __init__(self, organization: Organization, report: ImportReport, *, actor, actor_label: str):
+    def __init__(
+        self, organization: Organization, report: ImportReport, *, actor, actor_label: str
+    ):
         self.organization = organization
         self.report = report
         self.actor = actor
@@ -265,13 +339,15 @@ class _Importer:
                 self.by_email.setdefault(contact.email.lower(), contact)
             if contact.phone:
                 self.by_phone.setdefault(contact.phone, contact)
-        self.staff = {user.email.lower(): user for user in User.objects.filter(organization=organization)}
+        self.staff = {
+            user.email.lower(): user for user in User.objects.filter(organization=organization)
+        }
         self.seen: dict[str, str] = {}
 
     def run(self, rows: list[Row]) -> None:
         for first in range(0, len(rows), CHUNK):
             with transaction.atomic():
-                for row in rows[first:first + CHUNK]:
+                for row in rows[first : first + CHUNK]:
                     self._one(row)
 
     def _reject(self, row: Row, reasons: list[str]) -> None:
@@ -313,11 +389,16 @@ class _Importer:
                 phone = normalize_phone(row.phone, self.organization.country)
             except InvalidPhone:
                 reasons.append("bad phone (not a valid mobile number; add the country code)")
-        contact = (self.by_email.get(email.lower()) if email else None) or (self.by_phone.get(phone) if phone else None)
+        contact = (self.by_email.get(email.lower()) if email else None) or (
+            self.by_phone.get(phone) if phone else None
+        )
         if contact is None and not reasons:
             if not row.name:
-                reasons.append("unknown contact (no contact has this email or phone; give a name to add one)"
-                               if email or phone else "no contact: give an email or phone")
+                reasons.append(
+                    "unknown contact (no contact has this email or phone; give a name to add one)"
+                    if email or phone
+                    else "no contact: give an email or phone"
+                )
             elif len(row.name) > NAME_MAX:
                 reasons.append(f"name too long ({NAME_MAX} characters at most)")
         if reasons:
@@ -329,11 +410,18 @@ class _Importer:
                     contact = self._new_contact(row.name, email, phone)
                 self._save(row, contact, staff, status)
         except AppointmentInvalid as error:
-            self._reject(row, [message.rstrip(".") for found in error.problems.values() for message in found])
+            self._reject(
+                row, [message.rstrip(".") for found in error.problems.values() for message in found]
+            )
 
     def _new_contact(self, name: str, email: str, phone: str) -> Contact:
-        contact = save_contact(Contact(organization=self.organization, name=name, email=email, phone=phone),
-                               actor=self.actor, actor_label=self.actor_label, changed=[], created=True)
+        contact = save_contact(
+            Contact(organization=self.organization, name=name, email=email, phone=phone),
+            actor=self.actor,
+            actor_label=self.actor_label,
+            changed=[],
+            created=True,
+        )
         self.report.contacts_created += 1
         if email:
             self.by_email[email.lower()] = contact
@@ -366,8 +454,13 @@ class _Importer:
         if not created and not changed:
             self.report.unchanged += 1
             return
-        save_appointment(appointment, actor=self.actor, actor_label=self.actor_label, created=created,
-                         changed=changed)
+        save_appointment(
+            appointment,
+            actor=self.actor,
+            actor_label=self.actor_label,
+            created=created,
+            changed=changed,
+        )
         if created:
             self.report.created += 1
         else:

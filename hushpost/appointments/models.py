@@ -27,15 +27,26 @@ class AppointmentStatus(models.TextChoices):
 
 class Appointment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="appointments")
-    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="appointments")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="appointments"
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="appointments"
+    )
     start = models.DateTimeField(db_index=True)
     end = models.DateTimeField()
     title = models.CharField(max_length=200, blank=True)
     location = models.CharField(max_length=300, blank=True)
-    staff = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
-                              related_name="appointments")
-    status = models.CharField(max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED)
+    staff = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointments",
+    )
+    status = models.CharField(
+        max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
+    )
     # The id in the system that booked it (an EHR, a calendar UID); unique per organization when set.
     external_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -47,10 +58,13 @@ class Appointment(models.Model):
         ordering = ["start", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organization", "external_id"], condition=~Q(external_id=""),
+                fields=["organization", "external_id"],
+                condition=~Q(external_id=""),
                 name="appointment_external_id_unique_per_org",
             ),
-            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="appointment_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")), name="appointment_ends_after_start"
+            ),
         ]
         indexes = [models.Index(fields=["organization", "start"])]
 
@@ -67,7 +81,9 @@ class Timing(models.TextChoices):
 class AutoMessage(models.Model):
     """One entry of the message schedule (R3.2)."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="auto_messages")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="auto_messages"
+    )
     name = models.CharField(max_length=100, blank=True)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     timing = models.CharField(max_length=12, choices=Timing.choices)
@@ -86,7 +102,10 @@ class AutoMessage(models.Model):
     class Meta:
         ordering = ["timing", "-offset_minutes", "id"]
         constraints = [
-            models.CheckConstraint(condition=~(Q(secure=True) & Q(channel="voice")), name="auto_message_voice_not_secure"),
+            models.CheckConstraint(
+                condition=~(Q(secure=True) & Q(channel="voice")),
+                name="auto_message_voice_not_secure",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -108,17 +127,27 @@ class DueSendQuerySet(OrgScopedQuerySet):
 class DueSend(models.Model):
     """One auto message for one appointment at one appointment time."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="due_sends")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="due_sends"
+    )
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="due_sends")
-    auto_message = models.ForeignKey(AutoMessage, on_delete=models.CASCADE, related_name="due_sends")
+    auto_message = models.ForeignKey(
+        AutoMessage, on_delete=models.CASCADE, related_name="due_sends"
+    )
     # The appointment time this send belongs to (its start; for "when booked",
     # the booking): a reschedule makes a new anchor, a repeat of the same never.
     anchor_at = models.DateTimeField()
     due_at = models.DateTimeField()
-    status = models.CharField(max_length=8, choices=DueSendStatus.choices, default=DueSendStatus.PENDING)
+    status = models.CharField(
+        max_length=8, choices=DueSendStatus.choices, default=DueSendStatus.PENDING
+    )
     reason = models.TextField(blank=True)
-    send = models.ForeignKey("messaging.Send", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    delivery = models.ForeignKey("delivery.Delivery", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    send = models.ForeignKey(
+        "messaging.Send", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    delivery = models.ForeignKey(
+        "delivery.Delivery", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     done_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -127,7 +156,10 @@ class DueSend(models.Model):
     class Meta:
         ordering = ["due_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["appointment", "auto_message", "anchor_at"], name="one_send_per_appointment_time"),
+            models.UniqueConstraint(
+                fields=["appointment", "auto_message", "anchor_at"],
+                name="one_send_per_appointment_time",
+            ),
         ]
         indexes = [models.Index(fields=["status", "due_at"])]
 

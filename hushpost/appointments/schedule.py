@@ -71,7 +71,11 @@ def sync_appointment(appointment: Appointment, *, created: bool = False) -> None
     """After an appointment is created, changed, rescheduled or cancelled."""
     pending = DueSend.objects.filter(appointment=appointment, status=DueSendStatus.PENDING)
     if appointment.status == AppointmentStatus.CANCELLED:
-        pending.update(status=DueSendStatus.SKIPPED, reason="the appointment was cancelled", done_at=timezone.now())
+        pending.update(
+            status=DueSendStatus.SKIPPED,
+            reason="the appointment was cancelled",
+            done_at=timezone.now(),
+        )
         return
     autos = list(AutoMessage.objects.for_org(appointment.organization_id).filter(enabled=True))
     keep = []
@@ -82,13 +86,17 @@ def sync_appointment(appointment: Appointment, *, created: bool = False) -> None
         if row is not None:
             keep.append(row.pk)
     # What was pending for an old time (a reschedule) or a message now off never went out: drop it.
-    pending.exclude(pk__in=keep).exclude(auto_message__timing=Timing.BOOKED, auto_message__enabled=True).delete()
+    pending.exclude(pk__in=keep).exclude(
+        auto_message__timing=Timing.BOOKED, auto_message__enabled=True
+    ).delete()
 
 
 def _upsert(auto: AutoMessage, appointment: Appointment) -> DueSend | None:
     when = due_time(auto, appointment)
     row, made = DueSend.objects.get_or_create(
-        appointment=appointment, auto_message=auto, anchor_at=anchor(auto, appointment),
+        appointment=appointment,
+        auto_message=auto,
+        anchor_at=anchor(auto, appointment),
         defaults={"organization_id": appointment.organization_id, "due_at": when},
     )
     if not made and row.status == DueSendStatus.PENDING and row.due_at != when:
@@ -119,8 +127,15 @@ def sync_auto_message(auto: AutoMessage, *, now: datetime | None = None) -> int:
         when = due_time(auto, appointment)
         row = existing.pop((appointment.pk, appointment.start), None)
         if row is None:
-            create.append(DueSend(organization_id=auto.organization_id, appointment=appointment, auto_message=auto,
-                                  anchor_at=appointment.start, due_at=when))
+            create.append(
+                DueSend(
+                    organization_id=auto.organization_id,
+                    appointment=appointment,
+                    auto_message=auto,
+                    anchor_at=appointment.start,
+                    due_at=when,
+                )
+            )
         elif row.due_at != when:
             row.due_at = when
             update.append(row)
@@ -131,7 +146,9 @@ def sync_auto_message(auto: AutoMessage, *, now: datetime | None = None) -> int:
 
 
 def upcoming_sends(appointment: Appointment):
-    return DueSend.objects.filter(appointment=appointment, status=DueSendStatus.PENDING).select_related("auto_message")
+    return DueSend.objects.filter(
+        appointment=appointment, status=DueSendStatus.PENDING
+    ).select_related("auto_message")
 
 
 def past_sends(appointment: Appointment):
@@ -156,11 +173,21 @@ def send_due(now: datetime | None = None, *, batch: int = BATCH) -> int:
         rows = DueSend.objects.due(now).order_by("due_at", "id")
         if connection.features.has_select_for_update_skip_locked:
             # One scheduler at a time: another one holding the lock means this tick has nothing to do.
-            if not SchedulerLock.objects.select_for_update(skip_locked=True).filter(name=LOCK_NAME).exists():
+            if (
+                not SchedulerLock.objects.select_for_update(skip_locked=True)
+                .filter(name=LOCK_NAME)
+                .exists()
+            ):
                 return 0
             rows = rows.select_for_update(skip_locked=True, of=("self",))
-        claimed = list(rows.select_related("appointment__contact__organization", "appointment__staff",
-                                           "auto_message", "organization")[:batch])
+        claimed = list(
+            rows.select_related(
+                "appointment__contact__organization",
+                "appointment__staff",
+                "auto_message",
+                "organization",
+            )[:batch]
+        )
         for due in claimed:
             _settle(due, now)
     return len(claimed)
@@ -186,18 +213,42 @@ def _settle(due: DueSend, now: datetime) -> None:
         with transaction.atomic():
             result = send_message(
                 due.organization,
-                recipients=[Recipient(appointment.contact, appointment_context(appointment), label=f"due{due.pk}")],
+                recipients=[
+                    Recipient(
+                        appointment.contact, appointment_context(appointment), label=f"due{due.pk}"
+                    )
+                ],
                 extra_fields={"appointment": frozenset(APPOINTMENT_FIELDS)},
-                channel=auto.channel, secure=auto.secure, body=auto.body, subject=auto.subject,
-                sender=appointment.staff, actor_label="auto message", origin=Origin.AUTO,
+                channel=auto.channel,
+                secure=auto.secure,
+                body=auto.body,
+                subject=auto.subject,
+                sender=appointment.staff,
+                actor_label="auto message",
+                origin=Origin.AUTO,
             )
     except ComposeError as error:
         _finish(due, DueSendStatus.FAILED, now, reason=str(error))
         return
     outcome = result.outcomes[0]
-    _finish(due, DueSendStatus.SENT, now, reason=outcome.reason, send=result.send, delivery=outcome.delivery)
+    _finish(
+        due,
+        DueSendStatus.SENT,
+        now,
+        reason=outcome.reason,
+        send=result.send,
+        delivery=outcome.delivery,
+    )
 
 
-def _finish(due: DueSend, status: str, now: datetime, *, reason: str = "", send=None, delivery=None) -> None:
-    due.status, due.reason, due.done_at, due.send, due.delivery = status, reason, now, send, delivery
+def _finish(
+    due: DueSend, status: str, now: datetime, *, reason: str = "", send=None, delivery=None
+) -> None:
+    due.status, due.reason, due.done_at, due.send, due.delivery = (
+        status,
+        reason,
+        now,
+        send,
+        delivery,
+    )
     due.save(update_fields=["status", "reason", "done_at", "send", "delivery"])

@@ -27,11 +27,15 @@ class AppointmentInvalid(ValueError):
 
     def __init__(self, problems: dict[str, list[str]]):
         self.problems = problems
-        super().__init__("; ".join(f"{name}: {' '.join(found)}" for name, found in problems.items()))
+        super().__init__(
+            "; ".join(f"{name}: {' '.join(found)}" for name, found in problems.items())
+        )
 
 
 def external_id_taken(external_id: str) -> str:
-    return f"Another appointment already has the external id “{external_id}”; external ids are unique."
+    return (
+        f"Another appointment already has the external id “{external_id}”; external ids are unique."
+    )
 
 
 def check_appointment(appointment: Appointment) -> dict[str, list[str]]:
@@ -52,7 +56,11 @@ def check_appointment(appointment: Appointment) -> dict[str, list[str]]:
         add("start", "Give the start.")
     if appointment.end is None:
         add("end", "Give the end.")
-    if appointment.start is not None and appointment.end is not None and appointment.end < appointment.start:
+    if (
+        appointment.start is not None
+        and appointment.end is not None
+        and appointment.end < appointment.start
+    ):
         add("end", END_BEFORE_START)
     if appointment.status not in AppointmentStatus.values:
         add("status", "Use scheduled, confirmed or cancelled.")
@@ -60,8 +68,10 @@ def check_appointment(appointment: Appointment) -> dict[str, list[str]]:
     if len(appointment.external_id) > MAX_EXTERNAL_ID:
         add("external_id", f"An external id is at most {MAX_EXTERNAL_ID} characters.")
     elif appointment.external_id and (
-        Appointment.objects.for_org(org_id).filter(external_id=appointment.external_id)
-        .exclude(pk=appointment.pk).exists()
+        Appointment.objects.for_org(org_id)
+        .filter(external_id=appointment.external_id)
+        .exclude(pk=appointment.pk)
+        .exists()
     ):
         add("external_id", external_id_taken(appointment.external_id))
     return problems
@@ -88,7 +98,12 @@ def _kind(appointment: Appointment, created: bool, changed: list[str]) -> EventK
 
 @transaction.atomic
 def save_appointment(
-    appointment: Appointment, *, actor=None, actor_label: str = "", created: bool, changed: list[str] | None = None,
+    appointment: Appointment,
+    *,
+    actor=None,
+    actor_label: str = "",
+    created: bool,
+    changed: list[str] | None = None,
 ) -> Appointment:
     """Check and save; raises AppointmentInvalid. `changed` names the fields changed (None: look them up)."""
     problems = check_appointment(appointment)
@@ -103,21 +118,37 @@ def save_appointment(
         detail = {"appointment_id": str(appointment.pk)}
         if not created:
             detail["fields"] = ", ".join(changed)
-        record(appointment.organization, _kind(appointment, created, changed), contact=appointment.contact,
-               actor=actor, actor_label=actor_label, **detail)
+        record(
+            appointment.organization,
+            _kind(appointment, created, changed),
+            contact=appointment.contact,
+            actor=actor,
+            actor_label=actor_label,
+            **detail,
+        )
     return appointment
 
 
-def cancel_appointment(appointment: Appointment, *, actor=None, actor_label: str = "") -> Appointment:
+def cancel_appointment(
+    appointment: Appointment, *, actor=None, actor_label: str = ""
+) -> Appointment:
     if appointment.status == AppointmentStatus.CANCELLED:
         return appointment
     appointment.status = AppointmentStatus.CANCELLED
-    return save_appointment(appointment, actor=actor, actor_label=actor_label, created=False, changed=["status"])
+    return save_appointment(
+        appointment, actor=actor, actor_label=actor_label, created=False, changed=["status"]
+    )
 
 
 @transaction.atomic
 def delete_appointment(appointment: Appointment, *, actor=None, actor_label: str = "") -> None:
     """Its due sends go with it (the foreign key cascades); the log keeps that it existed."""
-    record(appointment.organization, EventKind.APPOINTMENT_DELETED, contact=appointment.contact, actor=actor,
-           actor_label=actor_label, appointment_id=str(appointment.pk))
+    record(
+        appointment.organization,
+        EventKind.APPOINTMENT_DELETED,
+        contact=appointment.contact,
+        actor=actor,
+        actor_label=actor_label,
+        appointment_id=str(appointment.pk),
+    )
     appointment.delete()

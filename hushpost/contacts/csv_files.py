@@ -41,7 +41,9 @@ def header_key(header: str) -> str:
 
 def read_upload(data: bytes) -> ParsedCsv:
     if len(data) > MAX_UPLOAD_BYTES:
-        raise CsvError(f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; split it into smaller files.")
+        raise CsvError(
+            f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; split it into smaller files."
+        )
     if not data.strip():
         raise CsvError("The file is empty.")
     # Text files never hold NUL bytes; spreadsheets (.xlsx), PDFs and images do.
@@ -99,7 +101,7 @@ def _sniff_delimiter(text: str) -> str:
     commas inside quoted names; reading the first lines with each candidate
     and keeping the one whose rows agree with the header is sturdier.
     """
-    sample = text[:64 * 1024]
+    sample = text[: 64 * 1024]
     best, best_score = ",", (0, 0)
     for delimiter in DELIMITERS:
         reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
@@ -122,7 +124,9 @@ def _sniff_delimiter(text: str) -> str:
 
 def _check_headers(headers: list[str]) -> None:
     if not any(headers):
-        raise CsvError("The first line is empty: it must name the columns (Name, Mobile phone, Email, …).")
+        raise CsvError(
+            "The first line is empty: it must name the columns (Name, Mobile phone, Email, …)."
+        )
     if any(_LOOKS_LIKE_EMAIL.match(cell) or _LOOKS_LIKE_PHONE.match(cell) for cell in headers):
         raise CsvError(
             "The first line looks like a contact, not column names. "
@@ -139,5 +143,7 @@ def _check_headers(headers: list[str]) -> None:
             continue
         key = header_key(header)
         if key in seen:
-            raise CsvError(f"Two columns have the same name (“{seen[key]}” and “{header}”); rename one.")
+            raise CsvError(
+                f"Two columns have the same name (“{seen[key]}” and “{header}”); rename one."
+            )
         seen[key] = header

@@ -24,7 +24,13 @@ from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.contacts.csv_files import ParsedCsv, read_rows, write_rows
 from hushpost.contacts.import_mapping import suggest_mapping
-from hushpost.contacts.import_rows import KEY_LABELS, CheckedRow, RowChecker, apply_row, contact_keys
+from hushpost.contacts.import_rows import (
+    KEY_LABELS,
+    CheckedRow,
+    RowChecker,
+    apply_row,
+    contact_keys,
+)
 from hushpost.contacts.models import (
     Contact,
     ContactImport,
@@ -71,8 +77,13 @@ def sample_rows(contact_import: ContactImport, count: int = 3) -> list[list[str]
 def start_import(contact_import: ContactImport, mapping: dict[str, str], on_duplicate: str) -> bool:
     """Save the mapping and queue the import; False when it was already started."""
     with transaction.atomic():
-        started = ContactImport.objects.filter(pk=contact_import.pk, status=ImportStatus.MAPPING).update(
-            mapping=mapping, on_duplicate=on_duplicate, status=ImportStatus.QUEUED, heartbeat_at=timezone.now()
+        started = ContactImport.objects.filter(
+            pk=contact_import.pk, status=ImportStatus.MAPPING
+        ).update(
+            mapping=mapping,
+            on_duplicate=on_duplicate,
+            status=ImportStatus.QUEUED,
+            heartbeat_at=timezone.now(),
         )
         if started:
             transaction.on_commit(partial(_enqueue, contact_import.pk))
@@ -89,9 +100,12 @@ def claim(import_id: int, now: datetime.datetime | None = None) -> datetime.date
     """Take the import for this worker; the heartbeat written is the token later chunks check."""
     now = now or timezone.now()
     claimable = Q(status=ImportStatus.QUEUED) | Q(
-        Q(heartbeat_at__lt=now - STALE_AFTER) | Q(heartbeat_at__isnull=True), status=ImportStatus.RUNNING
+        Q(heartbeat_at__lt=now - STALE_AFTER) | Q(heartbeat_at__isnull=True),
+        status=ImportStatus.RUNNING,
     )
-    taken = ContactImport.objects.filter(claimable, pk=import_id).update(status=ImportStatus.RUNNING, heartbeat_at=now)
+    taken = ContactImport.objects.filter(claimable, pk=import_id).update(
+        status=ImportStatus.RUNNING, heartbeat_at=now
+    )
     return now if taken else None
 
 
@@ -100,7 +114,9 @@ def run_import(import_id: int) -> None:
     if heartbeat is None:
         logger.info("contact import %s: not claimable (done, running elsewhere or gone)", import_id)
         return
-    contact_import = ContactImport.objects.select_related("organization", "created_by").get(pk=import_id)
+    contact_import = ContactImport.objects.select_related("organization", "created_by").get(
+        pk=import_id
+    )
     run = _Run(contact_import, heartbeat)
     try:
         run.settle_all()
@@ -133,7 +149,7 @@ class _Run:
         start = contact_import.rows_done
         self._remember_settled_rows(rows[:start])
         for chunk_start in range(start, len(rows), CHUNK_SIZE):
-            self.settle_chunk(chunk_start, rows[chunk_start:chunk_start + CHUNK_SIZE])
+            self.settle_chunk(chunk_start, rows[chunk_start : chunk_start + CHUNK_SIZE])
         self.finish()
 
     def _remember_settled_rows(self, rows: list[list[str]]) -> None:
@@ -160,7 +176,11 @@ class _Run:
         with transaction.atomic():
             # First, so a second worker's claim waits on the row lock until this chunk commits.
             self._fence()
-            checked = [row for i, values in enumerate(rows) if (row := self.checker.check(start + i + 2, values))]
+            checked = [
+                row
+                for i, values in enumerate(rows)
+                if (row := self.checker.check(start + i + 2, values))
+            ]
             existing = self._existing_contacts(checked)
             created, updated, rejections = [], {}, []
             updated_rows = 0
@@ -168,7 +188,9 @@ class _Run:
                 contact = self._match(row, existing)
                 if row.reasons:
                     rejection = ImportRejection(
-                        contact_import=self.contact_import, row_number=row.number, reasons=row.reasons
+                        contact_import=self.contact_import,
+                        row_number=row.number,
+                        reasons=row.reasons,
                     )
                     rejection.values = row.values
                     rejections.append(rejection)
@@ -215,20 +237,32 @@ class _Run:
 
     def _match(self, row: CheckedRow, existing: dict[tuple[str, str], Contact]) -> Contact | None:
         """The contact this row updates, or None to create one; duplicates become reasons."""
-        in_file = [(kind, self.seen[(kind, value)]) for kind, value in row.keys if (kind, value) in self.seen]
+        in_file = [
+            (kind, self.seen[(kind, value)])
+            for kind, value in row.keys
+            if (kind, value) in self.seen
+        ]
         for kind, number in in_file:
-            row.reasons.append(f"duplicate: row {number} of this file has the same {KEY_LABELS[kind]}")
+            row.reasons.append(
+                f"duplicate: row {number} of this file has the same {KEY_LABELS[kind]}"
+            )
         if in_file:
             return None
-        matches = {kind: existing[(kind, value)] for kind, value in row.keys if (kind, value) in existing}
+        matches = {
+            kind: existing[(kind, value)] for kind, value in row.keys if (kind, value) in existing
+        }
         if not matches:
             return None
         if self.contact_import.on_duplicate == OnDuplicate.REPORT:
             for kind in matches:
-                row.reasons.append(f"duplicate: a contact with the same {KEY_LABELS[kind]} already exists")
+                row.reasons.append(
+                    f"duplicate: a contact with the same {KEY_LABELS[kind]} already exists"
+                )
             return None
         if len({contact.pk for contact in matches.values()}) > 1:
-            row.reasons.append("duplicate: the email and the mobile phone belong to two different contacts")
+            row.reasons.append(
+                "duplicate: the email and the mobile phone belong to two different contacts"
+            )
             return None
         return next(iter(matches.values()))
 
@@ -280,9 +314,9 @@ def resume_stale_imports(now: datetime.datetime | None = None) -> int:
         with transaction.atomic():
             # Conditional, so two schedulers don't both queue it; the fresh
             # heartbeat also makes a presumed-dead worker stop at its next chunk.
-            taken = ContactImport.objects.filter(pk=pk, status=status, heartbeat_at=heartbeat).update(
-                status=ImportStatus.QUEUED, heartbeat_at=now
-            )
+            taken = ContactImport.objects.filter(
+                pk=pk, status=status, heartbeat_at=heartbeat
+            ).update(status=ImportStatus.QUEUED, heartbeat_at=now)
             if taken:
                 transaction.on_commit(partial(_enqueue, pk))
                 resumed += 1
@@ -292,7 +326,9 @@ def resume_stale_imports(now: datetime.datetime | None = None) -> int:
 def drop_abandoned_uploads(now: datetime.datetime | None = None) -> int:
     """Delete the file of uploads that were never mapped; how many were dropped."""
     now = now or timezone.now()
-    return ContactImport.objects.filter(status=ImportStatus.MAPPING, created_at__lt=now - ABANDONED_AFTER).update(
+    return ContactImport.objects.filter(
+        status=ImportStatus.MAPPING, created_at__lt=now - ABANDONED_AFTER
+    ).update(
         status=ImportStatus.FAILED,
         content_encrypted="",
         finished_at=now,

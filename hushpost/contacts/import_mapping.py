@@ -28,10 +28,29 @@ STANDARD_TARGETS = {
 # Header spellings seen in exports from calendars, CRMs and spreadsheets,
 # compared after header_key() (so "E-mail" and "e_mail" are both "email").
 SYNONYMS = {
-    "name": {"name", "fullname", "contactname", "clientname", "patientname", "contact", "client", "patient"},
+    "name": {
+        "name",
+        "fullname",
+        "contactname",
+        "clientname",
+        "patientname",
+        "contact",
+        "client",
+        "patient",
+    },
     "phone": {
-        "phone", "mobile", "mobilephone", "mobilenumber", "phonenumber", "cell", "cellphone", "cellnumber",
-        "telephone", "tel", "sms", "smsnumber",
+        "phone",
+        "mobile",
+        "mobilephone",
+        "mobilenumber",
+        "phonenumber",
+        "cell",
+        "cellphone",
+        "cellnumber",
+        "telephone",
+        "tel",
+        "sms",
+        "smsnumber",
     },
     "email": {"email", "emailaddress", "mail"},
     "time_zone": {"timezone", "tz", "zone"},
@@ -43,13 +62,15 @@ SYNONYMS = {
 
 
 def custom_key(target: str) -> str | None:
-    return target[len(CUSTOM_PREFIX):] if target.startswith(CUSTOM_PREFIX) else None
+    return target[len(CUSTOM_PREFIX) :] if target.startswith(CUSTOM_PREFIX) else None
 
 
 def targets_for(fields: Iterable[CustomField]) -> list[tuple[str, str]]:
     """Every target a column can have in this organization, as (value, label)."""
     choices = [(IGNORE, "Don't import")] + list(STANDARD_TARGETS.items())
-    choices += [(CUSTOM_PREFIX + field.key, f"{field.label} (custom.{field.key})") for field in fields]
+    choices += [
+        (CUSTOM_PREFIX + field.key, f"{field.label} (custom.{field.key})") for field in fields
+    ]
     return choices
 
 
@@ -58,7 +79,7 @@ def unknown_custom_target(header: str, fields: Iterable[CustomField]) -> str | N
     header = header.strip()
     if not header.lower().startswith(CUSTOM_PREFIX):
         return None
-    key = header[len(CUSTOM_PREFIX):].strip()
+    key = header[len(CUSTOM_PREFIX) :].strip()
     if not key or header_key(key) in {header_key(field.key) for field in fields}:
         return None
     return CUSTOM_PREFIX + key
@@ -95,12 +116,16 @@ def mapping_errors(mapping: dict[str, str], headers: list[str]) -> list[str]:
             continue
         header = headers[int(index)] or f"column {int(index) + 1}"
         if target in used:
-            errors.append(f"“{used[target]}” and “{header}” are both mapped to {target_label(target)}; choose one.")
+            errors.append(
+                f"“{used[target]}” and “{header}” are both mapped to {target_label(target)}; choose one."
+            )
         used.setdefault(target, header)
     if "name" not in used:
         errors.append("Choose the column that holds the contact's name.")
     if "phone" not in used and "email" not in used:
-        errors.append("Choose a column for the mobile phone or the email (or both): messages need somewhere to go.")
+        errors.append(
+            "Choose a column for the mobile phone or the email (or both): messages need somewhere to go."
+        )
     return errors
 
 

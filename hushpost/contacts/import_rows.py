@@ -7,8 +7,9 @@ encrypted copy of the row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from hushpost.accounts.models import Organization
 from hushpost.contacts.import_mapping import IGNORE, custom_key
@@ -64,10 +65,17 @@ def contact_keys(contact: Contact) -> list[tuple[str, str]]:
 
 
 class RowChecker:
-    def __init__(self, organization: Organization, mapping: dict[str, str], fields: list[CustomField], width: int):
+    def __init__(
+        self,
+        organization: Organization,
+        mapping: dict[str, str],
+        fields: list[CustomField],
+        width: int,
+    ):
         self.width = width
         self.columns = sorted(
-            ((int(index), target) for index, target in mapping.items() if target != IGNORE), key=lambda item: item[0]
+            ((int(index), target) for index, target in mapping.items() if target != IGNORE),
+            key=lambda item: item[0],
         )
         self.custom_fields = {field.key: field for field in fields}
         self._zones: dict[str, str | None] = {}
@@ -88,8 +96,10 @@ class RowChecker:
         if not any(value.strip() for value in values):
             return None
         row = CheckedRow(number=number, values=values)
-        if any(value.strip() for value in values[self.width:]):
-            row.reasons.append(f"more cells ({len(values)}) than columns ({self.width}); check the quoting")
+        if any(value.strip() for value in values[self.width :]):
+            row.reasons.append(
+                f"more cells ({len(values)}) than columns ({self.width}); check the quoting"
+            )
         present = set()
         for index, target in self.columns:
             raw = values[index].strip() if index < len(values) else ""
@@ -118,7 +128,11 @@ class RowChecker:
         try:
             row.custom[key] = clean_custom_value(custom_field, raw)
         except ValueError:
-            expected = "a number" if custom_field.field_type == FieldType.NUMBER else "a date (use YYYY-MM-DD)"
+            expected = (
+                "a number"
+                if custom_field.field_type == FieldType.NUMBER
+                else "a date (use YYYY-MM-DD)"
+            )
             row.reasons.append(f"bad {custom_field.label}: not {expected}")
 
     @staticmethod

@@ -34,7 +34,9 @@ class FieldType(models.TextChoices):
 class CustomField(models.Model):
     """A field an organization adds to its contacts, used in templates as {{ custom.key }}."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="custom_fields")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="custom_fields"
+    )
     key = models.SlugField(
         max_length=50,
         allow_unicode=False,
@@ -53,7 +55,9 @@ class CustomField(models.Model):
     class Meta:
         ordering = ["label"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "key"], name="custom_field_key_unique_per_org")
+            models.UniqueConstraint(
+                fields=["organization", "key"], name="custom_field_key_unique_per_org"
+            )
         ]
 
     def __str__(self) -> str:
@@ -75,7 +79,9 @@ class ContactQuerySet(OrgScopedQuerySet):
 class Contact(models.Model):
     # A random id: contact URLs and API ids reveal nothing about how many exist.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contacts")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="contacts"
+    )
     name = models.CharField(max_length=200)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164, as +14155550123.")
     email = models.EmailField(blank=True)
@@ -110,7 +116,9 @@ class Contact(models.Model):
     )
 
     custom_sensitive = EncryptedJSON(
-        "custom_sensitive_encrypted", binding=lambda c: f"org={c.organization_id}|id={c.id}", empty=dict
+        "custom_sensitive_encrypted",
+        binding=lambda c: f"org={c.organization_id}|id={c.id}",
+        empty=dict,
     )
 
     @property
@@ -128,7 +136,9 @@ class Contact(models.Model):
         # Which fields are sensitive is asked at every assignment, so a value
         # never lands in the plain column after its field was marked sensitive.
         sensitive = set(
-            CustomField.objects.filter(organization_id=self.organization_id, sensitive=True).values_list("key", flat=True)
+            CustomField.objects.filter(
+                organization_id=self.organization_id, sensitive=True
+            ).values_list("key", flat=True)
         )
         self.custom_plain = {key: value for key, value in values.items() if key not in sensitive}
         self.custom_sensitive = {key: value for key, value in values.items() if key in sensitive}
@@ -149,7 +159,15 @@ class Contact(models.Model):
         return parts[1] if len(parts) > 1 else ""
 
 
-CONTACT_TEMPLATE_FIELDS = ("name", "first_name", "last_name", "email", "phone", "time_zone", "language")
+CONTACT_TEMPLATE_FIELDS = (
+    "name",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "time_zone",
+    "language",
+)
 
 
 class ImportStatus(models.TextChoices):
@@ -168,16 +186,24 @@ class OnDuplicate(models.TextChoices):
 class ContactImport(models.Model):
     """One CSV upload. The file is kept encrypted until the import is done, then dropped."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contact_imports")
-    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="contact_imports"
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now)
     file_name = models.CharField(max_length=255)
     content_encrypted = models.TextField(blank=True)
     headers = models.JSONField(default=list)
     # Column index (as a string) -> target ("name", "phone", "custom.<key>", ...).
     mapping = models.JSONField(default=dict, blank=True)
-    on_duplicate = models.CharField(max_length=10, choices=OnDuplicate.choices, default=OnDuplicate.REPORT)
-    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.MAPPING)
+    on_duplicate = models.CharField(
+        max_length=10, choices=OnDuplicate.choices, default=OnDuplicate.REPORT
+    )
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.MAPPING
+    )
     total_rows = models.PositiveIntegerField(default=0)
     # Rows [0, rows_done) are settled: imported or reported. A restart resumes here.
     rows_done = models.PositiveIntegerField(default=0)
@@ -198,7 +224,9 @@ class ContactImport(models.Model):
 
     content = EncryptedText(
         "content_encrypted",
-        binding=lambda i: f"org={i.organization_id}|file={i.file_name}|at={i.created_at.isoformat()}",
+        binding=lambda i: (
+            f"org={i.organization_id}|file={i.file_name}|at={i.created_at.isoformat()}"
+        ),
     )
 
     @property
@@ -217,15 +245,23 @@ class ImportRejection(models.Model):
     rows, fix them and import them again.
     """
 
-    contact_import = models.ForeignKey(ContactImport, on_delete=models.CASCADE, related_name="rejections")
-    row_number = models.PositiveIntegerField(help_text="The line in the file, counting the header as 1.")
+    contact_import = models.ForeignKey(
+        ContactImport, on_delete=models.CASCADE, related_name="rejections"
+    )
+    row_number = models.PositiveIntegerField(
+        help_text="The line in the file, counting the header as 1."
+    )
     reasons = models.JSONField(default=list)
     values_encrypted = models.TextField(blank=True)
 
     class Meta:
         ordering = ["row_number"]
         constraints = [
-            models.UniqueConstraint(fields=["contact_import", "row_number"], name="one_rejection_per_row")
+            models.UniqueConstraint(
+                fields=["contact_import", "row_number"], name="one_rejection_per_row"
+            )
         ]
 
-    values = EncryptedJSON("values_encrypted", binding=lambda r: f"import={r.contact_import_id}|row={r.row_number}")
+    values = EncryptedJSON(
+        "values_encrypted", binding=lambda r: f"import={r.contact_import_id}|row={r.row_number}"
+    )

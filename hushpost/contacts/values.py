@@ -28,7 +28,9 @@ def clean_custom_value(field: CustomField, raw: str) -> str:
             raise ValueError(f"{field.label}: “{raw}” is not a number") from None
         if not number.is_finite():
             raise ValueError(f"{field.label}: “{raw}” is not a number")
-        return format(number.normalize(), "f") if number != number.to_integral() else str(int(number))
+        return (
+            format(number.normalize(), "f") if number != number.to_integral() else str(int(number))
+        )
     for fmt in DATE_FORMATS:
         try:
             return datetime.datetime.strptime(raw, fmt).date().isoformat()
@@ -66,7 +68,9 @@ def clean_language(raw: str) -> str:
     if not raw:
         return "en"
     if raw not in LANGUAGE_CODES:
-        raise ValueError(f"“{raw}” is not a supported language code ({', '.join(sorted(LANGUAGE_CODES))})")
+        raise ValueError(
+            f"“{raw}” is not a supported language code ({', '.join(sorted(LANGUAGE_CODES))})"
+        )
     return raw
 
 

@@ -53,7 +53,9 @@ class EncryptedText:
 class EncryptedJSON(EncryptedText):
     """JSON; `empty` makes the value read when nothing is stored (and an empty value stores nothing)."""
 
-    def __init__(self, column: str, *, binding: Callable[[Any], str], empty: Callable[[], Any] = list):
+    def __init__(
+        self, column: str, *, binding: Callable[[Any], str], empty: Callable[[], Any] = list
+    ):
         super().__init__(column, binding=binding)
         self.empty = empty
 

@@ -69,7 +69,11 @@ def targets() -> list[Target]:
     seen: set[tuple[str, str]] = set()
     found = []
     for model, attribute in EncryptedText.registry:
-        if model._meta.abstract or not model._meta.managed or (model._meta.label, attribute.name) in seen:
+        if (
+            model._meta.abstract
+            or not model._meta.managed
+            or (model._meta.label, attribute.name) in seen
+        ):
             continue
         seen.add((model._meta.label, attribute.name))
         found.append(Target(model, attribute))
@@ -78,8 +82,15 @@ def targets() -> list[Target]:
 
 def old_key_ids(target: Target, key_id: str) -> set[str]:
     """Which keys the rows not yet under `key_id` are under (reads only the prefixes)."""
-    heads = target.not_under(key_id).order_by().annotate(head=Substr(target.column, 1, 40)).values_list("head", flat=True)
-    return {key_id_of(head) if head.count(".") >= 2 else "?" for head in heads.distinct().iterator()}
+    heads = (
+        target.not_under(key_id)
+        .order_by()
+        .annotate(head=Substr(target.column, 1, 40))
+        .values_list("head", flat=True)
+    )
+    return {
+        key_id_of(head) if head.count(".") >= 2 else "?" for head in heads.distinct().iterator()
+    }
 
 
 @dataclass(frozen=True)
@@ -95,7 +106,9 @@ def survey() -> Iterator[Survey]:
     current = keyring().current_id
     for target in targets():
         left = target.not_under(current).count()
-        yield Survey(target, target.stored().count(), left, old_key_ids(target, current) if left else set())
+        yield Survey(
+            target, target.stored().count(), left, old_key_ids(target, current) if left else set()
+        )
 
 
 def rotate(

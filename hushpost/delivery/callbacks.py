@@ -92,18 +92,31 @@ def apply_twilio_status(params: dict[str, str]) -> bool:
             fields.append("delivered_at")
             kind, detail = EventKind.DELIVERED, {}
         elif new_status == DeliveryStatus.FAILED:
-            delivery.reason = readable_reason(code, twilio_status, call="CallSid" in params and "MessageSid" not in params)
+            delivery.reason = readable_reason(
+                code, twilio_status, call="CallSid" in params and "MessageSid" not in params
+            )
             delivery.error_code = code
             delivery.failed_at = now
             fields += ["reason", "error_code", "failed_at"]
             kind, detail = EventKind.FAILED, {"reason": delivery.reason, "code": code}
             if code in OPTED_OUT and delivery.channel == Channel.SMS:
-                type(delivery.contact).objects.filter(pk=delivery.contact_id).update(sms_opt_out=True)
+                type(delivery.contact).objects.filter(pk=delivery.contact_id).update(
+                    sms_opt_out=True
+                )
                 detail["opted_out"] = True
         else:
             kind, detail = EventKind.SENT, {}
         delivery.save(update_fields=fields)
-        record(delivery.organization, kind, contact=delivery.contact, message=delivery.message, link=delivery.link,
-               delivery=delivery,
-               actor_label="twilio", channel=delivery.channel, provider_status=twilio_status, **detail)
+        record(
+            delivery.organization,
+            kind,
+            contact=delivery.contact,
+            message=delivery.message,
+            link=delivery.link,
+            delivery=delivery,
+            actor_label="twilio",
+            channel=delivery.channel,
+            provider_status=twilio_status,
+            **detail,
+        )
     return True

@@ -50,7 +50,12 @@ def apply_email_event(event: AnymailTrackingEvent, esp_name: str) -> bool:
             .first()
         )
         if delivery is None:
-            logger.info("%s %s event for an unknown message %s: ignored", esp_name, event.event_type, event.message_id)
+            logger.info(
+                "%s %s event for an unknown message %s: ignored",
+                esp_name,
+                event.event_type,
+                event.message_id,
+            )
             return False
         return handler(delivery, event, esp_name.lower())
 
@@ -63,15 +68,28 @@ def on_tracking(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) ->
 def _advance(delivery: Delivery, status: DeliveryStatus, provider_status: str, **fields) -> bool:
     if EMAIL_RANK[status] <= EMAIL_RANK[DeliveryStatus(delivery.status)]:
         return False
-    for name, value in {"status": status, "provider_status": provider_status[:40], **fields}.items():
+    for name, value in {
+        "status": status,
+        "provider_status": provider_status[:40],
+        **fields,
+    }.items():
         setattr(delivery, name, value)
     delivery.save(update_fields=["status", "provider_status", "updated_at", *fields])
     return True
 
 
 def _event(delivery: Delivery, kind: EventKind, esp: str, **detail) -> None:
-    record(delivery.organization, kind, contact=delivery.contact, message=delivery.message, link=delivery.link,
-           delivery=delivery, actor_label=esp, channel=delivery.channel, **detail)
+    record(
+        delivery.organization,
+        kind,
+        contact=delivery.contact,
+        message=delivery.message,
+        link=delivery.link,
+        delivery=delivery,
+        actor_label=esp,
+        channel=delivery.channel,
+        **detail,
+    )
 
 
 def _delivered(delivery: Delivery, event: AnymailTrackingEvent, esp: str) -> bool:
@@ -82,7 +100,7 @@ def _delivered(delivery: Delivery, event: AnymailTrackingEvent, esp: str) -> boo
 
 
 def bounce_kind(event: AnymailTrackingEvent) -> str:
-    """"hard" when the address itself won't take email, else "soft"."""
+    """ "hard" when the address itself won't take email, else "soft"."""
     raw = event.esp_event if isinstance(event.esp_event, dict) else {}
     if "RecordType" in raw and "Type" in raw:
         return "hard" if raw["Type"] in POSTMARK_HARD else "soft"
@@ -106,15 +124,30 @@ def _failed(delivery: Delivery, event: AnymailTrackingEvent, esp: str) -> bool:
     kind = bounce_kind(event)
     bounced = event.event_type == EventType.BOUNCED
     reason = readable_reason(event, esp, kind)
-    moved = _advance(delivery, DeliveryStatus.FAILED, str(event.event_type), reason=reason,
-                     error_code=f"{kind}_bounce" if bounced else str(event.event_type)[:20], failed_at=timezone.now())
+    moved = _advance(
+        delivery,
+        DeliveryStatus.FAILED,
+        str(event.event_type),
+        reason=reason,
+        error_code=f"{kind}_bounce" if bounced else str(event.event_type)[:20],
+        failed_at=timezone.now(),
+    )
     # A soft bounce may be followed by a hard one for the same message: the opt-out still applies.
     opts_out = kind == "hard" and not delivery.contact.email_opt_out
     if moved or opts_out:
-        _event(delivery, EventKind.EMAIL_BOUNCED if bounced else EventKind.FAILED, esp, reason=reason, bounce=kind,
-               provider_status=str(event.event_type), opted_out=opts_out)
+        _event(
+            delivery,
+            EventKind.EMAIL_BOUNCED if bounced else EventKind.FAILED,
+            esp,
+            reason=reason,
+            bounce=kind,
+            provider_status=str(event.event_type),
+            opted_out=opts_out,
+        )
     if kind == "hard":
-        opt_out_of_email(delivery.contact, reason=f"{kind}_bounce", delivery=delivery, actor_label=esp)
+        opt_out_of_email(
+            delivery.contact, reason=f"{kind}_bounce", delivery=delivery, actor_label=esp
+        )
     return moved or opts_out
 
 
@@ -127,7 +160,9 @@ def _complained(delivery: Delivery, event: AnymailTrackingEvent, esp: str) -> bo
 
 
 def _unsubscribed(delivery: Delivery, event: AnymailTrackingEvent, esp: str) -> bool:
-    return opt_out_of_email(delivery.contact, reason="unsubscribed_at_service", delivery=delivery, actor_label=esp)
+    return opt_out_of_email(
+        delivery.contact, reason="unsubscribed_at_service", delivery=delivery, actor_label=esp
+    )
 
 
 def _opened(delivery: Delivery, event: AnymailTrackingEvent, esp: str) -> bool:

@@ -35,12 +35,19 @@ def email_tracking(request: HttpRequest, esp: str) -> HttpResponse:
     if view is None or esp != settings.HUSHPOST_EMAIL_ESP:
         raise Http404("no such email service")
     if not getattr(settings, "ANYMAIL", {}).get("WEBHOOK_SECRET"):
-        logger.warning("%s tracking webhook from %s refused: ANYMAIL_WEBHOOK_SECRET is not set", esp,
-                       client_ip(request))
+        logger.warning(
+            "%s tracking webhook from %s refused: ANYMAIL_WEBHOOK_SECRET is not set",
+            esp,
+            client_ip(request),
+        )
         return HttpResponse("webhook secret not configured", status=403, content_type="text/plain")
     try:
         return view(request)
     except AnymailWebhookValidationFailure as error:
-        logger.warning("%s tracking webhook from %s refused: %s", esp, client_ip(request),
-                       error.args[0] if error.args else "")
+        logger.warning(
+            "%s tracking webhook from %s refused: %s",
+            esp,
+            client_ip(request),
+            error.args[0] if error.args else "",
+        )
         return HttpResponse("invalid credentials", status=403, content_type="text/plain")

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-
 TIMEOUT = (5.0, 20.0)
 
 
@@ -59,9 +58,15 @@ def esp_configuration(name: str, env: Callable[[str], str]) -> tuple[dict, dict]
         raise EspSettingsError(
             f"HUSHPOST_EMAIL_ESP={name!r} is not offered{why}: use {' or '.join(ESPS)}, or unset it for SMTP."
         )
-    missing = [variable for variable in (*esp.required.values(), *esp.webhook.values()) if not env(variable)]
+    missing = [
+        variable
+        for variable in (*esp.required.values(), *esp.webhook.values())
+        if not env(variable)
+    ]
     if missing:
-        raise EspSettingsError(f"HUSHPOST_EMAIL_ESP={name} needs {', '.join(missing)}: see docs/OPERATIONS.md.")
+        raise EspSettingsError(
+            f"HUSHPOST_EMAIL_ESP={name} needs {', '.join(missing)}: see docs/OPERATIONS.md."
+        )
     options = {option: env(variable) for option, variable in esp.required.items()}
     options |= {option: env(variable) for option, variable in esp.optional.items() if env(variable)}
     # (connect, read) seconds: a worker must not hang on a slow service, and the
@@ -74,5 +79,7 @@ def esp_configuration(name: str, env: Callable[[str], str]) -> tuple[dict, dict]
 def webhook_secret(value: str) -> str:
     """ANYMAIL_WEBHOOK_SECRET is the "user:password" the service sends as HTTP basic auth."""
     if value and ":" not in value:
-        raise EspSettingsError('ANYMAIL_WEBHOOK_SECRET must be "user:password" (the basic auth in the webhook URL).')
+        raise EspSettingsError(
+            'ANYMAIL_WEBHOOK_SECRET must be "user:password" (the basic auth in the webhook URL).'
+        )
     return value

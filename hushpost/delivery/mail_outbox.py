@@ -34,6 +34,10 @@ class OutboxEmailBackend(BaseEmailBackend):
                     body=str(message.body),
                     html_body=html,
                 )
-                logger.info("development outbox: email #%s to %s stored (no SMTP_HOST set)", entry.pk, recipient)
+                logger.info(
+                    "development outbox: email #%s to %s stored (no SMTP_HOST set)",
+                    entry.pk,
+                    recipient,
+                )
             count += 1
         return count

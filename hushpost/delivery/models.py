@@ -49,15 +49,37 @@ class Delivery(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="deliveries")
-    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="deliveries")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="deliveries"
+    )
     # Named by label: delivery sits below messaging and never imports it.
-    message = models.ForeignKey("messaging.Message", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
-    link = models.ForeignKey("messaging.SecureLink", on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries")
+    message = models.ForeignKey(
+        "messaging.Message",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    link = models.ForeignKey(
+        "messaging.SecureLink",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
-    to = models.CharField(max_length=320, blank=True, help_text="E.164 phone or email address at the time of sending.")
-    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED, db_index=True)
-    reason = models.TextField(blank=True, help_text="Why it was held back or failed, readable by staff.")
+    to = models.CharField(
+        max_length=320, blank=True, help_text="E.164 phone or email address at the time of sending."
+    )
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED, db_index=True
+    )
+    reason = models.TextField(
+        blank=True, help_text="Why it was held back or failed, readable by staff."
+    )
     provider = models.CharField(max_length=20, blank=True)
     provider_id = models.CharField(max_length=100, blank=True, db_index=True)
     provider_status = models.CharField(max_length=40, blank=True)
@@ -80,7 +102,9 @@ class Delivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
 
-    subject = EncryptedText("subject_encrypted", binding=lambda d: f"org={d.organization_id}|id={d.id}")
+    subject = EncryptedText(
+        "subject_encrypted", binding=lambda d: f"org={d.organization_id}|id={d.id}"
+    )
     body = EncryptedText("body_encrypted", binding=lambda d: f"org={d.organization_id}|id={d.id}")
 
     objects = DeliveryQuerySet.as_manager()
@@ -101,9 +125,15 @@ class OutboxEntry(models.Model):
     """What the development outbox "sent" when no provider is configured."""
 
     organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="outbox"
+        "accounts.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox",
     )
-    delivery = models.ForeignKey(Delivery, on_delete=models.SET_NULL, null=True, blank=True, related_name="outbox_entries")
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.SET_NULL, null=True, blank=True, related_name="outbox_entries"
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     to = models.CharField(max_length=320)
     subject = models.CharField(max_length=500, blank=True)

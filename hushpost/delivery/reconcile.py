@@ -78,12 +78,16 @@ def attempt_window(delivery: Delivery) -> tuple[datetime.datetime, datetime.date
         return claimed, claimed + LEASE
     # Written by the worker itself right after the call, which the lease bounds.
     at = last.get("at")
-    ended = datetime.datetime.fromisoformat(at) if at else (delivery.failed_at or delivery.updated_at)
+    ended = (
+        datetime.datetime.fromisoformat(at) if at else (delivery.failed_at or delivery.updated_at)
+    )
     return ended - LEASE, ended
 
 
 def ambiguous_sms():
-    return Delivery.objects.filter(status=DeliveryStatus.FAILED, error_code=retry.AMBIGUOUS_CODE, channel=Channel.SMS)
+    return Delivery.objects.filter(
+        status=DeliveryStatus.FAILED, error_code=retry.AMBIGUOUS_CODE, channel=Channel.SMS
+    )
 
 
 def reconcile_deliveries(now: datetime.datetime | None = None) -> int:
@@ -98,8 +102,11 @@ def reconcile(now: datetime.datetime | None = None) -> Counter:
     outcomes: Counter = Counter()
     if not twilio_configured():
         return outcomes
-    pending = list(ambiguous_sms().select_related("organization", "contact", "message", "link")
-                   .order_by("failed_at")[:BATCH])
+    pending = list(
+        ambiguous_sms()
+        .select_related("organization", "contact", "message", "link")
+        .order_by("failed_at")[:BATCH]
+    )
     if not pending:
         return outcomes
     from hushpost.delivery.channels import twilio_client
@@ -113,13 +120,19 @@ def reconcile(now: datetime.datetime | None = None) -> Counter:
         try:
             listed = _listed(client, number, since)
         except (TwilioException, requests.RequestException) as error:
-            logger.warning("reconcile: could not list Twilio messages (%s); %d deliveries wait",
-                           type(error).__name__, len(deliveries))
+            logger.warning(
+                "reconcile: could not list Twilio messages (%s); %d deliveries wait",
+                type(error).__name__,
+                len(deliveries),
+            )
             outcomes["unknown"] += len(deliveries)
             continue
         # A message already matched to a delivery is no one else's.
-        taken = set(Delivery.objects.filter(provider="twilio", provider_id__in=[m.sid for m in listed])
-                    .values_list("provider_id", flat=True))
+        taken = set(
+            Delivery.objects.filter(
+                provider="twilio", provider_id__in=[m.sid for m in listed]
+            ).values_list("provider_id", flat=True)
+        )
         listed = [m for m in listed if m.sid not in taken]
         for delivery in deliveries:
             outcomes[_settle_one(delivery, listed, now)] += 1
@@ -127,9 +140,18 @@ def reconcile(now: datetime.datetime | None = None) -> Counter:
 
 
 def _listed(client, number: str, since: datetime.datetime) -> list[Listed]:
-    messages = client.api.account.messages.list(to=number, date_sent_after=since, limit=MAX_LISTED, page_size=1000)
-    return [Listed(m.sid or "", (m.status or "").lower(), body_hash(m.body),
-                   str(m.error_code) if m.error_code else "") for m in messages]
+    messages = client.api.account.messages.list(
+        to=number, date_sent_after=since, limit=MAX_LISTED, page_size=1000
+    )
+    return [
+        Listed(
+            m.sid or "",
+            (m.status or "").lower(),
+            body_hash(m.body),
+            str(m.error_code) if m.error_code else "",
+        )
+        for m in messages
+    ]
 
 
 def _settle_one(delivery: Delivery, listed: list[Listed], now: datetime.datetime) -> str:
@@ -147,24 +169,50 @@ def _settle_one(delivery: Delivery, listed: list[Listed], now: datetime.datetime
 
 def _still_ambiguous(delivery: Delivery):
     # Conditional on the row as read: a late worker answer or a staff retry wins.
-    return Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.FAILED, error_code=retry.AMBIGUOUS_CODE,
-                                   attempts=delivery.attempts)
+    return Delivery.objects.filter(
+        pk=delivery.pk,
+        status=DeliveryStatus.FAILED,
+        error_code=retry.AMBIGUOUS_CODE,
+        attempts=delivery.attempts,
+    )
 
 
 def _event(delivery: Delivery, **detail) -> None:
-    record(delivery.organization, EventKind.DELIVERY_RECONCILED, contact=delivery.contact, message=delivery.message,
-           delivery=delivery, link=delivery.link, channel=delivery.channel, attempt=delivery.attempts,
-           provider="twilio", **detail)
+    record(
+        delivery.organization,
+        EventKind.DELIVERY_RECONCILED,
+        contact=delivery.contact,
+        message=delivery.message,
+        delivery=delivery,
+        link=delivery.link,
+        channel=delivery.channel,
+        attempt=delivery.attempts,
+        provider="twilio",
+        **detail,
+    )
 
 
 def _mark_found(delivery: Delivery, match: Listed, now: datetime.datetime) -> bool:
     """Take Twilio's word for what became of it. Statuses before "sent" (queued,
     accepted, sending) count as sent: Twilio has it and callbacks move it on."""
     status = TWILIO_STATUS.get(match.status, DeliveryStatus.SENT)
-    row = {"at": now.isoformat(), "attempt": delivery.attempts, "reconciled": "found", "provider_status": match.status}
-    fields = {"status": status, "provider": "twilio", "provider_id": match.sid, "provider_status": match.status,
-              "sent_at": delivery.failed_at or now, "failed_at": None, "reason": "", "error_code": "",
-              "updated_at": now}
+    row = {
+        "at": now.isoformat(),
+        "attempt": delivery.attempts,
+        "reconciled": "found",
+        "provider_status": match.status,
+    }
+    fields = {
+        "status": status,
+        "provider": "twilio",
+        "provider_id": match.sid,
+        "provider_status": match.status,
+        "sent_at": delivery.failed_at or now,
+        "failed_at": None,
+        "reason": "",
+        "error_code": "",
+        "updated_at": now,
+    }
     detail = {"outcome": "found", "provider_id": match.sid, "provider_status": match.status}
     opted_out = False
     if status == DeliveryStatus.DELIVERED:
@@ -177,10 +225,14 @@ def _mark_found(delivery: Delivery, match: Listed, now: datetime.datetime) -> bo
         if opted_out:
             detail["opted_out"] = True
     with transaction.atomic():
-        taken = _still_ambiguous(delivery).update(attempt_log=[*delivery.attempt_log, row], **fields)
+        taken = _still_ambiguous(delivery).update(
+            attempt_log=[*delivery.attempt_log, row], **fields
+        )
         if taken:
             if opted_out:
-                type(delivery.contact).objects.filter(pk=delivery.contact_id).update(sms_opt_out=True)
+                type(delivery.contact).objects.filter(pk=delivery.contact_id).update(
+                    sms_opt_out=True
+                )
             _event(delivery, **detail)
     return bool(taken)
 
@@ -189,8 +241,14 @@ def _requeue(delivery: Delivery, now: datetime.datetime) -> bool:
     row = {"at": now.isoformat(), "attempt": delivery.attempts, "reconciled": "not_found"}
     with transaction.atomic():
         taken = _still_ambiguous(delivery).update(
-            status=DeliveryStatus.QUEUED, next_attempt_at=min(now, timezone.now()), failed_at=None, reason="", error_code="",
-            lease_expires_at=None, attempt_log=[*delivery.attempt_log, row], updated_at=now,
+            status=DeliveryStatus.QUEUED,
+            next_attempt_at=min(now, timezone.now()),
+            failed_at=None,
+            reason="",
+            error_code="",
+            lease_expires_at=None,
+            attempt_log=[*delivery.attempt_log, row],
+            updated_at=now,
         )
         if taken:
             _event(delivery, outcome="not_found")

@@ -63,33 +63,63 @@ def retry_failed(delivery: Delivery, actor, *, confirmed_not_sent: bool = False)
     """Queue a failed delivery again, now; RetryRefused when it must not go out."""
     with transaction.atomic():
         # Locked and read fresh: two clicks (or a late worker) see one retry.
-        current = (Delivery.objects.select_for_update(of=("self",)).select_related("contact", "organization")
-                   .get(pk=delivery.pk))
+        current = (
+            Delivery.objects.select_for_update(of=("self",))
+            .select_related("contact", "organization")
+            .get(pk=delivery.pk)
+        )
         if current.status != DeliveryStatus.FAILED:
             raise RetryRefused(NOT_FAILED.format(status=current.get_status_display().lower()))
         reason = why_held(current)
         if reason:
             raise RetryRefused(f"Not retried: {reason}.")
         if is_ambiguous(current) and not confirmed_not_sent:
-            raise RetryRefused(SETTLES_ITSELF if settles_itself(current) else CONFIRM_AMBIGUOUS,
-                               needs_confirmation=True)
+            raise RetryRefused(
+                SETTLES_ITSELF if settles_itself(current) else CONFIRM_AMBIGUOUS,
+                needs_confirmation=True,
+            )
         now = timezone.now()
         previous = {"reason": current.reason, "code": current.error_code}
-        current.attempt_log = [*current.attempt_log, {"at": now.isoformat(), "retry_by": actor.email}]
+        current.attempt_log = [
+            *current.attempt_log,
+            {"at": now.isoformat(), "retry_by": actor.email},
+        ]
         current.status = DeliveryStatus.QUEUED
         current.next_attempt_at = now
         current.reason = ""
         current.error_code = ""
         current.failed_at = None
         current.lease_expires_at = None
-        current.save(update_fields=["attempt_log", "status", "next_attempt_at", "reason", "error_code", "failed_at",
-                                    "lease_expires_at", "updated_at"])
-        detail = {"manual": True, "retried_by": actor.email, "previous_reason": previous["reason"],
-                  "previous_code": previous["code"]}
+        current.save(
+            update_fields=[
+                "attempt_log",
+                "status",
+                "next_attempt_at",
+                "reason",
+                "error_code",
+                "failed_at",
+                "lease_expires_at",
+                "updated_at",
+            ]
+        )
+        detail = {
+            "manual": True,
+            "retried_by": actor.email,
+            "previous_reason": previous["reason"],
+            "previous_code": previous["code"],
+        }
         if previous["code"] == retry.AMBIGUOUS_CODE:
             detail["checked_provider_log"] = True
-        record(current.organization, EventKind.QUEUED, contact=current.contact, message=current.message,
-               delivery=current, link=current.link, actor=actor, channel=current.channel, **detail)
+        record(
+            current.organization,
+            EventKind.QUEUED,
+            contact=current.contact,
+            message=current.message,
+            delivery=current,
+            link=current.link,
+            actor=actor,
+            channel=current.channel,
+            **detail,
+        )
         transaction.on_commit(partial(enqueue_send, current.pk), robust=True)
     return current
-

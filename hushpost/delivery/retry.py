@@ -65,7 +65,9 @@ def parse_retry_after(value: str | None, *, now: datetime.datetime) -> float | N
     return max((when - now).total_seconds(), 0.0)
 
 
-def retry_delay(attempt: int, retry_after: float | None = None, *, rng: random.Random | None = None) -> float:
+def retry_delay(
+    attempt: int, retry_after: float | None = None, *, rng: random.Random | None = None
+) -> float:
     """The wait before the next try; the provider's Retry-After is a floor, never cut short by jitter."""
     delay = backoff_seconds(attempt, rng=rng)
     if retry_after is not None:

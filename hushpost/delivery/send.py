@@ -38,8 +38,20 @@ TWILIO_VOICE_STATUS_PATH = "/webhooks/twilio/voice-status"
 CALLBACK_PATHS = {Channel.SMS: TWILIO_STATUS_PATH, Channel.VOICE: TWILIO_VOICE_STATUS_PATH}
 
 
-def queue_delivery(*, organization, contact, channel, to, subject, body, idempotency_key, message=None, link=None,
-                   actor_label="system", bulk=False) -> Delivery:
+def queue_delivery(
+    *,
+    organization,
+    contact,
+    channel,
+    to,
+    subject,
+    body,
+    idempotency_key,
+    message=None,
+    link=None,
+    actor_label="system",
+    bulk=False,
+) -> Delivery:
     """A queued delivery of `subject`/`body` (exactly what goes to the provider), sent after the caller commits.
 
     The same idempotency key twice gives back the first delivery, unchanged.
@@ -49,35 +61,80 @@ def queue_delivery(*, organization, contact, channel, to, subject, body, idempot
     existing = _existing(organization, idempotency_key)
     if existing is not None:
         return existing
-    delivery = Delivery(organization=organization, contact=contact, channel=channel, to=to, message=message, link=link,
-                        idempotency_key=idempotency_key, status=DeliveryStatus.QUEUED, next_attempt_at=timezone.now(),
-                        bulk=bulk)
+    delivery = Delivery(
+        organization=organization,
+        contact=contact,
+        channel=channel,
+        to=to,
+        message=message,
+        link=link,
+        idempotency_key=idempotency_key,
+        status=DeliveryStatus.QUEUED,
+        next_attempt_at=timezone.now(),
+        bulk=bulk,
+    )
     delivery.subject = subject
     delivery.body = body
     created = _create(delivery)
     if created is not delivery:
         return created
-    record(organization, EventKind.QUEUED, contact=contact, message=message, delivery=delivery, link=link,
-           actor_label=actor_label, channel=channel)
+    record(
+        organization,
+        EventKind.QUEUED,
+        contact=contact,
+        message=message,
+        delivery=delivery,
+        link=link,
+        actor_label=actor_label,
+        channel=channel,
+    )
     # robust: the caller's commit stands even if enqueueing fails; the sweep
     # finds a queued delivery without a task.
     transaction.on_commit(partial(enqueue_send, delivery.pk), robust=True)
     return delivery
 
 
-def hold_delivery(*, organization, contact, channel, to, reason, idempotency_key, message=None, link=None,
-                  actor_label="system") -> Delivery:
+def hold_delivery(
+    *,
+    organization,
+    contact,
+    channel,
+    to,
+    reason,
+    idempotency_key,
+    message=None,
+    link=None,
+    actor_label="system",
+) -> Delivery:
     """A delivery that is never sent, with the reason staff will see."""
     existing = _existing(organization, idempotency_key)
     if existing is not None:
         return existing
-    delivery = Delivery(organization=organization, contact=contact, channel=channel, to=to or "", message=message,
-                        link=link, idempotency_key=idempotency_key, status=DeliveryStatus.HELD, reason=reason)
+    delivery = Delivery(
+        organization=organization,
+        contact=contact,
+        channel=channel,
+        to=to or "",
+        message=message,
+        link=link,
+        idempotency_key=idempotency_key,
+        status=DeliveryStatus.HELD,
+        reason=reason,
+    )
     created = _create(delivery)
     if created is not delivery:
         return created
-    record(organization, EventKind.HELD, contact=contact, message=message, delivery=delivery, link=link,
-           actor_label=actor_label, channel=channel, reason=reason)
+    record(
+        organization,
+        EventKind.HELD,
+        contact=contact,
+        message=message,
+        delivery=delivery,
+        link=link,
+        actor_label=actor_label,
+        channel=channel,
+        reason=reason,
+    )
     return delivery
 
 
@@ -109,19 +166,28 @@ def enqueue_send(delivery_id, run_after: datetime.datetime | None = None) -> Non
 def claim(delivery_id, now: datetime.datetime | None = None) -> Delivery | None:
     """Take a queued, due delivery for this worker; None when it isn't ours to send."""
     now = now or timezone.now()
-    taken = Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED, next_attempt_at__lte=now).update(
-        status=DeliveryStatus.SENDING, lease_expires_at=now + LEASE, attempts=F("attempts") + 1, updated_at=now
+    taken = Delivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.QUEUED, next_attempt_at__lte=now
+    ).update(
+        status=DeliveryStatus.SENDING,
+        lease_expires_at=now + LEASE,
+        attempts=F("attempts") + 1,
+        updated_at=now,
     )
     if not taken:
         return None
-    return Delivery.objects.select_related("organization", "contact", "message", "link").get(pk=delivery_id)
+    return Delivery.objects.select_related("organization", "contact", "message", "link").get(
+        pk=delivery_id
+    )
 
 
 def send_delivery(delivery_id) -> bool:
     """Claim and send one delivery; True when the provider accepted it on this call."""
     delivery = claim(delivery_id)
     if delivery is None:
-        logger.info("delivery %s: not claimable (sent, sending elsewhere, not due or gone)", delivery_id)
+        logger.info(
+            "delivery %s: not claimable (sent, sending elsewhere, not due or gone)", delivery_id
+        )
         return False
     reason = why_held(delivery)
     if reason:
@@ -136,10 +202,12 @@ def send_delivery(delivery_id) -> bool:
         subject=delivery.subject,
         body=delivery.body,
         status_callback_url=f"{settings.BASE_URL}{CALLBACK_PATHS[delivery.channel]}"
-        if delivery.channel in CALLBACK_PATHS else "",
+        if delivery.channel in CALLBACK_PATHS
+        else "",
         attachments=attachments_of(delivery),
         unsubscribe_url=unsubscribe_url(delivery.contact_id, delivery.to)
-        if delivery.bulk and delivery.channel == Channel.EMAIL else "",
+        if delivery.bulk and delivery.channel == Channel.EMAIL
+        else "",
     )
     try:
         accepted = channel.send(outgoing)
@@ -148,9 +216,18 @@ def send_delivery(delivery_id) -> bool:
         return False
     except Exception as error:
         # A bug or a surprise inside a channel: whether anything went out is unknown.
-        logger.exception("delivery %s: unexpected error in the %s channel", delivery.pk, channel.name)
-        _failed(delivery, channel, DeliveryError(f"unexpected error while sending ({type(error).__name__})",
-                                                 permanent=False, maybe_sent=True))
+        logger.exception(
+            "delivery %s: unexpected error in the %s channel", delivery.pk, channel.name
+        )
+        _failed(
+            delivery,
+            channel,
+            DeliveryError(
+                f"unexpected error while sending ({type(error).__name__})",
+                permanent=False,
+                maybe_sent=True,
+            ),
+        )
         return False
     _sent(delivery, accepted)
     return True
@@ -159,9 +236,16 @@ def send_delivery(delivery_id) -> bool:
 def attachments_of(delivery: Delivery) -> tuple[tuple[str, str, bytes], ...]:
     """The files of a plain (non-secure) email. A delivery with a link is a secure
     notification: its message's files stay on the server, behind the link."""
-    if delivery.channel != Channel.EMAIL or delivery.link_id is not None or delivery.message is None:
+    if (
+        delivery.channel != Channel.EMAIL
+        or delivery.link_id is not None
+        or delivery.message is None
+    ):
         return ()
-    return tuple((item.file_name, item.content_type, item.data) for item in delivery.message.attachments.all())
+    return tuple(
+        (item.file_name, item.content_type, item.data)
+        for item in delivery.message.attachments.all()
+    )
 
 
 # The same words whether revocation held it while queued or the worker found it at claim time.
@@ -177,13 +261,25 @@ def why_held(delivery: Delivery) -> str:
         current, label, opted_out = contact.email, "email address", contact.email_opt_out
         same = current.lower() == delivery.to.lower()
     else:
-        current, label, opted_out = contact.phone, "phone number", contact.sms_opt_out and delivery.channel == Channel.SMS
+        current, label, opted_out = (
+            contact.phone,
+            "phone number",
+            contact.sms_opt_out and delivery.channel == Channel.SMS,
+        )
         same = current == delivery.to
     if opted_out:
-        return "opted out of email" if delivery.channel == Channel.EMAIL else "opted out of text messages"
+        return (
+            "opted out of email"
+            if delivery.channel == Channel.EMAIL
+            else "opted out of text messages"
+        )
     if not current:
         # The same words as messaging's check at queuing time.
-        return "no email address on file" if delivery.channel == Channel.EMAIL else "no mobile phone on file"
+        return (
+            "no email address on file"
+            if delivery.channel == Channel.EMAIL
+            else "no mobile phone on file"
+        )
     if not same:
         # The old address may belong to someone else now; a link must not go there.
         return f"the contact's {label} changed after this was queued; not sent to the old one"
@@ -194,14 +290,25 @@ def _settle(delivery: Delivery, *, also_from: tuple[str, ...] = (), **fields) ->
     """Write an outcome only while this worker's claim (status sending, same attempt) still stands."""
     return bool(
         Delivery.objects.filter(
-            pk=delivery.pk, attempts=delivery.attempts, status__in=(DeliveryStatus.SENDING, *also_from)
+            pk=delivery.pk,
+            attempts=delivery.attempts,
+            status__in=(DeliveryStatus.SENDING, *also_from),
         ).update(lease_expires_at=None, updated_at=timezone.now(), **fields)
     )
 
 
 def _event(delivery: Delivery, kind: EventKind, **detail) -> None:
-    record(delivery.organization, kind, contact=delivery.contact, message=delivery.message, delivery=delivery,
-           link=delivery.link, channel=delivery.channel, attempt=delivery.attempts, **detail)
+    record(
+        delivery.organization,
+        kind,
+        contact=delivery.contact,
+        message=delivery.message,
+        delivery=delivery,
+        link=delivery.link,
+        channel=delivery.channel,
+        attempt=delivery.attempts,
+        **detail,
+    )
 
 
 def _hold(delivery: Delivery, reason: str) -> None:
@@ -211,8 +318,14 @@ def _hold(delivery: Delivery, reason: str) -> None:
 
 def _sent(delivery: Delivery, accepted: Accepted) -> None:
     now = timezone.now()
-    fields = {"status": DeliveryStatus.SENT, "provider": accepted.provider, "provider_id": accepted.provider_id,
-              "sent_at": now, "reason": "", "error_code": ""}
+    fields = {
+        "status": DeliveryStatus.SENT,
+        "provider": accepted.provider,
+        "provider_id": accepted.provider_id,
+        "sent_at": now,
+        "reason": "",
+        "error_code": "",
+    }
     if accepted.delivered:
         fields.update(status=DeliveryStatus.DELIVERED, delivered_at=now)
     # Also over a sweep's "ambiguous" verdict: the provider has just said it took it.
@@ -226,19 +339,41 @@ def _sent(delivery: Delivery, accepted: Accepted) -> None:
 
 def _failed(delivery: Delivery, channel: BaseChannel, error: DeliveryError) -> None:
     now = timezone.now()
-    decision = retry.decide(attempts=delivery.attempts, max_attempts=settings.HUSHPOST_DELIVERY_MAX_ATTEMPTS,
-                            permanent=error.permanent, maybe_sent=error.maybe_sent, retry_after=error.retry_after,
-                            now=now)
-    row = {"at": now.isoformat(), "attempt": delivery.attempts, "error": error.reason,
-           "retry_at": decision.retry_at.isoformat() if decision.retry_at else None}
+    decision = retry.decide(
+        attempts=delivery.attempts,
+        max_attempts=settings.HUSHPOST_DELIVERY_MAX_ATTEMPTS,
+        permanent=error.permanent,
+        maybe_sent=error.maybe_sent,
+        retry_after=error.retry_after,
+        now=now,
+    )
+    row = {
+        "at": now.isoformat(),
+        "attempt": delivery.attempts,
+        "error": error.reason,
+        "retry_at": decision.retry_at.isoformat() if decision.retry_at else None,
+    }
     log = [*delivery.attempt_log, row]
     if decision.step is retry.Step.RETRY:
-        logger.info("delivery %s: attempt %d failed (%s); retry at %s", delivery.pk, delivery.attempts, error.reason,
-                    decision.retry_at)
+        logger.info(
+            "delivery %s: attempt %d failed (%s); retry at %s",
+            delivery.pk,
+            delivery.attempts,
+            error.reason,
+            decision.retry_at,
+        )
         with transaction.atomic():
-            if _settle(delivery, status=DeliveryStatus.QUEUED, next_attempt_at=decision.retry_at, attempt_log=log,
-                       reason=error.reason, error_code=error.code):
-                transaction.on_commit(partial(enqueue_send, delivery.pk, decision.retry_at), robust=True)
+            if _settle(
+                delivery,
+                status=DeliveryStatus.QUEUED,
+                next_attempt_at=decision.retry_at,
+                attempt_log=log,
+                reason=error.reason,
+                error_code=error.code,
+            ):
+                transaction.on_commit(
+                    partial(enqueue_send, delivery.pk, decision.retry_at), robust=True
+                )
         return
     if decision.step is retry.Step.AMBIGUOUS:
         reason, code = retry.AMBIGUOUS_REASON, retry.AMBIGUOUS_CODE
@@ -247,8 +382,14 @@ def _failed(delivery: Delivery, channel: BaseChannel, error: DeliveryError) -> N
     else:
         reason, code = f"gave up after {delivery.attempts} attempts: {error.reason}", error.code
     logger.warning("delivery %s failed: %s (%s)", delivery.pk, reason, error.reason)
-    if not _settle(delivery, status=DeliveryStatus.FAILED, reason=reason, error_code=code, failed_at=now,
-                   attempt_log=log):
+    if not _settle(
+        delivery,
+        status=DeliveryStatus.FAILED,
+        reason=reason,
+        error_code=code,
+        failed_at=now,
+        attempt_log=log,
+    ):
         return
     opted_out = bool(error.permanent and error.code in channel.opt_out_codes)
     if opted_out and delivery.channel != Channel.EMAIL:
@@ -257,4 +398,9 @@ def _failed(delivery: Delivery, channel: BaseChannel, error: DeliveryError) -> N
     _event(delivery, EventKind.FAILED, reason=reason, code=code, opted_out=opted_out)
     if opted_out and delivery.channel == Channel.EMAIL:
         # The email service suppressed the address after a hard bounce or complaint: logged like every email opt-out.
-        opt_out_of_email(delivery.contact, reason="suppressed_by_service", delivery=delivery, actor_label=channel.name)
+        opt_out_of_email(
+            delivery.contact,
+            reason="suppressed_by_service",
+            delivery=delivery,
+            actor_label=channel.name,
+        )

@@ -42,32 +42,57 @@ def _fail_lapsed_claims(now: datetime.datetime) -> int:
     lapsed = Delivery.objects.filter(status=DeliveryStatus.SENDING, lease_expires_at__lt=now)
     for delivery in lapsed.select_related("organization", "contact", "message", "link")[:BATCH]:
         # claimed_at bounds when the provider can have got it (reconcile.py searches from there).
-        row = {"at": now.isoformat(), "attempt": delivery.attempts, "error": "the worker stopped while sending",
-               "retry_at": None, "claimed_at": (delivery.lease_expires_at - LEASE).isoformat()}
+        row = {
+            "at": now.isoformat(),
+            "attempt": delivery.attempts,
+            "error": "the worker stopped while sending",
+            "retry_at": None,
+            "claimed_at": (delivery.lease_expires_at - LEASE).isoformat(),
+        }
         with transaction.atomic():
             # Conditional on the lease seen, so a worker that just finished wins.
             taken = Delivery.objects.filter(
-                pk=delivery.pk, status=DeliveryStatus.SENDING, lease_expires_at=delivery.lease_expires_at
-            ).update(status=DeliveryStatus.FAILED, reason=retry.AMBIGUOUS_REASON, error_code=retry.AMBIGUOUS_CODE,
-                     failed_at=now, lease_expires_at=None, attempt_log=[*delivery.attempt_log, row], updated_at=now)
+                pk=delivery.pk,
+                status=DeliveryStatus.SENDING,
+                lease_expires_at=delivery.lease_expires_at,
+            ).update(
+                status=DeliveryStatus.FAILED,
+                reason=retry.AMBIGUOUS_REASON,
+                error_code=retry.AMBIGUOUS_CODE,
+                failed_at=now,
+                lease_expires_at=None,
+                attempt_log=[*delivery.attempt_log, row],
+                updated_at=now,
+            )
             if taken:
-                record(delivery.organization, EventKind.FAILED, contact=delivery.contact, message=delivery.message,
-                       delivery=delivery, link=delivery.link, channel=delivery.channel, attempt=delivery.attempts,
-                       reason=retry.AMBIGUOUS_REASON, code=retry.AMBIGUOUS_CODE)
+                record(
+                    delivery.organization,
+                    EventKind.FAILED,
+                    contact=delivery.contact,
+                    message=delivery.message,
+                    delivery=delivery,
+                    link=delivery.link,
+                    channel=delivery.channel,
+                    attempt=delivery.attempts,
+                    reason=retry.AMBIGUOUS_REASON,
+                    code=retry.AMBIGUOUS_CODE,
+                )
         done += taken
     return done
 
 
 def _requeue_overdue(now: datetime.datetime) -> int:
     done = 0
-    overdue = Delivery.objects.filter(status=DeliveryStatus.QUEUED, next_attempt_at__lt=now - STUCK_AFTER)
+    overdue = Delivery.objects.filter(
+        status=DeliveryStatus.QUEUED, next_attempt_at__lt=now - STUCK_AFTER
+    )
     for pk, due in overdue.order_by("next_attempt_at").values_list("pk", "next_attempt_at")[:BATCH]:
         with transaction.atomic():
             # Stamping next_attempt_at keeps the next ticks from enqueueing it
             # again for another STUCK_AFTER (workers may just be down).
-            taken = Delivery.objects.filter(pk=pk, status=DeliveryStatus.QUEUED, next_attempt_at=due).update(
-                next_attempt_at=now, updated_at=now
-            )
+            taken = Delivery.objects.filter(
+                pk=pk, status=DeliveryStatus.QUEUED, next_attempt_at=due
+            ).update(next_attempt_at=now, updated_at=now)
             if taken:
                 transaction.on_commit(partial(enqueue_send, pk), robust=True)
         done += taken

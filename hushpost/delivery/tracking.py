@@ -51,8 +51,16 @@ def note_open(delivery: Delivery, *, actor_label: str = "contact", **detail) -> 
     if Event.objects.filter(delivery=delivery, kind=EventKind.EMAIL_OPENED).exists():
         Delivery.objects.filter(pk=delivery.pk).update(repeat_opens=F("repeat_opens") + 1)
         return False
-    record(delivery.organization, EventKind.EMAIL_OPENED, contact=delivery.contact, message=delivery.message,
-           delivery=delivery, link=delivery.link, actor_label=actor_label, **detail)
+    record(
+        delivery.organization,
+        EventKind.EMAIL_OPENED,
+        contact=delivery.contact,
+        message=delivery.message,
+        delivery=delivery,
+        link=delivery.link,
+        actor_label=actor_label,
+        **detail,
+    )
     return True
 
 

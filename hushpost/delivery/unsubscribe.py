@@ -50,4 +50,6 @@ def contact_for(token: str) -> Contact | None:
 
 def unsubscribe(contact: Contact, *, one_click: bool) -> bool:
     """Opt the contact out of email; True when this call did it."""
-    return opt_out_of_email(contact, reason="unsubscribed", via="one_click" if one_click else "page")
+    return opt_out_of_email(
+        contact, reason="unsubscribed", via="one_click" if one_click else "page"
+    )

@@ -17,7 +17,9 @@ def twilio_signature_ok(request: HttpRequest) -> bool:
         return False
     url = settings.BASE_URL + request.get_full_path()
     signature = request.headers.get("X-Twilio-Signature", "")
-    return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, request.POST.dict(), signature)
+    return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(
+        url, request.POST.dict(), signature
+    )
 
 
 @csrf_exempt

@@ -84,8 +84,15 @@ class SendResult:
 
 
 def check_compose(
-    organization: Organization, *, channel: str, secure: bool, body: str, subject: str,
-    attachments: list[NewAttachment], recipients: int, extra_fields: dict[str, frozenset[str]] | None = None,
+    organization: Organization,
+    *,
+    channel: str,
+    secure: bool,
+    body: str,
+    subject: str,
+    attachments: list[NewAttachment],
+    recipients: int,
+    extra_fields: dict[str, frozenset[str]] | None = None,
 ) -> dict[str, list[str]]:
     """Everything that refuses the whole send, by field."""
     problems: dict[str, list[str]] = {}
@@ -119,12 +126,17 @@ def check_compose(
     if attachments and channel == Channel.SMS and not secure:
         add("attachments", "A text message can't carry files; send it securely or by email.")
     if attachments and channel == Channel.VOICE:
-        add("attachments", "A voice call can't carry files; send them by email or securely by text.")
+        add(
+            "attachments", "A voice call can't carry files; send them by email or securely by text."
+        )
     if len(attachments) > MAX_ATTACHMENTS:
         add("attachments", f"At most {MAX_ATTACHMENTS} files.")
     for item in attachments:
         if len(item.data) > MAX_ATTACHMENT_BYTES:
-            add("attachments", f"{item.file_name} is over {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.")
+            add(
+                "attachments",
+                f"{item.file_name} is over {MAX_ATTACHMENT_BYTES // (1024 * 1024)} MB.",
+            )
     return problems
 
 
@@ -151,8 +163,16 @@ def send_message(
     """
     attachments = list(attachments or [])
     recipients = list(recipients or []) + [Recipient(contact) for contact in contacts or []]
-    problems = check_compose(organization, channel=channel, secure=secure, body=body, subject=subject,
-                             attachments=attachments, recipients=len(recipients), extra_fields=extra_fields)
+    problems = check_compose(
+        organization,
+        channel=channel,
+        secure=secure,
+        body=body,
+        subject=subject,
+        attachments=attachments,
+        recipients=len(recipients),
+        extra_fields=extra_fields,
+    )
     if problems:
         raise ComposeError(problems)
     author = sender if getattr(sender, "pk", None) else None
@@ -161,14 +181,32 @@ def send_message(
     settings = SecureMessagingSettings.objects.for_org(organization)
     keys = custom_keys(organization)
     with transaction.atomic():
-        send = Send.objects.create(organization=organization, created_by=author, actor_label=actor_label,
-                                   origin=origin, channel=channel, secure=secure)
+        send = Send.objects.create(
+            organization=organization,
+            created_by=author,
+            actor_label=actor_label,
+            origin=origin,
+            channel=channel,
+            secure=secure,
+        )
         result = SendResult(send)
         bulk = is_bulk(send, len(recipients))
         for recipient in recipients:
             result.outcomes.append(
-                _send_one(send, recipient, settings=settings, keys=keys, body=body, subject=subject, pin=pin,
-                          attachments=attachments, sender=sender, author=author, actor_label=actor_label, bulk=bulk)
+                _send_one(
+                    send,
+                    recipient,
+                    settings=settings,
+                    keys=keys,
+                    body=body,
+                    subject=subject,
+                    pin=pin,
+                    attachments=attachments,
+                    sender=sender,
+                    author=author,
+                    actor_label=actor_label,
+                    bulk=bulk,
+                )
             )
     return result
 
@@ -179,8 +217,11 @@ def is_bulk(send: Send, recipients: int) -> bool:
     A secure notification is never bulk: it is the only way to a message meant
     for that contact, so an unsubscribe button must not stand in its way.
     """
-    return (send.channel == "email" and not send.secure
-            and (send.origin == Origin.AUTO or recipients > 1))
+    return (
+        send.channel == "email"
+        and not send.secure
+        and (send.origin == Origin.AUTO or recipients > 1)
+    )
 
 
 def _idempotency_key(send: Send, recipient: Recipient) -> str:
@@ -190,11 +231,26 @@ def _idempotency_key(send: Send, recipient: Recipient) -> str:
 
 def deliveries_of(send: Send) -> QuerySet[Delivery]:
     """Every recipient's delivery of a send. Held ones have no message, so they are found by their key."""
-    return Delivery.objects.filter(organization_id=send.organization_id, idempotency_key__startswith=f"send:{send.id}:")
+    return Delivery.objects.filter(
+        organization_id=send.organization_id, idempotency_key__startswith=f"send:{send.id}:"
+    )
 
 
-def _send_one(send: Send, recipient: Recipient, *, settings, keys, body, subject, pin, attachments, sender, author,
-              actor_label, bulk=False) -> Outcome:
+def _send_one(
+    send: Send,
+    recipient: Recipient,
+    *,
+    settings,
+    keys,
+    body,
+    subject,
+    pin,
+    attachments,
+    sender,
+    author,
+    actor_label,
+    bulk=False,
+) -> Outcome:
     contact = recipient.contact
     key = _idempotency_key(send, recipient)
     hold = why_unreachable(contact, send.channel)
@@ -212,31 +268,73 @@ def _send_one(send: Send, recipient: Recipient, *, settings, keys, body, subject
     if hold is not None:
         # A held message is not stored in the conversation: it was never meant to
         # be readable without the protection it was held back for.
-        delivery = hold_delivery(organization=send.organization, contact=contact, channel=send.channel,
-                                 to=address_for(contact, send.channel), reason=hold, idempotency_key=key,
-                                 actor_label=actor_label)
+        delivery = hold_delivery(
+            organization=send.organization,
+            contact=contact,
+            channel=send.channel,
+            to=address_for(contact, send.channel),
+            reason=hold,
+            idempotency_key=key,
+            actor_label=actor_label,
+        )
         return Outcome(contact, delivery, None)
 
     conversation = conversation_for(contact)
-    message = Message(organization=send.organization, conversation=conversation, contact=contact, send=send,
-                      direction="outbound", origin=send.origin, channel=send.channel, secure=send.secure,
-                      author=author, created_at=timezone.now())
+    message = Message(
+        organization=send.organization,
+        conversation=conversation,
+        contact=contact,
+        send=send,
+        direction="outbound",
+        origin=send.origin,
+        channel=send.channel,
+        secure=send.secure,
+        author=author,
+        created_at=timezone.now(),
+    )
     message.body = text
     message.subject = title
     message.save()
     for item in attachments:
-        attachment = Attachment(organization=send.organization, message=message, file_name=item.file_name,
-                                content_type=item.content_type, size=len(item.data))
+        attachment = Attachment(
+            organization=send.organization,
+            message=message,
+            file_name=item.file_name,
+            content_type=item.content_type,
+            size=len(item.data),
+        )
         attachment.data = item.data
         attachment.save()
     touch(conversation, assigned_to=author)
     if send.secure:
-        link, raw = create_link(contact=contact, message=message, channel=send.channel, lifetime=settings.lifetime,
-                                pin=decision.pin, pin_source=decision.source)
-        delivery = notify_link(link=link, raw_token=raw, sender=sender, settings=settings, message=message,
-                               idempotency_key=key, actor_label=actor_label)
+        link, raw = create_link(
+            contact=contact,
+            message=message,
+            channel=send.channel,
+            lifetime=settings.lifetime,
+            pin=decision.pin,
+            pin_source=decision.source,
+        )
+        delivery = notify_link(
+            link=link,
+            raw_token=raw,
+            sender=sender,
+            settings=settings,
+            message=message,
+            idempotency_key=key,
+            actor_label=actor_label,
+        )
     else:
-        delivery = queue_delivery(organization=send.organization, contact=contact, channel=send.channel,
-                                  to=address_for(contact, send.channel), subject=title, body=text,
-                                  idempotency_key=key, message=message, actor_label=actor_label, bulk=bulk)
+        delivery = queue_delivery(
+            organization=send.organization,
+            contact=contact,
+            channel=send.channel,
+            to=address_for(contact, send.channel),
+            subject=title,
+            body=text,
+            idempotency_key=key,
+            message=message,
+            actor_label=actor_label,
+            bulk=bulk,
+        )
     return Outcome(contact, delivery, message)

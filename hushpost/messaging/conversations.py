@@ -16,7 +16,14 @@ from hushpost.accounts.models import Role, User
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
-from hushpost.messaging.models import Attachment, Conversation, Direction, Message, Origin, SecureLink
+from hushpost.messaging.models import (
+    Attachment,
+    Conversation,
+    Direction,
+    Message,
+    Origin,
+    SecureLink,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +38,9 @@ def conversation_for(contact: Contact) -> Conversation:
     return conversation
 
 
-def touch(conversation: Conversation, *, assigned_to: User | None = None, now: datetime | None = None) -> None:
+def touch(
+    conversation: Conversation, *, assigned_to: User | None = None, now: datetime | None = None
+) -> None:
     conversation.last_activity_at = now or timezone.now()
     fields = ["last_activity_at"]
     if assigned_to is not None:
@@ -51,30 +60,52 @@ def thread(contact: Contact) -> QuerySet[Message]:
 
 
 def receive_reply(
-    *, link: SecureLink, body: str, attachment: tuple[str, str, bytes] | None = None, now: datetime | None = None
+    *,
+    link: SecureLink,
+    body: str,
+    attachment: tuple[str, str, bytes] | None = None,
+    now: datetime | None = None,
 ) -> Message:
     """Store a reply from the secure page, mark it unread, and tell the assigned staff."""
     now = now or timezone.now()
     contact = link.contact
     with transaction.atomic():
         conversation = conversation_for(contact)
-        message = Message(organization_id=contact.organization_id, conversation=conversation, contact=contact,
-                          direction=Direction.INBOUND, origin=Origin.PORTAL, channel=link.channel, secure=True,
-                          created_at=now)
+        message = Message(
+            organization_id=contact.organization_id,
+            conversation=conversation,
+            contact=contact,
+            direction=Direction.INBOUND,
+            origin=Origin.PORTAL,
+            channel=link.channel,
+            secure=True,
+            created_at=now,
+        )
         message.body = body
         message.save()
         if attachment is not None:
             name, content_type, data = attachment
-            item = Attachment(organization_id=contact.organization_id, message=message, file_name=name,
-                              content_type=content_type, size=len(data))
+            item = Attachment(
+                organization_id=contact.organization_id,
+                message=message,
+                file_name=name,
+                content_type=content_type,
+                size=len(data),
+            )
             item.data = data
             item.save()
         file_reply(conversation, message, now=now, link=link, attachment=attachment is not None)
     return message
 
 
-def file_reply(conversation: Conversation, message: Message, *, now: datetime, link: SecureLink | None = None,
-               **detail) -> None:
+def file_reply(
+    conversation: Conversation,
+    message: Message,
+    *,
+    now: datetime,
+    link: SecureLink | None = None,
+    **detail,
+) -> None:
     """A stored inbound message counts as unread, is logged, and the staff are told once it commits.
 
     Shared by replies on the secure page and text replies (hushpost.messaging.inbound).
@@ -82,22 +113,34 @@ def file_reply(conversation: Conversation, message: Message, *, now: datetime, l
     Conversation.objects.filter(pk=conversation.pk).update(
         unread_replies=F("unread_replies") + 1, last_activity_at=now
     )
-    record(conversation.organization, EventKind.REPLY_RECEIVED, contact=message.contact, message=message, link=link,
-           actor_label="contact", **detail)
+    record(
+        conversation.organization,
+        EventKind.REPLY_RECEIVED,
+        contact=message.contact,
+        message=message,
+        link=link,
+        actor_label="contact",
+        **detail,
+    )
     transaction.on_commit(lambda: notify_staff_of_reply(conversation.pk))
 
 
 def reply_recipients(conversation: Conversation) -> list[str]:
     if conversation.assigned_to and conversation.assigned_to.is_active:
         return [conversation.assigned_to.email]
-    admins = User.objects.filter(organization_id=conversation.organization_id, is_active=True,
-                                 role__in=[Role.OWNER, Role.ADMIN])
+    admins = User.objects.filter(
+        organization_id=conversation.organization_id,
+        is_active=True,
+        role__in=[Role.OWNER, Role.ADMIN],
+    )
     return list(admins.values_list("email", flat=True))
 
 
 def notify_staff_of_reply(conversation_id: int) -> None:
     """An email that a reply arrived. It names no one and quotes nothing: it is a pointer."""
-    conversation = Conversation.objects.select_related("assigned_to", "organization").get(pk=conversation_id)
+    conversation = Conversation.objects.select_related("assigned_to", "organization").get(
+        pk=conversation_id
+    )
     recipients = reply_recipients(conversation)
     if not recipients:
         return
@@ -122,9 +165,13 @@ def mark_read(conversation: Conversation, *, user: User, now: datetime | None = 
     """A staff member opened the conversation: replies are read, and the view is logged."""
     now = now or timezone.now()
     with transaction.atomic():
-        Message.objects.filter(conversation=conversation, direction=Direction.INBOUND, read_at__isnull=True).update(
-            read_at=now
-        )
+        Message.objects.filter(
+            conversation=conversation, direction=Direction.INBOUND, read_at__isnull=True
+        ).update(read_at=now)
         Conversation.objects.filter(pk=conversation.pk).update(unread_replies=0)
-        record(conversation.organization, EventKind.STAFF_VIEWED_CONVERSATION, contact=conversation.contact,
-               actor=user)
+        record(
+            conversation.organization,
+            EventKind.STAFF_VIEWED_CONVERSATION,
+            contact=conversation.contact,
+            actor=user,
+        )

@@ -22,9 +22,9 @@ from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact, CustomField, FieldType
 from hushpost.contacts.values import clean_custom_value
 from hushpost.messaging.fields import SECURE_LINK
+from hushpost.messaging.models import SecureMessagingSettings
 from hushpost.messaging.pins import is_template
 from hushpost.messaging.rendering import fields_used
-from hushpost.messaging.models import SecureMessagingSettings
 from hushpost.messaging.secure_settings import locked_settings
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -32,7 +32,9 @@ KEY_MAX_LENGTH = 50
 # Names a template already gives a meaning to: `{{ custom.size }}` is the
 # number of custom fields in Liquid, and a field called `contact` would read
 # as the contact itself to whoever maintains the template.
-RESERVED_KEYS = frozenset({"size", "first", "last", "contact", "custom", "user", "appointment", SECURE_LINK})
+RESERVED_KEYS = frozenset(
+    {"size", "first", "last", "contact", "custom", "user", "appointment", SECURE_LINK}
+)
 
 _probe = Environment()
 
@@ -169,7 +171,13 @@ def contacts_with_values(field: CustomField) -> int:
 
 @transaction.atomic
 def create_field(
-    organization: Organization, *, actor, key: str, label: str, field_type: str, sensitive: bool = False
+    organization: Organization,
+    *,
+    actor,
+    key: str,
+    label: str,
+    field_type: str,
+    sensitive: bool = False,
 ) -> CustomField:
     problem = key_problem(organization, key)
     if problem:
@@ -177,19 +185,39 @@ def create_field(
     try:
         with transaction.atomic():
             field = CustomField.objects.create(
-                organization=organization, key=key, label=label, field_type=field_type, sensitive=sensitive
+                organization=organization,
+                key=key,
+                label=label,
+                field_type=field_type,
+                sensitive=sensitive,
             )
     except IntegrityError:
         # Two admins adding the same key at once: the constraint decides.
-        raise FieldRefused(f"This organization already has a field with the key “{key}”.", "key") from None
+        raise FieldRefused(
+            f"This organization already has a field with the key “{key}”.", "key"
+        ) from None
     extra = {"sensitive": True} if sensitive else {}
-    record(organization, EventKind.FIELDS_CHANGED, actor=actor, key=key, change="created", type=field_type, **extra)
+    record(
+        organization,
+        EventKind.FIELDS_CHANGED,
+        actor=actor,
+        key=key,
+        change="created",
+        type=field_type,
+        **extra,
+    )
     return field
 
 
 @transaction.atomic
 def update_field(
-    field: CustomField, *, actor, label: str, field_type: str, sensitive: bool | None = None, actor_label: str = ""
+    field: CustomField,
+    *,
+    actor,
+    label: str,
+    field_type: str,
+    sensitive: bool | None = None,
+    actor_label: str = "",
 ) -> list[str]:
     """Change the label, type and sensitivity (never the key: templates refer to it). Returns what changed."""
     field = CustomField.objects.select_for_update().get(pk=field.pk)
@@ -210,8 +238,13 @@ def update_field(
     if "sensitive" in changed:
         _move_values(field)
     record(
-        field.organization, EventKind.FIELDS_CHANGED, actor=actor, actor_label=actor_label,
-        key=field.key, change="updated", fields=", ".join(changed),
+        field.organization,
+        EventKind.FIELDS_CHANGED,
+        actor=actor,
+        actor_label=actor_label,
+        key=field.key,
+        change="updated",
+        fields=", ".join(changed),
     )
     return changed
 
@@ -249,5 +282,12 @@ def delete_field(field: CustomField, *, actor) -> None:
         contact.custom = {k: v for k, v in contact.custom.items() if k != field.key}
         contact.save(update_fields=Contact.CUSTOM_COLUMNS)
         cleared += 1
-    record(field.organization, EventKind.FIELDS_CHANGED, actor=actor, key=field.key, change="deleted", values_cleared=cleared)
+    record(
+        field.organization,
+        EventKind.FIELDS_CHANGED,
+        actor=actor,
+        key=field.key,
+        change="deleted",
+        values_cleared=cleared,
+    )
     field.delete()

@@ -29,11 +29,15 @@ def notification_spec(organization: Organization) -> FieldSpec:
     )
 
 
-def contact_context(contact: Contact, keys: frozenset[str] | None = None) -> dict[str, dict[str, str]]:
+def contact_context(
+    contact: Contact, keys: frozenset[str] | None = None
+) -> dict[str, dict[str, str]]:
     keys = custom_keys(contact.organization) if keys is None else keys
     # Every defined field is present, empty when the contact has no value, so a
     # validated template never meets an undefined field.
-    custom = {key: "" if contact.custom.get(key) is None else str(contact.custom.get(key)) for key in keys}
+    custom = {
+        key: "" if contact.custom.get(key) is None else str(contact.custom.get(key)) for key in keys
+    }
     return {
         "contact": {
             "name": contact.name,
@@ -58,7 +62,9 @@ def message_spec(organization: Organization) -> FieldSpec:
     return FieldSpec(objects={**base.objects, "user": frozenset(USER_TEMPLATE_FIELDS)})
 
 
-def message_context(user, contact: Contact, keys: frozenset[str] | None = None) -> dict[str, object]:
+def message_context(
+    user, contact: Contact, keys: frozenset[str] | None = None
+) -> dict[str, object]:
     return {**contact_context(contact, keys), "user": user.template_context()}
 
 

@@ -110,7 +110,11 @@ def receive_text(params: dict[str, str], *, now: datetime | None = None) -> Inbo
         else []
     )
     if not contacts:
-        logger.info("inbound text %s for organization %s from an unknown number: ignored", sid, organization.pk)
+        logger.info(
+            "inbound text %s for organization %s from an unknown number: ignored",
+            sid,
+            organization.pk,
+        )
         return InboundResult(Outcome.UNKNOWN_SENDER)
     word = keyword(params.get("Body", ""))
     if word in OPT_OUT_WORDS:
@@ -128,15 +132,25 @@ def receive_text(params: dict[str, str], *, now: datetime | None = None) -> Inbo
     return store_reply(contacts[0], body=body, sid=sid, now=now)
 
 
-def set_opt_out(organization: Organization, contacts: list[Contact], *, opted_out: bool, sid: str) -> None:
+def set_opt_out(
+    organization: Organization, contacts: list[Contact], *, opted_out: bool, sid: str
+) -> None:
     """Opt the contacts out of (or back in to) texts; only a real change is logged."""
     kind = EventKind.SMS_OPTED_OUT if opted_out else EventKind.SMS_OPTED_IN
     with transaction.atomic():
         for contact in contacts:
-            changed = Contact.objects.filter(pk=contact.pk, sms_opt_out=not opted_out).update(sms_opt_out=opted_out)
+            changed = Contact.objects.filter(pk=contact.pk, sms_opt_out=not opted_out).update(
+                sms_opt_out=opted_out
+            )
             if changed:
-                record(organization, kind, contact=contact, actor_label="contact", channel=Channel.SMS,
-                       provider_id=sid)
+                record(
+                    organization,
+                    kind,
+                    contact=contact,
+                    actor_label="contact",
+                    channel=Channel.SMS,
+                    provider_id=sid,
+                )
 
 
 def store_reply(contact: Contact, *, body: str, sid: str, now: datetime) -> InboundResult:
@@ -146,12 +160,22 @@ def store_reply(contact: Contact, *, body: str, sid: str, now: datetime) -> Inbo
     try:
         with transaction.atomic():
             conversation = conversation_for(contact)
-            message = Message(organization_id=contact.organization_id, conversation=conversation, contact=contact,
-                              direction=Direction.INBOUND, origin=Origin.SMS_REPLY, channel=Channel.SMS,
-                              secure=False, provider_id=sid, created_at=now)
+            message = Message(
+                organization_id=contact.organization_id,
+                conversation=conversation,
+                contact=contact,
+                direction=Direction.INBOUND,
+                origin=Origin.SMS_REPLY,
+                channel=Channel.SMS,
+                secure=False,
+                provider_id=sid,
+                created_at=now,
+            )
             message.body = body
             message.save()
-            file_reply(conversation, message, now=now, outside_secure_page=True, channel=Channel.SMS)
+            file_reply(
+                conversation, message, now=now, outside_secure_page=True, channel=Channel.SMS
+            )
     except IntegrityError:
         # The same webhook twice at once: the other request stored it.
         if sid and Message.objects.filter(provider_id=sid).exists():

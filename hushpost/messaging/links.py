@@ -95,7 +95,11 @@ def find_link(raw: str) -> SecureLink | None:
     """The link for a raw token, or None — malformed, unknown and tampered look the same."""
     if not raw or not TOKEN_SHAPE.match(raw):
         return None
-    return SecureLink.objects.select_related("contact", "organization").filter(token_hash=token_hash(raw)).first()
+    return (
+        SecureLink.objects.select_related("contact", "organization")
+        .filter(token_hash=token_hash(raw))
+        .first()
+    )
 
 
 class LinkState(models.TextChoices):
@@ -137,8 +141,13 @@ def contact_pin_pause(contact_id, now: datetime | None = None) -> int:
     """
     now = now or timezone.now()
     failures, window = contact_pin_limits()
-    recent = list(Event.objects.filter(contact_id=contact_id, kind=EventKind.PIN_WRONG, created_at__gt=now - window)
-                  .order_by("-created_at").values_list("created_at", flat=True)[:failures])
+    recent = list(
+        Event.objects.filter(
+            contact_id=contact_id, kind=EventKind.PIN_WRONG, created_at__gt=now - window
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:failures]
+    )
     if len(recent) < failures:
         return 0
     return max(1, int((recent[-1] + window - now).total_seconds()) + 1)
@@ -162,27 +171,55 @@ def check_pin(link: SecureLink, pin: str, *, now: datetime | None = None) -> Pin
         if link.locked_at or link_state(link, now) != LinkState.VALID:
             return PinCheck(ok=False, locked=bool(link.locked_at), attempts_left=0)
         if pause := contact_pin_pause(link.contact_id, now):
-            return PinCheck(ok=False, attempts_left=MAX_PIN_ATTEMPTS - link.failed_pin_attempts, retry_after=pause)
+            return PinCheck(
+                ok=False,
+                attempts_left=MAX_PIN_ATTEMPTS - link.failed_pin_attempts,
+                retry_after=pause,
+            )
         if pin_matches(link, pin):
-            record(link.organization, EventKind.PIN_ENTERED, contact=link.contact, message=link.message, link=link,
-                   actor_label="contact")
+            record(
+                link.organization,
+                EventKind.PIN_ENTERED,
+                contact=link.contact,
+                message=link.message,
+                link=link,
+                actor_label="contact",
+            )
             return PinCheck(ok=True, attempts_left=MAX_PIN_ATTEMPTS - link.failed_pin_attempts)
         link.failed_pin_attempts += 1
         fields = ["failed_pin_attempts"]
-        record(link.organization, EventKind.PIN_WRONG, contact=link.contact, message=link.message, link=link,
-               actor_label="contact", attempt=link.failed_pin_attempts)
+        record(
+            link.organization,
+            EventKind.PIN_WRONG,
+            contact=link.contact,
+            message=link.message,
+            link=link,
+            actor_label="contact",
+            attempt=link.failed_pin_attempts,
+        )
         if link.failed_pin_attempts >= MAX_PIN_ATTEMPTS:
             link.locked_at = now
             fields.append("locked_at")
-            record(link.organization, EventKind.LINK_LOCKED, contact=link.contact, message=link.message, link=link,
-                   actor_label="contact", attempts=link.failed_pin_attempts)
+            record(
+                link.organization,
+                EventKind.LINK_LOCKED,
+                contact=link.contact,
+                message=link.message,
+                link=link,
+                actor_label="contact",
+                attempts=link.failed_pin_attempts,
+            )
         link.save(update_fields=fields)
         return PinCheck(
-            ok=False, locked=link.locked_at is not None, attempts_left=max(0, MAX_PIN_ATTEMPTS - link.failed_pin_attempts)
+            ok=False,
+            locked=link.locked_at is not None,
+            attempts_left=max(0, MAX_PIN_ATTEMPTS - link.failed_pin_attempts),
         )
 
 
-def revoke_links(contact: Contact, *, actor=None, link: SecureLink | None = None, now: datetime | None = None) -> int:
+def revoke_links(
+    contact: Contact, *, actor=None, link: SecureLink | None = None, now: datetime | None = None
+) -> int:
     """End one link, or every live link of a contact, at once. The rules live in messaging/revocation.py."""
     from hushpost.messaging import revocation  # it imports this module
 

@@ -46,9 +46,13 @@ class SecureMessagingSettings(models.Model):
         Organization, on_delete=models.CASCADE, related_name="secure_messaging_settings"
     )
     enabled = models.BooleanField("Enable secure messaging", default=False)
-    subject = models.CharField("Notification subject (email)", max_length=500, default=DEFAULT_SUBJECT)
+    subject = models.CharField(
+        "Notification subject (email)", max_length=500, default=DEFAULT_SUBJECT
+    )
     body = models.TextField("Notification body", default=DEFAULT_BODY)
-    link_lifetime = models.CharField(max_length=4, choices=LinkLifetime.choices, default=LinkLifetime.HOURS_24)
+    link_lifetime = models.CharField(
+        max_length=4, choices=LinkLifetime.choices, default=LinkLifetime.HOURS_24
+    )
     # A literal PIN or a Liquid template over the contact's fields; encrypted at rest
     # because a literal default PIN is a shared secret.
     default_pin_encrypted = models.TextField(blank=True)
@@ -59,7 +63,9 @@ class SecureMessagingSettings(models.Model):
     class Meta:
         verbose_name_plural = "secure messaging settings"
 
-    default_pin = EncryptedText("default_pin_encrypted", binding=lambda s: f"org={s.organization_id}", strip=True)
+    default_pin = EncryptedText(
+        "default_pin_encrypted", binding=lambda s: f"org={s.organization_id}", strip=True
+    )
 
     @property
     def lifetime(self) -> timedelta:
@@ -83,11 +89,19 @@ class Origin(models.TextChoices):
 class Conversation(models.Model):
     """Everything between an organization and one contact: one per contact."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="conversations")
-    contact = models.OneToOneField("contacts.Contact", on_delete=models.CASCADE, related_name="conversation")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="conversations"
+    )
+    contact = models.OneToOneField(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="conversation"
+    )
     # Who hears about replies: the staff member who last wrote to the contact.
     assigned_to = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_conversations"
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_conversations",
     )
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
     unread_replies = models.PositiveIntegerField(default=0)
@@ -111,7 +125,9 @@ class Send(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="sends")
-    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True
+    )
     actor_label = models.CharField(max_length=200, blank=True)
     origin = models.CharField(max_length=12, choices=Origin.choices, default=Origin.COMPOSE)
     channel = models.CharField(max_length=8, choices=Channel.choices)
@@ -128,10 +144,18 @@ class Message(models.Model):
     """One message in a conversation, either way. Subject and body are encrypted at rest."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="messages")
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="messages")
-    send = models.ForeignKey(Send, on_delete=models.CASCADE, null=True, blank=True, related_name="messages")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="messages"
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="messages"
+    )
+    send = models.ForeignKey(
+        Send, on_delete=models.CASCADE, null=True, blank=True, related_name="messages"
+    )
     direction = models.CharField(max_length=8, choices=Direction.choices)
     origin = models.CharField(max_length=12, choices=Origin.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
@@ -145,7 +169,9 @@ class Message(models.Model):
     # For a text reply: Twilio's MessageSid, so a repeated webhook stores it once.
     provider_id = models.CharField(max_length=64, blank=True)
 
-    subject = EncryptedText("subject_encrypted", binding=lambda m: f"org={m.organization_id}|id={m.id}")
+    subject = EncryptedText(
+        "subject_encrypted", binding=lambda m: f"org={m.organization_id}|id={m.id}"
+    )
     body = EncryptedText("body_encrypted", binding=lambda m: f"org={m.organization_id}|id={m.id}")
 
     objects = OrgScopedQuerySet.as_manager()
@@ -155,7 +181,9 @@ class Message(models.Model):
         indexes = [models.Index(fields=["conversation", "created_at"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["provider_id"], condition=~models.Q(provider_id=""), name="message_provider_id_unique"
+                fields=["provider_id"],
+                condition=~models.Q(provider_id=""),
+                name="message_provider_id_unique",
             )
         ]
 
@@ -164,7 +192,9 @@ class Attachment(models.Model):
     """A file on a message, encrypted at rest in the database (so it commits with its message)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="attachments")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="attachments"
+    )
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
     file_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
@@ -187,9 +217,15 @@ class SecureLink(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="secure_links")
-    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="secure_links")
-    message = models.ForeignKey(Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="links")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="secure_links"
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="secure_links"
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="links"
+    )
     # The channel the link went out on; a new link goes the same way.
     channel = models.CharField(max_length=8, choices=Channel.choices)
     token_hash = models.CharField(max_length=64, unique=True)
@@ -202,7 +238,9 @@ class SecureLink(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     first_clicked_at = models.DateTimeField(null=True, blank=True)
     # The link that replaced this one ("send me a new link").
-    replaced_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    replaced_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = OrgScopedQuerySet.as_manager()
 

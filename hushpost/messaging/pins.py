@@ -12,7 +12,6 @@ from hushpost.messaging.models import SecureMessagingSettings
 from hushpost.messaging.rendering import TemplateInvalid, render
 
 
-
 class PinSource(models.TextChoices):
     MESSAGE = "message", "PIN typed for this message"
     CONTACT = "contact", "The contact's own secure PIN"
@@ -69,7 +68,9 @@ def pin_in_force(
         # Only where it failed, not the error text: Liquid's messages can quote
         # the values involved, and this reason goes into the activity log.
         where = ", ".join(
-            f"line {problem.line}, column {problem.column}" for problem in error.problems if problem.line is not None
+            f"line {problem.line}, column {problem.column}"
+            for problem in error.problems
+            if problem.line is not None
         )
         return PinDecision(
             None,

@@ -63,7 +63,9 @@ class FieldSpec:
         return names + sorted(self.scalars)
 
     def sample_context(self) -> dict[str, object]:
-        context: dict[str, object] = {obj: {attr: "sample" for attr in attrs} for obj, attrs in self.objects.items()}
+        context: dict[str, object] = {
+            obj: {attr: "sample" for attr in attrs} for obj, attrs in self.objects.items()
+        }
         context.update({name: self.sample_value(name) for name in self.scalars})
         return context
 
@@ -127,7 +129,11 @@ def _parse(source: str):
         # templates can't use (there is nothing to include): it fails there.
         return template, template.analyze(), None
     except TemplateNotFoundError as error:
-        return None, None, _syntax_problem(source, error, "{% include %} and {% render %} can't be used here")
+        return (
+            None,
+            None,
+            _syntax_problem(source, error, "{% include %} and {% render %} can't be used here"),
+        )
     except LiquidError as error:
         return None, None, _syntax_problem(source, error)
 
@@ -137,7 +143,11 @@ def fields_used(source: str) -> set[str]:
     _, analysis, _ = _parse(source)
     if analysis is None:
         return set()
-    return {_dotted(variable.segments) for variables in analysis.globals.values() for variable in variables}
+    return {
+        _dotted(variable.segments)
+        for variables in analysis.globals.values()
+        for variable in variables
+    }
 
 
 def problems_in(source: str, spec: FieldSpec, *, required: Iterable[str] = ()) -> list[Problem]:
@@ -179,7 +189,9 @@ def problems_in(source: str, spec: FieldSpec, *, required: Iterable[str] = ()) -
             for name in required:
                 if name in spec.scalars and spec.sample_value(name) not in output:
                     result.append(
-                        Problem(f"{{{{ {name} }}}} must appear in the message as it is, not hidden by a condition or changed by a filter")
+                        Problem(
+                            f"{{{{ {name} }}}} must appear in the message as it is, not hidden by a condition or changed by a filter"
+                        )
                     )
     return result
 
@@ -192,7 +204,11 @@ def _is_known(segments: list[object], spec: FieldSpec) -> bool:
         return len(segments) == 1
     if root in spec.objects:
         # Only plain names: an index or a nested lookup can't be checked now.
-        return len(segments) == 2 and isinstance(segments[1], str) and segments[1] in spec.objects[root]
+        return (
+            len(segments) == 2
+            and isinstance(segments[1], str)
+            and segments[1] in spec.objects[root]
+        )
     return False
 
 

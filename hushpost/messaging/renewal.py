@@ -49,22 +49,62 @@ def request_new_link(link: SecureLink, *, now: datetime | None = None) -> Renewa
         type(contact).objects.select_for_update().filter(pk=contact.pk).first()
         if SecureLink.objects.filter(pk=link.pk, revoked_at__isnull=False).exists():
             # Staff revoked it while this request waited for the lock (messaging/revocation.py).
-            return Renewal(False, refusal=_("We can't send a new link to the details on file. Please contact us directly."))
+            return Renewal(
+                False,
+                refusal=_(
+                    "We can't send a new link to the details on file. Please contact us directly."
+                ),
+            )
         since = now - timedelta(hours=1)
-        recent = Event.objects.filter(contact=contact, kind=EventKind.NEW_LINK_REQUESTED, created_at__gte=since)
-        if recent.filter(link=link).count() >= PER_LINK_PER_HOUR or recent.count() >= PER_CONTACT_PER_HOUR:
-            return Renewal(False, refusal=_("Too many new links were asked for in the last hour. Please try again later."))
+        recent = Event.objects.filter(
+            contact=contact, kind=EventKind.NEW_LINK_REQUESTED, created_at__gte=since
+        )
+        if (
+            recent.filter(link=link).count() >= PER_LINK_PER_HOUR
+            or recent.count() >= PER_CONTACT_PER_HOUR
+        ):
+            return Renewal(
+                False,
+                refusal=_(
+                    "Too many new links were asked for in the last hour. Please try again later."
+                ),
+            )
         unreachable = why_unreachable(contact, link.channel)
         if unreachable:
-            return Renewal(False, refusal=_("We can't send a new link to the details on file. Please contact us directly."))
+            return Renewal(
+                False,
+                refusal=_(
+                    "We can't send a new link to the details on file. Please contact us directly."
+                ),
+            )
         settings = SecureMessagingSettings.objects.for_org(contact.organization)
-        new_link, raw = create_link(contact=contact, message=link.message, channel=link.channel,
-                                    lifetime=settings.lifetime, pin_digest=link.pin_hmac,
-                                    pin_source=link.pin_source, now=now)
+        new_link, raw = create_link(
+            contact=contact,
+            message=link.message,
+            channel=link.channel,
+            lifetime=settings.lifetime,
+            pin_digest=link.pin_hmac,
+            pin_source=link.pin_source,
+            now=now,
+        )
         link.replaced_by = new_link
         link.save(update_fields=["replaced_by"])
-        record(contact.organization, EventKind.NEW_LINK_REQUESTED, contact=contact, message=link.message, link=link,
-               actor_label="contact", previous=state.value)
-        notify_link(link=new_link, raw_token=raw, sender=OrganizationSender(contact.organization), settings=settings,
-                    message=link.message, idempotency_key=f"renewal:{new_link.id}", actor_label="contact")
+        record(
+            contact.organization,
+            EventKind.NEW_LINK_REQUESTED,
+            contact=contact,
+            message=link.message,
+            link=link,
+            actor_label="contact",
+            previous=state.value,
+        )
+        notify_link(
+            link=new_link,
+            raw_token=raw,
+            sender=OrganizationSender(contact.organization),
+            settings=settings,
+            message=link.message,
+            idempotency_key=f"renewal:{new_link.id}",
+            actor_label="contact",
+        )
     return Renewal(True, destination=masked_destination(link))

@@ -81,31 +81,57 @@ def _emptied(organization: Organization, cutoff: datetime):
     )
 
 
-def purge_organization(organization: Organization, cutoff: datetime, *, batch_size: int = BATCH_SIZE) -> Counter:
+def purge_organization(
+    organization: Organization, cutoff: datetime, *, batch_size: int = BATCH_SIZE
+) -> Counter:
     counts: Counter = Counter()
     touched: set[int] = set()
     old_messages = Message.objects.filter(organization=organization, created_at__lt=cutoff)
     for pks in _batches(old_messages, batch_size):
         with transaction.atomic():
-            touched.update(Message.objects.filter(pk__in=pks).values_list("conversation_id", flat=True).distinct())
+            touched.update(
+                Message.objects.filter(pk__in=pks)
+                .values_list("conversation_id", flat=True)
+                .distinct()
+            )
             counts["attachments"] += Attachment.objects.filter(message_id__in=pks).count()
             counts["deliveries"] += Delivery.objects.filter(message_id__in=pks).count()
-            counts["links"] += SecureLink.objects.filter(message_id__in=pks).delete()[1].get(SecureLink._meta.label, 0)
+            counts["links"] += (
+                SecureLink.objects.filter(message_id__in=pks)
+                .delete()[1]
+                .get(SecureLink._meta.label, 0)
+            )
             # Cascades to the attachments and the deliveries that carried them.
-            counts["messages"] += Message.objects.filter(pk__in=pks).delete()[1].get(Message._meta.label, 0)
-    for pks in _batches(SecureLink.objects.filter(organization=organization, created_at__lt=cutoff), batch_size):
+            counts["messages"] += (
+                Message.objects.filter(pk__in=pks).delete()[1].get(Message._meta.label, 0)
+            )
+    for pks in _batches(
+        SecureLink.objects.filter(organization=organization, created_at__lt=cutoff), batch_size
+    ):
         with transaction.atomic():
-            counts["links"] += SecureLink.objects.filter(pk__in=pks).delete()[1].get(SecureLink._meta.label, 0)
-    for pks in _batches(Delivery.objects.filter(organization=organization, created_at__lt=cutoff), batch_size):
+            counts["links"] += (
+                SecureLink.objects.filter(pk__in=pks).delete()[1].get(SecureLink._meta.label, 0)
+            )
+    for pks in _batches(
+        Delivery.objects.filter(organization=organization, created_at__lt=cutoff), batch_size
+    ):
         with transaction.atomic():
-            counts["deliveries"] += Delivery.objects.filter(pk__in=pks).delete()[1].get(Delivery._meta.label, 0)
-    Send.objects.filter(organization=organization, created_at__lt=cutoff, messages__isnull=True).delete()
+            counts["deliveries"] += (
+                Delivery.objects.filter(pk__in=pks).delete()[1].get(Delivery._meta.label, 0)
+            )
+    Send.objects.filter(
+        organization=organization, created_at__lt=cutoff, messages__isnull=True
+    ).delete()
     with transaction.atomic():
-        counts["conversations"] = Conversation.objects.filter(pk__in=_emptied(organization, cutoff).values("pk")).delete()[
-            1
-        ].get(Conversation._meta.label, 0)
+        counts["conversations"] = (
+            Conversation.objects.filter(pk__in=_emptied(organization, cutoff).values("pk"))
+            .delete()[1]
+            .get(Conversation._meta.label, 0)
+        )
         for conversation in Conversation.objects.filter(pk__in=touched).select_for_update():
-            unread = conversation.messages.filter(direction=Direction.INBOUND, read_at__isnull=True).count()
+            unread = conversation.messages.filter(
+                direction=Direction.INBOUND, read_at__isnull=True
+            ).count()
             if unread != conversation.unread_replies:
                 Conversation.objects.filter(pk=conversation.pk).update(unread_replies=unread)
     return counts
@@ -113,14 +139,20 @@ def purge_organization(organization: Organization, cutoff: datetime, *, batch_si
 
 def _organizations_with_old_data(cutoff: datetime):
     ids: set[int] = set()
-    for model, column in ((Message, "created_at"), (SecureLink, "created_at"), (Delivery, "created_at"),
-                          (Conversation, "last_activity_at")):
+    for model, column in (
+        (Message, "created_at"),
+        (SecureLink, "created_at"),
+        (Delivery, "created_at"),
+        (Conversation, "last_activity_at"),
+    ):
         old = model.objects.filter(**{f"{column}__lt": cutoff})
         ids.update(old.order_by().values_list("organization_id", flat=True).distinct())
     return Organization.objects.filter(pk__in=ids).order_by("pk")
 
 
-def purge(days: int, *, dry_run: bool = False, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> list[Purged]:
+def purge(
+    days: int, *, dry_run: bool = False, now: datetime | None = None, batch_size: int = BATCH_SIZE
+) -> list[Purged]:
     """Purge every organization's content older than `days`; one `data_purged` event per organization."""
     if days < 1:
         raise ValueError("The retention period is at least 1 day.")

@@ -50,36 +50,54 @@ class LiveLink:
 
 
 def live_links(contact: Contact) -> QuerySet[SecureLink]:
-    return SecureLink.objects.filter(contact=contact, organization_id=contact.organization_id,
-                                     revoked_at__isnull=True).order_by("-created_at", "-id")
+    return SecureLink.objects.filter(
+        contact=contact, organization_id=contact.organization_id, revoked_at__isnull=True
+    ).order_by("-created_at", "-id")
 
 
 def listed_links(contact: Contact, *, now: datetime | None = None) -> list[LiveLink]:
     now = now or timezone.now()
     return [
-        LiveLink(id=link.id, created_at=link.created_at, expires_at=link.expires_at, channel=link.channel,
-                 channel_label=link.get_channel_display(), state=link_state(link, now),
-                 opened=link.first_clicked_at is not None)
+        LiveLink(
+            id=link.id,
+            created_at=link.created_at,
+            expires_at=link.expires_at,
+            channel=link.channel,
+            channel_label=link.get_channel_display(),
+            state=link_state(link, now),
+            opened=link.first_clicked_at is not None,
+        )
         for link in live_links(contact)[:LISTED_LINKS]
     ]
 
 
 def find_org_link(organization, link_id) -> SecureLink | None:
     """The organization's link by id; another organization's id finds nothing."""
-    return SecureLink.objects.for_org(organization).select_related("contact").filter(pk=link_id).first()
+    return (
+        SecureLink.objects.for_org(organization)
+        .select_related("contact")
+        .filter(pk=link_id)
+        .first()
+    )
 
 
-def revoke_link(link: SecureLink, *, actor=None, actor_label: str = "", now: datetime | None = None) -> bool:
+def revoke_link(
+    link: SecureLink, *, actor=None, actor_label: str = "", now: datetime | None = None
+) -> bool:
     """End one link; False when it was already revoked (nothing changes, nothing is logged)."""
     return _revoke(link.contact, actor=actor, actor_label=actor_label, link=link, now=now) == 1
 
 
-def revoke_all_links(contact: Contact, *, actor=None, actor_label: str = "", now: datetime | None = None) -> int:
+def revoke_all_links(
+    contact: Contact, *, actor=None, actor_label: str = "", now: datetime | None = None
+) -> int:
     """End every live link of the contact at once; returns how many were ended (0 logs nothing)."""
     return _revoke(contact, actor=actor, actor_label=actor_label, link=None, now=now)
 
 
-def _revoke(contact: Contact, *, actor, actor_label: str, link: SecureLink | None, now: datetime | None) -> int:
+def _revoke(
+    contact: Contact, *, actor, actor_label: str, link: SecureLink | None, now: datetime | None
+) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         # The same lock "send me a new link" takes: a renewal racing with
@@ -90,12 +108,21 @@ def _revoke(contact: Contact, *, actor, actor_label: str, link: SecureLink | Non
         if link is not None:
             links = links.filter(pk=link.pk)
         revoked = list(links.values_list("pk", flat=True))
-        count = SecureLink.objects.filter(pk__in=revoked, revoked_at__isnull=True).update(revoked_at=now)
+        count = SecureLink.objects.filter(pk__in=revoked, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
         if count:
             detail = {"links": count} if link is None else {}
-            record(contact.organization, EventKind.LINK_REVOKED, contact=contact, link=link,
-                   message=link.message if link is not None else None, actor=actor, actor_label=actor_label,
-                   **detail)
+            record(
+                contact.organization,
+                EventKind.LINK_REVOKED,
+                contact=contact,
+                link=link,
+                message=link.message if link is not None else None,
+                actor=actor,
+                actor_label=actor_label,
+                **detail,
+            )
             _hold_unsent(revoked, actor=actor, actor_label=actor_label, now=now)
     return count
 
@@ -103,15 +130,26 @@ def _revoke(contact: Contact, *, actor, actor_label: str, link: SecureLink | Non
 def _hold_unsent(link_ids: list, *, actor, actor_label: str, now: datetime) -> int:
     """Hold back the queued notifications carrying these links; returns how many."""
     held = 0
-    waiting = Delivery.objects.filter(link_id__in=link_ids, status=DeliveryStatus.QUEUED).select_related(
-        "organization", "contact", "message", "link")
+    waiting = Delivery.objects.filter(
+        link_id__in=link_ids, status=DeliveryStatus.QUEUED
+    ).select_related("organization", "contact", "message", "link")
     for delivery in waiting:
         # Conditional on still queued: a worker's claim in between wins.
         if not Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.QUEUED).update(
-                status=DeliveryStatus.HELD, reason=LINK_REVOKED, lease_expires_at=None, updated_at=now):
+            status=DeliveryStatus.HELD, reason=LINK_REVOKED, lease_expires_at=None, updated_at=now
+        ):
             continue
         held += 1
-        record(delivery.organization, EventKind.HELD, contact=delivery.contact, message=delivery.message,
-               delivery=delivery, link=delivery.link, actor=actor, actor_label=actor_label,
-               channel=delivery.channel, reason=LINK_REVOKED)
+        record(
+            delivery.organization,
+            EventKind.HELD,
+            contact=delivery.contact,
+            message=delivery.message,
+            delivery=delivery,
+            link=delivery.link,
+            actor=actor,
+            actor_label=actor_label,
+            channel=delivery.channel,
+            reason=LINK_REVOKED,
+        )
     return held

@@ -19,9 +19,14 @@ from hushpost.accounts.models import Organization
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
-from hushpost.messaging.fields import SECURE_LINK, contact_spec, notification_context, notification_spec
-from hushpost.messaging.models import LinkLifetime, SecureMessagingSettings
 from hushpost.contacts.values import is_pin
+from hushpost.messaging.fields import (
+    SECURE_LINK,
+    contact_spec,
+    notification_context,
+    notification_spec,
+)
+from hushpost.messaging.models import LinkLifetime, SecureMessagingSettings
 from hushpost.messaging.pins import PinDecision, is_template, pin_in_force
 from hushpost.messaging.rendering import Problem, TemplateInvalid, problems_in, render
 
@@ -29,9 +34,7 @@ FIELD_NAMES = ("enabled", "subject", "body", "link_lifetime", "default_pin")
 PREVIEW_LINK_PATH = "/s/preview-link"
 PREVIEW_CONTACT_LIMIT = 200
 
-REQUIRED_LINK = (
-    f"The body must contain {{{{ {SECURE_LINK} }}}}: it is the contact's personal link to the conversation."
-)
+REQUIRED_LINK = f"The body must contain {{{{ {SECURE_LINK} }}}}: it is the contact's personal link to the conversation."
 LITERAL_PIN_RULE = (
     "A default PIN is letters and digits only, with no spaces or symbols, "
     "or a template such as {{ custom.my_secure_pin_field }}."
@@ -50,7 +53,13 @@ class SettingsValues:
 
     @classmethod
     def of(cls, settings: SecureMessagingSettings) -> SettingsValues:
-        return cls(settings.enabled, settings.subject, settings.body, settings.link_lifetime, settings.default_pin)
+        return cls(
+            settings.enabled,
+            settings.subject,
+            settings.body,
+            settings.link_lifetime,
+            settings.default_pin,
+        )
 
     def normalized(self) -> SettingsValues:
         # Browsers send textarea line breaks as CRLF; store one kind so line
@@ -111,12 +120,16 @@ def check(organization: Organization, values: SettingsValues) -> dict[str, list[
 
 def locked_settings(organization: Organization) -> SecureMessagingSettings:
     """The organization's settings row, locked until the transaction ends."""
-    settings, _ = SecureMessagingSettings.objects.select_for_update().get_or_create(organization=organization)
+    settings, _ = SecureMessagingSettings.objects.select_for_update().get_or_create(
+        organization=organization
+    )
     return settings
 
 
 @transaction.atomic
-def save_settings(organization: Organization, actor, values: SettingsValues, *, actor_label: str = "") -> list[str]:
+def save_settings(
+    organization: Organization, actor, values: SettingsValues, *, actor_label: str = ""
+) -> list[str]:
     """Save all five settings or none; returns the names of those that changed."""
     values = values.normalized()
     settings = locked_settings(organization)
@@ -135,8 +148,14 @@ def save_settings(organization: Organization, actor, values: SettingsValues, *, 
     settings.updated_at = timezone.now()
     settings.save()
     # Names only: the templates and the default PIN stay out of the log.
-    record(organization, EventKind.SETTINGS_CHANGED, actor=actor, actor_label=actor_label,
-           section="secure messaging", fields=", ".join(changed))
+    record(
+        organization,
+        EventKind.SETTINGS_CHANGED,
+        actor=actor,
+        actor_label=actor_label,
+        section="secure messaging",
+        fields=", ".join(changed),
+    )
     return changed
 
 
@@ -161,10 +180,14 @@ class Preview:
 
 
 def preview_contacts(organization: Organization) -> list[Contact]:
-    return list(Contact.objects.for_org(organization).order_by("name", "id")[:PREVIEW_CONTACT_LIMIT])
+    return list(
+        Contact.objects.for_org(organization).order_by("name", "id")[:PREVIEW_CONTACT_LIMIT]
+    )
 
 
-def preview_contact(organization: Organization, contact_id: str | None, choices: list[Contact]) -> Contact | None:
+def preview_contact(
+    organization: Organization, contact_id: str | None, choices: list[Contact]
+) -> Contact | None:
     """The contact asked for, if it is this organization's; else the first choice."""
     if contact_id:
         for contact in choices:
@@ -179,7 +202,12 @@ def preview_contact(organization: Organization, contact_id: str | None, choices:
 
 def sample_contact(organization: Organization) -> Contact:
     """Someone to preview with before the organization has contacts; never saved."""
-    return Contact(organization=organization, name="Sample Contact", email="sample@example.com", phone="+15555550100")
+    return Contact(
+        organization=organization,
+        name="Sample Contact",
+        email="sample@example.com",
+        phone="+15555550100",
+    )
 
 
 def _render(source: str, problems: list[str], context: dict[str, object]) -> Rendered:
@@ -193,7 +221,9 @@ def _render(source: str, problems: list[str], context: dict[str, object]) -> Ren
         return Rendered(problems=[str(p) for p in error.problems])
 
 
-def preview(organization: Organization, user, values: SettingsValues, contact: Contact | None) -> Preview:
+def preview(
+    organization: Organization, user, values: SettingsValues, contact: Contact | None
+) -> Preview:
     """The notification and the PIN in force for one contact, with unsaved values."""
     values = values.normalized()
     is_sample = contact is None

@@ -49,7 +49,9 @@ def _refusal(request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
     except ValueError:
         length = 0
     if length > MAX_REQUEST_BYTES:
-        return render_page(request, "portal/too_large.html", {"max_size": MAX_REPLY_ATTACHMENT_BYTES}, status=413)
+        return render_page(
+            request, "portal/too_large.html", {"max_size": MAX_REPLY_ATTACHMENT_BYTES}, status=413
+        )
     _trust_own_null_origin(request)
     if _csrf.process_view(request, view, args, kwargs) is not None:
         return render_page(request, "portal/form_expired.html", status=403)

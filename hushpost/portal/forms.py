@@ -13,8 +13,13 @@ class ReplyForm(forms.Form):
     # strip=False: the contact's own line breaks and indentation are kept;
     # emptiness is judged on the stripped text in clean().
     body = forms.CharField(
-        label=_("Your reply"), required=False, strip=False, max_length=MAX_REPLY_CHARS,
-        error_messages={"max_length": _("Your reply is too long: up to %(limit_value)d characters.")},
+        label=_("Your reply"),
+        required=False,
+        strip=False,
+        max_length=MAX_REPLY_CHARS,
+        error_messages={
+            "max_length": _("Your reply is too long: up to %(limit_value)d characters.")
+        },
     )
     attachment = forms.FileField(label=_("Attach a file (optional)"), required=False)
 

@@ -13,9 +13,15 @@ class PortalSession(models.Model):
     """
 
     key_hash = models.CharField(max_length=64, unique=True)
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
-    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="portal_sessions")
-    link = models.ForeignKey("messaging.SecureLink", on_delete=models.CASCADE, related_name="portal_sessions")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="portal_sessions"
+    )
+    link = models.ForeignKey(
+        "messaging.SecureLink", on_delete=models.CASCADE, related_name="portal_sessions"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)

@@ -16,7 +16,11 @@ from hushpost.contacts.models import Contact
 
 
 def render_page(
-    request: HttpRequest, template: str, context: dict | None = None, *, contact: Contact | None = None,
+    request: HttpRequest,
+    template: str,
+    context: dict | None = None,
+    *,
+    contact: Contact | None = None,
     status: int = 200,
 ) -> HttpResponse:
     language = contact.language if contact else translation.get_language_from_request(request)

@@ -39,8 +39,12 @@ def start_session(request: HttpRequest, response: HttpResponse, link: SecureLink
     key = secrets.token_urlsafe(32)
     now = timezone.now()
     session = PortalSession.objects.create(
-        key_hash=_hash(key), organization_id=link.organization_id, contact_id=link.contact_id, link=link,
-        created_at=now, last_seen_at=now,
+        key_hash=_hash(key),
+        organization_id=link.organization_id,
+        contact_id=link.contact_id,
+        link=link,
+        created_at=now,
+        last_seen_at=now,
     )
     response.set_cookie(
         COOKIE_NAME,
@@ -85,7 +89,9 @@ def live_session(request: HttpRequest, *, now: datetime | None = None) -> Portal
 def end_session(request: HttpRequest) -> None:
     key = request.COOKIES.get(COOKIE_NAME)
     if key:
-        PortalSession.objects.filter(key_hash=_hash(key), ended_at__isnull=True).update(ended_at=timezone.now())
+        PortalSession.objects.filter(key_hash=_hash(key), ended_at__isnull=True).update(
+            ended_at=timezone.now()
+        )
 
 
 def forget_cookie(response: HttpResponse) -> None:

@@ -24,8 +24,10 @@ WINDOW_MINUTES = 15
 
 
 def _limit_and_window() -> tuple[int, int]:
-    return (getattr(settings, "HUSHPOST_PORTAL_PIN_IP_FAILURES", IP_FAILURES),
-            60 * getattr(settings, "HUSHPOST_PORTAL_PIN_WINDOW_MINUTES", WINDOW_MINUTES))
+    return (
+        getattr(settings, "HUSHPOST_PORTAL_PIN_IP_FAILURES", IP_FAILURES),
+        60 * getattr(settings, "HUSHPOST_PORTAL_PIN_WINDOW_MINUTES", WINDOW_MINUTES),
+    )
 
 
 def _key(request, window: int, now: float) -> tuple[str, float]:

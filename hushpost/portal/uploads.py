@@ -34,11 +34,15 @@ ALLOWED = {
     "csv": FileType("text/csv", None),
     "rtf": FileType("application/rtf", (b"{\\rtf",)),
     "doc": FileType("application/msword", _OLE),
-    "docx": FileType("application/vnd.openxmlformats-officedocument.wordprocessingml.document", _ZIP),
+    "docx": FileType(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", _ZIP
+    ),
     "xls": FileType("application/vnd.ms-excel", _OLE),
     "xlsx": FileType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _ZIP),
     "ppt": FileType("application/vnd.ms-powerpoint", _OLE),
-    "pptx": FileType("application/vnd.openxmlformats-officedocument.presentationml.presentation", _ZIP),
+    "pptx": FileType(
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation", _ZIP
+    ),
     "odt": FileType("application/vnd.oasis.opendocument.text", _ZIP),
     "ods": FileType("application/vnd.oasis.opendocument.spreadsheet", _ZIP),
     "odp": FileType("application/vnd.oasis.opendocument.presentation", _ZIP),
@@ -101,8 +105,10 @@ def read_upload(upload: UploadedFile) -> tuple[str, str, bytes]:
     kind = ALLOWED.get(ext)
     if kind is None:
         raise UploadRefused(
-            _("Files of this type can't be sent. You can send PDF, Word, Excel, PowerPoint, OpenDocument, "
-              "text and CSV files, and images (JPEG, PNG, GIF, WebP, HEIC).")
+            _(
+                "Files of this type can't be sent. You can send PDF, Word, Excel, PowerPoint, OpenDocument, "
+                "text and CSV files, and images (JPEG, PNG, GIF, WebP, HEIC)."
+            )
         )
     if upload.size is not None and upload.size > MAX_REPLY_ATTACHMENT_BYTES:
         raise UploadRefused(too_big_message())
@@ -112,7 +118,9 @@ def read_upload(upload: UploadedFile) -> tuple[str, str, bytes]:
     if not data:
         raise UploadRefused(_("The file is empty."))
     if not _looks_like(kind, ext, data):
-        raise UploadRefused(_("This file doesn't look like a .%(ext)s file, so it can't be sent.") % {"ext": ext})
+        raise UploadRefused(
+            _("This file doesn't look like a .%(ext)s file, so it can't be sent.") % {"ext": ext}
+        )
     return name, kind.content_type, data
 
 

@@ -41,20 +41,34 @@ def _usable_link(token: str) -> tuple[SecureLink | None, LinkState | None]:
     return link, link_state(link)
 
 
-def _state_page(request: HttpRequest, link: SecureLink, state: LinkState, token: str) -> HttpResponse:
+def _state_page(
+    request: HttpRequest, link: SecureLink, state: LinkState, token: str
+) -> HttpResponse:
     template = "portal/expired.html" if state == LinkState.EXPIRED else "portal/locked.html"
     return render_page(request, template, {"token": token}, contact=link.contact)
 
 
 def _too_many_tries(request: HttpRequest, wait: int, contact=None) -> HttpResponse:
-    response = render_page(request, "portal/too_many_tries.html", {"minutes": max(1, -(-wait // 60))},
-                           contact=contact, status=429)
+    response = render_page(
+        request,
+        "portal/too_many_tries.html",
+        {"minutes": max(1, -(-wait // 60))},
+        contact=contact,
+        status=429,
+    )
     response.headers["Retry-After"] = str(wait)
     return response
 
 
-def _open_page(request: HttpRequest, link: SecureLink, token: str, *, error: str = "", attempts_left: int = 0,
-               status: int = 200) -> HttpResponse:
+def _open_page(
+    request: HttpRequest,
+    link: SecureLink,
+    token: str,
+    *,
+    error: str = "",
+    attempts_left: int = 0,
+    status: int = 200,
+) -> HttpResponse:
     context = {"link": link, "token": token, "error": error, "attempts_left": attempts_left}
     return render_page(request, "portal/open.html", context, contact=link.contact, status=status)
 
@@ -73,11 +87,24 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         return _enter(request, link, state, token)
     if state == LinkState.EXPIRED:
-        record(link.organization, EventKind.EXPIRED_LINK_VISITED, contact=link.contact, message=link.message,
-               link=link, actor_label="contact")
+        record(
+            link.organization,
+            EventKind.EXPIRED_LINK_VISITED,
+            contact=link.contact,
+            message=link.message,
+            link=link,
+            actor_label="contact",
+        )
         return _state_page(request, link, state, token)
-    record(link.organization, EventKind.LINK_CLICKED, contact=link.contact, message=link.message, link=link,
-           actor_label="contact", **({} if state == LinkState.VALID else {"state": state.value}))
+    record(
+        link.organization,
+        EventKind.LINK_CLICKED,
+        contact=link.contact,
+        message=link.message,
+        link=link,
+        actor_label="contact",
+        **({} if state == LinkState.VALID else {"state": state.value}),
+    )
     if state == LinkState.VALID:
         # Nothing but the log changes on a GET: scanners fetch links too.
         return _open_page(request, link, token)
@@ -102,7 +129,9 @@ def _enter(request: HttpRequest, link: SecureLink, state: LinkState, token: str)
         if result.locked:
             return _state_page(request, link, LinkState.LOCKED, token)
         if not result.ok:
-            return _open_page(request, link, token, error="wrong", attempts_left=result.attempts_left, status=400)
+            return _open_page(
+                request, link, token, error="wrong", attempts_left=result.attempts_left, status=400
+            )
     response = HttpResponseRedirect(reverse("portal:conversation") + "#latest")
     start_session(request, response, link)
     return response
@@ -124,14 +153,27 @@ def _session_ended(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _conversation_page(request: HttpRequest, session, form: ReplyForm, *, status: int = 200) -> HttpResponse:
+def _conversation_page(
+    request: HttpRequest, session, form: ReplyForm, *, status: int = 200
+) -> HttpResponse:
     contact = session.contact
     messages = list(thread(contact))
-    record(session.organization, EventKind.MESSAGE_VIEWED, contact=contact, message=session.link.message,
-           link=session.link, actor_label="contact", messages=len(messages))
+    record(
+        session.organization,
+        EventKind.MESSAGE_VIEWED,
+        contact=contact,
+        message=session.link.message,
+        link=session.link,
+        actor_label="contact",
+        messages=len(messages),
+    )
     context = {
-        "messages": messages, "form": form, "accept": ACCEPT, "sent": request.GET.get("sent") == "1",
-        "max_chars": MAX_REPLY_CHARS, "max_bytes": MAX_REPLY_ATTACHMENT_BYTES,
+        "messages": messages,
+        "form": form,
+        "accept": ACCEPT,
+        "sent": request.GET.get("sent") == "1",
+        "max_chars": MAX_REPLY_CHARS,
+        "max_bytes": MAX_REPLY_ATTACHMENT_BYTES,
     }
     return render_page(request, "portal/conversation.html", context, contact=contact, status=status)
 
@@ -156,7 +198,11 @@ def reply(request: HttpRequest) -> HttpResponse:
         valid = form.is_valid()
     if not valid:
         return _conversation_page(request, session, form, status=400)
-    receive_reply(link=session.link, body=form.cleaned_data["body"], attachment=form.cleaned_data["attachment"])
+    receive_reply(
+        link=session.link,
+        body=form.cleaned_data["body"],
+        attachment=form.cleaned_data["attachment"],
+    )
     return HttpResponseRedirect(reverse("portal:conversation") + "?sent=1#latest")
 
 
@@ -167,12 +213,20 @@ def attachment(request: HttpRequest, attachment_id) -> HttpResponse:
     if session is None:
         return _session_ended(request)
     # Another contact's file (or another organization's) is simply not found.
-    item = get_object_or_404(Attachment, pk=attachment_id, organization_id=session.organization_id,
-                             message__contact_id=session.contact_id)
+    item = get_object_or_404(
+        Attachment,
+        pk=attachment_id,
+        organization_id=session.organization_id,
+        message__contact_id=session.contact_id,
+    )
     response = HttpResponse(item.data, content_type=item.content_type or "application/octet-stream")
-    response.headers["Content-Disposition"] = content_disposition_header(True, safe_file_name(item.file_name))
+    response.headers["Content-Disposition"] = content_disposition_header(
+        True, safe_file_name(item.file_name)
+    )
     # Should a browser render it anyway, it runs nothing and reaches nothing.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; sandbox; frame-ancestors 'none'"
+    )
     return response
 
 
@@ -195,4 +249,3 @@ def signed_out(request: HttpRequest) -> HttpResponse:
 def nothing_here(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Anything else under /s/: the same not-valid page, with the portal's headers."""
     return not_valid(request)
-

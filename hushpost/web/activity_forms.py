@@ -29,7 +29,9 @@ class ActivityFilterForm(DateRangeFilter, forms.Form):
         empty_label="All contacts",
         error_messages={"invalid_choice": NO_SUCH_CONTACT},
     )
-    kind = forms.ChoiceField(label="Event", choices=[("", "All events"), *EventKind.choices], required=False)
+    kind = forms.ChoiceField(
+        label="Event", choices=[("", "All events"), *EventKind.choices], required=False
+    )
     date_from = date_field("From")
     date_to = date_field("To")
 
@@ -41,5 +43,7 @@ class ActivityFilterForm(DateRangeFilter, forms.Form):
         # same answer as ids that don't exist.
         field.queryset = contacts.only("id", "name", "email", "phone")
         if contacts.count() > CONTACT_SELECT_LIMIT:
-            field.widget = forms.TextInput(attrs={"placeholder": "Contact id", "autocomplete": "off"})
+            field.widget = forms.TextInput(
+                attrs={"placeholder": "Contact id", "autocomplete": "off"}
+            )
             field.help_text = "The id at the end of the contact's page address."

@@ -25,29 +25,46 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 class ContactChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, contact):
-        return f"{contact.name} ({contact.email or contact.phone})" if contact.email or contact.phone else contact.name
+        return (
+            f"{contact.name} ({contact.email or contact.phone})"
+            if contact.email or contact.phone
+            else contact.name
+        )
 
 
 class AppointmentForm(forms.ModelForm):
-    contact = ContactChoiceField(queryset=Contact.objects.none(), error_messages={
-        "invalid_choice": "Unknown contact: choose one of your organization's contacts."})
-    staff = StaffChoiceField(queryset=User.objects.none(), required=False, label="Staff member",
-                             empty_label="Nobody in particular")
+    contact = ContactChoiceField(
+        queryset=Contact.objects.none(),
+        error_messages={
+            "invalid_choice": "Unknown contact: choose one of your organization's contacts."
+        },
+    )
+    staff = StaffChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Staff member",
+        empty_label="Nobody in particular",
+    )
 
     class Meta:
         model = Appointment
         fields = ["contact", "start", "end", "title", "location", "staff", "status", "external_id"]
         widgets = {"start": LocalDateTimeInput(), "end": LocalDateTimeInput()}
         labels = {"external_id": "External id"}
-        help_texts = {"external_id": "The id in the system that booked it, if any; unique in your organization."}
+        help_texts = {
+            "external_id": "The id in the system that booked it, if any; unique in your organization."
+        }
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
         self.instance.organization = organization
-        self.fields["contact"].queryset = Contact.objects.for_org(organization).order_by("name", "id")
-        self.fields["staff"].queryset = User.objects.filter(organization=organization, is_active=True).order_by(
-            "first_name", "last_name", "email")
+        self.fields["contact"].queryset = Contact.objects.for_org(organization).order_by(
+            "name", "id"
+        )
+        self.fields["staff"].queryset = User.objects.filter(
+            organization=organization, is_active=True
+        ).order_by("first_name", "last_name", "email")
         for name in ("start", "end"):
             self.fields[name].input_formats = [LOCAL_INPUT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
             self.fields[name].help_text = f"In {organization.time_zone}."
@@ -69,16 +86,24 @@ class AppointmentForm(forms.ModelForm):
 class ListFilters(forms.Form):
     date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     view = forms.ChoiceField(choices=[("day", "Day"), ("week", "Week")], required=False)
-    status = forms.ChoiceField(choices=[("", "Any status"), *AppointmentStatus.choices], required=False)
-    staff = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Anyone")
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *AppointmentStatus.choices], required=False
+    )
+    staff = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Anyone"
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = User.objects.filter(organization=organization).order_by("first_name", "email")
+        self.fields["staff"].queryset = User.objects.filter(organization=organization).order_by(
+            "first_name", "email"
+        )
         self.fields["staff"].label_from_instance = lambda user: user.full_name or user.email
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="CSV or iCalendar (.ics) file",
-                           help_text="CSV columns: external_id, start, end, title, location, status, staff_email, "
-                           "and the contact's name, email, phone.")
+    file = forms.FileField(
+        label="CSV or iCalendar (.ics) file",
+        help_text="CSV columns: external_id, start, end, title, location, status, staff_email, "
+        "and the contact's name, email, phone.",
+    )

@@ -12,7 +12,9 @@ from hushpost.web.filter_forms import DateRangeFilter, date_field
 class AuditFilterForm(DateRangeFilter, forms.Form):
     person = forms.ChoiceField(label="Person", required=False)
     kind = forms.ChoiceField(
-        label="Event", choices=[("", "All audit events"), *((k.value, k.label) for k in AUDIT_KINDS)], required=False
+        label="Event",
+        choices=[("", "All audit events"), *((k.value, k.label) for k in AUDIT_KINDS)],
+        required=False,
     )
     date_from = date_field("From")
     date_to = date_field("To")
@@ -21,7 +23,14 @@ class AuditFilterForm(DateRangeFilter, forms.Form):
         super().__init__(*args, **kwargs)
         # Every staff user of the organization (deactivated ones too: their past
         # actions stay in the trail), then API keys and commands by their label.
-        users = [(f"{USER_PREFIX}{user.pk}", user.email) for user in User.objects.for_org(organization).order_by("email")]
-        labels = [(f"{LABEL_PREFIX}{label}", label) for label in unattached_actor_labels(organization)]
+        users = [
+            (f"{USER_PREFIX}{user.pk}", user.email)
+            for user in User.objects.for_org(organization).order_by("email")
+        ]
+        labels = [
+            (f"{LABEL_PREFIX}{label}", label) for label in unattached_actor_labels(organization)
+        ]
         self.fields["person"].choices = [("", "Everyone"), *users, *labels]
-        self.fields["person"].error_messages["invalid_choice"] = "There is no such person in this organization."
+        self.fields["person"].error_messages["invalid_choice"] = (
+            "There is no such person in this organization."
+        )

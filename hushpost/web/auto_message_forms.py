@@ -16,40 +16,78 @@ from hushpost.delivery.models import Channel
 from hushpost.web.template_forms import TemplateSettingsForm
 
 UNIT_CHOICES = [("minutes", "minutes"), ("hours", "hours"), ("days", "days")]
+
+
 # Which form field shows each rule's problem.
 class AutoMessageForm(TemplateSettingsForm):
-    name = forms.CharField(label="Name", required=False, max_length=100,
-                           help_text="For staff only, such as “Reminder the day before”.")
-    channel = forms.ChoiceField(label="Send by", choices=Channel.choices, initial=Channel.SMS, widget=forms.RadioSelect)
+    name = forms.CharField(
+        label="Name",
+        required=False,
+        max_length=100,
+        help_text="For staff only, such as “Reminder the day before”.",
+    )
+    channel = forms.ChoiceField(
+        label="Send by", choices=Channel.choices, initial=Channel.SMS, widget=forms.RadioSelect
+    )
     timing = forms.ChoiceField(label="When", choices=Timing.choices, initial=Timing.BEFORE_START)
-    amount = forms.IntegerField(label="How long", required=False, min_value=0, initial=1,
-                                help_text=f"Before the start or after the end; at most {MAX_OFFSET_DAYS} days. "
-                                "Not used for “When booked”.")
+    amount = forms.IntegerField(
+        label="How long",
+        required=False,
+        min_value=0,
+        initial=1,
+        help_text=f"Before the start or after the end; at most {MAX_OFFSET_DAYS} days. "
+        "Not used for “When booked”.",
+    )
     unit = forms.ChoiceField(label="Unit", choices=UNIT_CHOICES, initial="days")
-    subject = forms.CharField(label="Email subject", required=False,
-                              help_text="Email only. A secure email uses the notification subject of Messaging settings "
-                              "when this is empty.",
-                              widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}))
-    body = forms.CharField(label="Message",
-                           help_text="A template: {{ appointment.start_time }}, {{ contact.first_name }} … "
-                           "A voice call reads it aloud.",
-                           widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}))
-    secure = forms.BooleanField(label="Send securely", required=False,
-                                help_text="The contact gets a link to a PIN-protected page instead of the text. "
-                                "Text and email only.")
-    enabled = forms.BooleanField(label="On", required=False, initial=True, widget=forms.CheckboxInput(attrs={"role": "switch"}),
-                                 help_text="While off, nothing is scheduled from it.")
+    subject = forms.CharField(
+        label="Email subject",
+        required=False,
+        help_text="Email only. A secure email uses the notification subject of Messaging settings "
+        "when this is empty.",
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    body = forms.CharField(
+        label="Message",
+        help_text="A template: {{ appointment.start_time }}, {{ contact.first_name }} … "
+        "A voice call reads it aloud.",
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+    )
+    secure = forms.BooleanField(
+        label="Send securely",
+        required=False,
+        help_text="The contact gets a link to a PIN-protected page instead of the text. "
+        "Text and email only.",
+    )
+    enabled = forms.BooleanField(
+        label="On",
+        required=False,
+        initial=True,
+        widget=forms.CheckboxInput(attrs={"role": "switch"}),
+        help_text="While off, nothing is scheduled from it.",
+    )
 
     checker = staticmethod(check)
     field_for = {"offset_minutes": "amount"}
 
-    def __init__(self, *args, organization, saved: AutoMessageValues | None = None, editable: bool = True, **kwargs):
+    def __init__(
+        self,
+        *args,
+        organization,
+        saved: AutoMessageValues | None = None,
+        editable: bool = True,
+        **kwargs,
+    ):
         initial = kwargs.pop("initial", None) or {}
         if saved is not None:
             amount, unit = split_offset(saved.offset_minutes)
-            initial = {**vars(saved), "amount": amount if saved.timing != Timing.BOOKED else 1,
-                       "unit": unit if saved.offset_minutes else "days"}
-        super().__init__(*args, initial=initial, organization=organization, editable=editable, **kwargs)
+            initial = {
+                **vars(saved),
+                "amount": amount if saved.timing != Timing.BOOKED else 1,
+                "unit": unit if saved.offset_minutes else "days",
+            }
+        super().__init__(
+            *args, initial=initial, organization=organization, editable=editable, **kwargs
+        )
 
     def typed_values(self) -> AutoMessageValues:
         """What is in the form now, valid or not (for the preview)."""
@@ -62,8 +100,12 @@ class AutoMessageForm(TemplateSettingsForm):
         unit = value["unit"] if value["unit"] in dict(UNIT_CHOICES) else "minutes"
         offset = 0 if timing == Timing.BOOKED else to_minutes(amount, unit)
         return AutoMessageValues(
-            channel=value["channel"] or "", timing=timing, offset_minutes=offset, body=value["body"] or "",
-            subject=value["subject"] or "", enabled=bool(value["enabled"]), secure=bool(value["secure"]),
+            channel=value["channel"] or "",
+            timing=timing,
+            offset_minutes=offset,
+            body=value["body"] or "",
+            subject=value["subject"] or "",
+            enabled=bool(value["enabled"]),
+            secure=bool(value["secure"]),
             name=value["name"] or "",
         )
-

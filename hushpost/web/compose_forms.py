@@ -30,7 +30,9 @@ MAX_ATTACHMENT_MB = MAX_ATTACHMENT_BYTES // (1024 * 1024)
 # Room for the text fields and the multipart envelope around the files.
 _ENVELOPE_BYTES = 1024 * 1024
 MAX_REQUEST_BYTES = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + _ENVELOPE_BYTES
-UNKNOWN_CONTACT = "Unknown contact: one of the chosen contacts is not in your organization (or was deleted)."
+UNKNOWN_CONTACT = (
+    "Unknown contact: one of the chosen contacts is not in your organization (or was deleted)."
+)
 TOO_LARGE = f"The files are too large together: at most {MAX_ATTACHMENTS} files of {MAX_ATTACHMENT_MB} MB each."
 
 
@@ -95,7 +97,9 @@ def read_attachments(files) -> tuple[list[NewAttachment], list[str]]:
             problems.append(f"{upload.name} is over {MAX_ATTACHMENT_MB} MB.")
             continue
         content_type = upload.content_type or "application/octet-stream"
-        attachments.append(NewAttachment(file_name=upload.name, content_type=content_type, data=upload.read()))
+        attachments.append(
+            NewAttachment(file_name=upload.name, content_type=content_type, data=upload.read())
+        )
     return attachments, problems
 
 
@@ -123,7 +127,9 @@ class ComposeForm(ProblemsMixin, forms.Form):
         required=False,  # check_compose says "Choose at least one contact."
         error_messages={"invalid_choice": UNKNOWN_CONTACT, "invalid_pk_value": UNKNOWN_CONTACT},
     )
-    channel = forms.ChoiceField(label="Send by", choices=Channel.choices, initial=Channel.SMS, widget=forms.RadioSelect)
+    channel = forms.ChoiceField(
+        label="Send by", choices=Channel.choices, initial=Channel.SMS, widget=forms.RadioSelect
+    )
     secure = forms.BooleanField(
         label="Send securely",
         required=False,
@@ -135,7 +141,9 @@ class ComposeForm(ProblemsMixin, forms.Form):
         max_length=100,
         help_text="Asked for before this message can be read. Letters and digits. "
         "Empty: the contact's own PIN, or the default PIN.",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}
+        ),
     )
     subject = forms.CharField(
         label="Subject (email)",
@@ -155,8 +163,16 @@ class ComposeForm(ProblemsMixin, forms.Form):
         help_text=f"For secure messages and email. Up to {MAX_ATTACHMENTS} files, {MAX_ATTACHMENT_MB} MB each.",
     )
 
-    def __init__(self, *args, organization, validate: bool = True, too_large: bool = False, appointments=(),
-                 extra_fields=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        organization,
+        validate: bool = True,
+        too_large: bool = False,
+        appointments=(),
+        extra_fields=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.organization = organization
         # Appointments chosen as recipients (their fields usable in the message).
@@ -179,7 +195,9 @@ class ComposeForm(ProblemsMixin, forms.Form):
     def clean_pin(self):
         pin = self.cleaned_data["pin"].strip()
         if pin and not is_pin(pin):
-            raise forms.ValidationError("A PIN is letters and digits only, with no spaces or symbols.")
+            raise forms.ValidationError(
+                "A PIN is letters and digits only, with no spaces or symbols."
+            )
         return pin
 
     def clean_subject(self):
@@ -199,7 +217,10 @@ class ComposeForm(ProblemsMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("pin") and not cleaned.get("secure"):
-            self.add_error("pin", "A PIN protects secure messages only: tick “Send securely” or leave it empty.")
+            self.add_error(
+                "pin",
+                "A PIN protects secure messages only: tick “Send securely” or leave it empty.",
+            )
         # Everything send_message would refuse, shown at once beside the form's own errors.
         problems = check_compose(
             self.organization,
@@ -208,7 +229,9 @@ class ComposeForm(ProblemsMixin, forms.Form):
             body=_normalize(self.data.get("body", "")),
             subject=(self.data.get("subject") or "").strip(),
             attachments=self.new_attachments,
-            recipients=len(cleaned.get("contacts") or []) + len(self.appointments) if "contacts" not in self.errors else 1,
+            recipients=len(cleaned.get("contacts") or []) + len(self.appointments)
+            if "contacts" not in self.errors
+            else 1,
             extra_fields=self.extra_fields,
         )
         self.add_problems(problems)
@@ -221,7 +244,11 @@ class ComposeForm(ProblemsMixin, forms.Form):
         def value(name: str) -> str:
             return (data.get(name) if self.is_bound else self.initial.get(name)) or ""
 
-        secure = data.get("secure") in ("on", "true", "1") if self.is_bound else bool(self.initial.get("secure"))
+        secure = (
+            data.get("secure") in ("on", "true", "1")
+            if self.is_bound
+            else bool(self.initial.get("secure"))
+        )
         return {
             "channel": value("channel") or Channel.SMS,
             "secure": secure,
@@ -249,13 +276,21 @@ class ReplyForm(ProblemsMixin, forms.Form):
 
     problem_fields = {"attachments": "attachment"}
 
-    channel = forms.ChoiceField(label="Send the notification by", choices=(), widget=forms.RadioSelect)
-    body = forms.CharField(label="Reply", required=False, strip=False, widget=forms.Textarea(attrs={"rows": 5}))
+    channel = forms.ChoiceField(
+        label="Send the notification by", choices=(), widget=forms.RadioSelect
+    )
+    body = forms.CharField(
+        label="Reply", required=False, strip=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
     attachment = forms.FileField(
-        label="Attachment (optional)", required=False, help_text=f"One file, up to {MAX_ATTACHMENT_MB} MB."
+        label="Attachment (optional)",
+        required=False,
+        help_text=f"One file, up to {MAX_ATTACHMENT_MB} MB.",
     )
 
-    def __init__(self, *args, contact: Contact, default_channel: str, too_large: bool = False, **kwargs):
+    def __init__(
+        self, *args, contact: Contact, default_channel: str, too_large: bool = False, **kwargs
+    ):
         super().__init__(*args, initial={"channel": default_channel}, **kwargs)
         self.contact = contact
         self.too_large = too_large
@@ -268,10 +303,17 @@ class ReplyForm(ProblemsMixin, forms.Form):
     def clean(self):
         cleaned = super().clean()
         if "channel" in cleaned:
-            self.add_problems(check_compose(
-                self.contact.organization, channel=cleaned["channel"], secure=True,
-                body=_normalize(self.data.get("body", "")), subject="", attachments=self.new_attachments, recipients=1,
-            ))
+            self.add_problems(
+                check_compose(
+                    self.contact.organization,
+                    channel=cleaned["channel"],
+                    secure=True,
+                    body=_normalize(self.data.get("body", "")),
+                    subject="",
+                    attachments=self.new_attachments,
+                    recipients=1,
+                )
+            )
         return cleaned
 
     def _label(self, channel: str, name: str) -> str:

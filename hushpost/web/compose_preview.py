@@ -47,7 +47,9 @@ class ComposePreview:
         return self.channel == Channel.EMAIL
 
 
-def pick(organization: Organization, chosen: list[Contact], contact_id: str | None) -> Contact | None:
+def pick(
+    organization: Organization, chosen: list[Contact], contact_id: str | None
+) -> Contact | None:
     """The chosen recipient asked for; the first chosen; until some are chosen, the first contact."""
     for contact in chosen:
         if str(contact.pk) == (contact_id or ""):
@@ -70,8 +72,17 @@ def _render(source: str, spec, context) -> Rendered | None:
 
 
 def compose_preview(
-    organization: Organization, user, contact: Contact | None, *, channel: str, secure: bool, pin: str, subject: str,
-    body: str, extra_context: dict | None = None, extra_fields: dict[str, frozenset[str]] | None = None,
+    organization: Organization,
+    user,
+    contact: Contact | None,
+    *,
+    channel: str,
+    secure: bool,
+    pin: str,
+    subject: str,
+    body: str,
+    extra_context: dict | None = None,
+    extra_fields: dict[str, frozenset[str]] | None = None,
 ) -> ComposePreview:
     """`extra_context`/`extra_fields`: what the recipient adds (an appointment's fields), as send_message takes them."""
     is_sample = contact is None
@@ -88,7 +99,9 @@ def compose_preview(
     if secure and reachable:
         decision = pin_in_force(contact, settings, pin, custom_keys=keys)
         held = held or decision.held_reason
-        link_context = notification_context(user, contact, f"{django_settings.BASE_URL}{PREVIEW_LINK_PATH}")
+        link_context = notification_context(
+            user, contact, f"{django_settings.BASE_URL}{PREVIEW_LINK_PATH}"
+        )
         link_spec = notification_spec(organization)
         notification = _render(settings.body, link_spec, link_context)
         if channel == Channel.EMAIL:
@@ -106,4 +119,3 @@ def compose_preview(
         pin=decision,
         held_reason=held,
     )
-

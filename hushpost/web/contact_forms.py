@@ -11,7 +11,9 @@ from hushpost.contacts.phones import InvalidPhone, normalize_phone
 from hushpost.contacts.values import clean_custom_value, clean_email, is_pin
 
 TIME_ZONE_CHOICES = [("", "The organization's time zone")] + [
-    (name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name and not name.startswith("Etc/")
+    (name, name)
+    for name in sorted(zoneinfo.available_timezones())
+    if "/" in name and not name.startswith("Etc/")
 ]
 
 CUSTOM_PREFIX = "custom__"
@@ -30,14 +32,20 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "phone", "email", "time_zone", "language", "sms_opt_out", "email_opt_out"]
-        labels = {"phone": "Mobile phone", "sms_opt_out": "Opted out of text messages", "email_opt_out": "Opted out of email"}
+        labels = {
+            "phone": "Mobile phone",
+            "sms_opt_out": "Opted out of text messages",
+            "email_opt_out": "Opted out of email",
+        }
         help_texts = {"phone": "With country code, or in the organization's country format."}
 
     def __init__(self, *args, organization, **kwargs):
         self.organization = organization
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
-        self.fields["phone"].widget = forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})
+        self.fields["phone"].widget = forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "off"}
+        )
         if self.instance.pk and not self.is_bound:
             self.initial["secure_pin"] = self.instance.secure_pin
         self.custom_fields = list(CustomField.objects.for_org(organization))
@@ -78,13 +86,17 @@ class ContactForm(forms.ModelForm):
     def clean_secure_pin(self):
         pin = self.cleaned_data.get("secure_pin", "").strip()
         if pin and not is_pin(pin):
-            raise forms.ValidationError("A PIN is letters and digits only, with no spaces or symbols.")
+            raise forms.ValidationError(
+                "A PIN is letters and digits only, with no spaces or symbols."
+            )
         return pin
 
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("phone") and not cleaned.get("email") and not self.errors:
-            raise forms.ValidationError("Give at least a mobile phone or an email, so messages can reach this contact.")
+            raise forms.ValidationError(
+                "Give at least a mobile phone or an email, so messages can reach this contact."
+            )
         for field in self.custom_fields:
             name = CUSTOM_PREFIX + field.key
             try:
@@ -96,7 +108,9 @@ class ContactForm(forms.ModelForm):
     def changed_field_names(self) -> list[str]:
         names = []
         for name in self.changed_data:
-            names.append(name.replace(CUSTOM_PREFIX, "custom.") if name.startswith(CUSTOM_PREFIX) else name)
+            names.append(
+                name.replace(CUSTOM_PREFIX, "custom.") if name.startswith(CUSTOM_PREFIX) else name
+            )
         return names
 
     def save(self, commit=True):

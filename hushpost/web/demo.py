@@ -12,10 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization, Role, User
-from hushpost.appointments.models import Appointment, AutoMessage, Timing
-from hushpost.appointments.schedule import sync_appointment
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
+from hushpost.appointments.models import Appointment, AutoMessage, Timing
+from hushpost.appointments.schedule import sync_appointment
 from hushpost.contacts.models import Contact, CustomField, FieldType
 from hushpost.messaging.models import SecureMessagingSettings
 
@@ -31,13 +31,34 @@ FIELDS = [
 
 CONTACTS = [
     # name, phone, email, time zone, language, custom, own PIN
-    ("Jane Roe", "+14155550101", "jane.roe@example.com", "America/Los_Angeles", "en",
-     {"patient_number": "P-1001", "date_of_birth": "1984-03-02", "portal_pin": "7316"}, ""),
-    ("Marco Silva", "+14155550102", "marco.silva@example.com", "", "pt",
-     {"patient_number": "P-1002", "date_of_birth": "1991-11-20", "portal_pin": "2058"}, ""),
+    (
+        "Jane Roe",
+        "+14155550101",
+        "jane.roe@example.com",
+        "America/Los_Angeles",
+        "en",
+        {"patient_number": "P-1001", "date_of_birth": "1984-03-02", "portal_pin": "7316"},
+        "",
+    ),
+    (
+        "Marco Silva",
+        "+14155550102",
+        "marco.silva@example.com",
+        "",
+        "pt",
+        {"patient_number": "P-1002", "date_of_birth": "1991-11-20", "portal_pin": "2058"},
+        "",
+    ),
     ("Amira Haddad", "+14155550103", "", "", "ar", {"patient_number": "P-1003"}, "4471"),
-    ("Sam Okafor", "", "sam.okafor@example.com", "America/Chicago", "en",
-     {"patient_number": "P-1004", "portal_pin": "9902"}, ""),
+    (
+        "Sam Okafor",
+        "",
+        "sam.okafor@example.com",
+        "America/Chicago",
+        "en",
+        {"patient_number": "P-1004", "portal_pin": "9902"},
+        "",
+    ),
     ("Lena Fischer", "+14155550105", "lena.fischer@example.com", "Europe/Berlin", "de", {}, ""),
 ]
 
@@ -60,7 +81,11 @@ def ensure_demo() -> bool:
     if Organization.objects.exists():
         return False
     org = Organization.objects.create(
-        name="Demo Clinic", company_name="Demo Clinic", slug=DEMO_SLUG, time_zone="America/New_York", country="US"
+        name="Demo Clinic",
+        company_name="Demo Clinic",
+        slug=DEMO_SLUG,
+        time_zone="America/New_York",
+        country="US",
     )
     password = secrets.token_urlsafe(12)
     owner = User.objects.create_user(
@@ -68,10 +93,18 @@ def ensure_demo() -> bool:
     )
     _remember_password(password)
     for key, label, field_type, sensitive in FIELDS:
-        CustomField.objects.create(organization=org, key=key, label=label, field_type=field_type, sensitive=sensitive)
+        CustomField.objects.create(
+            organization=org, key=key, label=label, field_type=field_type, sensitive=sensitive
+        )
     for name, phone, email, tz, language, custom, pin in CONTACTS:
         contact = Contact(
-            organization=org, name=name, phone=phone, email=email, time_zone=tz, language=language, custom=custom
+            organization=org,
+            name=name,
+            phone=phone,
+            email=email,
+            time_zone=tz,
+            language=language,
+            custom=custom,
         )
         contact.secure_pin = pin
         contact.save()
@@ -80,7 +113,13 @@ def ensure_demo() -> bool:
     secure.enabled = True
     secure.default_pin = "{{ custom.portal_pin }}"
     secure.save()
-    record(org, EventKind.SETTINGS_CHANGED, actor=owner, fields="enabled, default_pin", via="demo set-up")
+    record(
+        org,
+        EventKind.SETTINGS_CHANGED,
+        actor=owner,
+        fields="enabled, default_pin",
+        via="demo set-up",
+    )
     _demo_schedule(org, owner)
     return True
 
@@ -93,13 +132,20 @@ def _demo_schedule(org: Organization, owner: User) -> None:
     demo starts.
     """
     AutoMessage.objects.create(
-        organization=org, name="Reminder, 1 day before", channel="sms", timing=Timing.BEFORE_START,
-        offset_minutes=24 * 60, secure=True,
+        organization=org,
+        name="Reminder, 1 day before",
+        channel="sms",
+        timing=Timing.BEFORE_START,
+        offset_minutes=24 * 60,
+        secure=True,
         body="Hello {{ contact.first_name }}, a reminder of your {{ appointment.title }} on "
         "{{ appointment.start_weekday }} at {{ appointment.start_time }}, {{ appointment.location }}.",
     )
     AutoMessage.objects.create(
-        organization=org, name="Confirmation on booking", channel="email", timing=Timing.BOOKED,
+        organization=org,
+        name="Confirmation on booking",
+        channel="email",
+        timing=Timing.BOOKED,
         subject="Your appointment on {{ appointment.start_date }}",
         body="Hello {{ contact.first_name }}, your {{ appointment.title }} is booked for "
         "{{ appointment.start_date }} at {{ appointment.start_time }}.",
@@ -115,8 +161,13 @@ def _demo_schedule(org: Organization, owner: User) -> None:
     for name, offset, title in plan:
         start = now + offset
         appointment = Appointment.objects.create(
-            organization=org, contact=contacts[name], start=start, end=start + timedelta(minutes=30), title=title,
-            location="Demo Clinic, 1 Main Street", staff=owner,
+            organization=org,
+            contact=contacts[name],
+            start=start,
+            end=start + timedelta(minutes=30),
+            title=title,
+            location="Demo Clinic, 1 Main Street",
+            staff=owner,
         )
         sync_appointment(appointment, created=True)
 
@@ -125,7 +176,11 @@ def demo_sign_in_lines() -> list[str]:
     if not User.objects.filter(email=DEMO_EMAIL).exists():
         return ["Sign in with a staff account of your organization."]
     path = _password_file()
-    password = path.read_text().strip() if path.exists() else "(not on file: `hushpost manage demo --reset-password`)"
+    password = (
+        path.read_text().strip()
+        if path.exists()
+        else "(not on file: `hushpost manage demo --reset-password`)"
+    )
     return [f"Sign in as {DEMO_EMAIL}", f"password: {password}"]
 
 

@@ -8,8 +8,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 
-def events_page(request: HttpRequest, form, events, *, per_page: int, nav: str, template: str,
-                status: int = 200) -> HttpResponse:
+def events_page(
+    request: HttpRequest, form, events, *, per_page: int, nav: str, template: str, status: int = 200
+) -> HttpResponse:
     """The page of `events` that ?page= asks for, under its filter form; page links keep the filters."""
     page = Paginator(events, per_page).get_page(request.GET.get("page"))
     filters = request.GET.copy()

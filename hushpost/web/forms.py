@@ -11,7 +11,8 @@ class SignInForm(AuthenticationForm):
     """Email and password, refused while sign-in is locked for this email or this client."""
 
     username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"})
+        label="Email",
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -41,5 +42,7 @@ class TwoFactorCodeForm(forms.Form):
         label="Code",
         max_length=32,
         help_text="The six digits your authenticator app shows now, or one of your backup codes.",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
     )

@@ -6,7 +6,12 @@ from django import forms
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 
 from hushpost.contacts.csv_files import MAX_ROWS, MAX_UPLOAD_BYTES, CsvError, read_upload
-from hushpost.contacts.import_mapping import IGNORE, mapping_errors, targets_for, unknown_custom_target
+from hushpost.contacts.import_mapping import (
+    IGNORE,
+    mapping_errors,
+    targets_for,
+    unknown_custom_target,
+)
 from hushpost.contacts.models import ContactImport, CustomField, OnDuplicate
 
 # Room for the multipart envelope around the file itself.
@@ -37,7 +42,9 @@ class UploadForm(forms.Form):
             f"UTF-8 text, columns separated by commas, semicolons or tabs, up to {MAX_UPLOAD_BYTES // 1024 // 1024} MB "
             f"and {MAX_ROWS:,} rows. The first line names the columns."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.tsv,.txt,text/csv,text/tab-separated-values"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.tsv,.txt,text/csv,text/tab-separated-values"}
+        ),
     )
 
     def __init__(self, *args, too_large: bool = False, **kwargs):
@@ -61,7 +68,12 @@ class UploadForm(forms.Form):
 
 class MappingForm(forms.Form):
     def __init__(
-        self, *args, contact_import: ContactImport, fields: list[CustomField], samples: list[list[str]] = (), **kwargs
+        self,
+        *args,
+        contact_import: ContactImport,
+        fields: list[CustomField],
+        samples: list[list[str]] = (),
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.headers = contact_import.headers
@@ -95,7 +107,9 @@ class MappingForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        self.mapping = {str(index): cleaned.get(f"col_{index}", IGNORE) for index in range(len(self.headers))}
+        self.mapping = {
+            str(index): cleaned.get(f"col_{index}", IGNORE) for index in range(len(self.headers))
+        }
         if not self.errors:
             for error in mapping_errors(self.mapping, self.headers):
                 self.add_error(None, error)

@@ -6,12 +6,25 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 from hushpost.accounts.models import Organization
 from hushpost.contacts.phones import InvalidPhone, normalize_phone
 
-TIME_ZONES = [(name, name) for name in sorted(zoneinfo.available_timezones()) if "/" in name and not name.startswith("Etc/")]
-COUNTRIES = sorted({region for regions in COUNTRY_CODE_TO_REGION_CODE.values() for region in regions if region != "001"})
+TIME_ZONES = [
+    (name, name)
+    for name in sorted(zoneinfo.available_timezones())
+    if "/" in name and not name.startswith("Etc/")
+]
+COUNTRIES = sorted(
+    {
+        region
+        for regions in COUNTRY_CODE_TO_REGION_CODE.values()
+        for region in regions
+        if region != "001"
+    }
+)
 
 
 class OrganizationForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(choices=TIME_ZONES, help_text="Appointment times and the activity log use it.")
+    time_zone = forms.ChoiceField(
+        choices=TIME_ZONES, help_text="Appointment times and the activity log use it."
+    )
     country = forms.ChoiceField(
         choices=[(code, code) for code in COUNTRIES],
         help_text="Phone numbers typed without a country code are read as this country's.",
@@ -20,7 +33,9 @@ class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["name", "company_name", "time_zone", "country", "sms_number", "sms_help_text"]
-        help_texts = {"company_name": "Notifications say “Ann Lee at <company name>” ({{ user.name_and_company }})."}
+        help_texts = {
+            "company_name": "Notifications say “Ann Lee at <company name>” ({{ user.name_and_company }})."
+        }
         widgets = {"sms_help_text": forms.Textarea(attrs={"rows": 2})}
 
     def clean_sms_number(self) -> str:

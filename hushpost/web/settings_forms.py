@@ -49,7 +49,9 @@ class SecureSettingsForm(TemplateSettingsForm):
     checker = staticmethod(check)
 
     def __init__(self, *args, organization, saved: SettingsValues, editable: bool = True, **kwargs):
-        super().__init__(*args, initial=vars(saved), organization=organization, editable=editable, **kwargs)
+        super().__init__(
+            *args, initial=vars(saved), organization=organization, editable=editable, **kwargs
+        )
 
     def typed_values(self) -> SettingsValues:
         """What is in the form now, valid or not, for the preview (saved values where disabled)."""
@@ -63,20 +65,25 @@ class SecureSettingsForm(TemplateSettingsForm):
         )
 
 
-
 class CustomFieldForm(forms.ModelForm):
     key = forms.CharField(
         label="Key",
         max_length=KEY_MAX_LENGTH,
         help_text="Templates use it as {{ custom.key }}: lowercase letters, digits and underscores, "
         "starting with a letter. It can't be changed later, because templates refer to it.",
-        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off", "autocapitalize": "none"}),
+        widget=forms.TextInput(
+            attrs={"spellcheck": "false", "autocomplete": "off", "autocapitalize": "none"}
+        ),
     )
 
     class Meta:
         model = CustomField
         fields = ["label", "key", "field_type", "sensitive"]
-        labels = {"label": "Label", "field_type": "Type", "sensitive": "Sensitive: store values encrypted"}
+        labels = {
+            "label": "Label",
+            "field_type": "Type",
+            "sensitive": "Sensitive: store values encrypted",
+        }
         help_texts = {"label": "What staff see on the contact form, such as “Insurance number”."}
 
     def __init__(self, *args, organization, **kwargs):

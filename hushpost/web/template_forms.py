@@ -31,8 +31,13 @@ class TemplateSettingsForm(forms.Form):
         cleaned = super().clean()
         problems = type(self).checker(self.organization, self.typed_values())
         # A field that already failed its own validation keeps that one message.
-        self.add_problems({name: found for name, found in problems.items()
-                           if self.field_for.get(name, name) not in self.errors})
+        self.add_problems(
+            {
+                name: found
+                for name, found in problems.items()
+                if self.field_for.get(name, name) not in self.errors
+            }
+        )
         return cleaned
 
     def add_problems(self, problems: dict[str, list[str]]) -> None:

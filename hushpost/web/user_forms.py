@@ -16,7 +16,8 @@ ROLE_HELP = (
 
 def _role_field(actor) -> forms.ChoiceField:
     return forms.ChoiceField(
-        choices=[(role.value, role.label) for role in staff.assignable_roles(actor)], help_text=ROLE_HELP
+        choices=[(role.value, role.label) for role in staff.assignable_roles(actor)],
+        help_text=ROLE_HELP,
     )
 
 
@@ -41,7 +42,8 @@ class EditUserForm(forms.Form):
 
     def __init__(self, *args, actor, target, **kwargs):
         kwargs.setdefault(
-            "initial", {"first_name": target.first_name, "last_name": target.last_name, "role": target.role}
+            "initial",
+            {"first_name": target.first_name, "last_name": target.last_name, "role": target.role},
         )
         super().__init__(*args, **kwargs)
         self.fields["role"] = _role_field(actor)

@@ -9,7 +9,9 @@ TABLE = "hushpost_cache"
 
 @pytest.mark.django_db(transaction=True)
 def test_migrate_makes_the_cache_table_when_it_is_missing(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": TABLE}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": TABLE}
+    }
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
     try:

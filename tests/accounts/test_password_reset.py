@@ -31,7 +31,11 @@ def choose_password(client, link: str):
     # The token left the address: the form lives at a token-free URL.
     set_password_url = form_page.redirect_chain[-1][0]
     assert "set-password" in set_password_url
-    done = client.post(set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}, follow=True)
+    done = client.post(
+        set_password_url,
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
     assert "Password changed" in done.content.decode()
 
 
@@ -41,7 +45,10 @@ def main_part(response) -> str:
 
 
 def signs_in(client, address, password) -> bool:
-    return client.post("/accounts/login/", {"username": address, "password": password}).status_code == 302
+    return (
+        client.post("/accounts/login/", {"username": address, "password": password}).status_code
+        == 302
+    )
 
 
 def test_a_reset_over_smtp_arrives_and_sets_a_new_password(client, alice, smtp_server, settings):
@@ -62,7 +69,10 @@ def test_a_reset_over_smtp_arrives_and_sets_a_new_password(client, alice, smtp_s
     client.logout()
     assert not signs_in(client, alice.email, "correct horse battery staple")
     # The link works once.
-    assert "This link no longer works" in client.get(link.removeprefix(settings.BASE_URL), follow=True).content.decode()
+    assert (
+        "This link no longer works"
+        in client.get(link.removeprefix(settings.BASE_URL), follow=True).content.decode()
+    )
 
 
 def test_an_unknown_email_sends_nothing_but_shows_the_same_page(client, alice, smtp_server):

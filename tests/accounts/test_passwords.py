@@ -32,13 +32,19 @@ def test_a_password_hashed_with_the_real_settings_is_argon2(settings):
 @pytest.fixture
 def defaults_in_a_fresh_process(tmp_path):
     """The settings a fresh install gets, with none of the session variables set."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUSHPOST_STAFF_SESSION", "DJANGO_SETTINGS"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HUSHPOST_STAFF_SESSION", "DJANGO_SETTINGS"))
+    }
     env["HUSHPOST_DATA_DIR"] = str(tmp_path)
     code = (
         "import json, hushpost.settings as s; print(json.dumps({'age': s.SESSION_COOKIE_AGE, "
         "'every_request': s.SESSION_SAVE_EVERY_REQUEST, 'hasher': s.PASSWORD_HASHERS[0]}))"
     )
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

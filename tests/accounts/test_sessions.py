@@ -26,7 +26,9 @@ def test_a_session_idle_past_its_age_is_signed_out(client, alice):
     with time_machine.travel(START, tick=False):
         sign_in(client, alice)
         assert is_signed_in(client)
-    with time_machine.travel(START + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE + 60), tick=False):
+    with time_machine.travel(
+        START + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE + 60), tick=False
+    ):
         response = client.get("/contacts/")
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")

@@ -24,14 +24,18 @@ def limits(settings):
 
 
 def sign_in(client, email, password, ip="203.0.113.7"):
-    return client.post("/accounts/login/", {"username": email, "password": password}, REMOTE_ADDR=ip)
+    return client.post(
+        "/accounts/login/", {"username": email, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 def text(response) -> str:
     return response.content.decode()
 
 
-def test_five_wrong_passwords_lock_the_account_and_then_even_the_right_one_is_refused(client, alice):
+def test_five_wrong_passwords_lock_the_account_and_then_even_the_right_one_is_refused(
+    client, alice
+):
     for _ in range(4):
         assert LOCKED not in text(sign_in(client, alice.email, "wrong password"))
     fifth = sign_in(client, alice.email, "wrong password")
@@ -67,7 +71,9 @@ def test_each_failure_is_logged_with_the_ip_and_the_lock_once(client, alice):
 def test_an_unknown_email_logs_nothing(client, alice):
     for _ in range(6):
         sign_in(client, "nobody@riverside.example", "wrong password")
-    assert not Event.objects.filter(kind__in=[EventKind.SIGN_IN_FAILED, EventKind.SIGN_IN_LOCKED]).exists()
+    assert not Event.objects.filter(
+        kind__in=[EventKind.SIGN_IN_FAILED, EventKind.SIGN_IN_LOCKED]
+    ).exists()
 
 
 def test_the_lock_ends_after_its_window_and_the_count_starts_again(client, alice):
@@ -116,9 +122,13 @@ def test_the_limits_come_from_settings(client, alice, limits):
 
 def test_password_reset_is_limited_per_address(client, alice):
     for _ in range(3):
-        response = client.post("/accounts/password-reset/", {"email": alice.email}, REMOTE_ADDR="203.0.113.7")
+        response = client.post(
+            "/accounts/password-reset/", {"email": alice.email}, REMOTE_ADDR="203.0.113.7"
+        )
         assert response.status_code == 302
-    refused = client.post("/accounts/password-reset/", {"email": alice.email}, REMOTE_ADDR="203.0.113.8")
+    refused = client.post(
+        "/accounts/password-reset/", {"email": alice.email}, REMOTE_ADDR="203.0.113.8"
+    )
     assert refused.status_code == 200
     assert "Too many password reset requests" in text(refused)
     assert len(mail.outbox) == 3
@@ -127,10 +137,20 @@ def test_password_reset_is_limited_per_address(client, alice):
 def test_password_reset_is_limited_per_ip_whatever_the_address(client, alice, settings):
     settings.HUSHPOST_PASSWORD_RESET_PER_IP = 4
     for n in range(4):
-        client.post("/accounts/password-reset/", {"email": f"someone{n}@riverside.example"}, REMOTE_ADDR="203.0.113.9")
-    refused = client.post("/accounts/password-reset/", {"email": alice.email}, REMOTE_ADDR="203.0.113.9")
+        client.post(
+            "/accounts/password-reset/",
+            {"email": f"someone{n}@riverside.example"},
+            REMOTE_ADDR="203.0.113.9",
+        )
+    refused = client.post(
+        "/accounts/password-reset/", {"email": alice.email}, REMOTE_ADDR="203.0.113.9"
+    )
     assert "Too many password reset requests" in text(refused)
     assert mail.outbox == []
     # The answer for an unknown address is the same as for a known one.
-    unknown = client.post("/accounts/password-reset/", {"email": "nobody@riverside.example"}, REMOTE_ADDR="203.0.113.9")
+    unknown = client.post(
+        "/accounts/password-reset/",
+        {"email": "nobody@riverside.example"},
+        REMOTE_ADDR="203.0.113.9",
+    )
     assert str(unknown.context["form"].errors) == str(refused.context["form"].errors)

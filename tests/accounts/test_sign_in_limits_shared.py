@@ -38,10 +38,21 @@ def database_url() -> str:
 
 def another_process_fails(email: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_"))}
-    env.update({"DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "hushpost.settings",
-                "HUSHPOST_DATA_DIR": str(django_settings.DATA_DIR)})
+    env.update(
+        {
+            "DATABASE_URL": database_url(),
+            "DJANGO_SETTINGS_MODULE": "hushpost.settings",
+            "HUSHPOST_DATA_DIR": str(django_settings.DATA_DIR),
+        }
+    )
     prefix = django_settings.CACHES["default"].get("KEY_PREFIX", "")
-    subprocess.run([sys.executable, "-c", FAIL_FOUR_TIMES, email, prefix], cwd=ROOT, env=env, check=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-c", FAIL_FOUR_TIMES, email, prefix],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -53,4 +64,7 @@ def test_failures_in_other_processes_lock_the_account_here(client, alice, settin
     response = client.post("/accounts/login/", {"username": alice.email, "password": "wrong"})
     assert "Too many failed sign-in attempts" in response.content.decode()
     refused = client.post("/accounts/login/", {"username": alice.email, "password": PASSWORD})
-    assert refused.status_code == 429 and "Too many failed sign-in attempts" in refused.content.decode()
+    assert (
+        refused.status_code == 429
+        and "Too many failed sign-in attempts" in refused.content.decode()
+    )

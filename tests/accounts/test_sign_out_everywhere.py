@@ -26,12 +26,18 @@ def is_signed_in(client) -> bool:
 
 def test_signing_out_everywhere_ends_every_session_of_yours_and_no_one_elses(alice, bob):
     laptop, phone, bobs = signed_in(alice), signed_in(alice), signed_in(bob)
-    response = laptop.post("/security/", {"action": "sign_out_everywhere"}, REMOTE_ADDR="203.0.113.7")
+    response = laptop.post(
+        "/security/", {"action": "sign_out_everywhere"}, REMOTE_ADDR="203.0.113.7"
+    )
     assert response.status_code == 302 and response["Location"] == "/accounts/login/"
     assert not is_signed_in(laptop) and not is_signed_in(phone)
     assert is_signed_in(bobs)
     event = Event.objects.get(kind=EventKind.SIGNED_OUT_EVERYWHERE)
-    assert event.actor == alice and event.detail["ip"] == "203.0.113.7" and event.detail["user"] == alice.email
+    assert (
+        event.actor == alice
+        and event.detail["ip"] == "203.0.113.7"
+        and event.detail["user"] == alice.email
+    )
     # Signing in again works as before.
     assert is_signed_in(signed_in(alice))
 
@@ -76,7 +82,10 @@ def test_a_new_password_ends_the_other_sessions(alice):
     uid = urlsafe_base64_encode(force_bytes(alice.pk))
     token = default_token_generator.make_token(alice)
     form_url = resetter.get(f"/accounts/reset/{uid}/{token}/")["Location"]
-    done = resetter.post(form_url, {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"})
+    done = resetter.post(
+        form_url,
+        {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"},
+    )
     assert done.status_code == 302
     assert not is_signed_in(other)
 

@@ -15,26 +15,42 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def carol(org_a):
-    return User.objects.create_user("carol@riverside.example", PASSWORD, first_name="Carol", organization=org_a, role=Role.ADMIN)
+    return User.objects.create_user(
+        "carol@riverside.example", PASSWORD, first_name="Carol", organization=org_a, role=Role.ADMIN
+    )
 
 
 @pytest.fixture
 def dave(org_a):
-    return User.objects.create_user("dave@riverside.example", PASSWORD, first_name="Dave", organization=org_a, role=Role.OWNER)
+    return User.objects.create_user(
+        "dave@riverside.example", PASSWORD, first_name="Dave", organization=org_a, role=Role.OWNER
+    )
 
 
 def user_changes():
-    return [event.detail for event in Event.objects.filter(kind=EventKind.USER_CHANGED).order_by("id")]
+    return [
+        event.detail for event in Event.objects.filter(kind=EventKind.USER_CHANGED).order_by("id")
+    ]
 
 
-def test_inviting_creates_a_user_with_no_password_and_emails_a_link_on_the_public_url(alice, settings):
+def test_inviting_creates_a_user_with_no_password_and_emails_a_link_on_the_public_url(
+    alice, settings
+):
     settings.BASE_URL = "https://hush.example"
     invitation = staff.invite_user(
-        alice, email="  New.Person@Riverside.EXAMPLE ", first_name="Nia", last_name="Park", role=Role.ADMIN
+        alice,
+        email="  New.Person@Riverside.EXAMPLE ",
+        first_name="Nia",
+        last_name="Park",
+        role=Role.ADMIN,
     )
     user = invitation.user
     assert invitation.sent
-    assert (user.email, user.organization, user.role) == ("new.person@riverside.example", alice.organization, Role.ADMIN)
+    assert (user.email, user.organization, user.role) == (
+        "new.person@riverside.example",
+        alice.organization,
+        Role.ADMIN,
+    )
     assert not user.has_usable_password()
     [message] = mail.outbox
     assert message.to == ["new.person@riverside.example"]
@@ -44,17 +60,26 @@ def test_inviting_creates_a_user_with_no_password_and_emails_a_link_on_the_publi
     assert "testserver" not in message.body
     event = Event.objects.get(kind=EventKind.USER_CHANGED)
     assert event.actor == alice
-    assert event.detail == {"action": "invited", "user": "new.person@riverside.example", "role": "admin"}
+    assert event.detail == {
+        "action": "invited",
+        "user": "new.person@riverside.example",
+        "role": "admin",
+    }
 
 
-def test_the_invitation_link_sets_a_password_once_and_then_they_can_sign_in(client, alice, settings):
+def test_the_invitation_link_sets_a_password_once_and_then_they_can_sign_in(
+    client, alice, settings
+):
     staff.invite_user(alice, email="nia@riverside.example", role=Role.MEMBER)
     link = re.search(r"http\S+/accounts/reset/\S+/", mail.outbox[0].body).group(0)
     path = link.removeprefix(settings.BASE_URL)
     form_page = client.get(path, follow=True)
     assert "Choose your password" in form_page.content.decode()
     assert "nia@riverside.example" in form_page.content.decode()
-    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": "a fresh long secret", "new_password2": "a fresh long secret"})
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a fresh long secret", "new_password2": "a fresh long secret"},
+    )
     assert done.status_code == 302
     assert client.login(username="nia@riverside.example", password="a fresh long secret")
     client.logout()

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 
 def sign_in(client, user, password=PASSWORD, ip="203.0.113.7"):
-    return client.post("/accounts/login/", {"username": user.email, "password": password}, REMOTE_ADDR=ip)
+    return client.post(
+        "/accounts/login/", {"username": user.email, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 def enroll(client, user) -> list[str]:
@@ -70,13 +72,27 @@ def test_the_password_alone_reaches_no_staff_page(client, alice_with_two_factor,
     response = sign_in(client, alice)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/two-factor/")
     for route, _ in staff_patterns():
-        url = fill(route, {name: 1 for name in re.findall(r"<\w+:(\w+)>", route)}) if "<" in route else "/" + route
+        url = (
+            fill(route, {name: 1 for name in re.findall(r"<\w+:(\w+)>", route)})
+            if "<" in route
+            else "/" + route
+        )
         if "<uuid:" in route:
-            url = fill(route, {name: "00000000-0000-0000-0000-000000000001" for name in re.findall(r"<\w+:(\w+)>", route)})
+            url = fill(
+                route,
+                {
+                    name: "00000000-0000-0000-0000-000000000001"
+                    for name in re.findall(r"<\w+:(\w+)>", route)
+                },
+            )
         got = client.get(url)
-        assert got.status_code == 302 and got["Location"].startswith("/accounts/two-factor/"), f"GET {url}"
+        assert got.status_code == 302 and got["Location"].startswith("/accounts/two-factor/"), (
+            f"GET {url}"
+        )
         posted = client.post(url, {"action": "disable", "disable-secret": PASSWORD})
-        assert posted.status_code == 302 and posted["Location"].startswith("/accounts/two-factor/"), f"POST {url}"
+        assert posted.status_code == 302 and posted["Location"].startswith(
+            "/accounts/two-factor/"
+        ), f"POST {url}"
     assert two_factor.has_two_factor(alice)
 
 
@@ -84,26 +100,43 @@ def test_the_code_after_the_password_opens_the_staff_pages(client, alice_with_tw
     alice, _ = alice_with_two_factor
     sign_in(client, alice)
     device = TOTPDevice.objects.get(user=alice)
-    response = client.post("/accounts/two-factor/?next=/inbox/", {"code": app_code(device, steps_ahead=1), "next": "/inbox/"})
+    response = client.post(
+        "/accounts/two-factor/?next=/inbox/",
+        {"code": app_code(device, steps_ahead=1), "next": "/inbox/"},
+    )
     assert response.status_code == 302 and response["Location"] == "/inbox/"
     assert client.get("/contacts/").status_code == 200
 
 
-def test_signed_in_is_logged_only_once_the_code_is_accepted(client, alice_with_two_factor, settings):
-    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # the right code right after a wrong one (throttling is django-otp's)
+def test_signed_in_is_logged_only_once_the_code_is_accepted(
+    client, alice_with_two_factor, settings
+):
+    settings.OTP_TOTP_THROTTLE_FACTOR = (
+        0  # the right code right after a wrong one (throttling is django-otp's)
+    )
     alice, codes = alice_with_two_factor
-    before = Event.objects.filter(kind=EventKind.SIGNED_IN).count()  # alice_client's force_login, before enrolling
+    before = Event.objects.filter(
+        kind=EventKind.SIGNED_IN
+    ).count()  # alice_client's force_login, before enrolling
     sign_in(client, alice, ip="203.0.113.7")
-    assert Event.objects.filter(kind=EventKind.SIGNED_IN).count() == before  # the password alone signs no one in
+    assert (
+        Event.objects.filter(kind=EventKind.SIGNED_IN).count() == before
+    )  # the password alone signs no one in
     client.post("/accounts/two-factor/", {"code": "123456"}, REMOTE_ADDR="203.0.113.7")
     assert Event.objects.filter(kind=EventKind.SIGNED_IN).count() == before
     assert Event.objects.get(kind=EventKind.SIGN_IN_FAILED).detail["step"] == "two_factor"
     code = app_code(TOTPDevice.objects.get(user=alice), steps_ahead=1)
-    assert client.post("/accounts/two-factor/", {"code": code}, REMOTE_ADDR="203.0.113.8").status_code == 302
+    assert (
+        client.post("/accounts/two-factor/", {"code": code}, REMOTE_ADDR="203.0.113.8").status_code
+        == 302
+    )
     event = Event.objects.filter(kind=EventKind.SIGNED_IN).latest("id")
     assert Event.objects.filter(kind=EventKind.SIGNED_IN).count() == before + 1
-    assert (event.actor, event.organization, event.detail) == (alice, alice.organization,
-                                                                {"ip": "203.0.113.8", "two_factor": True})
+    assert (event.actor, event.organization, event.detail) == (
+        alice,
+        alice.organization,
+        {"ip": "203.0.113.8", "two_factor": True},
+    )
     assert code not in str(event.detail)
     # A backup code completes it the same way, and the code stays out of the log.
     client.post("/accounts/logout/")
@@ -135,16 +168,22 @@ def test_a_backup_code_works_once(client, alice_with_two_factor):
     assert client.post("/accounts/two-factor/", {"code": codes[0]}).status_code == 200
 
 
-def test_wrong_codes_are_logged_and_lock_like_wrong_passwords(client, alice_with_two_factor, settings):
+def test_wrong_codes_are_logged_and_lock_like_wrong_passwords(
+    client, alice_with_two_factor, settings
+):
     settings.HUSHPOST_SIGNIN_ACCOUNT_FAILURES = 3
     alice, _ = alice_with_two_factor
     sign_in(client, alice)
     for _ in range(2):
         assert client.post("/accounts/two-factor/", {"code": "123456"}).status_code == 200
     locked = client.post("/accounts/two-factor/", {"code": "123456"})
-    assert locked.status_code == 429 and "Too many failed sign-in attempts" in locked.content.decode()
+    assert (
+        locked.status_code == 429 and "Too many failed sign-in attempts" in locked.content.decode()
+    )
     # Even the right code waits for the lock to end.
-    right = client.post("/accounts/two-factor/", {"code": app_code(TOTPDevice.objects.get(user=alice), 1)})
+    right = client.post(
+        "/accounts/two-factor/", {"code": app_code(TOTPDevice.objects.get(user=alice), 1)}
+    )
     assert right.status_code == 429
     assert client.get("/contacts/").status_code == 302
     failed = Event.objects.filter(kind=EventKind.SIGN_IN_FAILED, detail__step="two_factor")
@@ -168,10 +207,14 @@ def test_new_backup_codes_replace_the_old_ones(alice_client, alice):
     response = alice_client.post("/security/", {"action": "new_codes", "codes-secret": PASSWORD})
     new = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
     assert len(new) == 10 and not set(new) & set(old)
-    assert set(StaticToken.objects.filter(device__user=alice).values_list("token", flat=True)) == set(new)
+    assert set(
+        StaticToken.objects.filter(device__user=alice).values_list("token", flat=True)
+    ) == set(new)
 
 
-def test_an_owner_requires_it_and_a_member_without_it_must_enroll_before_anything_else(client, alice, bob):
+def test_an_owner_requires_it_and_a_member_without_it_must_enroll_before_anything_else(
+    client, alice, bob
+):
     client.force_login(alice)
     refused = client.post("/security/", {"action": "require", "required": "on"}, follow=True)
     assert "Set up two-factor for yourself first" in refused.content.decode()
@@ -211,7 +254,9 @@ def test_the_operator_resets_a_users_two_factor(alice_with_two_factor, client):
     call_command("reset-two-factor", "--email", "ALICE@riverside.example", stdout=out)
     assert "reset for alice@riverside.example" in out.getvalue()
     assert not two_factor.has_two_factor(alice)
-    assert Event.objects.filter(kind=EventKind.TWO_FACTOR_DISABLED, actor_label__startswith="operator").exists()
+    assert Event.objects.filter(
+        kind=EventKind.TWO_FACTOR_DISABLED, actor_label__startswith="operator"
+    ).exists()
     assert sign_in(client, alice).status_code == 302 and client.get("/contacts/").status_code == 200
     with pytest.raises(CommandError, match="has no two-factor"):
         call_command("reset-two-factor", "--email", alice.email)

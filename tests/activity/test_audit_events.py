@@ -8,8 +8,8 @@ session, the API with a bearer key), from its own client address.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from django.test import Client
@@ -54,8 +54,12 @@ class Stage:
 def stage(org_a, alice, bob):
     from hushpost.contacts.models import Contact
 
-    jane = Contact.objects.create(organization=org_a, name="Jane Roe", phone="+14155551234", email="jane@example.com")
-    message = add_message(jane, "Results attached.", files=[("results.pdf", "application/pdf", b"%PDF-1.4")])
+    jane = Contact.objects.create(
+        organization=org_a, name="Jane Roe", phone="+14155551234", email="jane@example.com"
+    )
+    message = add_message(
+        jane, "Results attached.", files=[("results.pdf", "application/pdf", b"%PDF-1.4")]
+    )
     make_link(jane, message)
     settings = SecureMessagingSettings.objects.for_org(org_a)
     settings.enabled = True
@@ -63,93 +67,255 @@ def stage(org_a, alice, bob):
     staff = Client()
     staff.force_login(alice)
     _, raw = create_key(org_a, "Audit test", created_by=alice)
-    return Stage(alice=alice, bob=bob, staff=staff, api=ApiClient(raw), ip=next(_addresses), contact=jane,
-                 attachment=message.attachments.get())
+    return Stage(
+        alice=alice,
+        bob=bob,
+        staff=staff,
+        api=ApiClient(raw),
+        ip=next(_addresses),
+        contact=jane,
+        attachment=message.attachments.get(),
+    )
 
 
 def _import(stage) -> int:
-    return ContactImport.objects.create(organization=stage.alice.organization, file_name="people.csv",
-                                        headers=["name"]).pk
+    return ContactImport.objects.create(
+        organization=stage.alice.organization, file_name="people.csv", headers=["name"]
+    ).pk
 
 
 def _field(stage) -> str:
-    return CustomField.objects.create(organization=stage.alice.organization, key="insurance", label="Insurance").key
+    return CustomField.objects.create(
+        organization=stage.alice.organization, key="insurance", label="Insurance"
+    ).key
 
 
 def _sign_in(stage):
     browser = Client()
-    response = browser.post("/accounts/login/", {"username": stage.alice.email, "password": PASSWORD},
-                            REMOTE_ADDR=stage.ip)
+    response = browser.post(
+        "/accounts/login/",
+        {"username": stage.alice.email, "password": PASSWORD},
+        REMOTE_ADDR=stage.ip,
+    )
     assert response.status_code == 302, response.content.decode()[:500]
     return response
 
 
-SECURE_FORM = {"enabled": "on", "subject": "A message from {{ user.name_and_company }}",
-               "body": "Hello,\nread it here: {{ secure_link }}", "link_lifetime": "1y", "default_pin": "",
-               "action": "save"}
-AUTO_FORM = {"channel": "sms", "timing": "before_start", "amount": "1", "unit": "days",
-             "body": "Hi {{ contact.first_name }}, see you {{ appointment.start_date }}.", "enabled": "on",
-             "action": "save"}
-API_AUTO = {"channel": "sms", "timing": {"event": "booked"}, "body": "Booked, {{ contact.first_name }}."}
-API_SETTINGS = {"enabled": True, "subject": "A secure message", "body": "Read it: {{ secure_link }}",
-                "link_lifetime": "10d", "default_pin": ""}
+SECURE_FORM = {
+    "enabled": "on",
+    "subject": "A message from {{ user.name_and_company }}",
+    "body": "Hello,\nread it here: {{ secure_link }}",
+    "link_lifetime": "1y",
+    "default_pin": "",
+    "action": "save",
+}
+AUTO_FORM = {
+    "channel": "sms",
+    "timing": "before_start",
+    "amount": "1",
+    "unit": "days",
+    "body": "Hi {{ contact.first_name }}, see you {{ appointment.start_date }}.",
+    "enabled": "on",
+    "action": "save",
+}
+API_AUTO = {
+    "channel": "sms",
+    "timing": {"event": "booked"},
+    "body": "Booked, {{ contact.first_name }}.",
+}
+API_SETTINGS = {
+    "enabled": True,
+    "subject": "A secure message",
+    "body": "Read it: {{ secure_link }}",
+    "link_lifetime": "10d",
+    "default_pin": "",
+}
 
 # (what, the action, the event kind it must record, who: "alice" or the API key's label, detail it must hold)
 ACTIONS: list[tuple[str, Callable, EventKind, str, dict]] = [
-    ("staff reads a conversation", lambda s: s.get(f"/inbox/{s.contact.pk}/"),
-     EventKind.STAFF_VIEWED_CONVERSATION, "alice", {}),
-    ("staff downloads an attachment", lambda s: s.get(f"/inbox/attachments/{s.attachment.pk}/"),
-     EventKind.STAFF_VIEWED_CONVERSATION, "alice", {}),
-    ("an API key reads a conversation", lambda s: s.api_call("get", f"conversations/{s.contact.pk}"),
-     EventKind.STAFF_VIEWED_CONVERSATION, API, {}),
-    ("staff export the activity log", lambda s: b"".join(s.get("/activity/export.csv", kind="sent").streaming_content),
-     EventKind.ACTIVITY_EXPORTED, "alice", {"export": "activity", "filter_kind": "sent"}),
-    ("an owner exports the audit trail", lambda s: b"".join(s.get("/audit/export.csv").streaming_content),
-     EventKind.ACTIVITY_EXPORTED, "alice", {"export": "audit"}),
-    ("staff download rejected import rows", lambda s: s.get(f"/contacts/import/{_import(s)}/rejected.csv"),
-     EventKind.ACTIVITY_EXPORTED, "alice", {"export": "rejected_rows", "rows": 0}),
-    ("an owner changes messaging settings", lambda s: s.post("/settings/secure-messaging/", SECURE_FORM),
-     EventKind.SETTINGS_CHANGED, "alice", {}),
-    ("an API key changes messaging settings", lambda s: s.api_call("put", "settings/secure-messaging", API_SETTINGS),
-     EventKind.SETTINGS_CHANGED, API, {}),
-    ("an owner changes the organization", lambda s: s.post("/settings/organization/", {
-        "name": "Riverside", "company_name": "Riverside Family Clinic", "time_zone": "America/Chicago",
-        "country": "US"}), EventKind.SETTINGS_CHANGED, "alice", {"settings": "organization"}),
-    ("an owner adds an auto message", lambda s: s.post("/auto-messages/new/", AUTO_FORM),
-     EventKind.SETTINGS_CHANGED, "alice", {"section": "auto messages"}),
-    ("an API key adds an auto message", lambda s: s.api_call("post", "auto-messages", API_AUTO),
-     EventKind.SETTINGS_CHANGED, API, {"section": "auto messages"}),
-    ("an owner adds a custom field", lambda s: s.post("/settings/fields/new/", {
-        "key": "insurance", "label": "Insurance", "field_type": "text"}), EventKind.FIELDS_CHANGED, "alice",
-     {"change": "created"}),
-    ("an API key changes a custom field", lambda s: s.api_call("patch", f"settings/fields/{_field(s)}", {
-        "label": "Policy number"}), EventKind.FIELDS_CHANGED, API, {"change": "updated"}),
-    ("an owner creates an API key", lambda s: s.post("/settings/api-keys/", {"name": "Website"}),
-     EventKind.API_KEY_CREATED, "alice", {"name": "Website"}),
-    ("an owner revokes an API key", lambda s: s.post(
-        f"/settings/api-keys/{create_key(s.alice.organization, 'Old', created_by=s.alice)[0].pk}/revoke/"),
-     EventKind.API_KEY_REVOKED, "alice", {"name": "Old"}),
-    ("an owner invites a user", lambda s: s.post("/users/new/", {
-        "email": "nia@riverside.example", "first_name": "Nia", "last_name": "Park", "role": "member"}),
-     EventKind.USER_CHANGED, "alice", {"action": "invited", "user": "nia@riverside.example"}),
-    ("an owner changes a role", lambda s: s.post(f"/users/{s.bob.pk}/edit/", {
-        "action": "save", "first_name": "Bob", "last_name": "Stone", "role": "admin"}),
-     EventKind.USER_CHANGED, "alice", {"action": "role_changed", "old_role": "member", "new_role": "admin"}),
-    ("an owner deactivates a user", lambda s: s.post(f"/users/{s.bob.pk}/edit/", {"action": "deactivate"}),
-     EventKind.USER_CHANGED, "alice", {"action": "deactivated", "user": "bob@riverside.example"}),
-    ("staff revoke one link", lambda s: s.post(
-        f"/contacts/{s.contact.pk}/links/{s.contact.secure_links.get().pk}/revoke/"),
-     EventKind.LINK_REVOKED, "alice", {}),
-    ("staff revoke all links", lambda s: s.post(f"/contacts/{s.contact.pk}/links/revoke/"),
-     EventKind.LINK_REVOKED, "alice", {"links": 1}),
-    ("an API key revokes all links", lambda s: s.api_call("post", f"contacts/{s.contact.pk}/links/revoke"),
-     EventKind.LINK_REVOKED, API, {"links": 1}),
+    (
+        "staff reads a conversation",
+        lambda s: s.get(f"/inbox/{s.contact.pk}/"),
+        EventKind.STAFF_VIEWED_CONVERSATION,
+        "alice",
+        {},
+    ),
+    (
+        "staff downloads an attachment",
+        lambda s: s.get(f"/inbox/attachments/{s.attachment.pk}/"),
+        EventKind.STAFF_VIEWED_CONVERSATION,
+        "alice",
+        {},
+    ),
+    (
+        "an API key reads a conversation",
+        lambda s: s.api_call("get", f"conversations/{s.contact.pk}"),
+        EventKind.STAFF_VIEWED_CONVERSATION,
+        API,
+        {},
+    ),
+    (
+        "staff export the activity log",
+        lambda s: b"".join(s.get("/activity/export.csv", kind="sent").streaming_content),
+        EventKind.ACTIVITY_EXPORTED,
+        "alice",
+        {"export": "activity", "filter_kind": "sent"},
+    ),
+    (
+        "an owner exports the audit trail",
+        lambda s: b"".join(s.get("/audit/export.csv").streaming_content),
+        EventKind.ACTIVITY_EXPORTED,
+        "alice",
+        {"export": "audit"},
+    ),
+    (
+        "staff download rejected import rows",
+        lambda s: s.get(f"/contacts/import/{_import(s)}/rejected.csv"),
+        EventKind.ACTIVITY_EXPORTED,
+        "alice",
+        {"export": "rejected_rows", "rows": 0},
+    ),
+    (
+        "an owner changes messaging settings",
+        lambda s: s.post("/settings/secure-messaging/", SECURE_FORM),
+        EventKind.SETTINGS_CHANGED,
+        "alice",
+        {},
+    ),
+    (
+        "an API key changes messaging settings",
+        lambda s: s.api_call("put", "settings/secure-messaging", API_SETTINGS),
+        EventKind.SETTINGS_CHANGED,
+        API,
+        {},
+    ),
+    (
+        "an owner changes the organization",
+        lambda s: s.post(
+            "/settings/organization/",
+            {
+                "name": "Riverside",
+                "company_name": "Riverside Family Clinic",
+                "time_zone": "America/Chicago",
+                "country": "US",
+            },
+        ),
+        EventKind.SETTINGS_CHANGED,
+        "alice",
+        {"settings": "organization"},
+    ),
+    (
+        "an owner adds an auto message",
+        lambda s: s.post("/auto-messages/new/", AUTO_FORM),
+        EventKind.SETTINGS_CHANGED,
+        "alice",
+        {"section": "auto messages"},
+    ),
+    (
+        "an API key adds an auto message",
+        lambda s: s.api_call("post", "auto-messages", API_AUTO),
+        EventKind.SETTINGS_CHANGED,
+        API,
+        {"section": "auto messages"},
+    ),
+    (
+        "an owner adds a custom field",
+        lambda s: s.post(
+            "/settings/fields/new/",
+            {"key": "insurance", "label": "Insurance", "field_type": "text"},
+        ),
+        EventKind.FIELDS_CHANGED,
+        "alice",
+        {"change": "created"},
+    ),
+    (
+        "an API key changes a custom field",
+        lambda s: s.api_call("patch", f"settings/fields/{_field(s)}", {"label": "Policy number"}),
+        EventKind.FIELDS_CHANGED,
+        API,
+        {"change": "updated"},
+    ),
+    (
+        "an owner creates an API key",
+        lambda s: s.post("/settings/api-keys/", {"name": "Website"}),
+        EventKind.API_KEY_CREATED,
+        "alice",
+        {"name": "Website"},
+    ),
+    (
+        "an owner revokes an API key",
+        lambda s: s.post(
+            f"/settings/api-keys/{create_key(s.alice.organization, 'Old', created_by=s.alice)[0].pk}/revoke/"
+        ),
+        EventKind.API_KEY_REVOKED,
+        "alice",
+        {"name": "Old"},
+    ),
+    (
+        "an owner invites a user",
+        lambda s: s.post(
+            "/users/new/",
+            {
+                "email": "nia@riverside.example",
+                "first_name": "Nia",
+                "last_name": "Park",
+                "role": "member",
+            },
+        ),
+        EventKind.USER_CHANGED,
+        "alice",
+        {"action": "invited", "user": "nia@riverside.example"},
+    ),
+    (
+        "an owner changes a role",
+        lambda s: s.post(
+            f"/users/{s.bob.pk}/edit/",
+            {"action": "save", "first_name": "Bob", "last_name": "Stone", "role": "admin"},
+        ),
+        EventKind.USER_CHANGED,
+        "alice",
+        {"action": "role_changed", "old_role": "member", "new_role": "admin"},
+    ),
+    (
+        "an owner deactivates a user",
+        lambda s: s.post(f"/users/{s.bob.pk}/edit/", {"action": "deactivate"}),
+        EventKind.USER_CHANGED,
+        "alice",
+        {"action": "deactivated", "user": "bob@riverside.example"},
+    ),
+    (
+        "staff revoke one link",
+        lambda s: s.post(
+            f"/contacts/{s.contact.pk}/links/{s.contact.secure_links.get().pk}/revoke/"
+        ),
+        EventKind.LINK_REVOKED,
+        "alice",
+        {},
+    ),
+    (
+        "staff revoke all links",
+        lambda s: s.post(f"/contacts/{s.contact.pk}/links/revoke/"),
+        EventKind.LINK_REVOKED,
+        "alice",
+        {"links": 1},
+    ),
+    (
+        "an API key revokes all links",
+        lambda s: s.api_call("post", f"contacts/{s.contact.pk}/links/revoke"),
+        EventKind.LINK_REVOKED,
+        API,
+        {"links": 1},
+    ),
     ("staff sign in", _sign_in, EventKind.SIGNED_IN, "alice", {}),
 ]
 
 
-@pytest.mark.parametrize("what, action, kind, who, detail", ACTIONS, ids=[row[0] for row in ACTIONS])
-def test_the_action_records_its_audit_event_with_who_and_from_where(stage, what, action, kind, who, detail):
+@pytest.mark.parametrize(
+    "what, action, kind, who, detail", ACTIONS, ids=[row[0] for row in ACTIONS]
+)
+def test_the_action_records_its_audit_event_with_who_and_from_where(
+    stage, what, action, kind, who, detail
+):
     before = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
     action(stage)
     events = list(Event.objects.filter(id__gt=before, kind=kind))

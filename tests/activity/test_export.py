@@ -25,7 +25,14 @@ def test_it_writes_a_header_and_one_row_per_event_in_the_given_zone(org_a, alice
         record(org_a, EventKind.CONTACT_UPDATED, contact=jane, actor=alice, fields="email, phone")
     header, row = rows(Event.objects.all())
     assert header == HEADER == ["time", "kind", "contact_id", "contact_name", "actor", "details"]
-    assert row == ["2026-03-02T23:30:00-05:00", "contact_updated", str(jane.pk), "Jane Roe, Jr.", alice.email, "fields: email, phone"]
+    assert row == [
+        "2026-03-02T23:30:00-05:00",
+        "contact_updated",
+        str(jane.pk),
+        "Jane Roe, Jr.",
+        alice.email,
+        "fields: email, phone",
+    ]
 
 
 def test_an_event_without_a_contact_leaves_the_contact_columns_empty(org_a):
@@ -34,7 +41,7 @@ def test_an_event_without_a_contact_leaves_the_contact_columns_empty(org_a):
     assert row[2:5] == ["", "", "system"]
 
 
-@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://evil.example\")", "+1+1", "-2+3", "@SUM(A1)"])
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil.example")', "+1+1", "-2+3", "@SUM(A1)"])
 def test_cells_that_a_spreadsheet_would_run_as_formulas_are_defused(org_a, name):
     contact = Contact.objects.create(organization=org_a, name=name)
     record(org_a, EventKind.CONTACT_CREATED, contact=contact)

@@ -44,13 +44,19 @@ def dana(org_a):
 @pytest.fixture
 def hidden(org_b):
     """Harbor Law's contact, which Riverside's key must never reach."""
-    return make_contact(org_b, "Hidden Person", phone="+447700900123", email="hidden@harbor.example", pin="9999")
+    return make_contact(
+        org_b, "Hidden Person", phone="+447700900123", email="hidden@harbor.example", pin="9999"
+    )
 
 
 @pytest.fixture
 def fields_a(org_a):
     return [
-        CustomField.objects.create(organization=org_a, key="patient_number", label="Patient number", field_type="number"),
-        CustomField.objects.create(organization=org_a, key="birth_date", label="Birth date", field_type="date"),
+        CustomField.objects.create(
+            organization=org_a, key="patient_number", label="Patient number", field_type="number"
+        ),
+        CustomField.objects.create(
+            organization=org_a, key="birth_date", label="Birth date", field_type="date"
+        ),
         CustomField.objects.create(organization=org_a, key="clinic", label="Clinic"),
     ]

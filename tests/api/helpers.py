@@ -33,7 +33,9 @@ class ApiClient(Client):
         return super().patch(self._url(path), data, content_type="application/json", **extra)
 
 
-def make_contact(org, name="Dana Reyes", *, phone="+14155550123", email="dana@example.com", pin="", **fields):
+def make_contact(
+    org, name="Dana Reyes", *, phone="+14155550123", email="dana@example.com", pin="", **fields
+):
     contact = Contact(organization=org, name=name, phone=phone, email=email, **fields)
     contact.secure_pin = pin
     contact.save()

@@ -28,7 +28,10 @@ def test_create_prints_the_key_alone_and_stores_only_its_hash(org_a):
     assert raw not in str(ApiKey.objects.values().get())
     assert key.prefix in err and raw not in err
     event = Event.objects.get(kind=EventKind.API_KEY_CREATED)
-    assert event.actor_label == "command line" and event.detail == {"name": "crm", "prefix": key.prefix}
+    assert event.actor_label == "command line" and event.detail == {
+        "name": "crm",
+        "prefix": key.prefix,
+    }
     assert ApiClient(raw).get("contacts").status_code == 200
 
 
@@ -38,7 +41,10 @@ def test_list_shows_prefixes_and_states(org_a):
     out, _ = run("list", "--org", "riverside")
     lines = out.strip().splitlines()
     assert len(lines) == 2 and raw not in out
-    assert any(line.startswith(raw[:11] + "\tcrm\t") and line.endswith("never used\tactive") for line in lines)
+    assert any(
+        line.startswith(raw[:11] + "\tcrm\t") and line.endswith("never used\tactive")
+        for line in lines
+    )
 
 
 def test_revoke_by_prefix_stops_the_key(org_a):
@@ -58,7 +64,9 @@ def test_another_organizations_prefix_is_not_found(org_a, org_b):
     assert ApiKey.objects.get().revoked_at is None
 
 
-@pytest.mark.parametrize("action", [["create", "--name", "crm"], ["list"], ["revoke", "--prefix", "hp_x"]])
+@pytest.mark.parametrize(
+    "action", [["create", "--name", "crm"], ["list"], ["revoke", "--prefix", "hp_x"]]
+)
 def test_an_unknown_organization_is_a_one_line_error(db, action):
     with pytest.raises(CommandError, match=r"^No organization has the slug 'nowhere'\.$"):
         run(action[0], "--org", "nowhere", *action[1:])

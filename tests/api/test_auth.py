@@ -82,5 +82,8 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(api, monkeypatch
     monkeypatch.setattr(contacts_router, "contact_out", explode)
     response = api.get(f"contacts/{dana.pk}")
     body = assert_problem(response, 500)
-    assert "hunter2" not in response.content.decode() and "RuntimeError" not in response.content.decode()
+    assert (
+        "hunter2" not in response.content.decode()
+        and "RuntimeError" not in response.content.decode()
+    )
     assert body["title"] == "Internal Server Error"

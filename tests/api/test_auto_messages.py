@@ -8,8 +8,12 @@ from tests.api.helpers import assert_problem, field_errors
 
 pytestmark = pytest.mark.django_db
 
-REMINDER = {"channel": "sms", "timing": {"event": "before_start", "offset_minutes": 1440},
-            "body": "See you {{ appointment.start_date }} at {{ appointment.start_time }}.", "secure": True}
+REMINDER = {
+    "channel": "sms",
+    "timing": {"event": "before_start", "offset_minutes": 1440},
+    "body": "See you {{ appointment.start_date }} at {{ appointment.start_time }}.",
+    "secure": True,
+}
 
 
 def test_create_get_list_update_delete(api, org_a):
@@ -23,9 +27,14 @@ def test_create_get_list_update_delete(api, org_a):
     listed = api.get("auto-messages").json()
     assert listed["count"] == 1 and listed["items"] == [body]
 
-    changed = api.put(url, {**REMINDER, "timing": {"event": "after_end", "offset_minutes": 60}, "enabled": False})
+    changed = api.put(
+        url, {**REMINDER, "timing": {"event": "after_end", "offset_minutes": 60}, "enabled": False}
+    )
     assert changed.status_code == 200
-    assert changed.json()["timing"] == {"event": "after_end", "offset_minutes": 60} and changed.json()["enabled"] is False
+    assert (
+        changed.json()["timing"] == {"event": "after_end", "offset_minutes": 60}
+        and changed.json()["enabled"] is False
+    )
 
     assert api.delete(url).status_code == 204
     assert_problem(api.get(url), 404)
@@ -35,15 +44,24 @@ def test_create_get_list_update_delete(api, org_a):
 def test_voice_and_secure_is_refused_with_a_clear_message(api):
     response = api.post("auto-messages", {**REMINDER, "channel": "voice", "secure": True})
     assert field_errors(response) == {"secure": VOICE_SECURE}
-    assert api.post("auto-messages", {**REMINDER, "channel": "voice", "secure": False}).status_code == 201
+    assert (
+        api.post("auto-messages", {**REMINDER, "channel": "voice", "secure": False}).status_code
+        == 201
+    )
 
 
 def test_template_problems_and_timing_rules_are_422_with_fields(api):
-    errors = field_errors(api.post("auto-messages", {**REMINDER, "body": "Hi\n{{ appointment.wen }}"}))
+    errors = field_errors(
+        api.post("auto-messages", {**REMINDER, "body": "Hi\n{{ appointment.wen }}"})
+    )
     assert errors["body"].startswith("Line 2, column 4: unknown field appointment.wen")
-    errors = field_errors(api.post("auto-messages", {**REMINDER, "timing": {"event": "booked", "offset_minutes": 30}}))
+    errors = field_errors(
+        api.post("auto-messages", {**REMINDER, "timing": {"event": "booked", "offset_minutes": 30}})
+    )
     assert "timing.offset_minutes" in errors
-    errors = field_errors(api.post("auto-messages", {**REMINDER, "channel": "email", "secure": False}))
+    errors = field_errors(
+        api.post("auto-messages", {**REMINDER, "channel": "email", "secure": False})
+    )
     assert errors == {"subject": "An email needs a subject."}
     errors = field_errors(api.post("auto-messages", {**REMINDER, "timing": {"event": "someday"}}))
     assert "timing.event" in errors

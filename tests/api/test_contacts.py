@@ -58,13 +58,20 @@ def test_it_lists_contacts_by_name_with_count_limit_and_offset(api, org_a, hidde
 
 def test_it_searches_names_emails_and_phone_digits(api, org_a, dana):
     make_contact(org_a, "Abe Lincoln", phone="+12025550111", email="abe@example.com")
-    assert [c["name"] for c in api.get("contacts", {"search": "dana@"}).json()["items"]] == ["Dana Reyes"]
-    assert [c["name"] for c in api.get("contacts", {"search": "555-0111"}).json()["items"]] == ["Abe Lincoln"]
+    assert [c["name"] for c in api.get("contacts", {"search": "dana@"}).json()["items"]] == [
+        "Dana Reyes"
+    ]
+    assert [c["name"] for c in api.get("contacts", {"search": "555-0111"}).json()["items"]] == [
+        "Abe Lincoln"
+    ]
 
 
 def test_paging_out_of_range_is_a_field_error(api):
     assert set(field_errors(api.get("contacts", {"limit": 0}))) == {"limit"}
-    assert set(field_errors(api.get("contacts", {"limit": 500, "offset": -1}))) == {"limit", "offset"}
+    assert set(field_errors(api.get("contacts", {"limit": 500, "offset": -1}))) == {
+        "limit",
+        "offset",
+    }
 
 
 @pytest.mark.parametrize("offset", [1_000_000_001, 2**63, 56614867409764225312597357887488])
@@ -83,19 +90,35 @@ def test_it_gets_one_contact(api, dana):
 
 
 def test_bad_values_are_refused_field_by_field(api, fields_a):
-    response = api.post("contacts", {
-        "name": " ",
-        "phone": "555",
-        "email": "not-an-email",
-        "time_zone": "Mars/Base",
-        "language": "xx",
-        "secure_pin": "12 34",
-        "custom": {"patient_number": "twelve", "birth_date": "soon", "nickname": "Dee", "clinic": True},
-    })
+    response = api.post(
+        "contacts",
+        {
+            "name": " ",
+            "phone": "555",
+            "email": "not-an-email",
+            "time_zone": "Mars/Base",
+            "language": "xx",
+            "secure_pin": "12 34",
+            "custom": {
+                "patient_number": "twelve",
+                "birth_date": "soon",
+                "nickname": "Dee",
+                "clinic": True,
+            },
+        },
+    )
     errors = field_errors(response)
     assert set(errors) == {
-        "name", "phone", "email", "time_zone", "language", "secure_pin",
-        "custom.patient_number", "custom.birth_date", "custom.nickname", "custom.clinic",
+        "name",
+        "phone",
+        "email",
+        "time_zone",
+        "language",
+        "secure_pin",
+        "custom.patient_number",
+        "custom.birth_date",
+        "custom.nickname",
+        "custom.clinic",
     }
     assert "not a valid phone number" in errors["phone"]
     assert "“nickname” is not a custom field" in errors["custom.nickname"]
@@ -146,7 +169,10 @@ def test_put_needs_every_field(api, dana):
 def test_patch_changes_only_what_is_sent(api, org_a, dana, fields_a):
     dana.custom = {"clinic": "South", "patient_number": "5"}
     dana.save()
-    response = api.patch(f"contacts/{dana.pk}", {"sms_opt_out": True, "custom": {"clinic": None, "birth_date": "2001-02-03"}})
+    response = api.patch(
+        f"contacts/{dana.pk}",
+        {"sms_opt_out": True, "custom": {"clinic": None, "birth_date": "2001-02-03"}},
+    )
     assert response.status_code == 200, response.content
     dana.refresh_from_db()
     assert dana.sms_opt_out and dana.name == "Dana Reyes" and dana.email == "dana@example.com"

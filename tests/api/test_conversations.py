@@ -12,14 +12,26 @@ pytestmark = pytest.mark.django_db
 
 
 def add_message(contact, direction, body, minutes_ago, attachment=None):
-    message = Message(organization_id=contact.organization_id, conversation=conversation_for(contact), contact=contact,
-                      direction=direction, origin=Origin.API if direction == Direction.OUTBOUND else Origin.PORTAL,
-                      channel="sms", secure=True, created_at=timezone.now() - dt.timedelta(minutes=minutes_ago))
+    message = Message(
+        organization_id=contact.organization_id,
+        conversation=conversation_for(contact),
+        contact=contact,
+        direction=direction,
+        origin=Origin.API if direction == Direction.OUTBOUND else Origin.PORTAL,
+        channel="sms",
+        secure=True,
+        created_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+    )
     message.body = body
     message.save()
     if attachment:
-        item = Attachment(organization_id=contact.organization_id, message=message, file_name=attachment,
-                          content_type="application/pdf", size=4)
+        item = Attachment(
+            organization_id=contact.organization_id,
+            message=message,
+            file_name=attachment,
+            content_type="application/pdf",
+            size=4,
+        )
         item.data = b"%PDF"
         item.save()
     return message
@@ -40,7 +52,12 @@ def test_it_lists_both_directions_oldest_first_with_attachments(api, org_a, dana
         (str(last.id), "outbound", "Got it."),
     ]
     attachment = body["items"][1]["attachments"][0]
-    assert attachment == {"id": attachment["id"], "file_name": "form.pdf", "content_type": "application/pdf", "size": 4}
+    assert attachment == {
+        "id": attachment["id"],
+        "file_name": "form.pdf",
+        "content_type": "application/pdf",
+        "size": 4,
+    }
     assert body["items"][0]["created_at"] < body["items"][1]["created_at"]
 
 

@@ -9,10 +9,17 @@ def test_the_openapi_document_describes_every_endpoint_with_bearer_auth(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["openapi"].startswith("3.1")
     assert set(schema["paths"]) >= {
-        "/api/v1/contacts", "/api/v1/contacts/{contact_id}", "/api/v1/settings/secure-messaging",
-        "/api/v1/messages", "/api/v1/messages/{message_id}", "/api/v1/conversations/{contact_id}", "/api/v1/events",
+        "/api/v1/contacts",
+        "/api/v1/contacts/{contact_id}",
+        "/api/v1/settings/secure-messaging",
+        "/api/v1/messages",
+        "/api/v1/messages/{message_id}",
+        "/api/v1/conversations/{contact_id}",
+        "/api/v1/events",
     }
-    assert schema["components"]["securitySchemes"] == {"ApiKeyAuth": {"type": "http", "scheme": "bearer"}}
+    assert schema["components"]["securitySchemes"] == {
+        "ApiKeyAuth": {"type": "http", "scheme": "bearer"}
+    }
     not_found = schema["paths"]["/api/v1/contacts/{contact_id}"]["get"]["responses"]["404"]
     assert list(not_found["content"]) == ["application/problem+json"]
 
@@ -26,7 +33,9 @@ def test_the_docs_page_loads_only_our_own_files_under_the_csp(client):
     # Every executable script is a file from our static files; the only inline
     # script is a JSON data block, which the browser never runs.
     scripts = re.findall(r"<script([^>]*)>", html)
-    assert scripts and all('src="/static/' in attrs or 'type="application/json"' in attrs for attrs in scripts)
+    assert scripts and all(
+        'src="/static/' in attrs or 'type="application/json"' in attrs for attrs in scripts
+    )
     for path in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
         assert client.get(path).status_code == 200, path
 
@@ -34,8 +43,12 @@ def test_the_docs_page_loads_only_our_own_files_under_the_csp(client):
 @pytest.mark.browser
 def test_swagger_ui_renders_the_operations_in_chromium(page, live_server):
     violations = []
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     page.goto("/api/v1/docs")
     page.get_by_text("/api/v1/contacts/{contact_id}").first.wait_for()
     assert page.get_by_text("Hushpost API").first.is_visible()

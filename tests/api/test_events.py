@@ -36,17 +36,29 @@ def test_it_lists_the_organizations_events_newest_first(api, dana, history):
     assert body["count"] == 5
     newest = body["items"][0]  # the key the test client uses was made just now
     assert (newest["kind"], newest["actor"], newest["detail"]["name"]) == (
-        "api_key_created", "alice@riverside.example", "Booking system")
+        "api_key_created",
+        "alice@riverside.example",
+        "Booking system",
+    )
     first = body["items"][1]
-    assert (first["kind"], first["contact_id"], first["actor"]) == ("link_clicked", str(dana.pk), "system")
+    assert (first["kind"], first["contact_id"], first["actor"]) == (
+        "link_clicked",
+        str(dana.pk),
+        "system",
+    )
     assert first["created_at"] == "2025-03-01T11:00:00Z"
-    assert body["items"][-1]["kind"] == "queued" and body["items"][-1]["detail"] == {"channel": "sms"}
+    assert body["items"][-1]["kind"] == "queued" and body["items"][-1]["detail"] == {
+        "channel": "sms"
+    }
 
 
 def test_it_filters_by_contact_kind_and_since(api, dana, history):
     eli = history
     assert kinds(api.get("events", {"contact_id": str(eli.pk)})) == [("queued", str(eli.pk))]
-    assert kinds(api.get("events", {"kind": "queued"})) == [("queued", str(eli.pk)), ("queued", str(dana.pk))]
+    assert kinds(api.get("events", {"kind": "queued"})) == [
+        ("queued", str(eli.pk)),
+        ("queued", str(dana.pk)),
+    ]
     since = api.get("events", {"since": "2025-03-01T11:00:00+01:00", "contact_id": str(dana.pk)})
     assert kinds(since) == [("link_clicked", str(dana.pk)), ("sent", str(dana.pk))]
     assert kinds(api.get("events", {"since": "2025-03-01T10:30:00Z", "kind": "sent"})) == []
@@ -58,7 +70,9 @@ def test_it_pages(api, history):
 
 
 def test_bad_filters_are_field_errors(api):
-    errors = field_errors(api.get("events", {"kind": "exploded", "since": "yesterday", "contact_id": "x"}))
+    errors = field_errors(
+        api.get("events", {"kind": "exploded", "since": "yesterday", "contact_id": "x"})
+    )
     assert set(errors) == {"kind", "since", "contact_id"}
     assert "'queued'" in errors["kind"]
     errors = field_errors(api.get("events", {"since": "2025-03-01T10:00:00"}))

@@ -60,8 +60,9 @@ def problem_json(ctx, response, case) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck)
+)
 def test_the_api_never_fails_on_its_side_and_always_explains_errors(case, organization_data):
     # The generated header (made-up keys from the security scheme) gives way to a real one.
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {organization_data}"}

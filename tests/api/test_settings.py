@@ -38,31 +38,50 @@ def test_put_saves_all_five_and_logs_the_names(api, org_a, portal_pin_field):
     assert response.status_code == 200, response.content
     assert response.json() == GOOD
     saved = SecureMessagingSettings.objects.for_org(org_a)
-    assert saved.enabled and saved.link_lifetime == "10d" and saved.default_pin == "{{ custom.portal_pin }}"
+    assert (
+        saved.enabled
+        and saved.link_lifetime == "10d"
+        and saved.default_pin == "{{ custom.portal_pin }}"
+    )
     event = Event.objects.for_org(org_a).get(kind=EventKind.SETTINGS_CHANGED)
     assert event.actor_label == "api: Booking system"
     assert event.detail["fields"] == "enabled, subject, body, link_lifetime, default_pin"
 
 
 def test_put_refuses_a_body_without_the_secure_link(api, org_a):
-    errors = field_errors(api.put(URL, {**GOOD, "body": "Hello {{ contact.name }}", "default_pin": ""}))
+    errors = field_errors(
+        api.put(URL, {**GOOD, "body": "Hello {{ contact.name }}", "default_pin": ""})
+    )
     assert set(errors) == {"body"}
     assert "{{ secure_link }}" in errors["body"]
     assert not SecureMessagingSettings.objects.for_org(org_a).enabled
 
 
 def test_template_errors_carry_line_and_column(api):
-    response = api.put(URL, {**GOOD, "default_pin": "", "body": "Hello\n{{ secure_link }} {% if %}"})
+    response = api.put(
+        URL, {**GOOD, "default_pin": "", "body": "Hello\n{{ secure_link }} {% if %}"}
+    )
     errors = field_errors(response)
     assert errors["body"].startswith("Line 2, column ")
     assert "Line 2, column " in response.json()["detail"]
 
 
 def test_unknown_fields_and_bad_values_are_refused_by_name(api):
-    errors = field_errors(api.put(URL, {**GOOD, "subject": "{{ contact.shoe_size }}", "default_pin": "12 34",
-                                        "link_lifetime": "2w"}))
+    errors = field_errors(
+        api.put(
+            URL,
+            {
+                **GOOD,
+                "subject": "{{ contact.shoe_size }}",
+                "default_pin": "12 34",
+                "link_lifetime": "2w",
+            },
+        )
+    )
     assert set(errors) == {"link_lifetime"}  # the schema is checked first
-    errors = field_errors(api.put(URL, {**GOOD, "subject": "{{ contact.shoe_size }}", "default_pin": "12 34"}))
+    errors = field_errors(
+        api.put(URL, {**GOOD, "subject": "{{ contact.shoe_size }}", "default_pin": "12 34"})
+    )
     assert set(errors) == {"subject", "default_pin"}
     assert "shoe_size" in errors["subject"]
 

@@ -11,17 +11,29 @@ import pytest
 
 from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import CustomField
-from hushpost.messaging.conversations import conversation_for
 from hushpost.messaging.models import Message, SecureLink, SecureMessagingSettings, Send
 from tests.api.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db
 
 # A body each operation accepts, so the answer is about the id and not a 422.
-CONTACT = {"name": "Changed", "phone": "", "email": "changed@example.com", "time_zone": "", "language": "en",
-           "custom": {}, "secure_pin": "", "sms_opt_out": False, "email_opt_out": False}
-APPOINTMENT = {"contact_id": "00000000-0000-0000-0000-00000000abcd", "start": "2031-03-04T09:30:00Z",
-               "end": "2031-03-04T10:00:00Z", "title": "Changed"}
+CONTACT = {
+    "name": "Changed",
+    "phone": "",
+    "email": "changed@example.com",
+    "time_zone": "",
+    "language": "en",
+    "custom": {},
+    "secure_pin": "",
+    "sms_opt_out": False,
+    "email_opt_out": False,
+}
+APPOINTMENT = {
+    "contact_id": "00000000-0000-0000-0000-00000000abcd",
+    "start": "2031-03-04T09:30:00Z",
+    "end": "2031-03-04T10:00:00Z",
+    "title": "Changed",
+}
 BODIES = {
     ("put", "/api/v1/contacts/{contact_id}"): CONTACT,
     ("patch", "/api/v1/contacts/{contact_id}"): {"name": "Changed"},
@@ -29,7 +41,10 @@ BODIES = {
     ("put", "/api/v1/appointments/by-external-id/{external_id}"): APPOINTMENT,
     ("patch", "/api/v1/settings/fields/{field_key}"): {"sensitive": True},
     ("put", "/api/v1/auto-messages/{auto_message_id}"): {
-        "channel": "sms", "timing": {"event": "booked", "offset_minutes": 0}, "body": "Changed"},
+        "channel": "sms",
+        "timing": {"event": "booked", "offset_minutes": 0},
+        "body": "Changed",
+    },
 }
 # An external id names an appointment within the caller's own organization: their
 # external id is simply one we don't have, so an upsert with it would create ours
@@ -41,19 +56,38 @@ def their_ids(org_b, hidden, api_b):
     settings = SecureMessagingSettings.objects.for_org(org_b)
     settings.enabled = True
     settings.save()
-    sent = api_b.post("messages", {"contact_ids": [str(hidden.pk)], "channel": "email", "subject": "S", "body": "Privileged"})
+    sent = api_b.post(
+        "messages",
+        {"contact_ids": [str(hidden.pk)], "channel": "email", "subject": "S", "body": "Privileged"},
+    )
     assert sent.status_code == 202, sent.content
-    booked = api_b.put("appointments/by-external-id/HARBOR-1", {
-        "contact_id": str(hidden.pk), "start": "2031-03-04T09:30:00Z", "end": "2031-03-04T10:00:00Z", "title": "Hidden"})
+    booked = api_b.put(
+        "appointments/by-external-id/HARBOR-1",
+        {
+            "contact_id": str(hidden.pk),
+            "start": "2031-03-04T09:30:00Z",
+            "end": "2031-03-04T10:00:00Z",
+            "title": "Hidden",
+        },
+    )
     assert booked.status_code == 201, booked.content
-    return {"contact_id": hidden.pk, "message_id": sent.json()["id"], "appointment_id": booked.json()["id"],
-            "external_id": "HARBOR-1", "auto_message_id": _their_auto_message(api_b),
-            "link_id": SecureLink.objects.for_org(org_b).get().pk,
-            "field_key": CustomField.objects.create(organization=org_b, key="case_no", label="Case number").key}
+    return {
+        "contact_id": hidden.pk,
+        "message_id": sent.json()["id"],
+        "appointment_id": booked.json()["id"],
+        "external_id": "HARBOR-1",
+        "auto_message_id": _their_auto_message(api_b),
+        "link_id": SecureLink.objects.for_org(org_b).get().pk,
+        "field_key": CustomField.objects.create(
+            organization=org_b, key="case_no", label="Case number"
+        ).key,
+    }
 
 
 def _their_auto_message(api_b) -> int:
-    auto = api_b.post("auto-messages", {"channel": "sms", "timing": {"event": "booked"}, "body": "Theirs"})
+    auto = api_b.post(
+        "auto-messages", {"channel": "sms", "timing": {"event": "booked"}, "body": "Theirs"}
+    )
     assert auto.status_code == 201, auto.content
     return auto.json()["id"]
 
@@ -67,14 +101,28 @@ def operations(schema):
 def snapshot(org_b, hidden):
     hidden.refresh_from_db()
     messages = [(m.id, m.body) for m in Message.objects.for_org(org_b)]
-    appointments = list(Appointment.objects.for_org(org_b).values_list("id", "title", "start", "status"))
+    appointments = list(
+        Appointment.objects.for_org(org_b).values_list("id", "title", "start", "status")
+    )
     links = list(SecureLink.objects.for_org(org_b).values_list("id", "revoked_at"))
-    fields = list(CustomField.objects.for_org(org_b).values_list("key", "label", "field_type", "sensitive"))
-    return (hidden.name, hidden.email, hidden.secure_pin, messages, Send.objects.for_org(org_b).count(), appointments,
-            links, fields)
+    fields = list(
+        CustomField.objects.for_org(org_b).values_list("key", "label", "field_type", "sensitive")
+    )
+    return (
+        hidden.name,
+        hidden.email,
+        hidden.secure_pin,
+        messages,
+        Send.objects.for_org(org_b).count(),
+        appointments,
+        links,
+        fields,
+    )
 
 
-def test_every_operation_with_an_id_answers_404_for_another_organizations_id(api, api_b, org_b, hidden):
+def test_every_operation_with_an_id_answers_404_for_another_organizations_id(
+    api, api_b, org_b, hidden
+):
     ids = their_ids(org_b, hidden, api_b)
     before = snapshot(org_b, hidden)
     schema = api.get("openapi.json").json()
@@ -90,7 +138,9 @@ def test_every_operation_with_an_id_answers_404_for_another_organizations_id(api
         url = path.format(**ids)
         response = getattr(api, method)(url, BODIES.get((method, path)))
         body = assert_problem(response, 422 if (method, path) in NOT_IDS_OF_THEIRS else 404)
-        assert "Hidden" not in str(body) and "Privileged" not in str(body), f"{method.upper()} {path}"
+        assert "Hidden" not in str(body) and "Privileged" not in str(body), (
+            f"{method.upper()} {path}"
+        )
         checked.append(f"{method.upper()} {path}")
     assert snapshot(org_b, hidden) == before
     assert len(checked) >= 6, checked
@@ -110,9 +160,20 @@ def test_id_filters_and_recipient_lists_reveal_nothing_either(api, api_b, org_b,
     their_ids(org_b, hidden, api_b)
     assert_problem(api.get("events", {"contact_id": str(hidden.pk)}), 404)
     assert hidden.name not in api.get("events").content.decode()
-    refused = api.post("messages", {"contact_ids": [str(hidden.pk)], "channel": "sms", "secure": False, "body": "Hi"})
-    unknown = api.post("messages", {"contact_ids": ["00000000-0000-0000-0000-00000000abcd"], "channel": "sms",
-                                    "secure": False, "body": "Hi"})
+    refused = api.post(
+        "messages",
+        {"contact_ids": [str(hidden.pk)], "channel": "sms", "secure": False, "body": "Hi"},
+    )
+    unknown = api.post(
+        "messages",
+        {
+            "contact_ids": ["00000000-0000-0000-0000-00000000abcd"],
+            "channel": "sms",
+            "secure": False,
+            "body": "Hi",
+        },
+    )
     assert refused.status_code == unknown.status_code == 422
-    assert refused.json()["errors"][0]["message"].replace(str(hidden.pk), "X") == \
-        unknown.json()["errors"][0]["message"].replace("00000000-0000-0000-0000-00000000abcd", "X")
+    assert refused.json()["errors"][0]["message"].replace(str(hidden.pk), "X") == unknown.json()[
+        "errors"
+    ][0]["message"].replace("00000000-0000-0000-0000-00000000abcd", "X")

@@ -16,10 +16,14 @@ pytestmark = pytest.mark.django_db
 
 def test_a_nul_in_a_search_is_refused(api, dana):
     response = api.get("contacts", {"search": "Da\x00na"})
-    assert field_errors(response) == {"search": "This value contains a NUL character (\\u0000), which can't be stored: remove it."}
+    assert field_errors(response) == {
+        "search": "This value contains a NUL character (\\u0000), which can't be stored: remove it."
+    }
 
 
-def test_a_nul_or_a_lone_surrogate_in_a_json_body_is_refused_by_field_and_nothing_is_stored(api, org_a):
+def test_a_nul_or_a_lone_surrogate_in_a_json_body_is_refused_by_field_and_nothing_is_stored(
+    api, org_a
+):
     response = api.post("contacts", {"name": "Eve\x00", "email": "eve\ud800@example.com"})
     errors = field_errors(response)
     assert set(errors) == {"name", "email"}
@@ -44,7 +48,11 @@ def test_a_utc_offset_no_place_uses_is_refused(api, dana):
 
 
 def test_an_instant_outside_the_calendar_in_utc_is_refused(api, dana):
-    body = {"contact_id": str(dana.pk), "start": "0001-01-01T05:00:00+14:00", "end": "0001-01-01T06:00:00+14:00"}
+    body = {
+        "contact_id": str(dana.pk),
+        "start": "0001-01-01T05:00:00+14:00",
+        "end": "0001-01-01T06:00:00+14:00",
+    }
     response = api.put("appointments/by-external-id/ext-1", body)
     assert set(field_errors(response)) == {"start", "end"}
     assert not Appointment.objects.exists()

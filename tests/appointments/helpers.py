@@ -15,6 +15,11 @@ def at(text: str, zone: str = "America/New_York") -> datetime:
 
 def make_appointment(org, contact, start=None, *, minutes=30, actor=None, **fields) -> Appointment:
     start = start or at("2031-03-04T09:30")
-    appointment = Appointment(organization=org, contact=contact, start=start, end=start + timedelta(minutes=minutes),
-                              **fields)
+    appointment = Appointment(
+        organization=org,
+        contact=contact,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        **fields,
+    )
     return save_appointment(appointment, actor=actor, actor_label="test", created=True)

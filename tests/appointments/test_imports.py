@@ -69,14 +69,21 @@ def test_csv_with_bad_rows_imports_the_good_ones_and_says_why_not_the_others(org
     assert (report.created, report.updated, report.contacts_created) == (3, 0, 1)
     found = reasons(report)
     assert set(found) == {"row 5", "row 6", "row 7", "row 8", "row 9", "row 10"}
-    assert found["row 5"] == ["bad start date (use YYYY-MM-DD HH:MM, optionally with an offset such as +01:00)"]
+    assert found["row 5"] == [
+        "bad start date (use YYYY-MM-DD HH:MM, optionally with an offset such as +01:00)"
+    ]
     assert found["row 6"] == ["end before start"]
     assert "unknown contact" in found["row 7"][0]
     assert found["row 8"][0].startswith("bad phone")
     assert found["row 9"][0].startswith("bad status")
     assert found["row 10"] == ["the same external id as row 2"]
     v1 = Appointment.objects.get(external_id="V1")
-    assert (v1.contact, v1.start, v1.status, v1.staff) == (dana, at("2031-03-04T09:30"), "confirmed", alice)
+    assert (v1.contact, v1.start, v1.status, v1.staff) == (
+        dana,
+        at("2031-03-04T09:30"),
+        "confirmed",
+        alice,
+    )
     assert Appointment.objects.get(external_id="V2").contact == dana  # by phone, read in the US
     assert Appointment.objects.get(external_id="V2").start == at("2031-03-04T11:00", "Europe/Paris")
     assert Contact.objects.get(email="sam@example.com").name == "Sam Poe"
@@ -85,7 +92,9 @@ def test_csv_with_bad_rows_imports_the_good_ones_and_says_why_not_the_others(org
     assert event.detail["created"] == 3 and event.detail["rejected"] == 6
 
 
-def test_importing_the_same_csv_again_duplicates_nothing_and_updates_what_changed(org_a, dana, alice):
+def test_importing_the_same_csv_again_duplicates_nothing_and_updates_what_changed(
+    org_a, dana, alice
+):
     import_file(org_a, "visits.csv", CSV.encode())
     again = import_file(org_a, "visits.csv", CSV.encode())
     assert (again.created, again.updated, again.unchanged, again.contacts_created) == (0, 0, 3, 0)
@@ -118,23 +127,36 @@ def test_ics_imports_events_by_uid_and_again_duplicates_nothing(org_a, dana, ali
     assert reasons(report) == {"event evt-3@calendar.example": ["all-day event (no start time)"]}
     first = Appointment.objects.get(external_id="evt-1@calendar.example")
     assert (first.contact, first.start, first.end, first.location, first.status, first.staff) == (
-        dana, at("2031-03-04T09:30"), at("2031-03-04T10:00"), "Room 2", "confirmed", alice)
+        dana,
+        at("2031-03-04T09:30"),
+        at("2031-03-04T10:00"),
+        "Room 2",
+        "confirmed",
+        alice,
+    )
     second = Appointment.objects.get(external_id="evt-2@calendar.example")
-    assert second.contact.name == "Lee Park" and (second.end - second.start).total_seconds() == 45 * 60
+    assert (
+        second.contact.name == "Lee Park" and (second.end - second.start).total_seconds() == 45 * 60
+    )
     again = import_file(org_a, "cal.ics", ICS)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     assert Appointment.objects.count() == 2 and Contact.objects.count() == 2
     moved = import_file(org_a, "cal.ics", ICS.replace(b"20310304T093000", b"20310304T083000"))
     assert moved.updated == 1
-    assert Appointment.objects.get(external_id="evt-1@calendar.example").start == at("2031-03-04T08:30")
+    assert Appointment.objects.get(external_id="evt-1@calendar.example").start == at(
+        "2031-03-04T08:30"
+    )
 
 
-@pytest.mark.parametrize("data", [
-    b"BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:nonsense\n",
-    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n",
-    b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:2031\x00\r\nEND:VEVENT\r\n",
-    b"\x89PNG\r\n\x1a\n\x00\x00",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:nonsense\n",
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n",
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:2031\x00\r\nEND:VEVENT\r\n",
+        b"\x89PNG\r\n\x1a\n\x00\x00",
+    ],
+)
 def test_a_malformed_ics_is_refused_and_nothing_is_stored(org_a, dana, data):
     with pytest.raises(ImportFileError):
         import_file(org_a, "cal.ics", data)

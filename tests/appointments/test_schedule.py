@@ -7,7 +7,14 @@ import pytest
 import time_machine
 from django.db import IntegrityError, connection, transaction
 
-from hushpost.appointments.models import Appointment, AppointmentStatus, AutoMessage, DueSend, DueSendStatus, Timing
+from hushpost.appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    AutoMessage,
+    DueSend,
+    DueSendStatus,
+    Timing,
+)
 from hushpost.appointments.schedule import due_time, send_due, sync_appointment, sync_auto_message
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Delivery
@@ -26,23 +33,35 @@ def clock():
 
 @pytest.fixture
 def jane(org_a):  # org_a is in America/New_York
-    return Contact.objects.create(organization=org_a, name="Jane Roe", phone="+14155550100", email="jane@example.com")
+    return Contact.objects.create(
+        organization=org_a, name="Jane Roe", phone="+14155550100", email="jane@example.com"
+    )
 
 
 def auto(org, timing, minutes=0, channel="sms", body="Reminder: {{ appointment.title }}", **extra):
-    return AutoMessage.objects.create(organization=org, channel=channel, timing=timing, offset_minutes=minutes,
-                                      body=body, **extra)
+    return AutoMessage.objects.create(
+        organization=org, channel=channel, timing=timing, offset_minutes=minutes, body=body, **extra
+    )
 
 
 def book(contact, start, minutes=30, **extra):
-    appointment = Appointment.objects.create(organization=contact.organization, contact=contact, start=start,
-                                             end=start + timedelta(minutes=minutes), title="Check-up", **extra)
+    appointment = Appointment.objects.create(
+        organization=contact.organization,
+        contact=contact,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        title="Check-up",
+        **extra,
+    )
     sync_appointment(appointment, created=True)
     return appointment
 
 
 def pending(appointment):
-    return {(d.auto_message_id, d.due_at) for d in DueSend.objects.filter(appointment=appointment, status="pending")}
+    return {
+        (d.auto_message_id, d.due_at)
+        for d in DueSend.objects.filter(appointment=appointment, status="pending")
+    }
 
 
 def test_one_day_before_keeps_the_local_time_across_a_daylight_saving_change(org_a, jane):
@@ -58,16 +77,29 @@ def test_one_day_before_keeps_the_local_time_across_a_daylight_saving_change(org
 
 def test_hours_and_minutes_are_elapsed_time_and_after_counts_from_the_end(org_a, jane):
     appointment = book(jane, datetime(2026, 3, 10, 14, 0, tzinfo=UTC), minutes=45)
-    assert due_time(auto(org_a, Timing.BEFORE_START, 90), appointment) == datetime(2026, 3, 10, 12, 30, tzinfo=UTC)
-    assert due_time(auto(org_a, Timing.AFTER_END, 60), appointment) == datetime(2026, 3, 10, 15, 45, tzinfo=UTC)
+    assert due_time(auto(org_a, Timing.BEFORE_START, 90), appointment) == datetime(
+        2026, 3, 10, 12, 30, tzinfo=UTC
+    )
+    assert due_time(auto(org_a, Timing.AFTER_END, 60), appointment) == datetime(
+        2026, 3, 10, 15, 45, tzinfo=UTC
+    )
 
 
 def test_booking_makes_a_due_send_per_enabled_auto_message(org_a, jane):
-    confirm = auto(org_a, Timing.BOOKED, channel="email", subject="Booked", body="Booked: {{ appointment.title }}")
+    confirm = auto(
+        org_a,
+        Timing.BOOKED,
+        channel="email",
+        subject="Booked",
+        body="Booked: {{ appointment.title }}",
+    )
     remind = auto(org_a, Timing.BEFORE_START, 24 * 60)
     auto(org_a, Timing.AFTER_END, 60, enabled=False)
     appointment = book(jane, datetime(2026, 3, 5, 15, 0, tzinfo=UTC))
-    assert pending(appointment) == {(confirm.pk, NOW), (remind.pk, datetime(2026, 3, 4, 15, 0, tzinfo=UTC))}
+    assert pending(appointment) == {
+        (confirm.pk, NOW),
+        (remind.pk, datetime(2026, 3, 4, 15, 0, tzinfo=UTC)),
+    }
 
 
 def test_a_reschedule_moves_what_has_not_gone_out_and_confirms_nothing_again(org_a, jane):
@@ -75,7 +107,10 @@ def test_a_reschedule_moves_what_has_not_gone_out_and_confirms_nothing_again(org
     remind = auto(org_a, Timing.BEFORE_START, 60)
     appointment = book(jane, datetime(2026, 3, 5, 15, 0, tzinfo=UTC))
     assert send_due() == 1  # the confirmation
-    appointment.start, appointment.end = datetime(2026, 3, 6, 16, 0, tzinfo=UTC), datetime(2026, 3, 6, 16, 30, tzinfo=UTC)
+    appointment.start, appointment.end = (
+        datetime(2026, 3, 6, 16, 0, tzinfo=UTC),
+        datetime(2026, 3, 6, 16, 30, tzinfo=UTC),
+    )
     appointment.save()
     sync_appointment(appointment)
     assert pending(appointment) == {(remind.pk, datetime(2026, 3, 6, 15, 0, tzinfo=UTC))}
@@ -134,19 +169,29 @@ def test_it_sends_on_time_exactly_once_with_the_template_as_it_is_then(org_a, ja
     assert row.status == DueSendStatus.SENT and row.delivery.status == "queued"
 
 
-def test_after_downtime_overdue_reminders_for_started_appointments_are_skipped_and_follow_ups_go(org_a, jane, clock):
+def test_after_downtime_overdue_reminders_for_started_appointments_are_skipped_and_follow_ups_go(
+    org_a, jane, clock
+):
     auto(org_a, Timing.BEFORE_START, 60)
     auto(org_a, Timing.AFTER_END, 60, body="How did it go?")
     book(jane, datetime(2026, 3, 5, 15, 0, tzinfo=UTC))
     clock.move_to(datetime(2026, 3, 6, 9, 0, tzinfo=UTC))  # the scheduler was down for a day
     assert send_due() == 2
-    statuses = {row.auto_message.timing: (row.status, row.reason) for row in DueSend.objects.select_related("auto_message")}
-    assert statuses[Timing.BEFORE_START] == (DueSendStatus.SKIPPED, "the appointment had already started when this was due to go out")
+    statuses = {
+        row.auto_message.timing: (row.status, row.reason)
+        for row in DueSend.objects.select_related("auto_message")
+    }
+    assert statuses[Timing.BEFORE_START] == (
+        DueSendStatus.SKIPPED,
+        "the appointment had already started when this was due to go out",
+    )
     assert statuses[Timing.AFTER_END] == (DueSendStatus.SENT, "")
     assert Message.objects.get().body == "How did it go?"
 
 
-def test_a_secure_auto_message_while_secure_messaging_is_off_fails_with_the_reason(org_a, jane, clock):
+def test_a_secure_auto_message_while_secure_messaging_is_off_fails_with_the_reason(
+    org_a, jane, clock
+):
     auto(org_a, Timing.BEFORE_START, 60, secure=True)
     book(jane, datetime(2026, 3, 5, 15, 0, tzinfo=UTC))
     clock.move_to(datetime(2026, 3, 5, 14, 0, tzinfo=UTC))
@@ -159,14 +204,24 @@ def test_the_same_appointment_time_can_never_be_sent_twice(org_a, jane):
     remind = auto(org_a, Timing.BEFORE_START, 60)
     appointment = book(jane, datetime(2026, 3, 5, 15, 0, tzinfo=UTC))
     with pytest.raises(IntegrityError), transaction.atomic():
-        DueSend.objects.create(organization=org_a, appointment=appointment, auto_message=remind,
-                               anchor_at=appointment.start, due_at=NOW)
+        DueSend.objects.create(
+            organization=org_a,
+            appointment=appointment,
+            auto_message=remind,
+            anchor_at=appointment.start,
+            due_at=NOW,
+        )
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_schedulers_at_once_on_postgresql_send_each_due_message_once(org_a, postgres_only, clock):
+def test_two_schedulers_at_once_on_postgresql_send_each_due_message_once(
+    org_a, postgres_only, clock
+):
     auto(org_a, Timing.BEFORE_START, 60)
-    contacts = [Contact.objects.create(organization=org_a, name=f"C{i}", phone=f"+1415555{i:04d}") for i in range(60)]
+    contacts = [
+        Contact.objects.create(organization=org_a, name=f"C{i}", phone=f"+1415555{i:04d}")
+        for i in range(60)
+    ]
     for contact in contacts:
         book(contact, datetime(2026, 3, 5, 15, 0, tzinfo=UTC))
     clock.move_to(datetime(2026, 3, 5, 14, 0, tzinfo=UTC))
@@ -190,4 +245,6 @@ def test_two_schedulers_at_once_on_postgresql_send_each_due_message_once(org_a, 
         thread.join()
     assert DueSend.objects.filter(status=DueSendStatus.SENT).count() == 60
     assert Delivery.objects.count() == 60
-    assert sorted(Delivery.objects.values_list("contact_id", flat=True)) == sorted(c.pk for c in contacts)
+    assert sorted(Delivery.objects.values_list("contact_id", flat=True)) == sorted(
+        c.pk for c in contacts
+    )

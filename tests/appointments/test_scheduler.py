@@ -25,7 +25,9 @@ def test_a_failing_step_does_not_stop_the_others(monkeypatch, caplog):
     def broken():
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(scheduler, "STEPS", [("broken", broken), ("next", lambda: ran.append(1) or 1)])
+    monkeypatch.setattr(
+        scheduler, "STEPS", [("broken", broken), ("next", lambda: ran.append(1) or 1)]
+    )
     assert scheduler.tick() == 1
     assert ran == [1]
     assert "scheduler step failed: broken" in caplog.text
@@ -33,8 +35,14 @@ def test_a_failing_step_does_not_stop_the_others(monkeypatch, caplog):
 
 def test_the_real_steps_include_the_import_and_delivery_sweeps():
     names = [name for name, _ in scheduler.STEPS]
-    assert names == ["send due auto messages", "resume stale contact imports", "drop abandoned import uploads", "requeue stuck deliveries",
-                     "reconcile ambiguous deliveries", "purge data past retention"]
+    assert names == [
+        "send due auto messages",
+        "resume stale contact imports",
+        "drop abandoned import uploads",
+        "requeue stuck deliveries",
+        "reconcile ambiguous deliveries",
+        "purge data past retention",
+    ]
 
 
 def test_the_command_runs_one_tick_with_once():
@@ -42,11 +50,27 @@ def test_the_command_runs_one_tick_with_once():
 
 
 def test_the_scheduler_process_stops_cleanly_on_sigterm(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUSHPOST_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HUSHPOST_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))
+    }
     env["HUSHPOST_DATA_DIR"] = str(tmp_path)
-    subprocess.run([sys.executable, "-m", "hushpost.cli", "manage", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
-    process = subprocess.Popen([sys.executable, "-m", "hushpost.cli", "scheduler"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "hushpost.cli", "manage", "migrate", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hushpost.cli", "scheduler"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     # Wait for the loop to say it runs: start-up time varies on a loaded machine.
     first_line = process.stdout.readline()
     assert first_line.startswith("Scheduler running"), first_line

@@ -6,7 +6,13 @@ import pytest
 
 from hushpost.activity.models import Event, EventKind
 from hushpost.appointments.fields import APPOINTMENT_FIELDS, appointment_context
-from hushpost.appointments.models import Appointment, AppointmentStatus, AutoMessage, DueSend, DueSendStatus
+from hushpost.appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    AutoMessage,
+    DueSend,
+    DueSendStatus,
+)
 from hushpost.appointments.services import (
     AppointmentInvalid,
     cancel_appointment,
@@ -26,8 +32,13 @@ def dana(org_a):
 
 @pytest.fixture
 def reminder(org_a):
-    return AutoMessage.objects.create(organization=org_a, channel="sms", timing="before_start",
-                                      offset_minutes=24 * 60, body="See you {{ appointment.start_time }}")
+    return AutoMessage.objects.create(
+        organization=org_a,
+        channel="sms",
+        timing="before_start",
+        offset_minutes=24 * 60,
+        body="See you {{ appointment.start_time }}",
+    )
 
 
 def test_create_logs_and_schedules(org_a, dana, alice, reminder):
@@ -46,8 +57,9 @@ def test_reschedule_moves_the_reminder_and_logs_fields(org_a, dana, alice, remin
     save_appointment(appointment, actor=alice, created=False)
     event = Event.objects.filter(kind=EventKind.APPOINTMENT_UPDATED).get()
     assert event.detail["fields"] == "start, end"
-    assert list(DueSend.objects.filter(appointment=appointment).values_list("due_at", flat=True)) == [
-        at("2031-03-05T09:30")]
+    assert list(
+        DueSend.objects.filter(appointment=appointment).values_list("due_at", flat=True)
+    ) == [at("2031-03-05T09:30")]
 
 
 def test_cancel_skips_what_was_pending(org_a, dana, alice, reminder):
@@ -56,7 +68,9 @@ def test_cancel_skips_what_was_pending(org_a, dana, alice, reminder):
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
     assert Event.objects.filter(kind=EventKind.APPOINTMENT_CANCELLED).count() == 1
-    assert not DueSend.objects.filter(appointment=appointment, status=DueSendStatus.PENDING).exists()
+    assert not DueSend.objects.filter(
+        appointment=appointment, status=DueSendStatus.PENDING
+    ).exists()
 
 
 def test_delete_cascades_and_is_logged(org_a, dana, alice, reminder):
@@ -70,18 +84,28 @@ def test_delete_cascades_and_is_logged(org_a, dana, alice, reminder):
 def test_end_before_start_is_refused(org_a, dana):
     start = at("2031-03-04T09:30")
     with pytest.raises(AppointmentInvalid) as caught:
-        save_appointment(Appointment(organization=org_a, contact=dana, start=start, end=start - timedelta(minutes=1)),
-                         created=True)
+        save_appointment(
+            Appointment(
+                organization=org_a, contact=dana, start=start, end=start - timedelta(minutes=1)
+            ),
+            created=True,
+        )
     assert caught.value.problems == {"end": ["The end must be after the start."]}
     assert not Appointment.objects.exists()
 
 
 def test_contact_and_staff_of_another_organization_are_refused(org_a, org_b, dana, mallory):
-    stranger = make_contact(org_b, "Hidden Person", phone="+447700900123", email="hidden@harbor.example")
+    stranger = make_contact(
+        org_b, "Hidden Person", phone="+447700900123", email="hidden@harbor.example"
+    )
     start = at("2031-03-04T09:30")
     with pytest.raises(AppointmentInvalid) as caught:
-        save_appointment(Appointment(organization=org_a, contact=stranger, staff=mallory, start=start, end=start),
-                         created=True)
+        save_appointment(
+            Appointment(
+                organization=org_a, contact=stranger, staff=mallory, start=start, end=start
+            ),
+            created=True,
+        )
     assert set(caught.value.problems) == {"contact", "staff"}
 
 
@@ -96,7 +120,9 @@ def test_external_id_is_unique_per_organization(org_a, org_b, dana):
 
 def test_fields_in_the_contacts_zone_and_language(org_a, alice):
     rosa = make_contact(org_a, "Rosa Díaz", time_zone="Europe/Madrid", language="es")
-    appointment = make_appointment(org_a, rosa, at("2031-03-04T09:30"), staff=alice, location="Room 2", title="Revisión")
+    appointment = make_appointment(
+        org_a, rosa, at("2031-03-04T09:30"), staff=alice, location="Room 2", title="Revisión"
+    )
     values = appointment_context(appointment)["appointment"]
     assert set(values) == APPOINTMENT_FIELDS
     assert values["start_time"] == "15:30"  # 9:30 in New York is 15:30 in Madrid

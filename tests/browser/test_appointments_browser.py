@@ -11,16 +11,31 @@ from tests.api.helpers import make_contact
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_create_an_appointment_and_see_its_upcoming_reminders(signed_in_page, org_a, alice, tmp_path):
+def test_create_an_appointment_and_see_its_upcoming_reminders(
+    signed_in_page, org_a, alice, tmp_path
+):
     make_contact(org_a, "Dana Reyes")
-    AutoMessage.objects.create(organization=org_a, name="Reminder the day before", channel="sms",
-                               timing="before_start", offset_minutes=24 * 60,
-                               body="See you {{ appointment.start_date }} at {{ appointment.start_time }}")
-    AutoMessage.objects.create(organization=org_a, name="Two-hour email", channel="email", subject="Soon",
-                               timing="before_start", offset_minutes=120, body="In two hours.")
+    AutoMessage.objects.create(
+        organization=org_a,
+        name="Reminder the day before",
+        channel="sms",
+        timing="before_start",
+        offset_minutes=24 * 60,
+        body="See you {{ appointment.start_date }} at {{ appointment.start_time }}",
+    )
+    AutoMessage.objects.create(
+        organization=org_a,
+        name="Two-hour email",
+        channel="email",
+        subject="Soon",
+        timing="before_start",
+        offset_minutes=120,
+        body="In two hours.",
+    )
     with timezone.override(org_a.time_zone):
-        local = timezone.localtime(timezone.now() + timedelta(days=3)).replace(hour=9, minute=30, second=0,
-                                                                              microsecond=0)
+        local = timezone.localtime(timezone.now() + timedelta(days=3)).replace(
+            hour=9, minute=30, second=0, microsecond=0
+        )
     page = signed_in_page
     page.get_by_role("link", name="Appointments").click()
     page.get_by_role("button", name="Add appointment").click()
@@ -50,6 +65,8 @@ def test_create_an_appointment_and_see_its_upcoming_reminders(signed_in_page, or
     page.get_by_role("button", name="Compose to the chosen appointments").click()
     page.get_by_text("Appointments (1)").wait_for()
     page.get_by_label("Send securely").uncheck()
-    page.get_by_role("textbox", name="Message", exact=True).fill("Hello, see you at {{ appointment.start_time }} in {{ appointment.location }}.")
+    page.get_by_role("textbox", name="Message", exact=True).fill(
+        "Hello, see you at {{ appointment.start_time }} in {{ appointment.location }}."
+    )
     page.get_by_role("button", name="Preview").click()
     assert "see you at 9:30 a.m. in Room 2." in page.locator("#compose-preview").inner_text()

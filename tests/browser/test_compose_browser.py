@@ -32,7 +32,9 @@ def test_a_secure_text_to_two_contacts_holds_back_the_one_without_a_phone(signed
     settings = SecureMessagingSettings.objects.for_org(org_a)
     settings.enabled = True
     settings.save()
-    jane = Contact.objects.create(organization=org_a, name="Jane Roe", phone="+14155550100", email="jane@example.com")
+    jane = Contact.objects.create(
+        organization=org_a, name="Jane Roe", phone="+14155550100", email="jane@example.com"
+    )
     Contact.objects.create(organization=org_a, name="Sam Poe", email="sam@example.com")
     Contact.objects.create(organization=org_a, name="Olive Oyl", phone="+14155550102")
     page = signed_in_page
@@ -53,7 +55,9 @@ def test_a_secure_text_to_two_contacts_holds_back_the_one_without_a_phone(signed
     page.get_by_label("Sam Poe").check()
     expect(page.get_by_label("Text message")).to_be_checked()
     expect(page.get_by_label("Send securely")).to_be_checked()
-    page.get_by_label("Message", exact=True).fill("Hello {{ contact.first_name }}, your results are ready.")
+    page.get_by_label("Message", exact=True).fill(
+        "Hello {{ contact.first_name }}, your results are ready."
+    )
 
     # The preview follows the form, for the recipient chosen in it.
     preview = page.locator("#compose-preview")

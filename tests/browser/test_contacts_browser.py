@@ -7,7 +7,9 @@ from hushpost.contacts.models import Contact
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_bad_phone_number_is_refused_with_a_clear_error_and_a_good_one_is_saved(signed_in_page, org_a, tmp_path):
+def test_a_bad_phone_number_is_refused_with_a_clear_error_and_a_good_one_is_saved(
+    signed_in_page, org_a, tmp_path
+):
     page = signed_in_page
     page.get_by_role("button", name="Add contact").click()
     page.get_by_label("Name").fill("Jane Roe")
@@ -16,7 +18,10 @@ def test_a_bad_phone_number_is_refused_with_a_clear_error_and_a_good_one_is_save
     page.get_by_role("button", name="Add contact").click()
 
     error = page.locator("#id_phone + small + .errorlist, .errorlist").first
-    assert "not a valid phone number" in error.inner_text() or "not a phone number" in error.inner_text()
+    assert (
+        "not a valid phone number" in error.inner_text()
+        or "not a phone number" in error.inner_text()
+    )
     assert page.get_by_label("Mobile phone").get_attribute("aria-invalid") == "true"
     assert page.get_by_label("Name").input_value() == "Jane Roe"  # nothing typed is lost
     page.screenshot(path=str(tmp_path / "contact-error.png"), full_page=True)

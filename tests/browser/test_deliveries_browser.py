@@ -16,19 +16,45 @@ SHOTS = Path("/tmp/shots")
 
 
 def test_the_deliveries_page_lists_failures_and_retries_after_confirmation(signed_in_page, org_a):
-    jane = Contact.objects.create(organization=org_a, name="Jane Doe", phone="+14155550100", email="jane@example.com")
-    sam = Contact.objects.create(organization=org_a, name="Sam Poe", phone="+14155550111", email_opt_out=True)
+    jane = Contact.objects.create(
+        organization=org_a, name="Jane Doe", phone="+14155550100", email="jane@example.com"
+    )
+    sam = Contact.objects.create(
+        organization=org_a, name="Sam Poe", phone="+14155550111", email_opt_out=True
+    )
     rows = [
         (jane, "voice", jane.phone, DeliveryStatus.FAILED, AMBIGUOUS_REASON, AMBIGUOUS_CODE),
-        (jane, "email", jane.email, DeliveryStatus.FAILED, "the mail server refused the address (SMTP 550)", "550"),
-        (sam, "sms", sam.phone, DeliveryStatus.FAILED, "the phone number is not valid (Twilio 21211)", "21211"),
+        (
+            jane,
+            "email",
+            jane.email,
+            DeliveryStatus.FAILED,
+            "the mail server refused the address (SMTP 550)",
+            "550",
+        ),
+        (
+            sam,
+            "sms",
+            sam.phone,
+            DeliveryStatus.FAILED,
+            "the phone number is not valid (Twilio 21211)",
+            "21211",
+        ),
         (sam, "email", "", DeliveryStatus.HELD, "opted out of email", ""),
         (sam, "sms", sam.phone, DeliveryStatus.FAILED, AMBIGUOUS_REASON, AMBIGUOUS_CODE),
     ]
     for n, (contact, channel, to, status, reason, code) in enumerate(rows):
-        Delivery.objects.create(organization=org_a, contact=contact, channel=channel, to=to, status=status,
-                                reason=reason, error_code=code, attempts=1 if status == "failed" else 0,
-                                idempotency_key=f"shot:{n}")
+        Delivery.objects.create(
+            organization=org_a,
+            contact=contact,
+            channel=channel,
+            to=to,
+            status=status,
+            reason=reason,
+            error_code=code,
+            attempts=1 if status == "failed" else 0,
+            idempotency_key=f"shot:{n}",
+        )
     page = signed_in_page
     page.get_by_role("link", name="Deliveries").click()
     page.get_by_role("heading", name="Deliveries").wait_for()
@@ -41,7 +67,9 @@ def test_the_deliveries_page_lists_failures_and_retries_after_confirmation(signe
     page.screenshot(path=str(SHOTS / "deliveries.png"), full_page=True)
 
     ambiguous = page.locator("tr", has_text="may have accepted it")
-    ambiguous.get_by_role("button", name="Retry").click()  # the browser insists on the checkbox first
+    ambiguous.get_by_role(
+        "button", name="Retry"
+    ).click()  # the browser insists on the checkbox first
     assert Delivery.objects.get(idempotency_key="shot:0").status == DeliveryStatus.FAILED
     ambiguous.get_by_label("I checked the provider's log").check()
     ambiguous.get_by_role("button", name="Retry").click()

@@ -20,7 +20,9 @@ CSV = (
 
 
 def test_a_csv_import_reports_its_rejected_row(signed_in_page, org_a):
-    CustomField.objects.create(organization=org_a, key="patient_no", label="Patient number", field_type="number")
+    CustomField.objects.create(
+        organization=org_a, key="patient_no", label="Patient number", field_type="number"
+    )
     SHOTS.mkdir(exist_ok=True)
     page = signed_in_page
     page.get_by_role("button", name="Import CSV").click()
@@ -34,7 +36,9 @@ def test_a_csv_import_reports_its_rejected_row(signed_in_page, org_a):
     assert page.get_by_label("Mobile").input_value() == "phone"
     assert page.get_by_label("Patient number").input_value() == "custom.patient_no"
     assert page.get_by_label("custom.no_such").input_value() == "custom.no_such"
-    assert "create it in Field settings or ignore this column" in page.get_by_role("note").inner_text()
+    assert (
+        "create it in Field settings or ignore this column" in page.get_by_role("note").inner_text()
+    )
     page.screenshot(path=str(SHOTS / "import-mapping.png"), full_page=True)
     page.get_by_label("custom.no_such").select_option("ignore")
     page.get_by_role("button", name="Start import").click()

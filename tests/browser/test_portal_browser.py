@@ -31,7 +31,9 @@ PNG = bytes.fromhex(
 
 @pytest.fixture
 def phone(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": PHONE_WIDTH, "height": 740})
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": PHONE_WIDTH, "height": 740}
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     problems = []
@@ -58,10 +60,22 @@ def assert_fits_the_phone(page) -> None:
 
 
 def test_a_contact_opens_the_link_enters_the_pin_reads_and_replies_with_a_picture(phone, jane):
-    add_message(jane, "Hello Jane, please see your results below.", created_at=timezone.now() - timedelta(hours=2))
-    add_message(jane, "Will do, thank you.", direction=Direction.INBOUND, created_at=timezone.now() - timedelta(hours=1))
-    message = add_message(jane, SECRET_TEXT + "\nCall us at any time if you have questions.",
-                          files=[("results-march-2026.pdf", "application/pdf", b"%PDF-1.4 results")])
+    add_message(
+        jane,
+        "Hello Jane, please see your results below.",
+        created_at=timezone.now() - timedelta(hours=2),
+    )
+    add_message(
+        jane,
+        "Will do, thank you.",
+        direction=Direction.INBOUND,
+        created_at=timezone.now() - timedelta(hours=1),
+    )
+    message = add_message(
+        jane,
+        SECRET_TEXT + "\nCall us at any time if you have questions.",
+        files=[("results-march-2026.pdf", "application/pdf", b"%PDF-1.4 results")],
+    )
     link, raw = make_link(jane, message)
 
     phone.goto(f"/s/{raw}")
@@ -100,7 +114,10 @@ def test_a_contact_opens_the_link_enters_the_pin_reads_and_replies_with_a_pictur
     assert_fits_the_phone(phone)
 
     reply = Message.objects.get(direction=Direction.INBOUND, attachments__isnull=False)
-    assert reply.body == "Thank you! Here is the form you asked for." and reply.attachments.get().data == PNG
+    assert (
+        reply.body == "Thank you! Here is the form you asked for."
+        and reply.attachments.get().data == PNG
+    )
 
     phone.get_by_role("button", name="Sign out").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("You have signed out")
@@ -110,8 +127,15 @@ def test_a_contact_opens_the_link_enters_the_pin_reads_and_replies_with_a_pictur
 
 
 def test_an_expired_link_sends_a_new_one_from_the_phone(phone, jane, secret_message):
-    _, raw = create_link(contact=jane, message=secret_message, channel="sms", lifetime=timedelta(hours=24),
-                         pin="1234", pin_source="contact", now=timezone.now() - timedelta(days=2))
+    _, raw = create_link(
+        contact=jane,
+        message=secret_message,
+        channel="sms",
+        lifetime=timedelta(hours=24),
+        pin="1234",
+        pin_source="contact",
+        now=timezone.now() - timedelta(days=2),
+    )
     phone.goto(f"/s/{raw}")
     expect(phone.get_by_role("heading", level=1)).to_have_text("This link has expired")
     shoot(phone, "expired")

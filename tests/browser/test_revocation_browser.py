@@ -37,8 +37,9 @@ def phone(browser, live_server):
     context.close()
 
 
-def test_staff_revoke_a_link_while_the_contact_reads_and_then_all_the_rest(signed_in_page, phone, alice, jane,
-                                                                            secret_message):
+def test_staff_revoke_a_link_while_the_contact_reads_and_then_all_the_rest(
+    signed_in_page, phone, alice, jane, secret_message
+):
     link, raw = make_link(jane, secret_message)
     SecureLink.objects.filter(pk=link.pk).update(created_at=link.created_at - timedelta(hours=2))
     link.refresh_from_db()

@@ -15,9 +15,9 @@ Screenshots of each step go to /tmp/shots/rt-<channel>-<step>.png.
 from __future__ import annotations
 
 import csv
-import hashlib
 import email
 import email.policy
+import hashlib
 import io
 import json
 import logging
@@ -56,8 +56,14 @@ PNG = bytes.fromhex(
 # delivery here (Twilio's status callback has no webhook yet and SMTP never does), so
 # `delivered` is not expected; a `failed` or `held` would be a wrong turn.
 ROUND_TRIP_KINDS = {
-    EventKind.QUEUED, EventKind.SENT, EventKind.LINK_CLICKED, EventKind.PIN_WRONG, EventKind.PIN_ENTERED,
-    EventKind.MESSAGE_VIEWED, EventKind.REPLY_RECEIVED, EventKind.STAFF_VIEWED_CONVERSATION,
+    EventKind.QUEUED,
+    EventKind.SENT,
+    EventKind.LINK_CLICKED,
+    EventKind.PIN_WRONG,
+    EventKind.PIN_ENTERED,
+    EventKind.MESSAGE_VIEWED,
+    EventKind.REPLY_RECEIVED,
+    EventKind.STAFF_VIEWED_CONVERSATION,
 }
 URL = re.compile(r"https?://[^\s<>\"')]+")
 
@@ -82,8 +88,12 @@ def providers(settings, live_server, twilio_standin, smtp_server, caplog):
 @pytest.fixture
 def jane(org_a):
     contact = Contact.objects.create(
-        organization=org_a, name="Jane Roe", phone="+14155551234", email="jane.roe@example.com",
-        time_zone="America/Los_Angeles", language="en",
+        organization=org_a,
+        name="Jane Roe",
+        phone="+14155551234",
+        email="jane.roe@example.com",
+        time_zone="America/Los_Angeles",
+        language="en",
     )
     contact.secure_pin = PIN
     contact.save()
@@ -110,6 +120,7 @@ def phone(browser):
 
 
 # --- The worker --------------------------------------------------------------------------
+
 
 def _database_url() -> str:
     """The live server's test database, as DATABASE_URL for another process."""
@@ -150,8 +161,13 @@ def worker_process(log_path: Path) -> Iterator[subprocess.Popen]:
         "PYTHONUNBUFFERED": "1",
     }
     with log_path.open("w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "hushpost.cli", "worker"], cwd=ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hushpost.cli", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         yield process
     finally:
@@ -164,18 +180,23 @@ def worker_process(log_path: Path) -> Iterator[subprocess.Popen]:
                 process.wait()
 
 
-def wait_until_sent(delivery: Delivery, process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
+def wait_until_sent(
+    delivery: Delivery, process: subprocess.Popen, log_path: Path, timeout: float = 60
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         delivery.refresh_from_db()
         if delivery.status not in (DeliveryStatus.QUEUED, DeliveryStatus.SENDING):
             return
-        assert process.poll() is None, f"the worker stopped (exit {process.returncode}):\n{log_path.read_text()}"
+        assert process.poll() is None, (
+            f"the worker stopped (exit {process.returncode}):\n{log_path.read_text()}"
+        )
         time.sleep(0.2)
     pytest.fail(f"the worker did not send within {timeout} s:\n{log_path.read_text()}")
 
 
 # --- What the providers received ---------------------------------------------------------
+
 
 def twilio_texts(standin) -> list[str]:
     """Everything each request to the stand-in carried: method, path, headers and every form
@@ -203,14 +224,25 @@ def smtp_texts(smtp) -> list[str]:
             payload = part.get_payload(decode=True) or b""
             parts.append(payload.decode("utf-8", "replace"))
         headers = [f"{name}: {value}" for name, value in parsed.items()]  # decoded (RFC 2047)
-        texts.append("\n".join([raw.decode("utf-8", "replace"), envelope.mail_from, *envelope.rcpt_tos, *headers,
-                                *parts]))
+        texts.append(
+            "\n".join(
+                [
+                    raw.decode("utf-8", "replace"),
+                    envelope.mail_from,
+                    *envelope.rcpt_tos,
+                    *headers,
+                    *parts,
+                ]
+            )
+        )
     return texts
 
 
 def email_parts(envelope) -> tuple[email.message.EmailMessage, str, str]:
     """The message, its plain text part and its HTML part ("" when it has none)."""
-    message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+    message = email.message_from_bytes(
+        envelope.original_content or envelope.content, policy=email.policy.default
+    )
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",))
     return message, text, html.get_content() if html is not None else ""
@@ -226,6 +258,7 @@ def the_one_link(text: str, base_url: str) -> str:
 
 # --- The steps both channels share -------------------------------------------------------
 
+
 def enable_secure_messaging(page, channel: str) -> None:
     page.get_by_role("link", name="Messaging settings").click()
     page.get_by_role("heading", name="Messaging settings").wait_for()
@@ -235,8 +268,16 @@ def enable_secure_messaging(page, channel: str) -> None:
     shoot(page, channel, "01-settings")
 
 
-def compose_and_send(page, channel: str, contact: Contact, *, body: str, secret: str, subject: str = "",
-                     attachment: dict | None = None) -> Delivery:
+def compose_and_send(
+    page,
+    channel: str,
+    contact: Contact,
+    *,
+    body: str,
+    secret: str,
+    subject: str = "",
+    attachment: dict | None = None,
+) -> Delivery:
     page.get_by_role("link", name="Compose").click()
     page.get_by_role("heading", name="Compose").wait_for()
     page.get_by_label("Search contacts").fill("roe")
@@ -272,9 +313,15 @@ def run_the_worker(page, channel: str, delivery: Delivery, tmp_path: Path) -> st
         wait_until_sent(delivery, process, log_path)
     worker_log = log_path.read_text()
     assert process.returncode == 0, worker_log  # a clean stop on SIGTERM
-    assert "path=hushpost.delivery.tasks.send_delivery_task state=SUCCESSFUL" in worker_log  # that process sent it
+    assert (
+        "path=hushpost.delivery.tasks.send_delivery_task state=SUCCESSFUL" in worker_log
+    )  # that process sent it
     delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.SENT, (delivery.status, delivery.reason, delivery.attempt_log)
+    assert delivery.status == DeliveryStatus.SENT, (
+        delivery.status,
+        delivery.reason,
+        delivery.attempt_log,
+    )
     assert delivery.attempts == 1 and delivery.attempt_log == []
     # The send result refreshes itself until nothing is on its way.
     row = page.locator("table.send-outcomes tbody tr")
@@ -285,11 +332,21 @@ def run_the_worker(page, channel: str, delivery: Delivery, tmp_path: Path) -> st
     return worker_log
 
 
-def contact_opens_the_link(phone, channel: str, link: str, secret: str, *, reply: str,
-                           reply_file: dict | None = None, staff_file: str = "") -> None:
+def contact_opens_the_link(
+    phone,
+    channel: str,
+    link: str,
+    secret: str,
+    *,
+    reply: str,
+    reply_file: dict | None = None,
+    staff_file: str = "",
+) -> None:
     phone.goto(link)
     expect(phone.get_by_role("heading", level=1)).to_have_text("Enter your PIN")
-    expect(phone.get_by_text(secret)).to_have_count(0)  # a GET shows no content (mail scanners fetch links)
+    expect(phone.get_by_text(secret)).to_have_count(
+        0
+    )  # a GET shows no content (mail scanners fetch links)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     shoot(phone, channel, "05-pin")
 
@@ -325,7 +382,9 @@ def contact_opens_the_link(phone, channel: str, link: str, secret: str, *, reply
     assert phone.problems == []
 
 
-def staff_reads_the_reply(page, channel: str, contact: Contact, reply: str, reply_file: dict | None) -> None:
+def staff_reads_the_reply(
+    page, channel: str, contact: Contact, reply: str, reply_file: dict | None
+) -> None:
     page.get_by_role("link", name="Inbox").click()
     row = page.locator("table.inbox-table tbody tr").filter(has_text=contact.name)
     expect(row).to_contain_text("1 unread")
@@ -342,7 +401,9 @@ def staff_reads_the_reply(page, channel: str, contact: Contact, reply: str, repl
         expect(newest.get_by_role("link", name=reply_file["name"])).to_be_visible()
     shoot(page, channel, "10-conversation")
     page.get_by_role("button", name="All conversations").click()
-    expect(page.locator("table.inbox-table tbody tr").filter(has_text=contact.name)).not_to_contain_text("unread")
+    expect(
+        page.locator("table.inbox-table tbody tr").filter(has_text=contact.name)
+    ).not_to_contain_text("unread")
 
 
 def the_log_shows_every_event(page, channel: str, contact: Contact) -> str:
@@ -365,8 +426,16 @@ def the_log_shows_every_event(page, channel: str, contact: Contact) -> str:
     return exported
 
 
-def assert_nothing_leaked(*, token: str, secrets: list[str], provider_texts: list[str], exported_csv: str,
-                          log_text: str, worker_log: str, org) -> None:
+def assert_nothing_leaked(
+    *,
+    token: str,
+    secrets: list[str],
+    provider_texts: list[str],
+    exported_csv: str,
+    log_text: str,
+    worker_log: str,
+    org,
+) -> None:
     # The content (message, reply, file names and bytes) never reached a provider; the
     # token did (it is the link), which shows the search looks where it should.
     assert any(token in text for text in provider_texts)
@@ -374,13 +443,21 @@ def assert_nothing_leaked(*, token: str, secrets: list[str], provider_texts: lis
         for secret in secrets:
             assert secret not in text, f"{secret!r} reached a provider"
     # The raw token is in the notification (that is the link), and nowhere we keep.
-    details = json.dumps([[e.kind, e.actor_label, e.detail] for e in Event.objects.filter(organization=org)])
-    for where, text in {"event details": details, "the CSV export": exported_csv, "the test's log": log_text,
-                        "the worker's log": worker_log}.items():
+    details = json.dumps(
+        [[e.kind, e.actor_label, e.detail] for e in Event.objects.filter(organization=org)]
+    )
+    for where, text in {
+        "event details": details,
+        "the CSV export": exported_csv,
+        "the test's log": log_text,
+        "the worker's log": worker_log,
+    }.items():
         assert token not in text, f"the raw link token is in {where}"
         for secret in secrets:
             assert secret not in text, f"{secret!r} is in {where}"
-    assert not OutboxEntry.objects.exists()  # providers configured: the development outbox stays empty
+    assert (
+        not OutboxEntry.objects.exists()
+    )  # providers configured: the development outbox stays empty
     # Only the token's hash is stored.
     assert SecureLink.objects.filter(token_hash=hashlib.sha256(token.encode()).hexdigest()).exists()
     assert not SecureLink.objects.filter(token_hash=token).exists()
@@ -392,8 +469,10 @@ def log_text(caplog) -> str:
 
 # --- The two round trips -----------------------------------------------------------------
 
-def test_the_round_trip_by_text_message(providers, signed_in_page, phone, jane, org_a, caplog, tmp_path,
-                                        live_server):
+
+def test_the_round_trip_by_text_message(
+    providers, signed_in_page, phone, jane, org_a, caplog, tmp_path, live_server
+):
     standin, smtp = providers
     secret = "Your biopsy of 3 March shows no malignant cells; Dr Okafor will call on Thursday."
     reply = "Thank you so much, Thursday after 2 pm suits me best."
@@ -427,12 +506,20 @@ def test_the_round_trip_by_text_message(providers, signed_in_page, phone, jane, 
     _, pointer_text, _ = email_parts(pointer)
     assert f"{live_server.url}/inbox/{jane.pk}/" in pointer_text
     assert len(standin.requests) == 1  # the reply sent no text message
-    assert_nothing_leaked(token=token, secrets=[secret, reply],
-                          provider_texts=twilio_texts(standin) + smtp_texts(smtp), exported_csv=exported,
-                          log_text=log_text(caplog), worker_log=worker_log, org=org_a)
+    assert_nothing_leaked(
+        token=token,
+        secrets=[secret, reply],
+        provider_texts=twilio_texts(standin) + smtp_texts(smtp),
+        exported_csv=exported,
+        log_text=log_text(caplog),
+        worker_log=worker_log,
+        org=org_a,
+    )
 
 
-def test_the_round_trip_by_email(providers, signed_in_page, phone, jane, org_a, caplog, tmp_path, live_server):
+def test_the_round_trip_by_email(
+    providers, signed_in_page, phone, jane, org_a, caplog, tmp_path, live_server
+):
     standin, smtp = providers
     secret = "Your MRI of 14 February is clear; the cyst measures 4 mm and needs no treatment."
     subject = "Scan results from the Lakeside imaging unit"
@@ -442,8 +529,17 @@ def test_the_round_trip_by_email(providers, signed_in_page, phone, jane, org_a, 
 
     enable_secure_messaging(page, "email")
     delivery = compose_and_send(
-        page, "email", jane, subject=subject, body="Dear {{ contact.first_name }},\n" + secret, secret=secret,
-        attachment={"name": "lab-report-7731.pdf", "mimeType": "application/pdf", "buffer": file_secret},
+        page,
+        "email",
+        jane,
+        subject=subject,
+        body="Dear {{ contact.first_name }},\n" + secret,
+        secret=secret,
+        attachment={
+            "name": "lab-report-7731.pdf",
+            "mimeType": "application/pdf",
+            "buffer": file_secret,
+        },
     )
     worker_log = run_the_worker(page, "email", delivery, tmp_path)
 
@@ -451,7 +547,9 @@ def test_the_round_trip_by_email(providers, signed_in_page, phone, jane, org_a, 
     [notification] = smtp.messages
     assert notification.rcpt_tos == [jane.email]
     message, text, html = email_parts(notification)
-    assert message["Subject"] == "You've received a secure message from Alice Lee at Riverside Clinic"
+    assert (
+        message["Subject"] == "You've received a secure message from Alice Lee at Riverside Clinic"
+    )
     assert not list(message.iter_attachments())
     link = the_one_link(text, live_server.url)
     assert re.findall(r'<a href="([^"]+)"', html) == [link]
@@ -459,8 +557,15 @@ def test_the_round_trip_by_email(providers, signed_in_page, phone, jane, org_a, 
     token = link.rsplit("/", 1)[1]
 
     reply_file = {"name": "signed-consent.png", "mimeType": "image/png", "buffer": PNG}
-    contact_opens_the_link(phone, "email", link, secret, reply=reply, reply_file=reply_file,
-                           staff_file="lab-report-7731.pdf")
+    contact_opens_the_link(
+        phone,
+        "email",
+        link,
+        secret,
+        reply=reply,
+        reply_file=reply_file,
+        staff_file="lab-report-7731.pdf",
+    )
     reply_message = Message.objects.get(direction=Direction.INBOUND)
     assert reply_message.body == reply and reply_message.attachments.get().data == PNG
     staff_reads_the_reply(page, "email", jane, reply, reply_file)
@@ -471,8 +576,18 @@ def test_the_round_trip_by_email(providers, signed_in_page, phone, jane, org_a, 
     assert standin.requests == []
     assert_nothing_leaked(
         token=token,
-        secrets=[secret, subject, "the cyst measures 4 mm", reply, "lab-report-7731", "signed-consent",
-                 file_secret.decode()],
-        provider_texts=smtp_texts(smtp), exported_csv=exported, log_text=log_text(caplog), worker_log=worker_log,
+        secrets=[
+            secret,
+            subject,
+            "the cyst measures 4 mm",
+            reply,
+            "lab-report-7731",
+            "signed-consent",
+            file_secret.decode(),
+        ],
+        provider_texts=smtp_texts(smtp),
+        exported_csv=exported,
+        log_text=log_text(caplog),
+        worker_log=worker_log,
         org=org_a,
     )

@@ -19,31 +19,49 @@ def shoot(page, name):
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def test_a_template_error_is_shown_at_its_line_then_the_fix_saves_and_the_preview_follows(signed_in_page, org_a):
-    CustomField.objects.create(organization=org_a, key="my_secure_pin_field", label="Secure PIN field")
-    Contact.objects.create(organization=org_a, name="Jane Roe", email="jane@example.com", custom={"my_secure_pin_field": "8642"})
+def test_a_template_error_is_shown_at_its_line_then_the_fix_saves_and_the_preview_follows(
+    signed_in_page, org_a
+):
+    CustomField.objects.create(
+        organization=org_a, key="my_secure_pin_field", label="Secure PIN field"
+    )
+    Contact.objects.create(
+        organization=org_a,
+        name="Jane Roe",
+        email="jane@example.com",
+        custom={"my_secure_pin_field": "8642"},
+    )
     Contact.objects.create(organization=org_a, name="Sam Poe", phone="+14155550100")
     page = signed_in_page
 
     page.get_by_role("link", name="Messaging settings").click()
     page.get_by_role("heading", name="Messaging settings").wait_for()
     assert page.get_by_label("Link lifetime").input_value() == "24h"
-    page.get_by_label("Notification body").fill("Hello {{ contact.first_name }},\nread it here: {{ secure_link }\nThanks")
+    page.get_by_label("Notification body").fill(
+        "Hello {{ contact.first_name }},\nread it here: {{ secure_link }\nThanks"
+    )
     page.get_by_role("button", name="Save settings").click()
 
     error = page.locator("#id_body ~ .errorlist")
     assert error.inner_text().startswith("Line 2, column ")
     assert page.get_by_label("Notification body").get_attribute("aria-invalid") == "true"
     shoot(page, "settings-error")
-    assert SecureMessagingSettings.objects.get(organization=org_a).body.endswith("{{ secure_link }}")  # the default, untouched
+    assert SecureMessagingSettings.objects.get(organization=org_a).body.endswith(
+        "{{ secure_link }}"
+    )  # the default, untouched
 
-    page.get_by_label("Notification body").fill("Hello {{ contact.first_name }},\nread it here: {{ secure_link }}")
+    page.get_by_label("Notification body").fill(
+        "Hello {{ contact.first_name }},\nread it here: {{ secure_link }}"
+    )
     page.get_by_label("Enable secure messaging").check()
     page.get_by_label("Default contact PIN").fill("{{ custom.my_secure_pin_field }}")
     page.get_by_role("button", name="Save settings").click()
     expect(page.get_by_role("status")).to_contain_text("Messaging settings saved.")
     saved = SecureMessagingSettings.objects.get(organization=org_a)
-    assert saved.enabled and saved.body == "Hello {{ contact.first_name }},\nread it here: {{ secure_link }}"
+    assert (
+        saved.enabled
+        and saved.body == "Hello {{ contact.first_name }},\nread it here: {{ secure_link }}"
+    )
     assert saved.default_pin == "{{ custom.my_secure_pin_field }}"
 
     # The preview follows the form without a click: htmx posts it as it changes.
@@ -57,7 +75,9 @@ def test_a_template_error_is_shown_at_its_line_then_the_fix_saves_and_the_previe
     page.get_by_label("Notification body").fill("Dear {{ contact.nmae }}, open {{ secure_link }}")
     expect(preview).to_contain_text("unknown field contact.nmae")
     shoot(page, "settings-preview")
-    assert SecureMessagingSettings.objects.get(organization=org_a).body.startswith("Hello")  # previews save nothing
+    assert SecureMessagingSettings.objects.get(organization=org_a).body.startswith(
+        "Hello"
+    )  # previews save nothing
 
     page.set_viewport_size({"width": 360, "height": 740})
     page.reload()
@@ -69,7 +89,10 @@ def test_a_template_error_is_shown_at_its_line_then_the_fix_saves_and_the_previe
     page.get_by_role("link", name="Field settings").click()
     shoot(page, "fields-list")
     page.get_by_role("link", name="Delete Secure PIN field").click()
-    assert "is used by the default contact PIN in Messaging settings" in page.get_by_role("alert").inner_text()
+    assert (
+        "is used by the default contact PIN in Messaging settings"
+        in page.get_by_role("alert").inner_text()
+    )
     shoot(page, "fields-delete-refused")
     page.goto("/settings/fields/new/")
     page.get_by_label("Key").fill("Bad Key")

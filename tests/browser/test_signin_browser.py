@@ -40,14 +40,18 @@ def shoot(page, name: str) -> None:
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_signing_in_and_out(page, alice, bob):
-    Contact.objects.create(organization=alice.organization, name="Jane Roe", email="jane@example.com")
+    Contact.objects.create(
+        organization=alice.organization, name="Jane Roe", email="jane@example.com"
+    )
     page.goto("/accounts/login/")
     shoot(page, "signin")
 
     page.get_by_label("Email").fill(alice.email)
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("alert")).to_contain_text("That email and password don't match an account")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "That email and password don't match an account"
+    )
 
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()

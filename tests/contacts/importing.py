@@ -10,7 +10,9 @@ from hushpost.contacts.csv_import import create_import
 from hushpost.contacts.models import Contact, ContactImport, ImportStatus, OnDuplicate
 
 
-def make_import(org, text, *, user=None, mapping=None, on_duplicate=OnDuplicate.REPORT, queued=True) -> ContactImport:
+def make_import(
+    org, text, *, user=None, mapping=None, on_duplicate=OnDuplicate.REPORT, queued=True
+) -> ContactImport:
     contact_import = create_import(org, user, "contacts.csv", read_upload(text.encode()))
     if mapping is not None:
         contact_import.mapping = {str(index): target for index, target in enumerate(mapping)}
@@ -23,9 +25,19 @@ def make_import(org, text, *, user=None, mapping=None, on_duplicate=OnDuplicate.
 
 def run_worker() -> None:
     """Run every queued task once, as `manage db_worker --batch` would, then give Ctrl-C back."""
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    handlers = {
+        sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+    }
     try:
-        call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0", verbosity=0)
+        call_command(
+            "db_worker",
+            "--batch",
+            "--no-reload",
+            "--no-startup-delay",
+            "--interval",
+            "0",
+            verbosity=0,
+        )
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
@@ -44,7 +56,9 @@ def crash_once_on_chunk(monkeypatch, number):
         if "rows_done" in changes:
             calls["n"] += 1
             if calls["n"] == number:
-                assert Contact.objects.filter(name="Person 5").exists()  # written, not yet committed
+                assert Contact.objects.filter(
+                    name="Person 5"
+                ).exists()  # written, not yet committed
                 raise Crash
         return real(self, **changes)
 

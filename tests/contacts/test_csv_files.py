@@ -17,7 +17,11 @@ def test_it_drops_a_utf8_byte_order_mark():
 
 @pytest.mark.parametrize("delimiter", [";", "\t"])
 def test_it_sniffs_semicolons_and_tabs(delimiter):
-    text = delimiter.join(["Name", "Phone", "Email"]) + "\n" + delimiter.join(["Lee, Alice", "+14155550100", "a@example.com"])
+    text = (
+        delimiter.join(["Name", "Phone", "Email"])
+        + "\n"
+        + delimiter.join(["Lee, Alice", "+14155550100", "a@example.com"])
+    )
     parsed = read_upload(text.encode())
     assert parsed.headers == ["Name", "Phone", "Email"]
     assert parsed.rows == [["Lee, Alice", "+14155550100", "a@example.com"]]
@@ -29,7 +33,7 @@ def test_it_is_not_fooled_by_commas_inside_quotes():
 
 
 def test_it_stores_the_rows_as_plain_csv_that_reads_back_the_same():
-    parsed = read_upload('Name;Notes\r\n"Roe, Jane";"two\nlines"\r\n\r\nSam;x\r\n\r\n'.encode())
+    parsed = read_upload(b'Name;Notes\r\n"Roe, Jane";"two\nlines"\r\n\r\nSam;x\r\n\r\n')
     headers, rows = read_rows(parsed.text)
     assert headers == ["Name", "Notes"]
     # The blank line in the middle stays (row numbers match the spreadsheet), trailing ones go.
@@ -49,7 +53,11 @@ def test_it_refuses_a_header_without_rows():
 
 @pytest.mark.parametrize(
     "data",
-    [b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", b"%PDF-1.7\n\x00\x01binary", "Name,Email\nJos\xe9,x".encode("latin-1")],
+    [
+        b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00",
+        b"%PDF-1.7\n\x00\x01binary",
+        "Name,Email\nJos\xe9,x".encode("latin-1"),
+    ],
 )
 def test_it_refuses_binary_and_non_utf8_files(data):
     with pytest.raises(CsvError, match="CSV UTF-8"):

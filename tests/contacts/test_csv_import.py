@@ -7,7 +7,13 @@ from django.utils import timezone
 from hushpost.activity.models import Event, EventKind
 from hushpost.contacts import csv_import
 from hushpost.contacts.csv_import import rejected_rows_csv, run_import
-from hushpost.contacts.models import Contact, CustomField, ImportRejection, ImportStatus, OnDuplicate
+from hushpost.contacts.models import (
+    Contact,
+    CustomField,
+    ImportRejection,
+    ImportStatus,
+    OnDuplicate,
+)
 from tests.contacts.importing import Crash, crash_once_on_chunk, crash_test_file, make_import
 
 pytestmark = pytest.mark.django_db
@@ -17,8 +23,12 @@ HEADER = "Name,Phone,Email,Time zone,Language,Secure PIN,SMS opt out,Email opt o
 
 @pytest.fixture
 def fields(org_a):
-    CustomField.objects.create(organization=org_a, key="patient_no", label="Patient number", field_type="number")
-    CustomField.objects.create(organization=org_a, key="dob", label="Date of birth", field_type="date")
+    CustomField.objects.create(
+        organization=org_a, key="patient_no", label="Patient number", field_type="number"
+    )
+    CustomField.objects.create(
+        organization=org_a, key="dob", label="Date of birth", field_type="date"
+    )
 
 
 def imported(org, text, **options):
@@ -33,27 +43,49 @@ def reasons_by_row(contact_import):
 
 
 def test_it_imports_every_field_of_a_good_row(org_a, alice, fields):
-    text = HEADER + "Jane Roe,(415) 555-0100,Jane@Example.COM,Europe/Paris,FR,ab12,yes,no,\"1,200\",1990-02-03\n"
+    text = (
+        HEADER
+        + 'Jane Roe,(415) 555-0100,Jane@Example.COM,Europe/Paris,FR,ab12,yes,no,"1,200",1990-02-03\n'
+    )
     contact_import = imported(org_a, text, user=alice)
     contact = Contact.objects.get()
-    assert (contact.name, contact.phone, contact.email) == ("Jane Roe", "+14155550100", "Jane@example.com")
-    assert (contact.time_zone, contact.language, contact.secure_pin) == ("Europe/Paris", "fr", "ab12")
+    assert (contact.name, contact.phone, contact.email) == (
+        "Jane Roe",
+        "+14155550100",
+        "Jane@example.com",
+    )
+    assert (contact.time_zone, contact.language, contact.secure_pin) == (
+        "Europe/Paris",
+        "fr",
+        "ab12",
+    )
     assert "ab12" not in contact.secure_pin_encrypted
     assert (contact.sms_opt_out, contact.email_opt_out) == (True, False)
     assert contact.custom == {"patient_no": "1200", "dob": "1990-02-03"}
     assert contact_import.status == ImportStatus.DONE
-    assert (contact_import.rows_done, contact_import.created_count, contact_import.rejected_count) == (1, 1, 0)
+    assert (
+        contact_import.rows_done,
+        contact_import.created_count,
+        contact_import.rejected_count,
+    ) == (1, 1, 0)
     assert contact_import.finished_at is not None
 
 
 def test_it_drops_the_file_and_records_one_event_without_contact_data(org_a, alice):
-    contact_import = imported(org_a, "Name,Email\nJane Roe,jane@example.com\nSam,not-an-email\n", user=alice)
+    contact_import = imported(
+        org_a, "Name,Email\nJane Roe,jane@example.com\nSam,not-an-email\n", user=alice
+    )
     assert contact_import.content_encrypted == ""
     event = Event.objects.get(kind=EventKind.CONTACTS_IMPORTED)
     assert event.actor == alice and event.contact is None
     assert event.detail == {
-        "file_name": "contacts.csv", "import_id": contact_import.pk, "status": "done",
-        "rows": 2, "created": 1, "updated": 0, "rejected": 1,
+        "file_name": "contacts.csv",
+        "import_id": contact_import.pk,
+        "status": "done",
+        "rows": 2,
+        "created": 1,
+        "updated": 0,
+        "rejected": 1,
     }
     assert Event.objects.count() == 1
 
@@ -87,7 +119,9 @@ def test_it_rejects_a_row_with_the_reason(org_a, fields, row, reason):
 
 
 def test_it_rejects_a_value_in_a_column_mapped_to_an_unknown_field(org_a):
-    contact_import = imported(org_a, "Name,Email,custom.no_such\nJane,j@example.com,x\nSam,s@example.com,\n")
+    contact_import = imported(
+        org_a, "Name,Email,custom.no_such\nJane,j@example.com,x\nSam,s@example.com,\n"
+    )
     assert contact_import.mapping["2"] == "custom.no_such"
     assert reasons_by_row(contact_import) == {2: ["unknown field no_such"]}
     assert Contact.objects.get().name == "Sam"
@@ -105,7 +139,11 @@ def test_it_lists_every_reason_and_counts_rows_as_the_file_does(org_a):
         ]
     }
     # The blank line 3 is skipped, neither imported nor rejected.
-    assert (contact_import.rows_done, contact_import.created_count, contact_import.rejected_count) == (4, 2, 1)
+    assert (
+        contact_import.rows_done,
+        contact_import.created_count,
+        contact_import.rejected_count,
+    ) == (4, 2, 1)
 
 
 def test_it_keeps_the_rejected_row_encrypted_and_out_of_the_reasons(org_a):
@@ -148,7 +186,9 @@ def test_it_rejects_rows_matching_an_existing_contact(org_a, org_b):
 
 
 def test_it_updates_existing_contacts_when_asked(org_a, fields):
-    jane = Contact(organization=org_a, name="Old Jane", email="jane@example.com", time_zone="Europe/Paris")
+    jane = Contact(
+        organization=org_a, name="Old Jane", email="jane@example.com", time_zone="Europe/Paris"
+    )
     jane.custom = {"dob": "1990-01-01"}
     jane.save()
     text = "Name,Phone,Email,Time zone,Patient number\nJane Roe,415 555 0100,JANE@example.com,,42\nNew Sam,,sam@example.com,,\n"
@@ -158,14 +198,20 @@ def test_it_updates_existing_contacts_when_asked(org_a, fields):
     # An empty cell leaves what the contact had.
     assert jane.time_zone == "Europe/Paris"
     assert jane.custom == {"dob": "1990-01-01", "patient_no": "42"}
-    assert (contact_import.created_count, contact_import.updated_count, contact_import.rejected_count) == (1, 1, 0)
+    assert (
+        contact_import.created_count,
+        contact_import.updated_count,
+        contact_import.rejected_count,
+    ) == (1, 1, 0)
     assert Contact.objects.count() == 2
 
 
 def test_in_update_mode_it_still_rejects_duplicates_in_the_file_and_ambiguous_rows(org_a):
     Contact.objects.create(organization=org_a, name="A", email="a@example.com")
     Contact.objects.create(organization=org_a, name="B", phone="+14155550102")
-    Contact.objects.create(organization=org_a, name="C", email="c@example.com", phone="+14155550103")
+    Contact.objects.create(
+        organization=org_a, name="C", email="c@example.com", phone="+14155550103"
+    )
     text = (
         "Name,Phone,Email\n"
         "A one,,a@example.com\n"
@@ -187,7 +233,11 @@ def test_in_update_mode_it_still_rejects_duplicates_in_the_file_and_ambiguous_ro
 def test_ambiguous_rows_are_rejected_in_update_mode(org_a):
     Contact.objects.create(organization=org_a, name="A", email="a@example.com")
     Contact.objects.create(organization=org_a, name="B", phone="+14155550102")
-    contact_import = imported(org_a, "Name,Phone,Email\nA and B,+14155550102,a@example.com\n", on_duplicate=OnDuplicate.UPDATE)
+    contact_import = imported(
+        org_a,
+        "Name,Phone,Email\nA and B,+14155550102,a@example.com\n",
+        on_duplicate=OnDuplicate.UPDATE,
+    )
     assert reasons_by_row(contact_import) == {
         2: ["duplicate: the email and the mobile phone belong to two different contacts"]
     }
@@ -202,7 +252,11 @@ def test_it_resumes_after_a_crash_with_every_row_settled_once(org_a, monkeypatch
             run_import(contact_import.pk)
         contact_import.refresh_from_db()
         assert contact_import.status == ImportStatus.RUNNING
-        assert (contact_import.rows_done, contact_import.created_count, contact_import.rejected_count) == (5, 4, 1)
+        assert (
+            contact_import.rows_done,
+            contact_import.created_count,
+            contact_import.rejected_count,
+        ) == (5, 4, 1)
         assert not Contact.objects.filter(name="Person 5").exists()
 
         run_import(contact_import.pk)  # the heartbeat is fresh: someone may still be working on it
@@ -212,15 +266,25 @@ def test_it_resumes_after_a_crash_with_every_row_settled_once(org_a, monkeypatch
         run_import(contact_import.pk)
     contact_import.refresh_from_db()
     assert contact_import.status == ImportStatus.DONE
-    assert (contact_import.rows_done, contact_import.created_count, contact_import.rejected_count) == (17, 15, 2)
-    contacts = sorted(int(name.split()[1]) + 2 for name in Contact.objects.values_list("name", flat=True))
+    assert (
+        contact_import.rows_done,
+        contact_import.created_count,
+        contact_import.rejected_count,
+    ) == (17, 15, 2)
+    contacts = sorted(
+        int(name.split()[1]) + 2 for name in Contact.objects.values_list("name", flat=True)
+    )
     rejected = sorted(contact_import.rejections.values_list("row_number", flat=True))
     assert sorted(contacts + rejected) == list(range(2, 19))
-    assert reasons_by_row(contact_import)[14] == ["duplicate: row 3 of this file has the same email"]
+    assert reasons_by_row(contact_import)[14] == [
+        "duplicate: row 3 of this file has the same email"
+    ]
     assert Event.objects.filter(kind=EventKind.CONTACTS_IMPORTED).count() == 1
 
 
-def test_an_unexpected_error_fails_the_import_and_keeps_what_was_settled(org_a, monkeypatch, caplog):
+def test_an_unexpected_error_fails_the_import_and_keeps_what_was_settled(
+    org_a, monkeypatch, caplog
+):
     monkeypatch.setattr(csv_import, "CHUNK_SIZE", 5)
     real = csv_import._Run.settle_chunk
 
@@ -245,7 +309,10 @@ def test_an_unexpected_error_fails_the_import_and_keeps_what_was_settled(org_a, 
 
 def test_it_logs_no_contact_data(org_a, caplog):
     with caplog.at_level(logging.DEBUG):
-        imported(org_a, "Name,Phone,Email\nJane Secret,555-01,jane@secret.example\nSam Secret,,sam@secret.example\n")
+        imported(
+            org_a,
+            "Name,Phone,Email\nJane Secret,555-01,jane@secret.example\nSam Secret,,sam@secret.example\n",
+        )
     assert "Secret" not in caplog.text and "secret.example" not in caplog.text
 
 

@@ -6,14 +6,22 @@ from django_tasks_db.models import DBTaskResult
 
 from hushpost.contacts.csv_import import start_import
 from hushpost.contacts.models import Contact, ImportStatus, OnDuplicate
-from tests.contacts.importing import Crash, crash_once_on_chunk, crash_test_file, make_import, run_worker
+from tests.contacts.importing import (
+    Crash,
+    crash_once_on_chunk,
+    crash_test_file,
+    make_import,
+    run_worker,
+)
 
 # The worker commits in its own transactions, like a real worker process.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_started_import_is_queued_on_commit_and_run_by_the_worker(org_a, alice):
-    contact_import = make_import(org_a, "Name,Mobile,E-mail\nJane,415 555 0100,\nBad,555-01,\n", user=alice, queued=False)
+    contact_import = make_import(
+        org_a, "Name,Mobile,E-mail\nJane,415 555 0100,\nBad,555-01,\n", user=alice, queued=False
+    )
     assert start_import(contact_import, contact_import.mapping, OnDuplicate.REPORT)
     task = DBTaskResult.objects.get()
     assert task.task_path == "hushpost.contacts.tasks.import_contacts"
@@ -50,11 +58,17 @@ def test_an_import_whose_worker_died_is_resumed_by_the_scheduler_sweep(org_a, mo
     DBTaskResult.objects.all().delete()  # the dead worker's task, left "running" by django-tasks-db
 
     assert csv_import.resume_stale_imports() == 0  # the heartbeat is still fresh
-    ContactImport.objects.filter(pk=contact_import.pk).update(heartbeat_at=F("heartbeat_at") - csv_import.STALE_AFTER * 2)
+    ContactImport.objects.filter(pk=contact_import.pk).update(
+        heartbeat_at=F("heartbeat_at") - csv_import.STALE_AFTER * 2
+    )
     assert csv_import.resume_stale_imports() == 1
     run_worker()
 
     contact_import.refresh_from_db()
     assert contact_import.status == ImportStatus.DONE
-    assert (contact_import.rows_done, contact_import.created_count, contact_import.rejected_count) == (17, 15, 2)
+    assert (
+        contact_import.rows_done,
+        contact_import.created_count,
+        contact_import.rejected_count,
+    ) == (17, 15, 2)
     assert Contact.objects.count() == 15

@@ -24,8 +24,8 @@ def raw_columns(contact) -> tuple[str, str]:
     """What the database itself holds for the contact's custom values."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT custom, custom_sensitive_encrypted FROM contacts_contact WHERE id = %s", [contact.pk.hex]
-            if connection.vendor == "sqlite" else [contact.pk]
+            "SELECT custom, custom_sensitive_encrypted FROM contacts_contact WHERE id = %s",
+            [contact.pk.hex] if connection.vendor == "sqlite" else [contact.pk],
         )
         plain, sealed = cursor.fetchone()
     return str(plain), sealed
@@ -33,7 +33,9 @@ def raw_columns(contact) -> tuple[str, str]:
 
 @pytest.fixture
 def policy(org_a):
-    return CustomField.objects.create(organization=org_a, key="policy", label="Policy number", sensitive=True)
+    return CustomField.objects.create(
+        organization=org_a, key="policy", label="Policy number", sensitive=True
+    )
 
 
 @pytest.fixture
@@ -43,7 +45,10 @@ def clinic(org_a):
 
 def test_a_sensitive_value_is_stored_encrypted_and_read_back(org_a, policy, clinic):
     contact = Contact.objects.create(
-        organization=org_a, name="Ana Ruiz", email="ana@example.com", custom={"policy": SECRET, "clinic": "North"}
+        organization=org_a,
+        name="Ana Ruiz",
+        email="ana@example.com",
+        custom={"policy": SECRET, "clinic": "North"},
     )
     plain, sealed = raw_columns(contact)
     assert SECRET not in plain and "policy" not in plain and "North" in plain
@@ -51,20 +56,33 @@ def test_a_sensitive_value_is_stored_encrypted_and_read_back(org_a, policy, clin
     again = Contact.objects.get(pk=contact.pk)
     assert again.custom == {"policy": SECRET, "clinic": "North"}
     context = contact_context(again)
-    assert render("Policy {{ custom.policy }} at {{ custom.clinic }}", context) == f"Policy {SECRET} at North"
+    assert (
+        render("Policy {{ custom.policy }} at {{ custom.clinic }}", context)
+        == f"Policy {SECRET} at North"
+    )
 
 
 def test_the_ciphertext_only_opens_on_its_own_contact(org_a, policy):
-    first = Contact.objects.create(organization=org_a, name="A", email="a@example.com", custom={"policy": SECRET})
+    first = Contact.objects.create(
+        organization=org_a, name="A", email="a@example.com", custom={"policy": SECRET}
+    )
     second = Contact.objects.create(organization=org_a, name="B", email="b@example.com")
-    Contact.objects.filter(pk=second.pk).update(custom_sensitive_encrypted=first.custom_sensitive_encrypted)
+    Contact.objects.filter(pk=second.pk).update(
+        custom_sensitive_encrypted=first.custom_sensitive_encrypted
+    )
     with pytest.raises(DecryptionError):
         Contact.objects.get(pk=second.pk).custom  # noqa: B018
 
 
 def test_the_contact_form_saves_a_sensitive_value_encrypted(alice_client, org_a, policy):
     response = alice_client.post(
-        "/contacts/new/", {"name": "Ana Ruiz", "email": "ana@example.com", "language": "en", "custom__policy": SECRET}
+        "/contacts/new/",
+        {
+            "name": "Ana Ruiz",
+            "email": "ana@example.com",
+            "language": "en",
+            "custom__policy": SECRET,
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     contact = Contact.objects.get(organization=org_a)
@@ -78,7 +96,9 @@ def test_the_contact_form_saves_a_sensitive_value_encrypted(alice_client, org_a,
 
 def test_the_api_reads_and_writes_sensitive_values(org_a, alice, policy):
     api = ApiClient(create_key(org_a, "Booking", created_by=alice)[1])
-    created = api.post("contacts", {"name": "Ana Ruiz", "email": "ana@example.com", "custom": {"policy": SECRET}})
+    created = api.post(
+        "contacts", {"name": "Ana Ruiz", "email": "ana@example.com", "custom": {"policy": SECRET}}
+    )
     assert created.status_code == 201, created.json()
     contact = Contact.objects.get(pk=created.json()["id"])
     assert SECRET not in raw_columns(contact)[0]
@@ -89,7 +109,11 @@ def test_the_api_reads_and_writes_sensitive_values(org_a, alice, policy):
 
 
 def test_an_import_stores_sensitive_columns_encrypted(org_a, policy):
-    contact_import = make_import(org_a, f"Name,Email,Policy\nAna Ruiz,ana@example.com,{SECRET}\n", mapping=["name", "email", "custom.policy"])
+    contact_import = make_import(
+        org_a,
+        f"Name,Email,Policy\nAna Ruiz,ana@example.com,{SECRET}\n",
+        mapping=["name", "email", "custom.policy"],
+    )
     run_import(contact_import.pk)
     contact = Contact.objects.get(organization=org_a)
     assert contact.custom == {"policy": SECRET}
@@ -98,14 +122,20 @@ def test_an_import_stores_sensitive_columns_encrypted(org_a, policy):
 
 def test_marking_a_field_sensitive_moves_existing_values_and_back(alice_client, org_a, clinic):
     contacts = [
-        Contact.objects.create(organization=org_a, name=f"P{n}", email=f"p{n}@example.com", custom={"clinic": f"Clinic {n}"})
+        Contact.objects.create(
+            organization=org_a,
+            name=f"P{n}",
+            email=f"p{n}@example.com",
+            custom={"clinic": f"Clinic {n}"},
+        )
         for n in range(3)
     ]
     empty = Contact.objects.create(organization=org_a, name="None", email="none@example.com")
     assert all("Clinic" in raw_columns(c)[0] for c in contacts)
 
     response = alice_client.post(
-        f"/settings/fields/{clinic.pk}/edit/", {"label": "Clinic", "field_type": "text", "sensitive": "on"}
+        f"/settings/fields/{clinic.pk}/edit/",
+        {"label": "Clinic", "field_type": "text", "sensitive": "on"},
     )
     assert response.status_code == 302
     assert CustomField.objects.get(pk=clinic.pk).sensitive
@@ -118,7 +148,9 @@ def test_marking_a_field_sensitive_moves_existing_values_and_back(alice_client, 
     assert event.detail["fields"] == "sensitive" and "Clinic 0" not in str(event.detail)
     assert "Sensitive, encrypted" in alice_client.get("/settings/fields/").content.decode()
 
-    alice_client.post(f"/settings/fields/{clinic.pk}/edit/", {"label": "Clinic", "field_type": "text"})
+    alice_client.post(
+        f"/settings/fields/{clinic.pk}/edit/", {"label": "Clinic", "field_type": "text"}
+    )
     assert not CustomField.objects.get(pk=clinic.pk).sensitive
     for n, contact in enumerate(contacts):
         plain, sealed = raw_columns(contact)
@@ -128,15 +160,21 @@ def test_marking_a_field_sensitive_moves_existing_values_and_back(alice_client, 
 
 def test_a_new_field_can_be_created_sensitive(alice_client, org_a):
     response = alice_client.post(
-        "/settings/fields/new/", {"key": "ssn", "label": "SSN", "field_type": "text", "sensitive": "on"}
+        "/settings/fields/new/",
+        {"key": "ssn", "label": "SSN", "field_type": "text", "sensitive": "on"},
     )
     assert response.status_code == 302
     assert CustomField.objects.get(organization=org_a, key="ssn").sensitive
 
 
 def test_checks_and_deletes_find_sensitive_values(alice_client, org_a, policy):
-    contact = Contact.objects.create(organization=org_a, name="A", email="a@example.com", custom={"policy": SECRET})
-    response = alice_client.post(f"/settings/fields/{policy.pk}/edit/", {"label": "Policy", "field_type": "number", "sensitive": "on"})
+    contact = Contact.objects.create(
+        organization=org_a, name="A", email="a@example.com", custom={"policy": SECRET}
+    )
+    response = alice_client.post(
+        f"/settings/fields/{policy.pk}/edit/",
+        {"label": "Policy", "field_type": "number", "sensitive": "on"},
+    )
     assert response.status_code == 200
     assert "1 contact has a value" in response.content.decode()
     page = alice_client.get(f"/settings/fields/{policy.pk}/delete/").content.decode()
@@ -149,7 +187,9 @@ def test_checks_and_deletes_find_sensitive_values(alice_client, org_a, policy):
 def test_the_api_lists_fields_and_changes_their_sensitivity(org_a, org_b, alice, clinic, policy):
     api = ApiClient(create_key(org_a, "Booking", created_by=alice)[1])
     CustomField.objects.create(organization=org_b, key="case_no", label="Case number")
-    contact = Contact.objects.create(organization=org_a, name="A", email="a@example.com", custom={"clinic": "North"})
+    contact = Contact.objects.create(
+        organization=org_a, name="A", email="a@example.com", custom={"clinic": "North"}
+    )
 
     listed = api.get("settings/fields")
     assert listed.status_code == 200

@@ -18,18 +18,30 @@ _keys = itertools.count(1)
 
 @pytest.fixture
 def jane(org_a):
-    return Contact.objects.create(organization=org_a, name="Jane Doe", phone="+14155550100", email="jane@example.com")
+    return Contact.objects.create(
+        organization=org_a, name="Jane Doe", phone="+14155550100", email="jane@example.com"
+    )
 
 
 @pytest.fixture
 def queue(jane):
     """queue_delivery for jane with sensible defaults, inside a transaction as callers do."""
 
-    def make(channel="sms", *, to=None, subject="", body=NOTIFICATION, key=None, **extra) -> Delivery:
+    def make(
+        channel="sms", *, to=None, subject="", body=NOTIFICATION, key=None, **extra
+    ) -> Delivery:
         to = to if to is not None else (jane.email if channel == "email" else jane.phone)
         with transaction.atomic():
-            return queue_delivery(organization=jane.organization, contact=jane, channel=channel, to=to,
-                                  subject=subject, body=body, idempotency_key=key or f"test:{next(_keys)}", **extra)
+            return queue_delivery(
+                organization=jane.organization,
+                contact=jane,
+                channel=channel,
+                to=to,
+                subject=subject,
+                body=body,
+                idempotency_key=key or f"test:{next(_keys)}",
+                **extra,
+            )
 
     return make
 

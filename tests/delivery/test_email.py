@@ -43,8 +43,12 @@ class ScriptedServer:
 def mail_server(settings):
     """A scripted SMTP server on a free port; `.start()`/`.stop()` it to make the server go away and come back."""
     handler, port = ScriptedServer(), free_port()
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5}}}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
     settings.DEFAULT_FROM_EMAIL = "Riverside via Hushpost <notify@hushpost.example>"
     controllers = []
 
@@ -64,7 +68,9 @@ def parsed(envelope):
     return email.message_from_bytes(envelope.original_content, policy=email.policy.default)
 
 
-def test_it_sends_text_and_html_parts_with_our_sender_and_message_id(queue, jane, smtp_server, settings):
+def test_it_sends_text_and_html_parts_with_our_sender_and_message_id(
+    queue, jane, smtp_server, settings
+):
     settings.DEFAULT_FROM_EMAIL = "Riverside via Hushpost <notify@hushpost.example>"
     delivery = queue("email", subject="A secure message from Riverside Clinic")
     assert send_delivery(delivery.pk) is True
@@ -72,13 +78,26 @@ def test_it_sends_text_and_html_parts_with_our_sender_and_message_id(queue, jane
     assert (envelope.mail_from, envelope.rcpt_tos) == ("notify@hushpost.example", [jane.email])
     message = parsed(envelope)
     assert message["Subject"] == "A secure message from Riverside Clinic"
-    assert message["From"] == "Riverside via Hushpost <notify@hushpost.example>" and message["To"] == jane.email
+    assert (
+        message["From"] == "Riverside via Hushpost <notify@hushpost.example>"
+        and message["To"] == jane.email
+    )
     assert message["Message-ID"] == f"<hushpost.{delivery.pk}@hushpost.example>"
     # Exactly the notification, in two forms, and nothing else: no attachments, no other parts.
-    assert [part.get_content_type() for part in message.walk()] == ["multipart/alternative", "text/plain", "text/html"]
-    assert message.get_body(("plain",)).get_content().replace("\r\n", "\n").rstrip("\n") == NOTIFICATION
+    assert [part.get_content_type() for part in message.walk()] == [
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+    ]
+    assert (
+        message.get_body(("plain",)).get_content().replace("\r\n", "\n").rstrip("\n")
+        == NOTIFICATION
+    )
     html = message.get_body(("html",)).get_content()
-    assert '<a href="http://127.0.0.1:8000/s/Tk3n-abc_123">http://127.0.0.1:8000/s/Tk3n-abc_123</a>' in html
+    assert (
+        '<a href="http://127.0.0.1:8000/s/Tk3n-abc_123">http://127.0.0.1:8000/s/Tk3n-abc_123</a>'
+        in html
+    )
     delivery.refresh_from_db()
     assert (delivery.status, delivery.provider) == (DeliveryStatus.SENT, "smtp")
     assert delivery.provider_id == f"hushpost.{delivery.pk}@hushpost.example"
@@ -89,7 +108,10 @@ def test_with_the_server_down_it_retries_and_delivers_once_when_it_is_back(queue
     delivery = queue("email", subject="Hi")
     attempt(delivery)
     assert delivery.status == DeliveryStatus.QUEUED
-    assert delivery.attempt_log[0]["error"] == "could not connect to the mail server (ConnectionRefusedError)"
+    assert (
+        delivery.attempt_log[0]["error"]
+        == "could not connect to the mail server (ConnectionRefusedError)"
+    )
     mail_server.start()
     make_due(delivery)
     assert send_delivery(delivery.pk) is True
@@ -109,12 +131,16 @@ def test_a_4xx_is_retried(queue, mail_server, where):
 
 
 def test_a_refused_recipient_fails_with_the_servers_words(queue, mail_server):
-    mail_server.rcpt_replies.append("550 5.1.1 <jane@example.com>: Recipient address rejected: User unknown")
+    mail_server.rcpt_replies.append(
+        "550 5.1.1 <jane@example.com>: Recipient address rejected: User unknown"
+    )
     delivery = queue("email", subject="Hi")
     attempt(delivery)
     assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "550")
-    assert delivery.reason == ("the mail server refused the address: 550 5.1.1 <jane@example.com>: "
-                               "Recipient address rejected: User unknown")
+    assert delivery.reason == (
+        "the mail server refused the address: 550 5.1.1 <jane@example.com>: "
+        "Recipient address rejected: User unknown"
+    )
     assert not mail_server.messages
 
 
@@ -122,10 +148,15 @@ def test_a_rejected_message_fails(queue, mail_server):
     mail_server.data_replies.append("554 5.7.1 Message rejected as spam")
     delivery = queue("email", subject="Hi")
     attempt(delivery)
-    assert (delivery.status, delivery.reason) == (DeliveryStatus.FAILED, "the mail server refused the message: 554 5.7.1 Message rejected as spam")
+    assert (delivery.status, delivery.reason) == (
+        DeliveryStatus.FAILED,
+        "the mail server refused the message: 554 5.7.1 Message rejected as spam",
+    )
 
 
-def test_a_timeout_after_data_may_have_delivered_it_so_it_is_not_resent(queue, mail_server, settings):
+def test_a_timeout_after_data_may_have_delivered_it_so_it_is_not_resent(
+    queue, mail_server, settings
+):
     settings.MAILERS["default"]["OPTIONS"]["timeout"] = 0.5
     mail_server.data_delay = 1.5
     delivery = queue("email", subject="Hi")

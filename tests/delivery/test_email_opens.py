@@ -18,7 +18,9 @@ def html_of(envelope) -> str:
     raise AssertionError("no HTML part")
 
 
-def test_an_email_carries_a_pixel_and_its_first_fetch_logs_the_open(client, settings, queue, smtp_server):
+def test_an_email_carries_a_pixel_and_its_first_fetch_logs_the_open(
+    client, settings, queue, smtp_server
+):
     delivery = queue("email", subject="A secure message")
     assert send_delivery(delivery.pk)
     html = html_of(smtp_server.messages[0])

@@ -37,19 +37,35 @@ def mailgun(settings):
 @pytest.fixture
 def sent_email(queue, mailgun):
     delivery = queue("email", subject="Closed on Friday")
-    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENT, provider="mailgun",
-                                                   provider_id=MESSAGE_ID)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENT, provider="mailgun", provider_id=MESSAGE_ID
+    )
     return Delivery.objects.get(pk=delivery.pk)
 
 
 def payload(event: dict, *, key: str = SIGNING_KEY) -> dict:
     timestamp, token = str(int(time.time())), "a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0"
     signature = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
-    data = {"timestamp": time.time(), "id": "CPgfbmQMTCKtHW6uIWtuVe", "recipient": "jane@example.com",
-            "message": {"headers": {"message-id": MESSAGE_ID.strip("<>"), "to": "jane@example.com",
-                                    "from": "notify@mg.riverside.example", "subject": "Closed on Friday"}},
-            "tags": [], "user-variables": {}, **event}
-    return {"signature": {"timestamp": timestamp, "token": token, "signature": signature}, "event-data": data}
+    data = {
+        "timestamp": time.time(),
+        "id": "CPgfbmQMTCKtHW6uIWtuVe",
+        "recipient": "jane@example.com",
+        "message": {
+            "headers": {
+                "message-id": MESSAGE_ID.strip("<>"),
+                "to": "jane@example.com",
+                "from": "notify@mg.riverside.example",
+                "subject": "Closed on Friday",
+            }
+        },
+        "tags": [],
+        "user-variables": {},
+        **event,
+    }
+    return {
+        "signature": {"timestamp": timestamp, "token": token, "signature": signature},
+        "event-data": data,
+    }
 
 
 def post(client, body: dict, secret: str = SECRET):
@@ -61,8 +77,12 @@ PERMANENT_FAILURE = {
     "event": "failed",
     "severity": "permanent",
     "reason": "bounce",
-    "delivery-status": {"code": 550, "message": "5.1.1 The email account that you tried to reach does not exist.",
-                        "description": "", "attempt-no": 1},
+    "delivery-status": {
+        "code": 550,
+        "message": "5.1.1 The email account that you tried to reach does not exist.",
+        "description": "",
+        "attempt-no": 1,
+    },
 }
 TEMPORARY_FAILURE = PERMANENT_FAILURE | {"severity": "temporary", "reason": "generic"}
 
@@ -73,8 +93,9 @@ def test_a_permanent_failure_fails_the_email_and_opts_the_contact_out(client, se
     assert post(client, payload(PERMANENT_FAILURE)).status_code == 200
     sent_email.refresh_from_db()
     assert sent_email.status == DeliveryStatus.FAILED
-    assert sent_email.reason == ("the email bounced (hard): "
-                                 "5.1.1 The email account that you tried to reach does not exist.")
+    assert sent_email.reason == (
+        "the email bounced (hard): 5.1.1 The email account that you tried to reach does not exist."
+    )
     jane.refresh_from_db()
     assert jane.email_opt_out is True
     assert Event.objects.filter(delivery=sent_email, kind=EventKind.EMAIL_OPTED_OUT).exists()

@@ -24,7 +24,9 @@ def headers_of(sent: dict) -> dict[str, str]:
     return {item["Name"]: item["Value"] for item in sent.get("Headers", [])}
 
 
-def test_a_secure_notification_goes_to_postmark_and_keeps_its_message_id(queue, jane, postmark_standin):
+def test_a_secure_notification_goes_to_postmark_and_keeps_its_message_id(
+    queue, jane, postmark_standin
+):
     delivery = queue("email", subject="A secure message from Riverside Clinic")
     assert send_delivery(delivery.pk) is True
 
@@ -51,13 +53,21 @@ def test_a_secure_notification_goes_to_postmark_and_keeps_its_message_id(queue, 
 
 
 def test_a_plain_email_to_several_contacts_is_bulk_with_its_files_and_a_one_click_unsubscribe(
-        org_a, jane, alice, postmark_standin):
+    org_a, jane, alice, postmark_standin
+):
     from hushpost.contacts.models import Contact
 
     john = Contact.objects.create(organization=org_a, name="John Roe", email="john@example.com")
-    result = send_message(org_a, contacts=[jane, john], channel="email", secure=False, subject="Closed on Friday",
-                          body="Hello {{ contact.name }}, the clinic is closed on Friday.", sender=alice,
-                          attachments=[NewAttachment("hours.txt", "text/plain", b"Mon-Thu 9-5")])
+    result = send_message(
+        org_a,
+        contacts=[jane, john],
+        channel="email",
+        secure=False,
+        subject="Closed on Friday",
+        body="Hello {{ contact.name }}, the clinic is closed on Friday.",
+        sender=alice,
+        attachments=[NewAttachment("hours.txt", "text/plain", b"Mon-Thu 9-5")],
+    )
     for outcome in result.outcomes:
         assert outcome.delivery.bulk is True
         assert send_delivery(outcome.delivery.pk) is True
@@ -76,25 +86,42 @@ def test_a_plain_email_to_several_contacts_is_bulk_with_its_files_and_a_one_clic
 
 
 def test_one_plain_email_to_one_contact_is_not_bulk(org_a, jane, alice, postmark_standin):
-    result = send_message(org_a, contacts=[jane], channel="email", secure=False, subject="Your results",
-                          body="Hello, your results are in.", sender=alice)
+    result = send_message(
+        org_a,
+        contacts=[jane],
+        channel="email",
+        secure=False,
+        subject="Your results",
+        body="Hello, your results are in.",
+        sender=alice,
+    )
     send_delivery(result.outcomes[0].delivery.pk)
     assert "List-Unsubscribe" not in headers_of(postmark_standin.sent[0])
 
 
-def test_a_recipient_postmark_suppressed_fails_and_opts_the_contact_out(queue, jane, postmark_standin):
+def test_a_recipient_postmark_suppressed_fails_and_opts_the_contact_out(
+    queue, jane, postmark_standin
+):
     postmark_standin.inactive.add("jane@example.com")
     delivery = queue("email", subject="Hello")
     assert send_delivery(delivery.pk) is False
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
-    assert delivery.reason == "Postmark won't send to this address: it bounced hard or marked email as spam before"
+    assert (
+        delivery.reason
+        == "Postmark won't send to this address: it bounced hard or marked email as spam before"
+    )
     assert delivery.error_code == "esp_rejected"
     jane.refresh_from_db()
     assert jane.email_opt_out is True
     assert postmark_standin.sent == []
-    assert [(e.kind, e.detail.get("reason")) for e in Event.objects.filter(delivery=delivery).order_by("id")][-2:] == [
-        (EventKind.FAILED, delivery.reason), (EventKind.EMAIL_OPTED_OUT, "suppressed_by_service")]
+    assert [
+        (e.kind, e.detail.get("reason"))
+        for e in Event.objects.filter(delivery=delivery).order_by("id")
+    ][-2:] == [
+        (EventKind.FAILED, delivery.reason),
+        (EventKind.EMAIL_OPTED_OUT, "suppressed_by_service"),
+    ]
 
 
 def test_an_address_postmark_calls_invalid_fails_for_good(queue, jane, postmark_standin):
@@ -110,12 +137,16 @@ def test_an_address_postmark_calls_invalid_fails_for_good(queue, jane, postmark_
 
 
 def test_a_422_about_the_message_fails_for_good_with_postmarks_words(queue, postmark_standin):
-    postmark_standin.script(Reply.error(422, 400, "The 'From' address you supplied is not a Sender Signature."))
+    postmark_standin.script(
+        Reply.error(422, 400, "The 'From' address you supplied is not a Sender Signature.")
+    )
     delivery = queue("email", subject="Hello")
     attempt(delivery)
     assert delivery.status == DeliveryStatus.FAILED
-    assert delivery.reason == ("Postmark refused the message (422): The 'From' address you supplied is not a "
-                               "Sender Signature.")
+    assert delivery.reason == (
+        "Postmark refused the message (422): The 'From' address you supplied is not a "
+        "Sender Signature."
+    )
     assert delivery.error_code == "422"
 
 
@@ -163,7 +194,9 @@ def test_postmark_unreachable_sent_nothing_and_is_retried(queue, postmark_standi
     assert delivery.attempt_log[-1]["error"] == "could not connect to Postmark (ConnectionError)"
 
 
-def test_an_answer_too_late_may_mean_it_went_out_so_it_is_failed_as_ambiguous(queue, postmark_standin, settings):
+def test_an_answer_too_late_may_mean_it_went_out_so_it_is_failed_as_ambiguous(
+    queue, postmark_standin, settings
+):
     settings.MAILERS["default"]["OPTIONS"]["timeout"] = (2.0, 0.3)
     postmark_standin.script(Reply.slow(1.0))
     delivery = queue("email", subject="Hello")
@@ -180,8 +213,15 @@ def test_the_real_worker_sends_through_postmark(jane, postmark_standin):
     from tests.delivery.test_worker import run_worker
 
     with transaction.atomic():
-        delivery = queue_delivery(organization=jane.organization, contact=jane, channel="email", to=jane.email,
-                                  subject="Hello", body=NOTIFICATION, idempotency_key="worker:esp:1")
+        delivery = queue_delivery(
+            organization=jane.organization,
+            contact=jane,
+            channel="email",
+            to=jane.email,
+            subject="Hello",
+            body=NOTIFICATION,
+            idempotency_key="worker:esp:1",
+        )
     run_worker()
     delivery = Delivery.objects.get(pk=delivery.pk)
     assert delivery.status == DeliveryStatus.SENT

@@ -19,7 +19,9 @@ from hushpost.delivery.tracking import pixel_url, record_open
 pytestmark = pytest.mark.django_db
 
 URL = "/webhooks/email/postmark/"
-SECRET = "postmark:webhook-secret-for-tests"  # the postmark_standin fixture's ANYMAIL_WEBHOOK_SECRET
+SECRET = (
+    "postmark:webhook-secret-for-tests"  # the postmark_standin fixture's ANYMAIL_WEBHOOK_SECRET
+)
 
 DELIVERY = {
     "RecordType": "Delivery",
@@ -59,7 +61,7 @@ SOFT_BOUNCE = HARD_BOUNCE | {
     "TypeCode": 4096,
     "Name": "Soft bounce",
     "Description": "The server was unable to temporarily deliver your message (ex: Mailbox full, Account disabled, "
-                   "exceeds quota, out of storage space).",
+    "exceeds quota, out of storage space).",
     "Details": "smtp;552 5.2.2 The email account that you tried to reach is over quota.",
     "Inactive": False,
 }
@@ -146,7 +148,11 @@ def post(client, sent_email):
 
 
 def kinds(delivery) -> list[str]:
-    return list(Event.objects.filter(delivery=delivery).order_by("created_at", "id").values_list("kind", flat=True))
+    return list(
+        Event.objects.filter(delivery=delivery)
+        .order_by("created_at", "id")
+        .values_list("kind", flat=True)
+    )
 
 
 def test_delivered_moves_the_email_forward_once(post, sent_email):
@@ -166,13 +172,17 @@ def test_anymails_own_address_for_the_webhook_works_too(post, sent_email):
     assert sent_email.status == DeliveryStatus.DELIVERED
 
 
-def test_a_hard_bounce_after_delivery_fails_the_email_and_opts_the_contact_out(post, sent_email, jane):
+def test_a_hard_bounce_after_delivery_fails_the_email_and_opts_the_contact_out(
+    post, sent_email, jane
+):
     post(DELIVERY)
     assert post(HARD_BOUNCE).status_code == 200
     sent_email.refresh_from_db()
     assert sent_email.status == DeliveryStatus.FAILED
-    assert sent_email.reason == ("the email bounced (hard): The server was unable to deliver your message "
-                                 "(ex: unknown user, mailbox not found).")
+    assert sent_email.reason == (
+        "the email bounced (hard): The server was unable to deliver your message "
+        "(ex: unknown user, mailbox not found)."
+    )
     assert sent_email.error_code == "hard_bounce"
     jane.refresh_from_db()
     assert jane.email_opt_out is True
@@ -188,11 +198,15 @@ def test_a_hard_bounce_after_delivery_fails_the_email_and_opts_the_contact_out(p
     assert kinds(sent_email).count(EventKind.EMAIL_OPTED_OUT) == 1
 
 
-def test_a_soft_bounce_fails_the_email_but_keeps_the_contact_then_a_hard_one_opts_out(post, sent_email, jane):
+def test_a_soft_bounce_fails_the_email_but_keeps_the_contact_then_a_hard_one_opts_out(
+    post, sent_email, jane
+):
     post(SOFT_BOUNCE)
     sent_email.refresh_from_db()
     assert sent_email.status == DeliveryStatus.FAILED
-    assert sent_email.reason.startswith("the email bounced (soft): The server was unable to temporarily deliver")
+    assert sent_email.reason.startswith(
+        "the email bounced (soft): The server was unable to temporarily deliver"
+    )
     jane.refresh_from_db()
     assert jane.email_opt_out is False
     assert EventKind.EMAIL_OPTED_OUT not in kinds(sent_email)
@@ -227,7 +241,9 @@ def test_an_open_is_logged_once_whoever_reports_it(post, sent_email):
     post(OPEN)
     post(OPEN)
     # Our own image, fetched afterwards, adds nothing either.
-    assert record_open(pixel_url(str(sent_email.pk)).rsplit("/", 1)[1].removesuffix(".gif")) is False
+    assert (
+        record_open(pixel_url(str(sent_email.pk)).rsplit("/", 1)[1].removesuffix(".gif")) is False
+    )
     opened = Event.objects.get(delivery=sent_email, kind=EventKind.EMAIL_OPENED)
     assert opened.actor_label == "postmark"
     # Logged once, then counted.
@@ -244,7 +260,9 @@ def test_an_unknown_message_is_answered_200_logged_and_ignored(post, sent_email,
     assert sent_email.status == DeliveryStatus.SENT
 
 
-@pytest.mark.parametrize("headers", [{}, auth("postmark:wrong"), {"HTTP_AUTHORIZATION": "Bearer nonsense"}])
+@pytest.mark.parametrize(
+    "headers", [{}, auth("postmark:wrong"), {"HTTP_AUTHORIZATION": "Bearer nonsense"}]
+)
 def test_a_post_without_the_right_password_is_refused_and_logged(post, sent_email, caplog, headers):
     with caplog.at_level(logging.WARNING, logger="hushpost.delivery.email_webhooks"):
         response = post(HARD_BOUNCE, **(headers or {"HTTP_X_NOTHING": "1"}))

@@ -35,9 +35,9 @@ from tests.conftest import _Collector, free_port
 from tests.reliability import (
     TcpProxy,
     database_url,
-    report,
     queue_emails,
     queue_texts,
+    report,
     settled,
     start_worker,
     stop_worker,
@@ -59,7 +59,9 @@ def workers(tmp_path):
     started = []
 
     def start(env, count=1):
-        procs = [start_worker(env, tmp_path / f"worker-{len(started) + i}.log") for i in range(count)]
+        procs = [
+            start_worker(env, tmp_path / f"worker-{len(started) + i}.log") for i in range(count)
+        ]
         started.extend(procs)
         return procs
 
@@ -68,21 +70,29 @@ def workers(tmp_path):
         stop_worker(process)
     for log in sorted(tmp_path.glob("worker-*.log")):
         # Shown by pytest when the test failed: what the workers said besides their per-task lines.
-        lines = [line for line in log.read_text(errors="replace").splitlines() if "state=" not in line]
+        lines = [
+            line for line in log.read_text(errors="replace").splitlines() if "state=" not in line
+        ]
         print(f"--- {log.name}", *lines[-40:], sep="\n")
 
 
 def skip_waits(ids) -> None:
     """Time passes: every backoff or Retry-After wait is over (their lengths are asserted before)."""
     now = timezone.now()
-    Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.QUEUED, next_attempt_at__gt=now).update(next_attempt_at=now)
+    Delivery.objects.filter(
+        pk__in=ids, status=DeliveryStatus.QUEUED, next_attempt_at__gt=now
+    ).update(next_attempt_at=now)
     DBTaskResult.objects.filter(status="READY", run_after__gt=now).update(run_after=now)
 
 
 def age_unsettled(ids) -> None:
     """Time passes for what a dead worker left: its leases lapse, lost tasks become overdue."""
-    Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(lease_expires_at=F("lease_expires_at") - AGE)
-    Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.QUEUED).update(next_attempt_at=F("next_attempt_at") - AGE)
+    Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(
+        lease_expires_at=F("lease_expires_at") - AGE
+    )
+    Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.QUEUED).update(
+        next_attempt_at=F("next_attempt_at") - AGE
+    )
 
 
 def quiet(ids, since: datetime.datetime | None = None) -> bool:
@@ -94,8 +104,12 @@ def quiet(ids, since: datetime.datetime | None = None) -> bool:
     sending = Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING)
     if since is not None:
         sending = sending.filter(lease_expires_at__gt=since + LEASE)
-    return not sending.exists() and not Delivery.objects.filter(
-        pk__in=ids, status=DeliveryStatus.QUEUED, next_attempt_at__lte=now).exists()
+    return (
+        not sending.exists()
+        and not Delivery.objects.filter(
+            pk__in=ids, status=DeliveryStatus.QUEUED, next_attempt_at__lte=now
+        ).exists()
+    )
 
 
 def bodies(standin) -> list[str]:
@@ -103,6 +117,7 @@ def bodies(standin) -> list[str]:
 
 
 # --- a. SMTP down, then back -----------------------------------------------
+
 
 def test_smtp_down_then_back_every_email_arrives_once(jane, workers):
     from aiosmtpd.controller import Controller
@@ -117,15 +132,20 @@ def test_smtp_down_then_back_every_email_arrives_once(jane, workers):
     for d in tried:
         row = d.attempt_log[-1]
         assert "could not connect to the mail server" in row["error"]
-        assert datetime.datetime.fromisoformat(row["retry_at"]) == d.next_attempt_at  # backed off, not hammering
+        assert (
+            datetime.datetime.fromisoformat(row["retry_at"]) == d.next_attempt_at
+        )  # backed off, not hammering
     collector = _Collector()
     controller = Controller(collector, hostname="127.0.0.1", port=port)
     controller.start()
     try:
         skip_waits(ids)
         wait_until(lambda: settled(ids), 120, "every email to be sent")
-        result = tally(ids, [email.message_from_bytes(e.content)["Message-ID"] for e in collector.messages],
-                       key=lambda d: message_id(str(d.pk)))
+        result = tally(
+            ids,
+            [email.message_from_bytes(e.content)["Message-ID"] for e in collector.messages],
+            key=lambda d: message_id(str(d.pk)),
+        )
     finally:
         controller.stop()
     report("SMTP down, then back (30 emails, 2 workers)", result, time.monotonic() - started)
@@ -135,28 +155,54 @@ def test_smtp_down_then_back_every_email_arrives_once(jane, workers):
 
 # --- b. Twilio answering 500, 503 and 429 ----------------------------------
 
-def test_twilio_errors_then_service_every_text_once_with_retry_after_honoured(jane, twilio_standin, workers):
-    twilio_standin.script(*[Reply(429, {"code": 20429, "message": "Too Many Requests", "status": 429},
-                                  headers={"Retry-After": "120"})] * 8,
-                          *[Reply(503)] * 6, *[Reply(500)] * 4, *[Reply(500, creates=True)] * 2)
+
+def test_twilio_errors_then_service_every_text_once_with_retry_after_honoured(
+    jane, twilio_standin, workers
+):
+    twilio_standin.script(
+        *[
+            Reply(
+                429,
+                {"code": 20429, "message": "Too Many Requests", "status": 429},
+                headers={"Retry-After": "120"},
+            )
+        ]
+        * 8,
+        *[Reply(503)] * 6,
+        *[Reply(500)] * 4,
+        *[Reply(500, creates=True)] * 2,
+    )
     ids = queue_texts(jane, 40)
     workers(worker_env(twilio=twilio_standin))
     started = time.monotonic()
     wait_until(lambda: quiet(ids), 120, "the first round of attempts")
-    rows = [(d, row) for d in Delivery.objects.filter(pk__in=ids) for row in d.attempt_log if "error" in row]
+    rows = [
+        (d, row)
+        for d in Delivery.objects.filter(pk__in=ids)
+        for row in d.attempt_log
+        if "error" in row
+    ]
     limited = [(d, row) for d, row in rows if "rate limiting" in row["error"]]
     assert len(limited) == 8
     for d, row in limited:
         # Retry-After: 120 is a floor; jitter may add to it, never take from it.
-        wait = datetime.datetime.fromisoformat(row["retry_at"]) - datetime.datetime.fromisoformat(row["at"])
+        wait = datetime.datetime.fromisoformat(row["retry_at"]) - datetime.datetime.fromisoformat(
+            row["at"]
+        )
         assert wait >= datetime.timedelta(seconds=120)
     assert sum("unavailable (503)" in row["error"] for _, row in rows) == 6
     # A 500 may hide an accepted message: never retried blindly.
     ambiguous = Delivery.objects.filter(pk__in=ids, error_code="ambiguous")
     assert ambiguous.count() == 6
     skip_waits(ids)
-    wait_until(lambda: quiet(ids) and not Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.QUEUED).exists(),
-               60, "the retries")
+    wait_until(
+        lambda: (
+            quiet(ids)
+            and not Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.QUEUED).exists()
+        ),
+        60,
+        "the retries",
+    )
     outcomes = reconcile.reconcile(now=timezone.now() + AGE)
     assert outcomes == {"found": 2, "not_found": 4}
     wait_until(lambda: settled(ids), 120, "the re-queued texts")
@@ -168,13 +214,18 @@ def test_twilio_errors_then_service_every_text_once_with_retry_after_honoured(ja
 
 # --- c. A worker killed in the middle of a batch ---------------------------
 
+
 def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(jane, twilio_standin, workers):
     twilio_standin.latency = 0.01  # slow enough that the kill lands mid-batch
     ids = queue_texts(jane, 500)
     env = worker_env(twilio=twilio_standin)
     [first] = workers(env)
     started = time.monotonic()
-    wait_until(lambda: len(twilio_standin.messages) >= 120, 120, "the first worker to be well into the batch")
+    wait_until(
+        lambda: len(twilio_standin.messages) >= 120,
+        120,
+        "the first worker to be well into the batch",
+    )
     first.send_signal(signal.SIGKILL)
     first.wait()
     killed_at = timezone.now()
@@ -194,9 +245,11 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(jane, twilio_sta
 
 # --- d. Several workers sharing a big batch (PostgreSQL) -------------------
 
+
 @pytest.mark.parametrize("count", [2, 4])
-def test_several_workers_share_2000_deliveries_without_sending_one_twice(postgres_only, jane, twilio_standin, workers,
-                                                                          count):
+def test_several_workers_share_2000_deliveries_without_sending_one_twice(
+    postgres_only, jane, twilio_standin, workers, count
+):
     ids = queue_texts(jane, 2000, prefix=f"many{count}")
     workers(worker_env(twilio=twilio_standin), count)
     started = time.monotonic()
@@ -205,33 +258,49 @@ def test_several_workers_share_2000_deliveries_without_sending_one_twice(postgre
     report(f"{count} workers share 2,000 texts", result, time.monotonic() - started)
     assert (result.sent, result.duplicates, result.lost, result.stuck) == (2000, 0, 0, 0)
     # Every worker took part (a lock that serialized them all would still pass the count).
-    assert DBTaskResult.objects.filter(status="SUCCESSFUL").values("worker_ids").distinct().count() >= count
+    assert (
+        DBTaskResult.objects.filter(status="SUCCESSFUL").values("worker_ids").distinct().count()
+        >= count
+    )
 
 
 # --- e. The database unavailable for a moment ------------------------------
 
-def test_workers_ride_out_a_dropped_database_connection(postgres_only, jane, twilio_standin, workers, tmp_path):
+
+def test_workers_ride_out_a_dropped_database_connection(
+    postgres_only, jane, twilio_standin, workers, tmp_path
+):
     conf = connection.settings_dict
     proxy = TcpProxy((conf["HOST"] or "127.0.0.1", int(conf["PORT"] or 5432)))
     try:
         twilio_standin.latency = 0.01
         ids = queue_texts(jane, 300)
-        procs = workers(worker_env(twilio=twilio_standin, db_url=database_url("127.0.0.1", proxy.port)), 2)
+        procs = workers(
+            worker_env(twilio=twilio_standin, db_url=database_url("127.0.0.1", proxy.port)), 2
+        )
         started = time.monotonic()
         wait_until(lambda: len(twilio_standin.messages) >= 60, 120, "the workers to be sending")
         proxy.outage(3.0)
         back = timezone.now()
-        wait_until(lambda: quiet(ids, since=back), 150, "the workers to come back and drain the queue")
+        wait_until(
+            lambda: quiet(ids, since=back), 150, "the workers to come back and drain the queue"
+        )
         assert all(p.poll() is None for p in procs), "a worker exited instead of reconnecting"
         logs = "".join(log.read_text(errors="replace") for log in tmp_path.glob("worker-*.log"))
-        assert "database unavailable" in logs and "reconnecting in" in logs  # the outage did hit them
+        assert (
+            "database unavailable" in logs and "reconnecting in" in logs
+        )  # the outage did hit them
         age_unsettled(ids)
         scheduler.tick()
         wait_until(lambda: settled(ids), 120, "what the outage left to be settled")
         result = tally(ids, bodies(twilio_standin))
     finally:
         proxy.close()
-    report("database connections dropped, 3 s refused (300 texts, 2 workers)", result, time.monotonic() - started)
+    report(
+        "database connections dropped, 3 s refused (300 texts, 2 workers)",
+        result,
+        time.monotonic() - started,
+    )
     assert (result.sent, result.duplicates, result.lost, result.stuck) == (300, 0, 0, 0)
 
 
@@ -272,4 +341,7 @@ def test_a_bad_poll_interval_is_one_clear_error(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["worker", "--interval", "-1"])
     assert exit_.value.code == 2
-    assert capsys.readouterr().err.splitlines()[-1] == "hushpost worker: error: argument --interval: must be zero or more seconds"
+    assert (
+        capsys.readouterr().err.splitlines()[-1]
+        == "hushpost worker: error: argument --interval: must be zero or more seconds"
+    )

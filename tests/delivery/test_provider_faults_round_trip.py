@@ -35,10 +35,21 @@ SECOND = datetime.timedelta(seconds=1)
 
 def run_worker() -> None:
     """Every due task once, as `hushpost worker` would run them, then Ctrl-C handling back."""
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    handlers = {
+        sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+    }
     try:
-        call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0",
-                     "--queue-name", "*", verbosity=0)
+        call_command(
+            "db_worker",
+            "--batch",
+            "--no-reload",
+            "--no-startup-delay",
+            "--interval",
+            "0",
+            "--queue-name",
+            "*",
+            verbosity=0,
+        )
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
@@ -47,7 +58,9 @@ def run_worker() -> None:
 def contacts(org, count: int) -> list[Contact]:
     made = []
     for number in range(count):
-        contact = Contact.objects.create(organization=org, name=f"Patient {number}", phone=f"+1415555020{number}")
+        contact = Contact.objects.create(
+            organization=org, name=f"Patient {number}", phone=f"+1415555020{number}"
+        )
         contact.secure_pin = "2468"
         contact.save()
         made.append(contact)
@@ -58,10 +71,14 @@ def texts_to(standin, phone: str) -> int:
     return sum(1 for message in standin.sent if message["to"] == phone)
 
 
-def test_503s_for_the_first_three_requests_still_reach_each_of_five_contacts_once(secure_on, alice, twilio_standin):
+def test_503s_for_the_first_three_requests_still_reach_each_of_five_contacts_once(
+    secure_on, alice, twilio_standin
+):
     twilio_standin.script(Reply(503), Reply(503), Reply(503))
     five = contacts(alice.organization, 5)
-    result = send_message(alice.organization, contacts=five, channel="sms", secure=True, body=SECRET, sender=alice)
+    result = send_message(
+        alice.organization, contacts=five, channel="sms", secure=True, body=SECRET, sender=alice
+    )
     assert [outcome.status for outcome in result.outcomes] == [DeliveryStatus.QUEUED] * 5
 
     # The clock stands still between moves, so no retry can fall due between two runs by chance
@@ -69,7 +86,9 @@ def test_503s_for_the_first_three_requests_still_reach_each_of_five_contacts_onc
     with time_machine.travel(timezone.now(), tick=False) as clock:
         run_worker()
         waiting = list(Delivery.objects.filter(status=DeliveryStatus.QUEUED))
-        assert len(waiting) == 3 and Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 2
+        assert (
+            len(waiting) == 3 and Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 2
+        )
         for delivery in waiting:
             assert delivery.attempts == 1 and delivery.error_code == "503"
             assert delivery.next_attempt_at > timezone.now()  # backoff, not at once
@@ -83,14 +102,25 @@ def test_503s_for_the_first_three_requests_still_reach_each_of_five_contacts_onc
         clock.move_to(max(delivery.next_attempt_at for delivery in waiting) + SECOND)
         run_worker()
 
-    assert [request.status for request in twilio_standin.requests] == [503, 503, 503, 201, 201, 201, 201, 201]
+    assert [request.status for request in twilio_standin.requests] == [
+        503,
+        503,
+        503,
+        201,
+        201,
+        201,
+        201,
+        201,
+    ]
     assert all(texts_to(twilio_standin, contact.phone) == 1 for contact in five)
     retried = {delivery.pk for delivery in waiting}
     for delivery in Delivery.objects.all():
         assert delivery.status == DeliveryStatus.SENT and delivery.provider == "twilio"
         assert delivery.provider_id and delivery.error_code == "" and delivery.reason == ""
         if delivery.pk in retried:
-            assert delivery.attempts == 2 and len(delivery.attempt_log) == 1  # the failed try stays recorded
+            assert (
+                delivery.attempts == 2 and len(delivery.attempt_log) == 1
+            )  # the failed try stays recorded
         else:
             assert delivery.attempts == 1 and delivery.attempt_log == []
         kinds = sorted(Event.objects.filter(delivery=delivery).values_list("kind", flat=True))
@@ -98,18 +128,23 @@ def test_503s_for_the_first_three_requests_still_reach_each_of_five_contacts_onc
     assert all(SECRET not in str(request.form) for request in twilio_standin.requests)
 
 
-def test_a_timeout_fails_as_ambiguous_and_no_later_task_or_sweep_sends_it_again(secure_on, alice, twilio_standin,
-                                                                                   monkeypatch):
+def test_a_timeout_fails_as_ambiguous_and_no_later_task_or_sweep_sends_it_again(
+    secure_on, alice, twilio_standin, monkeypatch
+):
     monkeypatch.setattr(twilio_client, "TIMEOUT", (1.0, 0.3))
     twilio_standin.script(Reply.slow(1.0))  # Twilio creates the message, then answers too late
     [jane] = contacts(alice.organization, 1)
-    send_message(alice.organization, contacts=[jane], channel="sms", secure=True, body=SECRET, sender=alice)
+    send_message(
+        alice.organization, contacts=[jane], channel="sms", secure=True, body=SECRET, sender=alice
+    )
 
     with time_machine.travel(timezone.now(), tick=True) as clock:
         run_worker()
         delivery = Delivery.objects.get()
         assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "ambiguous")
-        assert delivery.attempts == 1 and delivery.attempt_log[0]["error"].startswith("no answer from Twilio")
+        assert delivery.attempts == 1 and delivery.attempt_log[0]["error"].startswith(
+            "no answer from Twilio"
+        )
         assert delivery.attempt_log[0]["retry_at"] is None
 
         # A stray second task, an hour of scheduler sweeps and worker runs later: still one text.

@@ -12,33 +12,54 @@ from tests.delivery.conftest import NOTIFICATION
 pytestmark = pytest.mark.django_db
 
 
-def test_it_queues_a_delivery_with_its_event_and_enqueues_the_task_on_commit(queue, jane, django_capture_on_commit_callbacks):
+def test_it_queues_a_delivery_with_its_event_and_enqueues_the_task_on_commit(
+    queue, jane, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         delivery = queue("email", subject="A secure message", actor_label="alice@riverside.example")
     assert len(callbacks) == 1
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.QUEUED
-    assert (delivery.to, delivery.subject, delivery.body) == ("jane@example.com", "A secure message", NOTIFICATION)
+    assert (delivery.to, delivery.subject, delivery.body) == (
+        "jane@example.com",
+        "A secure message",
+        NOTIFICATION,
+    )
     # What goes to the provider is stored encrypted.
     assert NOTIFICATION not in delivery.body_encrypted
     event = Event.objects.get(delivery=delivery)
-    assert (event.kind, event.contact, event.actor_label) == (EventKind.QUEUED, jane, "alice@riverside.example")
+    assert (event.kind, event.contact, event.actor_label) == (
+        EventKind.QUEUED,
+        jane,
+        "alice@riverside.example",
+    )
     task = DBTaskResult.objects.get()
     assert task.task_path == "hushpost.delivery.tasks.send_delivery_task"
     assert task.args_kwargs["args"] == [str(delivery.pk)]
 
 
-def test_nothing_is_enqueued_when_the_callers_transaction_rolls_back(jane, django_capture_on_commit_callbacks):
+def test_nothing_is_enqueued_when_the_callers_transaction_rolls_back(
+    jane, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
         with transaction.atomic():
-            queue_delivery(organization=jane.organization, contact=jane, channel="sms", to=jane.phone, subject="",
-                           body=NOTIFICATION, idempotency_key="k1")
+            queue_delivery(
+                organization=jane.organization,
+                contact=jane,
+                channel="sms",
+                to=jane.phone,
+                subject="",
+                body=NOTIFICATION,
+                idempotency_key="k1",
+            )
             raise RuntimeError("the send failed further on")
     assert callbacks == []
     assert not Delivery.objects.exists() and not Event.objects.exists()
 
 
-def test_the_same_idempotency_key_gives_back_the_first_delivery(queue, django_capture_on_commit_callbacks):
+def test_the_same_idempotency_key_gives_back_the_first_delivery(
+    queue, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
         first = queue(key="send:1:jane")
         again = queue(key="send:1:jane", body="something else")
@@ -53,14 +74,29 @@ def test_another_organizations_key_is_refused(queue, org_b):
 
     other = Contact.objects.create(organization=org_b, name="Olga", phone="+442071838750")
     with pytest.raises(ValueError):
-        queue_delivery(organization=org_b, contact=other, channel="sms", to=other.phone, subject="", body="x",
-                       idempotency_key="shared-key")
+        queue_delivery(
+            organization=org_b,
+            contact=other,
+            channel="sms",
+            to=other.phone,
+            subject="",
+            body="x",
+            idempotency_key="shared-key",
+        )
 
 
-def test_a_held_delivery_records_the_reason_and_is_never_sent(jane, django_capture_on_commit_callbacks):
+def test_a_held_delivery_records_the_reason_and_is_never_sent(
+    jane, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
-        held = hold_delivery(organization=jane.organization, contact=jane, channel="sms", to=jane.phone,
-                             reason="opted out of text messages", idempotency_key="h1")
+        held = hold_delivery(
+            organization=jane.organization,
+            contact=jane,
+            channel="sms",
+            to=jane.phone,
+            reason="opted out of text messages",
+            idempotency_key="h1",
+        )
     assert callbacks == []
     assert (held.status, held.reason) == (DeliveryStatus.HELD, "opted out of text messages")
     event = Event.objects.get(delivery=held)
@@ -73,6 +109,12 @@ def test_a_held_delivery_records_the_reason_and_is_never_sent(jane, django_captu
 
 def test_holding_twice_with_one_key_holds_once(jane):
     for _ in range(2):
-        hold_delivery(organization=jane.organization, contact=jane, channel="email", to="", reason="no email address on file",
-                      idempotency_key="h2")
+        hold_delivery(
+            organization=jane.organization,
+            contact=jane,
+            channel="email",
+            to="",
+            reason="no email address on file",
+            idempotency_key="h2",
+        )
     assert Delivery.objects.count() == 1 and Event.objects.count() == 1

@@ -5,8 +5,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from hushpost.activity.models import Event, EventKind
-from hushpost.contacts.models import Contact
 from hushpost.appointments import scheduler
+from hushpost.contacts.models import Contact
 from hushpost.delivery import reconcile, send, sweep
 from hushpost.delivery.models import DeliveryStatus
 from tests.twilio_standin import Reply
@@ -29,7 +29,11 @@ def test_a_message_twilio_made_before_its_500_is_marked_sent_with_its_id(queue, 
     [made] = twilio_standin.sent
     assert reconcile.reconcile() == {"found": 1}
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.provider, delivery.provider_id) == (DeliveryStatus.SENT, "twilio", made["sid"])
+    assert (delivery.status, delivery.provider, delivery.provider_id) == (
+        DeliveryStatus.SENT,
+        "twilio",
+        made["sid"],
+    )
     assert (delivery.reason, delivery.error_code, delivery.failed_at) == ("", "", None)
     event = Event.objects.get(delivery=delivery, kind=EventKind.DELIVERY_RECONCILED)
     assert event.detail["outcome"] == "found" and event.detail["provider_id"] == made["sid"]
@@ -47,18 +51,26 @@ def twilio_says(standin, status: str, error_code: int | None = None) -> dict:
     return made
 
 
-@pytest.mark.parametrize(("status", "code", "words"), [
-    ("undelivered", 30003, "the phone is switched off or out of reach (Twilio error 30003)"),
-    ("failed", 30008, "the carrier did not deliver it and gave no reason (Twilio error 30008)"),
-    ("failed", None, "the carrier reported it failed"),
-])
-def test_a_message_twilio_has_but_failed_is_marked_failed_with_its_code(queue, twilio_standin, status, code, words):
+@pytest.mark.parametrize(
+    ("status", "code", "words"),
+    [
+        ("undelivered", 30003, "the phone is switched off or out of reach (Twilio error 30003)"),
+        ("failed", 30008, "the carrier did not deliver it and gave no reason (Twilio error 30008)"),
+        ("failed", None, "the carrier reported it failed"),
+    ],
+)
+def test_a_message_twilio_has_but_failed_is_marked_failed_with_its_code(
+    queue, twilio_standin, status, code, words
+):
     delivery = ambiguous(queue, twilio_standin, Reply(500, creates=True))
     made = twilio_says(twilio_standin, status, code)
     assert reconcile.reconcile() == {"failed": 1}
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.provider_id, delivery.provider_status) == (DeliveryStatus.FAILED, made["sid"],
-                                                                                 status)
+    assert (delivery.status, delivery.provider_id, delivery.provider_status) == (
+        DeliveryStatus.FAILED,
+        made["sid"],
+        status,
+    )
     assert (delivery.error_code, delivery.reason) == (str(code) if code else "", words)
     assert delivery.failed_at is not None and delivery.attempt_log[-1]["reconciled"] == "found"
     event = Event.objects.get(delivery=delivery, kind=EventKind.DELIVERY_RECONCILED)
@@ -77,7 +89,10 @@ def test_twilio_error_21610_opts_the_contact_out_of_texts(queue, twilio_standin)
     assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "21610")
     assert "replied STOP" in delivery.reason
     assert Contact.objects.get(pk=delivery.contact_id).sms_opt_out
-    assert Event.objects.get(delivery=delivery, kind=EventKind.DELIVERY_RECONCILED).detail["opted_out"] is True
+    assert (
+        Event.objects.get(delivery=delivery, kind=EventKind.DELIVERY_RECONCILED).detail["opted_out"]
+        is True
+    )
 
 
 def test_a_message_twilio_delivered_is_marked_delivered_and_stays_so(queue, twilio_standin):
@@ -89,24 +104,32 @@ def test_a_message_twilio_delivered_is_marked_delivered_and_stays_so(queue, twil
     assert delivery.delivered_at is not None and delivery.sent_at is not None
     # Forward only: a late "sent" callback for the same message changes nothing.
     from hushpost.delivery.callbacks import apply_twilio_status
+
     assert apply_twilio_status({"MessageSid": made["sid"], "MessageStatus": "sent"}) is False
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
 
 
-def test_a_message_still_on_its_way_at_twilio_is_sent_and_callbacks_move_it_on(queue, twilio_standin):
+def test_a_message_still_on_its_way_at_twilio_is_sent_and_callbacks_move_it_on(
+    queue, twilio_standin
+):
     delivery = ambiguous(queue, twilio_standin, Reply(500, creates=True))
     made = twilio_says(twilio_standin, "sending")
     assert reconcile.reconcile() == {"found": 1}
     delivery.refresh_from_db()
     assert (delivery.status, delivery.provider_status) == (DeliveryStatus.SENT, "sending")
     from hushpost.delivery.callbacks import apply_twilio_status
-    assert apply_twilio_status({"MessageSid": made["sid"], "MessageStatus": "undelivered", "ErrorCode": "30005"})
+
+    assert apply_twilio_status(
+        {"MessageSid": made["sid"], "MessageStatus": "undelivered", "ErrorCode": "30005"}
+    )
     delivery.refresh_from_db()
     assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "30005")
 
 
-def test_a_message_twilio_never_made_waits_until_the_list_is_authoritative_then_goes_once(queue, twilio_standin):
+def test_a_message_twilio_never_made_waits_until_the_list_is_authoritative_then_goes_once(
+    queue, twilio_standin
+):
     delivery = ambiguous(queue, twilio_standin, Reply(500))
     assert reconcile.reconcile() == {"unknown": 1}  # too recent: Twilio may not list it yet
     delivery.refresh_from_db()
@@ -115,7 +138,10 @@ def test_a_message_twilio_never_made_waits_until_the_list_is_authoritative_then_
     delivery.refresh_from_db()
     assert (delivery.status, delivery.error_code) == (DeliveryStatus.QUEUED, "")
     assert delivery.next_attempt_at <= timezone.now()
-    assert Event.objects.get(delivery=delivery, kind=EventKind.DELIVERY_RECONCILED).detail["outcome"] == "not_found"
+    assert (
+        Event.objects.get(delivery=delivery, kind=EventKind.DELIVERY_RECONCILED).detail["outcome"]
+        == "not_found"
+    )
     assert send.send_delivery(delivery.pk) is True
     assert [m["body"] for m in twilio_standin.sent] == [delivery.body]
 
@@ -125,7 +151,9 @@ def test_one_message_of_twilio_settles_one_delivery_only(queue, twilio_standin):
     first = ambiguous(queue, twilio_standin, Reply(500, creates=True))
     second = ambiguous(queue, twilio_standin, Reply(500))
     assert reconcile.reconcile(now=timezone.now() + LATER) == {"found": 1, "not_found": 1}
-    statuses = sorted(type(first).objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True))
+    statuses = sorted(
+        type(first).objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)
+    )
     assert statuses == [DeliveryStatus.QUEUED, DeliveryStatus.SENT]
     assert reconcile.reconcile(now=timezone.now() + LATER) == {}
 
@@ -144,15 +172,27 @@ def test_a_worker_killed_mid_call_is_reconciled_from_its_claim_time(queue, twili
     claimed = send.claim(delivery.pk)
     # The worker's request reached Twilio; then the worker died before writing anything down.
     from hushpost.delivery.channels.sms import TwilioSmsChannel
-    TwilioSmsChannel().send(send.Outgoing(delivery_id=str(delivery.pk), organization_id=delivery.organization_id,
-                                          channel="sms", to=claimed.to, subject="", body=claimed.body))
+
+    TwilioSmsChannel().send(
+        send.Outgoing(
+            delivery_id=str(delivery.pk),
+            organization_id=delivery.organization_id,
+            channel="sms",
+            to=claimed.to,
+            subject="",
+            body=claimed.body,
+        )
+    )
     later = timezone.now() + send.LEASE + LATER
     assert sweep.requeue_stuck_deliveries(now=later) == 1
     delivery.refresh_from_db()
     assert delivery.attempt_log[-1]["claimed_at"]
     assert reconcile.reconcile(now=later) == {"found": 1}
     delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.SENT and delivery.provider_id == twilio_standin.sent[0]["sid"]
+    assert (
+        delivery.status == DeliveryStatus.SENT
+        and delivery.provider_id == twilio_standin.sent[0]["sid"]
+    )
 
 
 def test_nothing_changes_while_twilio_cannot_be_asked(queue, twilio_standin):
@@ -168,7 +208,9 @@ def test_a_staff_retry_or_late_answer_in_between_wins(queue, twilio_standin):
     delivery = ambiguous(queue, twilio_standin, Reply(500, creates=True))
     stale = reconcile.ambiguous_sms().get(pk=delivery.pk)
     type(delivery).objects.filter(pk=delivery.pk).update(status=DeliveryStatus.DELIVERED)
-    assert reconcile._mark_found(stale, reconcile.Listed("SMx", "sent", b""), timezone.now()) is False
+    assert (
+        reconcile._mark_found(stale, reconcile.Listed("SMx", "sent", b""), timezone.now()) is False
+    )
     assert reconcile._requeue(stale, timezone.now()) is False
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
@@ -177,7 +219,9 @@ def test_a_staff_retry_or_late_answer_in_between_wins(queue, twilio_standin):
 
 def test_email_is_left_for_staff(queue, twilio_standin, smtp_server):
     delivery = queue("email", subject="Hello")
-    type(delivery).objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED, error_code="ambiguous")
+    type(delivery).objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.FAILED, error_code="ambiguous"
+    )
     assert reconcile.reconcile(now=timezone.now() + LATER) == {}
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
@@ -190,7 +234,9 @@ def test_the_scheduler_runs_it(queue, twilio_standin):
 
 
 def test_the_command_says_what_it_settled(queue, twilio_standin, capsys):
-    ambiguous(queue, twilio_standin, Reply(500, creates=True), body="Riverside Clinic: http://x/s/one")
+    ambiguous(
+        queue, twilio_standin, Reply(500, creates=True), body="Riverside Clinic: http://x/s/one"
+    )
     ambiguous(queue, twilio_standin, Reply(500), body="Riverside Clinic: http://x/s/two")
     call_command("reconcile-deliveries")
     out = capsys.readouterr().out
@@ -201,5 +247,7 @@ def test_the_command_says_what_it_settled(queue, twilio_standin, capsys):
 def test_the_command_refuses_without_twilio(queue, twilio_standin, settings):
     ambiguous(queue, twilio_standin, Reply(500))
     settings.TWILIO_ACCOUNT_SID = ""
-    with pytest.raises(CommandError, match="1 ambiguous text messages, but Twilio is not configured"):
+    with pytest.raises(
+        CommandError, match="1 ambiguous text messages, but Twilio is not configured"
+    ):
         call_command("reconcile-deliveries")

@@ -21,10 +21,21 @@ INVALID = Reply.error(400, 21211, "The 'To' number is not a valid phone number."
 
 
 def run_worker() -> None:
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    handlers = {
+        sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+    }
     try:
-        call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0",
-                     "--queue-name", "*", verbosity=0)
+        call_command(
+            "db_worker",
+            "--batch",
+            "--no-reload",
+            "--no-startup-delay",
+            "--interval",
+            "0",
+            "--queue-name",
+            "*",
+            verbosity=0,
+        )
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
@@ -46,7 +57,12 @@ def test_a_failed_delivery_is_queued_again_and_the_worker_sends_it_once(queue, b
     retried = retry_failed(delivery, bob)
     assert retried.status == DeliveryStatus.QUEUED
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.reason, delivery.error_code, delivery.failed_at) == (DeliveryStatus.QUEUED, "", "", None)
+    assert (delivery.status, delivery.reason, delivery.error_code, delivery.failed_at) == (
+        DeliveryStatus.QUEUED,
+        "",
+        "",
+        None,
+    )
     assert delivery.attempt_log[:-1] == first_log
     assert delivery.attempt_log[-1]["retry_by"] == "bob@riverside.example"
     assert DBTaskResult.objects.filter(status="READY").count() == 1
@@ -70,13 +86,18 @@ def test_a_failed_delivery_is_queued_again_and_the_worker_sends_it_once(queue, b
     assert len(twilio_standin.sent) == 1
 
 
-def test_an_ambiguous_failure_needs_confirmation_that_the_provider_log_was_checked(queue, bob, twilio_standin):
+def test_an_ambiguous_failure_needs_confirmation_that_the_provider_log_was_checked(
+    queue, bob, twilio_standin
+):
     delivery = failed(queue, twilio_standin, Reply(500))
     assert delivery.error_code == "ambiguous"
     with pytest.raises(RetryRefused) as refused:
         retry_failed(delivery, bob)
     # A text message: reconciliation asks Twilio, so staff are told to wait rather than check a log.
-    assert refused.value.needs_confirmation and "Hushpost is checking with Twilio" in refused.value.message
+    assert (
+        refused.value.needs_confirmation
+        and "Hushpost is checking with Twilio" in refused.value.message
+    )
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
     run_worker()

@@ -9,7 +9,10 @@ NOW = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC)
 
 
 def test_backoff_doubles_from_thirty_seconds_up_to_an_hour_with_full_jitter():
-    ceilings = [max(retry.backoff_seconds(attempt, rng=_Max()) for _ in range(3)) for attempt in range(1, 10)]
+    ceilings = [
+        max(retry.backoff_seconds(attempt, rng=_Max()) for _ in range(3))
+        for attempt in range(1, 10)
+    ]
     assert ceilings == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
     rng = random.Random(4)
     samples = [retry.backoff_seconds(3, rng=rng) for _ in range(200)]
@@ -31,13 +34,22 @@ def test_retry_after_reads_seconds_and_http_dates():
 
 
 def decide(**given):
-    arguments = {"attempts": 1, "max_attempts": 8, "permanent": False, "maybe_sent": False, "retry_after": None,
-                 "now": NOW, "rng": _Max()}
+    arguments = {
+        "attempts": 1,
+        "max_attempts": 8,
+        "permanent": False,
+        "maybe_sent": False,
+        "retry_after": None,
+        "now": NOW,
+        "rng": _Max(),
+    }
     return retry.decide(**arguments | given)
 
 
 def test_a_temporary_failure_is_retried_until_the_last_attempt():
-    assert decide(attempts=1) == retry.Decision(retry.Step.RETRY, NOW + datetime.timedelta(seconds=30))
+    assert decide(attempts=1) == retry.Decision(
+        retry.Step.RETRY, NOW + datetime.timedelta(seconds=30)
+    )
     assert decide(attempts=7, retry_after=7200).retry_at == NOW + datetime.timedelta(hours=2)
     assert decide(attempts=8).step is retry.Step.FAIL
 

@@ -18,7 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 def kinds(delivery):
-    return list(Event.objects.filter(delivery=delivery).order_by("created_at", "id").values_list("kind", flat=True))
+    return list(
+        Event.objects.filter(delivery=delivery)
+        .order_by("created_at", "id")
+        .values_list("kind", flat=True)
+    )
 
 
 def test_without_providers_every_channel_goes_to_the_outbox(settings):
@@ -32,10 +36,19 @@ def test_an_sms_to_the_outbox_is_stored_and_counts_as_delivered(queue, jane, set
     delivery = queue("sms")
     assert send.send_delivery(delivery.pk) is True
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.provider, delivery.attempts) == (DeliveryStatus.DELIVERED, "outbox", 1)
+    assert (delivery.status, delivery.provider, delivery.attempts) == (
+        DeliveryStatus.DELIVERED,
+        "outbox",
+        1,
+    )
     assert delivery.sent_at and delivery.delivered_at and delivery.lease_expires_at is None
     entry = OutboxEntry.objects.get()
-    assert (entry.delivery, entry.organization, entry.channel, entry.to) == (delivery, jane.organization, "sms", jane.phone)
+    assert (entry.delivery, entry.organization, entry.channel, entry.to) == (
+        delivery,
+        jane.organization,
+        "sms",
+        jane.phone,
+    )
     assert (entry.body, entry.html_body, str(entry.pk)) == (NOTIFICATION, "", delivery.provider_id)
     assert kinds(delivery) == ["queued", "sent", "delivered"]
 
@@ -80,7 +93,9 @@ def test_concurrent_claims_from_threads_have_one_winner(queue):
 
 def test_a_delivery_not_yet_due_is_not_claimed(queue):
     delivery = queue("sms")
-    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() + timezone.timedelta(minutes=5))
+    Delivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=timezone.now() + timezone.timedelta(minutes=5)
+    )
     assert send.send_delivery(delivery.pk) is False
     assert Delivery.objects.get().status == DeliveryStatus.QUEUED
 
@@ -92,7 +107,11 @@ def test_a_delivery_not_yet_due_is_not_claimed(queue):
         ("email", {"email_opt_out": True}, "opted out of email"),
         ("sms", {"phone": ""}, "no mobile phone on file"),
         ("email", {"email": ""}, "no email address on file"),
-        ("email", {"email": "jane.new@example.com"}, "the contact's email address changed after this was queued; not sent to the old one"),
+        (
+            "email",
+            {"email": "jane.new@example.com"},
+            "the contact's email address changed after this was queued; not sent to the old one",
+        ),
     ],
 )
 def test_what_changed_since_queuing_holds_it_back(queue, jane, channel, change, reason, settings):
@@ -129,8 +148,16 @@ def use(monkeypatch, channel):
     return channel
 
 
-def test_a_temporary_failure_goes_back_to_the_queue_with_a_logged_attempt(queue, monkeypatch, django_capture_on_commit_callbacks):
-    use(monkeypatch, Flaky(DeliveryError("could not connect", permanent=False), DeliveryError("again", permanent=False)))
+def test_a_temporary_failure_goes_back_to_the_queue_with_a_logged_attempt(
+    queue, monkeypatch, django_capture_on_commit_callbacks
+):
+    use(
+        monkeypatch,
+        Flaky(
+            DeliveryError("could not connect", permanent=False),
+            DeliveryError("again", permanent=False),
+        ),
+    )
     delivery = queue("sms")
     before = timezone.now()
     with django_capture_on_commit_callbacks() as callbacks:
@@ -140,13 +167,21 @@ def test_a_temporary_failure_goes_back_to_the_queue_with_a_logged_attempt(queue,
     assert before <= delivery.next_attempt_at <= timezone.now() + timezone.timedelta(seconds=30)
     assert len(callbacks) == 1  # re-enqueued with run_after = next_attempt_at
     [row] = delivery.attempt_log
-    assert (row["attempt"], row["error"], row["retry_at"]) == (1, "could not connect", delivery.next_attempt_at.isoformat())
+    assert (row["attempt"], row["error"], row["retry_at"]) == (
+        1,
+        "could not connect",
+        delivery.next_attempt_at.isoformat(),
+    )
     make_due(delivery)
     send.send_delivery(delivery.pk)
     make_due(delivery)
     assert send.send_delivery(delivery.pk) is True
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts, len(delivery.attempt_log)) == (DeliveryStatus.DELIVERED, 3, 2)
+    assert (delivery.status, delivery.attempts, len(delivery.attempt_log)) == (
+        DeliveryStatus.DELIVERED,
+        3,
+        2,
+    )
     assert OutboxEntry.objects.count() == 1
 
 
@@ -158,13 +193,24 @@ def test_it_gives_up_after_the_configured_attempts(queue, monkeypatch, settings)
         make_due(delivery)
         send.send_delivery(delivery.pk)
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.reason, delivery.error_code) == (DeliveryStatus.FAILED, "gave up after 3 attempts: busy", "4")
+    assert (delivery.status, delivery.reason, delivery.error_code) == (
+        DeliveryStatus.FAILED,
+        "gave up after 3 attempts: busy",
+        "4",
+    )
     assert delivery.failed_at and len(delivery.attempt_log) == 3
     assert kinds(delivery) == ["queued", "failed"]
 
 
-def test_a_permanent_failure_fails_with_the_providers_reason_and_an_opt_out_is_remembered(queue, jane, monkeypatch):
-    use(monkeypatch, Flaky(DeliveryError("the recipient replied STOP (Twilio 21610)", permanent=True, code="21610")))
+def test_a_permanent_failure_fails_with_the_providers_reason_and_an_opt_out_is_remembered(
+    queue, jane, monkeypatch
+):
+    use(
+        monkeypatch,
+        Flaky(
+            DeliveryError("the recipient replied STOP (Twilio 21610)", permanent=True, code="21610")
+        ),
+    )
     delivery = queue("sms")
     send.send_delivery(delivery.pk)
     delivery.refresh_from_db()
@@ -183,7 +229,11 @@ def test_a_failure_that_may_have_been_sent_is_not_retried(queue, monkeypatch):
     make_due(delivery)
     send.send_delivery(delivery.pk)
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.error_code, delivery.reason) == (DeliveryStatus.FAILED, "ambiguous", send.retry.AMBIGUOUS_REASON)
+    assert (delivery.status, delivery.error_code, delivery.reason) == (
+        DeliveryStatus.FAILED,
+        "ambiguous",
+        send.retry.AMBIGUOUS_REASON,
+    )
     assert flaky.calls == 1
     assert delivery.attempt_log[0]["error"] == "no answer"
 

@@ -24,14 +24,24 @@ def test_it_sends_through_the_sdk_with_the_status_callback(queue, jane, twilio_s
     credentials = f"{twilio_standin.account_sid}:{twilio_standin.auth_token}".encode()
     assert request.headers["Authorization"] == "Basic " + base64.b64encode(credentials).decode()
     # Exactly the notification, to the right number, and nothing else.
-    assert request.form == {"To": jane.phone, "From": twilio_standin.from_number, "Body": NOTIFICATION,
-                            "StatusCallback": "https://hushpost.example/webhooks/twilio/status"}
+    assert request.form == {
+        "To": jane.phone,
+        "From": twilio_standin.from_number,
+        "Body": NOTIFICATION,
+        "StatusCallback": "https://hushpost.example/webhooks/twilio/status",
+    }
     [message] = twilio_standin.sent
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.provider, delivery.provider_id) == (DeliveryStatus.SENT, "twilio", message["sid"])
+    assert (delivery.status, delivery.provider, delivery.provider_id) == (
+        DeliveryStatus.SENT,
+        "twilio",
+        message["sid"],
+    )
     event = Event.objects.get(delivery=delivery, kind=EventKind.SENT)
     assert event.detail["provider_id"] == message["sid"]
-    assert not Event.objects.filter(delivery=delivery, kind=EventKind.DELIVERED).exists()  # the callback says that
+    assert not Event.objects.filter(
+        delivery=delivery, kind=EventKind.DELIVERED
+    ).exists()  # the callback says that
 
 
 def test_a_messaging_service_sends_when_there_is_no_from_number(queue, twilio_standin, settings):
@@ -62,11 +72,15 @@ def test_a_503_is_retried_and_sent_once(queue, twilio_standin):
     make_due(delivery)
     send_delivery(delivery.pk)
     assert Delivery.objects.get().status == DeliveryStatus.SENT
-    assert [r.status for r in twilio_standin.requests] == [503, 201] and len(twilio_standin.sent) == 1
+    assert [r.status for r in twilio_standin.requests] == [503, 201] and len(
+        twilio_standin.sent
+    ) == 1
 
 
 @pytest.mark.parametrize("status", [500, 502, 504])
-def test_a_500_may_have_been_sent_so_it_fails_as_ambiguous_and_is_not_resent(queue, twilio_standin, status):
+def test_a_500_may_have_been_sent_so_it_fails_as_ambiguous_and_is_not_resent(
+    queue, twilio_standin, status
+):
     twilio_standin.script(Reply(status))
     delivery = queue("sms")
     send_delivery(delivery.pk)
@@ -105,12 +119,17 @@ def test_a_429_waits_at_least_as_long_as_retry_after(queue, twilio_standin):
 
 
 def test_an_invalid_number_fails_with_twilios_code_and_a_readable_reason(queue, twilio_standin):
-    twilio_standin.script(Reply.error(400, 21211, "The 'To' number +1415555 is not a valid phone number."))
+    twilio_standin.script(
+        Reply.error(400, 21211, "The 'To' number +1415555 is not a valid phone number.")
+    )
     delivery = queue("sms")
     attempt(delivery)
     assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "21211")
     assert delivery.reason == "the phone number is not valid (Twilio 21211)"
-    assert Event.objects.get(delivery=delivery, kind=EventKind.FAILED).detail["reason"] == delivery.reason
+    assert (
+        Event.objects.get(delivery=delivery, kind=EventKind.FAILED).detail["reason"]
+        == delivery.reason
+    )
     assert not twilio_standin.sent
 
 

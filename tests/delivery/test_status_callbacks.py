@@ -26,11 +26,17 @@ def sent_sms(queue, twilio_standin):
 
 
 def callback(client, settings, delivery, status, error_code="", *, token=None):
-    params = {"MessageSid": delivery.provider_id, "MessageStatus": status, "AccountSid": settings.TWILIO_ACCOUNT_SID,
-              "To": delivery.to}
+    params = {
+        "MessageSid": delivery.provider_id,
+        "MessageStatus": status,
+        "AccountSid": settings.TWILIO_ACCOUNT_SID,
+        "To": delivery.to,
+    }
     if error_code:
         params["ErrorCode"] = error_code
-    signature = RequestValidator(token or settings.TWILIO_AUTH_TOKEN).compute_signature(settings.BASE_URL + URL, params)
+    signature = RequestValidator(token or settings.TWILIO_AUTH_TOKEN).compute_signature(
+        settings.BASE_URL + URL, params
+    )
     return client.post(URL, params, HTTP_X_TWILIO_SIGNATURE=signature)
 
 
@@ -66,7 +72,12 @@ def test_a_bad_signature_changes_nothing(client, settings, sent_sms):
     response = callback(client, settings, sent_sms, "delivered", token="not-the-token")
     assert response.status_code == 403
     assert Delivery.objects.get(pk=sent_sms.pk).status == DeliveryStatus.SENT
-    assert client.post(URL, {"MessageSid": sent_sms.provider_id, "MessageStatus": "delivered"}).status_code == 403
+    assert (
+        client.post(
+            URL, {"MessageSid": sent_sms.provider_id, "MessageStatus": "delivered"}
+        ).status_code
+        == 403
+    )
 
 
 def test_a_callback_for_an_unknown_message_is_a_harmless_200(client, settings, sent_sms):

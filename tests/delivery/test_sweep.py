@@ -21,7 +21,11 @@ def test_a_delivery_whose_worker_died_mid_send_is_failed_as_ambiguous_not_resent
     later = timezone.now() + send.LEASE + MINUTE
     assert sweep.requeue_stuck_deliveries(now=later) == 1
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.error_code, delivery.lease_expires_at) == (DeliveryStatus.FAILED, "ambiguous", None)
+    assert (delivery.status, delivery.error_code, delivery.lease_expires_at) == (
+        DeliveryStatus.FAILED,
+        "ambiguous",
+        None,
+    )
     assert delivery.attempt_log[-1]["error"] == "the worker stopped while sending"
     assert Event.objects.get(delivery=delivery, kind=EventKind.FAILED).detail["code"] == "ambiguous"
     assert send.send_delivery(delivery.pk) is False and not OutboxEntry.objects.exists()
@@ -36,7 +40,9 @@ def test_a_worker_that_finishes_after_the_sweep_still_records_the_truth(queue):
     assert (delivery.status, delivery.provider_id) == (DeliveryStatus.SENT, "SM1")
 
 
-def test_an_overdue_queued_delivery_gets_its_task_again_once_a_minute_at_most(queue, django_capture_on_commit_callbacks):
+def test_an_overdue_queued_delivery_gets_its_task_again_once_a_minute_at_most(
+    queue, django_capture_on_commit_callbacks
+):
     delivery = queue("sms")  # its task was lost: the test never ran the on-commit callback
     assert sweep.requeue_stuck_deliveries() == 0  # not overdue yet
     now = timezone.now() + 2 * MINUTE
@@ -54,8 +60,15 @@ def test_an_overdue_queued_delivery_gets_its_task_again_once_a_minute_at_most(qu
 
 
 def test_held_sent_and_failed_deliveries_are_left_alone(queue):
-    for status in (DeliveryStatus.HELD, DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.DELIVERED):
-        Delivery.objects.filter(pk=queue("sms").pk).update(status=status, lease_expires_at=timezone.now())
+    for status in (
+        DeliveryStatus.HELD,
+        DeliveryStatus.SENT,
+        DeliveryStatus.FAILED,
+        DeliveryStatus.DELIVERED,
+    ):
+        Delivery.objects.filter(pk=queue("sms").pk).update(
+            status=status, lease_expires_at=timezone.now()
+        )
     assert sweep.requeue_stuck_deliveries(now=timezone.now() + timezone.timedelta(days=1)) == 0
 
 

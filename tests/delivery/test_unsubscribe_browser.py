@@ -23,10 +23,15 @@ def test_a_contact_unsubscribes_from_the_page(browser, live_server, jane):
     page = context.new_page()
     page.set_default_timeout(10_000)
     problems = []
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda msg: problems.append(msg.text) if msg.type in ("error", "warning") else None,
+    )
     try:
         page.goto(f"/u/{make_token(jane.pk, jane.email)}/")
-        expect(page.get_by_role("heading", name="Stop email from Riverside Clinic?")).to_be_visible()
+        expect(
+            page.get_by_role("heading", name="Stop email from Riverside Clinic?")
+        ).to_be_visible()
         # The portal's stylesheet applies (Pico's button is wider than the browser's own).
         assert page.get_by_role("button", name="Unsubscribe").bounding_box()["width"] > 200
         SHOTS.mkdir(exist_ok=True)

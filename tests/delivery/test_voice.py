@@ -26,11 +26,18 @@ def placed_call(queue, twilio_standin, settings):
 
 
 def callback(client, settings, delivery, status, error_code=""):
-    params = {"CallSid": delivery.provider_id, "CallStatus": status, "AccountSid": settings.TWILIO_ACCOUNT_SID,
-              "To": delivery.to, "Direction": "outbound-api"}
+    params = {
+        "CallSid": delivery.provider_id,
+        "CallStatus": status,
+        "AccountSid": settings.TWILIO_ACCOUNT_SID,
+        "To": delivery.to,
+        "Direction": "outbound-api",
+    }
     if error_code:
         params["ErrorCode"] = error_code
-    signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(settings.BASE_URL + URL, params)
+    signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(
+        settings.BASE_URL + URL, params
+    )
     return client.post(URL, params, HTTP_X_TWILIO_SIGNATURE=signature)
 
 
@@ -43,10 +50,18 @@ def test_a_call_is_placed_with_twiml_that_reads_the_text(placed_call, jane, twil
     twiml = request.form["Twiml"]
     # Escaped as text: the message can't inject TwiML.
     escaped = "Reminder: your appointment at Riverside &lt;Clinic&gt; &amp; Co is tomorrow at 9:30."
-    assert twiml.startswith("<Response><Say>") and f"<Say>{escaped}</Say>" in twiml and "<Clinic>" not in twiml
+    assert (
+        twiml.startswith("<Response><Say>")
+        and f"<Say>{escaped}</Say>" in twiml
+        and "<Clinic>" not in twiml
+    )
     [call] = twilio_standin.calls.values()
     assert call["sid"].startswith("CA")
-    assert (placed_call.status, placed_call.provider, placed_call.provider_id) == (DeliveryStatus.SENT, "twilio", call["sid"])
+    assert (placed_call.status, placed_call.provider, placed_call.provider_id) == (
+        DeliveryStatus.SENT,
+        "twilio",
+        call["sid"],
+    )
 
 
 def test_completed_delivers_once_and_late_callbacks_change_nothing(client, settings, placed_call):
@@ -58,11 +73,18 @@ def test_completed_delivers_once_and_late_callbacks_change_nothing(client, setti
     assert not Event.objects.filter(kind=EventKind.FAILED, delivery=placed_call).exists()
 
 
-@pytest.mark.parametrize(("status", "reason"), [
-    ("busy", "the line was busy"), ("no-answer", "nobody answered the call"),
-    ("canceled", "the call was canceled before it was answered"), ("failed", "the call could not be placed"),
-])
-def test_unanswered_calls_fail_with_a_readable_reason(client, settings, placed_call, status, reason):
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        ("busy", "the line was busy"),
+        ("no-answer", "nobody answered the call"),
+        ("canceled", "the call was canceled before it was answered"),
+        ("failed", "the call could not be placed"),
+    ],
+)
+def test_unanswered_calls_fail_with_a_readable_reason(
+    client, settings, placed_call, status, reason
+):
     assert callback(client, settings, placed_call, status).status_code == 200
     placed_call.refresh_from_db()
     assert (placed_call.status, placed_call.reason) == (DeliveryStatus.FAILED, reason)
@@ -70,8 +92,11 @@ def test_unanswered_calls_fail_with_a_readable_reason(client, settings, placed_c
 
 
 def test_an_unsigned_callback_is_refused(client, settings, placed_call):
-    response = client.post(URL, {"CallSid": placed_call.provider_id, "CallStatus": "completed"},
-                           HTTP_X_TWILIO_SIGNATURE="forged")
+    response = client.post(
+        URL,
+        {"CallSid": placed_call.provider_id, "CallStatus": "completed"},
+        HTTP_X_TWILIO_SIGNATURE="forged",
+    )
     assert response.status_code == 403
     placed_call.refresh_from_db()
     assert placed_call.status == DeliveryStatus.SENT
@@ -83,7 +108,10 @@ def test_twilio_refusing_the_number_fails_permanently(queue, twilio_standin):
     assert send_delivery(delivery.pk) is False
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
-    assert delivery.reason == "calling this country is not enabled in the Twilio account (Twilio 21215)"
+    assert (
+        delivery.reason
+        == "calling this country is not enabled in the Twilio account (Twilio 21215)"
+    )
 
 
 def test_without_twilio_calls_go_to_the_development_outbox(queue, settings, jane):

@@ -18,9 +18,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def run_worker() -> None:
     """Run every due task once, as `manage db_worker --batch` would, then give Ctrl-C back."""
-    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    handlers = {
+        sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
+    }
     try:
-        call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0", verbosity=0)
+        call_command(
+            "db_worker",
+            "--batch",
+            "--no-reload",
+            "--no-startup-delay",
+            "--interval",
+            "0",
+            verbosity=0,
+        )
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
@@ -28,8 +38,15 @@ def run_worker() -> None:
 
 def queue_sms(jane, key="worker:1"):
     with transaction.atomic():
-        delivery = queue_delivery(organization=jane.organization, contact=jane, channel="sms", to=jane.phone,
-                                  subject="", body=NOTIFICATION, idempotency_key=key)
+        delivery = queue_delivery(
+            organization=jane.organization,
+            contact=jane,
+            channel="sms",
+            to=jane.phone,
+            subject="",
+            body=NOTIFICATION,
+            idempotency_key=key,
+        )
         assert not DBTaskResult.objects.exists()  # only once the caller commits
     return delivery
 

@@ -27,23 +27,42 @@ def twilio_settings(settings):
 
 @pytest.fixture
 def jane(org_a):
-    return Contact.objects.create(organization=org_a, name="Jane Roe", phone=JANE, email="jane@example.com")
+    return Contact.objects.create(
+        organization=org_a, name="Jane Roe", phone=JANE, email="jane@example.com"
+    )
 
 
 def text(client, settings, body, *, sender=JANE, to=ENV_NUMBER, sid="SM" + "1" * 32, token=None):
-    params = {"MessageSid": sid, "SmsSid": sid, "AccountSid": settings.TWILIO_ACCOUNT_SID, "From": sender, "To": to,
-              "Body": body, "NumMedia": "0"}
-    signature = RequestValidator(token or settings.TWILIO_AUTH_TOKEN).compute_signature(settings.BASE_URL + URL, params)
+    params = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": settings.TWILIO_ACCOUNT_SID,
+        "From": sender,
+        "To": to,
+        "Body": body,
+        "NumMedia": "0",
+    }
+    signature = RequestValidator(token or settings.TWILIO_AUTH_TOKEN).compute_signature(
+        settings.BASE_URL + URL, params
+    )
     return client.post(URL, params, HTTP_X_TWILIO_SIGNATURE=signature)
 
 
 def empty_twiml(response) -> bool:
-    return (response.status_code == 200 and response["Content-Type"].startswith("text/xml")
-            and "<Response />" in response.content.decode() and "<Message>" not in response.content.decode())
+    return (
+        response.status_code == 200
+        and response["Content-Type"].startswith("text/xml")
+        and "<Response />" in response.content.decode()
+        and "<Message>" not in response.content.decode()
+    )
 
 
-@pytest.mark.parametrize("word", ["STOP", "stop", "  Stopall ", "UNSUBSCRIBE", "cancel", "End", "QUIT"])
-def test_stop_words_opt_the_contact_out_and_are_logged_without_content(client, settings, jane, word):
+@pytest.mark.parametrize(
+    "word", ["STOP", "stop", "  Stopall ", "UNSUBSCRIBE", "cancel", "End", "QUIT"]
+)
+def test_stop_words_opt_the_contact_out_and_are_logged_without_content(
+    client, settings, jane, word
+):
     response = text(client, settings, word)
     assert empty_twiml(response)
     jane.refresh_from_db()
@@ -75,7 +94,9 @@ def test_stop_opts_out_every_contact_with_that_number(client, settings, jane, or
     org_a.sms_number = OWN_NUMBER
     org_a.save()
     text(client, settings, "STOP", to=OWN_NUMBER)
-    assert Contact.objects.get(pk=jane.pk).sms_opt_out and Contact.objects.get(pk=twin.pk).sms_opt_out
+    assert (
+        Contact.objects.get(pk=jane.pk).sms_opt_out and Contact.objects.get(pk=twin.pk).sms_opt_out
+    )
     assert not Contact.objects.get(pk=elsewhere.pk).sms_opt_out
 
 
@@ -94,7 +115,10 @@ def test_help_answers_with_the_organizations_own_help_text(client, settings, jan
     org_a.sms_help_text = "Riverside: call 555-0100 & ask for Ann."
     org_a.save()
     response = text(client, settings, "help")
-    assert "<Message>Riverside: call 555-0100 &amp; ask for Ann.</Message>" in response.content.decode()
+    assert (
+        "<Message>Riverside: call 555-0100 &amp; ask for Ann.</Message>"
+        in response.content.decode()
+    )
 
 
 def test_any_other_text_is_an_encrypted_unread_reply_flagged_outside_the_secure_page(
@@ -181,8 +205,14 @@ def test_the_conversation_page_shows_the_text_reply_badge(client, settings, jane
 
 
 def test_the_organization_page_sets_the_text_number_and_help_text(alice_client, org_a, org_b):
-    form = {"name": "Riverside Clinic", "company_name": "Riverside Clinic", "time_zone": "America/New_York",
-            "country": "US", "sms_number": "(415) 555-0100", "sms_help_text": "Call 555-0100."}
+    form = {
+        "name": "Riverside Clinic",
+        "company_name": "Riverside Clinic",
+        "time_zone": "America/New_York",
+        "country": "US",
+        "sms_number": "(415) 555-0100",
+        "sms_help_text": "Call 555-0100.",
+    }
     assert alice_client.post("/settings/organization/", form).status_code == 302
     org_a.refresh_from_db()
     assert org_a.sms_number == OWN_NUMBER and org_a.sms_help == "Call 555-0100."
@@ -190,7 +220,9 @@ def test_the_organization_page_sets_the_text_number_and_help_text(alice_client, 
     assert response.status_code == 200 and "not a valid phone number" in response.content.decode()
     org_b.sms_number = "+12025550142"
     org_b.save()
-    response = alice_client.post("/settings/organization/", form | {"sms_number": "+1 202 555 0142"})
+    response = alice_client.post(
+        "/settings/organization/", form | {"sms_number": "+1 202 555 0142"}
+    )
     assert response.status_code == 200
     assert "Another organization already uses this text number." in response.content.decode()
     org_a.refresh_from_db()

@@ -25,11 +25,20 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def contact(org_a):
-    return Contact.objects.create(organization=org_a, name="Jane Roe", phone="+14155550100", email="jane@example.com")
+    return Contact.objects.create(
+        organization=org_a, name="Jane Roe", phone="+14155550100", email="jane@example.com"
+    )
 
 
 def make(contact, pin="Ab12", lifetime=timedelta(hours=24)):
-    return create_link(contact=contact, message=None, channel="sms", lifetime=lifetime, pin=pin, pin_source="message")
+    return create_link(
+        contact=contact,
+        message=None,
+        channel="sms",
+        lifetime=lifetime,
+        pin=pin,
+        pin_source="message",
+    )
 
 
 def test_only_the_hash_of_the_token_is_stored_and_it_finds_the_link(contact):

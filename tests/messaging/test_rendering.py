@@ -31,7 +31,11 @@ def messages(source, **kwargs):
 def test_a_valid_template_has_no_problems_and_renders():
     source = "Hi {{ contact.first_name }}, {{ user.name_and_company }} wrote: {{ secure_link }}"
     assert problems_in(source, SPEC, required=["secure_link"]) == []
-    context = {"contact": {"first_name": "Jane"}, "user": {"name_and_company": "Ann Lee at Riverside"}, "secure_link": "https://x/s/abc"}
+    context = {
+        "contact": {"first_name": "Jane"},
+        "user": {"name_and_company": "Ann Lee at Riverside"},
+        "secure_link": "https://x/s/abc",
+    }
     assert render(source, context) == "Hi Jane, Ann Lee at Riverside wrote: https://x/s/abc"
 
 
@@ -57,29 +61,44 @@ def test_an_unknown_field_is_named_with_its_line_and_column():
 
 
 def test_a_typo_in_a_field_is_named_and_the_likely_field_suggested():
-    assert messages("Open {{ secure_lnk }}") == ["Line 1, column 9: unknown field secure_lnk (did you mean secure_link?)"]
+    assert messages("Open {{ secure_lnk }}") == [
+        "Line 1, column 9: unknown field secure_lnk (did you mean secure_link?)"
+    ]
     assert messages("{{ contact.lastname }}") == [
         "Line 1, column 4: unknown field contact.lastname (did you mean contact.last_name?)"
     ]
 
 
 def test_fields_are_checked_in_tags_and_filter_arguments_too():
-    assert messages("{% if custom.nope %}x{% endif %}") == ["Line 1, column 7: unknown field custom.nope"]
-    assert messages("{{ contact.name | append: custom.nah }}") == ["Line 1, column 27: unknown field custom.nah"]
+    assert messages("{% if custom.nope %}x{% endif %}") == [
+        "Line 1, column 7: unknown field custom.nope"
+    ]
+    assert messages("{{ contact.name | append: custom.nah }}") == [
+        "Line 1, column 27: unknown field custom.nah"
+    ]
 
 
 def test_a_whole_object_or_a_deeper_path_is_not_a_field():
     assert messages("{{ contact }}") == ["Line 1, column 4: unknown field contact"]
-    assert messages("{{ contact.name.size }}") == ["Line 1, column 4: unknown field contact.name.size (did you mean contact.name?)"]
+    assert messages("{{ contact.name.size }}") == [
+        "Line 1, column 4: unknown field contact.name.size (did you mean contact.name?)"
+    ]
 
 
 def test_a_lookup_that_cant_be_checked_before_sending_is_refused():
-    assert messages("{{ custom[contact.name] }}") == ["Line 1, column 4: unknown field custom[contact.name]"]
+    assert messages("{{ custom[contact.name] }}") == [
+        "Line 1, column 4: unknown field custom[contact.name]"
+    ]
     assert messages("{{ custom[0] }}") == ["Line 1, column 4: unknown field custom[0]"]
 
 
 def test_locals_made_in_the_template_are_not_fields():
-    assert messages("{% assign x = contact.name %}{{ x }}{% for i in (1..3) %}{{ forloop.index }}{% endfor %}") == []
+    assert (
+        messages(
+            "{% assign x = contact.name %}{{ x }}{% for i in (1..3) %}{{ forloop.index }}{% endfor %}"
+        )
+        == []
+    )
 
 
 def test_an_unknown_filter_is_named_with_its_position():
@@ -108,12 +127,16 @@ def test_a_required_field_that_is_missing_is_named():
 
 def test_includes_are_refused_not_a_crash():
     # There is nothing to include; analysis used to raise TemplateNotFoundError.
-    assert messages('{% include "other" %}') == ["Line 1, column 12: {% include %} and {% render %} can't be used here"]
+    assert messages('{% include "other" %}') == [
+        "Line 1, column 12: {% include %} and {% render %} can't be used here"
+    ]
     assert messages('{% render "other" %}')[0].endswith("can't be used here")
 
 
 def test_a_loop_past_the_limit_is_refused_when_saved():
-    assert messages("{% for i in (1..5000) %}x{% endfor %}") == ["Line 1, column 4: loop iteration limit reached"]
+    assert messages("{% for i in (1..5000) %}x{% endfor %}") == [
+        "Line 1, column 4: loop iteration limit reached"
+    ]
 
 
 def test_a_loop_bound_by_a_contacts_value_stops_at_the_limit_when_rendered():
@@ -126,7 +149,9 @@ def test_a_loop_bound_by_a_contacts_value_stops_at_the_limit_when_rendered():
 
 
 def test_a_template_that_fails_its_trial_render_is_refused_with_the_position():
-    assert messages("{{ 1 | divided_by: 0 }}") == ["Line 1, column 8: divided_by: can't divide by 0"]
+    assert messages("{{ 1 | divided_by: 0 }}") == [
+        "Line 1, column 8: divided_by: can't divide by 0"
+    ]
 
 
 def test_validate_raises_with_every_problem():
@@ -150,7 +175,9 @@ def test_html_rendering_escapes_values_and_plain_rendering_does_not():
 
 
 def test_fields_used_lists_every_field_a_template_names():
-    source = "{{ custom.pin }}{% if contact.name %}{{ user.name | default: custom.other }}{% endif %}"
+    source = (
+        "{{ custom.pin }}{% if contact.name %}{{ user.name | default: custom.other }}{% endif %}"
+    )
     assert fields_used(source) == {"custom.pin", "contact.name", "user.name", "custom.other"}
     assert fields_used("{{ broken") == set()
 
@@ -161,7 +188,10 @@ def test_a_saved_template_renders_for_a_contact_with_no_custom_values(org_a, ali
     source = "[{{ custom.insurance }}] {{ contact.name }} {{ secure_link }}"
     validate(source, notification_spec(org_a), required=["secure_link"])
     contact = Contact.objects.create(organization=org_a, name="Jane Roe", email="jane@example.com")
-    assert render(source, notification_context(alice, contact, "https://h/s/x")) == "[] Jane Roe https://h/s/x"
+    assert (
+        render(source, notification_context(alice, contact, "https://h/s/x"))
+        == "[] Jane Roe https://h/s/x"
+    )
 
 
 @pytest.mark.django_db
@@ -175,7 +205,9 @@ def test_the_notification_spec_knows_the_organizations_custom_fields_only(org_a,
 
 @pytest.mark.django_db
 def test_the_contact_context_stringifies_values_and_fills_missing_ones(org_a):
-    CustomField.objects.create(organization=org_a, key="visits", label="Visits", field_type="number")
+    CustomField.objects.create(
+        organization=org_a, key="visits", label="Visits", field_type="number"
+    )
     CustomField.objects.create(organization=org_a, key="insurance", label="Insurance")
     contact = Contact.objects.create(organization=org_a, name="Jane Roe", custom={"visits": 3})
     context = contact_context(contact)

@@ -20,12 +20,21 @@ def jane(org_a):
     settings = SecureMessagingSettings.objects.for_org(org_a)
     settings.enabled = True
     settings.save()
-    return Contact.objects.create(organization=org_a, name="Jane Roe", phone="+14155551234", email="jane@example.com")
+    return Contact.objects.create(
+        organization=org_a, name="Jane Roe", phone="+14155551234", email="jane@example.com"
+    )
 
 
 def expired_link(contact, channel="sms"):
-    link, _ = create_link(contact=contact, message=None, channel=channel, lifetime=timedelta(hours=24), pin="4321",
-                          pin_source="contact", now=timezone.now() - timedelta(days=2))
+    link, _ = create_link(
+        contact=contact,
+        message=None,
+        channel=channel,
+        lifetime=timedelta(hours=24),
+        pin="4321",
+        pin_source="contact",
+        now=timezone.now() - timedelta(days=2),
+    )
     return link
 
 
@@ -49,7 +58,9 @@ def test_an_email_link_is_renewed_by_email_to_the_address_on_file(jane):
 
 
 def test_a_locked_link_can_be_renewed(jane):
-    link, _ = create_link(contact=jane, message=None, channel="sms", lifetime=timedelta(hours=24), pin="4321")
+    link, _ = create_link(
+        contact=jane, message=None, channel="sms", lifetime=timedelta(hours=24), pin="4321"
+    )
     for _ in range(5):
         check_pin(link, "0000")
     link.refresh_from_db()
@@ -82,8 +93,12 @@ def test_no_new_link_goes_to_a_contact_who_opted_out(jane):
 
 def test_a_reply_is_stored_encrypted_unread_and_logged(jane, alice):
     link, _ = create_link(contact=jane, message=None, channel="sms", lifetime=timedelta(hours=24))
-    reply = receive_reply(link=link, body="Thank you, see you Tuesday", attachment=("id.png", "image/png", b"\x89PNG"))
-    assert "Tuesday" not in Message.objects.values_list("body_encrypted", flat=True).get(pk=reply.pk)
+    reply = receive_reply(
+        link=link, body="Thank you, see you Tuesday", attachment=("id.png", "image/png", b"\x89PNG")
+    )
+    assert "Tuesday" not in Message.objects.values_list("body_encrypted", flat=True).get(
+        pk=reply.pk
+    )
     conversation = Conversation.objects.get(contact=jane)
     assert conversation.unread_replies == 1
     assert list(thread(jane)) == [reply] and reply.attachments.get().data == b"\x89PNG"
@@ -103,7 +118,9 @@ def test_replies_notify_the_assigned_staff_or_else_the_admins(jane, alice, bob):
     assert reply_recipients(conversation) == [bob.email]
 
 
-def test_staff_hear_of_a_reply_by_an_email_that_quotes_nothing(jane, alice, smtp_server, django_capture_on_commit_callbacks):
+def test_staff_hear_of_a_reply_by_an_email_that_quotes_nothing(
+    jane, alice, smtp_server, django_capture_on_commit_callbacks
+):
     import email
 
     link, _ = create_link(contact=jane, message=None, channel="sms", lifetime=timedelta(hours=24))
@@ -116,11 +133,17 @@ def test_staff_hear_of_a_reply_by_an_email_that_quotes_nothing(jane, alice, smtp
     assert "worry" not in text and "Jane" not in text
 
 
-def test_a_mail_server_that_is_down_does_not_lose_the_reply(jane, alice, settings, django_capture_on_commit_callbacks, caplog):
+def test_a_mail_server_that_is_down_does_not_lose_the_reply(
+    jane, alice, settings, django_capture_on_commit_callbacks, caplog
+):
     from tests.conftest import free_port
 
-    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                                    "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2}}}
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2},
+        }
+    }
     link, _ = create_link(contact=jane, message=None, channel="sms", lifetime=timedelta(hours=24))
     with django_capture_on_commit_callbacks(execute=True):
         reply = receive_reply(link=link, body="Hello?")

@@ -43,7 +43,12 @@ def test_revoking_one_link_ends_it_alone_and_logs_who(jane, three_links, alice):
     assert link_state(SecureLink.objects.get(pk=valid.pk)) == LinkState.REVOKED
     assert link_state(SecureLink.objects.get(pk=expired.pk)) == LinkState.EXPIRED
     event = Event.objects.get(kind=EventKind.LINK_REVOKED)
-    assert (event.actor, event.contact, event.link, event.message) == (alice, jane, valid, valid.message)
+    assert (event.actor, event.contact, event.link, event.message) == (
+        alice,
+        jane,
+        valid,
+        valid.message,
+    )
 
 
 def test_revoking_a_revoked_link_again_changes_and_logs_nothing(three_links, alice):
@@ -63,7 +68,12 @@ def test_revoke_all_ends_every_live_link_of_the_contact_only(org_a, jane, three_
     assert not live_links(jane).exists() and listed_links(jane) == []
     assert link_state(SecureLink.objects.get(pk=other_link.pk)) == LinkState.VALID
     event = Event.objects.get(kind=EventKind.LINK_REVOKED)
-    assert (event.actor, event.actor_label, event.link, event.detail) == (None, "api: Booking system", None, {"links": 3})
+    assert (event.actor, event.actor_label, event.link, event.detail) == (
+        None,
+        "api: Booking system",
+        None,
+        {"links": 3},
+    )
     assert revoke_all_links(jane, actor=alice) == 0
     assert Event.objects.filter(kind=EventKind.LINK_REVOKED).count() == 1
 
@@ -118,12 +128,22 @@ def test_a_renewal_that_lost_the_race_to_revoke_all_sends_nothing(jane, three_li
 
 def queued_notification(contact, link, key):
     with transaction.atomic():
-        return queue_delivery(organization=contact.organization, contact=contact, channel="sms", to=contact.phone,
-                              subject="", body=f"Riverside Clinic: a secure message for you {key}",
-                              idempotency_key=f"revocation:{key}", message=link.message, link=link)
+        return queue_delivery(
+            organization=contact.organization,
+            contact=contact,
+            channel="sms",
+            to=contact.phone,
+            subject="",
+            body=f"Riverside Clinic: a secure message for you {key}",
+            idempotency_key=f"revocation:{key}",
+            message=link.message,
+            link=link,
+        )
 
 
-def test_a_notification_still_queued_with_a_revoked_link_is_held_back(jane, three_links, alice, twilio_standin):
+def test_a_notification_still_queued_with_a_revoked_link_is_held_back(
+    jane, three_links, alice, twilio_standin
+):
     (valid, _), (expired, _), _ = three_links
     waiting = queued_notification(jane, valid, "waiting")
     other = queued_notification(jane, expired, "other")
@@ -131,7 +151,10 @@ def test_a_notification_still_queued_with_a_revoked_link_is_held_back(jane, thre
     assert send.send_delivery(gone.pk) is True
     assert revoke_link(valid, actor=alice)
     waiting.refresh_from_db()
-    assert (waiting.status, waiting.reason) == (DeliveryStatus.HELD, "the secure link was revoked before it was sent")
+    assert (waiting.status, waiting.reason) == (
+        DeliveryStatus.HELD,
+        "the secure link was revoked before it was sent",
+    )
     held = Event.objects.get(kind=EventKind.HELD, delivery=waiting)
     assert (held.actor, held.link, held.detail["reason"]) == (alice, valid, waiting.reason)
     # Another link's notification still goes; one already sent stays sent (held never undoes a send).
@@ -142,11 +165,14 @@ def test_a_notification_still_queued_with_a_revoked_link_is_held_back(jane, thre
     assert [m["body"] for m in twilio_standin.sent] == [gone.body]
 
 
-def test_revoke_all_holds_back_every_queued_notification_of_the_contact(jane, three_links, twilio_standin):
+def test_revoke_all_holds_back_every_queued_notification_of_the_contact(
+    jane, three_links, twilio_standin
+):
     deliveries = [queued_notification(jane, link, n) for n, (link, _) in enumerate(three_links)]
     assert revoke_all_links(jane, actor_label="api: Booking system") == 3
-    assert set(Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).values_list("status", flat=True)) == {
-        DeliveryStatus.HELD}
+    assert set(
+        Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).values_list("status", flat=True)
+    ) == {DeliveryStatus.HELD}
     assert Event.objects.filter(kind=EventKind.HELD, actor_label="api: Booking system").count() == 3
     assert not any(send.send_delivery(d.pk) for d in deliveries) and twilio_standin.sent == []
 
@@ -165,19 +191,30 @@ def test_a_worker_that_claimed_it_first_holds_it_itself(jane, three_links, twili
     delivery = queued_notification(jane, valid, "claimed")
     claimed = send.claim(delivery.pk)
     assert revoke_link(valid)
-    assert Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENDING  # the claim won the row
-    assert send.why_held(Delivery.objects.select_related("contact", "link").get(pk=claimed.pk)) == \
-        "the secure link was revoked before it was sent"
+    assert (
+        Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENDING
+    )  # the claim won the row
+    assert (
+        send.why_held(Delivery.objects.select_related("contact", "link").get(pk=claimed.pk))
+        == "the secure link was revoked before it was sent"
+    )
     # A retry queued after the revocation is held by the worker at claim time, never sent.
-    Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.QUEUED, next_attempt_at=timezone.now())
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.QUEUED, next_attempt_at=timezone.now()
+    )
     assert send.send_delivery(delivery.pk) is False
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.reason) == (DeliveryStatus.HELD, "the secure link was revoked before it was sent")
+    assert (delivery.status, delivery.reason) == (
+        DeliveryStatus.HELD,
+        "the secure link was revoked before it was sent",
+    )
     assert twilio_standin.sent == []
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_claim_committed_while_revocation_waits_on_the_row_wins(postgres_only, jane, secret_message):
+def test_a_claim_committed_while_revocation_waits_on_the_row_wins(
+    postgres_only, jane, secret_message
+):
     # The worker's claim holds the row (not yet committed) when revocation reads it as queued;
     # revocation's conditional update waits for the claim, then finds it no longer queued.
     link, _ = make_link(jane, secret_message)

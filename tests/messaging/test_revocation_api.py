@@ -26,7 +26,11 @@ def test_revoking_all_of_a_contacts_links(api, jane, links):
     assert response.json() == {"contact_id": str(jane.pk), "revoked": 2}
     assert not SecureLink.objects.filter(revoked_at__isnull=True).exists()
     event = Event.objects.get(kind=EventKind.LINK_REVOKED)
-    assert (event.actor, event.actor_label, event.detail) == (None, "api: Booking system", {"links": 2, "ip": "192.0.2.80"})
+    assert (event.actor, event.actor_label, event.detail) == (
+        None,
+        "api: Booking system",
+        {"links": 2, "ip": "192.0.2.80"},
+    )
     again = api.post(f"contacts/{jane.pk}/links/revoke")
     assert again.status_code == 200 and again.json()["revoked"] == 0
     assert Event.objects.filter(kind=EventKind.LINK_REVOKED).count() == 1
@@ -47,11 +51,18 @@ def test_revoking_one_link(api, jane, links):
 
 def test_another_organizations_ids_and_unknown_ids_are_404_problems(api_b, jane, links):
     link, _ = links[0]
-    for path in (f"contacts/{jane.pk}/links/revoke", f"links/{link.pk}/revoke",
-                 f"links/{uuid.uuid4()}/revoke", "links/not-a-uuid/revoke"):
+    for path in (
+        f"contacts/{jane.pk}/links/revoke",
+        f"links/{link.pk}/revoke",
+        f"links/{uuid.uuid4()}/revoke",
+        "links/not-a-uuid/revoke",
+    ):
         response = api_b.post(path)
         assert response.status_code == 404, path
-        assert response["Content-Type"] == "application/problem+json" and response.json()["status"] == 404
+        assert (
+            response["Content-Type"] == "application/problem+json"
+            and response.json()["status"] == 404
+        )
     assert not SecureLink.objects.filter(revoked_at__isnull=False).exists()
     assert not Event.objects.filter(kind=EventKind.LINK_REVOKED).exists()
 
@@ -72,7 +83,9 @@ def test_events_name_their_link_so_a_client_can_revoke_it(api, jane, links):
     from hushpost.activity.log import record
 
     link, _ = links[0]
-    record(jane.organization, EventKind.LINK_CLICKED, contact=jane, link=link, actor_label="contact")
+    record(
+        jane.organization, EventKind.LINK_CLICKED, contact=jane, link=link, actor_label="contact"
+    )
     items = api.get("events", {"kind": "link_clicked"}).json()["items"]
     assert [item["link_id"] for item in items] == [str(link.pk)]
     assert api.post(f"links/{items[0]['link_id']}/revoke").json()["changed"] is True

@@ -19,21 +19,36 @@ SECRET_TEXT = "Your test results are ready: all clear."
 @pytest.fixture
 def jane(org_a):
     return Contact.objects.create(
-        organization=org_a, name="Jane Roe", phone="+14155551234", email="jane@example.com",
-        time_zone="America/Los_Angeles", language="en",
+        organization=org_a,
+        name="Jane Roe",
+        phone="+14155551234",
+        email="jane@example.com",
+        time_zone="America/Los_Angeles",
+        language="en",
     )
 
 
 def add_message(contact, body, *, direction=Direction.OUTBOUND, files=(), **fields):
-    message = Message(organization_id=contact.organization_id, conversation=conversation_for(contact),
-                      contact=contact, direction=direction,
-                      origin=Origin.COMPOSE if direction == Direction.OUTBOUND else Origin.PORTAL,
-                      channel="sms", secure=True, **fields)
+    message = Message(
+        organization_id=contact.organization_id,
+        conversation=conversation_for(contact),
+        contact=contact,
+        direction=direction,
+        origin=Origin.COMPOSE if direction == Direction.OUTBOUND else Origin.PORTAL,
+        channel="sms",
+        secure=True,
+        **fields,
+    )
     message.body = body
     message.save()
     for name, content_type, data in files:
-        item = Attachment(organization_id=contact.organization_id, message=message, file_name=name,
-                          content_type=content_type, size=len(data))
+        item = Attachment(
+            organization_id=contact.organization_id,
+            message=message,
+            file_name=name,
+            content_type=content_type,
+            size=len(data),
+        )
         item.data = data
         item.save()
     return message
@@ -41,12 +56,20 @@ def add_message(contact, body, *, direction=Direction.OUTBOUND, files=(), **fiel
 
 @pytest.fixture
 def secret_message(jane):
-    return add_message(jane, SECRET_TEXT, files=[("results.pdf", "application/pdf", b"%PDF-1.4 results")])
+    return add_message(
+        jane, SECRET_TEXT, files=[("results.pdf", "application/pdf", b"%PDF-1.4 results")]
+    )
 
 
 def make_link(contact, message=None, *, pin="1234", lifetime=timedelta(hours=24), channel="sms"):
-    return create_link(contact=contact, message=message, channel=channel, lifetime=lifetime, pin=pin,
-                       pin_source="contact" if pin else "")
+    return create_link(
+        contact=contact,
+        message=message,
+        channel=channel,
+        lifetime=lifetime,
+        pin=pin,
+        pin_source="contact" if pin else "",
+    )
 
 
 @pytest.fixture

@@ -34,17 +34,31 @@ def ended(response) -> bool:
     return response.status_code == 403 and "Your session has ended" in response.content.decode()
 
 
-def test_the_conversation_shows_the_whole_thread_both_ways_newest_at_the_bottom(jane_client, jane, secret_message):
-    add_message(jane, "Thank you! Can I call tomorrow?", direction=Direction.INBOUND,
-                created_at=timezone.now() + timedelta(minutes=1))
-    add_message(jane, "Of course, any time after nine.", created_at=timezone.now() + timedelta(minutes=2))
+def test_the_conversation_shows_the_whole_thread_both_ways_newest_at_the_bottom(
+    jane_client, jane, secret_message
+):
+    add_message(
+        jane,
+        "Thank you! Can I call tomorrow?",
+        direction=Direction.INBOUND,
+        created_at=timezone.now() + timedelta(minutes=1),
+    )
+    add_message(
+        jane, "Of course, any time after nine.", created_at=timezone.now() + timedelta(minutes=2)
+    )
     page = jane_client.get("/s/conversation/").content.decode()
-    assert "<p class=\"portal-org\">Riverside Clinic</p>" in page
-    first, second, third = (page.index(text) for text in (SECRET_TEXT, "Can I call tomorrow?", "any time after nine"))
+    assert '<p class="portal-org">Riverside Clinic</p>' in page
+    first, second, third = (
+        page.index(text) for text in (SECRET_TEXT, "Can I call tomorrow?", "any time after nine")
+    )
     assert first < second < third
     assert page.count('class="msg msg-theirs"') == 2 and page.count('class="msg msg-mine"') == 1
     assert page.index('id="latest"') > second
-    assert 'name="body"' in page and 'name="attachment"' in page and 'enctype="multipart/form-data"' in page
+    assert (
+        'name="body"' in page
+        and 'name="attachment"' in page
+        and 'enctype="multipart/form-data"' in page
+    )
     # No staff navigation and no script on the contact's page.
     assert "<script" not in page and "Compose" not in page and "style=" not in page
 
@@ -106,7 +120,9 @@ def test_an_attachment_downloads_as_a_file_and_is_never_rendered(jane_client, se
 
 
 def test_a_dangerous_stored_file_name_is_made_safe_for_the_download(jane_client, jane):
-    message = add_message(jane, "See attached", files=[('a"b\r\nSet-Cookie: x.pdf', "text/html", b"<script>")])
+    message = add_message(
+        jane, "See attached", files=[('a"b\r\nSet-Cookie: x.pdf', "text/html", b"<script>")]
+    )
     response = jane_client.get(f"/s/conversation/attachments/{message.attachments.get().id}/")
     assert response["Content-Disposition"] == 'attachment; filename="a_bSet-Cookie_ x.pdf"'
     assert "Set-Cookie" not in {name for name in response.headers if name.lower() == "set-cookie"}
@@ -114,9 +130,13 @@ def test_a_dangerous_stored_file_name_is_made_safe_for_the_download(jane_client,
 
 def test_another_contacts_attachment_is_not_found(jane_client, org_a, org_b):
     sam = Contact.objects.create(organization=org_a, name="Sam Poe", phone="+14155559876")
-    theirs = add_message(sam, "Sam's", files=[("sam.pdf", "application/pdf", b"%PDF- sam")]).attachments.get()
+    theirs = add_message(
+        sam, "Sam's", files=[("sam.pdf", "application/pdf", b"%PDF- sam")]
+    ).attachments.get()
     other_org = Contact.objects.create(organization=org_b, name="Ola Nor", phone="+447700900123")
-    far = add_message(other_org, "Ola's", files=[("ola.pdf", "application/pdf", b"%PDF- ola")]).attachments.get()
+    far = add_message(
+        other_org, "Ola's", files=[("ola.pdf", "application/pdf", b"%PDF- ola")]
+    ).attachments.get()
     for item in (theirs, far):
         response = jane_client.get(f"/s/conversation/attachments/{item.id}/")
         assert response.status_code == 404 and b"%PDF" not in response.content
@@ -149,7 +169,12 @@ def test_a_reply_can_carry_a_picture(jane_client):
     response = jane_client.post("/s/conversation/reply", {"body": "", "attachment": upload})
     assert response.status_code == 302
     item = Attachment.objects.get(message__direction=Direction.INBOUND)
-    assert (item.file_name, item.content_type, item.size, item.data) == ("scan.PNG", "image/png", len(PNG), PNG)
+    assert (item.file_name, item.content_type, item.size, item.data) == (
+        "scan.PNG",
+        "image/png",
+        len(PNG),
+        PNG,
+    )
     assert b"PNG" not in item.data_encrypted.encode()
 
 
@@ -158,11 +183,22 @@ def test_a_reply_can_carry_a_picture(jane_client):
     [
         ({"body": "   \n "}, "Write a reply or attach a file."),
         ({"body": "x" * (MAX_REPLY_CHARS + 1)}, "Your reply is too long: up to 10000 characters."),
-        ({"body": "hi", "attachment": ("setup.exe", b"MZ\x90\x00")}, "Files of this type can't be sent."),
-        ({"body": "hi", "attachment": ("invoice.pdf", b"MZ\x90\x00")}, "doesn't look like a .pdf file"),
-        ({"body": "hi", "attachment": ("page.html", b"<script>")}, "Files of this type can't be sent."),
-        ({"body": "hi", "attachment": ("big.pdf", b"%PDF-" + b"0" * MAX_REPLY_ATTACHMENT_BYTES)},
-         "The file is too big. Files can be up to 10.0"),
+        (
+            {"body": "hi", "attachment": ("setup.exe", b"MZ\x90\x00")},
+            "Files of this type can't be sent.",
+        ),
+        (
+            {"body": "hi", "attachment": ("invoice.pdf", b"MZ\x90\x00")},
+            "doesn't look like a .pdf file",
+        ),
+        (
+            {"body": "hi", "attachment": ("page.html", b"<script>")},
+            "Files of this type can't be sent.",
+        ),
+        (
+            {"body": "hi", "attachment": ("big.pdf", b"%PDF-" + b"0" * MAX_REPLY_ATTACHMENT_BYTES)},
+            "The file is too big. Files can be up to 10.0",
+        ),
     ],
 )
 def test_a_bad_reply_is_refused_with_a_clear_error_and_nothing_stored(jane_client, data, error):
@@ -181,9 +217,13 @@ def test_a_bad_reply_is_refused_with_a_clear_error_and_nothing_stored(jane_clien
 
 def test_an_oversized_request_is_refused_before_it_is_read(jane_client):
     body = io.BytesIO(b"x" * 10)
-    response = jane_client.generic("POST", "/s/conversation/reply", body.read(),
-                                   content_type="multipart/form-data; boundary=xx",
-                                   CONTENT_LENGTH=str(MAX_REPLY_ATTACHMENT_BYTES + 2 * 1024 * 1024))
+    response = jane_client.generic(
+        "POST",
+        "/s/conversation/reply",
+        body.read(),
+        content_type="multipart/form-data; boundary=xx",
+        CONTENT_LENGTH=str(MAX_REPLY_ATTACHMENT_BYTES + 2 * 1024 * 1024),
+    )
     assert response.status_code == 413 and "That file is too big" in response.content.decode()
     assert not Message.objects.filter(direction=Direction.INBOUND).exists()
 

@@ -36,7 +36,9 @@ def test_a_pin_without_the_token_is_refused_and_not_counted(strict, pin_link):
 def test_the_forms_carry_the_token_that_makes_them_work(strict, pin_link):
     raw = pin_link[1]
     token = csrf_from(strict.get(f"/s/{raw}").content.decode())
-    assert strict.post(f"/s/{raw}", {"pin": "1234", "csrfmiddlewaretoken": token}).status_code == 302
+    assert (
+        strict.post(f"/s/{raw}", {"pin": "1234", "csrfmiddlewaretoken": token}).status_code == 302
+    )
     page = strict.get("/s/conversation/").content.decode()
     token = csrf_from(page)
 
@@ -63,8 +65,12 @@ def test_our_own_no_referrer_forms_pass_the_origin_check(strict, pin_link):
     # "Origin: null" and no Referer; Sec-Fetch-Site still says same-origin.
     raw = pin_link[1]
     token = csrf_from(strict.get(f"/s/{raw}", secure=True).content.decode())
-    response = strict.post(f"/s/{raw}", {"pin": "1234", "csrfmiddlewaretoken": token}, secure=True,
-                           headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    response = strict.post(
+        f"/s/{raw}",
+        {"pin": "1234", "csrfmiddlewaretoken": token},
+        secure=True,
+        headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"},
+    )
     assert response.status_code == 302
 
 
@@ -72,14 +78,21 @@ def test_our_own_no_referrer_forms_pass_the_origin_check(strict, pin_link):
 def test_a_null_origin_from_another_site_is_refused_even_with_a_token(strict, pin_link, site):
     link, raw = pin_link
     token = csrf_from(strict.get(f"/s/{raw}", secure=True).content.decode())
-    response = strict.post(f"/s/{raw}", {"pin": "1234", "csrfmiddlewaretoken": token}, secure=True,
-                           headers={"Origin": "null", "Sec-Fetch-Site": site})
+    response = strict.post(
+        f"/s/{raw}",
+        {"pin": "1234", "csrfmiddlewaretoken": token},
+        secure=True,
+        headers={"Origin": "null", "Sec-Fetch-Site": site},
+    )
     assert refused(response) and not PortalSession.objects.exists()
 
 
 def test_another_origin_is_refused(strict, pin_link):
     raw = pin_link[1]
     token = csrf_from(strict.get(f"/s/{raw}").content.decode())
-    response = strict.post(f"/s/{raw}", {"pin": "1234", "csrfmiddlewaretoken": token},
-                           headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "same-origin"})
+    response = strict.post(
+        f"/s/{raw}",
+        {"pin": "1234", "csrfmiddlewaretoken": token},
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "same-origin"},
+    )
     assert refused(response)

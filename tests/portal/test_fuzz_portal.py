@@ -27,7 +27,12 @@ PIN = "1234"
 # Text as a browser or a script might send it: any code point, surrogates included, sometimes huge.
 any_text = st.one_of(
     st.text(st.characters(codec=None, exclude_categories=()), max_size=80),
-    st.text(alphabet=st.sampled_from(["\x00", "\ud800", "\udfff", "é", "𝄞", "\u202e", " ", "1", "%", "/"]), max_size=40),
+    st.text(
+        alphabet=st.sampled_from(
+            ["\x00", "\ud800", "\udfff", "é", "𝄞", "\u202e", " ", "1", "%", "/"]
+        ),
+        max_size=40,
+    ),
     st.just("9" * 200_000),
 )
 any_bytes = st.binary(max_size=300)
@@ -39,7 +44,9 @@ def raw(text: str) -> bytes:
 
 
 def form(**fields: str) -> bytes:
-    return "&".join(f"{name}={quote_from_bytes(raw(value))}" for name, value in fields.items()).encode()
+    return "&".join(
+        f"{name}={quote_from_bytes(raw(value))}" for name, value in fields.items()
+    ).encode()
 
 
 BOUNDARY = "hushpostFuzzBoundary7MA4YWxk"
@@ -47,14 +54,18 @@ BOUNDARY = "hushpostFuzzBoundary7MA4YWxk"
 
 def multipart(body: str, name: str, data: bytes, content_type: str) -> bytes:
     """The form as the bytes on the wire, file name and type unfiltered (quotes escaped as browsers do)."""
+
     def part(headers: bytes, content: bytes) -> bytes:
         return b"--" + BOUNDARY.encode() + b"\r\n" + headers + b"\r\n\r\n" + content + b"\r\n"
 
     out = part(b'Content-Disposition: form-data; name="body"', raw(body))
     if name or data:
         filename = raw(name).replace(b'"', b"%22").replace(b"\r", b"%0D").replace(b"\n", b"%0A")
-        out += part(b'Content-Disposition: form-data; name="attachment"; filename="' + filename + b'"\r\n'
-                    b"Content-Type: " + raw(content_type).replace(b"\r", b"").replace(b"\n", b""), data)
+        out += part(
+            b'Content-Disposition: form-data; name="attachment"; filename="' + filename + b'"\r\n'
+            b"Content-Type: " + raw(content_type).replace(b"\r", b"").replace(b"\n", b""),
+            data,
+        )
     return out + b"--" + BOUNDARY.encode() + b"--\r\n"
 
 
@@ -70,10 +81,15 @@ def no_throttles(settings):
 def test_any_token_in_the_path_is_not_valid_and_changes_nothing(client, pin_link, token):
     events = Event.objects.count()
     segment = quote_from_bytes(token if isinstance(token, bytes) else raw(token), safe="")
-    for response in (client.get(f"/s/{segment}"), client.post(f"/s/{segment}", {"pin": PIN}),
-                     client.post(f"/s/{segment}/new-link")):
+    for response in (
+        client.get(f"/s/{segment}"),
+        client.post(f"/s/{segment}", {"pin": PIN}),
+        client.post(f"/s/{segment}/new-link"),
+    ):
         assert response.status_code < 500, (token, response.status_code)
-        assert response.status_code in (404, 405, 429) or "conversation" in response.get("Location", ""), token
+        assert response.status_code in (404, 405, 429) or "conversation" in response.get(
+            "Location", ""
+        ), token
     # Made-up tokens (none can match a real one) leave no trace but the throttle's count.
     assert Event.objects.count() == events
     assert "hushpost_portal" not in client.cookies
@@ -83,7 +99,9 @@ def test_any_token_in_the_path_is_not_valid_and_changes_nothing(client, pin_link
 @given(pin=st.one_of(any_text, any_bytes.map(lambda b: b.decode("latin-1"))))
 def test_any_pin_is_one_wrong_try_or_a_slip_never_an_error(jane, secret_message, no_throttles, pin):
     link, token = make_link(jane, secret_message, pin=PIN)
-    response = Client().post(f"/s/{token}", form(pin=pin), content_type="application/x-www-form-urlencoded")
+    response = Client().post(
+        f"/s/{token}", form(pin=pin), content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code < 500, (pin, response.status_code)
     link.refresh_from_db()
     sent = raw(pin).decode("utf-8", "replace")
@@ -92,20 +110,32 @@ def test_any_pin_is_one_wrong_try_or_a_slip_never_an_error(jane, secret_message,
     elif not sent.strip():
         assert response.status_code == 400 and link.failed_pin_attempts == 0
     else:
-        assert response.status_code == 400 and link.failed_pin_attempts == 1, (pin, response.status_code)
+        assert response.status_code == 400 and link.failed_pin_attempts == 1, (
+            pin,
+            response.status_code,
+        )
         assert "hushpost_portal" not in response.cookies
 
 
 @FUZZ
-@given(body=any_text, name=st.one_of(any_text, st.just("")), data=any_bytes,
-       content_type=st.sampled_from(["text/plain", "application/pdf", "image/png", "", "\x00/\x00",
-                                     "text/html; charset=\ud800"]))
+@given(
+    body=any_text,
+    name=st.one_of(any_text, st.just("")),
+    data=any_bytes,
+    content_type=st.sampled_from(
+        ["text/plain", "application/pdf", "image/png", "", "\x00/\x00", "text/html; charset=\ud800"]
+    ),
+)
 def test_any_reply_is_stored_whole_or_refused(jane, secret_message, body, name, data, content_type):
     client = signed_in(Client(), make_link(jane, secret_message)[1])
     before = Message.objects.count()
     sent_body = raw(body).decode("utf-8", "replace")
-    response = client.generic("POST", "/s/conversation/reply", multipart(body, name, data, content_type),
-                              content_type=f"multipart/form-data; boundary={BOUNDARY}")
+    response = client.generic(
+        "POST",
+        "/s/conversation/reply",
+        multipart(body, name, data, content_type),
+        content_type=f"multipart/form-data; boundary={BOUNDARY}",
+    )
     assert response.status_code < 500, (body[:50], name[:50], response.status_code)
     if response.status_code == 302:
         assert Message.objects.count() == before + 1
@@ -116,10 +146,22 @@ def test_any_reply_is_stored_whole_or_refused(jane, secret_message, body, name, 
 
 
 @FUZZ
-@given(payload=any_bytes, content_type=st.sampled_from([
-    "application/x-www-form-urlencoded", "multipart/form-data", "multipart/form-data; boundary=x",
-    "multipart/form-data; boundary=\x00", "text/plain", "application/json"]))
-def test_a_raw_reply_body_of_any_shape_is_refused_cleanly(jane, secret_message, payload, content_type):
+@given(
+    payload=any_bytes,
+    content_type=st.sampled_from(
+        [
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+            "multipart/form-data; boundary=x",
+            "multipart/form-data; boundary=\x00",
+            "text/plain",
+            "application/json",
+        ]
+    ),
+)
+def test_a_raw_reply_body_of_any_shape_is_refused_cleanly(
+    jane, secret_message, payload, content_type
+):
     client = signed_in(Client(), make_link(jane, secret_message)[1])
     before = Message.objects.count()
     response = client.generic("POST", "/s/conversation/reply", payload, content_type=content_type)

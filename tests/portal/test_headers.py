@@ -48,10 +48,24 @@ def every_portal_response(jane, secret_message):
     yield "session start", client.post(f"/s/{pin_raw}", {"pin": "1234"})
     yield "conversation", client.get("/s/conversation/")
     yield "attachment", client.get(f"/s/conversation/attachments/{attachment.id}/")
-    yield "someone else's attachment", client.get("/s/conversation/attachments/00000000-0000-0000-0000-000000000000/")
+    yield (
+        "someone else's attachment",
+        client.get("/s/conversation/attachments/00000000-0000-0000-0000-000000000000/"),
+    )
     yield "reply refused", client.post("/s/conversation/reply", {"body": ""})
-    yield "reply sent", client.post("/s/conversation/reply", {"body": "ok", "attachment": SimpleUploadedFile("a.txt", b"ok")})
-    yield "too large", client.generic("POST", "/s/conversation/reply", b"", CONTENT_LENGTH=str(MAX_REPLY_ATTACHMENT_BYTES * 2))
+    yield (
+        "reply sent",
+        client.post(
+            "/s/conversation/reply",
+            {"body": "ok", "attachment": SimpleUploadedFile("a.txt", b"ok")},
+        ),
+    )
+    yield (
+        "too large",
+        client.generic(
+            "POST", "/s/conversation/reply", b"", CONTENT_LENGTH=str(MAX_REPLY_ATTACHMENT_BYTES * 2)
+        ),
+    )
     yield "sign out", client.post("/s/conversation/sign-out")
     yield "signed out", client.get("/s/signed-out/")
     yield "new link for a working link", client.post(f"/s/{pin_raw}/new-link")
@@ -87,7 +101,9 @@ def test_portal_pages_load_nothing_from_elsewhere_and_run_no_script(client, jane
     assert "<script" not in page and " style=" not in page and "<style" not in page
     # Not even a favicon request: the icon is empty data.
     assert re.findall(r'(?:href|src)="([^"]*)"', page.split("</head>")[0]) == [
-        "data:,", f"{settings.STATIC_URL}web/pico-2.1.1.min.css", f"{settings.STATIC_URL}portal/portal.css"
+        "data:,",
+        f"{settings.STATIC_URL}web/pico-2.1.1.min.css",
+        f"{settings.STATIC_URL}portal/portal.css",
     ]
 
 

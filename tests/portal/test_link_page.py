@@ -23,7 +23,9 @@ def kinds(link) -> list[str]:
     return list(Event.objects.filter(link=link).order_by("id").values_list("kind", flat=True))
 
 
-def test_unknown_malformed_tampered_and_revoked_tokens_all_get_the_same_not_valid_page(client, jane, pin_link):
+def test_unknown_malformed_tampered_and_revoked_tokens_all_get_the_same_not_valid_page(
+    client, jane, pin_link
+):
     link, raw = pin_link
     revoked, revoked_raw = make_link(jane)
     revoke_links(jane, link=revoked)
@@ -95,7 +97,9 @@ def test_an_empty_pin_is_not_counted_as_a_try(client, pin_link):
     assert link.failed_pin_attempts == 0
 
 
-def test_the_fifth_wrong_pin_locks_the_link_and_then_even_the_right_one_is_refused(client, pin_link):
+def test_the_fifth_wrong_pin_locks_the_link_and_then_even_the_right_one_is_refused(
+    client, pin_link
+):
     link, raw = pin_link
     for left in range(MAX_PIN_ATTEMPTS - 1, 0, -1):
         page = client.post(f"/s/{raw}", {"pin": "0000"}).content.decode()
@@ -158,7 +162,10 @@ def test_an_expired_link_logs_the_visit_and_offers_a_new_link(client, pin_link):
     with time_machine.travel(link.expires_at + timedelta(seconds=1)):
         page = client.get(f"/s/{raw}").content.decode()
         assert "This link has expired" in page
-        assert f'<form method="post" action="/s/{raw}/new-link"' in page and "Send me a new link" in page
+        assert (
+            f'<form method="post" action="/s/{raw}/new-link"' in page
+            and "Send me a new link" in page
+        )
         assert 'name="pin"' not in page and SECRET_TEXT not in page
         # The PIN can no longer be tried on it.
         page = client.post(f"/s/{raw}", {"pin": "1234"}).content.decode()
@@ -186,7 +193,9 @@ def test_one_contacts_language_does_not_stay_for_the_next_request(client, jane, 
     jane.language = "de"
     jane.save()
     client.get(f"/s/{make_link(jane)[1]}")
-    other = Contact.objects.create(organization=org_a, name="Sam Poe", phone="+14155559876", language="en")
+    other = Contact.objects.create(
+        organization=org_a, name="Sam Poe", phone="+14155559876", language="en"
+    )
     response = client.get(f"/s/{make_link(other)[1]}")
     assert response["Content-Language"] == "en"
 

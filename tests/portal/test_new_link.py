@@ -37,7 +37,11 @@ def test_an_expired_link_sends_a_new_one_to_the_phone_on_file(client, jane, pin_
     assert response.status_code == 200
     assert "A new link is on its way to •••-•••-1234." in response.content.decode()
     delivery = Delivery.objects.get()
-    assert (delivery.status, delivery.channel, delivery.to) == (DeliveryStatus.QUEUED, "sms", jane.phone)
+    assert (delivery.status, delivery.channel, delivery.to) == (
+        DeliveryStatus.QUEUED,
+        "sms",
+        jane.phone,
+    )
     new = the_new_link(delivery)
     assert new is not None and new != old and new.contact == jane
     assert new.pin_hmac == old.pin_hmac  # the same PIN still opens it

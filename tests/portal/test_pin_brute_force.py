@@ -28,7 +28,9 @@ from tests.real_web import start_web
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PIN = "4821"
-CSRF = "b" * 32  # the attacker's own CSRF cookie and the same value in the form: both are theirs to pick
+CSRF = (
+    "b" * 32
+)  # the attacker's own CSRF cookie and the same value in the form: both are theirs to pick
 
 
 def fresh_net() -> str:
@@ -41,12 +43,17 @@ class Client:
 
     def __init__(self, url: str, source: str = "127.0.0.1"):
         parts = urlsplit(url)
-        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10,
-                                                     source_address=(source, 0))
+        self.connection = http.client.HTTPConnection(
+            parts.hostname, parts.port, timeout=10, source_address=(source, 0)
+        )
 
     def post_pin(self, token: str, pin: str, **headers) -> tuple[int, dict, str]:
         body = urlencode({"csrfmiddlewaretoken": CSRF, "pin": pin})
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={CSRF}", **headers}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={CSRF}",
+            **headers,
+        }
         try:
             self.connection.request("POST", f"/s/{token}", body=body, headers=headers)
             response = self.connection.getresponse()
@@ -69,7 +76,9 @@ def web(django_db_setup, tmp_path_factory):
 
 
 def contact_with_links(org, name: str, count: int, phone_tail: int) -> tuple[Contact, list[str]]:
-    contact = Contact.objects.create(organization=org, name=name, phone=f"+1415555{phone_tail:04d}", language="en")
+    contact = Contact.objects.create(
+        organization=org, name=name, phone=f"+1415555{phone_tail:04d}", language="en"
+    )
     message = add_message(contact, f"Results for {name}")
     return contact, [make_link(contact, message, pin=PIN)[1] for _ in range(count)]
 
@@ -80,7 +89,9 @@ def wrong_pin() -> str:
     return guess
 
 
-def hammer(url: str, attempts: list[tuple[str, str, str]], threads: int = 4) -> list[tuple[int, dict, str]]:
+def hammer(
+    url: str, attempts: list[tuple[str, str, str]], threads: int = 4
+) -> list[tuple[int, dict, str]]:
     """Send (source address, token, pin) attempts on keep-alive connections, several at a time; answers in order."""
     chunks = [attempts[i::threads] for i in range(threads)]
 
@@ -90,7 +101,11 @@ def hammer(url: str, attempts: list[tuple[str, str, str]], threads: int = 4) -> 
         for source, token, pin in chunk:
             client = clients.setdefault(source, Client(url, source))
             # A forged X-Forwarded-For on every request: the app must not believe it.
-            answers.append(client.post_pin(token, pin, **{"X-Forwarded-For": f"10.{secrets.randbelow(256)}.0.1"}))
+            answers.append(
+                client.post_pin(
+                    token, pin, **{"X-Forwarded-For": f"10.{secrets.randbelow(256)}.0.1"}
+                )
+            )
         for client in clients.values():
             client.close()
         return answers
@@ -104,14 +119,20 @@ def hammer(url: str, attempts: list[tuple[str, str, str]], threads: int = 4) -> 
 
 
 def successes(answers) -> int:
-    return sum(1 for status, headers, _ in answers if status == 302 and "/s/conversation/" in headers.get("Location", ""))
+    return sum(
+        1
+        for status, headers, _ in answers
+        if status == 302 and "/s/conversation/" in headers.get("Location", "")
+    )
 
 
 def assert_throttled(status: int, headers: dict, page: str) -> None:
     assert status == 429
     assert int(headers["Retry-After"]) > 0
     assert "Too many tries" in page and "Please try again in" in page
-    assert headers["Cache-Control"].startswith("max-age=0") or "no-store" in headers["Cache-Control"]
+    assert (
+        headers["Cache-Control"].startswith("max-age=0") or "no-store" in headers["Cache-Control"]
+    )
 
 
 def test_ten_thousand_wrong_pins_on_one_link_unlock_nothing(web, org_a):
@@ -121,9 +142,13 @@ def test_ten_thousand_wrong_pins_on_one_link_unlock_nothing(web, org_a):
     first = [client.post_pin(token, wrong_pin()) for _ in range(IP_FAILURES + 1)]
     client.close()
     # Four "wrong, n tries left", the fifth locks, then the locked page until this address's limit.
-    assert [status for status, _, _ in first[:MAX_PIN_ATTEMPTS - 1]] == [400] * (MAX_PIN_ATTEMPTS - 1)
+    assert [status for status, _, _ in first[: MAX_PIN_ATTEMPTS - 1]] == [400] * (
+        MAX_PIN_ATTEMPTS - 1
+    )
     assert "1 try left" in first[MAX_PIN_ATTEMPTS - 2][2]
-    assert all("This link is locked" in page for _, _, page in first[MAX_PIN_ATTEMPTS - 1:IP_FAILURES])
+    assert all(
+        "This link is locked" in page for _, _, page in first[MAX_PIN_ATTEMPTS - 1 : IP_FAILURES]
+    )
     assert_throttled(*first[IP_FAILURES])
 
     rest = hammer(web.url, [(address, token, wrong_pin()) for _ in range(10_000 - len(first))])
@@ -145,22 +170,35 @@ def test_ten_thousand_wrong_pins_on_one_link_unlock_nothing(web, org_a):
 def test_ten_thousand_wrong_pins_across_a_contacts_links_from_ten_addresses(web, org_a):
     ken, tokens = contact_with_links(org_a, "Ken Park", 4, 2)
     net = fresh_net()
-    attempts = [(f"{net}{2 + i // 1000}", tokens[i % len(tokens)], wrong_pin()) for i in range(10_000)]
+    attempts = [
+        (f"{net}{2 + i // 1000}", tokens[i % len(tokens)], wrong_pin()) for i in range(10_000)
+    ]
     answers = hammer(web.url, attempts)
     assert successes(answers) == 0
     for status, headers, page in answers:
         if status == 429:
             assert_throttled(status, headers, page)
         else:
-            assert status == 400 and "That PIN is not right" in page or "This link is locked" in page
+            assert (
+                (status == 400 and "That PIN is not right" in page) or "This link is locked" in page
+            )
     # Whatever the address, only the contact's limit of PINs was ever compared.
-    assert Event.objects.filter(contact=ken, kind=EventKind.PIN_WRONG).count() == CONTACT_PIN_FAILURES
+    assert (
+        Event.objects.filter(contact=ken, kind=EventKind.PIN_WRONG).count() == CONTACT_PIN_FAILURES
+    )
     links = list(SecureLink.objects.filter(contact=ken))
     assert sum(link.failed_pin_attempts for link in links) == CONTACT_PIN_FAILURES
-    assert all((link.failed_pin_attempts == MAX_PIN_ATTEMPTS) == (link.locked_at is not None) for link in links)
+    assert all(
+        (link.failed_pin_attempts == MAX_PIN_ATTEMPTS) == (link.locked_at is not None)
+        for link in links
+    )
     assert sum(1 for status, _, _ in answers if status == 400) <= CONTACT_PIN_FAILURES
     # The contact's own right PIN waits too, from a fresh address, on a link that is not locked.
-    unlocked = next(raw for raw in tokens if SecureLink.objects.get(token_hash=token_hash(raw)).locked_at is None)
+    unlocked = next(
+        raw
+        for raw in tokens
+        if SecureLink.objects.get(token_hash=token_hash(raw)).locked_at is None
+    )
     client = Client(web.url, f"{net}250")
     assert_throttled(*client.post_pin(unlocked, PIN))
     client.close()
@@ -168,11 +206,18 @@ def test_ten_thousand_wrong_pins_across_a_contacts_links_from_ten_addresses(web,
 
 def test_one_address_trying_many_contacts_is_throttled_per_ip(web, org_a):
     per_contact = MAX_PIN_ATTEMPTS - 1  # below every per-link and per-contact limit
-    contacts = [contact_with_links(org_a, f"Person {n}", 1, 100 + n) for n in range(IP_FAILURES // per_contact + 2)]
+    contacts = [
+        contact_with_links(org_a, f"Person {n}", 1, 100 + n)
+        for n in range(IP_FAILURES // per_contact + 2)
+    ]
     net = fresh_net()
     attacker = f"{net}77"
-    attempts = [(attacker, tokens[0], wrong_pin()) for _, tokens in contacts for _ in range(per_contact)]
-    attempts += [(attacker, secrets.token_urlsafe(32), "0000") for _ in range(200)]  # made-up links count too
+    attempts = [
+        (attacker, tokens[0], wrong_pin()) for _, tokens in contacts for _ in range(per_contact)
+    ]
+    attempts += [
+        (attacker, secrets.token_urlsafe(32), "0000") for _ in range(200)
+    ]  # made-up links count too
     answers = hammer(web.url, attempts, threads=1)
     assert successes(answers) == 0
     assert [status for status, _, _ in answers[:IP_FAILURES]] == [400] * IP_FAILURES

@@ -46,5 +46,11 @@ def test_a_csrf_refusal_and_a_revoked_link_log_no_token(pin_link, logs):
 def test_only_tokens_are_hidden():
     token = "IBCZofWyjFQ9gDddcY4eSv1hpOf-iyDlfCtCf_bPbuk"
     assert hide_tokens(f"Bad Request: /s/{token}") == "Bad Request: /s/[link]"
-    assert hide_tokens(f"http://example.com/s/{token}/new-link") == "http://example.com/s/[link]/new-link"
-    assert hide_tokens("Not Found: /s/conversation/attachments/x/") == "Not Found: /s/conversation/attachments/x/"
+    assert (
+        hide_tokens(f"http://example.com/s/{token}/new-link")
+        == "http://example.com/s/[link]/new-link"
+    )
+    assert (
+        hide_tokens("Not Found: /s/conversation/attachments/x/")
+        == "Not Found: /s/conversation/attachments/x/"
+    )

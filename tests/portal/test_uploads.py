@@ -10,7 +10,10 @@ from hushpost.portal.uploads import UploadRefused, read_upload, safe_file_name
         ("report.pdf", "report.pdf"),
         ("../../etc/passwd", "passwd"),
         ("C:\\Users\\jane\\scan.png", "scan.png"),
-        ("photo\u202egnp.exe", "photognp.exe"),  # no right-to-left override to hide the real extension
+        (
+            "photo\u202egnp.exe",
+            "photognp.exe",
+        ),  # no right-to-left override to hide the real extension
         ('a"b;c\r\n.pdf', "a_b_c.pdf"),
         ("  .hidden  ", "hidden"),
         ("", "file"),
@@ -30,12 +33,18 @@ def test_file_names_are_made_safe(given, safe):
         ("a.JPG", b"\xff\xd8\xff\xe0 jfif", "image/jpeg"),
         ("a.webp", b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
         ("a.heic", b"\x00\x00\x00\x18ftypheic", "image/heic"),
-        ("a.docx", b"PK\x03\x04 word", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (
+            "a.docx",
+            b"PK\x03\x04 word",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
         ("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 old excel", "application/vnd.ms-excel"),
         ("a.csv", "name,amount\nJosé,3\n".encode(), "text/csv"),
     ],
 )
-def test_common_documents_and_images_are_accepted_with_our_own_content_type(name, data, content_type):
+def test_common_documents_and_images_are_accepted_with_our_own_content_type(
+    name, data, content_type
+):
     upload = SimpleUploadedFile(name, data, content_type="text/html")
     assert read_upload(upload) == (name, content_type, data)
 

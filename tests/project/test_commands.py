@@ -23,11 +23,16 @@ def test_demo_creates_the_demo_organization_once_and_prints_the_sign_in(settings
     first = run("demo", "--print")
     org = Organization.objects.get(slug="demo")
     owner = User.objects.get(email="demo@example.com")
-    password = [line for line in first.splitlines() if line.startswith("password: ")][0].removeprefix("password: ")
+    password = [line for line in first.splitlines() if line.startswith("password: ")][
+        0
+    ].removeprefix("password: ")
     assert owner.role == Role.OWNER and owner.organization == org
     assert owner.check_password(password)
     assert Contact.objects.for_org(org).count() == 5
-    assert set(CustomField.objects.for_org(org).values_list("key", flat=True)) >= {"patient_number", "portal_pin"}
+    assert set(CustomField.objects.for_org(org).values_list("key", flat=True)) >= {
+        "patient_number",
+        "portal_pin",
+    }
     assert SecureMessagingSettings.objects.for_org(org).default_pin == "{{ custom.portal_pin }}"
     # The demo's PIN field is sensitive: encrypted at rest, still usable as the default PIN.
     assert CustomField.objects.for_org(org).get(key="portal_pin").sensitive
@@ -36,10 +41,13 @@ def test_demo_creates_the_demo_organization_once_and_prints_the_sign_in(settings
     # A sample schedule, with a secure reminder due a few minutes after start-up.
     from hushpost.appointments.models import Appointment, AutoMessage, DueSend
 
-    assert {(a.channel, a.timing, a.secure) for a in AutoMessage.objects.filter(organization=org)} == {
-        ("sms", "before_start", True), ("email", "booked", False)}
+    assert {
+        (a.channel, a.timing, a.secure) for a in AutoMessage.objects.filter(organization=org)
+    } == {("sms", "before_start", True), ("email", "booked", False)}
     assert Appointment.objects.filter(organization=org).count() == 4
-    reminder = DueSend.objects.filter(auto_message__timing="before_start").order_by("due_at").first()
+    reminder = (
+        DueSend.objects.filter(auto_message__timing="before_start").order_by("due_at").first()
+    )
     assert reminder.appointment.contact.name == "Jane Roe"
     assert 0 < (reminder.due_at - reminder.created_at).total_seconds() <= 5 * 60
     second = run("demo", "--print")
@@ -56,8 +64,19 @@ def test_demo_reset_password_gives_a_new_working_password(settings, tmp_path):
 
 
 def test_create_organization_makes_an_owner_with_a_one_time_password():
-    output = run("create-organization", "--name", "Harbor Law", "--slug", "harbor", "--owner-email", "Owner@Harbor.example",
-                 "--time-zone", "Europe/London", "--country", "gb")
+    output = run(
+        "create-organization",
+        "--name",
+        "Harbor Law",
+        "--slug",
+        "harbor",
+        "--owner-email",
+        "Owner@Harbor.example",
+        "--time-zone",
+        "Europe/London",
+        "--country",
+        "gb",
+    )
     password = output.strip().splitlines()[-1].removeprefix("password: ")
     owner = User.objects.get(email="owner@harbor.example")
     assert owner.check_password(password) and owner.role == Role.OWNER
@@ -73,7 +92,16 @@ def test_create_organization_makes_an_owner_with_a_one_time_password():
 )
 def test_create_organization_says_what_is_wrong_and_stores_nothing(args, message):
     with pytest.raises(CommandError, match=message):
-        run("create-organization", "--name", "X", "--slug", "x", "--owner-email", "x@x.example", *args)
+        run(
+            "create-organization",
+            "--name",
+            "X",
+            "--slug",
+            "x",
+            "--owner-email",
+            "x@x.example",
+            *args,
+        )
     assert not Organization.objects.exists() and not User.objects.exists()
 
 

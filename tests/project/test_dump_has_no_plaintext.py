@@ -44,7 +44,15 @@ REPLY_FILE = b"Reply-file-secret HJK5567 " + secrets.token_hex(300).encode()
 
 
 def run_worker():
-    call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--queue-name", "*", verbosity=0)
+    call_command(
+        "db_worker",
+        "--batch",
+        "--no-reload",
+        "--no-startup-delay",
+        "--queue-name",
+        "*",
+        verbosity=0,
+    )
 
 
 def base64_forms(data: bytes) -> list[bytes]:
@@ -68,7 +76,14 @@ def database_bytes() -> bytes:
     pg_dump = shutil.which("pg_dump") or "/usr/bin/pg_dump"
     db = connection.settings_dict
     env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
-    argv = [pg_dump, "--no-owner", "--dbname", db["NAME"], "--username", db.get("USER") or "postgres"]
+    argv = [
+        pg_dump,
+        "--no-owner",
+        "--dbname",
+        db["NAME"],
+        "--username",
+        db.get("USER") or "postgres",
+    ]
     if db.get("HOST"):
         argv += ["--host", db["HOST"]]
     if db.get("PORT"):
@@ -82,7 +97,9 @@ def tokens_in(text: str) -> list[str]:
 
 def mail_text(envelope) -> str:
     message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-    return "\n".join(part.get_content() for part in message.walk() if part.get_content_type().startswith("text/"))
+    return "\n".join(
+        part.get_content() for part in message.walk() if part.get_content_type().startswith("text/")
+    )
 
 
 def test_a_database_dump_holds_no_plaintext_secret(
@@ -91,18 +108,34 @@ def test_a_database_dump_holds_no_plaintext_secret(
     settings.HUSHPOST_KEYS = ""  # the development key file in the data dir, as the demo runs
     secure_on.default_pin = DEFAULT_PIN
     secure_on.save()
-    CustomField.objects.create(organization=org_a, key="policy", label="Policy number", sensitive=True)
-    jane = Contact(organization=org_a, name="Jane Roe", phone="+14155550100", custom={"policy": SENSITIVE})
+    CustomField.objects.create(
+        organization=org_a, key="policy", label="Policy number", sensitive=True
+    )
+    jane = Contact(
+        organization=org_a, name="Jane Roe", phone="+14155550100", custom={"policy": SENSITIVE}
+    )
     jane.secure_pin = PIN
     jane.save()
     sam = Contact.objects.create(organization=org_a, name="Sam Poe", email="sam@example.com")
 
     send_message(
-        org_a, contacts=[jane], channel="sms", secure=True, sender=alice,
+        org_a,
+        contacts=[jane],
+        channel="sms",
+        secure=True,
+        sender=alice,
         body=BODY + " (policy {{ custom.policy }})",
         attachments=[NewAttachment("scan.pdf", "application/pdf", ATTACHMENT)],
     )
-    send_message(org_a, contacts=[sam], channel="email", secure=True, sender=alice, subject=SUBJECT, body=EMAIL_BODY)
+    send_message(
+        org_a,
+        contacts=[sam],
+        channel="email",
+        secure=True,
+        sender=alice,
+        subject=SUBJECT,
+        body=EMAIL_BODY,
+    )
     run_worker()
 
     sms_tokens = [t for sent in twilio_standin.sent for t in tokens_in(sent["body"] or "")]
@@ -115,13 +148,18 @@ def test_a_database_dump_holds_no_plaintext_secret(
     assert opened.status_code == 302 and opened["Location"].startswith("/s/conversation/")
     assert BODY in client.get("/s/conversation/").content.decode()
     replied = client.post(
-        "/s/conversation/reply", {"body": REPLY, "attachment": SimpleUploadedFile("notes.txt", REPLY_FILE)}
+        "/s/conversation/reply",
+        {"body": REPLY, "attachment": SimpleUploadedFile("notes.txt", REPLY_FILE)},
     )
     assert replied.status_code == 302
     run_worker()
 
     # Everything really is stored (and readable with the key), so its absence below means encryption.
-    assert {m.body for m in Message.objects.all()} >= {f"{BODY} (policy {SENSITIVE})", EMAIL_BODY, REPLY}
+    assert {m.body for m in Message.objects.all()} >= {
+        f"{BODY} (policy {SENSITIVE})",
+        EMAIL_BODY,
+        REPLY,
+    }
     assert {a.data for a in Attachment.objects.all()} == {ATTACHMENT, REPLY_FILE}
     assert Contact.objects.get(pk=jane.pk).custom == {"policy": SENSITIVE}
     assert SecureMessagingSettings.objects.for_org(org_a).default_pin == DEFAULT_PIN
@@ -137,7 +175,9 @@ def test_a_database_dump_holds_no_plaintext_secret(
         for form in base64_forms(raw):
             assert dump.find(form) == -1, f"{text[:24]}… is in the dump as base64"
     for label, data in (("attachment", ATTACHMENT), ("reply file", REPLY_FILE)):
-        assert dump.find(data[:40]) == dump.find(data[-60:]) == -1, f"the {label}'s bytes are in the dump"
+        assert dump.find(data[:40]) == dump.find(data[-60:]) == -1, (
+            f"the {label}'s bytes are in the dump"
+        )
         assert dump.find(data.hex()[:64].encode()) == -1, f"the {label} is in the dump as hex"
         for form in base64_forms(data):
             assert dump.find(form) == -1, f"the {label} is in the dump as base64"

@@ -18,7 +18,6 @@ from datetime import timedelta
 import pytest
 import requests
 from django.contrib.auth.hashers import Argon2PasswordHasher
-from django.contrib.auth.tokens import default_token_generator
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path
@@ -70,11 +69,18 @@ def values(org_a, alice, secure_on):
     contact_import.save()
     contact = Contact.objects.get(pk=ids["contact_id"])
     attachment = Attachment.objects.get(pk=ids["attachment_id"])
-    _, token = create_link(contact=contact, message=attachment.message, channel="email", lifetime=timedelta(days=1))
+    _, token = create_link(
+        contact=contact, message=attachment.message, channel="email", lifetime=timedelta(days=1)
+    )
     return {
-        **ids, "user_id": alice.pk, "token": token,
-        "uidb64": urlsafe_base64_encode(force_bytes(alice.pk)), "esp": "postmark",
-        "message_id": attachment.message_id, "field_key": "case_no", "external_id": "booking-1",
+        **ids,
+        "user_id": alice.pk,
+        "token": token,
+        "uidb64": urlsafe_base64_encode(force_bytes(alice.pk)),
+        "esp": "postmark",
+        "message_id": attachment.message_id,
+        "field_key": "case_no",
+        "external_id": "booking-1",
         "rest": "no/such/thing",
     }
 
@@ -94,10 +100,16 @@ def clients(alice, org_a, values):
     staff = Client()
     staff.force_login(alice)
     portal = Client()
-    assert portal.post(f"/s/{values['token']}").status_code == 302  # a portal session on the factory's contact
+    assert (
+        portal.post(f"/s/{values['token']}").status_code == 302
+    )  # a portal session on the factory's contact
     _, key = create_key(org_a, "Headers check", created_by=alice)
-    return {"staff": staff, "anonymous": Client(), "portal": portal,
-            "api": Client(headers={"Authorization": f"Bearer {key}"})}
+    return {
+        "staff": staff,
+        "anonymous": Client(),
+        "portal": portal,
+        "api": Client(headers={"Authorization": f"Bearer {key}"}),
+    }
 
 
 def csp_directives(header: str) -> dict[str, list[str]]:
@@ -110,30 +122,41 @@ def csp_directives(header: str) -> dict[str, list[str]]:
 
 
 def check_headers(what: str, response: HttpResponse, *, portal: bool) -> None:
-    assert "no-store" in response.get("Cache-Control", ""), f"{what}: Cache-Control {response.get('Cache-Control')!r}"
+    assert "no-store" in response.get("Cache-Control", ""), (
+        f"{what}: Cache-Control {response.get('Cache-Control')!r}"
+    )
     assert response.get("X-Content-Type-Options") == "nosniff", what
     assert response.get("X-Frame-Options") == "DENY", what
     allowed = ("no-referrer",) if portal else ("no-referrer", "same-origin")
-    assert response.get("Referrer-Policy") in allowed, f"{what}: Referrer-Policy {response.get('Referrer-Policy')!r}"
+    assert response.get("Referrer-Policy") in allowed, (
+        f"{what}: Referrer-Policy {response.get('Referrer-Policy')!r}"
+    )
     header = response.get("Content-Security-Policy")
     assert header, f"{what}: no Content-Security-Policy"
     csp = csp_directives(header)
     scripts = csp.get("script-src", csp.get("default-src"))
     assert scripts is not None, f"{what}: CSP says nothing about scripts: {header}"
     assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts, f"{what}: {header}"
-    assert set(scripts) <= {"'self'", "'none'"} | {s for s in scripts if s.startswith("'nonce-")}, f"{what}: {header}"
+    assert set(scripts) <= {"'self'", "'none'"} | {s for s in scripts if s.startswith("'nonce-")}, (
+        f"{what}: {header}"
+    )
     assert csp.get("frame-ancestors") == ["'none'"], f"{what}: frame-ancestors in {header}"
     if "text/html" in response.get("Content-Type", "") and not response.streaming:
-        nonces = {s[len("'nonce-"):-1] for s in scripts if s.startswith("'nonce-")}
+        nonces = {s[len("'nonce-") : -1] for s in scripts if s.startswith("'nonce-")}
         html = response.content.decode(errors="replace")
         for tag in re.findall(r"<script\b[^>]*>", html, flags=re.IGNORECASE):
             if re.search(r'\btype="application/(?:ld\+)?json"', tag):
                 continue  # data, which browsers never run
             nonce = re.search(r'\bnonce="([^"]*)"', tag)
             src = re.search(r'\bsrc="([^"]*)"', tag)
-            external_self = src is not None and src.group(1).startswith("/") and not src.group(1).startswith("//")
-            assert (nonce and nonce.group(1) in nonces) or (external_self and "'self'" in scripts), \
-                f"{what}: {tag} runs without the page's nonce"
+            external_self = (
+                src is not None
+                and src.group(1).startswith("/")
+                and not src.group(1).startswith("//")
+            )
+            assert (nonce and nonce.group(1) in nonces) or (
+                external_self and "'self'" in scripts
+            ), f"{what}: {tag} runs without the page's nonce"
 
 
 def test_every_url_carries_the_security_headers(values, clients):
@@ -161,7 +184,9 @@ def boom(request):
 urlpatterns = [path("boom/", boom), path("s/boom/", boom), path("api/v1/boom", boom)]
 
 
-@pytest.mark.parametrize("url, portal", [("/boom/", False), ("/s/boom/", True), ("/api/v1/boom", False)])
+@pytest.mark.parametrize(
+    "url, portal", [("/boom/", False), ("/s/boom/", True), ("/api/v1/boom", False)]
+)
 def test_server_errors_carry_them_too(settings, client, url, portal):
     settings.ROOT_URLCONF = __name__
     client.raise_request_exception = False
@@ -181,35 +206,66 @@ def test_a_members_refusal_and_unknown_pages_carry_them(bob_client, client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_in_production_hsts_and_every_cookie_is_secure_httponly_samesite(tmp_path, org_a, secure_on, alice):
+def test_in_production_hsts_and_every_cookie_is_secure_httponly_samesite(
+    tmp_path, org_a, secure_on, alice
+):
     """A real production-mode `hushpost web` behind a TLS proxy (X-Forwarded-Proto: https, as the docs deploy it)."""
     alice.password = Argon2PasswordHasher().encode(PASSWORD, Argon2PasswordHasher().salt())
     alice.save()
     contact = Contact.objects.create(organization=org_a, name="Jane Roe", email="jane@example.com")
-    _, token = create_link(contact=contact, message=None, channel="email", lifetime=timedelta(days=1))
-    web = start_web(tmp_path, workers=1, env={
-        "HUSHPOST_ENV": "production", "HUSHPOST_SECRET_KEY": secrets.token_urlsafe(50),
-        "HUSHPOST_ALLOWED_HOSTS": "127.0.0.1,hushpost.test", "HUSHPOST_BASE_URL": "https://hushpost.test",
-        "HUSHPOST_KEYS": "k1:" + "A" * 43, "HUSHPOST_SSL_REDIRECT": "false", "HUSHPOST_DATA_DIR": str(tmp_path),
-    })
+    _, token = create_link(
+        contact=contact, message=None, channel="email", lifetime=timedelta(days=1)
+    )
+    web = start_web(
+        tmp_path,
+        workers=1,
+        env={
+            "HUSHPOST_ENV": "production",
+            "HUSHPOST_SECRET_KEY": secrets.token_urlsafe(50),
+            "HUSHPOST_ALLOWED_HOSTS": "127.0.0.1,hushpost.test",
+            "HUSHPOST_BASE_URL": "https://hushpost.test",
+            "HUSHPOST_KEYS": "k1:" + "A" * 43,
+            "HUSHPOST_SSL_REDIRECT": "false",
+            "HUSHPOST_DATA_DIR": str(tmp_path),
+        },
+    )
     proxy = {"Host": "hushpost.test", "X-Forwarded-Proto": "https"}
     origin = {"Origin": "https://hushpost.test", "Referer": "https://hushpost.test/"}
     try:
         login = requests.get(web.url + "/accounts/login/", headers=proxy, timeout=10)
-        assert login.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+        assert (
+            login.headers["Strict-Transport-Security"]
+            == "max-age=31536000; includeSubDomains; preload"
+        )
         csrf = set_cookie(login, "csrftoken")
-        signed_in = requests.post(web.url + "/accounts/login/", allow_redirects=False, timeout=10, headers={
-            **proxy, **origin, "Cookie": f"csrftoken={csrf['value']}"}, data={
-            "csrfmiddlewaretoken": csrf["value"], "username": alice.email, "password": PASSWORD})
+        signed_in = requests.post(
+            web.url + "/accounts/login/",
+            allow_redirects=False,
+            timeout=10,
+            headers={**proxy, **origin, "Cookie": f"csrftoken={csrf['value']}"},
+            data={
+                "csrfmiddlewaretoken": csrf["value"],
+                "username": alice.email,
+                "password": PASSWORD,
+            },
+        )
         assert signed_in.status_code == 302, signed_in.text[:500]
         session = set_cookie(signed_in, "sessionid")
 
         page = requests.get(f"{web.url}/s/{token}", headers=proxy, timeout=10)
         assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
         portal_csrf = set_cookie(page, "csrftoken")
-        opened = requests.post(f"{web.url}/s/{token}", allow_redirects=False, timeout=10, headers={
-            **proxy, "Origin": "https://hushpost.test", "Cookie": f"csrftoken={portal_csrf['value']}"},
-            data={"csrfmiddlewaretoken": portal_csrf["value"]})
+        opened = requests.post(
+            f"{web.url}/s/{token}",
+            allow_redirects=False,
+            timeout=10,
+            headers={
+                **proxy,
+                "Origin": "https://hushpost.test",
+                "Cookie": f"csrftoken={portal_csrf['value']}",
+            },
+            data={"csrfmiddlewaretoken": portal_csrf["value"]},
+        )
         assert opened.status_code == 302, opened.text[:500]
         portal = set_cookie(opened, "hushpost_portal")
     finally:
@@ -225,7 +281,13 @@ def set_cookie(response, name: str) -> dict:
         parts = [part.strip() for part in header.split(";")]
         key, _, value = parts[0].partition("=")
         if key == name:
-            attributes = {part.partition("=")[0].lower(): part.partition("=")[2].lower() for part in parts[1:]}
-            return {"value": value, "secure": "secure" in attributes, "httponly": "httponly" in attributes,
-                    "samesite": attributes.get("samesite", "")}
+            attributes = {
+                part.partition("=")[0].lower(): part.partition("=")[2].lower() for part in parts[1:]
+            }
+            return {
+                "value": value,
+                "secure": "secure" in attributes,
+                "httponly": "httponly" in attributes,
+                "samesite": attributes.get("samesite", ""),
+            }
     raise AssertionError(f"no {name} cookie set: {response.raw.headers.getlist('Set-Cookie')}")

@@ -54,8 +54,13 @@ def world(settings, org_a, alice, secure_on, twilio_standin, smtp_server, caplog
     # The web process checks passwords with the production hashers.
     alice.password = Argon2PasswordHasher().encode(PASSWORD, Argon2PasswordHasher().salt())
     alice.save()
-    jane = Contact.objects.create(organization=org_a, name="Jane Roe", phone="+14155551234",
-                                  email="jane.roe@example.com", language="en")
+    jane = Contact.objects.create(
+        organization=org_a,
+        name="Jane Roe",
+        phone="+14155551234",
+        email="jane.roe@example.com",
+        language="en",
+    )
     web = start_web(tmp_path, workers=2, env={"HUSHPOST_LOG_LEVEL": "DEBUG"})
     yield web, jane, create_key(org_a, "Leak check", created_by=alice)[1]
     web.stop()
@@ -88,28 +93,48 @@ def notification(channel: str, standin, smtp) -> str:
     return smtp_texts(smtp)[-1]
 
 
-def test_no_content_pin_or_token_anywhere_but_the_link(world, twilio_standin, smtp_server, caplog, alice):
+def test_no_content_pin_or_token_anywhere_but_the_link(
+    world, twilio_standin, smtp_server, caplog, alice
+):
     web, jane, key = world
     contact, staff = Browser(web.url), Browser(web.url)
     tokens = []
     for channel, secret in SECRETS.items():
-        sent = contact.send("POST", "/api/v1/messages", headers={"Authorization": f"Bearer {key}"}, json={
-            "contact_ids": [str(jane.pk)], "channel": channel, "secure": True, "pin": PIN, "body": secret,
-            **({"subject": "Your clinic"} if channel == "email" else {})})
+        sent = contact.send(
+            "POST",
+            "/api/v1/messages",
+            headers={"Authorization": f"Bearer {key}"},
+            json={
+                "contact_ids": [str(jane.pk)],
+                "channel": channel,
+                "secure": True,
+                "pin": PIN,
+                "body": secret,
+                **({"subject": "Your clinic"} if channel == "email" else {}),
+            },
+        )
         assert sent.status_code == 202, sent.text
         [delivery] = sent.json()["deliveries"]
         assert delivery["status"] == "queued", delivery
-        assert send_delivery(delivery["id"]) and Delivery.objects.get(pk=delivery["id"]).status == "sent"
+        assert (
+            send_delivery(delivery["id"])
+            and Delivery.objects.get(pk=delivery["id"]).status == "sent"
+        )
 
-        link = re.search(rf"{re.escape(web.url)}/s/[A-Za-z0-9_-]{{40,64}}", notification(
-            channel, twilio_standin, smtp_server)).group(0)
+        link = re.search(
+            rf"{re.escape(web.url)}/s/[A-Za-z0-9_-]{{40,64}}",
+            notification(channel, twilio_standin, smtp_server),
+        ).group(0)
         tokens.append(link.rsplit("/", 1)[1])
         assert PIN not in contact.send("GET", link).text
         assert contact.post_form(link, {"pin": "WRONG1"}).status_code == 400
         page = contact.post_form(link, {"pin": PIN.lower()})
         assert page.status_code == 200 and secret in page.text and "/s/conversation/" in page.url
-    reply = contact.post_form("/s/conversation/reply", {"body": REPLY},
-                              files={"attachment": ("lab.txt", FILE_CONTENT, "text/plain")})
+    reply = contact.post_form(
+        "/s/conversation/reply",
+        {"body": REPLY},
+        files={"attachment": ("lab.txt", FILE_CONTENT, "text/plain")},
+    )
     assert reply.status_code == 200 and REPLY in reply.text, reply.status_code
     assert Message.objects.filter(contact=jane, direction=Direction.INBOUND).get().body == REPLY
 
@@ -125,8 +150,11 @@ def test_no_content_pin_or_token_anywhere_but_the_link(world, twilio_standin, sm
     assert len(twilio_standin.requests) == 1 and len(smtp_server.messages) == 1
     logs = {
         # Every record of this process but those of the test's own HTTP client (urllib3 logs what it requests).
-        "this process's log": "\n".join(logging.Formatter("%(name)s %(levelname)s %(message)s").format(r)
-                                         for r in caplog.records if not r.name.startswith("urllib3")),
+        "this process's log": "\n".join(
+            logging.Formatter("%(name)s %(levelname)s %(message)s").format(r)
+            for r in caplog.records
+            if not r.name.startswith("urllib3")
+        ),
         "the web process's stderr and access log": web.output(),
         "the events' details": "\n".join(repr(e.detail) for e in Event.objects.all()),
     }

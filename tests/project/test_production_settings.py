@@ -13,10 +13,19 @@ KEYS = "k1:" + "A" * 43  # 32 zero-ish bytes in URL-safe base64
 
 
 def hushpost(*args, env_overrides, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUSHPOST_", "DATABASE_URL", "REDIS_URL", "SMTP_", "DJANGO_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HUSHPOST_", "DATABASE_URL", "REDIS_URL", "SMTP_", "DJANGO_"))
+    }
     env.update({"HUSHPOST_DATA_DIR": str(tmp_path), **env_overrides})
     return subprocess.run(
-        [sys.executable, "-m", "hushpost.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "hushpost.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -32,9 +41,13 @@ def production_env(**overrides):
     return {k: v for k, v in env.items() if v is not None}
 
 
-@pytest.mark.parametrize("missing", ["HUSHPOST_SECRET_KEY", "HUSHPOST_ALLOWED_HOSTS", "HUSHPOST_KEYS"])
+@pytest.mark.parametrize(
+    "missing", ["HUSHPOST_SECRET_KEY", "HUSHPOST_ALLOWED_HOSTS", "HUSHPOST_KEYS"]
+)
 def test_production_refuses_to_start_without(missing, tmp_path):
-    result = hushpost("manage", "check", env_overrides=production_env(**{missing: None}), tmp_path=tmp_path)
+    result = hushpost(
+        "manage", "check", env_overrides=production_env(**{missing: None}), tmp_path=tmp_path
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"hushpost: HUSHPOST_ENV=production needs {missing}: see docs/OPERATIONS.md."
@@ -42,7 +55,12 @@ def test_production_refuses_to_start_without(missing, tmp_path):
 
 
 def test_production_refuses_a_short_secret_key(tmp_path):
-    result = hushpost("manage", "check", env_overrides=production_env(HUSHPOST_SECRET_KEY="short"), tmp_path=tmp_path)
+    result = hushpost(
+        "manage",
+        "check",
+        env_overrides=production_env(HUSHPOST_SECRET_KEY="short"),
+        tmp_path=tmp_path,
+    )
     assert result.returncode == 2
     assert "at least 50 characters" in result.stderr
 
@@ -54,13 +72,26 @@ def test_an_unknown_environment_name_is_refused(tmp_path):
 
 
 def test_a_malformed_key_ring_is_refused_at_start(tmp_path):
-    result = hushpost("manage", "check", env_overrides=production_env(HUSHPOST_KEYS="k1:c2hvcnQ"), tmp_path=tmp_path)
+    result = hushpost(
+        "manage",
+        "check",
+        env_overrides=production_env(HUSHPOST_KEYS="k1:c2hvcnQ"),
+        tmp_path=tmp_path,
+    )
     assert result.returncode == 2
     assert "must be 32" in result.stderr
 
 
 def test_check_deploy_is_clean_in_production(tmp_path):
-    result = hushpost("manage", "check", "--deploy", "--fail-level", "WARNING", env_overrides=production_env(), tmp_path=tmp_path)
+    result = hushpost(
+        "manage",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env_overrides=production_env(),
+        tmp_path=tmp_path,
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues" in result.stdout
 

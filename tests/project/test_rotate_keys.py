@@ -9,8 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from hushpost.contacts.models import Contact
-from hushpost.crypto import generate_key
-from hushpost.crypto import rotation
+from hushpost.crypto import generate_key, rotation
 from hushpost.crypto.keyring import key_id_of
 from hushpost.delivery.models import Delivery
 from hushpost.messaging.models import Attachment, Conversation, Direction, Message, Origin
@@ -20,12 +19,18 @@ NEW = generate_key()
 
 
 def _messages(org, count: int, contact=None) -> list[Message]:
-    contact = contact or Contact.objects.create(organization=org, name="Dana Fox", email="dana@example.com")
+    contact = contact or Contact.objects.create(
+        organization=org, name="Dana Fox", email="dana@example.com"
+    )
     conversation, _ = Conversation.objects.get_or_create(organization=org, contact=contact)
     made = []
     for number in range(count):
         message = Message(
-            organization=org, conversation=conversation, contact=contact, direction=Direction.OUTBOUND, origin=Origin.COMPOSE
+            organization=org,
+            conversation=conversation,
+            contact=contact,
+            direction=Direction.OUTBOUND,
+            origin=Origin.COMPOSE,
         )
         message.subject = f"subject {number}"
         message.body = f"body {number}"
@@ -61,10 +66,18 @@ def test_everything_is_rewritten_under_the_new_key_and_still_reads(old_ring, org
     contact.secure_pin = "8642"
     contact.save()
     messages = _messages(org_a, 5, contact)
-    attachment = Attachment(organization=org_a, message=messages[0], file_name="x.pdf", content_type="application/pdf", size=4)
+    attachment = Attachment(
+        organization=org_a,
+        message=messages[0],
+        file_name="x.pdf",
+        content_type="application/pdf",
+        size=4,
+    )
     attachment.data = b"\x00\x01PDF"
     attachment.save()
-    delivery = Delivery(organization=org_a, contact=contact, channel="sms", to=contact.phone, idempotency_key="k1")
+    delivery = Delivery(
+        organization=org_a, contact=contact, channel="sms", to=contact.phone, idempotency_key="k1"
+    )
     delivery.body = "Your link: https://example.test/s/abc"
     delivery.save()
 
@@ -79,7 +92,9 @@ def test_everything_is_rewritten_under_the_new_key_and_still_reads(old_ring, org
         assert {key_id_of(token) for token in _stored(target.model, target.column)} <= {"new"}
     # Now the old key can go.
     old_ring.HUSHPOST_KEYS = f"new:{NEW}"
-    assert [m.body for m in Message.objects.order_by("created_at")] == [f"body {n}" for n in range(5)]
+    assert [m.body for m in Message.objects.order_by("created_at")] == [
+        f"body {n}" for n in range(5)
+    ]
     assert Message.objects.get(pk=messages[3].pk).subject == "subject 3"
     assert Contact.objects.get(pk=contact.pk).secure_pin == "8642"
     assert Attachment.objects.get(pk=attachment.pk).data == b"\x00\x01PDF"
@@ -114,7 +129,10 @@ def test_an_interrupted_run_resumes_where_it_stopped(old_ring, org_a):
 
     with pytest.raises(Interrupted):
         rotation.rotate(target, batch_size=3, on_batch=stop)
-    assert sorted(key_id_of(t) for t in _stored(Message, "body_encrypted")) == ["new"] * 3 + ["old"] * 4
+    assert (
+        sorted(key_id_of(t) for t in _stored(Message, "body_encrypted"))
+        == ["new"] * 3 + ["old"] * 4
+    )
 
     out = _run("--batch-size", "3")
     assert "messaging.Message.body: 6/7" in out and "messaging.Message.body: 7/7" in out
@@ -143,7 +161,9 @@ def test_a_value_under_a_key_no_longer_in_the_ring_is_named_and_left_alone(setti
 
 def test_a_copied_ciphertext_is_reported_not_rewritten(old_ring, org_a):
     first, second = _messages(org_a, 2)
-    Message.objects.filter(pk=second.pk).update(body_encrypted=Message.objects.get(pk=first.pk).body_encrypted)
+    Message.objects.filter(pk=second.pk).update(
+        body_encrypted=Message.objects.get(pk=first.pk).body_encrypted
+    )
     _new_ring(old_ring)
     with pytest.raises(CommandError, match=f"row {second.pk} \\(key id 'old'\\)"):
         _run()
@@ -182,6 +202,7 @@ def test_a_row_rewritten_after_it_was_picked_keeps_the_new_value(settings, org_a
 
     def service_writes_first(target, pks, prefix, progress):
         if target.label == "messaging.Message.body":
+
             def write():
                 for pk in pks[:2]:
                     message = Message.objects.get(pk=pk)
@@ -199,7 +220,9 @@ def test_a_row_rewritten_after_it_was_picked_keeps_the_new_value(settings, org_a
     bodies = {m.pk: m.body for m in Message.objects.all()}
     original = {m.pk: m.body for m in messages}
     picked = sorted(bodies)
-    assert [bodies[pk] for pk in picked] == [f"edited {pk}" for pk in picked[:2]] + [original[pk] for pk in picked[2:]]
+    assert [bodies[pk] for pk in picked] == [f"edited {pk}" for pk in picked[:2]] + [
+        original[pk] for pk in picked[2:]
+    ]
     assert {key_id_of(t) for t in _stored(Message, "body_encrypted")} == {"new"}
 
 
@@ -232,5 +255,7 @@ def test_writes_running_alongside_rotation_are_never_lost(settings, org_a):
     assert last_written, "the service thread wrote nothing"
     _run()  # anything the service wrote after the first pass (it writes under the new key anyway)
     original = {m.pk: f"body {n}" for n, m in enumerate(messages)}
-    assert {m.pk: m.body for m in Message.objects.all()} == {pk: last_written.get(pk, body) for pk, body in original.items()}
+    assert {m.pk: m.body for m in Message.objects.all()} == {
+        pk: last_written.get(pk, body) for pk, body in original.items()
+    }
     assert {key_id_of(t) for t in _stored(Message, "body_encrypted")} == {"new"}

@@ -17,11 +17,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def start(data_dir: Path, port: int) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HUSHPOST_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HUSHPOST_", "DATABASE_URL", "REDIS_URL", "DJANGO_"))
+    }
     env["HUSHPOST_DATA_DIR"] = str(data_dir)
     return subprocess.Popen(
         [sys.executable, "-m", "hushpost.cli", "run", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
 
 
@@ -55,8 +64,12 @@ def sign_in(base: str, email: str, password: str) -> str:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/accounts/login/").read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    data = urlencode({"csrfmiddlewaretoken": token, "username": email, "password": password}).encode()
-    request = urllib.request.Request(base + "/accounts/login/", data=data, headers={"Referer": base + "/accounts/login/"})
+    data = urlencode(
+        {"csrfmiddlewaretoken": token, "username": email, "password": password}
+    ).encode()
+    request = urllib.request.Request(
+        base + "/accounts/login/", data=data, headers={"Referer": base + "/accounts/login/"}
+    )
     return opener.open(request).read().decode()
 
 

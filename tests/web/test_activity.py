@@ -38,18 +38,40 @@ def sam(org_a):
 def log(org_a, org_b, alice, jane, sam):
     """A few days of Riverside's log (New York time), and one event of Harbor Law's."""
     at(utc(2026, 3, 1, 15), org_a, EventKind.CONTACT_CREATED, contact=jane, actor=alice)
-    at(utc(2026, 3, 2, 15), org_a, EventKind.CONTACT_UPDATED, contact=sam, actor=alice, fields="email")
-    at(utc(2026, 3, 3, 4, 30), org_a, EventKind.CONTACT_UPDATED, contact=jane, actor=alice, fields="phone")  # 23:30 on the 2nd
+    at(
+        utc(2026, 3, 2, 15),
+        org_a,
+        EventKind.CONTACT_UPDATED,
+        contact=sam,
+        actor=alice,
+        fields="email",
+    )
+    at(
+        utc(2026, 3, 3, 4, 30),
+        org_a,
+        EventKind.CONTACT_UPDATED,
+        contact=jane,
+        actor=alice,
+        fields="phone",
+    )  # 23:30 on the 2nd
     at(utc(2026, 3, 3, 15), org_a, EventKind.SETTINGS_CHANGED, actor=alice, fields="subject")
     harbor_contact = Contact.objects.create(organization=org_b, name="Hidden Person")
-    at(utc(2026, 3, 2, 15), org_b, EventKind.CONTACT_UPDATED, contact=harbor_contact, fields="secret_field")
+    at(
+        utc(2026, 3, 2, 15),
+        org_b,
+        EventKind.CONTACT_UPDATED,
+        contact=harbor_contact,
+        fields="secret_field",
+    )
 
 
 def log_of(client, query=""):
     """The log below the filter form (whose kind select names every kind)."""
     response = client.get(f"/activity/{query}")
     assert response.status_code == 200
-    return response.content.decode().split('aria-label="Filter the log"', 1)[1].split("</form>", 1)[1]
+    return (
+        response.content.decode().split('aria-label="Filter the log"', 1)[1].split("</form>", 1)[1]
+    )
 
 
 def export(client, query=""):
@@ -65,7 +87,12 @@ def logged_kinds(rows):
 
 def test_it_shows_the_organizations_events_newest_first(alice_client, log):
     page = log_of(alice_client)
-    assert page.index("Settings changed") < page.index("fields: phone") < page.index("fields: email") < page.index("Contact created")
+    assert (
+        page.index("Settings changed")
+        < page.index("fields: phone")
+        < page.index("fields: email")
+        < page.index("Contact created")
+    )
     assert "Jane Roe" in page and "Sam Poe" in page
     assert "Hidden Person" not in page and "secret_field" not in page
     # Staff read times in the organization's zone: 04:30 UTC is 23:30 the day before in New York.
@@ -82,7 +109,11 @@ def test_it_filters_by_contact_kind_and_dates(alice_client, log, jane):
     assert "fields: email" not in by_contact and "Settings changed" not in by_contact
 
     by_kind = log_of(alice_client, "?kind=contact_updated")
-    assert "fields: phone" in by_kind and "fields: email" in by_kind and "Contact created" not in by_kind
+    assert (
+        "fields: phone" in by_kind
+        and "fields: email" in by_kind
+        and "Contact created" not in by_kind
+    )
 
     the_2nd = log_of(alice_client, "?date_from=2026-03-02&date_to=2026-03-02")
     assert "fields: email" in the_2nd and "fields: phone" in the_2nd
@@ -146,14 +177,28 @@ def test_the_export_has_the_columns_in_the_organizations_zone(alice_client, log,
     rows = export(alice_client, f"?contact={jane.pk}")
     assert rows[0] == ["time", "kind", "contact_id", "contact_name", "actor", "details"]
     assert rows[1:] == [
-        ["2026-03-02T23:30:00-05:00", "contact_updated", str(jane.pk), "Jane Roe", alice.email, "fields: phone"],
+        [
+            "2026-03-02T23:30:00-05:00",
+            "contact_updated",
+            str(jane.pk),
+            "Jane Roe",
+            alice.email,
+            "fields: phone",
+        ],
         ["2026-03-01T10:00:00-05:00", "contact_created", str(jane.pk), "Jane Roe", alice.email, ""],
     ]
 
 
 def test_the_export_applies_every_filter_and_never_another_organizations_events(alice_client, log):
-    assert logged_kinds(export(alice_client)) == ["settings_changed", "contact_updated", "contact_updated", "contact_created"]
-    assert logged_kinds(export(alice_client, "?kind=contact_updated&date_from=2026-03-02&date_to=2026-03-02")) == [
+    assert logged_kinds(export(alice_client)) == [
+        "settings_changed",
+        "contact_updated",
+        "contact_updated",
+        "contact_created",
+    ]
+    assert logged_kinds(
+        export(alice_client, "?kind=contact_updated&date_from=2026-03-02&date_to=2026-03-02")
+    ) == [
         "contact_updated",
         "contact_updated",
     ]
@@ -164,7 +209,10 @@ def test_the_export_is_a_dated_attachment(alice_client, log):
     with time_machine.travel(utc(2026, 3, 10, 3, 0), tick=False):  # still the 9th in New York
         response = alice_client.get("/activity/export.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="hushpost-activity-riverside-2026-03-09.csv"'
+    assert (
+        response["Content-Disposition"]
+        == 'attachment; filename="hushpost-activity-riverside-2026-03-09.csv"'
+    )
 
 
 def test_the_page_links_to_the_export_with_the_same_filters(alice_client, log):
@@ -175,7 +223,11 @@ def test_the_page_links_to_the_export_with_the_same_filters(alice_client, log):
 def test_signing_in_shows_in_the_log(client, alice):
     from tests.conftest import PASSWORD
 
-    client.post("/accounts/login/", {"username": alice.email, "password": PASSWORD}, REMOTE_ADDR="203.0.113.7")
+    client.post(
+        "/accounts/login/",
+        {"username": alice.email, "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.7",
+    )
     page = log_of(client, "?kind=signed_in")
     assert "Signed in" in page and "ip: 203.0.113.7" in page
 

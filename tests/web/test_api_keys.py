@@ -31,13 +31,20 @@ def test_an_owner_creates_a_key_and_sees_it_once(alice_client, alice, org_a):
     listing = alice_client.get(URL).content.decode()
     assert key.prefix in listing and raw not in listing
     event = Event.objects.get(kind=EventKind.API_KEY_CREATED)
-    assert event.actor == alice and event.detail == {"name": "Booking system", "prefix": key.prefix, "ip": "127.0.0.1"}
+    assert event.actor == alice and event.detail == {
+        "name": "Booking system",
+        "prefix": key.prefix,
+        "ip": "127.0.0.1",
+    }
     assert raw not in str(event.detail)
 
 
 def test_the_created_key_works_against_the_api(alice_client, client):
     raw = shown_key(alice_client.post(URL, {"name": "CRM"}))
-    assert client.get("/api/v1/contacts", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    assert (
+        client.get("/api/v1/contacts", headers={"Authorization": f"Bearer {raw}"}).status_code
+        == 200
+    )
 
 
 def test_a_key_needs_a_name(alice_client):
@@ -66,7 +73,10 @@ def test_revoking_asks_first_then_stops_the_key(alice_client, client, org_a, ali
     assert response.status_code == 302 and response["Location"] == URL
     key.refresh_from_db()
     assert key.revoked_at is not None
-    assert client.get("/api/v1/contacts", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+    assert (
+        client.get("/api/v1/contacts", headers={"Authorization": f"Bearer {raw}"}).status_code
+        == 401
+    )
     event = Event.objects.get(kind=EventKind.API_KEY_REVOKED)
     assert event.actor == alice and event.detail["prefix"] == key.prefix
 

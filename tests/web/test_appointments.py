@@ -1,13 +1,18 @@
 """Staff appointment pages: the day/week list and its filters, create, reschedule, cancel, delete, the appointment's
 page with its schedule, import, and Compose with appointments as recipients."""
 
-from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hushpost.activity.models import Event, EventKind
-from hushpost.appointments.models import Appointment, AppointmentStatus, AutoMessage, DueSend, DueSendStatus
+from hushpost.appointments.models import (
+    Appointment,
+    AppointmentStatus,
+    AutoMessage,
+    DueSend,
+    DueSendStatus,
+)
 from hushpost.appointments.schedule import send_due
 from hushpost.delivery.models import Delivery
 from hushpost.messaging.models import Message
@@ -24,20 +29,40 @@ def dana(org_a):
 
 @pytest.fixture
 def rosa(org_a):
-    return make_contact(org_a, "Rosa Díaz", phone="+14155550199", email="rosa@example.com", time_zone="Europe/Madrid",
-                        language="es")
+    return make_contact(
+        org_a,
+        "Rosa Díaz",
+        phone="+14155550199",
+        email="rosa@example.com",
+        time_zone="Europe/Madrid",
+        language="es",
+    )
 
 
 @pytest.fixture
 def reminder(org_a):
-    return AutoMessage.objects.create(organization=org_a, name="Day-before text", channel="sms",
-                                      timing="before_start", offset_minutes=24 * 60,
-                                      body="See you {{ appointment.start_time }}")
+    return AutoMessage.objects.create(
+        organization=org_a,
+        name="Day-before text",
+        channel="sms",
+        timing="before_start",
+        offset_minutes=24 * 60,
+        body="See you {{ appointment.start_time }}",
+    )
 
 
 def form_data(contact, **changes):
-    return {"contact": str(contact.pk), "start": "2031-03-04T09:30", "end": "2031-03-04T10:00", "title": "Check-up",
-            "location": "Room 2", "staff": "", "status": "scheduled", "external_id": "", **changes}
+    return {
+        "contact": str(contact.pk),
+        "start": "2031-03-04T09:30",
+        "end": "2031-03-04T10:00",
+        "title": "Check-up",
+        "location": "Room 2",
+        "staff": "",
+        "status": "scheduled",
+        "external_id": "",
+        **changes,
+    }
 
 
 def test_day_and_week_lists_in_the_org_zone_with_filters(alice_client, org_a, dana, rosa, alice):
@@ -45,28 +70,48 @@ def test_day_and_week_lists_in_the_org_zone_with_filters(alice_client, org_a, da
     make_appointment(org_a, rosa, at("2031-03-06T23:30"), title="Late call", status="confirmed")
     day = alice_client.get("/appointments/", {"date": "2031-03-04"}).content.decode()
     assert "Check-up" in day and "09:30" in day and "Late call" not in day
-    week = alice_client.get("/appointments/", {"date": "2031-03-05", "view": "week"}).content.decode()
-    assert "Check-up" in week and "Late call" in week and "23:30" in week  # 23:30 New York, not 04:30 UTC
-    confirmed = alice_client.get("/appointments/", {"date": "2031-03-05", "view": "week", "status": "confirmed"})
-    assert "Late call" in confirmed.content.decode() and "Check-up" not in confirmed.content.decode()
-    by_alice = alice_client.get("/appointments/", {"date": "2031-03-05", "view": "week", "staff": alice.pk})
+    week = alice_client.get(
+        "/appointments/", {"date": "2031-03-05", "view": "week"}
+    ).content.decode()
+    assert (
+        "Check-up" in week and "Late call" in week and "23:30" in week
+    )  # 23:30 New York, not 04:30 UTC
+    confirmed = alice_client.get(
+        "/appointments/", {"date": "2031-03-05", "view": "week", "status": "confirmed"}
+    )
+    assert (
+        "Late call" in confirmed.content.decode() and "Check-up" not in confirmed.content.decode()
+    )
+    by_alice = alice_client.get(
+        "/appointments/", {"date": "2031-03-05", "view": "week", "staff": alice.pk}
+    )
     assert "Check-up" in by_alice.content.decode() and "Late call" not in by_alice.content.decode()
-    assert "date=2031-03-10" in week and "date=2031-02-24" in week  # next and previous weeks (from Monday)
+    assert (
+        "date=2031-03-10" in week and "date=2031-02-24" in week
+    )  # next and previous weeks (from Monday)
 
 
 def test_create_through_the_form_in_the_org_zone(alice_client, dana, alice, reminder):
     response = alice_client.post("/appointments/new/", form_data(dana, staff=str(alice.pk)))
     appointment = Appointment.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/appointments/{appointment.pk}/"
+    assert (
+        response.status_code == 302 and response["Location"] == f"/appointments/{appointment.pk}/"
+    )
     assert appointment.start == at("2031-03-04T09:30") and appointment.staff == alice
     page = alice_client.get(response["Location"]).content.decode()
-    assert "What will go out when" in page and "Day-before text" in page and "Mon 3 Mar 2031, 09:30" in page
+    assert (
+        "What will go out when" in page
+        and "Day-before text" in page
+        and "Mon 3 Mar 2031, 09:30" in page
+    )
     assert Event.objects.filter(kind=EventKind.APPOINTMENT_CREATED, actor=alice).exists()
 
 
 def test_form_refusals_at_their_fields(alice_client, org_a, dana):
     make_appointment(org_a, dana, external_id="EHR-1")
-    response = alice_client.post("/appointments/new/", form_data(dana, end="2031-03-04T09:00", external_id="EHR-1"))
+    response = alice_client.post(
+        "/appointments/new/", form_data(dana, end="2031-03-04T09:00", external_id="EHR-1")
+    )
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert errors["end"] == ["The end must be after the start."]
@@ -75,9 +120,13 @@ def test_form_refusals_at_their_fields(alice_client, org_a, dana):
 
 
 def test_reschedule_moves_the_reminder(alice_client, org_a, dana, reminder):
-    appointment = make_appointment(org_a, dana, at("2031-03-04T09:30"), title="Check-up", location="Room 2")
-    alice_client.post(f"/appointments/{appointment.pk}/edit/",
-                      form_data(dana, start="2031-03-10T14:00", end="2031-03-10T14:30"))
+    appointment = make_appointment(
+        org_a, dana, at("2031-03-04T09:30"), title="Check-up", location="Room 2"
+    )
+    alice_client.post(
+        f"/appointments/{appointment.pk}/edit/",
+        form_data(dana, start="2031-03-10T14:00", end="2031-03-10T14:30"),
+    )
     appointment.refresh_from_db()
     assert appointment.start == at("2031-03-10T14:00")
     assert DueSend.objects.get(appointment=appointment).due_at == at("2031-03-09T14:00")
@@ -91,12 +140,18 @@ def test_cancel_is_a_post_and_drops_what_was_to_go_out(alice_client, org_a, dana
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
     assert not DueSend.objects.filter(status=DueSendStatus.PENDING).exists()
-    assert "the appointment is cancelled" in alice_client.get(f"/appointments/{appointment.pk}/").content.decode()
+    assert (
+        "the appointment is cancelled"
+        in alice_client.get(f"/appointments/{appointment.pk}/").content.decode()
+    )
 
 
 def test_delete_asks_first(alice_client, org_a, dana):
     appointment = make_appointment(org_a, dana)
-    assert "Delete this appointment?" in alice_client.get(f"/appointments/{appointment.pk}/delete/").content.decode()
+    assert (
+        "Delete this appointment?"
+        in alice_client.get(f"/appointments/{appointment.pk}/delete/").content.decode()
+    )
     assert Appointment.objects.exists()
     response = alice_client.post(f"/appointments/{appointment.pk}/delete/")
     assert response.status_code == 302 and not Appointment.objects.exists()
@@ -117,11 +172,25 @@ def test_compose_to_appointments_uses_their_fields(alice_client, org_a, dana, ro
     html = page.content.decode()
     assert "Appointments (2)" in html and "appointment.start_time" in html
     body = "Your visit at {{ appointment.start_time }} in {{ appointment.location }}."
-    response = alice_client.post("/compose/", {"appointments": [str(first.pk), str(second.pk)], "channel": "sms",
-                                               "body": body, "subject": "", "pin": "", "action": "send"})
+    response = alice_client.post(
+        "/compose/",
+        {
+            "appointments": [str(first.pk), str(second.pk)],
+            "channel": "sms",
+            "body": body,
+            "subject": "",
+            "pin": "",
+            "action": "send",
+        },
+    )
     assert response.status_code == 302, response.context["form"].errors
-    texts = {message.contact.name: message.body for message in Message.objects.select_related("contact")}
-    assert texts == {"Dana Reyes": "Your visit at 9:30 a.m. in Room 2.", "Rosa Díaz": "Your visit at 17:00 in Room 5."}
+    texts = {
+        message.contact.name: message.body for message in Message.objects.select_related("contact")
+    }
+    assert texts == {
+        "Dana Reyes": "Your visit at 9:30 a.m. in Room 2.",
+        "Rosa Díaz": "Your visit at 17:00 in Room 5.",
+    }
     assert Delivery.objects.count() == 2
 
 
@@ -129,46 +198,85 @@ def test_compose_two_appointments_of_one_contact_and_the_preview(alice_client, o
     first = make_appointment(org_a, dana, at("2031-03-04T09:30"))
     second = make_appointment(org_a, dana, at("2031-03-05T09:30"))
     body = "See you {{ appointment.start_date }}"
-    preview = alice_client.post("/compose/preview/", {"appointments": [str(first.pk), str(second.pk)], "channel": "sms",
-                                                      "body": body, "preview_contact": str(second.pk)})
+    preview = alice_client.post(
+        "/compose/preview/",
+        {
+            "appointments": [str(first.pk), str(second.pk)],
+            "channel": "sms",
+            "body": body,
+            "preview_contact": str(second.pk),
+        },
+    )
     assert "See you March 5, 2031" in preview.content.decode()
-    alice_client.post("/compose/", {"appointments": [str(first.pk), str(second.pk)], "channel": "sms", "body": body,
-                                    "action": "send"})
-    assert sorted(m.body for m in Message.objects.all()) == ["See you March 4, 2031", "See you March 5, 2031"]
+    alice_client.post(
+        "/compose/",
+        {
+            "appointments": [str(first.pk), str(second.pk)],
+            "channel": "sms",
+            "body": body,
+            "action": "send",
+        },
+    )
+    assert sorted(m.body for m in Message.objects.all()) == [
+        "See you March 4, 2031",
+        "See you March 5, 2031",
+    ]
 
 
 def test_compose_without_appointments_refuses_their_fields(alice_client, dana):
-    response = alice_client.post("/compose/", {"contacts": [str(dana.pk)], "channel": "sms",
-                                               "body": "At {{ appointment.start_time }}", "action": "send"})
+    response = alice_client.post(
+        "/compose/",
+        {
+            "contacts": [str(dana.pk)],
+            "channel": "sms",
+            "body": "At {{ appointment.start_time }}",
+            "action": "send",
+        },
+    )
     assert response.status_code == 200 and response.context["form"].errors["body"]
     assert not Message.objects.exists()
 
 
 def test_compose_ignores_another_organizations_appointment(alice_client, org_b):
-    hidden = make_contact(org_b, "Hidden Person", phone="+447700900123", email="hidden@harbor.example")
+    hidden = make_contact(
+        org_b, "Hidden Person", phone="+447700900123", email="hidden@harbor.example"
+    )
     theirs = make_appointment(org_b, hidden, at("2031-03-04T09:30", "Europe/London"))
     html = alice_client.get("/compose/", {"appointments": str(theirs.pk)}).content.decode()
     assert "Hidden Person" not in html and "Appointments (" not in html
 
 
 def test_import_page_shows_the_report(alice_client, dana):
-    csv = ("external_id,start,end,title,email\n"
-           "A1,2031-03-04 09:30,2031-03-04 10:00,Check-up,dana@example.com\n"
-           "A2,not a date,2031-03-04 10:00,Check-up,dana@example.com\n").encode()
-    response = alice_client.post("/appointments/import/", {"file": SimpleUploadedFile("visits.csv", csv)})
+    csv = (
+        b"external_id,start,end,title,email\n"
+        b"A1,2031-03-04 09:30,2031-03-04 10:00,Check-up,dana@example.com\n"
+        b"A2,not a date,2031-03-04 10:00,Check-up,dana@example.com\n"
+    )
+    response = alice_client.post(
+        "/appointments/import/", {"file": SimpleUploadedFile("visits.csv", csv)}
+    )
     html = response.content.decode()
     assert "<strong>1</strong> added" in html and "row 3" in html and "bad start date" in html
     assert Appointment.objects.get().external_id == "A1"
 
 
 def test_import_page_refuses_a_malformed_ics(alice_client):
-    response = alice_client.post("/appointments/import/", {
-        "file": SimpleUploadedFile("cal.ics", b"BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:nonsense\n")})
+    response = alice_client.post(
+        "/appointments/import/",
+        {
+            "file": SimpleUploadedFile(
+                "cal.ics", b"BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:nonsense\n"
+            )
+        },
+    )
     assert "not a valid iCalendar" in " ".join(response.context["form"].errors["file"])
     assert not Appointment.objects.exists()
 
 
 def test_booking_from_the_contacts_page_chooses_the_contact(alice_client, dana):
-    assert f"/appointments/new/?contact={dana.pk}" in alice_client.get(f"/contacts/{dana.pk}/").content.decode()
+    assert (
+        f"/appointments/new/?contact={dana.pk}"
+        in alice_client.get(f"/contacts/{dana.pk}/").content.decode()
+    )
     form = alice_client.get("/appointments/new/", {"contact": str(dana.pk)}).context["form"]
     assert str(form["contact"].value()) == str(dana.pk)

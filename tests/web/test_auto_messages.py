@@ -11,15 +11,27 @@ pytestmark = pytest.mark.django_db
 
 LIST = "/auto-messages/"
 NEW = "/auto-messages/new/"
-GOOD = {"channel": "sms", "timing": "before_start", "amount": "1", "unit": "days",
-        "body": "Hi {{ contact.first_name }}, see you {{ appointment.start_date }} at {{ appointment.start_time }}.",
-        "enabled": "on", "action": "save"}
+GOOD = {
+    "channel": "sms",
+    "timing": "before_start",
+    "amount": "1",
+    "unit": "days",
+    "body": "Hi {{ contact.first_name }}, see you {{ appointment.start_date }} at {{ appointment.start_time }}.",
+    "enabled": "on",
+    "action": "save",
+}
 
 
 @pytest.fixture
 def reminder(org_a):
-    return AutoMessage.objects.create(organization=org_a, channel="sms", timing="before_start", offset_minutes=1440,
-                                      body="See you at {{ appointment.start_time }}", secure=True)
+    return AutoMessage.objects.create(
+        organization=org_a,
+        channel="sms",
+        timing="before_start",
+        offset_minutes=1440,
+        body="See you at {{ appointment.start_time }}",
+        secure=True,
+    )
 
 
 def errors(response, name):
@@ -38,8 +50,15 @@ def test_adding_one_stores_minutes_from_amount_and_unit(alice_client, org_a):
     response = alice_client.post(NEW, {**GOOD, "amount": "2", "unit": "hours"})
     assert response.status_code == 302 and response["Location"] == LIST
     auto = AutoMessage.objects.get(organization=org_a)
-    assert (auto.timing, auto.offset_minutes, auto.channel, auto.enabled) == ("before_start", 120, "sms", True)
-    assert Event.objects.filter(kind=EventKind.SETTINGS_CHANGED, detail__section="auto messages").exists()
+    assert (auto.timing, auto.offset_minutes, auto.channel, auto.enabled) == (
+        "before_start",
+        120,
+        "sms",
+        True,
+    )
+    assert Event.objects.filter(
+        kind=EventKind.SETTINGS_CHANGED, detail__section="auto messages"
+    ).exists()
 
 
 def test_booked_ignores_the_amount(alice_client, org_a):
@@ -50,7 +69,9 @@ def test_booked_ignores_the_amount(alice_client, org_a):
 def test_problems_show_on_their_fields_with_line_and_column(alice_client, org_a):
     response = alice_client.post(NEW, {**GOOD, "body": "Hi\n{{ appointment.starttime }}"})
     assert response.status_code == 200
-    assert errors(response, "body")[0].startswith("Line 2, column 4: unknown field appointment.starttime")
+    assert errors(response, "body")[0].startswith(
+        "Line 2, column 4: unknown field appointment.starttime"
+    )
     response = alice_client.post(NEW, {**GOOD, "channel": "voice", "secure": "on"})
     assert errors(response, "secure") == [VOICE_SECURE]
     response = alice_client.post(NEW, {**GOOD, "amount": "400", "unit": "days"})
@@ -70,12 +91,19 @@ def test_editing_shows_the_saved_values_and_saves_changes(alice_client, reminder
 
 def test_the_preview_renders_for_the_chosen_contact_with_and_without_htmx(alice_client, org_a):
     jane = Contact.objects.create(organization=org_a, name="Jane Doe", phone="+14155550100")
-    data = {**GOOD, "body": "Hello {{ contact.first_name }} at {{ appointment.location }}", "preview_contact": str(jane.pk)}
+    data = {
+        **GOOD,
+        "body": "Hello {{ contact.first_name }} at {{ appointment.location }}",
+        "preview_contact": str(jane.pk),
+    }
     page = alice_client.post(NEW, {**data, "action": "preview"})
     assert page.status_code == 200 and "Hello Jane at Main Street clinic" in page.content.decode()
     assert not AutoMessage.objects.exists()
     fragment = alice_client.post("/auto-messages/preview/", data, HTTP_HX_REQUEST="true")
-    assert "Hello Jane at Main Street clinic" in fragment.content.decode() and "<html" not in fragment.content.decode()
+    assert (
+        "Hello Jane at Main Street clinic" in fragment.content.decode()
+        and "<html" not in fragment.content.decode()
+    )
 
 
 def test_switching_off_and_on_and_deleting_with_confirmation(alice_client, reminder):
@@ -99,14 +127,19 @@ def test_members_read_but_can_not_change(bob_client, reminder):
     assert bob_client.get(NEW).status_code == 403
     assert bob_client.post(NEW, GOOD).status_code == 403
     assert bob_client.post(f"/auto-messages/{reminder.pk}/", GOOD).status_code == 403
-    assert bob_client.post(f"/auto-messages/{reminder.pk}/switch/", {"enabled": "off"}).status_code == 403
+    assert (
+        bob_client.post(f"/auto-messages/{reminder.pk}/switch/", {"enabled": "off"}).status_code
+        == 403
+    )
     assert bob_client.post(f"/auto-messages/{reminder.pk}/delete/").status_code == 403
     reminder.refresh_from_db()
     assert reminder.enabled and reminder.offset_minutes == 1440
 
 
 def test_another_organizations_auto_message_is_404(alice_client, org_b):
-    theirs = AutoMessage.objects.create(organization=org_b, channel="sms", timing="booked", body="Theirs")
+    theirs = AutoMessage.objects.create(
+        organization=org_b, channel="sms", timing="booked", body="Theirs"
+    )
     for path in ("", "switch/", "delete/", "preview/"):
         assert alice_client.post(f"/auto-messages/{theirs.pk}/{path}", GOOD).status_code == 404
     assert alice_client.get(f"/auto-messages/{theirs.pk}/").status_code == 404

@@ -30,7 +30,12 @@ def test_it_searches_by_name_email_and_phone_digits(alice_client, org_a):
 
 
 def test_it_pages_the_list(alice_client, org_a):
-    Contact.objects.bulk_create([Contact(organization=org_a, name=f"Person {i:03}", email=f"p{i}@x.example") for i in range(120)])
+    Contact.objects.bulk_create(
+        [
+            Contact(organization=org_a, name=f"Person {i:03}", email=f"p{i}@x.example")
+            for i in range(120)
+        ]
+    )
     first = alice_client.get("/contacts/").content.decode()
     third = alice_client.get("/contacts/?page=3").content.decode()
     assert "Page 1 of 3" in first and "Person 000" in first and "Person 050" not in first
@@ -38,11 +43,19 @@ def test_it_pages_the_list(alice_client, org_a):
 
 
 def test_it_creates_a_contact_with_the_phone_stored_as_e164(alice_client, org_a, alice):
-    CustomField.objects.create(organization=org_a, key="patient_no", label="Patient number", field_type="number")
+    CustomField.objects.create(
+        organization=org_a, key="patient_no", label="Patient number", field_type="number"
+    )
     response = alice_client.post(
         "/contacts/new/",
-        {"name": "Jane Roe", "phone": "(415) 555-0100", "email": "Jane@Example.COM", "language": "en",
-         "secure_pin": "4321", "custom__patient_no": "1,200"},
+        {
+            "name": "Jane Roe",
+            "phone": "(415) 555-0100",
+            "email": "Jane@Example.COM",
+            "language": "en",
+            "secure_pin": "4321",
+            "custom__patient_no": "1,200",
+        },
     )
     contact = Contact.objects.get(name="Jane Roe")
     assert response.status_code == 302
@@ -56,16 +69,22 @@ def test_it_creates_a_contact_with_the_phone_stored_as_e164(alice_client, org_a,
 
 
 def test_it_refuses_a_bad_phone_number_with_a_clear_error(alice_client, org_a):
-    response = alice_client.post("/contacts/new/", {"name": "Jane", "phone": "555-01", "language": "en"})
+    response = alice_client.post(
+        "/contacts/new/", {"name": "Jane", "phone": "555-01", "language": "en"}
+    )
     assert response.status_code == 200
-    assert "is not a valid phone number" in response.content.decode() or "is not a phone number" in response.content.decode()
+    assert (
+        "is not a valid phone number" in response.content.decode()
+        or "is not a phone number" in response.content.decode()
+    )
     assert not Contact.objects.exists()
 
 
 def test_it_logs_only_the_names_of_changed_fields(alice_client, org_a):
     contact = make_contact(org_a, name="Jane Roe", email="jane@example.com")
     alice_client.post(
-        f"/contacts/{contact.pk}/edit/", {"name": "Jane Roe", "email": "jane@example.com", "language": "en", "secure_pin": "9876"}
+        f"/contacts/{contact.pk}/edit/",
+        {"name": "Jane Roe", "email": "jane@example.com", "language": "en", "secure_pin": "9876"},
     )
     event = Event.objects.get(kind=EventKind.CONTACT_UPDATED)
     assert event.detail == {"fields": "secure_pin"}
@@ -76,19 +95,33 @@ def test_it_deletes_a_contact_and_keeps_a_record(alice_client, org_a):
     contact = make_contact(org_a, name="Jane Roe", email="jane@example.com")
     alice_client.post(f"/contacts/{contact.pk}/delete/")
     assert not Contact.objects.exists()
-    assert Event.objects.filter(kind=EventKind.CONTACT_DELETED, detail__contact_id=str(contact.pk)).exists()
+    assert Event.objects.filter(
+        kind=EventKind.CONTACT_DELETED, detail__contact_id=str(contact.pk)
+    ).exists()
 
 
 def test_another_organizations_contact_is_404_for_every_action(alice_client, org_b):
     theirs = make_contact(org_b, name="Hidden Person", email="hidden@harbor.example")
-    for url in (f"/contacts/{theirs.pk}/", f"/contacts/{theirs.pk}/edit/", f"/contacts/{theirs.pk}/delete/"):
+    for url in (
+        f"/contacts/{theirs.pk}/",
+        f"/contacts/{theirs.pk}/edit/",
+        f"/contacts/{theirs.pk}/delete/",
+    ):
         assert alice_client.get(url).status_code == 404
-        assert alice_client.post(url, {"name": "Changed", "email": "x@y.example", "language": "en"}).status_code == 404
+        assert (
+            alice_client.post(
+                url, {"name": "Changed", "email": "x@y.example", "language": "en"}
+            ).status_code
+            == 404
+        )
     theirs.refresh_from_db()
     assert theirs.name == "Hidden Person"
 
 
 def test_a_pin_with_letters_a_phone_keyboard_types_differently_is_refused(alice_client, org_a):
-    response = alice_client.post("/contacts/new/", {"name": "Jane", "email": "j@example.com", "language": "en", "secure_pin": "café1"})
+    response = alice_client.post(
+        "/contacts/new/",
+        {"name": "Jane", "email": "j@example.com", "language": "en", "secure_pin": "café1"},
+    )
     assert "letters and digits only" in response.content.decode()
     assert not Contact.objects.exists()

@@ -19,18 +19,30 @@ _keys = itertools.count(1)
 
 @pytest.fixture
 def jane(org_a):
-    return Contact.objects.create(organization=org_a, name="Jane Doe", phone="+14155550100", email="jane@example.com")
+    return Contact.objects.create(
+        organization=org_a, name="Jane Doe", phone="+14155550100", email="jane@example.com"
+    )
 
 
 def delivery(contact, status, *, channel="sms", reason="", code="", created_at=None, to=None):
     to = to if to is not None else (contact.email if channel == "email" else contact.phone)
     return Delivery.objects.create(
-        organization=contact.organization, contact=contact, channel=channel, to=to, status=status, reason=reason,
-        error_code=code, attempts=1 if status != DeliveryStatus.HELD else 0, idempotency_key=f"web:{next(_keys)}",
+        organization=contact.organization,
+        contact=contact,
+        channel=channel,
+        to=to,
+        status=status,
+        reason=reason,
+        error_code=code,
+        attempts=1 if status != DeliveryStatus.HELD else 0,
+        idempotency_key=f"web:{next(_keys)}",
         created_at=created_at or timezone.now(),
         failed_at=timezone.now() if status == DeliveryStatus.FAILED else None,
-        attempt_log=[{"at": "2026-03-01T10:00:00+00:00", "attempt": 1, "error": reason, "retry_at": None}]
-        if status == DeliveryStatus.FAILED else [],
+        attempt_log=[
+            {"at": "2026-03-01T10:00:00+00:00", "attempt": 1, "error": reason, "retry_at": None}
+        ]
+        if status == DeliveryStatus.FAILED
+        else [],
     )
 
 
@@ -39,11 +51,22 @@ def rows(response):
 
 
 def test_by_default_it_lists_what_needs_attention_with_reasons_and_codes(alice_client, jane):
-    failed = delivery(jane, DeliveryStatus.FAILED, reason="the phone number is not valid (Twilio 21211)", code="21211")
+    failed = delivery(
+        jane,
+        DeliveryStatus.FAILED,
+        reason="the phone number is not valid (Twilio 21211)",
+        code="21211",
+    )
     held = delivery(jane, DeliveryStatus.HELD, channel="email", reason="opted out of email")
     delivery(jane, DeliveryStatus.SENT)
     delivery(jane, DeliveryStatus.QUEUED)
-    smtp = delivery(jane, DeliveryStatus.FAILED, channel="email", reason="the mail server refused the address", code="550")
+    smtp = delivery(
+        jane,
+        DeliveryStatus.FAILED,
+        channel="email",
+        reason="the mail server refused the address",
+        code="550",
+    )
     response = alice_client.get(URL)
     assert response.status_code == 200
     assert set(rows(response)) == {failed.pk, held.pk, smtp.pk}
@@ -59,7 +82,9 @@ def test_by_default_it_lists_what_needs_attention_with_reasons_and_codes(alice_c
 def test_filters_by_status_channel_dates_and_contact(alice_client, jane, org_a):
     sam = Contact.objects.create(organization=org_a, name="Sam Poe", email="sam@example.com")
     sent = delivery(jane, DeliveryStatus.SENT)
-    email_failed = delivery(sam, DeliveryStatus.FAILED, channel="email", reason="refused", code="550")
+    email_failed = delivery(
+        sam, DeliveryStatus.FAILED, channel="email", reason="refused", code="550"
+    )
     # 23:30 on March 3rd in New York is already the 4th in UTC: the day is the organization's.
     late = dt.datetime(2026, 3, 4, 4, 30, tzinfo=dt.UTC)
     old = delivery(jane, DeliveryStatus.HELD, reason="no mobile phone on file", created_at=late)
@@ -67,7 +92,9 @@ def test_filters_by_status_channel_dates_and_contact(alice_client, jane, org_a):
     assert rows(alice_client.get(URL, {"status": "sent"})) == [sent.pk]
     assert set(rows(alice_client.get(URL, {"status": "all"}))) == {sent.pk, email_failed.pk, old.pk}
     assert rows(alice_client.get(URL, {"channel": "email"})) == [email_failed.pk]
-    assert rows(alice_client.get(URL, {"date_from": "2026-03-03", "date_to": "2026-03-03"})) == [old.pk]
+    assert rows(alice_client.get(URL, {"date_from": "2026-03-03", "date_to": "2026-03-03"})) == [
+        old.pk
+    ]
     assert rows(alice_client.get(URL, {"date_from": "2026-03-04", "date_to": "2026-03-04"})) == []
     assert rows(alice_client.get(URL, {"q": "sam"})) == [email_failed.pk]
     assert set(rows(alice_client.get(URL, {"status": "all", "q": "5550100"}))) == {old.pk, sent.pk}
@@ -83,8 +110,12 @@ def test_it_pages_by_fifty(alice_client, jane):
     assert len(rows(alice_client.get(URL, {"page": 2}))) == 1
 
 
-def test_a_member_retries_a_failed_delivery(bob_client, bob, jane, django_capture_on_commit_callbacks):
-    failed = delivery(jane, DeliveryStatus.FAILED, reason="gave up after 5 attempts: Twilio answered 503", code="")
+def test_a_member_retries_a_failed_delivery(
+    bob_client, bob, jane, django_capture_on_commit_callbacks
+):
+    failed = delivery(
+        jane, DeliveryStatus.FAILED, reason="gave up after 5 attempts: Twilio answered 503", code=""
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = bob_client.post(f"{URL}{failed.pk}/retry/", {"next": f"{URL}?channel=sms"})
     assert response.status_code == 302 and response["Location"] == f"{URL}?channel=sms"
@@ -106,12 +137,21 @@ def test_a_retry_is_refused_with_the_reason_when_the_contact_opted_out(alice_cli
 
 
 @pytest.mark.parametrize("channel", ["email", "voice"])
-def test_an_ambiguous_email_or_call_needs_the_checkbox(alice_client, jane, django_capture_on_commit_callbacks, channel):
+def test_an_ambiguous_email_or_call_needs_the_checkbox(
+    alice_client, jane, django_capture_on_commit_callbacks, channel
+):
     # SMTP and calls keep no log Hushpost can ask: staff check the provider themselves.
-    failed = delivery(jane, DeliveryStatus.FAILED, reason=AMBIGUOUS_REASON, code=AMBIGUOUS_CODE, channel=channel)
+    failed = delivery(
+        jane, DeliveryStatus.FAILED, reason=AMBIGUOUS_REASON, code=AMBIGUOUS_CODE, channel=channel
+    )
     page = alice_client.get(URL).content.decode()
-    assert 'name="confirm_not_sent"' in page and "I checked the provider's log: it was not sent" in page
-    assert "check the provider&#x27;s log" in page and "Hushpost is checking with Twilio" not in page
+    assert (
+        'name="confirm_not_sent"' in page
+        and "I checked the provider's log: it was not sent" in page
+    )
+    assert (
+        "check the provider&#x27;s log" in page and "Hushpost is checking with Twilio" not in page
+    )
     response = alice_client.post(f"{URL}{failed.pk}/retry/", follow=True)
     assert "Check the provider&#x27;s log first" in response.content.decode()
     failed.refresh_from_db()

@@ -2,8 +2,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tasks_db.models import DBTaskResult
 
-from hushpost.contacts.csv_import import run_import
 from hushpost.contacts.csv_files import MAX_UPLOAD_BYTES
+from hushpost.contacts.csv_import import run_import
 from hushpost.contacts.models import ContactImport, CustomField, ImportStatus, OnDuplicate
 from tests.contacts.importing import make_import
 
@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def upload(client, content: bytes, name="contacts.csv"):
-    return client.post("/contacts/import/", {"file": SimpleUploadedFile(name, content, content_type="text/csv")})
+    return client.post(
+        "/contacts/import/", {"file": SimpleUploadedFile(name, content, content_type="text/csv")}
+    )
 
 
 def mapping_post(contact_import, targets, on_duplicate=OnDuplicate.REPORT):
@@ -21,9 +23,14 @@ def mapping_post(contact_import, targets, on_duplicate=OnDuplicate.REPORT):
 
 
 def test_an_upload_is_stored_encrypted_and_leads_to_the_mapping_page(alice_client, org_a, alice):
-    response = upload(alice_client, "\ufeffName;Mobile;E-mail\nJane Roe;415 555 0100;jane@example.com\n".encode())
+    response = upload(
+        alice_client, "\ufeffName;Mobile;E-mail\nJane Roe;415 555 0100;jane@example.com\n".encode()
+    )
     contact_import = ContactImport.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/contacts/import/{contact_import.pk}/mapping/"
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/contacts/import/{contact_import.pk}/mapping/"
+    )
     assert (contact_import.organization, contact_import.created_by) == (org_a, alice)
     assert contact_import.headers == ["Name", "Mobile", "E-mail"]
     assert contact_import.total_rows == 1 and contact_import.status == ImportStatus.MAPPING
@@ -54,7 +61,9 @@ def test_it_asks_for_a_file(alice_client):
 
 
 def test_it_refuses_a_file_over_the_size_limit(alice_client):
-    response = upload(alice_client, b"Name,Email\n" + b"a,b@example.com\n" * (MAX_UPLOAD_BYTES // 16 + 1))
+    response = upload(
+        alice_client, b"Name,Email\n" + b"a,b@example.com\n" * (MAX_UPLOAD_BYTES // 16 + 1)
+    )
     assert response.status_code == 200
     assert "larger than 10 MB" in response.content.decode()
     assert not ContactImport.objects.exists()
@@ -73,7 +82,10 @@ def test_an_upload_never_touches_the_disk_unencrypted(alice_client, monkeypatch,
 
     monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", refuse)
     # Over the 2.5 MB that Django keeps in memory by default.
-    rows = b"".join(b"Person %05d of the clinic's rather long list,p%05d@example.com\n" % (i, i) for i in range(45_000))
+    rows = b"".join(
+        b"Person %05d of the clinic's rather long list,p%05d@example.com\n" % (i, i)
+        for i in range(45_000)
+    )
     assert len(rows) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
     assert upload(alice_client, b"Name,Email\n" + rows).status_code == 302
 
@@ -88,17 +100,27 @@ def test_the_upload_page_lists_this_organizations_recent_imports(alice_client, o
 
 
 def test_the_mapping_page_preselects_columns_and_shows_three_sample_rows(alice_client, org_a):
-    CustomField.objects.create(organization=org_a, key="patient_no", label="Patient number", field_type="number")
+    CustomField.objects.create(
+        organization=org_a, key="patient_no", label="Patient number", field_type="number"
+    )
     rows = "".join(f"Person {i},+1415555010{i},p{i}@example.com,{i},\n" for i in range(5))
-    contact_import = make_import(org_a, "Full name,Phone number,Email,Patient Number,custom.no_such\n" + rows, queued=False)
+    contact_import = make_import(
+        org_a, "Full name,Phone number,Email,Patient Number,custom.no_such\n" + rows, queued=False
+    )
     response = alice_client.get(f"/contacts/import/{contact_import.pk}/mapping/")
     form = response.context["form"]
     assert [form[f"col_{i}"].value() for i in range(5)] == [
-        "name", "phone", "email", "custom.patient_no", "custom.no_such",
+        "name",
+        "phone",
+        "email",
+        "custom.patient_no",
+        "custom.no_such",
     ]
     body = response.content.decode()
     assert "Person 2" in body and "Person 3" not in body
-    assert "unknown field" in body.lower() and "create it in" in body and "ignore this column" in body
+    assert (
+        "unknown field" in body.lower() and "create it in" in body and "ignore this column" in body
+    )
 
 
 def test_mapping_starts_the_import_and_queues_it_on_commit(
@@ -110,7 +132,10 @@ def test_mapping_starts_the_import_and_queues_it_on_commit(
             f"/contacts/import/{contact_import.pk}/mapping/",
             mapping_post(contact_import, ["name", "email", "ignore"], OnDuplicate.UPDATE),
         )
-    assert response.status_code == 302 and response["Location"] == f"/contacts/import/{contact_import.pk}/"
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/contacts/import/{contact_import.pk}/"
+    )
     contact_import.refresh_from_db()
     assert contact_import.status == ImportStatus.QUEUED
     assert contact_import.mapping == {"0": "name", "1": "email", "2": "ignore"}
@@ -128,8 +153,12 @@ def test_mapping_starts_the_import_and_queues_it_on_commit(
     ],
 )
 def test_it_refuses_a_mapping_that_cannot_import(alice_client, org_a, targets, error):
-    contact_import = make_import(org_a, "Name,Email,Other email\nJane,j@example.com,x@example.com\n", queued=False)
-    response = alice_client.post(f"/contacts/import/{contact_import.pk}/mapping/", mapping_post(contact_import, targets))
+    contact_import = make_import(
+        org_a, "Name,Email,Other email\nJane,j@example.com,x@example.com\n", queued=False
+    )
+    response = alice_client.post(
+        f"/contacts/import/{contact_import.pk}/mapping/", mapping_post(contact_import, targets)
+    )
     assert response.status_code == 200
     assert error in response.content.decode()
     contact_import.refresh_from_db()
@@ -138,8 +167,14 @@ def test_it_refuses_a_mapping_that_cannot_import(alice_client, org_a, targets, e
 
 def test_a_started_import_cannot_be_mapped_again(alice_client, org_a):
     contact_import = make_import(org_a, "Name,Email\nJane,j@example.com\n")
-    response = alice_client.post(f"/contacts/import/{contact_import.pk}/mapping/", mapping_post(contact_import, ["name", "email"]))
-    assert response.status_code == 302 and response["Location"] == f"/contacts/import/{contact_import.pk}/"
+    response = alice_client.post(
+        f"/contacts/import/{contact_import.pk}/mapping/",
+        mapping_post(contact_import, ["name", "email"]),
+    )
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/contacts/import/{contact_import.pk}/"
+    )
 
 
 def test_the_progress_page_refreshes_itself_until_the_import_is_done(alice_client, org_a):
@@ -162,7 +197,10 @@ def test_the_rejected_rows_download_as_csv(alice_client, org_a):
     response = alice_client.get(f"/contacts/import/{contact_import.pk}/rejected.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
-    assert response.content.decode("utf-8-sig").splitlines() == ["Name,Email,rejected because", "Bad,nope,bad email"]
+    assert response.content.decode("utf-8-sig").splitlines() == [
+        "Name,Email,rejected because",
+        "Bad,nope,bad email",
+    ]
 
 
 def test_a_member_can_import(bob_client, org_a):
@@ -173,7 +211,9 @@ def test_another_organizations_import_is_not_found(alice_client, org_b):
     theirs = make_import(org_b, "Name,Email\nHidden,hidden@example.com\n", queued=False)
     for suffix in ("", "mapping/", "rejected.csv"):
         assert alice_client.get(f"/contacts/import/{theirs.pk}/{suffix}").status_code == 404
-    response = alice_client.post(f"/contacts/import/{theirs.pk}/mapping/", mapping_post(theirs, ["name", "email"]))
+    response = alice_client.post(
+        f"/contacts/import/{theirs.pk}/mapping/", mapping_post(theirs, ["name", "email"])
+    )
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == ImportStatus.MAPPING

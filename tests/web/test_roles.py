@@ -96,13 +96,23 @@ POST_DATA = {
     "security": {"action": "require", "required": "on"},
     "user_edit": {"action": "deactivate"},
 }
-DEFAULT_POST = {"name": "Changed", "email": "changed@example.com", "label": "Changed", "role": "member",
-                "key": "changed", "body": "Changed {{ secure_link }}", "enabled": "on", "action": "save"}
+DEFAULT_POST = {
+    "name": "Changed",
+    "email": "changed@example.com",
+    "label": "Changed",
+    "role": "member",
+    "key": "changed",
+    "body": "Changed {{ secure_link }}",
+    "enabled": "on",
+    "action": "save",
+}
 
 
 @pytest.fixture
 def carol(org_a):
-    return User.objects.create_user("carol@riverside.example", PASSWORD, organization=org_a, role=Role.ADMIN)
+    return User.objects.create_user(
+        "carol@riverside.example", PASSWORD, organization=org_a, role=Role.ADMIN
+    )
 
 
 def named_routes():
@@ -120,7 +130,9 @@ def test_each_role_is_refused_exactly_what_is_above_it(client, who, request, org
     user = request.getfixturevalue(who)
     rank = RANK[user.role]
     ids = their_objects(org_a, alice)
-    ids["import_id"] = create_import(org_a, alice, "ours.csv", read_upload(b"name,email\nDana,dana@example.com\n")).pk
+    ids["import_id"] = create_import(
+        org_a, alice, "ours.csv", read_upload(b"name,email\nDana,dana@example.com\n")
+    ).pk
     before = snapshot(org_a)
     client.force_login(user)
     refused, allowed = [], []
@@ -142,7 +154,9 @@ def test_each_role_is_refused_exactly_what_is_above_it(client, who, request, org
     assert snapshot(org_a) == before
     org_a.refresh_from_db()
     assert not org_a.require_two_factor
-    expected_refusals = sum((rank < g) + (rank < p) for g, p in (ROLES[n] for n, _ in named_routes()))
+    expected_refusals = sum(
+        (rank < g) + (rank < p) for g, p in (ROLES[n] for n, _ in named_routes())
+    )
     assert len(refused) == expected_refusals
     if rank == OWNER:
         assert refused == []
@@ -159,7 +173,9 @@ def test_the_api_answers_no_staff_session_whatever_the_role(client, alice, bob):
         url = re.sub(r"{\w+}", "00000000-0000-0000-0000-000000000001", path)
         for method in methods:
             response = getattr(client, method)(url, content_type="application/json")
-            assert response.status_code == 401, f"{method.upper()} {path} answered {response.status_code}"
+            assert response.status_code == 401, (
+                f"{method.upper()} {path} answered {response.status_code}"
+            )
             assert response["Content-Type"].startswith("application/problem+json")
             checked += 1
     assert checked >= 10

@@ -38,15 +38,29 @@ def test_the_first_visit_shows_the_defaults_of_r1(alice_client, org_a):
     assert response.status_code == 200
     form = response.context["form"]
     assert form["enabled"].value() is False
-    assert form["subject"].value() == "You've received a secure message from {{ user.name_and_company }}" == DEFAULT_SUBJECT
-    assert form["body"].value() == (
-        "You've received a secure message from {{ user.name_and_company }}, "
-        "click here to view the conversation: {{ secure_link }}"
-    ) == DEFAULT_BODY
+    assert (
+        form["subject"].value()
+        == "You've received a secure message from {{ user.name_and_company }}"
+        == DEFAULT_SUBJECT
+    )
+    assert (
+        form["body"].value()
+        == (
+            "You've received a secure message from {{ user.name_and_company }}, "
+            "click here to view the conversation: {{ secure_link }}"
+        )
+        == DEFAULT_BODY
+    )
     assert form["link_lifetime"].value() == "24h"
     assert form["default_pin"].value() == ""
     html = response.content.decode()
-    for label in ("Enable secure messaging", "Notification subject (email only)", "Notification body", "Link lifetime", "Default contact PIN"):
+    for label in (
+        "Enable secure messaging",
+        "Notification subject (email only)",
+        "Notification body",
+        "Link lifetime",
+        "Default contact PIN",
+    ):
         assert label in html
     for choice in ("24 hours", "10 days", "6 months", "1 year"):
         assert f">{choice}</option>" in html
@@ -82,7 +96,10 @@ def test_saving_without_changes_logs_nothing(alice_client, org_a):
 def test_only_the_changed_field_is_named(alice_client, org_a):
     post(alice_client)
     post(alice_client, link_lifetime="1y")
-    assert Event.objects.filter(kind=EventKind.SETTINGS_CHANGED).first().detail["fields"] == "link_lifetime"
+    assert (
+        Event.objects.filter(kind=EventKind.SETTINGS_CHANGED).first().detail["fields"]
+        == "link_lifetime"
+    )
 
 
 def test_the_body_line_breaks_are_stored_the_same_from_every_browser(alice_client, org_a):
@@ -101,41 +118,74 @@ def test_a_syntax_error_is_shown_at_the_field_with_line_and_column(alice_client,
     response = post(alice_client, body="Hello {{ contact.name }}\nread {{ secure_link }\nthanks")
     errors = field_errors(response, "body")
     assert len(errors) == 1 and errors[0].startswith("Line 2, column ")
-    assert 'id="id_body_error"' in response.content.decode() or "Line 2, column" in response.content.decode()
+    assert (
+        'id="id_body_error"' in response.content.decode()
+        or "Line 2, column" in response.content.decode()
+    )
 
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("body", "{{ custom.no_such_field }} {{ secure_link }}", "Line 1, column 4: unknown field custom.no_such_field"),
-        ("body", "Open {{ secure_lnk }}", "Line 1, column 9: unknown field secure_lnk (did you mean secure_link?)"),
-        ("subject", "From {{ usr.name }}", "Line 1, column 9: unknown field usr.name (did you mean user.name?)"),
+        (
+            "body",
+            "{{ custom.no_such_field }} {{ secure_link }}",
+            "Line 1, column 4: unknown field custom.no_such_field",
+        ),
+        (
+            "body",
+            "Open {{ secure_lnk }}",
+            "Line 1, column 9: unknown field secure_lnk (did you mean secure_link?)",
+        ),
+        (
+            "subject",
+            "From {{ usr.name }}",
+            "Line 1, column 9: unknown field usr.name (did you mean user.name?)",
+        ),
         ("subject", "{{ contact.name | shout }}", "Line 1, column 19: unknown filter shout"),
         ("subject", "{% if %}", "Line 1, column 4: missing expression"),
     ],
 )
-def test_an_unknown_field_or_filter_or_bad_syntax_is_named(alice_client, org_a, field, value, message):
+def test_an_unknown_field_or_filter_or_bad_syntax_is_named(
+    alice_client, org_a, field, value, message
+):
     response = post(alice_client, **{field: value})
     assert message in field_errors(response, field)
 
 
 def test_a_subject_is_one_line_and_not_empty(alice_client, org_a):
     assert field_errors(post(alice_client, subject=""), "subject")
-    assert "The subject is a single line." in field_errors(post(alice_client, subject="a\nb"), "subject")
+    assert "The subject is a single line." in field_errors(
+        post(alice_client, subject="a\nb"), "subject"
+    )
 
 
 def test_the_link_lifetime_is_one_of_the_four_choices(alice_client, org_a):
     assert field_errors(post(alice_client, link_lifetime="2w"), "link_lifetime")
 
 
-@pytest.mark.parametrize("pin", ["12 34", "12-34", "pïn!", "{{ contact.nickname }}", "{{ secure_link }}", "{% if %}"])
+@pytest.mark.parametrize(
+    "pin", ["12 34", "12-34", "pïn!", "{{ contact.nickname }}", "{{ secure_link }}", "{% if %}"]
+)
 def test_a_bad_default_pin_is_refused(alice_client, org_a, pin):
     assert field_errors(post(alice_client, default_pin=pin), "default_pin")
-    assert not SecureMessagingSettings.objects.filter(organization=org_a, default_pin_encrypted__gt="").exists()
+    assert not SecureMessagingSettings.objects.filter(
+        organization=org_a, default_pin_encrypted__gt=""
+    ).exists()
 
 
-@pytest.mark.parametrize("pin", ["7", "ABCdef0123456789" * 8, "{{ custom.my_secure_pin_field }}", "RC{{ contact.last_name | upcase }}"])
-def test_a_literal_of_any_length_or_a_template_over_contact_fields_is_a_good_default_pin(alice_client, org_a, pin):
+@pytest.mark.parametrize(
+    "pin",
+    [
+        "7",
+        "ABCdef0123456789" * 8,
+        "{{ custom.my_secure_pin_field }}",
+        "RC{{ contact.last_name | upcase }}",
+    ],
+)
+def test_a_literal_of_any_length_or_a_template_over_contact_fields_is_a_good_default_pin(
+    alice_client, org_a, pin
+):
     CustomField.objects.create(organization=org_a, key="my_secure_pin_field", label="PIN field")
     assert post(alice_client, default_pin=pin).status_code == 302
     assert saved(org_a).default_pin == pin
@@ -145,10 +195,21 @@ def test_a_literal_of_any_length_or_a_template_over_contact_fields_is_a_good_def
 def test_nothing_is_saved_when_any_field_is_invalid(alice_client, org_a):
     post(alice_client)
     before = Event.objects.count()
-    response = post(alice_client, enabled="", subject="Changed {{ user.name }}", link_lifetime="1y", default_pin="bad pin")
+    response = post(
+        alice_client,
+        enabled="",
+        subject="Changed {{ user.name }}",
+        link_lifetime="1y",
+        default_pin="bad pin",
+    )
     assert response.status_code == 200
     settings = saved(org_a)
-    assert (settings.enabled, settings.subject, settings.link_lifetime, settings.default_pin) == (True, GOOD["subject"], "10d", "")
+    assert (settings.enabled, settings.subject, settings.link_lifetime, settings.default_pin) == (
+        True,
+        GOOD["subject"],
+        "10d",
+        "",
+    )
     assert Event.objects.count() == before
     # What was typed is kept for correcting.
     assert response.context["form"]["subject"].value() == "Changed {{ user.name }}"
@@ -167,7 +228,9 @@ def test_a_member_sees_the_settings_read_only_and_cannot_change_them(bob_client,
 
 def test_a_member_previews_the_saved_settings_whatever_is_posted(bob_client, org_a):
     Contact.objects.create(organization=org_a, name="Jane Roe", email="jane@example.com")
-    response = bob_client.post(URL, {**GOOD, "body": "Injected {{ secure_link }}", "action": "preview"})
+    response = bob_client.post(
+        URL, {**GOOD, "body": "Injected {{ secure_link }}", "action": "preview"}
+    )
     assert response.status_code == 200
     assert "You&#x27;ve received a secure message from" in response.content.decode()
     assert "Injected" not in str(response.context["preview"].body.text)
@@ -179,7 +242,10 @@ def test_another_organizations_settings_are_neither_shown_nor_changed(alice_clie
     theirs.save()
     assert "Harbor private" not in alice_client.get(URL).content.decode()
     post(alice_client)
-    assert SecureMessagingSettings.objects.get(organization=org_b).subject == "Harbor private {{ user.name }}"
+    assert (
+        SecureMessagingSettings.objects.get(organization=org_b).subject
+        == "Harbor private {{ user.name }}"
+    )
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client):
@@ -193,7 +259,12 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 @pytest.fixture
 def jane(org_a):
     CustomField.objects.create(organization=org_a, key="my_secure_pin_field", label="PIN field")
-    return Contact.objects.create(organization=org_a, name="Jane Roe", email="jane@example.com", custom={"my_secure_pin_field": "8642"})
+    return Contact.objects.create(
+        organization=org_a,
+        name="Jane Roe",
+        email="jane@example.com",
+        custom={"my_secure_pin_field": "8642"},
+    )
 
 
 @pytest.fixture
@@ -205,29 +276,50 @@ def sam(org_a):
 def test_the_page_previews_the_saved_settings_for_the_first_contact(alice_client, org_a, jane, sam):
     preview = alice_client.get(URL).context["preview"]
     assert preview.contact == jane
-    assert preview.subject.text == "You've received a secure message from Alice Lee at Riverside Clinic"
-    assert preview.body.text.endswith("click here to view the conversation: https://hush.example/s/preview-link")
+    assert (
+        preview.subject.text
+        == "You've received a secure message from Alice Lee at Riverside Clinic"
+    )
+    assert preview.body.text.endswith(
+        "click here to view the conversation: https://hush.example/s/preview-link"
+    )
     assert (preview.pin.pin, preview.pin.source) == (None, "none")
 
 
-def test_the_preview_without_javascript_renders_unsaved_values_and_saves_nothing(alice_client, org_a, jane, sam):
+def test_the_preview_without_javascript_renders_unsaved_values_and_saves_nothing(
+    alice_client, org_a, jane, sam
+):
     response = alice_client.post(
         URL,
-        {**GOOD, "body": "Dear {{ contact.name }}: {{ secure_link }}", "default_pin": "{{ custom.my_secure_pin_field }}",
-         "preview_contact": str(sam.pk), "action": "preview"},
+        {
+            **GOOD,
+            "body": "Dear {{ contact.name }}: {{ secure_link }}",
+            "default_pin": "{{ custom.my_secure_pin_field }}",
+            "preview_contact": str(sam.pk),
+            "action": "preview",
+        },
     )
     assert response.status_code == 200
     html = response.content.decode()
     assert "Dear Sam Poe: http" in html
     assert "Held back:" in html  # Sam has no value in the PIN field
-    assert "the default PIN template {{ custom.my_secure_pin_field }} is empty for this contact" in html
+    assert (
+        "the default PIN template {{ custom.my_secure_pin_field }} is empty for this contact"
+        in html
+    )
     assert not SecureMessagingSettings.objects.filter(organization=org_a, enabled=True).exists()
     assert not Event.objects.filter(kind=EventKind.SETTINGS_CHANGED).exists()
 
 
 def test_the_htmx_preview_returns_only_the_preview_block(alice_client, org_a, jane):
     response = alice_client.post(
-        PREVIEW_URL, {**GOOD, "default_pin": "{{ custom.my_secure_pin_field }}", "preview_contact": str(jane.pk)}, HTTP_HX_REQUEST="true"
+        PREVIEW_URL,
+        {
+            **GOOD,
+            "default_pin": "{{ custom.my_secure_pin_field }}",
+            "preview_contact": str(jane.pk),
+        },
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -248,7 +340,12 @@ def test_the_preview_url_without_htmx_shows_the_whole_page(alice_client, org_a, 
 def test_template_errors_show_in_the_preview_not_a_server_error(alice_client, org_a, jane):
     response = alice_client.post(
         PREVIEW_URL,
-        {**GOOD, "subject": "{% if %}", "body": "Hi\n{{ custom.nope }}", "default_pin": "no spaces allowed"},
+        {
+            **GOOD,
+            "subject": "{% if %}",
+            "body": "Hi\n{{ custom.nope }}",
+            "default_pin": "no spaces allowed",
+        },
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
@@ -258,11 +355,19 @@ def test_template_errors_show_in_the_preview_not_a_server_error(alice_client, or
     assert "letters and digits only" in html
 
 
-def test_a_template_that_fails_on_this_contacts_values_shows_why_in_the_preview(alice_client, org_a):
-    CustomField.objects.create(organization=org_a, key="visits", label="Visits", field_type="number")
-    many = Contact.objects.create(organization=org_a, name="Many Visits", email="m@example.com", custom={"visits": "99999"})
+def test_a_template_that_fails_on_this_contacts_values_shows_why_in_the_preview(
+    alice_client, org_a
+):
+    CustomField.objects.create(
+        organization=org_a, key="visits", label="Visits", field_type="number"
+    )
+    many = Contact.objects.create(
+        organization=org_a, name="Many Visits", email="m@example.com", custom={"visits": "99999"}
+    )
     body = "{% for i in (1..custom.visits) %}*{% endfor %} {{ secure_link }}"
-    response = alice_client.post(PREVIEW_URL, {**GOOD, "body": body, "preview_contact": str(many.pk)}, HTTP_HX_REQUEST="true")
+    response = alice_client.post(
+        PREVIEW_URL, {**GOOD, "body": body, "preview_contact": str(many.pk)}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert "loop iteration limit reached" in response.content.decode()
 
@@ -270,18 +375,30 @@ def test_a_template_that_fails_on_this_contacts_values_shows_why_in_the_preview(
 def test_the_preview_shows_where_the_pin_comes_from(alice_client, org_a, jane):
     jane.secure_pin = "Own123"
     jane.save()
-    preview = alice_client.post(PREVIEW_URL, {**GOOD, "default_pin": "D1", "preview_contact": str(jane.pk)}, HTTP_HX_REQUEST="true")
+    preview = alice_client.post(
+        PREVIEW_URL,
+        {**GOOD, "default_pin": "D1", "preview_contact": str(jane.pk)},
+        HTTP_HX_REQUEST="true",
+    )
     assert '<code class="pin">Own123</code>' in preview.content.decode()
     assert "The contact&#x27;s own secure PIN" in preview.content.decode()
     sam = Contact.objects.create(organization=org_a, name="Sam Poe", email="s@example.com")
-    preview = alice_client.post(PREVIEW_URL, {**GOOD, "default_pin": "D1", "preview_contact": str(sam.pk)}, HTTP_HX_REQUEST="true")
+    preview = alice_client.post(
+        PREVIEW_URL,
+        {**GOOD, "default_pin": "D1", "preview_contact": str(sam.pk)},
+        HTTP_HX_REQUEST="true",
+    )
     assert '<code class="pin">D1</code>' in preview.content.decode()
 
 
 def test_another_organizations_contact_cannot_be_previewed(alice_client, org_a, org_b, jane):
-    theirs = Contact.objects.create(organization=org_b, name="Hidden Person", email="h@harbor.example")
+    theirs = Contact.objects.create(
+        organization=org_b, name="Hidden Person", email="h@harbor.example"
+    )
     for contact_id in (str(theirs.pk), "not-a-uuid"):
-        response = alice_client.post(PREVIEW_URL, {**GOOD, "preview_contact": contact_id}, HTTP_HX_REQUEST="true")
+        response = alice_client.post(
+            PREVIEW_URL, {**GOOD, "preview_contact": contact_id}, HTTP_HX_REQUEST="true"
+        )
         assert response.status_code == 200
         assert "Hidden Person" not in response.content.decode()
         assert response.context["preview"].contact == jane
@@ -294,7 +411,12 @@ def test_with_no_contacts_the_preview_uses_a_sample_contact(alice_client, org_a)
 
 
 def test_the_picker_offers_the_first_200_contacts_by_name(alice_client, org_a):
-    Contact.objects.bulk_create([Contact(organization=org_a, name=f"Person {i:03}", email=f"p{i}@x.example") for i in range(205)])
+    Contact.objects.bulk_create(
+        [
+            Contact(organization=org_a, name=f"Person {i:03}", email=f"p{i}@x.example")
+            for i in range(205)
+        ]
+    )
     response = alice_client.get(URL)
     names = [c.name for c in response.context["contacts"]]
     assert len(names) == 200 and names[0] == "Person 000" and names[-1] == "Person 199"

@@ -7,12 +7,11 @@ is covered as soon as it exists (and fails here until it has a factory).
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from hushpost.accounts.api_keys import create_key
-from hushpost.appointments.models import AutoMessage
-from hushpost.appointments.models import Appointment
+from hushpost.appointments.models import Appointment, AutoMessage
 from hushpost.contacts.models import Contact, ContactImport, CustomField
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
 from hushpost.messaging.conversations import conversation_for
@@ -36,14 +35,32 @@ def their_objects(org_b, mallory):
     contact.secure_pin = "1234"
     contact.save()
     field = CustomField.objects.create(organization=org_b, key="case_no", label="Case number")
-    contact_import = ContactImport.objects.create(organization=org_b, file_name="theirs.csv", headers=["name"])
+    contact_import = ContactImport.objects.create(
+        organization=org_b, file_name="theirs.csv", headers=["name"]
+    )
     api_key, _ = create_key(org_b, "Harbor CRM", mallory)
-    send = Send.objects.create(organization=org_b, created_by=mallory, channel=Channel.EMAIL, secure=True)
-    message = Message(organization=org_b, conversation=conversation_for(contact), contact=contact, send=send,
-                      direction="outbound", origin="compose", channel=Channel.EMAIL, secure=True)
+    send = Send.objects.create(
+        organization=org_b, created_by=mallory, channel=Channel.EMAIL, secure=True
+    )
+    message = Message(
+        organization=org_b,
+        conversation=conversation_for(contact),
+        contact=contact,
+        send=send,
+        direction="outbound",
+        origin="compose",
+        channel=Channel.EMAIL,
+        secure=True,
+    )
     message.body = "Their secret"
     message.save()
-    attachment = Attachment(organization=org_b, message=message, file_name="theirs.pdf", content_type="application/pdf", size=5)
+    attachment = Attachment(
+        organization=org_b,
+        message=message,
+        file_name="theirs.pdf",
+        content_type="application/pdf",
+        size=5,
+    )
     attachment.data = b"%PDF-"
     attachment.save()
     return {
@@ -54,15 +71,29 @@ def their_objects(org_b, mallory):
         "send_id": send.pk,
         "attachment_id": attachment.pk,
         "key_id": api_key.pk,
-        "link_id": create_link(contact=contact, message=message, channel=Channel.EMAIL, lifetime=timedelta(days=1))[0].pk,
-        "auto_message_id": AutoMessage.objects.create(organization=org_b, channel="sms", timing="booked",
-                                                     body="Their reminder text").pk,
+        "link_id": create_link(
+            contact=contact, message=message, channel=Channel.EMAIL, lifetime=timedelta(days=1)
+        )[0].pk,
+        "auto_message_id": AutoMessage.objects.create(
+            organization=org_b, channel="sms", timing="booked", body="Their reminder text"
+        ).pk,
         "appointment_id": Appointment.objects.create(
-            organization=org_b, contact=contact, title="Hidden visit",
-            start=timezone.now() + timedelta(days=1), end=timezone.now() + timedelta(days=1, hours=1)).pk,
+            organization=org_b,
+            contact=contact,
+            title="Hidden visit",
+            start=timezone.now() + timedelta(days=1),
+            end=timezone.now() + timedelta(days=1, hours=1),
+        ).pk,
         "delivery_id": Delivery.objects.create(
-            organization=org_b, contact=contact, channel=Channel.EMAIL, to=contact.email, status=DeliveryStatus.FAILED,
-            reason="refused", error_code="550", idempotency_key="theirs:1").pk,
+            organization=org_b,
+            contact=contact,
+            channel=Channel.EMAIL,
+            to=contact.email,
+            status=DeliveryStatus.FAILED,
+            reason="refused",
+            error_code="550",
+            idempotency_key="theirs:1",
+        ).pk,
     }
 
 
@@ -94,7 +125,9 @@ def snapshot(org_b):
     )
 
 
-def test_every_staff_url_with_an_id_answers_404_for_another_organizations_id(alice_client, org_b, mallory):
+def test_every_staff_url_with_an_id_answers_404_for_another_organizations_id(
+    alice_client, org_b, mallory
+):
     ids = their_objects(org_b, mallory)
     before = snapshot(org_b)
     checked = []
@@ -104,7 +137,14 @@ def test_every_staff_url_with_an_id_answers_404_for_another_organizations_id(ali
         url = fill(route, ids)
         assert alice_client.get(url).status_code == 404, f"GET {url}"
         response = alice_client.post(
-            url, {"name": "Changed", "email": "changed@example.com", "label": "Changed", "role": "member", "language": "en"}
+            url,
+            {
+                "name": "Changed",
+                "email": "changed@example.com",
+                "label": "Changed",
+                "role": "member",
+                "language": "en",
+            },
         )
         assert response.status_code == 404, f"POST {url} answered {response.status_code}"
         checked.append(route)
@@ -121,8 +161,18 @@ def test_lists_show_nothing_of_another_organization(alice_client, org_b, mallory
         if response.status_code != 200 or "text/html" not in response["Content-Type"]:
             continue
         body = response.content.decode()
-        for secret in ("Hidden Person", "hidden@harbor.example", "case_no", "theirs.csv", "mallory@harbor.example",
-                       "Their secret", "theirs.pdf", "Harbor CRM", "Their reminder text", "Hidden visit"):
+        for secret in (
+            "Hidden Person",
+            "hidden@harbor.example",
+            "case_no",
+            "theirs.csv",
+            "mallory@harbor.example",
+            "Their secret",
+            "theirs.pdf",
+            "Harbor CRM",
+            "Their reminder text",
+            "Hidden visit",
+        ):
             assert secret not in body, f"/{route} shows {secret}"
 
 
@@ -131,6 +181,8 @@ def test_every_staff_url_needs_a_signed_in_user(client, org_b, mallory):
     for route, _ in staff_patterns():
         url = fill(route, ids)
         response = client.get(url)
-        assert response.status_code in (302, 404), f"GET {url} answered {response.status_code} to a stranger"
+        assert response.status_code in (302, 404), (
+            f"GET {url} answered {response.status_code} to a stranger"
+        )
         if response.status_code == 302:
             assert response["Location"].startswith("/accounts/login/")

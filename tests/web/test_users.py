@@ -15,7 +15,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def carol(org_a):
-    return User.objects.create_user("carol@riverside.example", PASSWORD, first_name="Carol", last_name="Diaz", organization=org_a, role=Role.ADMIN)
+    return User.objects.create_user(
+        "carol@riverside.example",
+        PASSWORD,
+        first_name="Carol",
+        last_name="Diaz",
+        organization=org_a,
+        role=Role.ADMIN,
+    )
 
 
 @pytest.fixture
@@ -25,7 +32,16 @@ def carol_client(client, carol):
 
 
 def invite(client, **fields):
-    return client.post("/users/new/", {"email": "nia@riverside.example", "first_name": "Nia", "last_name": "Park", "role": "member", **fields})
+    return client.post(
+        "/users/new/",
+        {
+            "email": "nia@riverside.example",
+            "first_name": "Nia",
+            "last_name": "Park",
+            "role": "member",
+            **fields,
+        },
+    )
 
 
 def test_everyone_in_the_organization_sees_the_list_and_no_one_else(bob_client, alice, mallory):
@@ -37,12 +53,16 @@ def test_everyone_in_the_organization_sees_the_list_and_no_one_else(bob_client, 
     assert "Owners and admins add users" in page
 
 
-def test_the_list_shows_the_last_sign_in_and_who_is_invited_or_deactivated(alice_client, alice, bob):
+def test_the_list_shows_the_last_sign_in_and_who_is_invited_or_deactivated(
+    alice_client, alice, bob
+):
     invite(alice_client)
     bob.is_active = False
     bob.save()
     page = alice_client.get("/users/").content.decode()
-    row = lambda email: re.search(rf"<tr>(?:(?!</tr>).)*{re.escape(email)}.*?</tr>", page, re.S).group(0)  # noqa: E731
+    row = lambda email: re.search(
+        rf"<tr>(?:(?!</tr>).)*{re.escape(email)}.*?</tr>", page, re.S
+    ).group(0)
     assert "Invited" in row("nia@riverside.example") and "never" in row("nia@riverside.example")
     assert "Deactivated" in row("bob@riverside.example")
     alice.refresh_from_db()
@@ -57,9 +77,15 @@ def test_an_owner_adds_a_user_who_gets_an_invitation(alice_client, alice):
     nia = User.objects.get(email="nia@riverside.example")
     assert (nia.organization, nia.role, nia.first_name) == (alice.organization, Role.ADMIN, "Nia")
     assert "choose your password" in mail.outbox[0].body
-    assert "Invitation sent to nia@riverside.example" in alice_client.get("/users/").content.decode()
-    assert Event.objects.get(kind=EventKind.USER_CHANGED).detail == {"action": "invited", "user": "nia@riverside.example", "role": "admin",
-                                                                 "ip": "127.0.0.1"}
+    assert (
+        "Invitation sent to nia@riverside.example" in alice_client.get("/users/").content.decode()
+    )
+    assert Event.objects.get(kind=EventKind.USER_CHANGED).detail == {
+        "action": "invited",
+        "user": "nia@riverside.example",
+        "role": "admin",
+        "ip": "127.0.0.1",
+    }
 
 
 def test_a_member_cannot_add_or_change_users(bob_client, alice):
@@ -89,17 +115,27 @@ def test_an_admin_is_not_offered_the_owner_role_and_cannot_post_it(carol_client)
 
 
 def test_an_owner_changes_a_role_and_it_is_logged(alice_client, bob):
-    response = alice_client.post(f"/users/{bob.pk}/edit/", {"action": "save", "first_name": "Bob", "last_name": "Stone", "role": "admin"})
+    response = alice_client.post(
+        f"/users/{bob.pk}/edit/",
+        {"action": "save", "first_name": "Bob", "last_name": "Stone", "role": "admin"},
+    )
     assert response.status_code == 302
     bob.refresh_from_db()
     assert bob.role == Role.ADMIN
     assert Event.objects.get(kind=EventKind.USER_CHANGED).detail == {
-        "action": "role_changed", "user": bob.email, "old_role": "member", "new_role": "admin", "ip": "127.0.0.1"
+        "action": "role_changed",
+        "user": bob.email,
+        "old_role": "member",
+        "new_role": "admin",
+        "ip": "127.0.0.1",
     }
 
 
 def test_the_last_owner_demoting_themselves_gets_a_clear_error(alice_client, alice):
-    response = alice_client.post(f"/users/{alice.pk}/edit/", {"action": "save", "first_name": "Alice", "last_name": "Lee", "role": "admin"})
+    response = alice_client.post(
+        f"/users/{alice.pk}/edit/",
+        {"action": "save", "first_name": "Alice", "last_name": "Lee", "role": "admin"},
+    )
     assert response.status_code == 200
     assert "is the only active owner of this organization" in response.content.decode()
     alice.refresh_from_db()
@@ -110,7 +146,10 @@ def test_an_admin_cannot_change_an_owner(carol_client, alice):
     page = carol_client.get(f"/users/{alice.pk}/edit/").content.decode()
     assert "Only an owner can change an owner" in page and "Deactivate" not in page
     carol_client.post(f"/users/{alice.pk}/edit/", {"action": "deactivate"})
-    carol_client.post(f"/users/{alice.pk}/edit/", {"action": "save", "first_name": "A", "last_name": "L", "role": "member"})
+    carol_client.post(
+        f"/users/{alice.pk}/edit/",
+        {"action": "save", "first_name": "A", "last_name": "L", "role": "member"},
+    )
     alice.refresh_from_db()
     assert (alice.is_active, alice.role, alice.first_name) == (True, Role.OWNER, "Alice")
 
@@ -123,7 +162,9 @@ def test_deactivating_and_reactivating(alice_client, bob):
     alice_client.post(f"/users/{bob.pk}/edit/", {"action": "reactivate"})
     bob.refresh_from_db()
     assert bob.is_active
-    assert [e.detail["action"] for e in Event.objects.filter(kind=EventKind.USER_CHANGED).order_by("id")] == ["deactivated", "reactivated"]
+    assert [
+        e.detail["action"] for e in Event.objects.filter(kind=EventKind.USER_CHANGED).order_by("id")
+    ] == ["deactivated", "reactivated"]
 
 
 def test_you_cannot_deactivate_yourself(alice_client, alice):
@@ -149,7 +190,12 @@ def test_another_organizations_user_is_404(alice_client, mallory):
     url = f"/users/{mallory.pk}/edit/"
     assert alice_client.get(url).status_code == 404
     for action in ("save", "deactivate", "resend"):
-        assert alice_client.post(url, {"action": action, "role": "member", "first_name": "X"}).status_code == 404
+        assert (
+            alice_client.post(
+                url, {"action": action, "role": "member", "first_name": "X"}
+            ).status_code
+            == 404
+        )
     mallory.refresh_from_db()
     assert (mallory.is_active, mallory.role, mallory.first_name) == (True, Role.OWNER, "Mallory")
 

@@ -4,24 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_apikey'),
+        ("accounts", "0002_apikey"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='sms_help_text',
-            field=models.CharField(blank=True, help_text='What a contact who texts HELP gets back. Blank: “<company name>: reply STOP to stop texts, START to start again. Call us for help.”', max_length=320, verbose_name='Text HELP answer'),
+            model_name="organization",
+            name="sms_help_text",
+            field=models.CharField(
+                blank=True,
+                help_text="What a contact who texts HELP gets back. Blank: “<company name>: reply STOP to stop texts, START to start again. Call us for help.”",
+                max_length=320,
+                verbose_name="Text HELP answer",
+            ),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='sms_number',
-            field=models.CharField(blank=True, help_text='Your own Twilio number, as +14155550123. Texts sent to it reach this organization.', max_length=20, verbose_name='Text number'),
+            model_name="organization",
+            name="sms_number",
+            field=models.CharField(
+                blank=True,
+                help_text="Your own Twilio number, as +14155550123. Texts sent to it reach this organization.",
+                max_length=20,
+                verbose_name="Text number",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='organization',
-            constraint=models.UniqueConstraint(condition=models.Q(('sms_number', ''), _negated=True), fields=('sms_number',), name='organization_sms_number_unique', violation_error_message='Another organization already uses this text number.'),
+            model_name="organization",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("sms_number", ""), _negated=True),
+                fields=("sms_number",),
+                name="organization_sms_number_unique",
+                violation_error_message="Another organization already uses this text number.",
+            ),
         ),
     ]

@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_organization_sms_number'),
+        ("accounts", "0003_organization_sms_number"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='require_two_factor',
-            field=models.BooleanField(default=False, help_text='Everyone in the organization needs an authenticator app code to sign in.', verbose_name='Require two-factor sign-in'),
+            model_name="organization",
+            name="require_two_factor",
+            field=models.BooleanField(
+                default=False,
+                help_text="Everyone in the organization needs an authenticator app code to sign in.",
+                verbose_name="Require two-factor sign-in",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='session_generation',
+            model_name="user",
+            name="session_generation",
             field=models.PositiveIntegerField(default=0),
         ),
     ]

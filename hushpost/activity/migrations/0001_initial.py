@@ -7,31 +7,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('contacts', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("contacts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('failed', 'Failed'), ('held', 'Held back'), ('email_opened', 'Email opened'), ('link_clicked', 'Link clicked'), ('pin_entered', 'PIN entered'), ('pin_wrong', 'PIN wrong'), ('link_locked', 'Link locked'), ('expired_link_visited', 'Expired link visited'), ('new_link_requested', 'New link requested'), ('message_viewed', 'Message viewed'), ('reply_received', 'Reply received'), ('staff_viewed_conversation', 'Staff viewed conversation'), ('contact_created', 'Contact created'), ('contact_updated', 'Contact updated'), ('contact_deleted', 'Contact deleted'), ('contacts_imported', 'Contacts imported'), ('settings_changed', 'Settings changed'), ('fields_changed', 'Fields changed'), ('user_changed', 'Staff user changed'), ('signed_in', 'Signed in'), ('signed_out', 'Signed out')], max_length=40)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor_label', models.CharField(blank=True, max_length=200)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='contacts.contact')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sent", "Sent"),
+                            ("delivered", "Delivered"),
+                            ("failed", "Failed"),
+                            ("held", "Held back"),
+                            ("email_opened", "Email opened"),
+                            ("link_clicked", "Link clicked"),
+                            ("pin_entered", "PIN entered"),
+                            ("pin_wrong", "PIN wrong"),
+                            ("link_locked", "Link locked"),
+                            ("expired_link_visited", "Expired link visited"),
+                            ("new_link_requested", "New link requested"),
+                            ("message_viewed", "Message viewed"),
+                            ("reply_received", "Reply received"),
+                            ("staff_viewed_conversation", "Staff viewed conversation"),
+                            ("contact_created", "Contact created"),
+                            ("contact_updated", "Contact updated"),
+                            ("contact_deleted", "Contact deleted"),
+                            ("contacts_imported", "Contacts imported"),
+                            ("settings_changed", "Settings changed"),
+                            ("fields_changed", "Fields changed"),
+                            ("user_changed", "Staff user changed"),
+                            ("signed_in", "Signed in"),
+                            ("signed_out", "Signed out"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("actor_label", models.CharField(blank=True, max_length=200)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['organization', '-created_at'], name='activity_ev_organiz_90a89f_idx'), models.Index(fields=['organization', 'kind', '-created_at'], name='activity_ev_organiz_b7cfa1_idx'), models.Index(fields=['contact', '-created_at'], name='activity_ev_contact_7d81e4_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["organization", "-created_at"],
+                        name="activity_ev_organiz_90a89f_idx",
+                    ),
+                    models.Index(
+                        fields=["organization", "kind", "-created_at"],
+                        name="activity_ev_organiz_b7cfa1_idx",
+                    ),
+                    models.Index(
+                        fields=["contact", "-created_at"], name="activity_ev_contact_7d81e4_idx"
+                    ),
+                ],
             },
         ),
     ]

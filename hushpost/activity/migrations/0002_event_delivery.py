@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activity', '0001_initial'),
-        ('delivery', '0002_alter_outboxentry_channel_delivery'),
+        ("activity", "0001_initial"),
+        ("delivery", "0002_alter_outboxentry_channel_delivery"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='delivery',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='delivery.delivery'),
+            model_name="event",
+            name="delivery",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="events",
+                to="delivery.delivery",
+            ),
         ),
     ]

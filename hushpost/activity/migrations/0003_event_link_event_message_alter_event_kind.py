@@ -5,26 +5,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activity', '0002_event_delivery'),
-        ('messaging', '0002_conversation_message_attachment_securelink_send_and_more'),
+        ("activity", "0002_event_delivery"),
+        ("messaging", "0002_conversation_message_attachment_securelink_send_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='link',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='messaging.securelink'),
+            model_name="event",
+            name="link",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="events",
+                to="messaging.securelink",
+            ),
         ),
         migrations.AddField(
-            model_name='event',
-            name='message',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='messaging.message'),
+            model_name="event",
+            name="message",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="events",
+                to="messaging.message",
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='kind',
-            field=models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('failed', 'Failed'), ('held', 'Held back'), ('email_opened', 'Email opened'), ('link_clicked', 'Link clicked'), ('pin_entered', 'PIN entered'), ('pin_wrong', 'PIN wrong'), ('link_locked', 'Link locked'), ('expired_link_visited', 'Expired link visited'), ('new_link_requested', 'New link requested'), ('message_viewed', 'Message viewed'), ('reply_received', 'Reply received'), ('staff_viewed_conversation', 'Staff viewed conversation'), ('contact_created', 'Contact created'), ('contact_updated', 'Contact updated'), ('contact_deleted', 'Contact deleted'), ('contacts_imported', 'Contacts imported'), ('settings_changed', 'Settings changed'), ('fields_changed', 'Fields changed'), ('user_changed', 'Staff user changed'), ('signed_in', 'Signed in'), ('signed_out', 'Signed out'), ('api_key_created', 'API key created'), ('api_key_revoked', 'API key revoked'), ('link_revoked', 'Link revoked')], max_length=40),
+            model_name="event",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("sent", "Sent"),
+                    ("delivered", "Delivered"),
+                    ("failed", "Failed"),
+                    ("held", "Held back"),
+                    ("email_opened", "Email opened"),
+                    ("link_clicked", "Link clicked"),
+                    ("pin_entered", "PIN entered"),
+                    ("pin_wrong", "PIN wrong"),
+                    ("link_locked", "Link locked"),
+                    ("expired_link_visited", "Expired link visited"),
+                    ("new_link_requested", "New link requested"),
+                    ("message_viewed", "Message viewed"),
+                    ("reply_received", "Reply received"),
+                    ("staff_viewed_conversation", "Staff viewed conversation"),
+                    ("contact_created", "Contact created"),
+                    ("contact_updated", "Contact updated"),
+                    ("contact_deleted", "Contact deleted"),
+                    ("contacts_imported", "Contacts imported"),
+                    ("settings_changed", "Settings changed"),
+                    ("fields_changed", "Fields changed"),
+                    ("user_changed", "Staff user changed"),
+                    ("signed_in", "Signed in"),
+                    ("signed_out", "Signed out"),
+                    ("api_key_created", "API key created"),
+                    ("api_key_revoked", "API key revoked"),
+                    ("link_revoked", "Link revoked"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

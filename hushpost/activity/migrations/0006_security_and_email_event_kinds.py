@@ -4,15 +4,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activity', '0005_sms_opt_event_kinds'),
+        ("activity", "0005_sms_opt_event_kinds"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='kind',
-            field=models.CharField(choices=[('queued', 'Queued'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('failed', 'Failed'), ('held', 'Held back'), ('email_opened', 'Email opened'), ('link_clicked', 'Link clicked'), ('pin_entered', 'PIN entered'), ('pin_wrong', 'PIN wrong'), ('link_locked', 'Link locked'), ('expired_link_visited', 'Expired link visited'), ('new_link_requested', 'New link requested'), ('message_viewed', 'Message viewed'), ('reply_received', 'Reply received'), ('sms_opted_out', 'Opted out of texts'), ('sms_opted_in', 'Opted back in to texts'), ('email_bounced', 'Email bounced'), ('email_complained', 'Email marked as spam'), ('email_opted_out', 'Opted out of email'), ('delivery_reconciled', 'Delivery checked with the provider'), ('staff_viewed_conversation', 'Staff viewed conversation'), ('contact_created', 'Contact created'), ('contact_updated', 'Contact updated'), ('contact_deleted', 'Contact deleted'), ('contacts_imported', 'Contacts imported'), ('settings_changed', 'Settings changed'), ('fields_changed', 'Fields changed'), ('user_changed', 'Staff user changed'), ('signed_in', 'Signed in'), ('signed_out', 'Signed out'), ('sign_in_failed', 'Sign-in failed'), ('sign_in_locked', 'Sign-in locked'), ('signed_out_everywhere', 'Signed out everywhere'), ('two_factor_enabled', 'Two-factor enabled'), ('two_factor_disabled', 'Two-factor disabled'), ('activity_exported', 'Activity exported'), ('data_purged', 'Old data purged'), ('api_key_created', 'API key created'), ('api_key_revoked', 'API key revoked'), ('link_revoked', 'Link revoked'), ('appointment_created', 'Appointment created'), ('appointment_updated', 'Appointment updated'), ('appointment_cancelled', 'Appointment cancelled'), ('appointment_deleted', 'Appointment deleted'), ('appointments_imported', 'Appointments imported')], max_length=40),
+            model_name="event",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("sent", "Sent"),
+                    ("delivered", "Delivered"),
+                    ("failed", "Failed"),
+                    ("held", "Held back"),
+                    ("email_opened", "Email opened"),
+                    ("link_clicked", "Link clicked"),
+                    ("pin_entered", "PIN entered"),
+                    ("pin_wrong", "PIN wrong"),
+                    ("link_locked", "Link locked"),
+                    ("expired_link_visited", "Expired link visited"),
+                    ("new_link_requested", "New link requested"),
+                    ("message_viewed", "Message viewed"),
+                    ("reply_received", "Reply received"),
+                    ("sms_opted_out", "Opted out of texts"),
+                    ("sms_opted_in", "Opted back in to texts"),
+                    ("email_bounced", "Email bounced"),
+                    ("email_complained", "Email marked as spam"),
+                    ("email_opted_out", "Opted out of email"),
+                    ("delivery_reconciled", "Delivery checked with the provider"),
+                    ("staff_viewed_conversation", "Staff viewed conversation"),
+                    ("contact_created", "Contact created"),
+                    ("contact_updated", "Contact updated"),
+                    ("contact_deleted", "Contact deleted"),
+                    ("contacts_imported", "Contacts imported"),
+                    ("settings_changed", "Settings changed"),
+                    ("fields_changed", "Fields changed"),
+                    ("user_changed", "Staff user changed"),
+                    ("signed_in", "Signed in"),
+                    ("signed_out", "Signed out"),
+                    ("sign_in_failed", "Sign-in failed"),
+                    ("sign_in_locked", "Sign-in locked"),
+                    ("signed_out_everywhere", "Signed out everywhere"),
+                    ("two_factor_enabled", "Two-factor enabled"),
+                    ("two_factor_disabled", "Two-factor disabled"),
+                    ("activity_exported", "Activity exported"),
+                    ("data_purged", "Old data purged"),
+                    ("api_key_created", "API key created"),
+                    ("api_key_revoked", "API key revoked"),
+                    ("link_revoked", "Link revoked"),
+                    ("appointment_created", "Appointment created"),
+                    ("appointment_updated", "Appointment updated"),
+                    ("appointment_cancelled", "Appointment cancelled"),
+                    ("appointment_deleted", "Appointment deleted"),
+                    ("appointments_imported", "Appointments imported"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

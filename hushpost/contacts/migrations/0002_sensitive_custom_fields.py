@@ -11,7 +11,9 @@ class Migration(migrations.Migration):
         # keeps its name in the database, so only the model state changes.
         migrations.SeparateDatabaseAndState(
             state_operations=[
-                migrations.RenameField(model_name="contact", old_name="custom", new_name="custom_plain"),
+                migrations.RenameField(
+                    model_name="contact", old_name="custom", new_name="custom_plain"
+                ),
                 migrations.AlterField(
                     model_name="contact",
                     name="custom_plain",

@@ -26,7 +26,9 @@ def twilio_configured() -> bool:
 
 def mail_configured() -> bool:
     # Tests point MAILERS at a real SMTP server (or Django's locmem) without SMTP_HOST.
-    default = settings.MAILERS.get("default", {}).get("BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+    default = settings.MAILERS.get("default", {}).get(
+        "BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+    )
     return bool(settings.SMTP_HOST) or default != OUTBOX_MAIL_BACKEND
 
 

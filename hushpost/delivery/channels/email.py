@@ -33,7 +33,11 @@ def message_id(delivery_id: str) -> str:
 
 
 def _smtp_text(error: smtplib.SMTPResponseException | tuple) -> tuple[int, str]:
-    code, text = (error.smtp_code, error.smtp_error) if isinstance(error, smtplib.SMTPResponseException) else error
+    code, text = (
+        (error.smtp_code, error.smtp_error)
+        if isinstance(error, smtplib.SMTPResponseException)
+        else error
+    )
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return int(code), " ".join(str(text).split())
@@ -46,7 +50,10 @@ def _by_code(code: int, text: str, what: str) -> DeliveryError:
 
 def _in_data(error: BaseException) -> bool:
     """True when the error came up inside SMTP.data(): the message may have been accepted."""
-    return any(frame.name == "data" and frame.filename.endswith("smtplib.py") for frame in traceback.extract_tb(error.__traceback__))
+    return any(
+        frame.name == "data" and frame.filename.endswith("smtplib.py")
+        for frame in traceback.extract_tb(error.__traceback__)
+    )
 
 
 def sending_error(error: Exception) -> DeliveryError:
@@ -61,11 +68,18 @@ def sending_error(error: Exception) -> DeliveryError:
         code, text = _smtp_text(error)
         return _by_code(code, text, "the mail server refused the message")
     if isinstance(error, ValueError):
-        return DeliveryError("the email address is not valid", permanent=True, code="invalid_address")
+        return DeliveryError(
+            "the email address is not valid", permanent=True, code="invalid_address"
+        )
     if isinstance(error, (OSError, smtplib.SMTPException)) and _in_data(error):
-        return DeliveryError(f"the mail server stopped answering after taking the message ({type(error).__name__})",
-                             permanent=False, maybe_sent=True)
-    return DeliveryError(f"the mail server connection failed ({type(error).__name__})", permanent=False)
+        return DeliveryError(
+            f"the mail server stopped answering after taking the message ({type(error).__name__})",
+            permanent=False,
+            maybe_sent=True,
+        )
+    return DeliveryError(
+        f"the mail server connection failed ({type(error).__name__})", permanent=False
+    )
 
 
 def headers_for(outgoing: Outgoing, mid: str) -> dict[str, str]:
@@ -92,7 +106,9 @@ class EmailChannel(BaseChannel):
             to=[outgoing.to],
             headers=headers_for(outgoing, mid),
         )
-        html = html_from_text(outgoing.body, title=outgoing.subject, pixel_url=pixel_url(outgoing.delivery_id))
+        html = html_from_text(
+            outgoing.body, title=outgoing.subject, pixel_url=pixel_url(outgoing.delivery_id)
+        )
         email.attach_alternative(html, "text/html")
         for file_name, content_type, data in outgoing.attachments:
             email.attach(file_name, data, content_type)
@@ -102,10 +118,15 @@ class EmailChannel(BaseChannel):
         except smtplib.SMTPResponseException as error:
             code, text = _smtp_text(error)
             # Refused before any message was offered (busy, auth): nothing sent.
-            raise DeliveryError(f"the mail server refused the connection: {code} {text}", permanent=False,
-                                code=str(code)) from error
+            raise DeliveryError(
+                f"the mail server refused the connection: {code} {text}",
+                permanent=False,
+                code=str(code),
+            ) from error
         except OSError as error:
-            raise DeliveryError(f"could not connect to the mail server ({type(error).__name__})", permanent=False) from error
+            raise DeliveryError(
+                f"could not connect to the mail server ({type(error).__name__})", permanent=False
+            ) from error
         try:
             sent = mailer.send_messages([email])
         except AnymailError as error:
@@ -120,7 +141,9 @@ class EmailChannel(BaseChannel):
                 pass
         if not sent:
             raise DeliveryError("the mailer did not send the message", permanent=False)
-        return Accepted(provider=_provider(mailer), provider_id=_esp_message_id(email) or mid.strip("<>"))
+        return Accepted(
+            provider=_provider(mailer), provider_id=_esp_message_id(email) or mid.strip("<>")
+        )
 
 
 def _provider(mailer) -> str:

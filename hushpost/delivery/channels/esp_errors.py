@@ -21,7 +21,6 @@ from anymail.exceptions import (
     AnymailRecipientsRefused,
     AnymailUnsupportedFeature,
 )
-
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from hushpost.delivery.channels.base import DeliveryError
@@ -67,12 +66,23 @@ def _sent_nothing(error: requests.RequestException) -> bool:
 
 def _refused(error: AnymailRecipientsRefused) -> DeliveryError:
     status = getattr(error.email_message, "anymail_status", None)
-    statuses = {recipient.status for recipient in status.recipients.values()} if status is not None else set()
+    statuses = (
+        {recipient.status for recipient in status.recipients.values()}
+        if status is not None
+        else set()
+    )
     if "rejected" in statuses:
-        return DeliveryError(f"{_service(error)} won't send to this address: it bounced hard or marked email as spam "
-                             "before", permanent=True, code=RECIPIENT_REJECTED)
-    return DeliveryError(f"{_service(error)} refused the email address as not valid", permanent=True,
-                         code="invalid_address")
+        return DeliveryError(
+            f"{_service(error)} won't send to this address: it bounced hard or marked email as spam "
+            "before",
+            permanent=True,
+            code=RECIPIENT_REJECTED,
+        )
+    return DeliveryError(
+        f"{_service(error)} refused the email address as not valid",
+        permanent=True,
+        code="invalid_address",
+    )
 
 
 def _http(error: AnymailAPIError, status: int) -> DeliveryError:
@@ -80,21 +90,40 @@ def _http(error: AnymailAPIError, status: int) -> DeliveryError:
     said = f": {detail}" if detail else ""
     code = str(status)
     if status == 429:
-        return DeliveryError(f"{service} is rate limiting (429)", permanent=False, code=code,
-                             retry_after=_retry_after(error))
+        return DeliveryError(
+            f"{service} is rate limiting (429)",
+            permanent=False,
+            code=code,
+            retry_after=_retry_after(error),
+        )
     if status == 503:
-        return DeliveryError(f"{service} is unavailable (503)", permanent=False, code=code,
-                             retry_after=_retry_after(error))
+        return DeliveryError(
+            f"{service} is unavailable (503)",
+            permanent=False,
+            code=code,
+            retry_after=_retry_after(error),
+        )
     if status >= 500:
-        return DeliveryError(f"{service} answered {status}", permanent=False, code=code, maybe_sent=True)
+        return DeliveryError(
+            f"{service} answered {status}", permanent=False, code=code, maybe_sent=True
+        )
     if status in (401, 403):
-        return DeliveryError(f"{service} refused our credentials ({status}); check its API token", permanent=False,
-                             code=code)
+        return DeliveryError(
+            f"{service} refused our credentials ({status}); check its API token",
+            permanent=False,
+            code=code,
+        )
     if 200 <= status < 300:
         # It said yes in a way we could not read: the message may well be on its way.
-        return DeliveryError(f"{service} answered {status} but the answer could not be read", permanent=False,
-                             code=code, maybe_sent=True)
-    return DeliveryError(f"{service} refused the message ({status}){said}", permanent=True, code=code)
+        return DeliveryError(
+            f"{service} answered {status} but the answer could not be read",
+            permanent=False,
+            code=code,
+            maybe_sent=True,
+        )
+    return DeliveryError(
+        f"{service} refused the message ({status}){said}", permanent=True, code=code
+    )
 
 
 def esp_error(error: AnymailError, service: str = "") -> DeliveryError:
@@ -103,22 +132,36 @@ def esp_error(error: AnymailError, service: str = "") -> DeliveryError:
     if isinstance(error, AnymailRecipientsRefused):
         return _refused(error)
     if isinstance(error, AnymailInvalidAddress):
-        return DeliveryError("the email address is not valid", permanent=True, code="invalid_address")
+        return DeliveryError(
+            "the email address is not valid", permanent=True, code="invalid_address"
+        )
     if isinstance(error, AnymailUnsupportedFeature):
-        return DeliveryError(f"{_service(error)} cannot send this message: {error.args[0] if error.args else ''}",
-                             permanent=True, code="unsupported")
+        return DeliveryError(
+            f"{_service(error)} cannot send this message: {error.args[0] if error.args else ''}",
+            permanent=True,
+            code="unsupported",
+        )
     if isinstance(error, requests.RequestException) and error.response is None:
         # anymail's error is also the requests error it came from (ConnectTimeout, ReadTimeout, ConnectionError).
         if _sent_nothing(error):
-            return DeliveryError(f"could not connect to {_service(error)} ({_transport_name(error)})", permanent=False)
-        return DeliveryError(f"no answer from {_service(error)} ({_transport_name(error)})", permanent=False,
-                             maybe_sent=True)
+            return DeliveryError(
+                f"could not connect to {_service(error)} ({_transport_name(error)})",
+                permanent=False,
+            )
+        return DeliveryError(
+            f"no answer from {_service(error)} ({_transport_name(error)})",
+            permanent=False,
+            maybe_sent=True,
+        )
     status = getattr(error, "status_code", None)
     if isinstance(error, AnymailAPIError) and status is not None:
         return _http(error, int(status))
     # Anything else came after the request may have gone out.
-    return DeliveryError(f"unexpected answer from {_service(error)} ({type(error).__name__})", permanent=False,
-                         maybe_sent=True)
+    return DeliveryError(
+        f"unexpected answer from {_service(error)} ({type(error).__name__})",
+        permanent=False,
+        maybe_sent=True,
+    )
 
 
 def _transport_name(error: Exception) -> str:

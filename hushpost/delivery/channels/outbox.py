@@ -28,8 +28,15 @@ class OutboxChannel(BaseChannel):
             subject=outgoing.subject[:500],
             body=outgoing.body,
             # Only email has an HTML part, as the real email channel would send.
-            html_body=html_from_text(outgoing.body, title=outgoing.subject) if outgoing.channel == Channel.EMAIL else "",
+            html_body=html_from_text(outgoing.body, title=outgoing.subject)
+            if outgoing.channel == Channel.EMAIL
+            else "",
         )
-        logger.info("development outbox: %s #%s to %s stored (no provider configured)", outgoing.channel, entry.pk, outgoing.to)
+        logger.info(
+            "development outbox: %s #%s to %s stored (no provider configured)",
+            outgoing.channel,
+            entry.pk,
+            outgoing.to,
+        )
         # Nothing further will report on it: stored is as delivered as it gets.
         return Accepted(provider="outbox", provider_id=str(entry.pk), delivered=True)

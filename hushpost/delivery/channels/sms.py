@@ -24,7 +24,8 @@ class TwilioSmsChannel(BaseChannel):
         )
         if not any(sender.values()):
             raise DeliveryError(
-                "no sender configured: set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID", permanent=False
+                "no sender configured: set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID",
+                permanent=False,
             )
         try:
             message = client.api.account.messages.create(

@@ -65,7 +65,9 @@ def make_client() -> tuple[Client, RecordingHttpClient]:
     http = RecordingHttpClient()
     # environment={}: TWILIO_EDGE/TWILIO_REGION in the process environment
     # would otherwise rewrite the host, and every request must go to the base URL.
-    client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http, environment={})
+    client = Client(
+        settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, http_client=http, environment={}
+    )
     client.api.base_url = settings.TWILIO_API_BASE_URL
     return client, http
 
@@ -80,12 +82,18 @@ def _sent_nothing(error: requests.RequestException) -> bool:
 
 def transport_error(error: requests.RequestException) -> DeliveryError:
     if _sent_nothing(error):
-        return DeliveryError(f"could not connect to Twilio ({type(error).__name__})", permanent=False)
+        return DeliveryError(
+            f"could not connect to Twilio ({type(error).__name__})", permanent=False
+        )
     # A read timeout or a connection dropped mid-answer: the message may exist.
-    return DeliveryError(f"no answer from Twilio ({type(error).__name__})", permanent=False, maybe_sent=True)
+    return DeliveryError(
+        f"no answer from Twilio ({type(error).__name__})", permanent=False, maybe_sent=True
+    )
 
 
-def api_error(error: TwilioRestException | TwilioServiceException, http: RecordingHttpClient) -> DeliveryError:
+def api_error(
+    error: TwilioRestException | TwilioServiceException, http: RecordingHttpClient
+) -> DeliveryError:
     status = int(error.status or 0)
     code = str(error.code or status)
     if isinstance(error, TwilioServiceException):
@@ -94,16 +102,28 @@ def api_error(error: TwilioRestException | TwilioServiceException, http: Recordi
         detail = (error.msg or "").removeprefix("Unable to create record: ")
     headers = http.last_response.headers if http.last_response is not None else {}
     if status == 429 or code in RATE_LIMITED:
-        retry_after = parse_retry_after(headers.get("Retry-After"), now=datetime.datetime.now(datetime.UTC))
-        return DeliveryError(f"Twilio is rate limiting ({code})", permanent=False, code=code, retry_after=retry_after)
+        retry_after = parse_retry_after(
+            headers.get("Retry-After"), now=datetime.datetime.now(datetime.UTC)
+        )
+        return DeliveryError(
+            f"Twilio is rate limiting ({code})", permanent=False, code=code, retry_after=retry_after
+        )
     if status == 503:
         # "Unavailable" means not handled (maintenance, overload): safe to retry.
-        return DeliveryError(f"Twilio is unavailable ({status})", permanent=False, code=code,
-                             retry_after=parse_retry_after(headers.get("Retry-After"), now=datetime.datetime.now(datetime.UTC)))
+        return DeliveryError(
+            f"Twilio is unavailable ({status})",
+            permanent=False,
+            code=code,
+            retry_after=parse_retry_after(
+                headers.get("Retry-After"), now=datetime.datetime.now(datetime.UTC)
+            ),
+        )
     if status >= 500:
         # 500/502/504: Twilio (or a gateway in front of it) may have created
         # the message before failing to say so.
-        return DeliveryError(f"Twilio answered {status}", permanent=False, code=code, maybe_sent=True)
+        return DeliveryError(
+            f"Twilio answered {status}", permanent=False, code=code, maybe_sent=True
+        )
     if status == 401:
         # Our credentials, not this message: a fixed configuration lets the retries through.
         return DeliveryError(f"Twilio refused the credentials ({code})", permanent=False, code=code)

@@ -38,18 +38,26 @@ class TwilioVoiceChannel(BaseChannel):
     def send(self, outgoing: Outgoing) -> Accepted:
         if not settings.TWILIO_FROM_NUMBER:
             # A Messaging Service can't place calls: a voice call needs a number of ours.
-            raise DeliveryError("no caller number configured: set TWILIO_FROM_NUMBER", permanent=False)
+            raise DeliveryError(
+                "no caller number configured: set TWILIO_FROM_NUMBER", permanent=False
+            )
         twiml = twiml_for(" ".join(outgoing.body.split()))
         if len(twiml) > MAX_TWIML_CHARS:
             raise DeliveryError("the message is too long to read aloud in one call", permanent=True)
         client, http = twilio_client.make_client()
         callback = {}
         if outgoing.status_callback_url:
-            callback = {"status_callback": outgoing.status_callback_url, "status_callback_event": STATUS_EVENTS,
-                        "status_callback_method": "POST"}
+            callback = {
+                "status_callback": outgoing.status_callback_url,
+                "status_callback_event": STATUS_EVENTS,
+                "status_callback_method": "POST",
+            }
         try:
             call = client.api.account.calls.create(
-                to=outgoing.to, from_=settings.TWILIO_FROM_NUMBER, twiml=twiml, **callback,
+                to=outgoing.to,
+                from_=settings.TWILIO_FROM_NUMBER,
+                twiml=twiml,
+                **callback,
             )
         except (TwilioRestException, TwilioServiceException) as error:
             raise twilio_client.api_error(error, http) from error

@@ -6,29 +6,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutboxEntry',
+            name="OutboxEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('sms', 'Text'), ('email', 'Email'), ('voice', 'Voice')], max_length=10)),
-                ('to', models.CharField(max_length=320)),
-                ('subject', models.CharField(blank=True, max_length=500)),
-                ('body', models.TextField()),
-                ('html_body', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='outbox', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("sms", "Text"), ("email", "Email"), ("voice", "Voice")],
+                        max_length=10,
+                    ),
+                ),
+                ("to", models.CharField(max_length=320)),
+                ("subject", models.CharField(blank=True, max_length=500)),
+                ("body", models.TextField()),
+                ("html_body", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outbox",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'outbox entries',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name_plural": "outbox entries",
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

@@ -5,40 +5,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_apikey'),
-        ('delivery', '0002_alter_outboxentry_channel_delivery'),
-        ('messaging', '0002_conversation_message_attachment_securelink_send_and_more'),
+        ("accounts", "0002_apikey"),
+        ("delivery", "0002_alter_outboxentry_channel_delivery"),
+        ("messaging", "0002_conversation_message_attachment_securelink_send_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='link',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deliveries', to='messaging.securelink'),
+            model_name="delivery",
+            name="link",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="deliveries",
+                to="messaging.securelink",
+            ),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='message',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='messaging.message'),
+            model_name="delivery",
+            name="message",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="deliveries",
+                to="messaging.message",
+            ),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='accounts.organization'),
+            model_name="delivery",
+            name="organization",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="deliveries",
+                to="accounts.organization",
+            ),
         ),
         migrations.AddField(
-            model_name='outboxentry',
-            name='delivery',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='outbox_entries', to='delivery.delivery'),
+            model_name="outboxentry",
+            name="delivery",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="outbox_entries",
+                to="delivery.delivery",
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='delivery_de_status_0201c2_idx'),
+            model_name="delivery",
+            index=models.Index(
+                fields=["status", "next_attempt_at"], name="delivery_de_status_0201c2_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['organization', '-created_at'], name='delivery_de_organiz_8a50e6_idx'),
+            model_name="delivery",
+            index=models.Index(
+                fields=["organization", "-created_at"], name="delivery_de_organiz_8a50e6_idx"
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('delivery', '0003_delivery_link_delivery_message_delivery_organization_and_more'),
+        ("delivery", "0003_delivery_link_delivery_message_delivery_organization_and_more"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='delivery',
-            name='idempotency_key',
+            model_name="delivery",
+            name="idempotency_key",
             field=models.CharField(max_length=200, unique=True),
         ),
     ]

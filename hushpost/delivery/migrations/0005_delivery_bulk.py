@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('delivery', '0004_idempotency_key_length'),
+        ("delivery", "0004_idempotency_key_length"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='bulk',
+            model_name="delivery",
+            name="bulk",
             field=models.BooleanField(default=False),
         ),
     ]

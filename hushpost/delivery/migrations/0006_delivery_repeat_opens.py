@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('delivery', '0005_delivery_bulk'),
+        ("delivery", "0005_delivery_bulk"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='repeat_opens',
+            model_name="delivery",
+            name="repeat_opens",
             field=models.PositiveIntegerField(default=0),
         ),
     ]

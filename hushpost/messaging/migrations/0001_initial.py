@@ -6,28 +6,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SecureMessagingSettings',
+            name="SecureMessagingSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enabled', models.BooleanField(default=False, verbose_name='Enable secure messaging')),
-                ('subject', models.CharField(default="You've received a secure message from {{ user.name_and_company }}", max_length=500, verbose_name='Notification subject (email)')),
-                ('body', models.TextField(default="You've received a secure message from {{ user.name_and_company }}, click here to view the conversation: {{ secure_link }}", verbose_name='Notification body')),
-                ('link_lifetime', models.CharField(choices=[('24h', '24 hours'), ('10d', '10 days'), ('6mo', '6 months'), ('1y', '1 year')], default='24h', max_length=4)),
-                ('default_pin_encrypted', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organization', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='secure_messaging_settings', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "enabled",
+                    models.BooleanField(default=False, verbose_name="Enable secure messaging"),
+                ),
+                (
+                    "subject",
+                    models.CharField(
+                        default="You've received a secure message from {{ user.name_and_company }}",
+                        max_length=500,
+                        verbose_name="Notification subject (email)",
+                    ),
+                ),
+                (
+                    "body",
+                    models.TextField(
+                        default="You've received a secure message from {{ user.name_and_company }}, click here to view the conversation: {{ secure_link }}",
+                        verbose_name="Notification body",
+                    ),
+                ),
+                (
+                    "link_lifetime",
+                    models.CharField(
+                        choices=[
+                            ("24h", "24 hours"),
+                            ("10d", "10 days"),
+                            ("6mo", "6 months"),
+                            ("1y", "1 year"),
+                        ],
+                        default="24h",
+                        max_length=4,
+                    ),
+                ),
+                ("default_pin_encrypted", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organization",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="secure_messaging_settings",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'secure messaging settings',
+                "verbose_name_plural": "secure messaging settings",
             },
         ),
     ]

@@ -5,22 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_organization_sms_number'),
-        ('contacts', '0001_initial'),
-        ('messaging', '0002_conversation_message_attachment_securelink_send_and_more'),
+        ("accounts", "0003_organization_sms_number"),
+        ("contacts", "0001_initial"),
+        ("messaging", "0002_conversation_message_attachment_securelink_send_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='provider_id',
+            model_name="message",
+            name="provider_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('provider_id', ''), _negated=True), fields=('provider_id',), name='message_provider_id_unique'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("provider_id", ""), _negated=True),
+                fields=("provider_id",),
+                name="message_provider_id_unique",
+            ),
         ),
     ]

@@ -15,7 +15,9 @@ PAGE_SIZE = 50
 def activity_log(request):
     form = ActivityFilterForm(request.GET, organization=request.org)
     # A filter that doesn't make sense shows nothing, never everything.
-    events = filter_events(request.org, **form.cleaned_data) if form.is_valid() else Event.objects.none()
+    events = (
+        filter_events(request.org, **form.cleaned_data) if form.is_valid() else Event.objects.none()
+    )
     return _page(request, form, visible_to(events, request.user))
 
 
@@ -27,14 +29,27 @@ def activity_export(request):
     events = visible_to(filter_events(request.org, **form.cleaned_data), request.user)
     data = form.cleaned_data
     lines = recorded_csv_lines(
-        events, request.org.time_zone, organization=request.org, actor=request.user, export="activity",
+        events,
+        request.org.time_zone,
+        organization=request.org,
+        actor=request.user,
+        export="activity",
         with_ip=request.user.is_owner,
-        contact=data["contact"].pk if data["contact"] else None, kind=data["kind"],
-        date_from=data["date_from"], date_to=data["date_to"],
+        contact=data["contact"].pk if data["contact"] else None,
+        kind=data["kind"],
+        date_from=data["date_from"],
+        date_to=data["date_to"],
     )
     return csv_download(lines, "activity", request.org)
 
 
 def _page(request, form, events, status=200):
-    return events_page(request, form, events, per_page=PAGE_SIZE, nav="activity", template="web/activity/log.html",
-                       status=status)
+    return events_page(
+        request,
+        form,
+        events,
+        per_page=PAGE_SIZE,
+        nav="activity",
+        template="web/activity/log.html",
+        status=status,
+    )

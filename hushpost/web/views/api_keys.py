@@ -30,9 +30,15 @@ def api_key_list(request):
         except ApiKeyError as error:
             form.add_error("name", str(error))
         else:
-            return render(request, "web/api_keys/created.html", {"nav": "api_keys", "key": key, "raw_key": raw})
+            return render(
+                request,
+                "web/api_keys/created.html",
+                {"nav": "api_keys", "key": key, "raw_key": raw},
+            )
     keys = ApiKey.objects.for_org(request.org).select_related("created_by")
-    return render(request, "web/api_keys/list.html", {"nav": "api_keys", "keys": keys, "form": form})
+    return render(
+        request, "web/api_keys/list.html", {"nav": "api_keys", "keys": keys, "form": form}
+    )
 
 
 @admin_required

@@ -43,7 +43,8 @@ def appointment_list(request):
     view = data.get("view") or "day"
     day, days, first, after = _day_range(request.org, data.get("date") or today, view)
     appointments = (
-        Appointment.objects.for_org(request.org).filter(start__gte=first, start__lt=after)
+        Appointment.objects.for_org(request.org)
+        .filter(start__gte=first, start__lt=after)
         .select_related("contact", "staff")
     )
     if data.get("status"):
@@ -77,7 +78,8 @@ def appointment_list(request):
 
 def _find(request, appointment_id) -> Appointment:
     return get_object_or_404(
-        Appointment.objects.for_org(request.org).select_related("contact", "staff", "organization"), pk=appointment_id
+        Appointment.objects.for_org(request.org).select_related("contact", "staff", "organization"),
+        pk=appointment_id,
     )
 
 
@@ -91,19 +93,28 @@ def appointment_edit(request, appointment_id=None):
             initial["contact"] = contact_id
         start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         initial.update(start=start, end=start + timedelta(minutes=30))
-    form = AppointmentForm(request.POST or None, instance=appointment, organization=request.org, initial=initial)
+    form = AppointmentForm(
+        request.POST or None, instance=appointment, organization=request.org, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         created = appointment is None
         try:
-            saved = save_appointment(form.save(commit=False), actor=request.user, created=created,
-                                     changed=form.changed_data)
+            saved = save_appointment(
+                form.save(commit=False),
+                actor=request.user,
+                created=created,
+                changed=form.changed_data,
+            )
         except AppointmentInvalid as error:
             form.add_problems(error.problems)
         else:
             messages.success(request, "Appointment added." if created else "Appointment saved.")
             return redirect("web:appointment_detail", appointment_id=saved.pk)
-    return render(request, "web/appointments/form.html",
-                  {"nav": "appointments", "form": form, "appointment": appointment})
+    return render(
+        request,
+        "web/appointments/form.html",
+        {"nav": "appointments", "form": form, "appointment": appointment},
+    )
 
 
 @staff_required
@@ -112,11 +123,18 @@ def appointment_detail(request, appointment_id):
     done = list(past_sends(appointment))
     delivery_ids = [due.delivery_id for due in done if due.delivery_id]
     delivery_events: dict = {}
-    for event in Event.objects.for_org(request.org).filter(delivery_id__in=delivery_ids).order_by("created_at", "id"):
+    for event in (
+        Event.objects.for_org(request.org)
+        .filter(delivery_id__in=delivery_ids)
+        .order_by("created_at", "id")
+    ):
         delivery_events.setdefault(event.delivery_id, []).append(event)
     went_out = [(due, delivery_events.get(due.delivery_id, [])) for due in done]
-    history = Event.objects.for_org(request.org).filter(detail__appointment_id=str(appointment.pk)).select_related(
-        "actor")[:50]
+    history = (
+        Event.objects.for_org(request.org)
+        .filter(detail__appointment_id=str(appointment.pk))
+        .select_related("actor")[:50]
+    )
     context = {
         "nav": "appointments",
         "appointment": appointment,
@@ -129,7 +147,9 @@ def appointment_detail(request, appointment_id):
 
 @staff_required
 def appointment_cancel(request, appointment_id):
-    appointment = _find(request, appointment_id)  # another organization's id is a 404 before anything else
+    appointment = _find(
+        request, appointment_id
+    )  # another organization's id is a 404 before anything else
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     cancel_appointment(appointment, actor=request.user)
@@ -145,7 +165,9 @@ def appointment_delete(request, appointment_id):
         delete_appointment(appointment, actor=request.user)
         messages.success(request, "Appointment deleted.")
         return redirect(f"{_list_url()}?{urlencode({'date': day.isoformat()})}")
-    return render(request, "web/appointments/delete.html", {"nav": "appointments", "appointment": appointment})
+    return render(
+        request, "web/appointments/delete.html", {"nav": "appointments", "appointment": appointment}
+    )
 
 
 def _list_url() -> str:
@@ -166,4 +188,8 @@ def appointment_import(request):
             report = import_file(request.org, upload.name, upload.read(), actor=request.user)
         except ImportFileError as error:
             form.add_error("file", str(error))
-    return render(request, "web/appointments/import.html", {"nav": "appointments", "form": form, "report": report})
+    return render(
+        request,
+        "web/appointments/import.html",
+        {"nav": "appointments", "form": form, "report": report},
+    )

@@ -31,7 +31,9 @@ def owner_required(view):
 def audit_log(request):
     form = AuditFilterForm(request.GET, organization=request.org)
     # A filter that doesn't make sense shows nothing, never everything.
-    events = audit_events(request.org, **form.cleaned_data) if form.is_valid() else Event.objects.none()
+    events = (
+        audit_events(request.org, **form.cleaned_data) if form.is_valid() else Event.objects.none()
+    )
     return _page(request, form, events)
 
 
@@ -41,11 +43,24 @@ def audit_export(request):
     if not form.is_valid():
         return _page(request, form, Event.objects.none(), status=400)
     events = audit_events(request.org, **form.cleaned_data)
-    lines = recorded_csv_lines(events, request.org.time_zone, organization=request.org, actor=request.user,
-                               export="audit", **form.cleaned_data)
+    lines = recorded_csv_lines(
+        events,
+        request.org.time_zone,
+        organization=request.org,
+        actor=request.user,
+        export="audit",
+        **form.cleaned_data,
+    )
     return csv_download(lines, "audit", request.org)
 
 
 def _page(request, form, events, status=200):
-    return events_page(request, form, events, per_page=PAGE_SIZE, nav="audit", template="web/audit/log.html",
-                       status=status)
+    return events_page(
+        request,
+        form,
+        events,
+        per_page=PAGE_SIZE,
+        nav="audit",
+        template="web/audit/log.html",
+        status=status,
+    )

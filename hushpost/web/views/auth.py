@@ -40,7 +40,9 @@ class SignInView(auth_views.LoginView):
 
 def _next_url(request) -> str:
     url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, require_https=request.is_secure()):
+    if url and url_has_allowed_host_and_scheme(
+        url, {request.get_host()}, require_https=request.is_secure()
+    ):
         return url
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
@@ -62,15 +64,21 @@ def two_factor_verify(request):
             if device.name == two_factor.BACKUP_DEVICE:
                 left = two_factor.backup_codes_left(user)
                 messages.warning(
-                    request, f"You used a backup code; {left} left. Make new ones on the Security page if you run low."
+                    request,
+                    f"You used a backup code; {left} left. Make new ones on the Security page if you run low.",
                 )
             return redirect(next_url)
         sign_in.failed(request, user.email, step="two_factor")
         lock = sign_in.lock_for(request, user.email)
         if lock is None:
-            form.add_error("code", "That code doesn't match. Type the code your app shows now (it changes every 30 seconds).")
+            form.add_error(
+                "code",
+                "That code doesn't match. Type the code your app shows now (it changes every 30 seconds).",
+            )
     context = {"form": form, "next": next_url, "lock": lock, "hide_nav": True}
-    return render(request, "registration/two_factor_verify.html", context, status=429 if lock else 200)
+    return render(
+        request, "registration/two_factor_verify.html", context, status=429 if lock else 200
+    )
 
 
 class StaffPasswordResetView(auth_views.PasswordResetView):

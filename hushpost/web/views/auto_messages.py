@@ -20,7 +20,11 @@ from hushpost.appointments.auto_messages import (
 )
 from hushpost.appointments.models import AutoMessage
 from hushpost.messaging.models import SecureMessagingSettings
-from hushpost.messaging.secure_settings import PREVIEW_CONTACT_LIMIT, preview_contact, preview_contacts
+from hushpost.messaging.secure_settings import (
+    PREVIEW_CONTACT_LIMIT,
+    preview_contact,
+    preview_contacts,
+)
 from hushpost.web.auto_message_forms import AutoMessageForm
 from hushpost.web.decorators import staff_required
 
@@ -36,24 +40,41 @@ def _must_change(request) -> None:
 
 @staff_required
 def auto_message_list(request):
-    rows = [(auto, describe_timing(auto.timing, auto.offset_minutes)) for auto in AutoMessage.objects.for_org(request.org)]
-    return render(request, "web/auto_messages/list.html", {
-        "nav": "auto_messages", "rows": rows, "can_change": request.user.is_org_admin,
-        "secure_off": not SecureMessagingSettings.objects.for_org(request.org).enabled,
-    })
+    rows = [
+        (auto, describe_timing(auto.timing, auto.offset_minutes))
+        for auto in AutoMessage.objects.for_org(request.org)
+    ]
+    return render(
+        request,
+        "web/auto_messages/list.html",
+        {
+            "nav": "auto_messages",
+            "rows": rows,
+            "can_change": request.user.is_org_admin,
+            "secure_off": not SecureMessagingSettings.objects.for_org(request.org).enabled,
+        },
+    )
 
 
 def _form(request, auto: AutoMessage | None) -> AutoMessageForm:
     data = request.POST if request.method == "POST" else None
     saved = AutoMessageValues.of(auto) if auto is not None else None
-    return AutoMessageForm(data, organization=request.org, saved=saved, editable=request.user.is_org_admin)
+    return AutoMessageForm(
+        data, organization=request.org, saved=saved, editable=request.user.is_org_admin
+    )
 
 
 def _context(request, form: AutoMessageForm, auto: AutoMessage | None) -> dict:
     contacts = preview_contacts(request.org)
-    chosen = preview_contact(request.org, request.POST.get("preview_contact") or request.GET.get("contact"), contacts)
+    chosen = preview_contact(
+        request.org, request.POST.get("preview_contact") or request.GET.get("contact"), contacts
+    )
     return {
-        "nav": "auto_messages", "form": form, "auto": auto, "contacts": contacts, "contact_limit": PREVIEW_CONTACT_LIMIT,
+        "nav": "auto_messages",
+        "form": form,
+        "auto": auto,
+        "contacts": contacts,
+        "contact_limit": PREVIEW_CONTACT_LIMIT,
         "field_names": template_spec(request.org).names(),
         "preview": preview(request.org, request.user, form.typed_values(), chosen),
     }
@@ -74,7 +95,10 @@ def auto_message_edit(request, auto_message_id=None):
                     messages.success(request, "Auto message added.")
                 else:
                     changed = update_auto_message(auto, request.user, form.typed_values())
-                    messages.success(request, "Auto message saved." if changed else "Nothing to save: nothing changed.")
+                    messages.success(
+                        request,
+                        "Auto message saved." if changed else "Nothing to save: nothing changed.",
+                    )
             except AutoMessageInvalid as error:  # a field went away since the form was checked
                 form.add_problems(error.problems)
             else:
@@ -115,6 +139,13 @@ def auto_message_delete(request, auto_message_id):
         messages.success(request, f"“{name}” deleted. Nothing more will be sent from it.")
         return redirect(reverse("web:auto_messages"))
     pending = auto.due_sends.filter(status="pending").count()
-    return render(request, "web/auto_messages/delete.html", {
-        "nav": "auto_messages", "auto": auto, "pending": pending,
-        "timing": describe_timing(auto.timing, auto.offset_minutes)})
+    return render(
+        request,
+        "web/auto_messages/delete.html",
+        {
+            "nav": "auto_messages",
+            "auto": auto,
+            "pending": pending,
+            "timing": describe_timing(auto.timing, auto.offset_minutes),
+        },
+    )

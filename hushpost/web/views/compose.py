@@ -8,7 +8,12 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from hushpost.appointments.fields import APPOINTMENT_FIELD_HELP, APPOINTMENT_FIELDS, appointment_context, as_recipient
+from hushpost.appointments.fields import (
+    APPOINTMENT_FIELD_HELP,
+    APPOINTMENT_FIELDS,
+    appointment_context,
+    as_recipient,
+)
 from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, DeliveryStatus
@@ -30,12 +35,19 @@ def chosen_appointments(request, params) -> list[Appointment]:
     ids = chosen_ids(params.getlist("appointments"))[:MAX_APPOINTMENTS]
     if not ids:
         return []
-    found = Appointment.objects.for_org(request.org).select_related("contact__organization", "staff").in_bulk(ids)
+    found = (
+        Appointment.objects.for_org(request.org)
+        .select_related("contact__organization", "staff")
+        .in_bulk(ids)
+    )
     return [found[appointment_id] for appointment_id in ids if appointment_id in found]
 
 
 def _form_kwargs(appointments) -> dict:
-    return {"appointments": appointments, "extra_fields": APPOINTMENT_EXTRA if appointments else None}
+    return {
+        "appointments": appointments,
+        "extra_fields": APPOINTMENT_EXTRA if appointments else None,
+    }
 
 
 @uploads_in_memory
@@ -47,12 +59,20 @@ def compose(request):
         appointments = chosen_appointments(request, request.GET)
         initial = {"channel": Channel.SMS, "secure": enabled, "contacts": ids}
         form = ComposeForm(organization=request.org, initial=initial, **_form_kwargs(appointments))
-        return render(request, "web/compose/compose.html", _context(request, form, ids, request.GET))
+        return render(
+            request, "web/compose/compose.html", _context(request, form, ids, request.GET)
+        )
 
     action = "search" if "contact_page" in request.POST else request.POST.get("action", "send")
     appointments = chosen_appointments(request, request.POST)
-    form = ComposeForm(request.POST, request.FILES, organization=request.org, validate=action == "send",
-                       too_large=request_too_large(request), **_form_kwargs(appointments))
+    form = ComposeForm(
+        request.POST,
+        request.FILES,
+        organization=request.org,
+        validate=action == "send",
+        too_large=request_too_large(request),
+        **_form_kwargs(appointments),
+    )
     if action == "send" and form.is_valid():
         data = form.cleaned_data
         # Each appointment is a recipient of its own, with its fields: one contact
@@ -60,9 +80,17 @@ def compose(request):
         recipients = [as_recipient(appointment) for appointment in appointments]
         try:
             result = send_message(
-                request.org, contacts=list(data["contacts"]), recipients=recipients, channel=data["channel"],
-                secure=data["secure"], body=data["body"], subject=data["subject"], pin=data["pin"],
-                attachments=form.new_attachments, sender=request.user, origin=Origin.COMPOSE,
+                request.org,
+                contacts=list(data["contacts"]),
+                recipients=recipients,
+                channel=data["channel"],
+                secure=data["secure"],
+                body=data["body"],
+                subject=data["subject"],
+                pin=data["pin"],
+                attachments=form.new_attachments,
+                sender=request.user,
+                origin=Origin.COMPOSE,
                 extra_fields=form.extra_fields,
             )
         except ComposeError as error:  # settings changed since the form was checked
@@ -70,7 +98,11 @@ def compose(request):
         else:
             return redirect("web:send_detail", send_id=result.send.pk)
     ids = chosen_ids(request.POST.getlist("contacts"))
-    return render(request, "web/compose/compose.html", _context(request, form, ids, request.POST, action=action))
+    return render(
+        request,
+        "web/compose/compose.html",
+        _context(request, form, ids, request.POST, action=action),
+    )
 
 
 @uploads_in_memory
@@ -78,17 +110,27 @@ def compose(request):
 @require_POST
 def compose_preview_view(request):
     """What htmx asks for as the form is typed in; without htmx, the whole page."""
-    form = ComposeForm(request.POST, organization=request.org, validate=False,
-                       **_form_kwargs(chosen_appointments(request, request.POST)))
+    form = ComposeForm(
+        request.POST,
+        organization=request.org,
+        validate=False,
+        **_form_kwargs(chosen_appointments(request, request.POST)),
+    )
     ids = chosen_ids(request.POST.getlist("contacts"))
     context = _context(request, form, ids, request.POST, action="preview")
-    return render(request, "web/compose/_preview.html" if request.htmx else "web/compose/compose.html", context)
+    return render(
+        request,
+        "web/compose/_preview.html" if request.htmx else "web/compose/compose.html",
+        context,
+    )
 
 
 def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> dict:
     chosen = _in_order(Contact.objects.for_org(request.org).filter(pk__in=ids), ids)
     query = (params.get("q") or "").strip()
-    matches = Contact.objects.for_org(request.org).search(query).exclude(pk__in=[c.pk for c in chosen])
+    matches = (
+        Contact.objects.for_org(request.org).search(query).exclude(pk__in=[c.pk for c in chosen])
+    )
     contacts_page = Paginator(matches, CONTACTS_PAGE_SIZE).get_page(params.get("contact_page"))
     typed = form.typed()
     appointments = form.appointments
@@ -99,11 +141,19 @@ def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> di
         if appointment is None and appointments and not any(str(c.pk) == wanted for c in chosen):
             appointment = appointments[0]
         if appointment is not None:
-            preview = compose_preview(request.org, request.user, appointment.contact, **typed,
-                                      extra_context=appointment_context(appointment), extra_fields=APPOINTMENT_EXTRA)
+            preview = compose_preview(
+                request.org,
+                request.user,
+                appointment.contact,
+                **typed,
+                extra_context=appointment_context(appointment),
+                extra_fields=APPOINTMENT_EXTRA,
+            )
         else:
             recipient = pick(request.org, chosen, params.get("preview_contact"))
-            preview = compose_preview(request.org, request.user, recipient, **typed, extra_fields=form.extra_fields)
+            preview = compose_preview(
+                request.org, request.user, recipient, **typed, extra_fields=form.extra_fields
+            )
     return {
         "nav": "compose",
         "form": form,
@@ -116,8 +166,11 @@ def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> di
         "has_contacts": Contact.objects.for_org(request.org).exists(),
         "preview": preview,
         "fields": message_spec(request.org).names(),
-        "appointment_fields": [(f"appointment.{name}", text) for name, text in APPOINTMENT_FIELD_HELP.items()]
-        if appointments else [],
+        "appointment_fields": [
+            (f"appointment.{name}", text) for name, text in APPOINTMENT_FIELD_HELP.items()
+        ]
+        if appointments
+        else [],
         "secure_enabled": SecureMessagingSettings.objects.for_org(request.org).enabled,
         # A browser can't put files back into a file input: say so rather than lose them quietly.
         "files_dropped": bool(request.FILES) and (action != "send" or bool(form.errors)),
@@ -131,10 +184,18 @@ def _in_order(contacts, ids) -> list[Contact]:
 
 @staff_required
 def send_detail(request, send_id):
-    send = get_object_or_404(Send.objects.for_org(request.org).select_related("created_by"), pk=send_id)
-    deliveries = list(deliveries_of(send).select_related("contact").order_by("contact__name", "contact_id"))
+    send = get_object_or_404(
+        Send.objects.for_org(request.org).select_related("created_by"), pk=send_id
+    )
+    deliveries = list(
+        deliveries_of(send).select_related("contact").order_by("contact__name", "contact_id")
+    )
     counts = Counter(delivery.status for delivery in deliveries)
-    summary = [(status.label, counts[status.value], status.value) for status in DeliveryStatus if counts[status.value]]
+    summary = [
+        (status.label, counts[status.value], status.value)
+        for status in DeliveryStatus
+        if counts[status.value]
+    ]
     context = {
         "nav": "compose",
         "send": send,

@@ -27,9 +27,16 @@ def contact_detail(request, contact_id):
     contact = get_object_or_404(Contact.objects.for_org(request.org), pk=contact_id)
     fields = CustomField.objects.for_org(request.org)
     custom = [(field, contact.custom.get(field.key, "")) for field in fields]
-    events = Event.objects.for_org(request.org).filter(contact=contact).select_related("actor")[:100]
-    context = {"nav": "contacts", "contact": contact, "custom": custom, "events": events,
-               "links": listed_links(contact)}
+    events = (
+        Event.objects.for_org(request.org).filter(contact=contact).select_related("actor")[:100]
+    )
+    context = {
+        "nav": "contacts",
+        "contact": contact,
+        "custom": custom,
+        "events": events,
+        "links": listed_links(contact),
+    }
     return render(request, "web/contacts/detail.html", context)
 
 
@@ -41,10 +48,17 @@ def contact_edit(request, contact_id=None):
     form = ContactForm(request.POST or None, instance=contact, organization=request.org)
     if request.method == "POST" and form.is_valid():
         created = contact is None
-        saved = save_contact(form.save(commit=False), actor=request.user, changed=form.changed_field_names(), created=created)
+        saved = save_contact(
+            form.save(commit=False),
+            actor=request.user,
+            changed=form.changed_field_names(),
+            created=created,
+        )
         messages.success(request, f"{saved.name} {'added' if created else 'saved'}.")
         return redirect("web:contact_detail", contact_id=saved.pk)
-    return render(request, "web/contacts/form.html", {"nav": "contacts", "form": form, "contact": contact})
+    return render(
+        request, "web/contacts/form.html", {"nav": "contacts", "form": form, "contact": contact}
+    )
 
 
 @staff_required
@@ -56,4 +70,3 @@ def contact_delete(request, contact_id):
         messages.success(request, f"{name} deleted.")
         return redirect("web:contact_list")
     return render(request, "web/contacts/delete.html", {"nav": "contacts", "contact": contact})
-

@@ -15,7 +15,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
-from hushpost.delivery.retries import SETTLES_ITSELF, RetryRefused, is_ambiguous, retry_failed, settles_itself
+from hushpost.delivery.retries import (
+    SETTLES_ITSELF,
+    RetryRefused,
+    is_ambiguous,
+    retry_failed,
+    settles_itself,
+)
 from hushpost.web.decorators import staff_required
 from hushpost.web.filter_forms import DateRangeFilter, date_field
 
@@ -27,14 +33,22 @@ NEEDS_ATTENTION = (DeliveryStatus.FAILED, DeliveryStatus.HELD)
 
 class DeliveryFilterForm(DateRangeFilter, forms.Form):
     status = forms.ChoiceField(
-        choices=[(ATTENTION, "Needs attention (failed or held back)"), (ALL, "All statuses"), *DeliveryStatus.choices],
+        choices=[
+            (ATTENTION, "Needs attention (failed or held back)"),
+            (ALL, "All statuses"),
+            *DeliveryStatus.choices,
+        ],
         required=False,
     )
     channel = forms.ChoiceField(choices=[("", "All channels"), *Channel.choices], required=False)
     date_from = date_field("From")
     date_to = date_field("To")
-    q = forms.CharField(label="Contact", required=False, max_length=200,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email or phone"}))
+    q = forms.CharField(
+        label="Contact",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email or phone"}),
+    )
 
 
 def filter_deliveries(organization, *, status="", channel="", date_from=None, date_to=None, q=""):
@@ -50,12 +64,19 @@ def filter_deliveries(organization, *, status="", channel="", date_from=None, da
         found = found.filter(channel=channel)
     zone = ZoneInfo(organization.time_zone)
     if date_from:
-        found = found.filter(created_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=zone))
+        found = found.filter(
+            created_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=zone)
+        )
     if date_to:
         found = found.filter(
-            created_at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone))
+            created_at__lt=dt.datetime.combine(
+                date_to + dt.timedelta(days=1), dt.time.min, tzinfo=zone
+            )
+        )
     if q.strip():
-        found = found.filter(contact__in=Contact.objects.for_org(organization).search(q).values("pk"))
+        found = found.filter(
+            contact__in=Contact.objects.for_org(organization).search(q).values("pk")
+        )
     return found.order_by("-created_at", "-id")
 
 
@@ -63,7 +84,11 @@ def filter_deliveries(organization, *, status="", channel="", date_from=None, da
 def delivery_list(request):
     form = DeliveryFilterForm(request.GET)
     # A filter that doesn't make sense shows nothing, never everything.
-    found = filter_deliveries(request.org, **form.cleaned_data) if form.is_valid() else Delivery.objects.none()
+    found = (
+        filter_deliveries(request.org, **form.cleaned_data)
+        if form.is_valid()
+        else Delivery.objects.none()
+    )
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     for delivery in page.object_list:
         delivery.ambiguous = is_ambiguous(delivery)
@@ -72,14 +97,18 @@ def delivery_list(request):
     filters = request.GET.copy()
     filters.pop("page", None)
     query = filters.urlencode()
-    return render(request, "web/deliveries/list.html", {
-        "nav": "deliveries",
-        "form": form,
-        "page": page,
-        "extra_query": f"{query}&" if query else "",
-        "here": request.get_full_path(),
-        "settles_itself_text": SETTLES_ITSELF,
-    })
+    return render(
+        request,
+        "web/deliveries/list.html",
+        {
+            "nav": "deliveries",
+            "form": form,
+            "page": page,
+            "extra_query": f"{query}&" if query else "",
+            "here": request.get_full_path(),
+            "settles_itself_text": SETTLES_ITSELF,
+        },
+    )
 
 
 @staff_required
@@ -89,12 +118,18 @@ def delivery_retry(request, delivery_id):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
-        retry_failed(delivery, request.user, confirmed_not_sent=request.POST.get("confirm_not_sent") == "on")
+        retry_failed(
+            delivery, request.user, confirmed_not_sent=request.POST.get("confirm_not_sent") == "on"
+        )
     except RetryRefused as refused:
         messages.error(request, f"{delivery.contact.name}: {refused.message}")
     else:
-        messages.success(request, f"{delivery.contact.name}: queued again; it goes out in a moment.")
+        messages.success(
+            request, f"{delivery.contact.name}: queued again; it goes out in a moment."
+        )
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         back = reverse("web:deliveries")
     return redirect(back)

@@ -23,25 +23,41 @@ def field_list(request):
     fields = CustomField.objects.for_org(request.org)
     uses = uses_by_key(request.org)
     rows = [(field, uses.get(field.key, [])) for field in fields]
-    context = {"nav": "fields", "fields": fields, "rows": rows, "can_change": request.user.is_org_admin}
+    context = {
+        "nav": "fields",
+        "fields": fields,
+        "rows": rows,
+        "can_change": request.user.is_org_admin,
+    }
     return render(request, "web/fields/list.html", context)
 
 
 @admin_required
 def field_edit(request, field_id=None):
-    field = get_object_or_404(CustomField.objects.for_org(request.org), pk=field_id) if field_id else None
+    field = (
+        get_object_or_404(CustomField.objects.for_org(request.org), pk=field_id)
+        if field_id
+        else None
+    )
     form = CustomFieldForm(request.POST or None, instance=field, organization=request.org)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             if field is None:
                 create_field(
-                    request.org, actor=request.user, key=data["key"], label=data["label"],
-                    field_type=data["field_type"], sensitive=data["sensitive"],
+                    request.org,
+                    actor=request.user,
+                    key=data["key"],
+                    label=data["label"],
+                    field_type=data["field_type"],
+                    sensitive=data["sensitive"],
                 )
             else:
                 update_field(
-                    field, actor=request.user, label=data["label"], field_type=data["field_type"],
+                    field,
+                    actor=request.user,
+                    label=data["label"],
+                    field_type=data["field_type"],
                     sensitive=data["sensitive"],
                 )
         except FieldRefused as error:  # lost a race with another change since the form was checked
@@ -65,5 +81,12 @@ def field_delete(request, field_id):
         else:
             messages.success(request, f"Field {field.label} deleted.")
             return redirect("web:field_list")
-    context = {"nav": "fields", "field": field, "refusal": refusal, "values_count": contacts_with_values(field)}
-    return render(request, "web/fields/delete.html", context, status=409 if request.method == "POST" else 200)
+    context = {
+        "nav": "fields",
+        "field": field,
+        "refusal": refusal,
+        "values_count": contacts_with_values(field),
+    }
+    return render(
+        request, "web/fields/delete.html", context, status=409 if request.method == "POST" else 200
+    )

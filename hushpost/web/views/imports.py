@@ -34,8 +34,12 @@ def _import_new(request):
             return redirect("web:import_mapping", import_id=contact_import.pk)
     else:
         form = UploadForm()
-    recent = ContactImport.objects.for_org(request.org).select_related("created_by")[:RECENT_IMPORTS]
-    return render(request, "web/imports/new.html", {"nav": "contacts", "form": form, "recent": recent})
+    recent = ContactImport.objects.for_org(request.org).select_related("created_by")[
+        :RECENT_IMPORTS
+    ]
+    return render(
+        request, "web/imports/new.html", {"nav": "contacts", "form": form, "recent": recent}
+    )
 
 
 @staff_required
@@ -45,13 +49,18 @@ def import_mapping(request, import_id):
         return redirect("web:import_detail", import_id=contact_import.pk)
     fields = list(CustomField.objects.for_org(request.org))
     form = MappingForm(
-        request.POST or None, contact_import=contact_import, fields=fields, samples=sample_rows(contact_import)
+        request.POST or None,
+        contact_import=contact_import,
+        fields=fields,
+        samples=sample_rows(contact_import),
     )
     if request.method == "POST" and form.is_valid():
         start_import(contact_import, form.mapping, form.cleaned_data["on_duplicate"])
         return redirect("web:import_detail", import_id=contact_import.pk)
     return render(
-        request, "web/imports/mapping.html", {"nav": "contacts", "form": form, "contact_import": contact_import}
+        request,
+        "web/imports/mapping.html",
+        {"nav": "contacts", "form": form, "contact_import": contact_import},
     )
 
 
@@ -60,10 +69,16 @@ def import_detail(request, import_id):
     contact_import = get_object_or_404(ContactImport.objects.for_org(request.org), pk=import_id)
     if contact_import.status == ImportStatus.MAPPING:
         return redirect("web:import_mapping", import_id=contact_import.pk)
-    page = Paginator(contact_import.rejections.all(), REJECTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
-    name_column = next((int(i) for i, target in contact_import.mapping.items() if target == "name"), None)
+    page = Paginator(contact_import.rejections.all(), REJECTIONS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    name_column = next(
+        (int(i) for i, target in contact_import.mapping.items() if target == "name"), None
+    )
     rejections = [(rejection, _cell(rejection.values, name_column)) for rejection in page]
-    settled = contact_import.created_count + contact_import.updated_count + contact_import.rejected_count
+    settled = (
+        contact_import.created_count + contact_import.updated_count + contact_import.rejected_count
+    )
     context = {
         "nav": "contacts",
         "contact_import": contact_import,
@@ -78,10 +93,19 @@ def import_detail(request, import_id):
 def import_rejected_csv(request, import_id):
     contact_import = get_object_or_404(ContactImport.objects.for_org(request.org), pk=import_id)
     # The BOM makes Excel read the file as UTF-8; the import accepts it back.
-    response = HttpResponse("\ufeff" + rejected_rows_csv(contact_import), content_type="text/csv; charset=utf-8")
-    record_export(request.org, actor=request.user, export="rejected_rows", rows=contact_import.rejections.count(),
-                  contact_import=contact_import.pk)
-    response["Content-Disposition"] = f'attachment; filename="rejected-rows-{contact_import.pk}.csv"'
+    response = HttpResponse(
+        "\ufeff" + rejected_rows_csv(contact_import), content_type="text/csv; charset=utf-8"
+    )
+    record_export(
+        request.org,
+        actor=request.user,
+        export="rejected_rows",
+        rows=contact_import.rejections.count(),
+        contact_import=contact_import.pk,
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="rejected-rows-{contact_import.pk}.csv"'
+    )
     return response
 
 

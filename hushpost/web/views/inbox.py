@@ -18,7 +18,13 @@ from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, DeliveryStatus
 from hushpost.messaging.compose import ComposeError, send_message
 from hushpost.messaging.conversations import mark_read, thread
-from hushpost.messaging.models import Attachment, Conversation, Message, Origin, SecureMessagingSettings
+from hushpost.messaging.models import (
+    Attachment,
+    Conversation,
+    Message,
+    Origin,
+    SecureMessagingSettings,
+)
 from hushpost.web.compose_forms import ReplyForm, request_too_large, uploads_in_memory
 from hushpost.web.decorators import staff_required
 
@@ -44,7 +50,9 @@ def inbox(request):
         "nav": "inbox",
         "page": page,
         "unread_only": unread_only,
-        "unread_total": Conversation.objects.for_org(request.org).filter(unread_replies__gt=0).count(),
+        "unread_total": Conversation.objects.for_org(request.org)
+        .filter(unread_replies__gt=0)
+        .count(),
         "extra_query": "unread=1&" if unread_only else "",
     }
     return render(request, "web/inbox/list.html", context)
@@ -56,21 +64,35 @@ def conversation(request, contact_id):
     contact = get_object_or_404(Contact.objects.for_org(request.org), pk=contact_id)
     # Read before mark_read, so replies that were unread until now can be marked as new.
     items = list(thread(contact).select_related("send").prefetch_related("deliveries"))
-    form = ReplyForm(request.POST or None, request.FILES or None, contact=contact,
-                     default_channel=default_channel(contact, items), too_large=request_too_large(request))
+    form = ReplyForm(
+        request.POST or None,
+        request.FILES or None,
+        contact=contact,
+        default_channel=default_channel(contact, items),
+        too_large=request_too_large(request),
+    )
     if request.method == "POST" and form.is_valid():
         channel = form.cleaned_data["channel"]
         try:
-            result = send_message(request.org, contacts=[contact], channel=channel, secure=True,
-                                  body=form.cleaned_data["body"], attachments=form.new_attachments,
-                                  sender=request.user, origin=Origin.INBOX)
+            result = send_message(
+                request.org,
+                contacts=[contact],
+                channel=channel,
+                secure=True,
+                body=form.cleaned_data["body"],
+                attachments=form.new_attachments,
+                sender=request.user,
+                origin=Origin.INBOX,
+            )
         except ComposeError as error:
             form.add_problems(error.problems)
         else:
             outcome = result.outcomes[0]
             if outcome.status != DeliveryStatus.HELD:
                 way = Channel(channel).label.lower()
-                messages.success(request, f"Your secure message to {contact.name} is on its way by {way}.")
+                messages.success(
+                    request, f"Your secure message to {contact.name} is on its way by {way}."
+                )
                 return redirect(reverse("web:conversation", args=[contact.pk]) + "#latest")
             # Held back: nothing went out and the message was not kept, so the typed text stays in the form.
             form.add_error("channel", f"Not sent: {outcome.reason}.")
@@ -97,12 +119,24 @@ def default_channel(contact: Contact, items: list[Message]) -> str:
 
 @staff_required
 def attachment(request, attachment_id):
-    item = get_object_or_404(Attachment.objects.filter(organization=request.org).select_related("message__contact"),
-                             pk=attachment_id)
+    item = get_object_or_404(
+        Attachment.objects.filter(organization=request.org).select_related("message__contact"),
+        pk=attachment_id,
+    )
     # A downloaded file is conversation content leaving the screen: audited like a view.
-    record(request.org, EventKind.STAFF_VIEWED_CONVERSATION, contact=item.message.contact, message=item.message,
-           actor=request.user, attachment=item.pk)
-    content_type = item.content_type if CONTENT_TYPE.match(item.content_type or "") else "application/octet-stream"
+    record(
+        request.org,
+        EventKind.STAFF_VIEWED_CONVERSATION,
+        contact=item.message.contact,
+        message=item.message,
+        actor=request.user,
+        attachment=item.pk,
+    )
+    content_type = (
+        item.content_type
+        if CONTENT_TYPE.match(item.content_type or "")
+        else "application/octet-stream"
+    )
     # Always a download, never shown in the page's origin: a contact chose this file.
     response = HttpResponse(item.data, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, item.file_name)

@@ -21,8 +21,11 @@ def revoke_all(request, contact_id):
     if request.method == "POST":
         count = revoke_all_links(contact, actor=request.user)
         if count:
-            messages.success(request, f"{count} link{'s' if count != 1 else ''} of {contact.name} revoked: "
-                                      "they no longer open the conversation.")
+            messages.success(
+                request,
+                f"{count} link{'s' if count != 1 else ''} of {contact.name} revoked: "
+                "they no longer open the conversation.",
+            )
         else:
             messages.info(request, f"{contact.name} had no links left to revoke.")
         return redirect(_back(contact))
@@ -38,8 +41,11 @@ def revoke_one(request, contact_id, link_id):
         raise Http404("No such link.")
     if request.method == "POST":
         if revoke_link(link, actor=request.user):
-            messages.success(request, f"The link of {link.created_at:%Y-%m-%d %H:%M} is revoked: it no longer opens "
-                                      "the conversation.")
+            messages.success(
+                request,
+                f"The link of {link.created_at:%Y-%m-%d %H:%M} is revoked: it no longer opens "
+                "the conversation.",
+            )
         return redirect(_back(contact))
     context = {"nav": "contacts", "contact": contact, "link": link, "state": link_state(link)}
     return render(request, "web/links/revoke_one.html", context)

@@ -44,7 +44,11 @@ def secure_links(text: str) -> list[str]:
 def outbox_list(request):
     if settings.PRODUCTION:
         raise Http404("The development outbox is off in production.")
-    entries = visible_entries(request.user).select_related("delivery__contact").order_by("-created_at", "-id")
+    entries = (
+        visible_entries(request.user)
+        .select_related("delivery__contact")
+        .order_by("-created_at", "-id")
+    )
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     for entry in page.object_list:
         entry.secure_links = secure_links(entry.body)

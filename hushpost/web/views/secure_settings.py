@@ -25,12 +25,16 @@ from hushpost.web.settings_forms import SecureSettingsForm
 def _form(request) -> SecureSettingsForm:
     saved = SettingsValues.of(SecureMessagingSettings.objects.for_org(request.org))
     data = request.POST if request.method == "POST" else None
-    return SecureSettingsForm(data, organization=request.org, saved=saved, editable=request.user.is_org_admin)
+    return SecureSettingsForm(
+        data, organization=request.org, saved=saved, editable=request.user.is_org_admin
+    )
 
 
 def _context(request, form: SecureSettingsForm) -> dict:
     contacts = preview_contacts(request.org)
-    chosen = preview_contact(request.org, request.POST.get("preview_contact") or request.GET.get("contact"), contacts)
+    chosen = preview_contact(
+        request.org, request.POST.get("preview_contact") or request.GET.get("contact"), contacts
+    )
     return {
         "nav": "secure_settings",
         "form": form,
@@ -54,9 +58,17 @@ def secure_settings(request):
             except SettingsInvalid as error:  # a field went away since the form was checked
                 form.add_problems(error.problems)
             else:
-                messages.success(request, "Messaging settings saved." if changed else "Nothing to save: no setting changed.")
+                messages.success(
+                    request,
+                    "Messaging settings saved."
+                    if changed
+                    else "Nothing to save: no setting changed.",
+                )
                 contact = request.POST.get("preview_contact", "")
-                return redirect(reverse("web:secure_settings") + (f"?{urlencode({'contact': contact})}" if contact else ""))
+                return redirect(
+                    reverse("web:secure_settings")
+                    + (f"?{urlencode({'contact': contact})}" if contact else "")
+                )
     return render(request, "web/settings/secure.html", _context(request, form))
 
 

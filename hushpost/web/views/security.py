@@ -61,7 +61,9 @@ def _confirm(request):
         except two_factor.TwoFactorError as error:
             form.add_error("code", error.message)
         else:
-            messages.success(request, "Two-factor sign-in is on. Keep your backup codes somewhere safe.")
+            messages.success(
+                request, "Two-factor sign-in is on. Keep your backup codes somewhere safe."
+            )
             # Shown in this answer only: nothing keeps them to show again.
             return _page(request, new_codes=codes)
     return _page(request, confirm_form=form)
@@ -104,7 +106,9 @@ def _sign_out_everywhere(request):
     user = request.user
     sign_out_everywhere(user, actor=user, ip=client_ip(request))
     logout(request)
-    messages.success(request, "You were signed out everywhere, including here. Sign in again to continue.")
+    messages.success(
+        request, "You were signed out everywhere, including here. Sign in again to continue."
+    )
     return redirect("login")
 
 
@@ -114,7 +118,9 @@ def _require(request):
     form = RequireTwoFactorForm(request.POST)
     if form.is_valid():
         try:
-            changed = two_factor.set_required(request, request.user, request.org, form.cleaned_data["required"])
+            changed = two_factor.set_required(
+                request, request.user, request.org, form.cleaned_data["required"]
+            )
         except two_factor.TwoFactorError as error:
             messages.error(request, error.message)
         else:

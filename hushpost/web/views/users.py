@@ -16,7 +16,12 @@ def user_list(request):
     users = User.objects.for_org(request.org)
     with_two_factor = two_factor.users_with_two_factor(users)
     rows = [
-        (user, staff.is_invitation_pending(user), staff.can_manage(request.user, user), user.pk in with_two_factor)
+        (
+            user,
+            staff.is_invitation_pending(user),
+            staff.can_manage(request.user, user),
+            user.pk in with_two_factor,
+        )
         for user in users
     ]
     return render(
@@ -35,7 +40,9 @@ def user_edit(request, user_id=None):
         raise PermissionDenied("Only an owner can change an owner's account.")
     action = request.POST.get("action", "save")
     form = EditUserForm(
-        request.POST if request.method == "POST" and action == "save" else None, actor=request.user, target=target
+        request.POST if request.method == "POST" and action == "save" else None,
+        actor=request.user,
+        target=target,
     )
     if request.method == "POST":
         try:

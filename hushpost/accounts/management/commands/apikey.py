@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         actions = parser.add_subparsers(dest="action", required=True, metavar="create|list|revoke")
-        create = actions.add_parser("create", help="make a key and print it once (only its hash is kept)")
+        create = actions.add_parser(
+            "create", help="make a key and print it once (only its hash is kept)"
+        )
         create.add_argument("--org", required=True, help="the organization's slug")
         create.add_argument("--name", required=True, help="what uses the key, such as 'crm'")
         listing = actions.add_parser("list", help="the organization's keys, newest first")
@@ -38,8 +40,10 @@ class Command(BaseCommand):
             key, raw = create_key(organization, name, actor_label=ACTOR)
         except ApiKeyError as error:
             raise CommandError(str(error)) from None
-        self.stderr.write(f"Created API key {key.name!r} ({key.prefix}…) for {organization.slug}. "
-                          "It is shown only now: store it safely.")
+        self.stderr.write(
+            f"Created API key {key.name!r} ({key.prefix}…) for {organization.slug}. "
+            "It is shown only now: store it safely."
+        )
         self.stdout.write(raw)
 
     def handle_list(self, organization, **options):
@@ -47,16 +51,24 @@ class Command(BaseCommand):
         if not keys:
             self.stderr.write(f"{organization.slug} has no API keys.")
         for key in keys:
-            used = f"last used {key.last_used_at:%Y-%m-%d %H:%M}Z" if key.last_used_at else "never used"
+            used = (
+                f"last used {key.last_used_at:%Y-%m-%d %H:%M}Z"
+                if key.last_used_at
+                else "never used"
+            )
             state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}Z" if key.revoked_at else "active"
-            self.stdout.write(f"{key.prefix}\t{key.name}\tcreated {key.created_at:%Y-%m-%d %H:%M}Z\t{used}\t{state}")
+            self.stdout.write(
+                f"{key.prefix}\t{key.name}\tcreated {key.created_at:%Y-%m-%d %H:%M}Z\t{used}\t{state}"
+            )
 
     def handle_revoke(self, organization, *, prefix, **options):
         keys = list(ApiKey.objects.for_org(organization).filter(prefix=prefix.rstrip("…")))
         if not keys:
             raise CommandError(f"{organization.slug} has no API key with the prefix {prefix!r}.")
         if len(keys) > 1:
-            raise CommandError(f"Several keys of {organization.slug} have the prefix {prefix!r}; revoke them in the staff UI.")
+            raise CommandError(
+                f"Several keys of {organization.slug} have the prefix {prefix!r}; revoke them in the staff UI."
+            )
         key = keys[0]
         if revoke_key(key, actor_label=ACTOR):
             self.stdout.write(f"Revoked {key.name!r} ({key.prefix}…).")

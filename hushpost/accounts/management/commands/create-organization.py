@@ -16,7 +16,9 @@ class Command(BaseCommand):
         parser.add_argument("--owner-email", required=True)
         parser.add_argument("--company-name", help="how messages name you (default: the name)")
         parser.add_argument("--time-zone", default="UTC")
-        parser.add_argument("--country", default="US", help="two-letter code: the default for phone numbers")
+        parser.add_argument(
+            "--country", default="US", help="two-letter code: the default for phone numbers"
+        )
 
     @transaction.atomic
     def handle(self, *args, name, slug, owner_email, company_name, time_zone, country, **options):
@@ -24,12 +26,19 @@ class Command(BaseCommand):
         if User.objects.filter(email=email).exists():
             raise CommandError(f"{email} already has an account; use another email.")
         org = Organization(
-            name=name, company_name=company_name or name, slug=slug, time_zone=time_zone, country=country.upper()
+            name=name,
+            company_name=company_name or name,
+            slug=slug,
+            time_zone=time_zone,
+            country=country.upper(),
         )
         try:
             org.full_clean()
         except ValidationError as error:
-            problems = "; ".join(f"--{field.replace('_', '-')}: {' '.join(msgs)}" for field, msgs in error.message_dict.items())
+            problems = "; ".join(
+                f"--{field.replace('_', '-')}: {' '.join(msgs)}"
+                for field, msgs in error.message_dict.items()
+            )
             raise CommandError(problems) from None
         org.save()
         password = secrets.token_urlsafe(12)

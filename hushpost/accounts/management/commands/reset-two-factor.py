@@ -19,4 +19,6 @@ class Command(BaseCommand):
             raise CommandError(f"No staff user has the email {email.strip()}.")
         if not two_factor.disable(user, actor_label="operator: reset-two-factor"):
             raise CommandError(f"{user.email} has no two-factor sign-in to reset.")
-        self.stdout.write(f"Two-factor sign-in reset for {user.email}; they sign in with their password now.")
+        self.stdout.write(
+            f"Two-factor sign-in reset for {user.email}; they sign in with their password now."
+        )

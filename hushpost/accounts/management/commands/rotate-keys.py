@@ -11,8 +11,15 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE, help="rows per transaction (default 500)")
-        parser.add_argument("--dry-run", action="store_true", help="only count what is still under an older key")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=DEFAULT_BATCH_SIZE,
+            help="rows per transaction (default 500)",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="only count what is still under an older key"
+        )
         parser.add_argument(
             "--check",
             action="store_true",
@@ -31,7 +38,11 @@ class Command(BaseCommand):
         unreadable = []
         for target in targets():
             batches = []
-            progress = rotate(target, batch_size=batch_size, on_batch=lambda p: (batches.append(1), self._report(p)))
+            progress = rotate(
+                target,
+                batch_size=batch_size,
+                on_batch=lambda p: (batches.append(1), self._report(p)),
+            )
             if not batches:
                 self._report(progress)
             unreadable.extend(progress.unreadable)
@@ -50,9 +61,13 @@ class Command(BaseCommand):
             left_total += found.left
             old |= found.key_ids
             keys = f" (under {', '.join(sorted(found.key_ids))})" if found.key_ids else ""
-            self.stdout.write(f"{found.target.label}: {found.left} of {found.total} not under {current!r}{keys}")
+            self.stdout.write(
+                f"{found.target.label}: {found.left} of {found.total} not under {current!r}{keys}"
+            )
         if not left_total:
-            self.stdout.write(f"Everything is encrypted under key {current!r}; older keys can be removed.")
+            self.stdout.write(
+                f"Everything is encrypted under key {current!r}; older keys can be removed."
+            )
             return
         summary = f"{left_total} values are still under older keys ({', '.join(sorted(old))}); run rotate-keys."
         if check:

@@ -11,7 +11,9 @@ class Command(BaseCommand):
     help = "Run the scheduler loop (periodic chores). Stops cleanly on SIGTERM or Ctrl-C."
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=float, default=5.0, help="seconds between idle ticks (default 5)")
+        parser.add_argument(
+            "--interval", type=float, default=5.0, help="seconds between idle ticks (default 5)"
+        )
         parser.add_argument("--once", action="store_true", help="run one tick and exit")
 
     def handle(self, *args, interval=5.0, once=False, **options):
@@ -19,7 +21,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         if not once:
-            self.stdout.write(f"Scheduler running, a tick every {interval:g} s; SIGTERM or Ctrl-C stops it.")
+            self.stdout.write(
+                f"Scheduler running, a tick every {interval:g} s; SIGTERM or Ctrl-C stops it."
+            )
             self.stdout.flush()
         while True:
             close_old_connections()

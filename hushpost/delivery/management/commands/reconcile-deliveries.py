@@ -16,8 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         waiting = ambiguous_sms().count()
         if waiting and not twilio_configured():
-            raise CommandError(f"{waiting} ambiguous text messages, but Twilio is not configured "
-                               "(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN): nothing can be checked.")
+            raise CommandError(
+                f"{waiting} ambiguous text messages, but Twilio is not configured "
+                "(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN): nothing can be checked."
+            )
         totals = {"found": 0, "failed": 0, "not_found": 0, "unknown": 0}
         while True:
             outcomes = reconcile()
@@ -27,8 +29,11 @@ class Command(BaseCommand):
             # A full batch that settled something may have more behind it.
             if settled == 0 or sum(outcomes.values()) < BATCH:
                 break
-        email = Delivery.objects.filter(status=DeliveryStatus.FAILED, error_code=retry.AMBIGUOUS_CODE).exclude(
-            channel="sms").count()
+        email = (
+            Delivery.objects.filter(status=DeliveryStatus.FAILED, error_code=retry.AMBIGUOUS_CODE)
+            .exclude(channel="sms")
+            .count()
+        )
         self.stdout.write(
             f"Sent according to Twilio: {totals['found']}. Failed according to Twilio: {totals['failed']}. Queued again (Twilio never got them): "
             f"{totals['not_found']}. Still unknown (too recent or Twilio unreachable): {totals['unknown']}. "

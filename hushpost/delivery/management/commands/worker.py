@@ -37,9 +37,12 @@ class Command(db_worker.Command):
             except (DatabaseError, InterfaceError) as error:
                 if time.monotonic() - started > 60:
                     wait = FIRST_WAIT  # it had been running fine: a new outage
-                logger.warning("worker: database unavailable (%s: %s); reconnecting in %.1f s",
-                               type(error).__name__, str(error).strip().splitlines()[0] if str(error).strip() else "",
-                               wait)
+                logger.warning(
+                    "worker: database unavailable (%s: %s); reconnecting in %.1f s",
+                    type(error).__name__,
+                    str(error).strip().splitlines()[0] if str(error).strip() else "",
+                    wait,
+                )
                 _close_connections()
                 time.sleep(wait)
                 wait = min(wait * 2, MAX_WAIT)
@@ -49,5 +52,5 @@ def _close_connections() -> None:
     for connection in connections.all(initialized_only=True):
         try:
             connection.close()
-        except Exception:  # noqa: BLE001 - a dead connection may fail to close; it is dropped either way
+        except Exception:
             logger.debug("worker: closing a broken connection failed", exc_info=True)

@@ -8,7 +8,9 @@ class Command(BaseCommand):
     help = "Create the demo organization on an empty database, and print how to sign in."
 
     def add_arguments(self, parser):
-        parser.add_argument("--reset-password", action="store_true", help="give the demo owner a new password")
+        parser.add_argument(
+            "--reset-password", action="store_true", help="give the demo owner a new password"
+        )
         parser.add_argument("--print", action="store_true", help="print the demo sign-in")
 
     def handle(self, *args, reset_password=False, print=False, **options):
