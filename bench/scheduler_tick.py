@@ -130,7 +130,8 @@ def main() -> None:
     for label, due in (("idle tick (nothing due)", False), ("busy tick (50 due, sent)", True)):
         (t_small, q_small), (t_large, q_large) = measure(small, due=due), measure(large, due=due)
         print(
-            f"{label}: 1k {t_small * 1000:.1f} ms / {q_small} queries; 10k {t_large * 1000:.1f} ms / {q_large} queries;"
+            f"{label}: 1k {t_small * 1000:.1f} ms / {q_small} queries; "
+            f"10k {t_large * 1000:.1f} ms / {q_large} queries;"
             f" ratio time {t_large / t_small:.2f}, queries {q_large / q_small:.2f}"
         )
 

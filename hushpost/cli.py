@@ -64,7 +64,8 @@ def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
 
 
 def _worker_argv(interval: float = 1.0) -> list[str]:
-    # db_worker wrapped to reconnect after a database outage (hushpost/delivery/management/commands/worker.py).
+    # db_worker wrapped to reconnect after a database outage
+    # (hushpost/delivery/management/commands/worker.py).
     return [
         sys.executable,
         "-m",
@@ -142,7 +143,8 @@ def _supervise(children: dict[str, subprocess.Popen]) -> int:
         for name, child in children.items():
             if child.poll() is not None:
                 print(
-                    f"hushpost: the {name} process stopped (exit {child.returncode}); stopping the rest.",
+                    f"hushpost: the {name} process stopped (exit {child.returncode}); "
+                    "stopping the rest.",
                     file=sys.stderr,
                 )
                 exit_code = child.returncode or 1

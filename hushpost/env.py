@@ -18,7 +18,9 @@ def envstr(name: str, default: str = "") -> str:
             with open(file_path, encoding="utf-8") as fh:
                 return fh.read().strip()
         except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE={file_path} cannot be read: {exc.strerror}")
+            raise ImproperlyConfigured(
+                f"{name}_FILE={file_path} cannot be read: {exc.strerror}"
+            ) from exc
     return os.environ.get(name, default).strip()
 
 

@@ -1,4 +1,5 @@
-"""The headers of a page reached by a secret in its URL: the portal's pages and the email unsubscribe page.
+"""The headers of a page reached by a secret in its URL: the portal's pages
+and the email unsubscribe page.
 
 No Referer may carry the token away, no cache may keep the page, no frame
 may hold it, and the page runs no script at all. Beside the apps (like

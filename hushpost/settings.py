@@ -99,7 +99,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks_db",
     "django_htmx",
-    # django-ninja: its Swagger UI files are served from our own static files (no CDN under our CSP).
+    # django-ninja: its Swagger UI files are served from our own static files
+    # (no CDN under our CSP).
     "ninja",
     # Staff two-factor: authenticator apps (TOTP) and single-use backup codes.
     "django_otp",
@@ -351,8 +352,8 @@ except EspSettingsError as error:
     raise ImproperlyConfigured(str(error)) from None
 if PRODUCTION and HUSHPOST_EMAIL_ESP and not ANYMAIL["WEBHOOK_SECRET"]:
     raise ImproperlyConfigured(
-        f"HUSHPOST_EMAIL_ESP={HUSHPOST_EMAIL_ESP} needs ANYMAIL_WEBHOOK_SECRET (user:password) for its bounce "
-        "and complaint webhooks: see docs/OPERATIONS.md."
+        f"HUSHPOST_EMAIL_ESP={HUSHPOST_EMAIL_ESP} needs ANYMAIL_WEBHOOK_SECRET (user:password) "
+        "for its bounce and complaint webhooks: see docs/OPERATIONS.md."
     )
 
 # --- SMS and voice (Twilio) -------------------------------------------------

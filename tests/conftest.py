@@ -1,7 +1,9 @@
 """The shared cast and the real stand-ins the tests talk to.
 
 alice owns Riverside Clinic, bob is a member there; mallory owns Harbor Law,
-another organization whose data alice must never reach.
+another organization whose data alice must never reach. Jane Roe is a patient
+of Riverside Clinic with a secure message waiting; each organization has an
+API key and a client that sends it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ import uuid
 import pytest
 from django.conf import settings as django_settings
 
+from hushpost.accounts.api_keys import create_key
 from hushpost.accounts.models import Organization, Role, User
+from hushpost.contacts.models import Contact
+from tests.api.helpers import ApiClient
+from tests.portal.conftest import SECRET_TEXT, add_message, make_link
 
 PASSWORD = "correct horse battery staple"
 
@@ -121,6 +127,52 @@ def bob_client(client, bob):
     return client
 
 
+@pytest.fixture
+def jane(org_a):
+    return Contact.objects.create(
+        organization=org_a,
+        name="Jane Roe",
+        phone="+14155551234",
+        email="jane@example.com",
+        time_zone="America/Los_Angeles",
+        language="en",
+    )
+
+
+@pytest.fixture
+def secret_message(jane):
+    return add_message(
+        jane, SECRET_TEXT, files=[("results.pdf", "application/pdf", b"%PDF-1.4 results")]
+    )
+
+
+@pytest.fixture
+def pin_link(jane, secret_message):
+    return make_link(jane, secret_message)
+
+
+@pytest.fixture
+def key_a(org_a, alice):
+    return create_key(org_a, "Booking system", created_by=alice)
+
+
+@pytest.fixture
+def key_b(org_b, mallory):
+    return create_key(org_b, "Harbor CRM", created_by=mallory)
+
+
+@pytest.fixture
+def api(key_a) -> ApiClient:
+    """Riverside Clinic's integration."""
+    return ApiClient(key_a[1])
+
+
+@pytest.fixture
+def api_b(key_b) -> ApiClient:
+    """Harbor Law's integration."""
+    return ApiClient(key_b[1])
+
+
 def free_port() -> int:
     # aiosmtpd refuses port 0, so ask the OS for a free port and hand it over.
     with socket.socket() as sock:
@@ -216,7 +268,8 @@ def postgres_only():
 
 @pytest.fixture
 def twilio_standin(settings):
-    """A local Twilio REST API over real HTTP (tests/twilio_standin.py), with the TWILIO_* settings pointed at it."""
+    """A local Twilio REST API over real HTTP (tests/twilio_standin.py), with the TWILIO_*
+    settings pointed at it."""
     from tests.twilio_standin import TwilioStandin
 
     standin = TwilioStandin(free_port())

@@ -84,7 +84,8 @@ class HttpStandin:
         ).start()
 
     def stop(self) -> None:
-        """Stop listening: the next request gets "connection refused", as if the provider were unreachable."""
+        """Stop listening: the next request gets "connection refused", as if the
+        provider were unreachable."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

@@ -111,7 +111,8 @@ class PostmarkStandin(http_standin.HttpStandin):
                 "ErrorCode": 406,
                 "Message": "You tried to send to a recipient that has been marked as inactive.\n"
                 f"Found inactive addresses: {address}.\n"
-                "Inactive recipients are ones that have generated a hard bounce or a spam complaint. ",
+                "Inactive recipients are ones that have generated "
+                "a hard bounce or a spam complaint. ",
             }
         message_id = str(uuid.uuid4())
         with self._lock:

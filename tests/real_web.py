@@ -33,11 +33,13 @@ def database_url() -> str:
         return f"sqlite:///{Path(db['NAME']).resolve()}"
     user = quote(db["USER"] or "", safe="")
     password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    return f"postgresql://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgresql://{user}{password}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def shared_cache() -> bool:
-    """Whether every process sees the same cache (Redis or the database table), as throttles need."""
+    """Whether every process sees the same cache (Redis or the database
+    table), as throttles need."""
     return "locmem" not in settings.CACHES["default"]["BACKEND"]
 
 

@@ -108,7 +108,8 @@ def stop_worker(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 
 def queue_texts(contact, count: int, prefix: str = "sms") -> list:
-    """`count` text messages to one contact, each body unique (as each link is), queued in one transaction."""
+    """`count` text messages to one contact, each body unique (as each link is),
+    queued in one transaction."""
     return _queue(
         contact,
         "sms",
@@ -197,7 +198,8 @@ class Tally:
 def tally(
     ids, provider_keys: list[str], key: Callable[[Delivery], str] = lambda d: d.body
 ) -> Tally:
-    """`provider_keys`: what identifies each message the provider got (the SMS body; an email's Message-ID)."""
+    """`provider_keys`: what identifies each message the provider got (the SMS body;
+    an email's Message-ID)."""
     deliveries = list(Delivery.objects.filter(pk__in=ids))
     wanted = collections.Counter(key(d) for d in deliveries)
     got = collections.Counter(k for k in provider_keys if k in wanted)
@@ -215,7 +217,8 @@ def tally(
 
 
 class TcpProxy:
-    """A TCP relay (threads) between workers and PostgreSQL that can cut every connection and refuse new ones."""
+    """A TCP relay (threads) between workers and PostgreSQL that can cut every
+    connection and refuse new ones."""
 
     def __init__(self, target: tuple[str, int]):
         self.target = target
@@ -289,7 +292,8 @@ class TcpProxy:
 
 
 def report(scenario: str, result: Tally, seconds: float) -> None:
-    """With HUSHPOST_RELIABILITY_REPORT set (bench/reliability.py does), add this run's figures to that file."""
+    """With HUSHPOST_RELIABILITY_REPORT set (bench/reliability.py does), add this
+    run's figures to that file."""
     path = os.environ.get("HUSHPOST_RELIABILITY_REPORT")
     if not path:
         return

@@ -127,7 +127,8 @@ class _Handler(http_standin.StandinHandler):
         reply = self.standin._next_reply()
         time.sleep(self.standin.latency)
         if reply.status is None:
-            # Twilio's side of a slow answer: the message (or call) exists even if the client gave up.
+            # Twilio's side of a slow answer: the message (or call) exists
+            # even if the client gave up.
             message = create[self.path](form)
             time.sleep(reply.delay)
             return self._answer(recorded, 201, message, reply.headers)

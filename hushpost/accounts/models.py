@@ -14,7 +14,8 @@ from phonenumbers import SUPPORTED_REGIONS
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(
-            "%(value)s is not a known time zone; use a name such as Europe/London or America/New_York.",
+            "%(value)s is not a known time zone; "
+            "use a name such as Europe/London or America/New_York.",
             params={"value": value},
         )
 
@@ -54,14 +55,18 @@ class Organization(models.Model):
         "Text number",
         max_length=20,
         blank=True,
-        help_text="Your own Twilio number, as +14155550123. Texts sent to it reach this organization.",
+        help_text=(
+            "Your own Twilio number, as +14155550123. Texts sent to it reach this organization."
+        ),
     )
     sms_help_text = models.CharField(
         "Text HELP answer",
         max_length=320,
         blank=True,
-        help_text="What a contact who texts HELP gets back. Blank: “<company name>: reply STOP to stop texts, "
-        "START to start again. Call us for help.”",
+        help_text=(
+            "What a contact who texts HELP gets back. Blank: "
+            "“<company name>: reply STOP to stop texts, START to start again. Call us for help.”"
+        ),
     )
     # Staff without two-factor are sent to set it up right after their password.
     require_two_factor = models.BooleanField(
@@ -89,7 +94,10 @@ class Organization(models.Model):
         """The answer to a HELP text: the organization's own, or one naming the company."""
         if self.sms_help_text.strip():
             return self.sms_help_text.strip()
-        return f"{self.company_name or self.name}: reply STOP to stop texts, START to start again. Call us for help."
+        return (
+            f"{self.company_name or self.name}: reply STOP to stop texts, START to start again. "
+            "Call us for help."
+        )
 
 
 class Role(models.TextChoices):

@@ -47,7 +47,8 @@ class Lock:
         minutes = max(1, round((self.until - timezone.now()).total_seconds() / 60))
         return (
             "Too many failed sign-in attempts. For your security, signing in is paused: "
-            f"try again after {self.until:%H:%M} UTC (in about {minutes} minute{'s' if minutes != 1 else ''}). "
+            f"try again after {self.until:%H:%M} UTC "
+            f"(in about {minutes} minute{'s' if minutes != 1 else ''}). "
             "If you forgot your password, “Forgot your password?” sends you a link."
         )
 
@@ -55,7 +56,8 @@ class Lock:
     def reset_notice(self) -> str:
         return (
             "Too many password reset requests for this address or from your network. "
-            f"Try again after {self.until:%H:%M} UTC. If an email is on its way, its link works for a few hours."
+            f"Try again after {self.until:%H:%M} UTC. If an email is on its way, "
+            "its link works for a few hours."
         )
 
 
@@ -77,7 +79,8 @@ def _account(email: str) -> User | None:
 
 
 def failed(request, email: str, *, step: str = "password") -> None:
-    """Count a failed password (or two-factor code) and log it; a lock that starts here is logged too."""
+    """Count a failed password (or two-factor code) and log it; a lock that
+    starts here is logged too."""
     email = normalize(email)
     ip = client_ip(request)
     user = _account(email)

@@ -144,7 +144,8 @@ def send_invitation(user: User, *, inviter: User) -> bool:
 def invite_user(
     actor: User, *, email: str, first_name: str = "", last_name: str = "", role: str = Role.MEMBER
 ) -> Invitation:
-    """Add a user to the actor's organization, with no password yet, and email them the link to set one."""
+    """Add a user to the actor's organization, with no password yet, and email
+    them the link to set one."""
     _require_manage(actor)
     _require_assignable(actor, role)
     email = User.objects.normalize_email(email.strip()).lower()

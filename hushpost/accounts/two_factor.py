@@ -70,7 +70,8 @@ def start_enrollment(user: User) -> TOTPDevice:
     if has_two_factor(user):
         # Replacing the app is turning it off (which asks for a code or the password) and on again.
         raise TwoFactorError(
-            "Two-factor is already on. To move to a new phone, turn it off first, then set it up again."
+            "Two-factor is already on. To move to a new phone, turn it off first, "
+            "then set it up again."
         )
     with transaction.atomic():
         TOTPDevice.objects.devices_for_user(user, confirmed=False).delete()

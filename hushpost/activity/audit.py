@@ -79,7 +79,8 @@ def audit_events(
 
 
 def visible_to(events: QuerySet[Event], user) -> QuerySet[Event]:
-    """The events this staff user may read in the Activity log: all for owners, the rest without OWNER_ONLY_KINDS."""
+    """The events this staff user may read in the Activity log: all for owners, the rest
+    without OWNER_ONLY_KINDS."""
     return events if getattr(user, "is_owner", False) else events.exclude(kind__in=OWNER_ONLY_KINDS)
 
 

@@ -42,7 +42,8 @@ def event_row(event: Event, zone: ZoneInfo, with_ip: bool = True) -> list[str]:
 def recorded_csv_lines(
     events, time_zone: str, *, organization, actor, export: str, with_ip: bool = True, **filters
 ) -> Iterator[str]:
-    """The CSV of `events`, its download recorded first (the record itself stays out of the file)."""
+    """The CSV of `events`, its download recorded first (the record itself
+    stays out of the file)."""
     note = record_export(organization, actor=actor, export=export, rows=events.count(), **filters)
     return csv_lines(events.exclude(pk=note.pk), time_zone, with_ip=with_ip)
 
@@ -58,7 +59,8 @@ def csv_lines(events: Iterable[Event], time_zone: str, *, with_ip: bool = True) 
 
 
 def record_export(organization, *, actor, export: str, rows: int, **filters) -> Event:
-    """Every download of data from Hushpost is an audit event: which export, how many rows, which filters."""
+    """Every download of data from Hushpost is an audit event: which export, how
+    many rows, which filters."""
     # Prefixed: a filter named "kind" or "contact" must not collide with record()'s own arguments.
     used = {
         f"filter_{name}": str(value) for name, value in filters.items() if value not in (None, "")

@@ -93,7 +93,8 @@ def find_appointment(organization: Organization, appointment_id: UUID) -> Appoin
 
 
 def appointment_out(appointment: Appointment) -> dict[str, Any]:
-    # Times in the organization's zone: the offset says which instant, the clock reads as staff expect.
+    # Times in the organization's zone: the offset says which instant, the
+    # clock reads as staff expect.
     zone = ZoneInfo(appointment.organization.time_zone)
     return {
         "id": appointment.id,
@@ -236,9 +237,12 @@ def remove_appointment(request, appointment_id: UUID):
     "/appointments/by-external-id/{external_id}",
     response={200: AppointmentOut, 201: AppointmentOut, **CHANGE_ERRORS},
     summary="Create or replace an appointment by its external id",
+    description=(
+        "201 when no appointment had this external id, 200 when it was replaced. "
+        "Sending it twice changes nothing more."
+    ),
 )
 def upsert_appointment(request, external_id: str, payload: AppointmentFields):
-    """201 when no appointment had this external id, 200 when it was replaced. Sending it twice changes nothing more."""
     external_id = external_id.strip()
     if not external_id:
         raise Invalid([("external_id", "Give the external id in the path.")])
@@ -264,9 +268,12 @@ def upsert_appointment(request, external_id: str, payload: AppointmentFields):
     "/appointments/{appointment_id}/sends",
     response={200: SendList, **ITEM_ERRORS},
     summary="The appointment's automated messages: upcoming and done",
+    description=(
+        "Each auto message due for this appointment: "
+        "`pending` until it goes out, then `sent`, `skipped` or `failed`."
+    ),
 )
 def list_sends(request, appointment_id: UUID):
-    """Each auto message due for this appointment: `pending` until it goes out, then `sent`, `skipped` or `failed`."""
     appointment = find_appointment(request.org, appointment_id)
     sends = DueSend.objects.filter(appointment=appointment).order_by("due_at", "id")
     items = [

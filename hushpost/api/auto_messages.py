@@ -136,9 +136,12 @@ def get_auto_message(request, auto_message_id: int):
     "/auto-messages/{auto_message_id}",
     response={200: AutoMessageOut, **CHANGE_ERRORS},
     summary="Replace an auto message",
+    description=(
+        "Every field is saved or none; "
+        "the schedule follows at once (retimed sends move, a switched-off one's go)."
+    ),
 )
 def replace(request, auto_message_id: int, payload: AutoMessageIn):
-    """Every field is saved or none; the schedule follows at once (retimed sends move, a switched-off one's go)."""
     auto = find_auto_message(request.org, auto_message_id)
     try:
         update_auto_message(

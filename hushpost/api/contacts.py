@@ -205,9 +205,12 @@ def replace_contact(request, contact_id: UUID, payload: ContactReplace):
     "/contacts/{contact_id}",
     response={200: ContactOut, **CHANGE_ERRORS},
     summary="Change some fields",
+    description=(
+        "Only the fields sent change. "
+        'In `custom`, keys sent change (null or "" clears one); others stay.'
+    ),
 )
 def patch_contact(request, contact_id: UUID, payload: ContactPatch):
-    """Only the fields sent change. In `custom`, keys sent change (null or "" clears one); others stay."""
     return _update(request, contact_id, payload.model_dump(exclude_unset=True), merge_custom=True)
 
 

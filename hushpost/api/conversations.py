@@ -1,4 +1,5 @@
-"""/conversations/{contact_id}: every message between the organization and a contact, oldest first."""
+"""/conversations/{contact_id}: every message between the organization and a
+contact, oldest first."""
 
 from __future__ import annotations
 
@@ -34,9 +35,12 @@ def _message_out(message) -> dict:
     "/conversations/{contact_id}",
     response={200: Conversation, 401: Problem, 404: Problem, 422: ValidationProblem},
     summary="Get a conversation",
+    description=(
+        "Messages both ways, oldest first. "
+        "Reading content through the API is logged, as a staff view is."
+    ),
 )
 def get_conversation(request, contact_id: UUID, limit: int = Limit(), offset: int = Offset()):
-    """Messages both ways, oldest first. Reading content through the API is logged, as a staff view is."""
     contact = find_contact(request.org, contact_id)
     messages, count = page(thread(contact), limit, offset)
     # Logged but not marked read: an integration reading the thread is not a

@@ -1,4 +1,5 @@
-"""/settings/fields: the organization's custom fields, and whether each one's values are kept encrypted."""
+"""/settings/fields: the organization's custom fields, and whether each one's
+values are kept encrypted."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ class CustomFieldOut(Schema):
 
 
 class CustomFieldChange(Schema):
-    """Only what is sent changes. Making a field sensitive (or not) moves every contact's value at once."""
+    # pydantic publishes this docstring verbatim as the schema's OpenAPI description: one line.
+    """Only what is sent changes. Making a field sensitive (or not) moves every contact's value at once."""  # noqa: E501
 
     label: str | None = Field(None, min_length=1, max_length=100)
     type: FieldTypeName | None = None

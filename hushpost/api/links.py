@@ -1,4 +1,5 @@
-"""Revoking secure links: all of a contact's (`/contacts/{id}/links/revoke`) or one (`/links/{id}/revoke`).
+"""Revoking secure links: all of a contact's
+(`/contacts/{id}/links/revoke`) or one (`/links/{id}/revoke`).
 
 Both are idempotent: revoking what is already revoked changes nothing and
 answers 200. Another organization's ids answer 404, like unknown ones.
@@ -37,9 +38,12 @@ class LinkRevoked(Schema):
     "/contacts/{contact_id}/links/revoke",
     response={200: ContactLinksRevoked, **ERRORS},
     summary="Revoke all of a contact's secure links",
+    description=(
+        "Every link of the contact that is not revoked yet stops working at once, "
+        "and can't ask for a new one."
+    ),
 )
 def revoke_contact_links(request, contact_id: UUID):
-    """Every link of the contact that is not revoked yet stops working at once, and can't ask for a new one."""
     contact = find_contact(request.org, contact_id)
     count = revoke_all_links(contact, actor_label=actor_label(request))
     return {"contact_id": contact.pk, "revoked": count}

@@ -154,7 +154,10 @@ class MessageCreate(Schema):
     appointment_ids: list[UUID] = Field(
         default_factory=list,
         max_length=1000,
-        description="Send about these appointments (to their contacts); the body may use {{ appointment.* }}.",
+        description=(
+            "Send about these appointments (to their contacts); "
+            "the body may use {{ appointment.* }}."
+        ),
     )
     channel: Literal["sms", "email", "voice"]
     secure: bool = Field(

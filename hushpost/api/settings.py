@@ -1,4 +1,5 @@
-"""/settings/secure-messaging: the five R1 settings, checked exactly as the staff page checks them."""
+"""/settings/secure-messaging: the five R1 settings, checked exactly as the
+staff page checks them."""
 
 from __future__ import annotations
 

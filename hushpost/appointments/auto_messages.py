@@ -106,7 +106,8 @@ def to_minutes(amount: int, unit: str) -> int:
 
 
 def split_offset(minutes: int) -> tuple[int, str]:
-    """The largest unit the offset is a whole number of: 1440 → (1, "days"), 90 → (90, "minutes")."""
+    """The largest unit the offset is a whole number of:
+    1440 → (1, "days"), 90 → (90, "minutes")."""
     for unit in ("days", "hours"):
         if minutes and minutes % UNITS[unit] == 0:
             return minutes // UNITS[unit], unit
@@ -131,11 +132,15 @@ def describe_timing(timing: str, offset_minutes: int) -> str:
     edge = "the start" if timing == Timing.BEFORE_START else "the end"
     if not offset_minutes:
         return f"at {edge}"
-    return f"{offset_words(offset_minutes)} {'before' if timing == Timing.BEFORE_START else 'after'} {edge}"
+    return (
+        f"{offset_words(offset_minutes)} {'before' if timing == Timing.BEFORE_START else 'after'} "
+        f"{edge}"
+    )
 
 
 def label(auto: AutoMessage) -> str:
-    """How staff recognise one: its name, or its channel and timing ("Text message 1 day before the start")."""
+    """How staff recognise one: its name, or its channel and timing ("Text message 1
+    day before the start")."""
     return (
         auto.name
         or f"{auto.get_channel_display()} {describe_timing(auto.timing, auto.offset_minutes)}"
@@ -382,7 +387,8 @@ def preview_appointment(
 def preview(
     organization: Organization, user, values: AutoMessageValues, contact: Contact | None
 ) -> Preview:
-    """The auto message as `contact` would get it, for their next appointment, with unsaved values."""
+    """The auto message as `contact` would get it, for their next
+    appointment, with unsaved values."""
     from hushpost.appointments.fields import appointment_context
 
     values = values.normalized()

@@ -135,7 +135,8 @@ class ImportReport:
 def import_file(
     organization: Organization, file_name: str, data: bytes, *, actor=None, actor_label: str = ""
 ) -> ImportReport:
-    """Read the whole file, then import its rows; raises ImportFileError when the file itself is unusable."""
+    """Read the whole file, then import its rows; raises ImportFileError when the
+    file itself is unusable."""
     is_ics = (file_name or "").lower().endswith((".ics", ".ical", ".ifb")) or data.lstrip()[
         :15
     ].upper() == b"BEGIN:VCALENDAR"
@@ -185,8 +186,8 @@ def read_csv(organization: Organization, data: bytes) -> list[Row]:
     missing = [name for name in ("start",) if name not in columns.values()]
     if missing:
         raise ImportFileError(
-            "The file has no start column. Name the columns on the first line: external_id, start, end, title, "
-            "location, status, staff_email, name, email, phone."
+            "The file has no start column. Name the columns on the first line: "
+            "external_id, start, end, title, location, status, staff_email, name, email, phone."
         )
     if not {"email", "phone"} & set(columns.values()):
         raise ImportFileError(
@@ -232,7 +233,8 @@ def read_ics(organization: Organization, data: bytes) -> list[Row]:
 
     try:
         calendar = icalendar.Calendar.from_ical(data)
-    except Exception as error:  # icalendar raises ValueError and friends for a malformed file
+    except Exception as error:  # noqa: BLE001
+        # icalendar raises ValueError and friends (not one base class) for a malformed file.
         raise ImportFileError(
             f"This is not a valid iCalendar (.ics) file: {str(error)[:200]}"
         ) from None
@@ -266,7 +268,8 @@ def read_ics(organization: Organization, data: bytes) -> list[Row]:
         elif "DURATION" in event and row.start is not None:
             try:
                 row.end = row.start + event.decoded("DURATION")
-            except Exception:
+            except Exception:  # noqa: BLE001
+                # As for DTSTART/DTEND (_ics_time): any failure to decode is a bad value.
                 row.reasons.append("bad duration")
         else:
             row.end = row.start
@@ -308,7 +311,8 @@ def _ics_time(event, name: str, zone: ZoneInfo, row: Row) -> datetime | None:
         return None
     try:
         value = event.decoded(name)
-    except Exception:
+    except Exception:  # noqa: BLE001
+        # icalendar fails in assorted ways on a value it can't decode: a bad value, not a 500.
         row.reasons.append(f"bad {label} date")
         return None
     if isinstance(value, datetime):

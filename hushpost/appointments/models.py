@@ -47,7 +47,8 @@ class Appointment(models.Model):
     status = models.CharField(
         max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
     )
-    # The id in the system that booked it (an EHR, a calendar UID); unique per organization when set.
+    # The id in the system that booked it (an EHR, a calendar UID); unique
+    # per organization when set.
     external_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

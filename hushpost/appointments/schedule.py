@@ -107,7 +107,8 @@ def _upsert(auto: AutoMessage, appointment: Appointment) -> DueSend | None:
 
 @transaction.atomic
 def sync_auto_message(auto: AutoMessage, *, now: datetime | None = None) -> int:
-    """After an auto message is added, edited, retimed, switched on or off. Returns rows made or moved."""
+    """After an auto message is added, edited, retimed, switched on or off.
+    Returns rows made or moved."""
     now = now or timezone.now()
     pending = DueSend.objects.filter(auto_message=auto, status=DueSendStatus.PENDING)
     if not auto.enabled:
@@ -141,7 +142,8 @@ def sync_auto_message(auto: AutoMessage, *, now: datetime | None = None) -> int:
             update.append(row)
     DueSend.objects.bulk_create(create, batch_size=1000, ignore_conflicts=True)
     DueSend.objects.bulk_update(update, ["due_at"], batch_size=1000)
-    # Pending rows for appointments that no longer qualify (past or cancelled) are left to send_due to skip.
+    # Pending rows for appointments that no longer qualify (past or cancelled) are
+    # left to send_due to skip.
     return len(create) + len(update)
 
 
@@ -172,7 +174,8 @@ def send_due(now: datetime | None = None, *, batch: int = BATCH) -> int:
     with transaction.atomic():
         rows = DueSend.objects.due(now).order_by("due_at", "id")
         if connection.features.has_select_for_update_skip_locked:
-            # One scheduler at a time: another one holding the lock means this tick has nothing to do.
+            # One scheduler at a time: another one holding the lock means this
+            # tick has nothing to do.
             if (
                 not SchedulerLock.objects.select_for_update(skip_locked=True)
                 .filter(name=LOCK_NAME)

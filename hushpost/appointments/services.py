@@ -1,4 +1,5 @@
-"""Creating, changing, cancelling and deleting appointments: checked, logged, and the schedule kept current.
+"""Creating, changing, cancelling and deleting appointments: checked,
+logged, and the schedule kept current.
 
 Every change goes through here (staff pages, the API, imports), so the
 message schedule (schedule.sync_appointment) is updated in the same
@@ -105,7 +106,8 @@ def save_appointment(
     created: bool,
     changed: list[str] | None = None,
 ) -> Appointment:
-    """Check and save; raises AppointmentInvalid. `changed` names the fields changed (None: look them up)."""
+    """Check and save; raises AppointmentInvalid. `changed` names the fields
+    changed (None: look them up)."""
     problems = check_appointment(appointment)
     if problems:
         raise AppointmentInvalid(problems)

@@ -42,7 +42,8 @@ def header_key(header: str) -> str:
 def read_upload(data: bytes) -> ParsedCsv:
     if len(data) > MAX_UPLOAD_BYTES:
         raise CsvError(
-            f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; split it into smaller files."
+            f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; "
+            "split it into smaller files."
         )
     if not data.strip():
         raise CsvError("The file is empty.")

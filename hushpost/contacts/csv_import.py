@@ -122,7 +122,8 @@ def run_import(import_id: int) -> None:
         run.settle_all()
     except ClaimLost:
         logger.warning("contact import %s: taken over by another worker; stopping", import_id)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001
+        # The task's last resort: whatever went wrong, the import is marked failed.
         # Only the exception's type and where it happened: its message may quote a row.
         logger.error(
             "contact import %s failed (%s):\n%s",
@@ -163,7 +164,8 @@ class _Run:
                     self.seen.setdefault(key, number)
 
     def _fence(self, **changes) -> None:
-        """Write `changes` only if this worker still holds the import (its heartbeat is unchanged)."""
+        """Write `changes` only if this worker still holds the import (its
+        heartbeat is unchanged)."""
         now = timezone.now()
         held = ContactImport.objects.filter(
             pk=self.contact_import.pk, status=ImportStatus.RUNNING, heartbeat_at=self.heartbeat
@@ -332,12 +334,16 @@ def drop_abandoned_uploads(now: datetime.datetime | None = None) -> int:
         status=ImportStatus.FAILED,
         content_encrypted="",
         finished_at=now,
-        error="The columns were never mapped, so the uploaded file was deleted. Upload it again to import it.",
+        error=(
+            "The columns were never mapped, so the uploaded file was deleted. "
+            "Upload it again to import it."
+        ),
     )
 
 
 def rejected_rows_csv(contact_import: ContactImport) -> str:
-    """The rejected rows as uploaded, with a last column saying why, ready to fix and import again."""
+    """The rejected rows as uploaded, with a last column saying why, ready
+    to fix and import again."""
     width = len(contact_import.headers)
     lines = [[*contact_import.headers, REJECTED_COLUMN]]
     for rejection in contact_import.rejections.all():

@@ -67,7 +67,7 @@ def custom_key(target: str) -> str | None:
 
 def targets_for(fields: Iterable[CustomField]) -> list[tuple[str, str]]:
     """Every target a column can have in this organization, as (value, label)."""
-    choices = [(IGNORE, "Don't import")] + list(STANDARD_TARGETS.items())
+    choices = [(IGNORE, "Don't import"), *STANDARD_TARGETS.items()]
     choices += [
         (CUSTOM_PREFIX + field.key, f"{field.label} (custom.{field.key})") for field in fields
     ]
@@ -117,14 +117,16 @@ def mapping_errors(mapping: dict[str, str], headers: list[str]) -> list[str]:
         header = headers[int(index)] or f"column {int(index) + 1}"
         if target in used:
             errors.append(
-                f"“{used[target]}” and “{header}” are both mapped to {target_label(target)}; choose one."
+                f"“{used[target]}” and “{header}” are both mapped to {target_label(target)}; "
+                "choose one."
             )
         used.setdefault(target, header)
     if "name" not in used:
         errors.append("Choose the column that holds the contact's name.")
     if "phone" not in used and "email" not in used:
         errors.append(
-            "Choose a column for the mobile phone or the email (or both): messages need somewhere to go."
+            "Choose a column for the mobile phone or the email (or both): "
+            "messages need somewhere to go."
         )
     return errors
 

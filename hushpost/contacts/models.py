@@ -40,13 +40,18 @@ class CustomField(models.Model):
     key = models.SlugField(
         max_length=50,
         allow_unicode=False,
-        help_text="Used in templates as {{ custom.key }}: lowercase letters, digits and underscores.",
+        help_text=(
+            "Used in templates as {{ custom.key }}: lowercase letters, digits and underscores."
+        ),
     )
     label = models.CharField(max_length=100)
     field_type = models.CharField(max_length=10, choices=FieldType.choices, default=FieldType.TEXT)
     sensitive = models.BooleanField(
         default=False,
-        help_text="Values are stored encrypted, like message bodies (for identifiers such as an ID or policy number).",
+        help_text=(
+            "Values are stored encrypted, like message bodies "
+            "(for identifiers such as an ID or policy number)."
+        ),
     )
     created_at = models.DateTimeField(default=timezone.now)
 

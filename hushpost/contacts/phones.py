@@ -18,11 +18,13 @@ def normalize_phone(raw: str, region: str) -> str:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         raise InvalidPhone(
-            f"“{raw}” is not a phone number; type it with its country code, such as +1 415 555 0123."
+            f"“{raw}” is not a phone number; type it with its country code, "
+            "such as +1 415 555 0123."
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone(
-            f"“{raw}” is not a valid phone number for {phonenumbers.region_code_for_number(number) or region}; "
+            f"“{raw}” is not a valid phone number for "
+            f"{phonenumbers.region_code_for_number(number) or region}; "
             "check the digits or add the country code."
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,6 +1,8 @@
 """Model attributes kept encrypted in a text column.
 
-    secure_pin = EncryptedText("secure_pin_encrypted", binding=lambda c: f"org={c.organization_id}|id={c.id}")
+    secure_pin = EncryptedText(
+        "secure_pin_encrypted", binding=lambda c: f"org={c.organization_id}|id={c.id}"
+    )
 
 The associated data is "<app>.<Model>.<attribute>|<binding>", so a ciphertext
 only decrypts on the row (and organization) it was written for. Every
@@ -51,7 +53,8 @@ class EncryptedText:
 
 
 class EncryptedJSON(EncryptedText):
-    """JSON; `empty` makes the value read when nothing is stored (and an empty value stores nothing)."""
+    """JSON; `empty` makes the value read when nothing is stored (and an empty
+    value stores nothing)."""
 
     def __init__(
         self, column: str, *, binding: Callable[[Any], str], empty: Callable[[], Any] = list

@@ -69,7 +69,8 @@ class KeyRing:
             kid, sep, encoded = item.partition(":")
             if not sep or not KEY_ID.match(kid):
                 raise KeyRingError(
-                    f"HUSHPOST_KEYS entry {number} must look like id:key, with an id of letters, digits, - or _."
+                    f"HUSHPOST_KEYS entry {number} must look like id:key, "
+                    "with an id of letters, digits, - or _."
                 )
             try:
                 key = _b64decode(encoded)

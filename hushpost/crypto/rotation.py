@@ -54,7 +54,10 @@ class Unreadable:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.label} of row {self.pk} (key id {self.key_id!r}) can't be decrypted: {self.reason}"
+        return (
+            f"{self.label} of row {self.pk} (key id {self.key_id!r}) can't be decrypted: "
+            f"{self.reason}"
+        )
 
 
 @dataclass

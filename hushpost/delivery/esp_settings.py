@@ -56,7 +56,8 @@ def esp_configuration(name: str, env: Callable[[str], str]) -> tuple[dict, dict]
     if esp is None:
         why = f" ({NOT_OFFERED[name]})" if name in NOT_OFFERED else ""
         raise EspSettingsError(
-            f"HUSHPOST_EMAIL_ESP={name!r} is not offered{why}: use {' or '.join(ESPS)}, or unset it for SMTP."
+            f"HUSHPOST_EMAIL_ESP={name!r} is not offered{why}: "
+            f"use {' or '.join(ESPS)}, or unset it for SMTP."
         )
     missing = [
         variable

@@ -19,5 +19,6 @@ def html_from_text(text: str, *, title: str = "", pixel_url: str = "") -> str:
     return (
         '<!doctype html>\n<html><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title></head>\n"
-        f'<body style="font-family: sans-serif; line-height: 1.5">\n{paragraphs}{pixel}\n</body></html>\n'
+        '<body style="font-family: sans-serif; line-height: 1.5">\n'
+        f"{paragraphs}{pixel}\n</body></html>\n"
     )

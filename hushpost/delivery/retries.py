@@ -45,8 +45,8 @@ CONFIRM_AMBIGUOUS = (
 )
 
 SETTLES_ITSELF = (
-    "Hushpost is checking with Twilio — this settles itself within minutes: marked sent if Twilio has it, "
-    "sent again if Twilio never got it."
+    "Hushpost is checking with Twilio — this settles itself within minutes: "
+    "marked sent if Twilio has it, sent again if Twilio never got it."
 )
 
 

@@ -50,7 +50,8 @@ def backoff_seconds(attempt: int, *, rng: random.Random | None = None) -> float:
 
 
 def parse_retry_after(value: str | None, *, now: datetime.datetime) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent or unreadable."""
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None
+    if absent or unreadable."""
     if not value:
         return None
     value = value.strip()
@@ -68,7 +69,8 @@ def parse_retry_after(value: str | None, *, now: datetime.datetime) -> float | N
 def retry_delay(
     attempt: int, retry_after: float | None = None, *, rng: random.Random | None = None
 ) -> float:
-    """The wait before the next try; the provider's Retry-After is a floor, never cut short by jitter."""
+    """The wait before the next try; the provider's Retry-After is a floor,
+    never cut short by jitter."""
     delay = backoff_seconds(attempt, rng=rng)
     if retry_after is not None:
         delay = max(delay, min(float(retry_after), MAX_RETRY_AFTER))

@@ -52,7 +52,8 @@ def queue_delivery(
     actor_label="system",
     bulk=False,
 ) -> Delivery:
-    """A queued delivery of `subject`/`body` (exactly what goes to the provider), sent after the caller commits.
+    """A queued delivery of `subject`/`body` (exactly what goes to the
+    provider), sent after the caller commits.
 
     The same idempotency key twice gives back the first delivery, unchanged.
     `bulk` marks non-secure automated or many-recipient email: it carries
@@ -287,7 +288,8 @@ def why_held(delivery: Delivery) -> str:
 
 
 def _settle(delivery: Delivery, *, also_from: tuple[str, ...] = (), **fields) -> bool:
-    """Write an outcome only while this worker's claim (status sending, same attempt) still stands."""
+    """Write an outcome only while this worker's claim (status sending, same
+    attempt) still stands."""
     return bool(
         Delivery.objects.filter(
             pk=delivery.pk,
@@ -393,11 +395,13 @@ def _failed(delivery: Delivery, channel: BaseChannel, error: DeliveryError) -> N
         return
     opted_out = bool(error.permanent and error.code in channel.opt_out_codes)
     if opted_out and delivery.channel != Channel.EMAIL:
-        # The carrier says the contact opted out (a STOP reply): remember it so nothing else is sent.
+        # The carrier says the contact opted out (a STOP reply): remember it
+        # so nothing else is sent.
         type(delivery.contact).objects.filter(pk=delivery.contact_id).update(sms_opt_out=True)
     _event(delivery, EventKind.FAILED, reason=reason, code=code, opted_out=opted_out)
     if opted_out and delivery.channel == Channel.EMAIL:
-        # The email service suppressed the address after a hard bounce or complaint: logged like every email opt-out.
+        # The email service suppressed the address after a hard bounce or complaint: logged
+        # like every email opt-out.
         opt_out_of_email(
             delivery.contact,
             reason="suppressed_by_service",

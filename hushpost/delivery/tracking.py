@@ -46,8 +46,9 @@ def record_open(token: str) -> bool:
 
 
 def note_open(delivery: Delivery, *, actor_label: str = "contact", **detail) -> bool:
-    """The one rule for every sign of an open (our image, an email service's webhook): logged once per
-    delivery, then counted (reading an email again, or both signs for one reading, adds to the count)."""
+    """The one rule for every sign of an open (our image, an email service's webhook):
+    logged once per delivery, then counted (reading an email again, or both signs for one
+    reading, adds to the count)."""
     if Event.objects.filter(delivery=delivery, kind=EventKind.EMAIL_OPENED).exists():
         Delivery.objects.filter(pk=delivery.pk).update(repeat_opens=F("repeat_opens") + 1)
         return False

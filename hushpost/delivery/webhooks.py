@@ -12,7 +12,8 @@ from hushpost.delivery.callbacks import apply_twilio_status
 
 
 def twilio_signature_ok(request: HttpRequest) -> bool:
-    """Twilio signs the public URL it called, which is HUSHPOST_BASE_URL + path, not our Host header."""
+    """Twilio signs the public URL it called, which is HUSHPOST_BASE_URL +
+    path, not our Host header."""
     if not settings.TWILIO_AUTH_TOKEN:
         return False
     url = settings.BASE_URL + request.get_full_path()

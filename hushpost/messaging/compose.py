@@ -35,7 +35,8 @@ SECURE_OFF = (
 
 
 class ComposeError(ValueError):
-    """The whole send is refused; `problems` maps a field ("body", "channel", …) to what is wrong."""
+    """The whole send is refused; `problems` maps a field ("body",
+    "channel", …) to what is wrong."""
 
     def __init__(self, problems: dict[str, list[str]]):
         self.problems = problems
@@ -156,7 +157,8 @@ def send_message(
     actor_label: str = "",
     origin: str = Origin.COMPOSE,
 ) -> SendResult:
-    """Send to every contact (or recipient); raises ComposeError when the send as a whole is refused.
+    """Send to every contact (or recipient); raises ComposeError when the
+    send as a whole is refused.
 
     `recipients` carry extra template fields (`extra_fields` names them for
     validation), as when appointments are the recipients.
@@ -212,7 +214,8 @@ def send_message(
 
 
 def is_bulk(send: Send, recipients: int) -> bool:
-    """Bulk email (RFC 2369 List-Unsubscribe): plain, not secure, and automated or to more than one contact.
+    """Bulk email (RFC 2369 List-Unsubscribe): plain, not secure, and
+    automated or to more than one contact.
 
     A secure notification is never bulk: it is the only way to a message meant
     for that contact, so an unsubscribe button must not stand in its way.
@@ -230,7 +233,8 @@ def _idempotency_key(send: Send, recipient: Recipient) -> str:
 
 
 def deliveries_of(send: Send) -> QuerySet[Delivery]:
-    """Every recipient's delivery of a send. Held ones have no message, so they are found by their key."""
+    """Every recipient's delivery of a send. Held ones have no message, so they
+    are found by their key."""
     return Delivery.objects.filter(
         organization_id=send.organization_id, idempotency_key__startswith=f"send:{send.id}:"
     )

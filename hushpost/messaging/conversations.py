@@ -149,7 +149,8 @@ def notify_staff_of_reply(conversation_id: int) -> None:
         send_mail(
             subject="New secure reply in Hushpost",
             message=(
-                f"A contact replied to a secure conversation of {conversation.organization.name}.\n\n"
+                "A contact replied to a secure conversation of "
+                f"{conversation.organization.name}.\n\n"
                 f"Read it in Hushpost: {url}\n"
             ),
             from_email=None,

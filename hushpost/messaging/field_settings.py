@@ -111,7 +111,10 @@ def key_problem(organization: Organization, key: str) -> str | None:
             f"at most {KEY_MAX_LENGTH} characters (such as insurance_number)."
         )
     if key in RESERVED_KEYS or not _reads_as_field(key):
-        return f"“{key}” already means something in templates; choose another key, such as {key}_value."
+        return (
+            f"“{key}” already means something in templates; choose another key, "
+            f"such as {key}_value."
+        )
     if CustomField.objects.for_org(organization).filter(key=key).exists():
         return f"This organization already has a field with the key “{key}”."
     return None
@@ -141,7 +144,10 @@ def type_change_problem(field: CustomField, field_type: str) -> str | None:
         return None
     label = FieldType(field_type).label.lower()
     some = "1 contact has a value" if bad == 1 else f"{bad} contacts have values"
-    return f"{some} in this field that {'is' if bad == 1 else 'are'} not a {label}; correct them first."
+    return (
+        f"{some} in this field that {'is' if bad == 1 else 'are'} not a {label}; "
+        "correct them first."
+    )
 
 
 def _text(value: object) -> str:
@@ -149,7 +155,8 @@ def _text(value: object) -> str:
 
 
 def _contacts_with(field: CustomField, *, lock: bool = False) -> Iterator[Contact]:
-    """The contacts holding a value for the field (a sensitive value can only be looked for after decrypting)."""
+    """The contacts holding a value for the field (a sensitive value can only be looked
+    for after decrypting)."""
     columns = ("id", "organization_id", *Contact.CUSTOM_COLUMNS)
     contacts = Contact.objects.for_org(field.organization).only(*columns).order_by("pk")
     if lock:
@@ -219,7 +226,8 @@ def update_field(
     sensitive: bool | None = None,
     actor_label: str = "",
 ) -> list[str]:
-    """Change the label, type and sensitivity (never the key: templates refer to it). Returns what changed."""
+    """Change the label, type and sensitivity (never the key: templates refer to
+    it). Returns what changed."""
     field = CustomField.objects.select_for_update().get(pk=field.pk)
     sensitive = field.sensitive if sensitive is None else sensitive
     wanted = (("label", label), ("field_type", field_type), ("sensitive", sensitive))

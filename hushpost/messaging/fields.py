@@ -69,7 +69,8 @@ def message_context(
 
 
 class OrganizationSender:
-    """Who `{{ user.* }}` is when no staff member sends (the API, a new link the contact asked for)."""
+    """Who `{{ user.* }}` is when no staff member sends (the API, a new link
+    the contact asked for)."""
 
     def __init__(self, organization: Organization):
         self.organization = organization

@@ -134,7 +134,8 @@ def contact_pin_limits() -> tuple[int, timedelta]:
 
 
 def contact_pin_pause(contact_id, now: datetime | None = None) -> int:
-    """Seconds until the contact's links take a PIN again: 0 unless the contact had too many wrong ones lately.
+    """Seconds until the contact's links take a PIN again: 0 unless the
+    contact had too many wrong ones lately.
 
     Counted from the pin_wrong events themselves, so the count is exact
     whichever web process took the guesses.
@@ -220,7 +221,8 @@ def check_pin(link: SecureLink, pin: str, *, now: datetime | None = None) -> Pin
 def revoke_links(
     contact: Contact, *, actor=None, link: SecureLink | None = None, now: datetime | None = None
 ) -> int:
-    """End one link, or every live link of a contact, at once. The rules live in messaging/revocation.py."""
+    """End one link, or every live link of a contact, at once. The rules live in
+    messaging/revocation.py."""
     from hushpost.messaging import revocation  # it imports this module
 
     if link is not None:

@@ -190,7 +190,8 @@ def problems_in(source: str, spec: FieldSpec, *, required: Iterable[str] = ()) -
                 if name in spec.scalars and spec.sample_value(name) not in output:
                     result.append(
                         Problem(
-                            f"{{{{ {name} }}}} must appear in the message as it is, not hidden by a condition or changed by a filter"
+                            f"{{{{ {name} }}}} must appear in the message as it is, "
+                            "not hidden by a condition or changed by a filter"
                         )
                     )
     return result

@@ -73,7 +73,8 @@ def count_old(organization: Organization, cutoff: datetime) -> Counter:
 
 
 def _emptied(organization: Organization, cutoff: datetime):
-    # Conversations whose every message is old (or that have none) and that are idle since the cutoff.
+    # Conversations whose every message is old (or that have none) and that
+    # are idle since the cutoff.
     return (
         Conversation.objects.filter(organization=organization, last_activity_at__lt=cutoff)
         .annotate(newer=Count("messages", filter=Q(messages__created_at__gte=cutoff)))
@@ -153,7 +154,8 @@ def _organizations_with_old_data(cutoff: datetime):
 def purge(
     days: int, *, dry_run: bool = False, now: datetime | None = None, batch_size: int = BATCH_SIZE
 ) -> list[Purged]:
-    """Purge every organization's content older than `days`; one `data_purged` event per organization."""
+    """Purge every organization's content older than `days`; one `data_purged`
+    event per organization."""
     if days < 1:
         raise ValueError("The retention period is at least 1 day.")
     cutoff = cutoff_for(days, now)
@@ -184,7 +186,8 @@ PURGE_LOCK = "hushpost:retention-purge-ran"
 
 
 def purge_daily() -> int:
-    """The scheduler's step: purge at most once a day, and only when HUSHPOST_RETENTION_DAYS is set."""
+    """The scheduler's step: purge at most once a day, and only when
+    HUSHPOST_RETENTION_DAYS is set."""
     days = settings.HUSHPOST_RETENTION_DAYS
     # cache.add is atomic in the shared cache: one scheduler runs it per day.
     if not days or not cache.add(PURGE_LOCK, True, timeout=24 * 60 * 60):

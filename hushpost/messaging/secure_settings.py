@@ -34,7 +34,10 @@ FIELD_NAMES = ("enabled", "subject", "body", "link_lifetime", "default_pin")
 PREVIEW_LINK_PATH = "/s/preview-link"
 PREVIEW_CONTACT_LIMIT = 200
 
-REQUIRED_LINK = f"The body must contain {{{{ {SECURE_LINK} }}}}: it is the contact's personal link to the conversation."
+REQUIRED_LINK = (
+    f"The body must contain {{{{ {SECURE_LINK} }}}}: "
+    "it is the contact's personal link to the conversation."
+)
 LITERAL_PIN_RULE = (
     "A default PIN is letters and digits only, with no spaces or symbols, "
     "or a template such as {{ custom.my_secure_pin_field }}."

@@ -8,7 +8,8 @@ from hushpost.portal.uploads import UploadRefused, read_upload
 
 
 class ReplyForm(forms.Form):
-    """A reply from the secure page: text, a file, or both. Nothing is stored until all of it is valid."""
+    """A reply from the secure page: text, a file, or both. Nothing is stored
+    until all of it is valid."""
 
     # strip=False: the contact's own line breaks and indentation are kept;
     # emptiness is judged on the stripped text in clean().

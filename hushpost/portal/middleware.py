@@ -4,7 +4,8 @@ PORTAL_PREFIX = "/s/"
 
 
 class PortalHeadersMiddleware:
-    """The portal's headers on every /s/ response, including server errors no view decorator sees."""
+    """The portal's headers on every /s/ response, including server errors
+    no view decorator sees."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -35,7 +35,8 @@ def render_page(
 
 
 def not_valid(request: HttpRequest) -> HttpResponse:
-    """One page for every bad token — unknown, malformed, tampered or revoked — so none tells them apart."""
+    """One page for every bad token — unknown, malformed, tampered or revoked — so
+    none tells them apart."""
     return render_page(request, "portal/not_valid.html", status=404)
 
 

@@ -1,4 +1,5 @@
-"""Failed PIN posts per client IP, on top of the limits per link and per contact (messaging/links.py).
+"""Failed PIN posts per client IP, on top of the limits per link and per
+contact (messaging/links.py).
 
 A link locks after five wrong PINs and a contact's links pause after ten
 wrong ones in fifteen minutes; this is the third limit, for one client trying

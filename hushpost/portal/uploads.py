@@ -69,7 +69,7 @@ def safe_file_name(name: str) -> str:
     """A name that is safe to store and to put in Content-Disposition.
 
     No path, no control or bidi-format characters (U+202E can make
-    "photo‮fdp.exe" read as "photo exe.pdf"), no characters Windows refuses.
+    "photo<U+202E>fdp.exe" read as "photo exe.pdf"), no characters Windows refuses.
     """
     name = unicodedata.normalize("NFC", name or "")
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
@@ -99,14 +99,16 @@ def _looks_like(kind: FileType, ext: str, data: bytes) -> bool:
 
 
 def read_upload(upload: UploadedFile) -> tuple[str, str, bytes]:
-    """(safe name, content type, bytes) for receive_reply, or UploadRefused with a message for the contact."""
+    """(safe name, content type, bytes) for receive_reply, or UploadRefused with a
+    message for the contact."""
     name = safe_file_name(upload.name or "")
     ext = name.rpartition(".")[2].lower() if "." in name else ""
     kind = ALLOWED.get(ext)
     if kind is None:
         raise UploadRefused(
             _(
-                "Files of this type can't be sent. You can send PDF, Word, Excel, PowerPoint, OpenDocument, "
+                "Files of this type can't be sent. "
+                "You can send PDF, Word, Excel, PowerPoint, OpenDocument, "
                 "text and CSV files, and images (JPEG, PNG, GIF, WebP, HEIC)."
             )
         )

@@ -1,4 +1,5 @@
-"""The appointment form and the list's filters. Times are typed and shown in the organization's zone."""
+"""The appointment form and the list's filters. Times are typed and shown in
+the organization's zone."""
 
 from __future__ import annotations
 
@@ -52,7 +53,9 @@ class AppointmentForm(forms.ModelForm):
         widgets = {"start": LocalDateTimeInput(), "end": LocalDateTimeInput()}
         labels = {"external_id": "External id"}
         help_texts = {
-            "external_id": "The id in the system that booked it, if any; unique in your organization."
+            "external_id": (
+                "The id in the system that booked it, if any; unique in your organization."
+            )
         }
 
     def __init__(self, *args, organization, **kwargs):

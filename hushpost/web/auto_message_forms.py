@@ -1,4 +1,5 @@
-"""The form of one auto message. It only collects and displays; every rule is in appointments.auto_messages."""
+"""The form of one auto message. It only collects and displays; every rule is in
+appointments.auto_messages."""
 
 from __future__ import annotations
 

@@ -33,11 +33,15 @@ MAX_REQUEST_BYTES = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + _ENVELOPE_BYTES
 UNKNOWN_CONTACT = (
     "Unknown contact: one of the chosen contacts is not in your organization (or was deleted)."
 )
-TOO_LARGE = f"The files are too large together: at most {MAX_ATTACHMENTS} files of {MAX_ATTACHMENT_MB} MB each."
+TOO_LARGE = (
+    "The files are too large together: "
+    f"at most {MAX_ATTACHMENTS} files of {MAX_ATTACHMENT_MB} MB each."
+)
 
 
 class AttachmentsInMemory(MemoryFileUploadHandler):
-    """Keep uploads in memory: attachments are encrypted at rest and must not sit in /tmp in the clear.
+    """Keep uploads in memory: attachments are encrypted at rest and must
+    not sit in /tmp in the clear.
 
     A request larger than any allowed set of files is not taken at all; the
     form then says the files are too large.
@@ -133,7 +137,10 @@ class ComposeForm(ProblemsMixin, forms.Form):
     secure = forms.BooleanField(
         label="Send securely",
         required=False,
-        help_text="The contact gets a short notification with a personal link; the message itself stays here.",
+        help_text=(
+            "The contact gets a short notification with a personal link; "
+            "the message itself stays here."
+        ),
     )
     pin = forms.CharField(
         label="Message PIN (optional)",
@@ -160,7 +167,10 @@ class ComposeForm(ProblemsMixin, forms.Form):
     attachments = MultipleFileField(
         label="Attachments",
         required=False,
-        help_text=f"For secure messages and email. Up to {MAX_ATTACHMENTS} files, {MAX_ATTACHMENT_MB} MB each.",
+        help_text=(
+            f"For secure messages and email. Up to {MAX_ATTACHMENTS} files, "
+            f"{MAX_ATTACHMENT_MB} MB each."
+        ),
     )
 
     def __init__(

@@ -50,7 +50,8 @@ class ComposePreview:
 def pick(
     organization: Organization, chosen: list[Contact], contact_id: str | None
 ) -> Contact | None:
-    """The chosen recipient asked for; the first chosen; until some are chosen, the first contact."""
+    """The chosen recipient asked for; the first chosen; until some are
+    chosen, the first contact."""
     for contact in chosen:
         if str(contact.pk) == (contact_id or ""):
             return contact
@@ -84,7 +85,8 @@ def compose_preview(
     extra_context: dict | None = None,
     extra_fields: dict[str, frozenset[str]] | None = None,
 ) -> ComposePreview:
-    """`extra_context`/`extra_fields`: what the recipient adds (an appointment's fields), as send_message takes them."""
+    """`extra_context`/`extra_fields`: what the recipient adds (an appointment's fields), as
+    send_message takes them."""
     is_sample = contact is None
     contact = sample_contact(organization) if contact is None else contact
     keys = custom_keys(organization)

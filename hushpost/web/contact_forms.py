@@ -24,7 +24,10 @@ class ContactForm(forms.ModelForm):
         label="Secure PIN",
         required=False,
         max_length=100,
-        help_text="Asked for before this contact can read a secure message. Leave empty to use the default PIN.",
+        help_text=(
+            "Asked for before this contact can read a secure message. "
+            "Leave empty to use the default PIN."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, required=False)

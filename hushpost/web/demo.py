@@ -139,7 +139,8 @@ def _demo_schedule(org: Organization, owner: User) -> None:
         offset_minutes=24 * 60,
         secure=True,
         body="Hello {{ contact.first_name }}, a reminder of your {{ appointment.title }} on "
-        "{{ appointment.start_weekday }} at {{ appointment.start_time }}, {{ appointment.location }}.",
+        "{{ appointment.start_weekday }} at {{ appointment.start_time }}, "
+        "{{ appointment.location }}.",
     )
     AutoMessage.objects.create(
         organization=org,

@@ -1,4 +1,5 @@
-"""What the Activity and Audit pages share: one page of filtered events, and the same events as CSV."""
+"""What the Activity and Audit pages share: one page of filtered events, and
+the same events as CSV."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from django.utils import timezone
 def events_page(
     request: HttpRequest, form, events, *, per_page: int, nav: str, template: str, status: int = 200
 ) -> HttpResponse:
-    """The page of `events` that ?page= asks for, under its filter form; page links keep the filters."""
+    """The page of `events` that ?page= asks for, under its filter form; page
+    links keep the filters."""
     page = Paginator(events, per_page).get_page(request.GET.get("page"))
     filters = request.GET.copy()
     filters.pop("page", None)

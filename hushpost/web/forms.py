@@ -16,7 +16,9 @@ class SignInForm(AuthenticationForm):
     )
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": "That email and password don't match an account. Check both and try again.",
+        "invalid_login": (
+            "That email and password don't match an account. Check both and try again."
+        ),
     }
 
     def clean(self):

@@ -19,7 +19,8 @@ _ENVELOPE_BYTES = 64 * 1024
 
 
 class KeepUploadInMemory(MemoryFileUploadHandler):
-    """Hold the whole upload in memory: the file is contact data and must not sit in /tmp unencrypted."""
+    """Hold the whole upload in memory: the file is contact data and must not
+    sit in /tmp unencrypted."""
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         self.activated = content_length <= MAX_UPLOAD_BYTES + _ENVELOPE_BYTES
@@ -39,8 +40,9 @@ class UploadForm(forms.Form):
         allow_empty_file=True,
         required=False,
         help_text=(
-            f"UTF-8 text, columns separated by commas, semicolons or tabs, up to {MAX_UPLOAD_BYTES // 1024 // 1024} MB "
-            f"and {MAX_ROWS:,} rows. The first line names the columns."
+            "UTF-8 text, columns separated by commas, semicolons or tabs, "
+            f"up to {MAX_UPLOAD_BYTES // 1024 // 1024} MB and {MAX_ROWS:,} rows. "
+            "The first line names the columns."
         ),
         widget=forms.ClearableFileInput(
             attrs={"accept": ".csv,.tsv,.txt,text/csv,text/tab-separated-values"}
@@ -55,7 +57,8 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data.get("file")
         if self.too_large or (upload is not None and upload.size > MAX_UPLOAD_BYTES):
             raise forms.ValidationError(
-                f"The file is larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB; split it into smaller files."
+                f"The file is larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB; "
+                "split it into smaller files."
             )
         if upload is None:
             raise forms.ValidationError("Choose a CSV file to upload.")

@@ -34,7 +34,9 @@ class OrganizationForm(forms.ModelForm):
         model = Organization
         fields = ["name", "company_name", "time_zone", "country", "sms_number", "sms_help_text"]
         help_texts = {
-            "company_name": "Notifications say “Ann Lee at <company name>” ({{ user.name_and_company }})."
+            "company_name": (
+                "Notifications say “Ann Lee at <company name>” ({{ user.name_and_company }})."
+            )
         }
         widgets = {"sms_help_text": forms.Textarea(attrs={"rows": 2})}
 

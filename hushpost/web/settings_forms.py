@@ -29,8 +29,11 @@ class SecureSettingsForm(TemplateSettingsForm):
     )
     body = forms.CharField(
         label="Notification body",
-        help_text="Sent by text message or email. Must contain {{ secure_link }}, the contact's personal link. "
-        "Keep anything sensitive out of it.",
+        help_text=(
+            "Sent by text message or email. "
+            "Must contain {{ secure_link }}, the contact's personal link. "
+            "Keep anything sensitive out of it."
+        ),
         widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
     )
     link_lifetime = forms.ChoiceField(
@@ -41,8 +44,12 @@ class SecureSettingsForm(TemplateSettingsForm):
     default_pin = forms.CharField(
         label="Default contact PIN",
         required=False,
-        help_text="Asked for when neither the message nor the contact has a PIN. Letters and digits, such as 2468, "
-        "or a template over the contact's fields, such as {{ custom.my_secure_pin_field }}. Empty: no default PIN.",
+        help_text=(
+            "Asked for when neither the message nor the contact has a PIN. "
+            "Letters and digits, such as 2468, "
+            "or a template over the contact's fields, such as {{ custom.my_secure_pin_field }}. "
+            "Empty: no default PIN."
+        ),
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
 
@@ -69,8 +76,10 @@ class CustomFieldForm(forms.ModelForm):
     key = forms.CharField(
         label="Key",
         max_length=KEY_MAX_LENGTH,
-        help_text="Templates use it as {{ custom.key }}: lowercase letters, digits and underscores, "
-        "starting with a letter. It can't be changed later, because templates refer to it.",
+        help_text=(
+            "Templates use it as {{ custom.key }}: lowercase letters, digits and underscores, "
+            "starting with a letter. It can't be changed later, because templates refer to it."
+        ),
         widget=forms.TextInput(
             attrs={"spellcheck": "false", "autocomplete": "off", "autocapitalize": "none"}
         ),

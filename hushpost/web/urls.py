@@ -26,7 +26,8 @@ app_name = "web"
 urlpatterns = [
     path("", shell.home, name="home"),
     path("inbox/", inbox.inbox, name="inbox"),
-    # messaging.conversations links staff here from reply notifications, by this name and the contact's id.
+    # messaging.conversations links staff here from reply notifications, by this
+    # name and the contact's id.
     path("inbox/<uuid:contact_id>/", inbox.conversation, name="conversation"),
     path("inbox/attachments/<uuid:attachment_id>/", inbox.attachment, name="attachment"),
     path("appointments/", appointments.appointment_list, name="appointments"),

@@ -1,4 +1,5 @@
-"""Password reset by email, end to end: through a real SMTP server, and through the development outbox."""
+"""Password reset by email, end to end: through a real SMTP server, and through
+the development outbox."""
 
 import email
 import re

@@ -1,4 +1,5 @@
-"""Ending sessions: sign out everywhere (yourself, or a user you manage), deactivation, a new password."""
+"""Ending sessions: sign out everywhere (yourself, or a user you manage),
+deactivation, a new password."""
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator

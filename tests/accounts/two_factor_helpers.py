@@ -7,7 +7,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 def app_code(device: TOTPDevice, steps_ahead: int = 0) -> str:
-    """The code for now (or a later 30-second step: a step already used is refused, as it should be)."""
+    """The code for now (or a later 30-second step: a step already used is
+    refused, as it should be)."""
     device.refresh_from_db()
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time() + steps_ahead * device.step
@@ -15,7 +16,8 @@ def app_code(device: TOTPDevice, steps_ahead: int = 0) -> str:
 
 
 def secret_code(secret_text: str, steps_ahead: int = 0) -> str:
-    """The code from the key as shown on the page (base32 in groups), as someone typing it into an app gets."""
+    """The code from the key as shown on the page (base32 in groups), as someone
+    typing it into an app gets."""
     from base64 import b32decode
 
     raw = secret_text.replace(" ", "")

@@ -1,5 +1,6 @@
-"""Audit completeness: every staff or API action that reads content, exports, changes settings, users, keys or
-links, or signs in, records its event with who did it and from which address.
+"""Audit completeness: every staff or API action that reads content, exports,
+changes settings, users, keys or links, or signs in, records its event with
+who did it and from which address.
 
 Each action goes through the real HTTP stack (staff pages with a signed-in
 session, the API with a bearer key), from its own client address.
@@ -131,7 +132,8 @@ API_SETTINGS = {
     "default_pin": "",
 }
 
-# (what, the action, the event kind it must record, who: "alice" or the API key's label, detail it must hold)
+# (what, the action, the event kind it must record, who: "alice" or the API key's
+# label, detail it must hold)
 ACTIONS: list[tuple[str, Callable, EventKind, str, dict]] = [
     (
         "staff reads a conversation",
@@ -245,7 +247,8 @@ ACTIONS: list[tuple[str, Callable, EventKind, str, dict]] = [
     (
         "an owner revokes an API key",
         lambda s: s.post(
-            f"/settings/api-keys/{create_key(s.alice.organization, 'Old', created_by=s.alice)[0].pk}/revoke/"
+            "/settings/api-keys/"
+            f"{create_key(s.alice.organization, 'Old', created_by=s.alice)[0].pk}/revoke/"
         ),
         EventKind.API_KEY_REVOKED,
         "alice",
@@ -346,7 +349,7 @@ def test_outside_a_request_no_address_is_made_up(org_a, alice):
 
 
 def test_contact_side_events_carry_no_address(client, stage):
-    link, raw = make_link(stage.contact)
+    _, raw = make_link(stage.contact)
     client.get(f"/s/{raw}", REMOTE_ADDR="192.0.2.200")
     event = Event.objects.get(kind=EventKind.LINK_CLICKED)
     assert "ip" not in event.detail

@@ -1,34 +1,12 @@
-"""API keys for the cast's organizations and clients that send them."""
+"""Contacts and custom fields the API tests share. The API keys and the clients that send them
+(`key_a`, `key_b`, `api`, `api_b`) are in tests/conftest.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from hushpost.accounts.api_keys import create_key
 from hushpost.contacts.models import CustomField
 from tests.api.helpers import ApiClient, make_contact
-
-
-@pytest.fixture
-def key_a(org_a, alice):
-    return create_key(org_a, "Booking system", created_by=alice)
-
-
-@pytest.fixture
-def key_b(org_b, mallory):
-    return create_key(org_b, "Harbor CRM", created_by=mallory)
-
-
-@pytest.fixture
-def api(key_a) -> ApiClient:
-    """Riverside Clinic's integration."""
-    return ApiClient(key_a[1])
-
-
-@pytest.fixture
-def api_b(key_b) -> ApiClient:
-    """Harbor Law's integration."""
-    return ApiClient(key_b[1])
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""/appointments: the contract's fields, upsert by external id, the schedule's sends, problem JSON."""
+"""/appointments: the contract's fields, upsert by external id, the
+schedule's sends, problem JSON."""
 
 import pytest
 

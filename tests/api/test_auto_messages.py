@@ -1,4 +1,5 @@
-"""/auto-messages per the contract: timing as {event, offset_minutes}, problem JSON, other organizations' ids 404."""
+"""/auto-messages per the contract: timing as {event, offset_minutes}, problem JSON, other
+organizations' ids 404."""
 
 import pytest
 

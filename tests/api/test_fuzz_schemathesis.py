@@ -21,7 +21,8 @@ from schemathesis.checks import not_a_server_error
 
 from tests.portal.conftest import add_message
 
-# Raise it for a deeper hunt: HUSHPOST_FUZZ_EXAMPLES=500 make test PYTEST_ARGS=tests/api/test_fuzz_schemathesis.py
+# Raise it for a deeper hunt:
+#   HUSHPOST_FUZZ_EXAMPLES=500 make test PYTEST_ARGS=tests/api/test_fuzz_schemathesis.py
 EXAMPLES_PER_OPERATION = int(os.environ.get("HUSHPOST_FUZZ_EXAMPLES", "20"))
 
 

@@ -1,4 +1,5 @@
-"""R3.2: auto messages are checked like Messaging settings, with appointment fields, and keep the schedule current."""
+"""R3.2: auto messages are checked like Messaging settings, with appointment fields, and
+keep the schedule current."""
 
 import datetime
 
@@ -32,7 +33,10 @@ def values(**overrides):
         channel="sms",
         timing="before_start",
         offset_minutes=1440,
-        body="Hi {{ contact.first_name }}, see you {{ appointment.start_date }} at {{ appointment.start_time }}.",
+        body=(
+            "Hi {{ contact.first_name }}, see you {{ appointment.start_date }} at "
+            "{{ appointment.start_time }}."
+        ),
     )
     return AutoMessageValues(**(base | overrides))
 
@@ -48,7 +52,8 @@ def test_a_good_reminder_saves_and_logs_field_names_only(org_a, alice):
 def test_template_problems_come_with_line_and_column(org_a):
     problems = check(org_a, values(body="Hello\nsee you {{ appointment.start_tim }}"))
     assert problems["body"] == [
-        "Line 2, column 12: unknown field appointment.start_tim (did you mean appointment.start_time?)"
+        "Line 2, column 12: unknown field appointment.start_tim "
+        "(did you mean appointment.start_time?)"
     ]
     problems = check(org_a, values(body="Hi {% if %}"))
     assert problems["body"][0].startswith("Line 1, column")

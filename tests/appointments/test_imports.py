@@ -1,4 +1,5 @@
-"""Importing appointments from CSV and iCalendar: per-row reports, contacts matched or added, re-import updates."""
+"""Importing appointments from CSV and iCalendar: per-row reports, contacts matched or
+added, re-import updates."""
 
 import pytest
 
@@ -12,7 +13,8 @@ from tests.appointments.helpers import at
 pytestmark = pytest.mark.django_db
 
 CSV = """external_id,start,end,title,location,status,staff_email,name,email,phone
-V1,2031-03-04 09:30,2031-03-04 10:00,Check-up,Room 2,confirmed,alice@riverside.example,,dana@example.com,
+V1,2031-03-04 09:30,2031-03-04 10:00,Check-up,Room 2,confirmed,alice@riverside.example,,\
+dana@example.com,
 V2,2031-03-04T11:00:00+01:00,2031-03-04T11:30:00+01:00,Call,,,,,,(415) 555-0123
 V3,2031-03-05 09:00,2031-03-05 09:30,New patient,,,,Sam Poe,sam@example.com,
 V4,yesterday,2031-03-05 09:30,Bad date,,,,,dana@example.com,

@@ -1,4 +1,5 @@
-"""Saving, cancelling and deleting appointments: the checks, the activity log, the schedule kept current."""
+"""Saving, cancelling and deleting appointments: the checks, the activity log, the
+schedule kept current."""
 
 from datetime import timedelta
 

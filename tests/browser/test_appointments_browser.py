@@ -1,4 +1,5 @@
-"""A staff member books an appointment in a real browser and sees its upcoming reminders; then composes to it."""
+"""A staff member books an appointment in a real browser and sees its upcoming
+reminders; then composes to it."""
 
 from datetime import timedelta
 

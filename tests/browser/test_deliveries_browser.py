@@ -1,5 +1,6 @@
-"""Staff see what failed and why, and retry an ambiguous call or email only after ticking the check; an
-ambiguous text message is Hushpost's to settle with Twilio (real browser)."""
+"""Staff see what failed and why, and retry an ambiguous call or email only
+after ticking the check; an ambiguous text message is Hushpost's to settle
+with Twilio (real browser)."""
 
 from pathlib import Path
 

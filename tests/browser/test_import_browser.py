@@ -1,4 +1,5 @@
-"""A staff member imports a CSV file in a real browser and sees the row that was rejected, and why."""
+"""A staff member imports a CSV file in a real browser and sees the row that
+was rejected, and why."""
 
 from pathlib import Path
 

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from hushpost.delivery.models import Delivery
 from hushpost.messaging.links import create_link
 from hushpost.messaging.models import Direction, Message
-from tests.portal.conftest import SECRET_TEXT, add_message, jane, make_link, secret_message  # noqa: F401 (fixtures)
+from tests.portal.conftest import SECRET_TEXT, add_message, make_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -76,7 +76,7 @@ def test_a_contact_opens_the_link_enters_the_pin_reads_and_replies_with_a_pictur
         SECRET_TEXT + "\nCall us at any time if you have questions.",
         files=[("results-march-2026.pdf", "application/pdf", b"%PDF-1.4 results")],
     )
-    link, raw = make_link(jane, message)
+    _, raw = make_link(jane, message)
 
     phone.goto(f"/s/{raw}")
     expect(phone.get_by_role("heading", level=1)).to_have_text("Enter your PIN")

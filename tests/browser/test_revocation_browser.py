@@ -1,5 +1,6 @@
-"""In chromium: staff revoke a contact's link from the contact's page while the contact is reading, and the
-contact's page closes; the link is dead and offers no new one. Then "Revoke all links" ends the rest.
+"""In chromium: staff revoke a contact's link from the contact's page while the contact is
+reading, and the contact's page closes; the link is dead and offers no new one. Then "Revoke
+all links" ends the rest.
 
 Screenshots go to /tmp/shots/revocation-*.png for a look by eye.
 """
@@ -15,7 +16,7 @@ from playwright.sync_api import expect
 
 from hushpost.activity.models import Event, EventKind
 from hushpost.messaging.models import SecureLink
-from tests.portal.conftest import SECRET_TEXT, jane, make_link, secret_message  # noqa: F401 (fixtures)
+from tests.portal.conftest import SECRET_TEXT, make_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -290,7 +290,8 @@ def compose_and_send(
     if attachment:
         page.get_by_label("Attachments").set_input_files(attachment)
     preview = page.locator("#compose-preview")
-    # The preview shows the notification (link only) apart from the secure page, and the PIN in force.
+    # The preview shows the notification (link only) apart from the secure
+    # page, and the PIN in force.
     expect(preview.locator('[data-preview="notification"]')).to_contain_text("/s/")
     expect(preview.locator('[data-preview="notification"]')).not_to_contain_text(secret)
     expect(preview.locator('[data-preview="body"]')).to_contain_text(secret)

@@ -48,7 +48,8 @@ class Crash(BaseException):
 
 
 def crash_once_on_chunk(monkeypatch, number):
-    """Kill the run at the end of chunk `number`: its contacts are written, its commit never comes."""
+    """Kill the run at the end of chunk `number`: its contacts are written,
+    its commit never comes."""
     real = csv_import._Run._fence
     calls = {"n": 0}
 

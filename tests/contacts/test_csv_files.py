@@ -82,7 +82,7 @@ def test_it_refuses_a_single_column():
 
 
 def test_it_refuses_duplicate_header_names_ignoring_case_and_spaces():
-    with pytest.raises(CsvError, match="same name.*Email.*E_mail"):
+    with pytest.raises(CsvError, match=r"same name.*Email.*E_mail"):
         read_upload(b"Name,Email,E_mail\nJane,a@example.com,b@example.com\n")
 
 

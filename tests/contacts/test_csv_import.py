@@ -18,7 +18,10 @@ from tests.contacts.importing import Crash, crash_once_on_chunk, crash_test_file
 
 pytestmark = pytest.mark.django_db
 
-HEADER = "Name,Phone,Email,Time zone,Language,Secure PIN,SMS opt out,Email opt out,Patient number,Date of birth\n"
+HEADER = (
+    "Name,Phone,Email,Time zone,Language,Secure PIN,"
+    "SMS opt out,Email opt out,Patient number,Date of birth\n"
+)
 
 
 @pytest.fixture
@@ -43,9 +46,8 @@ def reasons_by_row(contact_import):
 
 
 def test_it_imports_every_field_of_a_good_row(org_a, alice, fields):
-    text = (
-        HEADER
-        + 'Jane Roe,(415) 555-0100,Jane@Example.COM,Europe/Paris,FR,ab12,yes,no,"1,200",1990-02-03\n'
+    text = HEADER + (
+        'Jane Roe,(415) 555-0100,Jane@Example.COM,Europe/Paris,FR,ab12,yes,no,"1,200",1990-02-03\n'
     )
     contact_import = imported(org_a, text, user=alice)
     contact = Contact.objects.get()
@@ -128,7 +130,10 @@ def test_it_rejects_a_value_in_a_column_mapped_to_an_unknown_field(org_a):
 
 
 def test_it_lists_every_reason_and_counts_rows_as_the_file_does(org_a):
-    text = "Name,Phone,Email,Language\nGood One,,a@example.com,\n\n,12,nope,xx\nGood Two,,b@example.com,en\n"
+    text = (
+        "Name,Phone,Email,Language\n"
+        "Good One,,a@example.com,\n\n,12,nope,xx\nGood Two,,b@example.com,en\n"
+    )
     contact_import = imported(org_a, text)
     assert reasons_by_row(contact_import) == {
         4: [
@@ -191,7 +196,10 @@ def test_it_updates_existing_contacts_when_asked(org_a, fields):
     )
     jane.custom = {"dob": "1990-01-01"}
     jane.save()
-    text = "Name,Phone,Email,Time zone,Patient number\nJane Roe,415 555 0100,JANE@example.com,,42\nNew Sam,,sam@example.com,,\n"
+    text = (
+        "Name,Phone,Email,Time zone,Patient number\n"
+        "Jane Roe,415 555 0100,JANE@example.com,,42\nNew Sam,,sam@example.com,,\n"
+    )
     contact_import = imported(org_a, text, on_duplicate=OnDuplicate.UPDATE)
     jane.refresh_from_db()
     assert (jane.name, jane.phone, jane.email) == ("Jane Roe", "+14155550100", "JANE@example.com")
@@ -311,7 +319,8 @@ def test_it_logs_no_contact_data(org_a, caplog):
     with caplog.at_level(logging.DEBUG):
         imported(
             org_a,
-            "Name,Phone,Email\nJane Secret,555-01,jane@secret.example\nSam Secret,,sam@secret.example\n",
+            "Name,Phone,Email\n"
+            "Jane Secret,555-01,jane@secret.example\nSam Secret,,sam@secret.example\n",
         )
     assert "Secret" not in caplog.text and "secret.example" not in caplog.text
 

@@ -12,7 +12,10 @@ from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Delivery
 from hushpost.delivery.send import queue_delivery, send_delivery
 
-NOTIFICATION = "Riverside Clinic sent you a secure message: http://127.0.0.1:8000/s/Tk3n-abc_123 (PIN required)"
+NOTIFICATION = (
+    "Riverside Clinic sent you a secure message: "
+    "http://127.0.0.1:8000/s/Tk3n-abc_123 (PIN required)"
+)
 _keys = itertools.count(1)
 
 

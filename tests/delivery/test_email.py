@@ -41,7 +41,8 @@ class ScriptedServer:
 
 @pytest.fixture
 def mail_server(settings):
-    """A scripted SMTP server on a free port; `.start()`/`.stop()` it to make the server go away and come back."""
+    """A scripted SMTP server on a free port; `.start()`/`.stop()` it to make the server
+    go away and come back."""
     handler, port = ScriptedServer(), free_port()
     settings.MAILERS = {
         "default": {

@@ -1,4 +1,5 @@
-"""HUSHPOST_EMAIL_ESP: an email service wins over SMTP, and a missing variable stops the start with one line."""
+"""HUSHPOST_EMAIL_ESP: an email service wins over SMTP, and a missing variable stops
+the start with one line."""
 
 import pytest
 
@@ -72,8 +73,8 @@ def test_production_refuses_to_start_without_a_webhook_secret(tmp_path):
     result = hushpost("manage", "check", env_overrides=env, tmp_path=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "hushpost: HUSHPOST_EMAIL_ESP=postmark needs ANYMAIL_WEBHOOK_SECRET (user:password) for its bounce and "
-        "complaint webhooks: see docs/OPERATIONS.md."
+        "hushpost: HUSHPOST_EMAIL_ESP=postmark needs ANYMAIL_WEBHOOK_SECRET (user:password) "
+        "for its bounce and complaint webhooks: see docs/OPERATIONS.md."
     ]
 
 

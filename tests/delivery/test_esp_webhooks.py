@@ -45,7 +45,9 @@ HARD_BOUNCE = {
     "MessageID": "",
     "Metadata": {},
     "ServerID": 23,
-    "Description": "The server was unable to deliver your message (ex: unknown user, mailbox not found).",
+    "Description": (
+        "The server was unable to deliver your message (ex: unknown user, mailbox not found)."
+    ),
     "Details": "smtp;550 5.1.1 The email account that you tried to reach does not exist.",
     "Email": "jane@example.com",
     "From": "notify@hushpost.example",
@@ -60,8 +62,10 @@ SOFT_BOUNCE = HARD_BOUNCE | {
     "Type": "SoftBounce",
     "TypeCode": 4096,
     "Name": "Soft bounce",
-    "Description": "The server was unable to temporarily deliver your message (ex: Mailbox full, Account disabled, "
-    "exceeds quota, out of storage space).",
+    "Description": (
+        "The server was unable to temporarily deliver your message "
+        "(ex: Mailbox full, Account disabled, exceeds quota, out of storage space)."
+    ),
     "Details": "smtp;552 5.2.2 The email account that you tried to reach is over quota.",
     "Inactive": False,
 }

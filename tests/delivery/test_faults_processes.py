@@ -1,4 +1,5 @@
-"""Faults with real processes: `hushpost worker` subprocesses, a real SMTP server, the Twilio stand-in over HTTP.
+"""Faults with real processes: `hushpost worker` subprocesses, a real SMTP
+server, the Twilio stand-in over HTTP.
 
 Each test queues a batch, lets real workers send it through a fault, and
 counts from the provider's side what arrived: every delivery exactly once —
@@ -77,7 +78,8 @@ def workers(tmp_path):
 
 
 def skip_waits(ids) -> None:
-    """Time passes: every backoff or Retry-After wait is over (their lengths are asserted before)."""
+    """Time passes: every backoff or Retry-After wait is over (their
+    lengths are asserted before)."""
     now = timezone.now()
     Delivery.objects.filter(
         pk__in=ids, status=DeliveryStatus.QUEUED, next_attempt_at__gt=now
@@ -184,7 +186,7 @@ def test_twilio_errors_then_service_every_text_once_with_retry_after_honoured(
     ]
     limited = [(d, row) for d, row in rows if "rate limiting" in row["error"]]
     assert len(limited) == 8
-    for d, row in limited:
+    for _, row in limited:
         # Retry-After: 120 is a floor; jitter may add to it, never take from it.
         wait = datetime.datetime.fromisoformat(row["retry_at"]) - datetime.datetime.fromisoformat(
             row["at"]

@@ -1,4 +1,5 @@
-"""Reconciliation: an ambiguous text message is settled by Twilio's own list (the stand-in, over HTTP)."""
+"""Reconciliation: an ambiguous text message is settled by Twilio's own list
+(the stand-in, over HTTP)."""
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -147,7 +148,8 @@ def test_a_message_twilio_never_made_waits_until_the_list_is_authoritative_then_
 
 
 def test_one_message_of_twilio_settles_one_delivery_only(queue, twilio_standin):
-    # Bodies are unique in practice; were two the same, Twilio's one message proves one sent, not both.
+    # Bodies are unique in practice; were two the same, Twilio's one message
+    # proves one sent, not both.
     first = ambiguous(queue, twilio_standin, Reply(500, creates=True))
     second = ambiguous(queue, twilio_standin, Reply(500))
     assert reconcile.reconcile(now=timezone.now() + LATER) == {"found": 1, "not_found": 1}

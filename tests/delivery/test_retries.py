@@ -1,4 +1,5 @@
-"""Staff retry a failed delivery: the same row goes back to the queue and the real worker sends it."""
+"""Staff retry a failed delivery: the same row goes back to the queue and
+the real worker sends it."""
 
 import signal
 

@@ -1,4 +1,5 @@
-"""send_delivery with the development outbox: the claim, the re-check before sending, outcomes and events."""
+"""send_delivery with the development outbox: the claim, the re-check before
+sending, outcomes and events."""
 
 import threading
 

@@ -1,4 +1,5 @@
-"""The scheduler's sweep: lapsed claims fail as ambiguous, overdue queued deliveries get a task again."""
+"""The scheduler's sweep: lapsed claims fail as ambiguous, overdue queued
+deliveries get a task again."""
 
 import pytest
 import time_machine

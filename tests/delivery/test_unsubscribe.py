@@ -1,4 +1,5 @@
-"""List-Unsubscribe on bulk email (RFC 2369 + RFC 8058 one-click) and the /u/<token>/ page behind it."""
+"""List-Unsubscribe on bulk email (RFC 2369 + RFC 8058 one-click) and the
+/u/<token>/ page behind it."""
 
 import email
 import email.policy
@@ -23,7 +24,8 @@ def john(org_a):
 
 
 def send_and_read(smtp_server, result) -> dict[str, email.message.EmailMessage]:
-    """Send every delivery of a compose result through the real SMTP server; the emails by recipient."""
+    """Send every delivery of a compose result through the real SMTP server;
+    the emails by recipient."""
     for outcome in result.outcomes:
         assert send_delivery(outcome.delivery.pk) is True
     messages = [

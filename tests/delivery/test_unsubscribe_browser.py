@@ -1,4 +1,5 @@
-"""The unsubscribe page in chromium on a phone: styled, no console errors under its CSP, one click to opt out.
+"""The unsubscribe page in chromium on a phone: styled, no console
+errors under its CSP, one click to opt out.
 
 A screenshot goes to /tmp/shots/unsubscribe-*.png for a look by eye.
 """

@@ -1,4 +1,5 @@
-"""Voice calls (R8.3) through the twilio SDK to the local stand-in, and their signed status callbacks."""
+"""Voice calls (R8.3) through the twilio SDK to the local stand-in, and their
+signed status callbacks."""
 
 import pytest
 from twilio.request_validator import RequestValidator

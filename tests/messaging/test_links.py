@@ -50,7 +50,7 @@ def test_only_the_hash_of_the_token_is_stored_and_it_finds_the_link(contact):
 
 @pytest.mark.parametrize("bad", ["", "short", "x" * 43, "A" * 43 + "!", "../../etc/passwd"])
 def test_unknown_malformed_and_tampered_tokens_find_nothing(contact, bad):
-    link, raw = make(contact)
+    _, raw = make(contact)
     assert find_link(bad) is None
     tampered = raw[:-1] + ("A" if raw[-1] != "A" else "B")
     assert find_link(tampered) is None
@@ -86,7 +86,7 @@ def test_a_link_expires_on_the_server_clock(contact):
 
 def test_revoking_ends_every_live_link_of_a_contact(contact, alice):
     first, _ = make(contact)
-    second, _ = make(contact)
+    make(contact)
     assert revoke_links(contact, actor=alice) == 2
     first.refresh_from_db()
     assert link_state(first) == LinkState.REVOKED

@@ -1,4 +1,5 @@
-"""R2.3: the PIN in force — first match wins, and an empty default PIN template holds the message back."""
+"""R2.3: the PIN in force — first match wins, and an empty default PIN template
+holds the message back."""
 
 import itertools
 
@@ -132,7 +133,8 @@ def test_a_template_over_a_standard_field_that_is_empty_holds_the_message(org_a)
 def test_a_template_naming_a_field_that_no_longer_exists_holds_the_message_instead_of_failing(
     org_a,
 ):
-    # Field settings refuse this deletion; a template saved some other way must still not crash a send.
+    # Field settings refuse this deletion; a template saved some other way must
+    # still not crash a send.
     decision = pin_in_force(make_contact(org_a), org_settings(org_a, "{{ custom.gone }}"))
     assert decision.held
     assert decision.source == PinSource.DEFAULT_TEMPLATE

@@ -95,7 +95,8 @@ def test_a_lookup_that_cant_be_checked_before_sending_is_refused():
 def test_locals_made_in_the_template_are_not_fields():
     assert (
         messages(
-            "{% assign x = contact.name %}{{ x }}{% for i in (1..3) %}{{ forloop.index }}{% endfor %}"
+            "{% assign x = contact.name %}{{ x }}"
+            "{% for i in (1..3) %}{{ forloop.index }}{% endfor %}"
         )
         == []
     )
@@ -120,7 +121,8 @@ def test_a_required_field_that_is_missing_is_named():
     ]
     # Named but changed: an upper-cased token is another token, so the link would not work.
     assert messages("{{ secure_link | upcase }}", required=["secure_link"]) == [
-        "{{ secure_link }} must appear in the message as it is, not hidden by a condition or changed by a filter"
+        "{{ secure_link }} must appear in the message as it is, "
+        "not hidden by a condition or changed by a filter"
     ]
     assert messages("Read: {{ secure_link | strip }}", required=["secure_link"]) == []
 
@@ -230,5 +232,6 @@ def test_a_required_link_that_would_not_reach_the_contact_is_refused(source):
     spec = FieldSpec(scalars=frozenset({"secure_link"}))
     problems = problems_in(source, spec, required=["secure_link"])
     assert [p.message for p in problems] == [
-        "{{ secure_link }} must appear in the message as it is, not hidden by a condition or changed by a filter"
+        "{{ secure_link }} must appear in the message as it is, "
+        "not hidden by a condition or changed by a filter"
     ]

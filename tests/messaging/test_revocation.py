@@ -21,14 +21,15 @@ from hushpost.messaging.models import Direction, Message, SecureLink
 from hushpost.messaging.renewal import request_new_link
 from hushpost.messaging.revocation import listed_links, live_links, revoke_all_links, revoke_link
 from hushpost.portal.models import PortalSession
-from tests.portal.conftest import SECRET_TEXT, jane, make_link, pin_link, secret_message, signed_in  # noqa: F401
+from tests.portal.conftest import SECRET_TEXT, make_link, signed_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def three_links(jane, secret_message):
-    """One that works, one expired, one locked: all three can still do something, so all three are live."""
+    """One that works, one expired, one locked: all three can still do something,
+    so all three are live."""
     valid = make_link(jane, secret_message)
     expired = make_link(jane, secret_message, lifetime=timedelta(seconds=-1))
     locked = make_link(jane, secret_message)
@@ -157,7 +158,8 @@ def test_a_notification_still_queued_with_a_revoked_link_is_held_back(
     )
     held = Event.objects.get(kind=EventKind.HELD, delivery=waiting)
     assert (held.actor, held.link, held.detail["reason"]) == (alice, valid, waiting.reason)
-    # Another link's notification still goes; one already sent stays sent (held never undoes a send).
+    # Another link's notification still goes; one already sent stays sent
+    # (held never undoes a send).
     assert Delivery.objects.get(pk=other.pk).status == DeliveryStatus.QUEUED
     assert Delivery.objects.get(pk=gone.pk).status == DeliveryStatus.SENT
     # The worker finds nothing to claim: the dead link never reaches Twilio.

@@ -1,4 +1,5 @@
-"""POST /api/v1/contacts/{id}/links/revoke and /api/v1/links/{id}/revoke: idempotent, audited, tenant-scoped."""
+"""POST /api/v1/contacts/{id}/links/revoke and /api/v1/links/{id}/revoke: idempotent,
+audited, tenant-scoped."""
 
 from __future__ import annotations
 
@@ -9,8 +10,7 @@ import pytest
 from hushpost.activity.models import Event, EventKind
 from hushpost.messaging.links import LinkState, link_state
 from hushpost.messaging.models import SecureLink
-from tests.api.conftest import api, api_b, key_a, key_b  # noqa: F401
-from tests.portal.conftest import jane, make_link, secret_message  # noqa: F401
+from tests.portal.conftest import make_link
 
 pytestmark = pytest.mark.django_db
 

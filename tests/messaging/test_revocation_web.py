@@ -1,4 +1,5 @@
-"""Staff revoke a contact's links from the contact's page: a list, a confirm step, a POST, the audit event."""
+"""Staff revoke a contact's links from the contact's page: a list, a confirm step, a
+POST, the audit event."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hushpost.activity.models import Event, EventKind
 from hushpost.contacts.models import Contact
 from hushpost.messaging.links import LinkState, link_state
 from hushpost.messaging.models import SecureLink
-from tests.portal.conftest import jane, make_link, secret_message  # noqa: F401
+from tests.portal.conftest import make_link
 
 pytestmark = pytest.mark.django_db
 

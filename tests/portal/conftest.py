@@ -1,4 +1,5 @@
-"""Jane Roe, a patient of Riverside Clinic (org_a), with a secure message waiting."""
+"""Helpers for the secure page: messages, links, a signed-in client. Jane Roe and her secure
+message (the `jane`, `secret_message` and `pin_link` fixtures) are in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -8,24 +9,11 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from hushpost.contacts.models import Contact
 from hushpost.messaging.conversations import conversation_for
 from hushpost.messaging.links import create_link
 from hushpost.messaging.models import Attachment, Direction, Message, Origin
 
 SECRET_TEXT = "Your test results are ready: all clear."
-
-
-@pytest.fixture
-def jane(org_a):
-    return Contact.objects.create(
-        organization=org_a,
-        name="Jane Roe",
-        phone="+14155551234",
-        email="jane@example.com",
-        time_zone="America/Los_Angeles",
-        language="en",
-    )
 
 
 def add_message(contact, body, *, direction=Direction.OUTBOUND, files=(), **fields):
@@ -54,13 +42,6 @@ def add_message(contact, body, *, direction=Direction.OUTBOUND, files=(), **fiel
     return message
 
 
-@pytest.fixture
-def secret_message(jane):
-    return add_message(
-        jane, SECRET_TEXT, files=[("results.pdf", "application/pdf", b"%PDF-1.4 results")]
-    )
-
-
 def make_link(contact, message=None, *, pin="1234", lifetime=timedelta(hours=24), channel="sms"):
     return create_link(
         contact=contact,
@@ -70,11 +51,6 @@ def make_link(contact, message=None, *, pin="1234", lifetime=timedelta(hours=24)
         pin=pin,
         pin_source="contact" if pin else "",
     )
-
-
-@pytest.fixture
-def pin_link(jane, secret_message):
-    return make_link(jane, secret_message)
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ def test_our_own_no_referrer_forms_pass_the_origin_check(strict, pin_link):
 
 @pytest.mark.parametrize("site", ["cross-site", "same-site", "none"])
 def test_a_null_origin_from_another_site_is_refused_even_with_a_token(strict, pin_link, site):
-    link, raw = pin_link
+    _, raw = pin_link
     token = csrf_from(strict.get(f"/s/{raw}", secure=True).content.decode())
     response = strict.post(
         f"/s/{raw}",

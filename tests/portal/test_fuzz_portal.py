@@ -53,7 +53,8 @@ BOUNDARY = "hushpostFuzzBoundary7MA4YWxk"
 
 
 def multipart(body: str, name: str, data: bytes, content_type: str) -> bytes:
-    """The form as the bytes on the wire, file name and type unfiltered (quotes escaped as browsers do)."""
+    """The form as the bytes on the wire, file name and type unfiltered (quotes
+    escaped as browsers do)."""
 
     def part(headers: bytes, content: bytes) -> bytes:
         return b"--" + BOUNDARY.encode() + b"\r\n" + headers + b"\r\n\r\n" + content + b"\r\n"

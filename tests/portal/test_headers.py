@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def every_portal_response(jane, secret_message):
     """(what, response) for each state and each URL under /s/."""
     client = Client()
-    pin, pin_raw = make_link(jane, secret_message)
+    _, pin_raw = make_link(jane, secret_message)
     _, open_raw = make_link(jane, secret_message, pin=None)
     expired, expired_raw = make_link(jane, secret_message, lifetime=timedelta(seconds=1))
     locked, locked_raw = make_link(jane, secret_message)

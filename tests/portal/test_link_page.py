@@ -26,7 +26,7 @@ def kinds(link) -> list[str]:
 def test_unknown_malformed_tampered_and_revoked_tokens_all_get_the_same_not_valid_page(
     client, jane, pin_link
 ):
-    link, raw = pin_link
+    _, raw = pin_link
     revoked, revoked_raw = make_link(jane)
     revoke_links(jane, link=revoked)
     tampered = raw[:-1] + ("A" if raw[-1] != "A" else "B")

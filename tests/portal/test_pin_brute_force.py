@@ -34,7 +34,8 @@ CSRF = (
 
 
 def fresh_net() -> str:
-    """A 127.a.b. prefix of our own: counters from other tests and runs (Redis keeps them) never meet ours."""
+    """A 127.a.b. prefix of our own: counters from other tests and runs (Redis keeps
+    them) never meet ours."""
     return f"127.{secrets.randbelow(254) + 1}.{secrets.randbelow(256)}."
 
 
@@ -58,7 +59,8 @@ class Client:
             self.connection.request("POST", f"/s/{token}", body=body, headers=headers)
             response = self.connection.getresponse()
         except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
-            # The server closed an idle keep-alive connection before this request reached it: reconnect.
+            # The server closed an idle keep-alive connection before this
+            # request reached it: reconnect.
             self.connection.close()
             self.connection.request("POST", f"/s/{token}", body=body, headers=headers)
             response = self.connection.getresponse()
@@ -92,7 +94,8 @@ def wrong_pin() -> str:
 def hammer(
     url: str, attempts: list[tuple[str, str, str]], threads: int = 4
 ) -> list[tuple[int, dict, str]]:
-    """Send (source address, token, pin) attempts on keep-alive connections, several at a time; answers in order."""
+    """Send (source address, token, pin) attempts on keep-alive connections, several at a
+    time; answers in order."""
     chunks = [attempts[i::threads] for i in range(threads)]
 
     def run(chunk):
@@ -180,8 +183,8 @@ def test_ten_thousand_wrong_pins_across_a_contacts_links_from_ten_addresses(web,
             assert_throttled(status, headers, page)
         else:
             assert (
-                (status == 400 and "That PIN is not right" in page) or "This link is locked" in page
-            )
+                status == 400 and "That PIN is not right" in page
+            ) or "This link is locked" in page
     # Whatever the address, only the contact's limit of PINs was ever compared.
     assert (
         Event.objects.filter(contact=ken, kind=EventKind.PIN_WRONG).count() == CONTACT_PIN_FAILURES
@@ -226,7 +229,8 @@ def test_one_address_trying_many_contacts_is_throttled_per_ip(web, org_a):
     assert Event.objects.filter(kind=EventKind.PIN_WRONG).count() == IP_FAILURES
     assert not SecureLink.objects.filter(locked_at__isnull=False).exists()
 
-    # Even the right PIN from that address waits, whatever X-Forwarded-For says; from another address it works.
+    # Even the right PIN from that address waits, whatever X-Forwarded-For says; from
+    # another address it works.
     _, (last_token,) = contacts[-1]
     client = Client(web.url, attacker)
     assert_throttled(*client.post_pin(last_token, PIN, **{"X-Forwarded-For": "203.0.113.9"}))

@@ -23,9 +23,9 @@ def test_demo_creates_the_demo_organization_once_and_prints_the_sign_in(settings
     first = run("demo", "--print")
     org = Organization.objects.get(slug="demo")
     owner = User.objects.get(email="demo@example.com")
-    password = [line for line in first.splitlines() if line.startswith("password: ")][
-        0
-    ].removeprefix("password: ")
+    password = next(
+        line for line in first.splitlines() if line.startswith("password: ")
+    ).removeprefix("password: ")
     assert owner.role == Role.OWNER and owner.organization == org
     assert owner.check_password(password)
     assert Contact.objects.for_org(org).count() == 5

@@ -88,7 +88,7 @@ def test_a_contacts_pin_copied_onto_another_contact_does_not_decrypt(org_a):
     second.secure_pin_encrypted = first.secure_pin_encrypted
     assert Contact.objects.get(pk=first.pk).secure_pin == "4321"
     with pytest.raises(DecryptionError):
-        second.secure_pin
+        _ = second.secure_pin
 
 
 def test_every_encrypted_attribute_is_registered_for_rotation():

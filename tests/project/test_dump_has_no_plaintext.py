@@ -56,7 +56,8 @@ def run_worker():
 
 
 def base64_forms(data: bytes) -> list[bytes]:
-    """Every way `data` could show up base64-encoded inside a longer base64 text (all three alignments)."""
+    """Every way `data` could show up base64-encoded inside a longer base64 text
+    (all three alignments)."""
     forms = []
     for shift in range(3):
         chunk = data[shift:]
@@ -154,7 +155,8 @@ def test_a_database_dump_holds_no_plaintext_secret(
     assert replied.status_code == 302
     run_worker()
 
-    # Everything really is stored (and readable with the key), so its absence below means encryption.
+    # Everything really is stored (and readable with the key), so its absence
+    # below means encryption.
     assert {m.body for m in Message.objects.all()} >= {
         f"{BODY} (policy {SENSITIVE})",
         EMAIL_BODY,

@@ -53,7 +53,8 @@ def fill(route: str, values: dict) -> str:
     def value(match):
         name = match.group(2)
         assert name in values, (
-            f"/{route}: no value for <{name}>; add one to values() in tests/project/test_headers_everywhere.py"
+            f"/{route}: no value for <{name}>; add one to values() "
+            "in tests/project/test_headers_everywhere.py"
         )
         return str(values[name])
 
@@ -209,7 +210,8 @@ def test_a_members_refusal_and_unknown_pages_carry_them(bob_client, client):
 def test_in_production_hsts_and_every_cookie_is_secure_httponly_samesite(
     tmp_path, org_a, secure_on, alice
 ):
-    """A real production-mode `hushpost web` behind a TLS proxy (X-Forwarded-Proto: https, as the docs deploy it)."""
+    """A real production-mode `hushpost web` behind a TLS proxy (X-Forwarded-Proto: https,
+    as the docs deploy it)."""
     alice.password = Argon2PasswordHasher().encode(PASSWORD, Argon2PasswordHasher().salt())
     alice.save()
     contact = Contact.objects.create(organization=org_a, name="Jane Roe", email="jane@example.com")

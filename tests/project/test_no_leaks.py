@@ -143,13 +143,15 @@ def test_no_content_pin_or_token_anywhere_but_the_link(
     inbox = staff.send("GET", f"/inbox/{jane.pk}/")
     assert inbox.status_code == 200 and REPLY in inbox.text and SECRETS["sms"] in inbox.text
 
-    # The web process has no SMTP configured: alice's "new reply" email went to its development outbox.
+    # The web process has no SMTP configured: alice's "new reply" email went to
+    # its development outbox.
     outbox = [repr(entry) for entry in OutboxEntry.objects.values()]
     assert len(outbox) >= 1
     provider_texts = twilio_texts(twilio_standin) + smtp_texts(smtp_server) + outbox
     assert len(twilio_standin.requests) == 1 and len(smtp_server.messages) == 1
     logs = {
-        # Every record of this process but those of the test's own HTTP client (urllib3 logs what it requests).
+        # Every record of this process but those of the test's own HTTP client (urllib3
+        # logs what it requests).
         "this process's log": "\n".join(
             logging.Formatter("%(name)s %(levelname)s %(message)s").format(r)
             for r in caplog.records

@@ -87,8 +87,8 @@ def test_it_deletes_old_content_and_keeps_the_rest_and_the_log(org_a, org_b, peo
     out = _purge("--older-than-days", "30", "--batch-size", "1")
 
     assert (
-        "Riverside Clinic (riverside): deleted 3 messages, 2 attachments, 2 deliveries, 2 links, 1 conversations"
-        in out
+        "Riverside Clinic (riverside): deleted 3 messages, 2 attachments, 2 deliveries, 2 links, "
+        "1 conversations" in out
     )
     assert sorted(m.body for m in Message.objects.all()) == ["fresh news", "fresh reply"]
     assert not Attachment.objects.exists()
@@ -140,8 +140,8 @@ def test_portal_sessions_of_a_purged_link_end(org_a, history):
 def test_a_dry_run_counts_and_deletes_nothing(history):
     out = _purge("--older-than-days", "30", "--dry-run")
     assert (
-        "Riverside Clinic (riverside): would delete 3 messages, 2 attachments, 2 deliveries, 2 links, 1 conversations"
-        in out
+        "Riverside Clinic (riverside): would delete 3 messages, 2 attachments, 2 deliveries, "
+        "2 links, 1 conversations" in out
     )
     assert Message.objects.count() == 5
     assert not Event.objects.filter(kind=EventKind.DATA_PURGED).exists()

@@ -1,4 +1,5 @@
-"""`hushpost run` starts the whole product, Ctrl-C stops all of it, and a second run reuses the data."""
+"""`hushpost run` starts the whole product, Ctrl-C stops all of it, and a
+second run reuses the data."""
 
 import os
 import re

@@ -1,4 +1,5 @@
-"""The activity log page and its CSV export: filters, paging, the organization's time zone, isolation."""
+"""The activity log page and its CSV export: filters, paging, the
+organization's time zone, isolation."""
 
 import csv
 import datetime as dt

@@ -1,6 +1,6 @@
-"""Staff appointment pages: the day/week list and its filters, create, reschedule, cancel, delete, the appointment's
-page with its schedule, import, and Compose with appointments as recipients."""
-
+"""Staff appointment pages: the day/week list and its filters, create,
+reschedule, cancel, delete, the appointment's page with its schedule, import,
+and Compose with appointments as recipients."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

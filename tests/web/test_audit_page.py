@@ -1,4 +1,5 @@
-"""The Audit page: owners only, staff and security events (never the message lifecycle), filters, paging, CSV."""
+"""The Audit page: owners only, staff and security events (never the message
+lifecycle), filters, paging, CSV."""
 
 import csv
 import datetime as dt
@@ -35,7 +36,8 @@ def carol(org_a):
 
 @pytest.fixture
 def trail(org_a, org_b, alice, bob, mallory):
-    """Riverside's events over a few days (New York time), one of them not an audit kind, and one of Harbor's."""
+    """Riverside's events over a few days (New York time), one of them not an audit
+    kind, and one of Harbor's."""
     jane = Contact.objects.create(organization=org_a, name="Jane Roe")
     at(utc(2026, 3, 1, 15), org_a, EventKind.SIGNED_IN, actor=bob, ip="203.0.113.7")
     at(

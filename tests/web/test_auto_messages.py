@@ -1,4 +1,5 @@
-"""The "Appointment auto messages" page: list, add, edit with a live preview, switch, delete; members read only."""
+"""The "Appointment auto messages" page: list, add, edit with a live preview, switch,
+delete; members read only."""
 
 import pytest
 
@@ -16,7 +17,10 @@ GOOD = {
     "timing": "before_start",
     "amount": "1",
     "unit": "days",
-    "body": "Hi {{ contact.first_name }}, see you {{ appointment.start_date }} at {{ appointment.start_time }}.",
+    "body": (
+        "Hi {{ contact.first_name }}, see you {{ appointment.start_date }} at "
+        "{{ appointment.start_time }}."
+    ),
     "enabled": "on",
     "action": "save",
 }

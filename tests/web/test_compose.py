@@ -1,4 +1,5 @@
-"""Compose (R4): recipients, validation at the fields, secure and plain sends, held-back recipients, the result page."""
+"""Compose (R4): recipients, validation at the fields, secure and plain sends, held-back
+recipients, the result page."""
 
 import re
 

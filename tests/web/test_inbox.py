@@ -1,4 +1,5 @@
-"""The staff inbox: conversations by latest activity with unread replies marked, the thread, reading it, replying."""
+"""The staff inbox: conversations by latest activity with unread replies marked, the
+thread, reading it, replying."""
 
 import datetime as dt
 import re
@@ -192,8 +193,8 @@ def test_a_reply_is_refused_clearly_while_secure_messaging_is_off(alice_client, 
     response = alice_client.post(f"/inbox/{jane.pk}/", {"channel": "sms", "body": "Hello"})
     assert response.status_code == 200
     assert (
-        "Secure messaging is off for your organization. An owner or admin can turn it on in Messaging settings"
-        in response.content.decode()
+        "Secure messaging is off for your organization. An owner or admin can turn it on in "
+        "Messaging settings" in response.content.decode()
     )
     assert not Send.objects.exists() and not Delivery.objects.exists()
 

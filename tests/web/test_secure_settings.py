@@ -1,4 +1,5 @@
-"""Messaging settings (R1): defaults, validation on save (R1.6), permissions and the live preview."""
+"""Messaging settings (R1): defaults, validation on save (R1.6),
+permissions and the live preview."""
 
 import pytest
 from django.test import override_settings

@@ -60,9 +60,10 @@ def test_the_list_shows_the_last_sign_in_and_who_is_invited_or_deactivated(
     bob.is_active = False
     bob.save()
     page = alice_client.get("/users/").content.decode()
-    row = lambda email: re.search(
-        rf"<tr>(?:(?!</tr>).)*{re.escape(email)}.*?</tr>", page, re.S
-    ).group(0)
+
+    def row(email):
+        return re.search(rf"<tr>(?:(?!</tr>).)*{re.escape(email)}.*?</tr>", page, re.S).group(0)
+
     assert "Invited" in row("nia@riverside.example") and "never" in row("nia@riverside.example")
     assert "Deactivated" in row("bob@riverside.example")
     alice.refresh_from_db()

@@ -10,6 +10,7 @@ as the delivery's provider id, which its tracking webhooks name.
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import traceback
 from email.utils import parseaddr
@@ -135,10 +136,9 @@ class EmailChannel(BaseChannel):
         except (OSError, ValueError, smtplib.SMTPException) as error:
             raise sending_error(error) from error
         finally:
-            try:
+            # After sendmail returned, a failing QUIT changes nothing.
+            with contextlib.suppress(Exception):
                 mailer.close()
-            except Exception:  # noqa: BLE001 - after sendmail returned, a failing QUIT changes nothing
-                pass
         if not sent:
             raise DeliveryError("the mailer did not send the message", permanent=False)
         return Accepted(

@@ -38,7 +38,8 @@ def _service(error: AnymailError) -> str:
 
 
 def _detail(error: AnymailError) -> str:
-    """The service's own short explanation (Postmark: "Message"; Mailgun: "message"), never our content."""
+    """The service's own short explanation (Postmark: "Message"; Mailgun:
+    "message"), never our content."""
     try:
         body = error.response.json()
     except (AttributeError, ValueError):
@@ -55,7 +56,8 @@ def _retry_after(error: AnymailError) -> float | None:
 
 
 def _sent_nothing(error: requests.RequestException) -> bool:
-    """True when the request cannot have reached the service (refused, DNS, TLS handshake, connect timeout)."""
+    """True when the request cannot have reached the service (refused, DNS, TLS
+    handshake, connect timeout)."""
     if isinstance(error, (requests.ConnectTimeout, requests.exceptions.SSLError)):
         return True
     # anymail raises its own error "from" the requests one, whose first argument says why.
@@ -73,8 +75,8 @@ def _refused(error: AnymailRecipientsRefused) -> DeliveryError:
     )
     if "rejected" in statuses:
         return DeliveryError(
-            f"{_service(error)} won't send to this address: it bounced hard or marked email as spam "
-            "before",
+            f"{_service(error)} won't send to this address: "
+            "it bounced hard or marked email as spam before",
             permanent=True,
             code=RECIPIENT_REJECTED,
         )
@@ -142,7 +144,8 @@ def esp_error(error: AnymailError, service: str = "") -> DeliveryError:
             code="unsupported",
         )
     if isinstance(error, requests.RequestException) and error.response is None:
-        # anymail's error is also the requests error it came from (ConnectTimeout, ReadTimeout, ConnectionError).
+        # anymail's error is also the requests error it came from (ConnectTimeout,
+        # ReadTimeout, ConnectionError).
         if _sent_nothing(error):
             return DeliveryError(
                 f"could not connect to {_service(error)} ({_transport_name(error)})",
@@ -165,5 +168,6 @@ def esp_error(error: AnymailError, service: str = "") -> DeliveryError:
 
 
 def _transport_name(error: Exception) -> str:
-    # anymail raises its own error from the requests one (ReadTimeout, ConnectionError, ...): name that.
+    # anymail raises its own error from the requests one (ReadTimeout,
+    # ConnectionError, ...): name that.
     return type(error.__cause__ or error).__name__

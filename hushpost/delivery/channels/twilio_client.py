@@ -73,7 +73,8 @@ def make_client() -> tuple[Client, RecordingHttpClient]:
 
 
 def _sent_nothing(error: requests.RequestException) -> bool:
-    """True when the request cannot have reached Twilio (refused, DNS, TLS handshake, connect timeout)."""
+    """True when the request cannot have reached Twilio (refused, DNS, TLS
+    handshake, connect timeout)."""
     if isinstance(error, (requests.ConnectTimeout, requests.exceptions.SSLError)):
         return True
     cause = error.args[0] if error.args else None

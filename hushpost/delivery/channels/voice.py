@@ -23,7 +23,8 @@ STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 
 
 def twiml_for(text: str) -> str:
-    """Say the message, pause, and say it once more, so a listener who picked up late still hears it."""
+    """Say the message, pause, and say it once more, so a listener who picked
+    up late still hears it."""
     response = VoiceResponse()
     response.say(text)
     if len(text) * 2 + 200 < MAX_TWIML_CHARS:

@@ -17,7 +17,10 @@ from hushpost.web.decorators import admin_required
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
         max_length=MAX_NAME_LENGTH,
-        help_text="What will use the key, such as “Booking system”. Shown in the activity log as “api: <name>”.",
+        help_text=(
+            "What will use the key, such as “Booking system”. "
+            "Shown in the activity log as “api: <name>”."
+        ),
     )
 
 

@@ -1,5 +1,6 @@
-"""Appointments: a day or week list with filters, create, edit (reschedule), cancel, delete, the appointment's page
-with its message schedule, and import from CSV or iCalendar."""
+"""Appointments: a day or week list with filters, create, edit
+(reschedule), cancel, delete, the appointment's page with its
+message schedule, and import from CSV or iCalendar."""
 
 from __future__ import annotations
 

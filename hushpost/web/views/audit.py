@@ -1,4 +1,5 @@
-"""The audit trail (owners only): who viewed, exported and changed what, from where; and the same as CSV."""
+"""The audit trail (owners only): who viewed, exported and changed what, from
+where; and the same as CSV."""
 
 from functools import wraps
 

@@ -65,7 +65,8 @@ def two_factor_verify(request):
                 left = two_factor.backup_codes_left(user)
                 messages.warning(
                     request,
-                    f"You used a backup code; {left} left. Make new ones on the Security page if you run low.",
+                    f"You used a backup code; {left} left. "
+                    "Make new ones on the Security page if you run low.",
                 )
             return redirect(next_url)
         sign_in.failed(request, user.email, step="two_factor")
@@ -73,7 +74,8 @@ def two_factor_verify(request):
         if lock is None:
             form.add_error(
                 "code",
-                "That code doesn't match. Type the code your app shows now (it changes every 30 seconds).",
+                "That code doesn't match. "
+                "Type the code your app shows now (it changes every 30 seconds).",
             )
     context = {"form": form, "next": next_url, "lock": lock, "hide_nav": True}
     return render(

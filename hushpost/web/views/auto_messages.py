@@ -1,4 +1,5 @@
-"""Appointment auto messages (R3.2): the message schedule, with a live preview. Owners and admins change; members read."""
+"""Appointment auto messages (R3.2): the message schedule, with a live preview. Owners and
+admins change; members read."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied

@@ -31,7 +31,8 @@ MAX_APPOINTMENTS = 500
 
 
 def chosen_appointments(request, params) -> list[Appointment]:
-    """The appointments chosen as recipients (`appointments=<id>`), this organization's only, in order."""
+    """The appointments chosen as recipients (`appointments=<id>`), this
+    organization's only, in order."""
     ids = chosen_ids(params.getlist("appointments"))[:MAX_APPOINTMENTS]
     if not ids:
         return []

@@ -52,7 +52,8 @@ class DeliveryFilterForm(DateRangeFilter, forms.Form):
 
 
 def filter_deliveries(organization, *, status="", channel="", date_from=None, date_to=None, q=""):
-    """The organization's deliveries, newest first; dates are whole days in its time zone, both included."""
+    """The organization's deliveries, newest first; dates are whole days in its
+    time zone, both included."""
     found = Delivery.objects.for_org(organization).select_related("contact")
     if status == ALL:
         pass

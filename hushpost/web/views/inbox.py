@@ -1,4 +1,5 @@
-"""The staff inbox: conversations by latest activity, one conversation with its reply box, attachments."""
+"""The staff inbox: conversations by latest activity, one conversation with its
+reply box, attachments."""
 
 from __future__ import annotations
 
@@ -94,7 +95,8 @@ def conversation(request, contact_id):
                     request, f"Your secure message to {contact.name} is on its way by {way}."
                 )
                 return redirect(reverse("web:conversation", args=[contact.pk]) + "#latest")
-            # Held back: nothing went out and the message was not kept, so the typed text stays in the form.
+            # Held back: nothing went out and the message was not kept, so the typed
+            # text stays in the form.
             form.add_error("channel", f"Not sent: {outcome.reason}.")
     existing = Conversation.objects.filter(organization=request.org, contact=contact).first()
     if existing is not None:

@@ -1,4 +1,5 @@
-"""A contact's secure links: staff revoke one, or all of them at once (POST after a confirm page)."""
+"""A contact's secure links: staff revoke one, or all of them at once (POST
+after a confirm page)."""
 
 from django.contrib import messages
 from django.http import Http404

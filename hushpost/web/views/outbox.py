@@ -19,7 +19,8 @@ SECURE_LINK = re.compile(r"https?://[^\s<>\"']+/s/[A-Za-z0-9_-]{20,}")
 
 
 def visible_entries(user):
-    """The organization's messages, plus staff emails (which have no organization) meant for this user.
+    """The organization's messages, plus staff emails (which have no
+    organization) meant for this user.
 
     Owners and admins also see the invitations of users who have not yet
     chosen a password: they could send those links again anyway, and in the

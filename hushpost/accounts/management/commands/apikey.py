@@ -58,7 +58,8 @@ class Command(BaseCommand):
             )
             state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}Z" if key.revoked_at else "active"
             self.stdout.write(
-                f"{key.prefix}\t{key.name}\tcreated {key.created_at:%Y-%m-%d %H:%M}Z\t{used}\t{state}"
+                f"{key.prefix}\t{key.name}\t"
+                f"created {key.created_at:%Y-%m-%d %H:%M}Z\t{used}\t{state}"
             )
 
     def handle_revoke(self, organization, *, prefix, **options):
@@ -67,7 +68,8 @@ class Command(BaseCommand):
             raise CommandError(f"{organization.slug} has no API key with the prefix {prefix!r}.")
         if len(keys) > 1:
             raise CommandError(
-                f"Several keys of {organization.slug} have the prefix {prefix!r}; revoke them in the staff UI."
+                f"Several keys of {organization.slug} have the prefix {prefix!r}; "
+                "revoke them in the staff UI."
             )
         key = keys[0]
         if revoke_key(key, actor_label=ACTOR):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from hushpost.crypto.keyring import KeyRingError, keyring
-from hushpost.crypto.rotation import DEFAULT_BATCH_SIZE, Progress, rotate, survey, targets
+from hushpost.crypto.rotation import DEFAULT_BATCH_SIZE, Progress, Target, rotate, survey, targets
 
 
 class Command(BaseCommand):
@@ -23,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--check",
             action="store_true",
-            help="exit non-zero if anything is still under an older key (run before removing a key)",
+            help=(
+                "exit non-zero if anything is still under an older key (run before removing a key)"
+            ),
         )
 
     def handle(self, *args, batch_size, dry_run, check, **options):
@@ -37,19 +39,23 @@ class Command(BaseCommand):
             return self._survey(current, check)
         unreadable = []
         for target in targets():
-            batches = []
-            progress = rotate(
-                target,
-                batch_size=batch_size,
-                on_batch=lambda p: (batches.append(1), self._report(p)),
-            )
-            if not batches:
-                self._report(progress)
-            unreadable.extend(progress.unreadable)
+            unreadable.extend(self._rotate(target, batch_size).unreadable)
         if unreadable:
             more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
             raise CommandError(f"{unreadable[0]}; left as it is{more}.")
         self.stdout.write(f"Everything is encrypted under key {current!r}.")
+
+    def _rotate(self, target: Target, batch_size: int) -> Progress:
+        """Rotate one target, reporting after each batch (or once, when there was none)."""
+        batches = []
+        progress = rotate(
+            target,
+            batch_size=batch_size,
+            on_batch=lambda p: (batches.append(1), self._report(p)),
+        )
+        if not batches:
+            self._report(progress)
+        return progress
 
     def _report(self, progress: Progress) -> None:
         self.stdout.write(f"{progress.target.label}: {progress.done}/{progress.total}")
@@ -69,7 +75,10 @@ class Command(BaseCommand):
                 f"Everything is encrypted under key {current!r}; older keys can be removed."
             )
             return
-        summary = f"{left_total} values are still under older keys ({', '.join(sorted(old))}); run rotate-keys."
+        summary = (
+            f"{left_total} values are still under older keys ({', '.join(sorted(old))}); "
+            "run rotate-keys."
+        )
         if check:
             raise CommandError(summary)
         self.stdout.write(summary)

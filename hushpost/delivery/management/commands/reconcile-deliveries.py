@@ -8,9 +8,10 @@ from hushpost.delivery.reconcile import BATCH, ambiguous_sms, reconcile
 
 class Command(BaseCommand):
     help = (
-        "Ask Twilio about text messages that failed as 'may have been sent': the ones it has take Twilio's "
-        "status (sent, delivered or failed), "
-        "queue again the ones it never got. The scheduler does this every tick; safe to run at any time."
+        "Ask Twilio about text messages that failed as 'may have been sent': "
+        "the ones it has take Twilio's status (sent, delivered or failed), "
+        "queue again the ones it never got. "
+        "The scheduler does this every tick; safe to run at any time."
     )
 
     def handle(self, *args, **options):
@@ -35,7 +36,9 @@ class Command(BaseCommand):
             .count()
         )
         self.stdout.write(
-            f"Sent according to Twilio: {totals['found']}. Failed according to Twilio: {totals['failed']}. Queued again (Twilio never got them): "
-            f"{totals['not_found']}. Still unknown (too recent or Twilio unreachable): {totals['unknown']}. "
+            f"Sent according to Twilio: {totals['found']}. "
+            f"Failed according to Twilio: {totals['failed']}. "
+            f"Queued again (Twilio never got them): {totals['not_found']}. "
+            f"Still unknown (too recent or Twilio unreachable): {totals['unknown']}. "
             f"Email and calls for staff to check: {email}."
         )

@@ -6,8 +6,9 @@ from hushpost.messaging.retention import BATCH_SIZE, purge
 
 class Command(BaseCommand):
     help = (
-        "Delete messages, attachments, their deliveries and secure links older than the retention period "
-        "(HUSHPOST_RETENTION_DAYS unless --older-than-days is given). The activity log is kept."
+        "Delete messages, attachments, their deliveries and secure links older than the "
+        "retention period (HUSHPOST_RETENTION_DAYS unless --older-than-days is given). "
+        "The activity log is kept."
     )
 
     def add_arguments(self, parser):
