@@ -4,7 +4,7 @@
 UV := python3 -m uv
 PORT ?= 8000
 
-.PHONY: run test setup bench reliability
+.PHONY: run test setup check bench reliability
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
@@ -17,6 +17,11 @@ run: setup
 test: setup
 	HUSHPOST_DATA_DIR=$(CURDIR)/var/test $(UV) run --locked pytest $(PYTEST_ARGS)
 
+
+# Lint and formatting, with the ruff version pinned in the dev group.
+check: setup
+	$(UV) run --locked ruff check hushpost tests bench
+	$(UV) run --locked ruff format --check hushpost tests bench
 
 # Benchmarks print ratios measured side by side in one run (docs/BENCHMARKS.md).
 bench: setup
