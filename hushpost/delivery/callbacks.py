@@ -13,22 +13,13 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from hushpost.activity.log import record
-from hushpost.activity.models import EventKind
 from hushpost.delivery.channels.twilio_client import OPTED_OUT, READABLE
-from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
+from hushpost.delivery.lifecycle import Move, apply
+from hushpost.delivery.models import Channel, Delivery, DeliveryStatus, Provider
+from hushpost.delivery.opt_out import opt_out_of_sms
 
 logger = logging.getLogger(__name__)
 
-# How far along each of our statuses is; a callback may only move a delivery up.
-RANK = {
-    DeliveryStatus.QUEUED: 0,
-    DeliveryStatus.SENDING: 1,
-    DeliveryStatus.SENT: 2,
-    DeliveryStatus.DELIVERED: 3,
-    DeliveryStatus.FAILED: 3,
-    DeliveryStatus.HELD: 3,
-}
 # Twilio's MessageStatus / CallStatus → ours. Statuses before "sent" say nothing new.
 TWILIO_STATUS = {
     "sent": DeliveryStatus.SENT,
@@ -41,6 +32,12 @@ TWILIO_STATUS = {
     "busy": DeliveryStatus.FAILED,
     "no-answer": DeliveryStatus.FAILED,
     "canceled": DeliveryStatus.FAILED,
+}
+# Each move only goes forward (lifecycle.TRANSITIONS says from where).
+MOVES = {
+    DeliveryStatus.SENT: Move.CALLBACK_SENT,
+    DeliveryStatus.DELIVERED: Move.CALLBACK_DELIVERED,
+    DeliveryStatus.FAILED: Move.CALLBACK_FAILED,
 }
 CALL_READABLE = {
     "busy": "the line was busy",
@@ -81,42 +78,33 @@ def apply_twilio_status(params: dict[str, str]) -> bool:
         if delivery is None:
             logger.info("twilio status for an unknown message %s: ignored", sid)
             return False
-        if RANK[new_status] <= RANK[DeliveryStatus(delivery.status)]:
-            return False
-        now = timezone.now()
-        delivery.status = new_status
-        delivery.provider_status = twilio_status
-        fields = ["status", "provider_status", "updated_at"]
+        fields: dict[str, object] = {"provider_status": twilio_status}
+        detail: dict[str, object] = {"provider_status": twilio_status}
+        opted_out = False
         if new_status == DeliveryStatus.DELIVERED:
-            delivery.delivered_at = now
-            fields.append("delivered_at")
-            kind, detail = EventKind.DELIVERED, {}
+            fields["delivered_at"] = timezone.now()
         elif new_status == DeliveryStatus.FAILED:
-            delivery.reason = readable_reason(
+            reason = readable_reason(
                 code, twilio_status, call="CallSid" in params and "MessageSid" not in params
             )
-            delivery.error_code = code
-            delivery.failed_at = now
-            fields += ["reason", "error_code", "failed_at"]
-            kind, detail = EventKind.FAILED, {"reason": delivery.reason, "code": code}
-            if code in OPTED_OUT and delivery.channel == Channel.SMS:
-                type(delivery.contact).objects.filter(pk=delivery.contact_id).update(
-                    sms_opt_out=True
-                )
+            fields.update(reason=reason, error_code=code, failed_at=timezone.now())
+            detail.update(reason=reason, code=code)
+            opted_out = code in OPTED_OUT and delivery.channel == Channel.SMS
+            if opted_out:
                 detail["opted_out"] = True
-        else:
-            kind, detail = EventKind.SENT, {}
-        delivery.save(update_fields=fields)
-        record(
-            delivery.organization,
-            kind,
-            contact=delivery.contact,
-            message=delivery.message,
-            link=delivery.link,
-            delivery=delivery,
-            actor_label="twilio",
-            channel=delivery.channel,
-            provider_status=twilio_status,
-            **detail,
+        moved = apply(
+            delivery,
+            MOVES[new_status],
+            actor_label=Provider.TWILIO.value,
+            detail=detail,
+            **fields,
         )
-    return True
+        if moved and opted_out:
+            opt_out_of_sms(
+                delivery.contact,
+                reason="carrier_opt_out",
+                delivery=delivery,
+                actor_label=Provider.TWILIO.value,
+                code=code,
+            )
+    return moved

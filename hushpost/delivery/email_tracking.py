@@ -23,14 +23,13 @@ from django.utils import timezone
 
 from hushpost.activity.log import record
 from hushpost.activity.models import Event, EventKind
-from hushpost.delivery.callbacks import RANK
-from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
+from hushpost.delivery.lifecycle import Move, apply
+from hushpost.delivery.models import Channel, Delivery
 from hushpost.delivery.opt_out import opt_out_of_email
 from hushpost.delivery.tracking import note_open
 
 logger = logging.getLogger(__name__)
 
-EMAIL_RANK = RANK | {DeliveryStatus.FAILED: RANK[DeliveryStatus.DELIVERED] + 1}
 # Postmark names each bounce; only these say the address itself is gone.
 POSTMARK_HARD = frozenset({"HardBounce", "BadEmailAddress"})
 FAILING = (EventType.BOUNCED, EventType.REJECTED, EventType.FAILED)
@@ -65,19 +64,6 @@ def on_tracking(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) ->
     apply_email_event(event, esp_name)
 
 
-def _advance(delivery: Delivery, status: DeliveryStatus, provider_status: str, **fields) -> bool:
-    if EMAIL_RANK[status] <= EMAIL_RANK[DeliveryStatus(delivery.status)]:
-        return False
-    for name, value in {
-        "status": status,
-        "provider_status": provider_status[:40],
-        **fields,
-    }.items():
-        setattr(delivery, name, value)
-    delivery.save(update_fields=["status", "provider_status", "updated_at", *fields])
-    return True
-
-
 def _event(delivery: Delivery, kind: EventKind, esp: str, **detail) -> None:
     record(
         delivery.organization,
@@ -93,10 +79,14 @@ def _event(delivery: Delivery, kind: EventKind, esp: str, **detail) -> None:
 
 
 def _delivered(delivery: Delivery, event: AnymailTrackingEvent, esp: str) -> bool:
-    if not _advance(delivery, DeliveryStatus.DELIVERED, "delivered", delivered_at=timezone.now()):
-        return False
-    _event(delivery, EventKind.DELIVERED, esp, provider_status="delivered")
-    return True
+    return apply(
+        delivery,
+        Move.EMAIL_DELIVERED,
+        actor_label=esp,
+        detail={"provider_status": "delivered"},
+        provider_status="delivered",
+        delivered_at=timezone.now(),
+    )
 
 
 def bounce_kind(event: AnymailTrackingEvent) -> str:
@@ -124,25 +114,31 @@ def _failed(delivery: Delivery, event: AnymailTrackingEvent, esp: str) -> bool:
     kind = bounce_kind(event)
     bounced = event.event_type == EventType.BOUNCED
     reason = readable_reason(event, esp, kind)
-    moved = _advance(
+    opts_out = kind == "hard" and not delivery.contact.email_opt_out
+    detail = {
+        "reason": reason,
+        "bounce": kind,
+        "provider_status": str(event.event_type),
+        "opted_out": opts_out,
+    }
+    moved = apply(
         delivery,
-        DeliveryStatus.FAILED,
-        str(event.event_type),
+        Move.EMAIL_BOUNCED if bounced else Move.EMAIL_FAILED,
+        actor_label=esp,
+        detail=detail,
+        provider_status=str(event.event_type)[:40],
         reason=reason,
         error_code=f"{kind}_bounce" if bounced else str(event.event_type)[:20],
         failed_at=timezone.now(),
     )
-    # A soft bounce may be followed by a hard one for the same message: the opt-out still applies.
-    opts_out = kind == "hard" and not delivery.contact.email_opt_out
-    if moved or opts_out:
+    if not moved and opts_out:
+        # A hard bounce after a soft one for the same message: the status stays
+        # failed, but the bounce that opts the contact out is still logged.
         _event(
             delivery,
             EventKind.EMAIL_BOUNCED if bounced else EventKind.FAILED,
             esp,
-            reason=reason,
-            bounce=kind,
-            provider_status=str(event.event_type),
-            opted_out=opts_out,
+            **detail,
         )
     if kind == "hard":
         opt_out_of_email(

@@ -71,7 +71,7 @@ def esp_configuration(name: str, env: Callable[[str], str]) -> tuple[dict, dict]
     options = {option: env(variable) for option, variable in esp.required.items()}
     options |= {option: env(variable) for option, variable in esp.optional.items() if env(variable)}
     # (connect, read) seconds: a worker must not hang on a slow service, and the
-    # delivery's lease (send.LEASE, 5 minutes) must comfortably outlast one request.
+    # delivery's lease (lifecycle.LEASE, 5 minutes) must comfortably outlast one request.
     options["timeout"] = TIMEOUT
     anymail = {setting: env(variable) for setting, variable in esp.webhook.items()}
     return {"default": {"BACKEND": esp.backend, "OPTIONS": options}}, anymail

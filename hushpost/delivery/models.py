@@ -3,7 +3,6 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 from hushpost.accounts.models import OrgScopedQuerySet
@@ -29,14 +28,15 @@ class DeliveryStatus(models.TextChoices):
     HELD = "held", "Held back"
 
 
-class DeliveryQuerySet(OrgScopedQuerySet):
-    def due(self, now=None) -> DeliveryQuerySet:
-        """Queued and due, or stuck in sending past the lease of a worker that died."""
-        now = now or timezone.now()
-        return self.filter(
-            Q(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
-            | Q(status=DeliveryStatus.SENDING, lease_expires_at__lt=now)
-        )
+class Provider(models.TextChoices):
+    """Who took the message: the channel's provider, or the email service behind
+    django-anymail (the names HUSHPOST_EMAIL_ESP takes)."""
+
+    OUTBOX = "outbox", "Development outbox"
+    TWILIO = "twilio", "Twilio"
+    SMTP = "smtp", "SMTP server"
+    POSTMARK = "postmark", "Postmark"
+    MAILGUN = "mailgun", "Mailgun"
 
 
 class Delivery(models.Model):
@@ -46,6 +46,7 @@ class Delivery(models.Model):
     the notification holding the link, never the message itself. Status moves
     queued → sending → sent → delivered, or to failed; held means it was never
     sent because of something known beforehand (opted out, no address, …).
+    Only lifecycle.py changes the status (its TRANSITIONS table).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -80,7 +81,7 @@ class Delivery(models.Model):
     reason = models.TextField(
         blank=True, help_text="Why it was held back or failed, readable by staff."
     )
-    provider = models.CharField(max_length=20, blank=True)
+    provider = models.CharField(max_length=20, choices=Provider.choices, blank=True)
     provider_id = models.CharField(max_length=100, blank=True, db_index=True)
     provider_status = models.CharField(max_length=40, blank=True)
     error_code = models.CharField(max_length=20, blank=True)
@@ -107,7 +108,7 @@ class Delivery(models.Model):
     )
     body = EncryptedText("body_encrypted", binding=lambda d: f"org={d.organization_id}|id={d.id}")
 
-    objects = DeliveryQuerySet.as_manager()
+    objects = OrgScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -27,21 +27,19 @@ import hmac
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from functools import partial
 
 import requests
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from twilio.base.exceptions import TwilioException
 
-from hushpost.activity.log import record
-from hushpost.activity.models import EventKind
 from hushpost.delivery import retry_policy
 from hushpost.delivery.callbacks import TWILIO_STATUS, readable_reason
 from hushpost.delivery.channels import twilio_configured
 from hushpost.delivery.channels.twilio_client import OPTED_OUT
-from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
-from hushpost.delivery.send import LEASE, enqueue_send
+from hushpost.delivery.lifecycle import LEASE, Move, apply
+from hushpost.delivery.models import Channel, Delivery, DeliveryStatus, Provider
+from hushpost.delivery.opt_out import opt_out_of_sms
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +53,24 @@ BATCH = 200
 # Messages read per number; a contact getting more than this in the window is
 # not something a clinic does, and the delivery then waits for staff.
 MAX_LISTED = 1000
+
+
+class Outcome(models.TextChoices):
+    FOUND = "found", "Twilio took it"
+    FAILED = "failed", "Twilio took it, then it failed"
+    NOT_FOUND = "not_found", "Twilio never got it: queued again"
+    UNKNOWN = "unknown", "No clear answer yet"
+
+
+SETTLED = (Outcome.FOUND, Outcome.FAILED, Outcome.NOT_FOUND)
+# Twilio's word for what became of a message it has → the move that records it.
+# Statuses before "sent" (queued, accepted, sending) count as sent: Twilio has
+# it, and callbacks move it on.
+FOUND_MOVES = {
+    DeliveryStatus.SENT: Move.RECONCILED_SENT,
+    DeliveryStatus.DELIVERED: Move.RECONCILED_DELIVERED,
+    DeliveryStatus.FAILED: Move.RECONCILED_FAILED,
+}
 
 
 @dataclass(frozen=True)
@@ -92,14 +108,14 @@ def ambiguous_sms():
 
 def reconcile_deliveries(now: datetime.datetime | None = None) -> int:
     """Settle what Twilio can answer for; return how many deliveries were settled."""
-    return sum(count for outcome, count in reconcile(now).items() if outcome != "unknown")
+    return sum(count for outcome, count in reconcile(now).items() if outcome in SETTLED)
 
 
-def reconcile(now: datetime.datetime | None = None) -> Counter:
+def reconcile(now: datetime.datetime | None = None) -> Counter[Outcome]:
     """Counts by outcome: found (Twilio took it), failed (Twilio took it, then it failed),
     not_found (queued again), unknown (still waiting for a clear answer)."""
     now = now or timezone.now()
-    outcomes: Counter = Counter()
+    outcomes: Counter[Outcome] = Counter()
     if not twilio_configured():
         return outcomes
     pending = list(
@@ -125,12 +141,12 @@ def reconcile(now: datetime.datetime | None = None) -> Counter:
                 type(error).__name__,
                 len(deliveries),
             )
-            outcomes["unknown"] += len(deliveries)
+            outcomes[Outcome.UNKNOWN] += len(deliveries)
             continue
         # A message already matched to a delivery is no one else's.
         taken = set(
             Delivery.objects.filter(
-                provider="twilio", provider_id__in=[m.sid for m in listed]
+                provider=Provider.TWILIO, provider_id__in=[m.sid for m in listed]
             ).values_list("provider_id", flat=True)
         )
         listed = [m for m in listed if m.sid not in taken]
@@ -154,66 +170,50 @@ def _listed(client, number: str, since: datetime.datetime) -> list[Listed]:
     ]
 
 
-def _settle_one(delivery: Delivery, listed: list[Listed], now: datetime.datetime) -> str:
+def _settle_one(delivery: Delivery, listed: list[Listed], now: datetime.datetime) -> Outcome:
     wanted = body_hash(delivery.body)
     match = next((m for m in listed if hmac.compare_digest(m.body_hash, wanted)), None)
     if match is not None:
         listed.remove(match)
         if not _mark_found(delivery, match, now):
-            return "unknown"
-        return "failed" if TWILIO_STATUS.get(match.status) == DeliveryStatus.FAILED else "found"
+            return Outcome.UNKNOWN
+        failed = TWILIO_STATUS.get(match.status) == DeliveryStatus.FAILED
+        return Outcome.FAILED if failed else Outcome.FOUND
     if now - attempt_window(delivery)[1] < AUTHORITATIVE_AFTER or len(listed) >= MAX_LISTED:
-        return "unknown"
-    return "not_found" if _requeue(delivery, now) else "unknown"
+        return Outcome.UNKNOWN
+    return Outcome.NOT_FOUND if _requeue(delivery, now) else Outcome.UNKNOWN
 
 
-def _still_ambiguous(delivery: Delivery):
+def _still_ambiguous(delivery: Delivery) -> dict:
     # Conditional on the row as read: a late worker answer or a staff retry wins.
-    return Delivery.objects.filter(
-        pk=delivery.pk,
-        status=DeliveryStatus.FAILED,
-        error_code=retry_policy.AMBIGUOUS_CODE,
-        attempts=delivery.attempts,
-    )
-
-
-def _event(delivery: Delivery, **detail) -> None:
-    record(
-        delivery.organization,
-        EventKind.DELIVERY_RECONCILED,
-        contact=delivery.contact,
-        message=delivery.message,
-        delivery=delivery,
-        link=delivery.link,
-        channel=delivery.channel,
-        attempt=delivery.attempts,
-        provider="twilio",
-        **detail,
-    )
+    return {"error_code": retry_policy.AMBIGUOUS_CODE, "attempts": delivery.attempts}
 
 
 def _mark_found(delivery: Delivery, match: Listed, now: datetime.datetime) -> bool:
-    """Take Twilio's word for what became of it. Statuses before "sent" (queued,
-    accepted, sending) count as sent: Twilio has it and callbacks move it on."""
+    """Take Twilio's word for what became of it."""
     status = TWILIO_STATUS.get(match.status, DeliveryStatus.SENT)
     row = {
         "at": now.isoformat(),
         "attempt": delivery.attempts,
-        "reconciled": "found",
+        "reconciled": Outcome.FOUND.value,
         "provider_status": match.status,
     }
     fields = {
-        "status": status,
-        "provider": "twilio",
+        "provider": Provider.TWILIO,
         "provider_id": match.sid,
         "provider_status": match.status,
         "sent_at": delivery.failed_at or now,
         "failed_at": None,
         "reason": "",
         "error_code": "",
-        "updated_at": now,
     }
-    detail = {"outcome": "found", "provider_id": match.sid, "provider_status": match.status}
+    detail = {
+        "attempt": delivery.attempts,
+        "provider": Provider.TWILIO.value,
+        "outcome": Outcome.FOUND.value,
+        "provider_id": match.sid,
+        "provider_status": match.status,
+    }
     opted_out = False
     if status == DeliveryStatus.DELIVERED:
         fields["delivered_at"] = now
@@ -225,32 +225,45 @@ def _mark_found(delivery: Delivery, match: Listed, now: datetime.datetime) -> bo
         if opted_out:
             detail["opted_out"] = True
     with transaction.atomic():
-        taken = _still_ambiguous(delivery).update(
-            attempt_log=[*delivery.attempt_log, row], **fields
+        taken = apply(
+            delivery,
+            FOUND_MOVES[status],
+            fence=_still_ambiguous(delivery),
+            log=row,
+            now=now,
+            detail=detail,
+            **fields,
         )
-        if taken:
-            if opted_out:
-                type(delivery.contact).objects.filter(pk=delivery.contact_id).update(
-                    sms_opt_out=True
-                )
-            _event(delivery, **detail)
-    return bool(taken)
+        if taken and opted_out:
+            opt_out_of_sms(
+                delivery.contact,
+                reason="carrier_opt_out",
+                delivery=delivery,
+                actor_label=Provider.TWILIO.value,
+                code=match.error_code,
+            )
+    return taken
 
 
 def _requeue(delivery: Delivery, now: datetime.datetime) -> bool:
-    row = {"at": now.isoformat(), "attempt": delivery.attempts, "reconciled": "not_found"}
-    with transaction.atomic():
-        taken = _still_ambiguous(delivery).update(
-            status=DeliveryStatus.QUEUED,
-            next_attempt_at=min(now, timezone.now()),
-            failed_at=None,
-            reason="",
-            error_code="",
-            lease_expires_at=None,
-            attempt_log=[*delivery.attempt_log, row],
-            updated_at=now,
-        )
-        if taken:
-            _event(delivery, outcome="not_found")
-            transaction.on_commit(partial(enqueue_send, delivery.pk), robust=True)
-    return bool(taken)
+    row = {
+        "at": now.isoformat(),
+        "attempt": delivery.attempts,
+        "reconciled": Outcome.NOT_FOUND.value,
+    }
+    return apply(
+        delivery,
+        Move.RECONCILED_NOT_FOUND,
+        fence=_still_ambiguous(delivery),
+        log=row,
+        now=now,
+        detail={
+            "attempt": delivery.attempts,
+            "provider": Provider.TWILIO.value,
+            "outcome": Outcome.NOT_FOUND.value,
+        },
+        next_attempt_at=min(now, timezone.now()),
+        failed_at=None,
+        reason="",
+        error_code="",
+    )

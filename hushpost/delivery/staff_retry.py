@@ -10,23 +10,20 @@ needs no one: reconciliation (reconcile.py, every scheduler tick) asks Twilio
 and settles it, so staff are told to wait instead.
 
 `attempts` is never reset: it tells one claim from the next (send.py's
-`_settle`), so a worker that outlived its lease can't overwrite this retry.
+`_under_claim`), so a worker that outlived its lease can't overwrite this retry.
 A delivery already past HUSHPOST_DELIVERY_MAX_ATTEMPTS therefore gets one
 more try per manual retry, not a fresh round of automatic ones.
 """
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.db import transaction
 from django.utils import timezone
 
-from hushpost.activity.log import record
-from hushpost.activity.models import EventKind
 from hushpost.delivery import retry_policy
+from hushpost.delivery.holds import why_held
+from hushpost.delivery.lifecycle import Move, apply
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
-from hushpost.delivery.send import enqueue_send, why_held
 
 
 class RetryRefused(Exception):
@@ -79,47 +76,27 @@ def retry_failed(delivery: Delivery, actor, *, confirmed_not_sent: bool = False)
                 needs_confirmation=True,
             )
         now = timezone.now()
-        previous = {"reason": current.reason, "code": current.error_code}
-        current.attempt_log = [
-            *current.attempt_log,
-            {"at": now.isoformat(), "retry_by": actor.email},
-        ]
-        current.status = DeliveryStatus.QUEUED
-        current.next_attempt_at = now
-        current.reason = ""
-        current.error_code = ""
-        current.failed_at = None
-        current.lease_expires_at = None
-        current.save(
-            update_fields=[
-                "attempt_log",
-                "status",
-                "next_attempt_at",
-                "reason",
-                "error_code",
-                "failed_at",
-                "lease_expires_at",
-                "updated_at",
-            ]
-        )
         detail = {
             "manual": True,
             "retried_by": actor.email,
-            "previous_reason": previous["reason"],
-            "previous_code": previous["code"],
+            "previous_reason": current.reason,
+            "previous_code": current.error_code,
         }
-        if previous["code"] == retry_policy.AMBIGUOUS_CODE:
+        if current.error_code == retry_policy.AMBIGUOUS_CODE:
             detail["checked_provider_log"] = True
-        record(
-            current.organization,
-            EventKind.QUEUED,
-            contact=current.contact,
-            message=current.message,
-            delivery=current,
-            link=current.link,
+        if not apply(
+            current,
+            Move.STAFF_RETRY,
+            log={"at": now.isoformat(), "retry_by": actor.email},
             actor=actor,
-            channel=current.channel,
-            **detail,
-        )
-        transaction.on_commit(partial(enqueue_send, current.pk), robust=True)
+            detail=detail,
+            now=now,
+            next_attempt_at=now,
+            reason="",
+            error_code="",
+            failed_at=None,
+        ):
+            # Another retry (SQLite has no row locks) or a late worker got there first.
+            current.refresh_from_db(fields=["status"])
+            raise RetryRefused(NOT_FAILED.format(status=current.get_status_display().lower()))
     return current

@@ -19,11 +19,9 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from hushpost.activity.log import record
-from hushpost.activity.models import EventKind
 from hushpost.delivery import retry_policy
+from hushpost.delivery.lifecycle import LEASE, Move, apply, enqueue_send
 from hushpost.delivery.models import Delivery, DeliveryStatus
-from hushpost.delivery.send import LEASE, enqueue_send
 
 # A due delivery normally starts within seconds; a minute late means no task.
 STUCK_AFTER = datetime.timedelta(minutes=1)
@@ -49,39 +47,28 @@ def _fail_lapsed_claims(now: datetime.datetime) -> int:
             "retry_at": None,
             "claimed_at": (delivery.lease_expires_at - LEASE).isoformat(),
         }
-        with transaction.atomic():
-            # Conditional on the lease seen, so a worker that just finished wins.
-            taken = Delivery.objects.filter(
-                pk=delivery.pk,
-                status=DeliveryStatus.SENDING,
-                lease_expires_at=delivery.lease_expires_at,
-            ).update(
-                status=DeliveryStatus.FAILED,
-                reason=retry_policy.AMBIGUOUS_REASON,
-                error_code=retry_policy.AMBIGUOUS_CODE,
-                failed_at=now,
-                lease_expires_at=None,
-                attempt_log=[*delivery.attempt_log, row],
-                updated_at=now,
-            )
-            if taken:
-                record(
-                    delivery.organization,
-                    EventKind.FAILED,
-                    contact=delivery.contact,
-                    message=delivery.message,
-                    delivery=delivery,
-                    link=delivery.link,
-                    channel=delivery.channel,
-                    attempt=delivery.attempts,
-                    reason=retry_policy.AMBIGUOUS_REASON,
-                    code=retry_policy.AMBIGUOUS_CODE,
-                )
-        done += taken
+        # Conditional on the lease seen, so a worker that just finished wins.
+        done += apply(
+            delivery,
+            Move.LAPSE,
+            fence={"lease_expires_at": delivery.lease_expires_at},
+            log=row,
+            now=now,
+            reason=retry_policy.AMBIGUOUS_REASON,
+            error_code=retry_policy.AMBIGUOUS_CODE,
+            failed_at=now,
+            detail={
+                "attempt": delivery.attempts,
+                "reason": retry_policy.AMBIGUOUS_REASON,
+                "code": retry_policy.AMBIGUOUS_CODE,
+            },
+        )
     return done
 
 
 def _requeue_overdue(now: datetime.datetime) -> int:
+    """Enqueue again what is still queued long after it was due. Its status stays
+    queued: only the task is new."""
     done = 0
     overdue = Delivery.objects.filter(
         status=DeliveryStatus.QUEUED, next_attempt_at__lt=now - STUCK_AFTER

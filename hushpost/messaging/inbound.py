@@ -26,11 +26,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization
-from hushpost.activity.log import record
-from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
 from hushpost.contacts.phones import InvalidPhone, normalize_phone
 from hushpost.delivery.models import Channel
+from hushpost.delivery.opt_out import opt_in_to_sms, opt_out_of_sms
 from hushpost.messaging.conversations import conversation_for, file_reply
 from hushpost.messaging.models import Direction, Message, Origin
 
@@ -118,10 +117,10 @@ def receive_text(params: dict[str, str], *, now: datetime | None = None) -> Inbo
         return InboundResult(Outcome.UNKNOWN_SENDER)
     word = keyword(params.get("Body", ""))
     if word in OPT_OUT_WORDS:
-        set_opt_out(organization, contacts, opted_out=True, sid=sid)
+        set_opt_out(contacts, opted_out=True, sid=sid)
         return InboundResult(Outcome.OPTED_OUT)
     if word in OPT_IN_WORDS:
-        set_opt_out(organization, contacts, opted_out=False, sid=sid)
+        set_opt_out(contacts, opted_out=False, sid=sid)
         return InboundResult(Outcome.OPTED_IN)
     if word in HELP_WORDS:
         return InboundResult(Outcome.HELP, answer=organization.sms_help)
@@ -132,25 +131,12 @@ def receive_text(params: dict[str, str], *, now: datetime | None = None) -> Inbo
     return store_reply(contacts[0], body=body, sid=sid, now=now)
 
 
-def set_opt_out(
-    organization: Organization, contacts: list[Contact], *, opted_out: bool, sid: str
-) -> None:
+def set_opt_out(contacts: list[Contact], *, opted_out: bool, sid: str) -> None:
     """Opt the contacts out of (or back in to) texts; only a real change is logged."""
-    kind = EventKind.SMS_OPTED_OUT if opted_out else EventKind.SMS_OPTED_IN
+    flip = opt_out_of_sms if opted_out else opt_in_to_sms
     with transaction.atomic():
         for contact in contacts:
-            changed = Contact.objects.filter(pk=contact.pk, sms_opt_out=not opted_out).update(
-                sms_opt_out=opted_out
-            )
-            if changed:
-                record(
-                    organization,
-                    kind,
-                    contact=contact,
-                    actor_label="contact",
-                    channel=Channel.SMS,
-                    provider_id=sid,
-                )
+            flip(contact, reason="keyword", provider_id=sid)
 
 
 def store_reply(contact: Contact, *, body: str, sid: str, now: datetime) -> InboundResult:

@@ -33,6 +33,16 @@ LIFETIMES = {
 }
 
 
+class PinSource(models.TextChoices):
+    """Where a link's PIN came from (R2.3: the first that applies wins)."""
+
+    MESSAGE = "message", "PIN typed for this message"
+    CONTACT = "contact", "The contact's own secure PIN"
+    DEFAULT = "default", "The organization's default PIN"
+    DEFAULT_TEMPLATE = "default_template", "The organization's default PIN template"
+    NONE = "none", "No PIN"
+
+
 class SecureMessagingSettingsQuerySet(models.QuerySet):
     def for_org(self, organization: Organization) -> SecureMessagingSettings:
         obj, _ = self.get_or_create(organization=organization)
@@ -232,7 +242,7 @@ class SecureLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     pin_hmac = models.CharField(max_length=64, blank=True)
-    pin_source = models.CharField(max_length=20, blank=True)
+    pin_source = models.CharField(max_length=20, choices=PinSource.choices, blank=True)
     failed_pin_attempts = models.PositiveSmallIntegerField(default=0)
     locked_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

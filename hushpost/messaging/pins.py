@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import models
-
 from hushpost.contacts.models import Contact
-from hushpost.messaging.models import SecureMessagingSettings
+from hushpost.messaging.models import PinSource, SecureMessagingSettings
 from hushpost.messaging.rendering import TemplateInvalid, render
 from hushpost.messaging.template_fields import contact_context
-
-
-class PinSource(models.TextChoices):
-    MESSAGE = "message", "PIN typed for this message"
-    CONTACT = "contact", "The contact's own secure PIN"
-    DEFAULT = "default", "The organization's default PIN"
-    DEFAULT_TEMPLATE = "default_template", "The organization's default PIN template"
-    NONE = "none", "No PIN"
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ Every link that is not revoked counts as live here, expired and locked ones
 included: those can still ask for a new link, so "revoke all" must reach them.
 
 A notification still queued with a revoked link would only bring the contact
-a dead link: it is held back in the same transaction. Only rows still queued
-change (the worker's claim is the same kind of conditional update), so a
-worker that claimed it first keeps it — and then holds it itself, since
-send.why_held reads the link fresh after claiming.
+a dead link: delivery holds it back in the same transaction
+(holds.hold_for_revoked_links). Only rows still queued change, so a worker
+that claimed it first keeps it — and then holds it itself, since
+holds.why_held reads the link fresh after claiming.
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ from django.utils import timezone
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
-from hushpost.delivery.models import Delivery, DeliveryStatus
-from hushpost.delivery.send import LINK_REVOKED
+from hushpost.delivery.holds import hold_for_revoked_links
 from hushpost.messaging.links import LinkState, link_state
 from hushpost.messaging.models import SecureLink
 
@@ -123,33 +122,5 @@ def _revoke(
                 actor_label=actor_label,
                 **detail,
             )
-            _hold_unsent(revoked, actor=actor, actor_label=actor_label, now=now)
+            hold_for_revoked_links(revoked, actor=actor, actor_label=actor_label, now=now)
     return count
-
-
-def _hold_unsent(link_ids: list, *, actor, actor_label: str, now: datetime) -> int:
-    """Hold back the queued notifications carrying these links; returns how many."""
-    held = 0
-    waiting = Delivery.objects.filter(
-        link_id__in=link_ids, status=DeliveryStatus.QUEUED
-    ).select_related("organization", "contact", "message", "link")
-    for delivery in waiting:
-        # Conditional on still queued: a worker's claim in between wins.
-        if not Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.QUEUED).update(
-            status=DeliveryStatus.HELD, reason=LINK_REVOKED, lease_expires_at=None, updated_at=now
-        ):
-            continue
-        held += 1
-        record(
-            delivery.organization,
-            EventKind.HELD,
-            contact=delivery.contact,
-            message=delivery.message,
-            delivery=delivery,
-            link=delivery.link,
-            actor=actor,
-            actor_label=actor_label,
-            channel=delivery.channel,
-            reason=LINK_REVOKED,
-        )
-    return held

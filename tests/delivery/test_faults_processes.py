@@ -29,8 +29,8 @@ from django_tasks_db.models import DBTaskResult
 
 from hushpost.delivery import reconcile
 from hushpost.delivery.channels.email import message_id
+from hushpost.delivery.lifecycle import LEASE
 from hushpost.delivery.models import Delivery, DeliveryStatus
-from hushpost.delivery.send import LEASE
 from hushpost.scheduler import steps as scheduler
 from tests.conftest import _Collector, free_port
 from tests.reliability import (

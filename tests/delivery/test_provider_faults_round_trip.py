@@ -20,8 +20,8 @@ from django.utils import timezone
 from hushpost.activity.models import Event, EventKind
 from hushpost.contacts.models import Contact
 from hushpost.delivery.channels import twilio_client
+from hushpost.delivery.lifecycle import enqueue_send
 from hushpost.delivery.models import Delivery, DeliveryStatus
-from hushpost.delivery.send import enqueue_send
 from hushpost.delivery.sweep import requeue_stuck_deliveries
 from hushpost.messaging.compose import send_message
 from tests.twilio_standin import Reply

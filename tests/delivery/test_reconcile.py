@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from hushpost.activity.models import Event, EventKind
 from hushpost.contacts.models import Contact
-from hushpost.delivery import reconcile, send, sweep
+from hushpost.delivery import lifecycle, reconcile, send, sweep
 from hushpost.delivery.models import DeliveryStatus
 from hushpost.scheduler import steps as scheduler
 from tests.twilio_standin import Reply
@@ -90,6 +90,7 @@ def test_twilio_error_21610_opts_the_contact_out_of_texts(queue, twilio_standin)
     assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "21610")
     assert "replied STOP" in delivery.reason
     assert Contact.objects.get(pk=delivery.contact_id).sms_opt_out
+    assert Event.objects.get(kind=EventKind.SMS_OPTED_OUT).detail["reason"] == "carrier_opt_out"
     assert (
         Event.objects.get(delivery=delivery, kind=EventKind.DELIVERY_RECONCILED).detail["opted_out"]
         is True
@@ -171,7 +172,7 @@ def test_other_messages_to_the_same_number_are_not_taken_for_it(queue, twilio_st
 
 def test_a_worker_killed_mid_call_is_reconciled_from_its_claim_time(queue, twilio_standin):
     delivery = queue("sms")
-    claimed = send.claim(delivery.pk)
+    claimed = lifecycle.claim(delivery.pk)
     # The worker's request reached Twilio; then the worker died before writing anything down.
     from hushpost.delivery.channels.sms import TwilioSmsChannel
 
@@ -185,7 +186,7 @@ def test_a_worker_killed_mid_call_is_reconciled_from_its_claim_time(queue, twili
             body=claimed.body,
         )
     )
-    later = timezone.now() + send.LEASE + LATER
+    later = timezone.now() + lifecycle.LEASE + LATER
     assert sweep.requeue_stuck_deliveries(now=later) == 1
     delivery.refresh_from_db()
     assert delivery.attempt_log[-1]["claimed_at"]

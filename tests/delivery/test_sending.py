@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from hushpost.activity.models import Event, EventKind
-from hushpost.delivery import send
+from hushpost.delivery import lifecycle, retry_policy, send
 from hushpost.delivery.channels import channel_for
 from hushpost.delivery.channels.base import DeliveryError
 from hushpost.delivery.channels.outbox import OutboxChannel
@@ -66,8 +66,8 @@ def test_an_email_to_the_outbox_has_an_html_part_with_a_clickable_link(queue, se
 
 def test_a_delivery_is_claimed_once_however_many_workers_try(queue):
     delivery = queue("sms")
-    assert send.claim(delivery.pk) is not None
-    assert send.claim(delivery.pk) is None
+    assert lifecycle.claim(delivery.pk) is not None
+    assert lifecycle.claim(delivery.pk) is None
     assert send.send_delivery(delivery.pk) is False  # a second task for it does nothing
     assert Delivery.objects.get().attempts == 1 and not OutboxEntry.objects.exists()
 
@@ -80,7 +80,7 @@ def test_concurrent_claims_from_threads_have_one_winner(queue):
     def worker():
         start.wait()
         try:
-            results.append(send.claim(delivery.pk) is not None)
+            results.append(lifecycle.claim(delivery.pk) is not None)
         finally:
             connection.close()
 
@@ -233,7 +233,7 @@ def test_a_failure_that_may_have_been_sent_is_not_retried(queue, monkeypatch):
     assert (delivery.status, delivery.error_code, delivery.reason) == (
         DeliveryStatus.FAILED,
         "ambiguous",
-        send.retry_policy.AMBIGUOUS_REASON,
+        retry_policy.AMBIGUOUS_REASON,
     )
     assert flaky.calls == 1
     assert delivery.attempt_log[0]["error"] == "no answer"

@@ -146,6 +146,10 @@ def test_a_stop_at_the_carrier_fails_and_opts_the_contact_out(queue, jane, twili
     send_delivery(delivery.pk)
     jane.refresh_from_db()
     assert jane.sms_opt_out
+    # Logged like a STOP reply, by the one opt-out function, naming why.
+    opted = Event.objects.get(kind=EventKind.SMS_OPTED_OUT, contact=jane)
+    assert (opted.delivery_id, opted.actor_label) == (delivery.pk, "twilio")
+    assert opted.detail == {"channel": "sms", "reason": "carrier_opt_out", "code": "21610"}
     second = queue("sms")
     send_delivery(second.pk)
     second.refresh_from_db()

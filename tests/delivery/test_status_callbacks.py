@@ -6,6 +6,7 @@ from twilio.request_validator import RequestValidator
 from hushpost.activity.models import Event, EventKind
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Delivery, DeliveryStatus
+from hushpost.delivery.opt_out import opt_out_of_sms
 from hushpost.delivery.send import send_delivery
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +67,21 @@ def test_undelivered_fails_with_a_readable_reason_and_code(client, settings, sen
 def test_a_carrier_opt_out_marks_the_contact_opted_out(client, settings, sent_sms):
     callback(client, settings, sent_sms, "failed", "21610")
     assert Contact.objects.get(pk=sent_sms.contact_id).sms_opt_out
+    opted = Event.objects.get(kind=EventKind.SMS_OPTED_OUT)
+    assert (opted.delivery_id, opted.actor_label, opted.detail["reason"]) == (
+        sent_sms.pk,
+        "twilio",
+        "carrier_opt_out",
+    )
+
+
+def test_a_contact_already_opted_out_by_stop_is_not_logged_again_by_the_carrier(
+    client, settings, sent_sms
+):
+    opt_out_of_sms(sent_sms.contact, reason="keyword")
+    callback(client, settings, sent_sms, "failed", "21610")
+    assert Event.objects.filter(kind=EventKind.SMS_OPTED_OUT).count() == 1
+    assert Event.objects.get(kind=EventKind.FAILED, delivery=sent_sms).detail["opted_out"]
 
 
 def test_a_bad_signature_changes_nothing(client, settings, sent_sms):

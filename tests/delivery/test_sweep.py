@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from hushpost.activity.models import Event, EventKind
-from hushpost.delivery import send, sweep
+from hushpost.delivery import lifecycle, send, sweep
 from hushpost.delivery.models import Delivery, DeliveryStatus, OutboxEntry
 from hushpost.scheduler import steps as scheduler
 
@@ -17,9 +17,9 @@ MINUTE = timezone.timedelta(minutes=1)
 
 def test_a_delivery_whose_worker_died_mid_send_is_failed_as_ambiguous_not_resent(queue):
     delivery = queue("sms")
-    send.claim(delivery.pk)  # ... and the worker dies here
+    lifecycle.claim(delivery.pk)  # ... and the worker dies here
     assert sweep.requeue_stuck_deliveries() == 0  # the lease still runs
-    later = timezone.now() + send.LEASE + MINUTE
+    later = timezone.now() + lifecycle.LEASE + MINUTE
     assert sweep.requeue_stuck_deliveries(now=later) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.error_code, delivery.lease_expires_at) == (
@@ -34,8 +34,8 @@ def test_a_delivery_whose_worker_died_mid_send_is_failed_as_ambiguous_not_resent
 
 def test_a_worker_that_finishes_after_the_sweep_still_records_the_truth(queue):
     delivery = queue("sms")
-    claimed = send.claim(delivery.pk)
-    sweep.requeue_stuck_deliveries(now=timezone.now() + send.LEASE + MINUTE)
+    claimed = lifecycle.claim(delivery.pk)
+    sweep.requeue_stuck_deliveries(now=timezone.now() + lifecycle.LEASE + MINUTE)
     send._sent(claimed, send.Accepted(provider="twilio", provider_id="SM1"))
     delivery.refresh_from_db()
     assert (delivery.status, delivery.provider_id) == (DeliveryStatus.SENT, "SM1")

@@ -69,6 +69,7 @@ def test_stop_words_opt_the_contact_out_and_are_logged_without_content(
     assert jane.sms_opt_out
     event = Event.objects.get(kind=EventKind.SMS_OPTED_OUT, contact=jane)
     assert word.strip().lower() not in str(event.detail).lower()
+    assert event.detail["reason"] == "keyword" and event.actor_label == "contact"
     assert not Message.objects.exists()
 
 

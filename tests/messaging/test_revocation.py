@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from hushpost.activity.models import Event, EventKind
 from hushpost.contacts.models import Contact
-from hushpost.delivery import send
+from hushpost.delivery import holds, lifecycle, send
 from hushpost.delivery.models import Delivery, DeliveryStatus
 from hushpost.delivery.send import queue_delivery
 from hushpost.messaging.links import MAX_PIN_ATTEMPTS, LinkState, check_pin, link_state
@@ -191,13 +191,13 @@ def test_a_revocation_that_changes_no_link_holds_nothing(jane, three_links):
 def test_a_worker_that_claimed_it_first_holds_it_itself(jane, three_links, twilio_standin):
     (valid, _), _, _ = three_links
     delivery = queued_notification(jane, valid, "claimed")
-    claimed = send.claim(delivery.pk)
+    claimed = lifecycle.claim(delivery.pk)
     assert revoke_link(valid)
     assert (
         Delivery.objects.get(pk=delivery.pk).status == DeliveryStatus.SENDING
     )  # the claim won the row
     assert (
-        send.why_held(Delivery.objects.select_related("contact", "link").get(pk=claimed.pk))
+        holds.why_held(Delivery.objects.select_related("contact", "link").get(pk=claimed.pk))
         == "the secure link was revoked before it was sent"
     )
     # A retry queued after the revocation is held by the worker at claim time, never sent.
@@ -226,7 +226,7 @@ def test_a_claim_committed_while_revocation_waits_on_the_row_wins(
     def worker():
         try:
             with transaction.atomic():
-                assert send.claim(delivery.pk) is not None
+                assert lifecycle.claim(delivery.pk) is not None
                 claimed.set()
                 time.sleep(1.0)
         finally:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hushpost.delivery.models import Provider
+
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -30,7 +32,7 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class Accepted:
-    provider: str  # "outbox", "twilio", "smtp", or the email service ("postmark")
+    provider: Provider
     provider_id: str = ""
     # Some channels know at once that the message arrived (the outbox does).
     delivered: bool = False

@@ -23,6 +23,7 @@ from django.core.mail.utils import DNS_NAME
 from hushpost.delivery.channels.base import Accepted, BaseChannel, DeliveryError, Outgoing
 from hushpost.delivery.channels.esp_errors import OPT_OUT_CODES, esp_error
 from hushpost.delivery.html_part import html_from_text
+from hushpost.delivery.models import Provider
 from hushpost.delivery.tracking import pixel_url
 
 
@@ -146,9 +147,12 @@ class EmailChannel(BaseChannel):
         )
 
 
-def _provider(mailer) -> str:
+def _provider(mailer) -> Provider:
+    # anymail's backends live in anymail.backends.<service>, named as HUSHPOST_EMAIL_ESP names it.
     module = type(mailer).__module__
-    return "smtp" if module == "django.core.mail.backends.smtp" else module.rsplit(".", 1)[-1]
+    if module.startswith("anymail.backends."):
+        return Provider(module.rsplit(".", 1)[-1])
+    return Provider.SMTP
 
 
 def _esp_message_id(email) -> str:

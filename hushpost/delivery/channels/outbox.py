@@ -11,7 +11,7 @@ import logging
 
 from hushpost.delivery.channels.base import Accepted, BaseChannel, Outgoing
 from hushpost.delivery.html_part import html_from_text
-from hushpost.delivery.models import Channel, OutboxEntry
+from hushpost.delivery.models import Channel, OutboxEntry, Provider
 
 logger = logging.getLogger(__name__)
 
@@ -39,4 +39,4 @@ class OutboxChannel(BaseChannel):
             outgoing.to,
         )
         # Nothing further will report on it: stored is as delivered as it gets.
-        return Accepted(provider="outbox", provider_id=str(entry.pk), delivered=True)
+        return Accepted(provider=Provider.OUTBOX, provider_id=str(entry.pk), delivered=True)

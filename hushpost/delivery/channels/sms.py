@@ -8,6 +8,7 @@ from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 
 from hushpost.delivery.channels import twilio_client
 from hushpost.delivery.channels.base import Accepted, BaseChannel, DeliveryError, Outgoing
+from hushpost.delivery.models import Provider
 
 
 class TwilioSmsChannel(BaseChannel):
@@ -38,4 +39,4 @@ class TwilioSmsChannel(BaseChannel):
             raise twilio_client.api_error(error, http) from error
         except requests.RequestException as error:
             raise twilio_client.transport_error(error) from error
-        return Accepted(provider="twilio", provider_id=message.sid or "")
+        return Accepted(provider=Provider.TWILIO, provider_id=message.sid or "")

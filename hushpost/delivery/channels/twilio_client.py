@@ -24,7 +24,7 @@ from hushpost.delivery.channels.base import DeliveryError
 from hushpost.delivery.retry_policy import parse_retry_after
 
 # (connect, read) in seconds: a worker must not hang on a slow provider, and
-# the delivery's lease (send.LEASE) must comfortably outlast one request.
+# the delivery's lease (lifecycle.LEASE) must comfortably outlast one request.
 TIMEOUT = (5.0, 10.0)
 
 # Twilio's codes that need a readable explanation for staff.

@@ -15,6 +15,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from hushpost.delivery.channels import twilio_client
 from hushpost.delivery.channels.base import Accepted, BaseChannel, DeliveryError, Outgoing
+from hushpost.delivery.models import Provider
 
 # Twilio refuses TwiML over 4,000 characters.
 MAX_TWIML_CHARS = 4_000
@@ -64,4 +65,4 @@ class TwilioVoiceChannel(BaseChannel):
             raise twilio_client.api_error(error, http) from error
         except requests.RequestException as error:
             raise twilio_client.transport_error(error) from error
-        return Accepted(provider="twilio", provider_id=call.sid or "")
+        return Accepted(provider=Provider.TWILIO, provider_id=call.sid or "")

@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from hushpost.delivery import retry_policy
 from hushpost.delivery.channels import twilio_configured
-from hushpost.delivery.models import Delivery, DeliveryStatus
-from hushpost.delivery.reconcile import BATCH, ambiguous_sms, reconcile
+from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
+from hushpost.delivery.reconcile import BATCH, SETTLED, Outcome, ambiguous_sms, reconcile
 
 
 class Command(BaseCommand):
@@ -21,12 +21,12 @@ class Command(BaseCommand):
                 f"{waiting} ambiguous text messages, but Twilio is not configured "
                 "(TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN): nothing can be checked."
             )
-        totals = {"found": 0, "failed": 0, "not_found": 0, "unknown": 0}
+        totals = dict.fromkeys(Outcome, 0)
         while True:
             outcomes = reconcile()
             for outcome, count in outcomes.items():
                 totals[outcome] += count
-            settled = outcomes["found"] + outcomes["failed"] + outcomes["not_found"]
+            settled = sum(outcomes[outcome] for outcome in SETTLED)
             # A full batch that settled something may have more behind it.
             if settled == 0 or sum(outcomes.values()) < BATCH:
                 break
@@ -34,13 +34,13 @@ class Command(BaseCommand):
             Delivery.objects.filter(
                 status=DeliveryStatus.FAILED, error_code=retry_policy.AMBIGUOUS_CODE
             )
-            .exclude(channel="sms")
+            .exclude(channel=Channel.SMS)
             .count()
         )
         self.stdout.write(
-            f"Sent according to Twilio: {totals['found']}. "
-            f"Failed according to Twilio: {totals['failed']}. "
-            f"Queued again (Twilio never got them): {totals['not_found']}. "
-            f"Still unknown (too recent or Twilio unreachable): {totals['unknown']}. "
+            f"Sent according to Twilio: {totals[Outcome.FOUND]}. "
+            f"Failed according to Twilio: {totals[Outcome.FAILED]}. "
+            f"Queued again (Twilio never got them): {totals[Outcome.NOT_FOUND]}. "
+            f"Still unknown (too recent or Twilio unreachable): {totals[Outcome.UNKNOWN]}. "
             f"Email and calls for staff to check: {email}."
         )

@@ -1,0 +1,240 @@
+"""Every change of a delivery's status, in one place.
+
+A status changes only by a named `Move`, and `TRANSITIONS` says, as data,
+which statuses each move starts from, where it ends and which events it
+records. `apply` writes a move with one conditional UPDATE — only a row still
+in one of the move's source statuses, and matching the caller's fence (the
+attempt its claim is for, the lease it saw, the error it read), changes — and
+in the same transaction appends the attempt-log row and records the events.
+A move into `queued` enqueues the send task when the transaction commits, so
+a queued delivery always has a task (and the sweep finds one whose task was
+lost anyway). A lease exists only while a delivery is `sending`.
+
+Nothing else writes `Delivery.status`: tests/delivery/test_lifecycle.py reads
+the source of every other module to prove it, and walks this table.
+
+The primitive, `_update`, takes any filter, so settling or claiming many
+deliveries in one statement is the same move applied to a set of rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from hushpost.activity.log import record
+from hushpost.activity.models import EventKind
+from hushpost.delivery.models import Delivery, DeliveryStatus
+
+# How long a claim lasts. It must outlast one provider call with all its
+# timeouts (Twilio 15 s, SMTP a few round trips of SMTP_TIMEOUT_SECONDS);
+# past it the sweep presumes the worker died.
+LEASE = datetime.timedelta(minutes=5)
+
+
+class Move(models.TextChoices):
+    QUEUE = "queue", "Queued to send"
+    HOLD = "hold", "Held back before it was queued"
+    CLAIM = "claim", "Claimed by a worker"
+    HOLD_AT_CLAIM = "hold_at_claim", "Held back by the worker that claimed it"
+    HOLD_FOR_REVOKED_LINK = "hold_for_revoked_link", "Held back: its link was revoked"
+    ACCEPT = "accept", "Accepted by the provider"
+    ACCEPT_DELIVERED = "accept_delivered", "Accepted and delivered at once"
+    RETRY_LATER = "retry_later", "Queued again after a temporary failure"
+    FAIL = "fail", "Failed"
+    LAPSE = "lapse", "Failed as ambiguous: its worker stopped while sending"
+    STAFF_RETRY = "staff_retry", "Queued again by staff"
+    RECONCILED_SENT = "reconciled_sent", "Found in Twilio's log"
+    RECONCILED_DELIVERED = "reconciled_delivered", "Found in Twilio's log, delivered"
+    RECONCILED_FAILED = "reconciled_failed", "Found in Twilio's log, failed"
+    RECONCILED_NOT_FOUND = "reconciled_not_found", "Not in Twilio's log: queued again"
+    CALLBACK_SENT = "callback_sent", "Twilio reported it sent"
+    CALLBACK_DELIVERED = "callback_delivered", "Twilio reported it delivered"
+    CALLBACK_FAILED = "callback_failed", "Twilio reported it failed"
+    EMAIL_DELIVERED = "email_delivered", "The email service reported it delivered"
+    EMAIL_FAILED = "email_failed", "The email service could not send it"
+    EMAIL_BOUNCED = "email_bounced", "The email bounced"
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[DeliveryStatus]  # empty: the move creates the row
+    target: DeliveryStatus
+    events: tuple[EventKind, ...] = ()
+
+
+S = DeliveryStatus
+NEW: frozenset[DeliveryStatus] = frozenset()
+# A provider's report only moves a delivery forward: never back from a final
+# status, so a late or repeated callback changes nothing.
+BEFORE_SENT = frozenset({S.QUEUED, S.SENDING})
+BEFORE_FINAL = frozenset({S.QUEUED, S.SENDING, S.SENT})
+
+TRANSITIONS: dict[Move, Transition] = {
+    Move.QUEUE: Transition(NEW, S.QUEUED, (EventKind.QUEUED,)),
+    Move.HOLD: Transition(NEW, S.HELD, (EventKind.HELD,)),
+    Move.CLAIM: Transition(frozenset({S.QUEUED}), S.SENDING),
+    Move.HOLD_AT_CLAIM: Transition(frozenset({S.SENDING}), S.HELD, (EventKind.HELD,)),
+    Move.HOLD_FOR_REVOKED_LINK: Transition(frozenset({S.QUEUED}), S.HELD, (EventKind.HELD,)),
+    # Also over the sweep's "ambiguous" verdict on the same attempt: the
+    # provider has just said it took it.
+    Move.ACCEPT: Transition(frozenset({S.SENDING, S.FAILED}), S.SENT, (EventKind.SENT,)),
+    Move.ACCEPT_DELIVERED: Transition(
+        frozenset({S.SENDING, S.FAILED}), S.DELIVERED, (EventKind.SENT, EventKind.DELIVERED)
+    ),
+    Move.RETRY_LATER: Transition(frozenset({S.SENDING}), S.QUEUED),
+    Move.FAIL: Transition(frozenset({S.SENDING}), S.FAILED, (EventKind.FAILED,)),
+    Move.LAPSE: Transition(frozenset({S.SENDING}), S.FAILED, (EventKind.FAILED,)),
+    Move.STAFF_RETRY: Transition(frozenset({S.FAILED}), S.QUEUED, (EventKind.QUEUED,)),
+    Move.RECONCILED_SENT: Transition(
+        frozenset({S.FAILED}), S.SENT, (EventKind.DELIVERY_RECONCILED,)
+    ),
+    Move.RECONCILED_DELIVERED: Transition(
+        frozenset({S.FAILED}), S.DELIVERED, (EventKind.DELIVERY_RECONCILED,)
+    ),
+    Move.RECONCILED_FAILED: Transition(
+        frozenset({S.FAILED}), S.FAILED, (EventKind.DELIVERY_RECONCILED,)
+    ),
+    Move.RECONCILED_NOT_FOUND: Transition(
+        frozenset({S.FAILED}), S.QUEUED, (EventKind.DELIVERY_RECONCILED,)
+    ),
+    Move.CALLBACK_SENT: Transition(BEFORE_SENT, S.SENT, (EventKind.SENT,)),
+    Move.CALLBACK_DELIVERED: Transition(BEFORE_FINAL, S.DELIVERED, (EventKind.DELIVERED,)),
+    Move.CALLBACK_FAILED: Transition(BEFORE_FINAL, S.FAILED, (EventKind.FAILED,)),
+    Move.EMAIL_DELIVERED: Transition(BEFORE_FINAL, S.DELIVERED, (EventKind.DELIVERED,)),
+    # A bounce can follow "delivered" (the receiving server took it, then sent
+    # it back), so for email a failure also moves a delivered one.
+    Move.EMAIL_FAILED: Transition(BEFORE_FINAL | {S.DELIVERED}, S.FAILED, (EventKind.FAILED,)),
+    Move.EMAIL_BOUNCED: Transition(
+        BEFORE_FINAL | {S.DELIVERED}, S.FAILED, (EventKind.EMAIL_BOUNCED,)
+    ),
+}
+
+
+def insert(
+    delivery: Delivery,
+    move: Move,
+    *,
+    actor_label: str = "system",
+    detail: dict[str, Any] | None = None,
+) -> Delivery:
+    """Save a new delivery in the move's status, with its event. When a concurrent
+    request won the insert with the same idempotency key, that row comes back instead
+    (and nothing is recorded twice)."""
+    transition = TRANSITIONS[move]
+    if transition.sources:
+        raise ValueError(f"{move} changes an existing delivery; use apply()")
+    delivery.status = transition.target
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                delivery.save(force_insert=True)
+        except IntegrityError:
+            return Delivery.objects.get(idempotency_key=delivery.idempotency_key)
+        _after(delivery, transition, actor=None, actor_label=actor_label, detail=detail or {})
+    return delivery
+
+
+def claim(delivery_id, now: datetime.datetime | None = None) -> Delivery | None:
+    """Take a queued, due delivery for this worker (sending, with a lease, one more
+    attempt); None when it isn't ours to send."""
+    now = now or timezone.now()
+    taken = _update(
+        Move.CLAIM,
+        {"pk": delivery_id, "next_attempt_at__lte": now},
+        now=now,
+        lease_expires_at=now + LEASE,
+        attempts=F("attempts") + 1,
+    )
+    if not taken:
+        return None
+    return Delivery.objects.select_related("organization", "contact", "message", "link").get(
+        pk=delivery_id
+    )
+
+
+def apply(
+    delivery: Delivery,
+    move: Move,
+    *,
+    fence: dict[str, Any] | None = None,
+    log: dict[str, Any] | None = None,
+    actor=None,
+    actor_label: str = "",
+    detail: dict[str, Any] | None = None,
+    now: datetime.datetime | None = None,
+    **fields: Any,
+) -> bool:
+    """Make `move` on this delivery if it still stands where the move starts (and
+    matches `fence`); True when this call made it.
+
+    `fields` are written with the status, `log` is appended to the attempt log,
+    and the move's events carry `detail` (plus the channel). The instance is
+    updated to what was written.
+    """
+    transition = TRANSITIONS[move]
+    if not transition.sources:
+        raise ValueError(f"{move} creates a delivery; use insert()")
+    now = now or timezone.now()
+    if log is not None:
+        fields["attempt_log"] = [*delivery.attempt_log, log]
+    with transaction.atomic():
+        if not _update(move, {"pk": delivery.pk, **(fence or {})}, now=now, **fields):
+            return False
+        delivery.status = transition.target
+        delivery.updated_at = now
+        for name, value in fields.items():
+            setattr(delivery, name, value)
+        if transition.target != DeliveryStatus.SENDING:
+            delivery.lease_expires_at = None
+        _after(delivery, transition, actor=actor, actor_label=actor_label, detail=detail or {})
+    return True
+
+
+def _update(move: Move, filters: dict[str, Any], *, now: datetime.datetime, **fields: Any) -> int:
+    """The conditional UPDATE of one move over every row matching `filters`."""
+    if "status" in fields:
+        raise TypeError("the move decides the status")
+    transition = TRANSITIONS[move]
+    if transition.target != DeliveryStatus.SENDING:
+        fields.setdefault("lease_expires_at", None)
+    return Delivery.objects.filter(status__in=transition.sources, **filters).update(
+        status=transition.target, updated_at=now, **fields
+    )
+
+
+def _after(
+    delivery: Delivery, transition: Transition, *, actor, actor_label: str, detail: dict
+) -> None:
+    for kind in transition.events:
+        record(
+            delivery.organization,
+            kind,
+            contact=delivery.contact,
+            message=delivery.message,
+            delivery=delivery,
+            link=delivery.link,
+            actor=actor,
+            actor_label=actor_label,
+            channel=delivery.channel,
+            **detail,
+        )
+    if transition.target == DeliveryStatus.QUEUED:
+        due = delivery.next_attempt_at
+        run_after = due if due and due > timezone.now() else None
+        # robust: the commit stands even if enqueueing fails; the sweep finds
+        # a queued delivery without a task.
+        transaction.on_commit(partial(enqueue_send, delivery.pk, run_after), robust=True)
+
+
+def enqueue_send(delivery_id, run_after: datetime.datetime | None = None) -> None:
+    from hushpost.delivery.tasks import send_delivery_task
+
+    task = send_delivery_task.using(run_after=run_after) if run_after else send_delivery_task
+    task.enqueue(str(delivery_id))
