@@ -4,7 +4,6 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -202,8 +201,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 USER_TEMPLATE_FIELDS = ("name_and_company", "name", "first_name", "last_name", "email", "company")
-
-slug_validator = RegexValidator(r"^[a-z0-9-]+$", "Use lowercase letters, digits and hyphens.")
 
 
 class ApiKeyQuerySet(OrgScopedQuerySet):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.db import models
 from django.utils import timezone
 
 from hushpost.accounts import throttle
@@ -20,6 +21,21 @@ from hushpost.accounts.models import User
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.activity.sessions import client_ip
+
+
+class FailedStep(models.TextChoices):
+    """Which step of signing in a failure was at (the `sign_in_failed` event says so)."""
+
+    PASSWORD = "password", "Password"
+    TWO_FACTOR = "two_factor", "Two-factor code at sign-in"
+    TWO_FACTOR_CHANGE = "two_factor_change", "Two-factor code to change two-factor"
+
+
+class LockScope(models.TextChoices):
+    """What a sign-in lock is counted by (the `sign_in_locked` event says so)."""
+
+    ACCOUNT = "account", "The email address typed"
+    IP = "ip", "The client's IP address"
 
 
 def _window() -> int:
@@ -78,7 +94,7 @@ def _account(email: str) -> User | None:
     return User.objects.select_related("organization").filter(email=normalize(email)).first()
 
 
-def failed(request, email: str, *, step: str = "password") -> None:
+def failed(request, email: str, *, step: FailedStep = FailedStep.PASSWORD) -> None:
     """Count a failed password (or two-factor code) and log it; a lock that
     starts here is logged too."""
     email = normalize(email)
@@ -87,7 +103,10 @@ def failed(request, email: str, *, step: str = "password") -> None:
     logged = user is not None and user.organization_id is not None
     if logged:
         record(user.organization, EventKind.SIGN_IN_FAILED, actor=user, ip=ip, step=step)
-    for scope, limit, value in (("account", account_limit(), email), ("ip", ip_limit(), ip)):
+    for scope, limit, value in (
+        (LockScope.ACCOUNT, account_limit(), email),
+        (LockScope.IP, ip_limit(), ip),
+    ):
         if not value:
             continue
         until = throttle.add_failure(limit, value)

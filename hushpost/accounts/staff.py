@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -30,6 +30,17 @@ EMAIL_TAKEN = (
     "This email already belongs to a Hushpost account. Each account needs its own email address: "
     "use a different one."
 )
+
+
+class UserChange(models.TextChoices):
+    """What a `user_changed` event records (its `action`)."""
+
+    INVITED = "invited", "Invited"
+    INVITATION_RESENT = "invitation_resent", "Invitation sent again"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    RENAMED = "renamed", "Renamed"
+    DEACTIVATED = "deactivated", "Deactivated"
+    REACTIVATED = "reactivated", "Reactivated"
 
 
 class StaffError(Exception):
@@ -167,7 +178,7 @@ def invite_user(
                 actor.organization,
                 EventKind.USER_CHANGED,
                 actor=actor,
-                action="invited",
+                action=UserChange.INVITED,
                 user=email,
                 role=role,
             )
@@ -191,7 +202,7 @@ def resend_invitation(actor: User, user: User) -> bool:
         actor.organization,
         EventKind.USER_CHANGED,
         actor=actor,
-        action="invitation_resent",
+        action=UserChange.INVITATION_RESENT,
         user=user.email,
     )
     return send_invitation(user, inviter=actor)
@@ -234,7 +245,7 @@ def update_user(
                 actor.organization,
                 EventKind.USER_CHANGED,
                 actor=actor,
-                action="role_changed",
+                action=UserChange.ROLE_CHANGED,
                 user=user.email,
                 old_role=old_role,
                 new_role=user.role,
@@ -245,7 +256,7 @@ def update_user(
                 actor.organization,
                 EventKind.USER_CHANGED,
                 actor=actor,
-                action="renamed",
+                action=UserChange.RENAMED,
                 user=user.email,
             )
     return user
@@ -277,7 +288,7 @@ def set_active(actor: User, user: User, active: bool) -> User:
             actor.organization,
             EventKind.USER_CHANGED,
             actor=actor,
-            action="reactivated" if active else "deactivated",
+            action=UserChange.REACTIVATED if active else UserChange.DEACTIVATED,
             user=user.email,
             role=user.role,
         )

@@ -8,18 +8,21 @@ the database cache (settings.CACHES), so every web process shares the counts.
 
 A counter lives as long as failures keep coming: each one pushes its expiry a
 window further, so N failures with less than a window between one and the
-next start a lock. Values are hashed into the keys: no email or IP address
-sits in the cache in clear.
+next start a lock. Values are hashed into the keys with a keyed hash (HMAC
+under SECRET_KEY, so the small space of IPv4 addresses can't be walked back
+from a key): no email or IP address sits in the cache in clear. Staff sign-in
+(accounts/sign_in.py) and the portal's PIN form (portal/throttle.py) both
+count here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,8 @@ class Limit:
     window_seconds: int
 
     def _key(self, kind: str, value: str) -> str:
-        digest = hashlib.sha256(f"{self.scope}|{value}".encode()).hexdigest()
-        return f"hp:{kind}:{self.scope}:{digest}"
+        mac = salted_hmac("hushpost.throttle", f"{self.scope}|{value}", algorithm="sha256")
+        return f"hp:{kind}:{self.scope}:{mac.hexdigest()}"
 
 
 def locked_until(limit: Limit, value: str) -> datetime | None:

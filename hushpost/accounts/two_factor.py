@@ -13,7 +13,7 @@ import re
 from base64 import b32encode
 
 import segno
-from django.db import transaction
+from django.db import models, transaction
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,8 +27,12 @@ BACKUP_CODES = 10
 APP_DEVICE = "Authenticator app"
 BACKUP_DEVICE = "Backup codes"
 
-VERIFY = "verify"
-ENROLL = "enroll"
+
+class Step(models.TextChoices):
+    """What a signed-in session must still do before it may use the staff pages."""
+
+    VERIFY = "verify", "Give a code from the authenticator app or a backup code"
+    ENROLL = "enroll", "Set up two-factor (the organization requires it)"
 
 
 class TwoFactorError(Exception):
@@ -50,14 +54,14 @@ def users_with_two_factor(users) -> set[int]:
     )
 
 
-def required_step(user: User) -> str | None:
+def required_step(user: User) -> Step | None:
     """VERIFY when this session must still give a code, ENROLL when the organization requires
     two-factor and the user has none yet, else None. `user` is request.user (OTPMiddleware's)."""
     if has_two_factor(user):
         is_verified = getattr(user, "is_verified", None)
-        return None if is_verified is not None and is_verified() else VERIFY
+        return None if is_verified is not None and is_verified() else Step.VERIFY
     if user.organization_id and user.organization.require_two_factor:
-        return ENROLL
+        return Step.ENROLL
     return None
 
 

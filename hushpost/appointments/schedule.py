@@ -58,14 +58,6 @@ def anchor(auto: AutoMessage, appointment: Appointment) -> datetime:
     return appointment.created_at if auto.timing == Timing.BOOKED else appointment.start
 
 
-def _wanted(auto: AutoMessage, appointment: Appointment, *, new: bool) -> bool:
-    if not auto.enabled or appointment.status == AppointmentStatus.CANCELLED:
-        return False
-    # A confirmation goes to new bookings only, not to every appointment
-    # already booked when the auto message is added.
-    return new or auto.timing != Timing.BOOKED
-
-
 @transaction.atomic
 def sync_appointment(appointment: Appointment, *, created: bool = False) -> None:
     """After an appointment is created, changed, rescheduled or cancelled."""

@@ -60,10 +60,6 @@ def appointment_context(appointment: Appointment) -> dict[str, dict[str, str]]:
     return {"appointment": appointment_values(appointment)}
 
 
-def sample_appointment_context() -> dict[str, dict[str, str]]:
-    return {"appointment": {name: "sample" for name in APPOINTMENT_FIELDS}}
-
-
 def as_recipient(appointment: Appointment):
     """The appointment as a Compose recipient: its contact, with its fields.
 

@@ -271,7 +271,7 @@ class _Run:
     def finish(self) -> None:
         with transaction.atomic():
             self._fence(status=ImportStatus.DONE, finished_at=timezone.now(), content_encrypted="")
-            self._record(status="done")
+            self._record(status=ImportStatus.DONE)
 
     def fail(self, error: Exception) -> None:
         with transaction.atomic():
@@ -285,9 +285,9 @@ class _Run:
                 )
             except ClaimLost:
                 return
-            self._record(status="failed")
+            self._record(status=ImportStatus.FAILED)
 
-    def _record(self, status: str) -> None:
+    def _record(self, status: ImportStatus) -> None:
         done = ContactImport.objects.get(pk=self.contact_import.pk)
         # Counts and the file name only: nothing from the rows.
         record(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 
 from anymail.signals import AnymailTrackingEvent, EventType
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from hushpost.activity.log import record
@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 
 # Postmark names each bounce; only these say the address itself is gone.
 POSTMARK_HARD = frozenset({"HardBounce", "BadEmailAddress"})
-FAILING = (EventType.BOUNCED, EventType.REJECTED, EventType.FAILED)
 MAX_REASON = 300
 
 
@@ -89,20 +88,24 @@ def _delivered(delivery: Delivery, event: AnymailTrackingEvent, esp: str) -> boo
     )
 
 
-def bounce_kind(event: AnymailTrackingEvent) -> str:
-    """ "hard" when the address itself won't take email, else "soft"."""
+class Bounce(models.TextChoices):
+    HARD = "hard", "The address itself won't take email"
+    SOFT = "soft", "This message didn't get through (a full mailbox, a busy server)"
+
+
+def bounce_kind(event: AnymailTrackingEvent) -> Bounce:
     raw = event.esp_event if isinstance(event.esp_event, dict) else {}
     if "RecordType" in raw and "Type" in raw:
-        return "hard" if raw["Type"] in POSTMARK_HARD else "soft"
+        return Bounce.HARD if raw["Type"] in POSTMARK_HARD else Bounce.SOFT
     if event.event_type == EventType.FAILED:
-        return "soft"
-    return "hard" if event.reject_reason in ("bounced", "invalid") else "soft"
+        return Bounce.SOFT
+    return Bounce.HARD if event.reject_reason in ("bounced", "invalid") else Bounce.SOFT
 
 
-def readable_reason(event: AnymailTrackingEvent, esp: str, kind: str) -> str:
+def readable_reason(event: AnymailTrackingEvent, esp: str, kind: Bounce) -> str:
     said = " ".join(str(event.description or event.mta_response or "").split())
     if event.event_type == EventType.BOUNCED:
-        text = f"the email bounced ({kind})"
+        text = f"the email bounced ({kind.value})"
     elif event.event_type == EventType.REJECTED:
         text = f"{esp} would not send it ({event.reject_reason or 'rejected'})"
     else:
@@ -114,10 +117,10 @@ def _failed(delivery: Delivery, event: AnymailTrackingEvent, esp: str) -> bool:
     kind = bounce_kind(event)
     bounced = event.event_type == EventType.BOUNCED
     reason = readable_reason(event, esp, kind)
-    opts_out = kind == "hard" and not delivery.contact.email_opt_out
+    opts_out = kind == Bounce.HARD and not delivery.contact.email_opt_out
     detail = {
         "reason": reason,
-        "bounce": kind,
+        "bounce": kind.value,
         "provider_status": str(event.event_type),
         "opted_out": opts_out,
     }
@@ -128,7 +131,7 @@ def _failed(delivery: Delivery, event: AnymailTrackingEvent, esp: str) -> bool:
         detail=detail,
         provider_status=str(event.event_type)[:40],
         reason=reason,
-        error_code=f"{kind}_bounce" if bounced else str(event.event_type)[:20],
+        error_code=f"{kind.value}_bounce" if bounced else str(event.event_type)[:20],
         failed_at=timezone.now(),
     )
     if not moved and opts_out:
@@ -140,9 +143,9 @@ def _failed(delivery: Delivery, event: AnymailTrackingEvent, esp: str) -> bool:
             esp,
             **detail,
         )
-    if kind == "hard":
+    if kind == Bounce.HARD:
         opt_out_of_email(
-            delivery.contact, reason=f"{kind}_bounce", delivery=delivery, actor_label=esp
+            delivery.contact, reason=f"{kind.value}_bounce", delivery=delivery, actor_label=esp
         )
     return moved or opts_out
 

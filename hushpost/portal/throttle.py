@@ -4,56 +4,49 @@ contact (messaging/links.py).
 A link locks after five wrong PINs and a contact's links pause after ten
 wrong ones in fifteen minutes; this is the third limit, for one client trying
 many contacts' links (or made-up ones). Wrong PINs, posts to locked links and
-posts to unknown or revoked links all count, in the shared cache (Redis or
-the database table: every web process sees the same counts), in fixed
-windows; past the limit the PIN form answers 429 with Retry-After before it
-even looks the link up. The IP is REMOTE_ADDR: X-Forwarded-For is whatever
-the client typed (see activity/sessions.py), so rotating it buys nothing.
+posts to unknown or revoked links all count, on the same limiter as staff
+sign-in (accounts/throttle.py): shared by every web process through the
+cache, the address hashed into the key (never stored in clear), and a lock
+that lasts its whole window from the failure that started it. While locked,
+the PIN form answers 429 with Retry-After before it even looks the link up.
+The IP is REMOTE_ADDR: X-Forwarded-For is whatever the client typed (see
+activity/sessions.py), so rotating it buys nothing.
 """
 
 from __future__ import annotations
 
+import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 
+from hushpost.accounts import throttle
 from hushpost.activity.sessions import client_ip
 
 IP_FAILURES = 30
 WINDOW_MINUTES = 15
 
 
-def _limit_and_window() -> tuple[int, int]:
-    return (
+def ip_limit() -> throttle.Limit:
+    return throttle.Limit(
+        "portal-pin-ip",
         getattr(settings, "HUSHPOST_PORTAL_PIN_IP_FAILURES", IP_FAILURES),
         60 * getattr(settings, "HUSHPOST_PORTAL_PIN_WINDOW_MINUTES", WINDOW_MINUTES),
     )
 
 
-def _key(request, window: int, now: float) -> tuple[str, float]:
-    start = int(now // window) * window
-    return f"portal-pin-ip:{client_ip(request) or '-'}:{start}", start + window
+def _client(request) -> str:
+    # Without an address every such client shares one count, rather than none.
+    return client_ip(request) or "-"
 
 
 def retry_after(request) -> int:
     """Seconds until this client may post a PIN again; 0 when it may now."""
-    limit, window = _limit_and_window()
-    now = time.time()
-    key, ends = _key(request, window, now)
-    if (cache.get(key) or 0) < limit:
+    until = throttle.locked_until(ip_limit(), _client(request))
+    if until is None:
         return 0
-    return max(1, int(ends - now) + 1)
+    return max(1, math.ceil(until.timestamp() - time.time()))
 
 
 def note_failure(request) -> None:
-    _limit, window = _limit_and_window()
-    now = time.time()
-    key, ends = _key(request, window, now)
-    timeout = int(ends - now) + 1
-    # add() starts the window's counter; incr() then counts (atomically on Redis).
-    cache.add(key, 0, timeout=timeout)
-    try:
-        cache.incr(key)
-    except ValueError:  # the window ended between add() and incr()
-        cache.set(key, 1, timeout=timeout)
+    throttle.add_failure(ip_limit(), _client(request))

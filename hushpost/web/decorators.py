@@ -47,9 +47,9 @@ def staff_required(view):
         # A password alone is not enough when the user has two-factor (or
         # their organization requires it): no staff page until that is done.
         step = two_factor.required_step(request.user)
-        if step == two_factor.VERIFY:
+        if step == two_factor.Step.VERIFY:
             return redirect_to_login(request.get_full_path(), reverse("two_factor_verify"))
-        if step == two_factor.ENROLL and not getattr(view, "during_enrollment", False):
+        if step == two_factor.Step.ENROLL and not getattr(view, "during_enrollment", False):
             return redirect("web:security")
         request.org = request.user.organization
         # Staff read times in their organization's zone; override() restores the

@@ -31,9 +31,9 @@ class SignInView(auth_views.LoginView):
     def get_success_url(self):
         url = super().get_success_url()
         step = two_factor.required_step(self.request.user)
-        if step == two_factor.VERIFY:
+        if step == two_factor.Step.VERIFY:
             return f"{reverse('two_factor_verify')}?{urlencode({'next': url})}"
-        if step == two_factor.ENROLL:
+        if step == two_factor.Step.ENROLL:
             return reverse("web:security")
         return url
 
@@ -52,7 +52,7 @@ def two_factor_verify(request):
     """The second step: a code from the authenticator app, or a backup code."""
     next_url = _next_url(request)
     user = request.user
-    if two_factor.required_step(user) != two_factor.VERIFY:
+    if two_factor.required_step(user) != two_factor.Step.VERIFY:
         return redirect(next_url)
     form = TwoFactorCodeForm(request.POST or None)
     lock = sign_in.lock_for(request, user.email)
@@ -69,7 +69,7 @@ def two_factor_verify(request):
                     "Make new ones on the Security page if you run low.",
                 )
             return redirect(next_url)
-        sign_in.failed(request, user.email, step="two_factor")
+        sign_in.failed(request, user.email, step=sign_in.FailedStep.TWO_FACTOR)
         lock = sign_in.lock_for(request, user.email)
         if lock is None:
             form.add_error(

@@ -19,7 +19,7 @@ from hushpost.appointments.auto_messages import (
     template_spec,
     update_auto_message,
 )
-from hushpost.appointments.models import AutoMessage
+from hushpost.appointments.models import AutoMessage, DueSendStatus
 from hushpost.messaging.models import SecureMessagingSettings
 from hushpost.messaging.secure_settings import (
     PREVIEW_CONTACT_LIMIT,
@@ -139,7 +139,7 @@ def auto_message_delete(request, auto_message_id):
         delete_auto_message(auto, request.user)
         messages.success(request, f"“{name}” deleted. Nothing more will be sent from it.")
         return redirect(reverse("web:auto_messages"))
-    pending = auto.due_sends.filter(status="pending").count()
+    pending = auto.due_sends.filter(status=DueSendStatus.PENDING).count()
     return render(
         request,
         "web/auto_messages/delete.html",

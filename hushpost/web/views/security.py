@@ -34,8 +34,8 @@ def _page(request, **extra):
         "qr_svg": two_factor.qr_svg(pending) if pending else "",
         "secret": two_factor.secret_text(pending) if pending else "",
         "codes_left": two_factor.backup_codes_left(user),
-        "must_enroll": two_factor.required_step(user) == two_factor.ENROLL,
-        "hide_nav": two_factor.required_step(user) == two_factor.ENROLL,
+        "must_enroll": two_factor.required_step(user) == two_factor.Step.ENROLL,
+        "hide_nav": two_factor.required_step(user) == two_factor.Step.ENROLL,
         "confirm_form": extra.pop("confirm_form", None) or ConfirmCodeForm(),
         "disable_form": extra.pop("disable_form", None) or CodeOrPasswordForm(prefix="disable"),
         "codes_form": extra.pop("codes_form", None) or CodeOrPasswordForm(prefix="codes"),
@@ -79,7 +79,7 @@ def _checked(request, form: CodeOrPasswordForm) -> bool:
         return False
     if two_factor.check_code_or_password(request.user, form.cleaned_data["secret"]):
         return True
-    sign_in.failed(request, request.user.email, step="two_factor_change")
+    sign_in.failed(request, request.user.email, step=sign_in.FailedStep.TWO_FACTOR_CHANGE)
     form.add_error("secret", "That is neither a current code nor your password.")
     return False
 

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.shortcuts import get_object_or_404, redirect, render
 
 from hushpost.accounts import staff, two_factor
@@ -9,6 +10,16 @@ from hushpost.accounts.models import User
 from hushpost.activity.sessions import client_ip
 from hushpost.web.decorators import admin_required, staff_required
 from hushpost.web.user_forms import EditUserForm, InviteUserForm
+
+
+class Action(models.TextChoices):
+    """The buttons of a user's page (each form posts its `action`)."""
+
+    SAVE = "save", "Save"
+    RESEND = "resend", "Send the invitation again"
+    SIGN_OUT = "sign_out", "Sign out everywhere"
+    DEACTIVATE = "deactivate", "Deactivate"
+    REACTIVATE = "reactivate", "Reactivate"
 
 
 @staff_required
@@ -38,32 +49,32 @@ def user_edit(request, user_id=None):
     target = get_object_or_404(User.objects.for_org(request.org), pk=user_id)
     if request.method == "POST" and not staff.can_manage(request.user, target):
         raise PermissionDenied("Only an owner can change an owner's account.")
-    action = request.POST.get("action", "save")
+    action = request.POST.get("action", Action.SAVE)
     form = EditUserForm(
-        request.POST if request.method == "POST" and action == "save" else None,
+        request.POST if request.method == "POST" and action == Action.SAVE else None,
         actor=request.user,
         target=target,
     )
     if request.method == "POST":
         try:
-            if action == "save" and form.is_valid():
+            if action == Action.SAVE and form.is_valid():
                 staff.update_user(request.user, target, **form.cleaned_data)
                 messages.success(request, f"{target.email} saved.")
                 return redirect("web:user_list")
-            if action in ("deactivate", "reactivate"):
-                staff.set_active(request.user, target, action == "reactivate")
+            if action in (Action.DEACTIVATE, Action.REACTIVATE):
+                staff.set_active(request.user, target, action == Action.REACTIVATE)
                 messages.success(request, f"{target.email} {action}d.")
                 return redirect("web:user_edit", user_id=target.pk)
-            if action == "sign_out":
+            if action == Action.SIGN_OUT:
                 staff.sign_out(request.user, target, ip=client_ip(request))
                 messages.success(request, f"{target.email} was signed out everywhere.")
                 return redirect("web:user_edit", user_id=target.pk)
-            if action == "resend":
+            if action == Action.RESEND:
                 sent = staff.resend_invitation(request.user, target)
                 _say_invitation_sent(request, target, sent)
                 return redirect("web:user_edit", user_id=target.pk)
         except staff.StaffError as error:
-            if action == "save":
+            if action == Action.SAVE:
                 form.add_error(error.field, error.message)
             else:
                 messages.error(request, error.message)
@@ -74,6 +85,7 @@ def user_edit(request, user_id=None):
         "can_manage": staff.can_manage(request.user, target),
         "pending": staff.is_invitation_pending(target),
         "two_factor": two_factor.has_two_factor(target),
+        "actions": Action,
     }
     return render(request, "web/users/edit.html", context)
 
