@@ -15,7 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.csp import CSP, build_policy
 
 # Stricter than the staff pages: no script, nothing from elsewhere, no frames.
-PRIVATE_PAGE_CSP = {
+PRIVATE_PAGE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.NONE],
     "style-src": [CSP.SELF],
     # Pico draws its form icons as data: SVGs.

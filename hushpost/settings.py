@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from hushpost.data_dir import read_or_create
 from hushpost.env import envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -72,12 +74,7 @@ if PRODUCTION and _missing:
 def _development_secret() -> str:
     # A per-install secret kept in the data dir, so sessions survive restarts
     # without shipping a well-known key.
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return read_or_create(DATA_DIR / "secret_key", lambda: secrets.token_urlsafe(50))
 
 
 SECRET_KEY = envstr("HUSHPOST_SECRET_KEY") or _development_secret()
@@ -171,11 +168,11 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "hushpost.sqlite3",
+            "NAME": str(DATA_DIR / "hushpost.sqlite3"),
             # Tests use a file too: an in-memory shared-cache database answers
             # "table is locked" at once to concurrent requests of the live
             # server, where a file in WAL mode waits its turn like production.
-            "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
+            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -194,6 +191,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The table is made by `createcachetable` (run by `hushpost run` and after
 # every migrate; the test runner makes its own).
 REDIS_URL = envstr("REDIS_URL")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +23,8 @@ from hushpost.activity.models import EventKind
 KEY_PREFIX = "hp_"
 # What staff see to tell keys apart: "hp_" and 8 random characters (48 bits).
 SHOWN_CHARS = len(KEY_PREFIX) + 8
-MAX_NAME_LENGTH = ApiKey._meta.get_field("name").max_length
+# A CharField: its max_length is always set.
+MAX_NAME_LENGTH = cast(int, ApiKey._meta.get_field("name").max_length)
 # last_used_at is a hint for staff ("is this key still in use?"), not an audit
 # trail: writing it once a minute at most keeps busy integrations from turning
 # every read into a write.

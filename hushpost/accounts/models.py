@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any, ClassVar, cast
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -145,7 +146,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     objects = UserManager()
 
@@ -161,7 +162,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         # without one. Generation 0 keeps Django's own hash, so sessions made
         # before this field existed stay valid.
         if not self.session_generation:
-            return super()._get_session_auth_hash(secret=secret)
+            # Django's own hash; django-stubs leave this private hook out.
+            return cast(Any, super())._get_session_auth_hash(secret=secret)
         return salted_hmac(
             "hushpost.accounts.User.session_auth_hash",
             f"{self.password}|{self.session_generation}",
@@ -177,7 +179,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def name_and_company(self) -> str:
         """How notifications introduce the sender: "Ann Lee at Riverside Clinic"."""
         name = self.full_name or self.email
-        company = self.organization.company_name if self.organization_id else ""
+        company = self.organization.company_name if self.organization else ""
         return f"{name} at {company}" if company else name
 
     @property
@@ -196,7 +198,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             "first_name": self.first_name,
             "last_name": self.last_name,
             "email": self.email,
-            "company": self.organization.company_name if self.organization_id else "",
+            "company": self.organization.company_name if self.organization else "",
         }
 
 

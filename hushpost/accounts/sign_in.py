@@ -100,9 +100,10 @@ def failed(request, email: str, *, step: FailedStep = FailedStep.PASSWORD) -> No
     email = normalize(email)
     ip = client_ip(request)
     user = _account(email)
-    logged = user is not None and user.organization_id is not None
-    if logged:
-        record(user.organization, EventKind.SIGN_IN_FAILED, actor=user, ip=ip, step=step)
+    # Events only for a real account, on its organization.
+    organization = user.organization if user is not None else None
+    if organization is not None:
+        record(organization, EventKind.SIGN_IN_FAILED, actor=user, ip=ip, step=step)
     for scope, limit, value in (
         (LockScope.ACCOUNT, account_limit(), email),
         (LockScope.IP, ip_limit(), ip),
@@ -110,9 +111,9 @@ def failed(request, email: str, *, step: FailedStep = FailedStep.PASSWORD) -> No
         if not value:
             continue
         until = throttle.add_failure(limit, value)
-        if until is not None and logged:
+        if until is not None and organization is not None:
             record(
-                user.organization,
+                organization,
                 EventKind.SIGN_IN_LOCKED,
                 actor=user,
                 ip=ip,

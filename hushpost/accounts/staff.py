@@ -107,6 +107,8 @@ def _locked(user: User) -> User:
 
 
 def _refuse_if_last_owner(user: User, doing: str) -> None:
+    if user.organization_id is None:
+        return  # an account outside any organization is no organization's owner
     # Lock every active owner of the organization, so two owners demoting or
     # deactivating each other at the same moment can't leave it with none.
     owners = set(

@@ -60,7 +60,7 @@ def required_step(user: User) -> Step | None:
     if has_two_factor(user):
         is_verified = getattr(user, "is_verified", None)
         return None if is_verified is not None and is_verified() else Step.VERIFY
-    if user.organization_id and user.organization.require_two_factor:
+    if user.organization is not None and user.organization.require_two_factor:
         return Step.ENROLL
     return None
 

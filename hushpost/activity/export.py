@@ -33,7 +33,7 @@ def event_row(event: Event, zone: ZoneInfo, with_ip: bool = True) -> list[str]:
         event.created_at.astimezone(zone).isoformat(timespec="seconds"),
         event.kind,
         str(event.contact_id) if event.contact_id else "",
-        _safe(event.contact.name) if event.contact_id else "",
+        _safe(event.contact.name) if event.contact else "",
         _safe(event.actor_label),
         _safe(event.summary if with_ip else event.summary_without_ip),
     ]

@@ -103,7 +103,7 @@ def appointment_out(appointment: Appointment) -> dict[str, Any]:
         "end": appointment.end.astimezone(zone),
         "title": appointment.title,
         "location": appointment.location,
-        "staff_email": appointment.staff.email if appointment.staff_id else "",
+        "staff_email": appointment.staff.email if appointment.staff else "",
         "status": appointment.status,
         "external_id": appointment.external_id,
     }

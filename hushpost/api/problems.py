@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from http import HTTPStatus
+from typing import Any
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -97,10 +98,9 @@ def on_invalid(request, exc: Invalid) -> HttpResponse:
 
 
 def on_http_error(request, exc: HttpError) -> HttpResponse:
-    headers = {}
     if isinstance(exc, AuthenticationError) or exc.status_code == 401:
-        headers["WWW_Authenticate"] = 'Bearer realm="hushpost"'
-    return problem(exc.status_code, exc.message, **headers)
+        return problem(exc.status_code, exc.message, WWW_Authenticate='Bearer realm="hushpost"')
+    return problem(exc.status_code, exc.message)
 
 
 def on_not_found(request, exc: Http404) -> HttpResponse:
@@ -115,12 +115,19 @@ def on_unexpected(request, exc: Exception) -> HttpResponse:
     return problem(500, UNEXPECTED)
 
 
+# Each handler takes the exception instance ninja caught (the class is only the key).
+HANDLERS: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+    (ValidationError, on_validation_error),
+    (Invalid, on_invalid),
+    (HttpError, on_http_error),
+    (Http404, on_not_found),
+    (Exception, on_unexpected),
+]
+
+
 def install(api: NinjaAPI) -> None:
-    api.add_exception_handler(ValidationError, on_validation_error)
-    api.add_exception_handler(Invalid, on_invalid)
-    api.add_exception_handler(HttpError, on_http_error)
-    api.add_exception_handler(Http404, on_not_found)
-    api.add_exception_handler(Exception, on_unexpected)
+    for exception, handler in HANDLERS:
+        api.add_exception_handler(exception, handler)
 
 
 def outside_operations(view):

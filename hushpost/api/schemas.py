@@ -115,18 +115,24 @@ class ContactReplace(Schema):
     email_opt_out: bool
 
 
+def omittable(**constraints: Any) -> Any:
+    """A PATCH field that may be left out, but when sent must hold a value of its type
+    (null is refused): the default only marks it unsent, for model_dump(exclude_unset=True)."""
+    return Field(None, **constraints)
+
+
 class ContactPatch(Schema):
     """PATCH changes only the fields sent; `custom` merges key by key."""
 
-    name: str = Field(None, max_length=200)
-    phone: str = Field(None, max_length=40)
-    email: str = Field(None, max_length=254)
-    time_zone: str = None
-    language: str = None
-    custom: dict[str, CustomValue] = None
-    secure_pin: str = Field(None, max_length=100)
-    sms_opt_out: bool = None
-    email_opt_out: bool = None
+    name: str = omittable(max_length=200)
+    phone: str = omittable(max_length=40)
+    email: str = omittable(max_length=254)
+    time_zone: str = omittable()
+    language: str = omittable()
+    custom: dict[str, CustomValue] = omittable()
+    secure_pin: str = omittable(max_length=100)
+    sms_opt_out: bool = omittable()
+    email_opt_out: bool = omittable()
 
 
 # Secure messaging settings ------------------------------------------------------

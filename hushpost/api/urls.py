@@ -15,6 +15,7 @@ urlpatterns = [
                 [
                     URLPattern(p.pattern, outside_operations(p.callback), p.default_args, p.name)
                     for p in _patterns
+                    if isinstance(p, URLPattern)  # ninja's operations: no nested includes
                 ],
                 _app_name,
             ),

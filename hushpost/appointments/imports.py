@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -35,10 +36,11 @@ from hushpost.contacts.values import clean_email
 
 MAX_ROWS = 5_000
 CHUNK = 200
-NAME_MAX = Contact._meta.get_field("name").max_length
-TITLE_MAX = Appointment._meta.get_field("title").max_length
-LOCATION_MAX = Appointment._meta.get_field("location").max_length
-EXTERNAL_ID_MAX = Appointment._meta.get_field("external_id").max_length
+# CharFields: their max_length is always set.
+NAME_MAX = cast(int, Contact._meta.get_field("name").max_length)
+TITLE_MAX = cast(int, Appointment._meta.get_field("title").max_length)
+LOCATION_MAX = cast(int, Appointment._meta.get_field("location").max_length)
+EXTERNAL_ID_MAX = cast(int, Appointment._meta.get_field("external_id").max_length)
 
 # CSV headers as header_key() reads them → the row's field.
 COLUMNS = {

@@ -8,6 +8,8 @@ transaction as the appointment itself.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.db import transaction
 
 from hushpost.activity.log import record
@@ -18,7 +20,8 @@ from hushpost.appointments.schedule import sync_appointment
 END_BEFORE_START = "The end must be after the start."
 OTHER_CONTACT = "Unknown contact: choose one of your organization's contacts."
 OTHER_STAFF = "Unknown staff member: choose someone in your organization."
-MAX_EXTERNAL_ID = Appointment._meta.get_field("external_id").max_length
+# A CharField: its max_length is always set.
+MAX_EXTERNAL_ID = cast(int, Appointment._meta.get_field("external_id").max_length)
 # What the activity log names; the values themselves stay out of it.
 TRACKED = ("contact", "start", "end", "title", "location", "staff", "status", "external_id")
 
@@ -51,7 +54,7 @@ def check_appointment(appointment: Appointment) -> dict[str, list[str]]:
         add("contact", "Choose a contact.")
     elif appointment.contact.organization_id != org_id:
         add("contact", OTHER_CONTACT)
-    if appointment.staff_id is not None and appointment.staff.organization_id != org_id:
+    if appointment.staff is not None and appointment.staff.organization_id != org_id:
         add("staff", OTHER_STAFF)
     if appointment.start is None:
         add("start", "Give the start.")
@@ -81,12 +84,12 @@ def check_appointment(appointment: Appointment) -> dict[str, list[str]]:
 def changed_fields(before: Appointment | None, after: Appointment) -> list[str]:
     if before is None:
         return list(TRACKED)
-    names = []
-    for name in TRACKED:
-        attname = Appointment._meta.get_field(name).attname
-        if getattr(before, attname) != getattr(after, attname):
-            names.append(name)
-    return names
+    attnames = {field.name: field.attname for field in Appointment._meta.concrete_fields}
+    return [
+        name
+        for name in TRACKED
+        if getattr(before, attnames[name]) != getattr(after, attnames[name])
+    ]
 
 
 def _kind(appointment: Appointment, created: bool, changed: list[str]) -> EventKind:

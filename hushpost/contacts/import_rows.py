@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from hushpost.accounts.models import Organization
 from hushpost.contacts.import_mapping import IGNORE, custom_key
@@ -24,8 +24,9 @@ from hushpost.contacts.values import (
     is_pin,
 )
 
-NAME_MAX = Contact._meta.get_field("name").max_length
-EMAIL_MAX = Contact._meta.get_field("email").max_length
+# CharFields: their max_length is always set.
+NAME_MAX = cast(int, Contact._meta.get_field("name").max_length)
+EMAIL_MAX = cast(int, Contact._meta.get_field("email").max_length)
 PIN_MAX = 100
 
 BAD_VALUE = {

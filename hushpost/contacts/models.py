@@ -130,11 +130,14 @@ class Contact(models.Model):
     def custom(self) -> dict:
         """Every custom value by key, sensitive or not. Assign a whole dict to change it."""
         token = self.custom_sensitive_encrypted
-        cached = self.__dict__.get("_sensitive_cache")
-        if token and (cached is None or cached[0] != token):
+        if not token:
+            return {**self.custom_plain}
+        # Decrypted once per stored value (the token), however often it is read.
+        cached: tuple[str, dict] | None = self.__dict__.get("_sensitive_cache")
+        if cached is None or cached[0] != token:
             cached = (token, self.custom_sensitive)
             self.__dict__["_sensitive_cache"] = cached
-        return {**self.custom_plain, **(cached[1] if token else {})}
+        return {**self.custom_plain, **cached[1]}
 
     @custom.setter
     def custom(self, values: dict) -> None:

@@ -13,20 +13,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from hushpost.crypto.keyring import decrypt, decrypt_bytes, encrypt
 
+if TYPE_CHECKING:
+    # Only for the annotations: crypto imports no app, and models need the app registry.
+    from django.db.models import Model
+
 
 class EncryptedText:
-    registry: ClassVar[list[tuple[type, EncryptedText]]] = []
+    registry: ClassVar[list[tuple[type[Model], EncryptedText]]] = []
 
     def __init__(self, column: str, *, binding: Callable[[Any], str], strip: bool = False):
         self.column = column
         self.binding = binding
         self.strip = strip
 
-    def __set_name__(self, owner: type, name: str) -> None:
+    def __set_name__(self, owner: type[Model], name: str) -> None:
         self.owner = owner
         self.name = name
         EncryptedText.registry.append((owner, self))

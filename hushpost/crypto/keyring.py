@@ -12,7 +12,6 @@ Stored form: ``hp1.<key id>.<base64url(nonce || ciphertext+tag)>``.
 from __future__ import annotations
 
 import base64
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+
+from hushpost.data_dir import read_or_create
 
 PREFIX = "hp1"
 NONCE_BYTES = 12
@@ -92,13 +93,7 @@ class KeyRing:
 def _development_spec(data_dir: Path) -> str:
     # The one-command demo has no HUSHPOST_KEYS: keep a generated ring in the
     # data dir so restarts can still read what was written.
-    path = Path(data_dir) / "keys"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(f"dev1:{generate_key()}\n")
-    return path.read_text().strip()
+    return read_or_create(Path(data_dir) / "keys", lambda: f"dev1:{generate_key()}\n")
 
 
 @cache

@@ -9,6 +9,7 @@ answers 200.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -78,8 +79,8 @@ def apply_twilio_status(params: dict[str, str]) -> bool:
         if delivery is None:
             logger.info("twilio status for an unknown message %s: ignored", sid)
             return False
-        fields: dict[str, object] = {"provider_status": twilio_status}
-        detail: dict[str, object] = {"provider_status": twilio_status}
+        fields: dict[str, Any] = {"provider_status": twilio_status}
+        detail: dict[str, Any] = {"provider_status": twilio_status}
         opted_out = False
         if new_status == DeliveryStatus.DELIVERED:
             fields["delivered_at"] = timezone.now()

@@ -68,7 +68,9 @@ def esp_configuration(name: str, env: Callable[[str], str]) -> tuple[dict, dict]
         raise EspSettingsError(
             f"HUSHPOST_EMAIL_ESP={name} needs {', '.join(missing)}: see docs/OPERATIONS.md."
         )
-    options = {option: env(variable) for option, variable in esp.required.items()}
+    options: dict[str, object] = {
+        option: env(variable) for option, variable in esp.required.items()
+    }
     options |= {option: env(variable) for option, variable in esp.optional.items() if env(variable)}
     # (connect, read) seconds: a worker must not hang on a slow service, and the
     # delivery's lease (lifecycle.LEASE, 5 minutes) must comfortably outlast one request.

@@ -22,7 +22,7 @@ LINK_REVOKED = "the secure link was revoked before it was sent"
 
 def why_held(delivery: Delivery) -> str:
     """What changed since queuing that means this must not go out (read fresh at claim time)."""
-    if delivery.link_id is not None and delivery.link.revoked_at is not None:
+    if delivery.link is not None and delivery.link.revoked_at is not None:
         return LINK_REVOKED
     contact = delivery.contact
     if delivery.channel == Channel.EMAIL:

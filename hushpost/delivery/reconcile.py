@@ -27,6 +27,7 @@ import hmac
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 from django.db import models, transaction
@@ -198,7 +199,7 @@ def _mark_found(delivery: Delivery, match: Listed, now: datetime.datetime) -> bo
         "reconciled": Outcome.FOUND.value,
         "provider_status": match.status,
     }
-    fields = {
+    fields: dict[str, Any] = {
         "provider": Provider.TWILIO,
         "provider_id": match.sid,
         "provider_status": match.status,
@@ -207,7 +208,7 @@ def _mark_found(delivery: Delivery, match: Listed, now: datetime.datetime) -> bo
         "reason": "",
         "error_code": "",
     }
-    detail = {
+    detail: dict[str, Any] = {
         "attempt": delivery.attempts,
         "provider": Provider.TWILIO.value,
         "outcome": Outcome.FOUND.value,

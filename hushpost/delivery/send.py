@@ -30,7 +30,10 @@ logger = logging.getLogger(__name__)
 
 TWILIO_STATUS_PATH = "/webhooks/twilio/status"
 TWILIO_VOICE_STATUS_PATH = "/webhooks/twilio/voice-status"
-CALLBACK_PATHS = {Channel.SMS: TWILIO_STATUS_PATH, Channel.VOICE: TWILIO_VOICE_STATUS_PATH}
+CALLBACK_PATHS: dict[str, str] = {
+    Channel.SMS: TWILIO_STATUS_PATH,
+    Channel.VOICE: TWILIO_VOICE_STATUS_PATH,
+}
 
 
 def queue_delivery(

@@ -39,19 +39,21 @@ def _fail_lapsed_claims(now: datetime.datetime) -> int:
     done = 0
     lapsed = Delivery.objects.filter(status=DeliveryStatus.SENDING, lease_expires_at__lt=now)
     for delivery in lapsed.select_related("organization", "contact", "message", "link")[:BATCH]:
+        lease = delivery.lease_expires_at
+        assert lease is not None  # the filter above: only rows with a lapsed lease
         # claimed_at bounds when the provider can have got it (reconcile.py searches from there).
         row = {
             "at": now.isoformat(),
             "attempt": delivery.attempts,
             "error": "the worker stopped while sending",
             "retry_at": None,
-            "claimed_at": (delivery.lease_expires_at - LEASE).isoformat(),
+            "claimed_at": (lease - LEASE).isoformat(),
         }
         # Conditional on the lease seen, so a worker that just finished wins.
         done += apply(
             delivery,
             Move.LAPSE,
-            fence={"lease_expires_at": delivery.lease_expires_at},
+            fence={"lease_expires_at": lease},
             log=row,
             now=now,
             reason=retry_policy.AMBIGUOUS_REASON,

@@ -7,6 +7,7 @@ held back with the reason. The send task is enqueued on commit by delivery.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -64,7 +65,7 @@ class Recipient:
     """
 
     contact: Contact
-    context: dict[str, object] = field(default_factory=dict)
+    context: Mapping[str, object] = field(default_factory=dict)
     label: str = ""
 
 
@@ -315,7 +316,7 @@ def _send_one(
         attachment.data = item.data
         attachment.save()
     touch(conversation, assigned_to=author)
-    if send.secure:
+    if decision is not None:  # a secure send: its link carries the PIN in force
         link, raw = create_link(
             contact=contact,
             message=message,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -203,7 +204,7 @@ def create_field(
         raise FieldRefused(
             f"This organization already has a field with the key “{key}”.", "key"
         ) from None
-    extra = {"sensitive": True} if sensitive else {}
+    extra: dict[str, Any] = {"sensitive": True} if sensitive else {}
     record(
         organization,
         EventKind.FIELDS_CHANGED,

@@ -43,7 +43,7 @@ class PinSource(models.TextChoices):
     NONE = "none", "No PIN"
 
 
-class SecureMessagingSettingsQuerySet(models.QuerySet):
+class SecureMessagingSettingsQuerySet(models.QuerySet["SecureMessagingSettings"]):
     def for_org(self, organization: Organization) -> SecureMessagingSettings:
         obj, _ = self.get_or_create(organization=organization)
         return obj

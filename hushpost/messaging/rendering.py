@@ -105,11 +105,12 @@ def _dotted(segments: Iterable[object]) -> str:
 
 def _suggestion(segments: list[object], spec: FieldSpec) -> str | None:
     """The field a typo most likely meant, so the message can name it."""
-    if not all(isinstance(s, str) for s in segments):
+    names = [s for s in segments if isinstance(s, str)]
+    if len(names) != len(segments):
         return None
-    root = segments[0]
-    if len(segments) == 2 and root in spec.objects:
-        close = difflib.get_close_matches(segments[1], sorted(spec.objects[root]), n=1, cutoff=0.6)
+    root = names[0]
+    if len(names) == 2 and root in spec.objects:
+        close = difflib.get_close_matches(names[1], sorted(spec.objects[root]), n=1, cutoff=0.6)
         return f"{root}.{close[0]}" if close else None
     close = difflib.get_close_matches(_dotted(segments), spec.names(), n=1, cutoff=0.75)
     return close[0] if close else None

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from hushpost.activity.log import record
@@ -30,7 +31,7 @@ PER_CONTACT_PER_HOUR = 5
 class Renewal:
     sent: bool
     destination: str = ""  # masked, e.g. •••-•••-1234
-    refusal: str = ""  # shown to the contact, translated when rendered
+    refusal: str | Promise = ""  # shown to the contact, translated when rendered
 
 
 def masked_destination(link: SecureLink) -> str:

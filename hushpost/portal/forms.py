@@ -34,7 +34,8 @@ class ReplyForm(forms.Form):
             raise forms.ValidationError(refused.message) from None
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         body = (cleaned.get("body") or "").strip("\r\n")
         if "body" in cleaned:
             cleaned["body"] = body

@@ -34,11 +34,14 @@ from hushpost.portal.throttle import note_failure, retry_after
 from hushpost.portal.uploads import ACCEPT, safe_file_name
 
 
-def _usable_link(token: str) -> tuple[SecureLink | None, LinkState | None]:
+def _live_link(token: str) -> tuple[SecureLink, LinkState] | None:
+    """The token's link and its state, unless there is none or it was revoked
+    (both get the same "not valid" page)."""
     link = find_link(token)
     if link is None:
-        return None, None
-    return link, link_state(link)
+        return None
+    state = link_state(link)
+    return None if state == LinkState.REVOKED else (link, state)
 
 
 def _state_page(
@@ -79,11 +82,12 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and (wait := retry_after(request)):
         # Checked before the link is looked up: a throttled client learns nothing more.
         return _too_many_tries(request, wait)
-    link, state = _usable_link(token)
-    if link is None or state == LinkState.REVOKED:
+    found = _live_link(token)
+    if found is None:
         if request.method == "POST":
             note_failure(request)
         return not_valid(request)
+    link, state = found
     if request.method == "POST":
         return _enter(request, link, state, token)
     if state == LinkState.EXPIRED:
@@ -140,9 +144,10 @@ def _enter(request: HttpRequest, link: SecureLink, state: LinkState, token: str)
 @portal_view
 @require_POST
 def new_link(request: HttpRequest, token: str) -> HttpResponse:
-    link, state = _usable_link(token)
-    if link is None or state == LinkState.REVOKED:
+    found = _live_link(token)
+    if found is None:
         return not_valid(request)
+    link, _state = found
     renewal = request_new_link(link)
     return render_page(request, "portal/new_link.html", {"renewal": renewal}, contact=link.contact)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from hushpost.activity.models import EventKind
@@ -38,7 +40,7 @@ class ActivityFilterForm(DateRangeFilter, forms.Form):
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         contacts = Contact.objects.for_org(organization)
-        field = self.fields["contact"]
+        field = cast(forms.ModelChoiceField, self.fields["contact"])
         # A lookup from another organization finds nothing, so its ids get the
         # same answer as ids that don't exist.
         field.queryset = contacts.only("id", "name", "email", "phone")

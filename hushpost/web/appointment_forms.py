@@ -3,6 +3,8 @@ the organization's zone."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from hushpost.accounts.models import User
@@ -22,6 +24,13 @@ class LocalDateTimeInput(forms.DateTimeInput):
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return f"{user.full_name} ({user.email})" if user.full_name else user.email
+
+
+class StaffNameChoiceField(forms.ModelChoiceField):
+    """A list filter's staff: names alone, to keep the select short."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return obj.full_name or obj.email
 
 
 class ContactChoiceField(forms.ModelChoiceField):
@@ -62,14 +71,18 @@ class AppointmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.organization = organization
         self.instance.organization = organization
-        self.fields["contact"].queryset = Contact.objects.for_org(organization).order_by(
-            "name", "id"
-        )
-        self.fields["staff"].queryset = User.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["contact"]).queryset = Contact.objects.for_org(
+            organization
+        ).order_by("name", "id")
+        cast(forms.ModelChoiceField, self.fields["staff"]).queryset = User.objects.filter(
             organization=organization, is_active=True
         ).order_by("first_name", "last_name", "email")
         for name in ("start", "end"):
-            self.fields[name].input_formats = [LOCAL_INPUT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
+            cast(forms.DateTimeField, self.fields[name]).input_formats = [
+                LOCAL_INPUT,
+                "%Y-%m-%d %H:%M",
+                "%Y-%m-%dT%H:%M:%S",
+            ]
             self.fields[name].help_text = f"In {organization.time_zone}."
 
     # save_appointment checks the external id and end-after-start in words staff
@@ -92,16 +105,14 @@ class ListFilters(forms.Form):
     status = forms.ChoiceField(
         choices=[("", "Any status"), *AppointmentStatus.choices], required=False
     )
-    staff = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Anyone"
-    )
+    staff = StaffNameChoiceField(queryset=User.objects.none(), required=False, empty_label="Anyone")
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = User.objects.filter(organization=organization).order_by(
+        staff = cast(forms.ModelChoiceField, self.fields["staff"])
+        staff.queryset = User.objects.filter(organization=organization).order_by(
             "first_name", "email"
         )
-        self.fields["staff"].label_from_instance = lambda user: user.full_name or user.email
 
 
 class ImportForm(forms.Form):

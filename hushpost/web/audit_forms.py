@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from hushpost.accounts.models import User
@@ -30,7 +32,7 @@ class AuditFilterForm(DateRangeFilter, forms.Form):
         labels = [
             (f"{LABEL_PREFIX}{label}", label) for label in unattached_actor_labels(organization)
         ]
-        self.fields["person"].choices = [("", "Everyone"), *users, *labels]
+        cast(forms.ChoiceField, self.fields["person"]).choices = [("", "Everyone"), *users, *labels]
         self.fields["person"].error_messages["invalid_choice"] = (
             "There is no such person in this organization."
         )

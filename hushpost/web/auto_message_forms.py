@@ -67,7 +67,7 @@ class AutoMessageForm(TemplateSettingsForm):
         help_text="While off, nothing is scheduled from it.",
     )
 
-    checker = staticmethod(check)
+    checker = check
     field_for = {"offset_minutes": "amount"}
 
     def __init__(

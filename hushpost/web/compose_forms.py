@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from functools import wraps
+from typing import cast
 
 from django import forms
 from django.core.files.uploadhandler import MemoryFileUploadHandler
@@ -112,7 +113,7 @@ def _normalize(text: str) -> str:
     return (text or "").replace("\r\n", "\n")
 
 
-class ProblemsMixin:
+class ProblemsForm(forms.Form):
     # Where a problem named by check_compose is shown, when the form calls the field otherwise.
     problem_fields: dict[str, str] = {}
 
@@ -123,7 +124,7 @@ class ProblemsMixin:
                 self.add_error(name if name in self.fields else None, problem)
 
 
-class ComposeForm(ProblemsMixin, forms.Form):
+class ComposeForm(ProblemsForm):
     problem_fields = {"recipients": "contacts"}
 
     contacts = forms.ModelMultipleChoiceField(
@@ -190,7 +191,9 @@ class ComposeForm(ProblemsMixin, forms.Form):
         self.extra_fields = extra_fields
         self.validate = validate
         self.too_large = too_large
-        self.fields["contacts"].queryset = Contact.objects.for_org(organization)
+        cast(
+            forms.ModelMultipleChoiceField, self.fields["contacts"]
+        ).queryset = Contact.objects.for_org(organization)
         self.new_attachments: list[NewAttachment] = []
 
     def full_clean(self):
@@ -225,7 +228,8 @@ class ComposeForm(ProblemsMixin, forms.Form):
         return self.cleaned_data["attachments"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("pin") and not cleaned.get("secure"):
             self.add_error(
                 "pin",
@@ -281,7 +285,7 @@ def chosen_ids(values) -> list[uuid.UUID]:
     return ids
 
 
-class ReplyForm(ProblemsMixin, forms.Form):
+class ReplyForm(ProblemsForm):
     """The inbox reply: always a secure message, to one contact."""
 
     problem_fields = {"attachments": "attachment"}
@@ -301,17 +305,19 @@ class ReplyForm(ProblemsMixin, forms.Form):
     def __init__(
         self, *args, contact: Contact, default_channel: str, too_large: bool = False, **kwargs
     ):
-        super().__init__(*args, initial={"channel": default_channel}, **kwargs)
+        kwargs["initial"] = {"channel": default_channel, **kwargs.get("initial", {})}
+        super().__init__(*args, **kwargs)
         self.contact = contact
         self.too_large = too_large
-        self.fields["channel"].choices = [
+        cast(forms.ChoiceField, self.fields["channel"]).choices = [
             (Channel.SMS, self._label(Channel.SMS, "Text message")),
             (Channel.EMAIL, self._label(Channel.EMAIL, "Email")),
         ]
         self.new_attachments: list[NewAttachment] = []
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if "channel" in cleaned:
             self.add_problems(
                 check_compose(

@@ -95,7 +95,8 @@ class ContactForm(forms.ModelForm):
         return pin
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not cleaned.get("phone") and not cleaned.get("email") and not self.errors:
             raise forms.ValidationError(
                 "Give at least a mobile phone or an email, so messages can reach this contact."

@@ -104,8 +104,8 @@ def ensure_demo() -> bool:
             email=email,
             time_zone=tz,
             language=language,
-            custom=custom,
         )
+        contact.custom = custom
         contact.secure_pin = pin
         contact.save()
         record(org, EventKind.CONTACT_CREATED, contact=contact, actor_label="demo set-up")

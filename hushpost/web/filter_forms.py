@@ -17,14 +17,13 @@ def date_field(label: str) -> forms.DateField:
     )
 
 
-class DateRangeFilter:
-    """Mixed into a filter Form (before forms.Form) that declares date_from and date_to.
-
-    A mixin rather than a base Form, so each form keeps its own field order.
-    """
+class DateRangeFilter(forms.Form):
+    """The base of a filter Form that declares date_from and date_to (it declares no
+    field itself, so each form keeps its own field order)."""
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to and date_from > date_to:
             self.add_error("date_to", "The end date is before the start date.")

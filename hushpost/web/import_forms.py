@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django import forms
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 
@@ -75,7 +77,7 @@ class MappingForm(forms.Form):
         *args,
         contact_import: ContactImport,
         fields: list[CustomField],
-        samples: list[list[str]] = (),
+        samples: Sequence[Sequence[str]] = (),
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -109,7 +111,8 @@ class MappingForm(forms.Form):
             yield self[f"col_{index}"], values, unknown.removeprefix("custom.")
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self.mapping = {
             str(index): cleaned.get(f"col_{index}", IGNORE) for index in range(len(self.headers))
         }

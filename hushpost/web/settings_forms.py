@@ -53,7 +53,7 @@ class SecureSettingsForm(TemplateSettingsForm):
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
 
-    checker = staticmethod(check)
+    checker = check
 
     def __init__(self, *args, organization, saved: SettingsValues, editable: bool = True, **kwargs):
         super().__init__(

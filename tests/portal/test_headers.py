@@ -113,7 +113,7 @@ def test_a_server_error_under_s_still_carries_the_portal_headers(client, monkeyp
     def boom(*args, **kwargs):
         raise RuntimeError("unexpected")
 
-    monkeypatch.setattr(views, "_usable_link", boom)
+    monkeypatch.setattr(views, "_live_link", boom)
     client.raise_request_exception = False
     response = client.get("/s/" + "A" * 43)
     assert response.status_code == 500

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from hushpost.accounts import sign_in, two_factor
+from hushpost.accounts.models import User
 from hushpost.web.forms import SignInForm, TwoFactorCodeForm
 
 
@@ -18,8 +19,9 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        if two_factor.required_step(self.request.user) is None:
-            sign_in.succeeded(self.request.user.email)
+        user = form.get_user()
+        if two_factor.required_step(user) is None:
+            sign_in.succeeded(user.email)
         return response
 
     def form_invalid(self, form):
@@ -30,7 +32,10 @@ class SignInView(auth_views.LoginView):
 
     def get_success_url(self):
         url = super().get_success_url()
-        step = two_factor.required_step(self.request.user)
+        user = self.request.user
+        if not isinstance(user, User):  # form_valid has just signed them in
+            return url
+        step = two_factor.required_step(user)
         if step == two_factor.Step.VERIFY:
             return f"{reverse('two_factor_verify')}?{urlencode({'next': url})}"
         if step == two_factor.Step.ENROLL:

@@ -47,12 +47,13 @@ class Command(BaseCommand):
 
     def _rotate(self, target: Target, batch_size: int) -> Progress:
         """Rotate one target, reporting after each batch (or once, when there was none)."""
-        batches = []
-        progress = rotate(
-            target,
-            batch_size=batch_size,
-            on_batch=lambda p: (batches.append(1), self._report(p)),
-        )
+        batches: list[Progress] = []
+
+        def on_batch(progress: Progress) -> None:
+            batches.append(progress)
+            self._report(progress)
+
+        progress = rotate(target, batch_size=batch_size, on_batch=on_batch)
         if not batches:
             self._report(progress)
         return progress
