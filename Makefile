@@ -13,9 +13,12 @@ setup:
 run: setup
 	$(UV) run --locked hushpost run --port $(PORT)
 
-# The suite keeps its own data dir so it never touches the demo's ./var.
+# The suite keeps its own data dir so it never touches the demo's ./var. It runs
+# on pytest-xdist workers (PYTEST_WORKERS, one per CPU by default; docs/ARCHITECTURE.md
+# has the timings) and prints its 15 slowest tests.
+PYTEST_WORKERS ?= auto
 test: setup
-	HUSHPOST_DATA_DIR=$(CURDIR)/var/test $(UV) run --locked pytest $(PYTEST_ARGS)
+	HUSHPOST_DATA_DIR=$(CURDIR)/var/test $(UV) run --locked pytest -n $(PYTEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 
 # Lint, formatting and types, with ruff, mypy and django-stubs pinned in the dev group.

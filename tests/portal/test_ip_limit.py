@@ -24,15 +24,19 @@ def post(client, address=ADDRESS):
 
 
 def cache_keys() -> list[str]:
-    """Every key the shared cache holds now, as stored (Redis, or the database table)."""
+    """Every key this test put in the shared cache, as stored (Redis, or the database
+    table); each test has its own key prefix (tests/conftest.py)."""
     cache = caches["default"]
+    prefix = cache.key_prefix
     backend = type(cache).__name__
     if backend == "RedisCache":
-        return [key.decode() for key in cache._cache.get_client().keys("*")]
-    assert backend == "DatabaseCache", backend
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT cache_key FROM {cache._table}")
-        return [row[0] for row in cursor.fetchall()]
+        keys = [key.decode() for key in cache._cache.get_client().keys(f"{prefix}*")]
+    else:
+        assert backend == "DatabaseCache", backend
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT cache_key FROM {cache._table}")
+            keys = [row[0] for row in cursor.fetchall()]
+    return [key for key in keys if key.startswith(prefix)]
 
 
 def test_the_limit_locks_an_address_for_a_whole_window_from_the_failure_that_started_it(
