@@ -146,6 +146,8 @@ MIDDLEWARE = [
     "hushpost.web.middleware.NoStoreMiddleware",
     # API text no database can store (NUL, lone surrogates) is a 422, not a 500.
     "hushpost.api.text_guard.ApiTextGuardMiddleware",
+    # Import files sent to the API stay in memory: they are contact data.
+    "hushpost.api.upload_guard.ImportUploadMiddleware",
 ]
 
 ROOT_URLCONF = "hushpost.urls"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.files.uploadhandler import MemoryFileUploadHandler
 
 from hushpost.contacts.csv_files import MAX_ROWS
 from hushpost.contacts.import_mapping import (
@@ -15,9 +14,6 @@ from hushpost.contacts.import_mapping import (
 from hushpost.contacts.models import CustomField, OnDuplicate
 from hushpost.imports.models import ImportKind, ImportRun
 from hushpost.imports.pipeline import MAX_UPLOAD_BYTES
-
-# Room for the multipart envelope around the file itself.
-_ENVELOPE_BYTES = 64 * 1024
 
 FILE_HELP = {
     ImportKind.CONTACTS: (
@@ -37,21 +33,6 @@ ACCEPT = {
     ImportKind.CONTACTS: ".csv,.tsv,.txt,.vcf,text/csv,text/vcard,text/tab-separated-values",
     ImportKind.APPOINTMENTS: ".ics,.ical,.csv,.txt,text/calendar,text/csv",
 }
-
-
-class KeepUploadInMemory(MemoryFileUploadHandler):
-    """Hold the whole upload in memory: the file is contact data and must not
-    sit in /tmp unencrypted."""
-
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        self.activated = content_length <= MAX_UPLOAD_BYTES + _ENVELOPE_BYTES
-
-
-def upload_too_large(request) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD_BYTES + _ENVELOPE_BYTES
-    except ValueError:
-        return False
 
 
 class UploadForm(forms.Form):

@@ -139,7 +139,8 @@ def appointment_detail(request, appointment_id):
     context = {
         "nav": "appointments",
         "appointment": appointment,
-        "upcoming": list(upcoming_sends(appointment)),
+        # An overdue send (the scheduler was down) says so instead of "Waiting".
+        "upcoming": [(due, due.due_at <= timezone.now()) for due in upcoming_sends(appointment)],
         "went_out": went_out,
         "history": history,
     }

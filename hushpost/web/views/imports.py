@@ -17,7 +17,8 @@ from hushpost.imports.pipeline import create_run, start_run
 from hushpost.imports.readers import ImportRefused
 from hushpost.imports.report import rejected_rows_csv
 from hushpost.web.decorators import staff_required
-from hushpost.web.import_forms import KeepUploadInMemory, MappingForm, UploadForm, upload_too_large
+from hushpost.imports.uploads import keep_upload_in_memory, upload_too_large
+from hushpost.web.import_forms import MappingForm, UploadForm
 
 ROWS_PAGE_SIZE = 50
 RECENT_IMPORTS = 10
@@ -30,7 +31,7 @@ FILTERS = [("", "All rows"), *RowOutcome.choices, ("warned", "With a warning")]
 def import_new(request, kind=ImportKind.CONTACTS):
     # Upload handlers can only change before anything reads the body, which
     # CSRF middleware would do; the CSRF check runs right after instead.
-    request.upload_handlers = [KeepUploadInMemory(request)]
+    keep_upload_in_memory(request)
     return _import_new(request, kind=kind)
 
 
