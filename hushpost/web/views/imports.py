@@ -16,8 +16,8 @@ from hushpost.imports.models import ImportKind, ImportRun, ImportStatus, RowOutc
 from hushpost.imports.pipeline import create_run, start_run
 from hushpost.imports.readers import ImportRefused
 from hushpost.imports.report import rejected_rows_csv
-from hushpost.web.decorators import staff_required
 from hushpost.imports.uploads import keep_upload_in_memory, upload_too_large
+from hushpost.web.decorators import staff_required
 from hushpost.web.import_forms import MappingForm, UploadForm
 
 ROWS_PAGE_SIZE = 50
