@@ -202,7 +202,9 @@ class AppointmentSettler(Settler):
             reasons.append(f"title too long ({TITLE_MAX} characters at most)")
         if len(occ.location) > LOCATION_MAX:
             reasons.append(f"location too long ({LOCATION_MAX} characters at most)")
-        contact, name = self._contact(person, reasons, warnings)
+        contact, name = None, ""
+        if person is not None or not occ.reasons:
+            contact, name = self._contact(person, reasons, warnings)
         if reasons:
             return _result(record, external_id, RowOutcome.REJECTED, reasons, warnings)
         self.seen[external_id] = _where(record)

@@ -17,7 +17,8 @@ from hushpost.contacts.import_rows import Candidate, ContactRecord
 from hushpost.contacts.phone_labels import PhoneKind, phone_kind
 
 _CARD = re.compile(r"^BEGIN:VCARD\s*?$.*?^END:VCARD\s*?$", re.IGNORECASE | re.MULTILINE | re.DOTALL)
-_FOLDED = re.compile(r"\r?\n[ \t]")
+# Apple writes its own labels as "_$!<Mobile>!$_".
+_APPLE_LABEL = re.compile(r"_\$!<(.*?)>!\$_")
 
 
 @dataclass
