@@ -246,6 +246,7 @@ class _Engine:
         self.heartbeat = now
 
     def settle_chunk(self, start: int, records: Sequence[Any]) -> None:
+        heartbeat = self.heartbeat
         try:
             with transaction.atomic():
                 # First, so a second worker's claim waits on the row lock until this commits.
@@ -259,6 +260,8 @@ class _Engine:
             _log_error(
                 f"import {self.run.pk}: chunk at record {start} failed; settling one by one", error
             )
+        # The heartbeat the rolled-back transaction wrote was never stored.
+        self.heartbeat = heartbeat
         # The chunk was rolled back: settle it again one record at a time, so only the
         # record at fault is reported and every other one is stored.
         self.settler = self._fresh_settler(start)
@@ -266,6 +269,7 @@ class _Engine:
             with transaction.atomic():
                 self._fence()
                 try:
+                    # A savepoint: the record's own writes go if it fails, the fence stays.
                     with transaction.atomic():
                         results = self.settler.settle([one])
                     failed = None
