@@ -187,7 +187,7 @@ class AppointmentSettler(Settler):
             elif external_id in self.seen:
                 reasons.append(f"the same external id as {self.seen[external_id]}")
         if occ.start and occ.end and occ.end < occ.start:
-            reasons.append("end before start (after resolving the local times)")
+            reasons.append("end before start")
         status = ""
         if occ.status:
             status = STATUS_WORDS.get(occ.status.strip().lower(), "")

@@ -38,13 +38,14 @@ def import_new(request, kind=ImportKind.CONTACTS):
 @csrf_protect
 @staff_required
 def _import_new(request, kind):
+    posted = request.method == "POST"
     form = UploadForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if posted else None,
+        request.FILES if posted else None,
         kind=kind,
         too_large=upload_too_large(request),
     )
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             run = create_run(
