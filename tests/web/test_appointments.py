@@ -286,3 +286,34 @@ def test_booking_from_the_contacts_page_chooses_the_contact(alice_client, dana):
     )
     form = alice_client.get("/appointments/new/", {"contact": str(dana.pk)}).context["form"]
     assert str(form["contact"].value()) == str(dana.pk)
+
+
+def test_a_past_appointment_entered_after_the_fact_shows_its_sends_skipped_with_the_reason(
+    alice_client, org_a, dana, reminder
+):
+    AutoMessage.objects.create(
+        organization=org_a, name="Booking text", channel="sms", timing="booked", body="Booked"
+    )
+    response = alice_client.post(
+        "/appointments/new/",
+        form_data(dana, start="2024-05-06T09:30", end="2024-05-06T10:00"),
+    )
+    page = alice_client.get(response["Location"]).content.decode()
+    upcoming = page.split('id="upcoming-heading"')[1].split('id="done-heading"')[0]
+    assert "Waiting" not in upcoming and "Nothing is scheduled" in upcoming
+    done = page.split('id="done-heading"')[1]
+    assert done.count('data-send-status="skipped"') == 2
+    assert "history never triggers messages" in done
+    assert not Message.objects.exists()
+
+
+def test_an_overdue_send_says_it_is_due_now_not_waiting(alice_client, org_a, dana, reminder):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    # Booked two hours ahead: its day-before reminder is overdue until the scheduler's next round.
+    appointment = make_appointment(org_a, dana, timezone.now() + timedelta(hours=2))
+    page = alice_client.get(f"/appointments/{appointment.pk}/").content.decode()
+    upcoming = page.split('id="upcoming-heading"')[1].split('id="done-heading"')[0]
+    assert "Due now" in upcoming and "Waiting" not in upcoming

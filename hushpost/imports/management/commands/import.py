@@ -37,14 +37,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, org, kind, file, mapping, on_duplicate, all_rows, **options):
-        organization = Organization.objects.filter(slug=org).first()
-        if organization is None:
-            raise CommandError(f"No organization has the slug “{org}”.")
-        path = Path(file)
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"Can't read {file}: {error.strerror or error}.") from None
         columns = None
         if mapping:
             try:
@@ -53,6 +45,14 @@ class Command(BaseCommand):
                 raise CommandError('--mapping must be JSON: {"column name": "target"}.') from None
             if not isinstance(columns, dict):
                 raise CommandError('--mapping must be a JSON object: {"column name": "target"}.')
+        path = Path(file)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Can't read {file}: {error.strerror or error}.") from None
+        organization = Organization.objects.filter(slug=org).first()
+        if organization is None:
+            raise CommandError(f"No organization has the slug “{org}”.")
         try:
             run = create_run(
                 organization,
