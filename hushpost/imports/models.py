@@ -47,6 +47,7 @@ class RowOutcome(models.TextChoices):
 
 
 COUNTED = tuple(RowOutcome.values)
+FORMAT_LABELS = {"csv": "a CSV file", "vcard": "a vCard file", "ics": "an iCalendar file"}
 
 
 class ImportRun(models.Model):
@@ -114,6 +115,10 @@ class ImportRun(models.Model):
     @property
     def counts(self) -> dict[str, int]:
         return {outcome: getattr(self, f"{outcome}_count") for outcome in COUNTED}
+
+    @property
+    def format_label(self) -> str:
+        return FORMAT_LABELS.get(self.format, "a file")
 
     @property
     def api_status(self) -> str:

@@ -74,7 +74,7 @@ class Command(BaseCommand):
     def _report(self, run: ImportRun, all_rows: bool) -> None:
         write = self.stdout.write
         write(
-            f"Import of {run.file_name}: {run.kind} from a {run.format.upper()} file "
+            f"Import of {run.file_name}: {run.kind} from {run.format_label} "
             f"read as {run.encoding}: {run.get_status_display().lower()}."
         )
         write(", ".join(f"{count} {outcome}" for outcome, count in run.counts.items()))
