@@ -178,7 +178,11 @@ class _Reader:
                 records.append(self._series(uid, events))
             else:
                 records.extend(
-                    AppointmentRecord(uid=uid, occurrences=[self._occurrence(uid, event)])
+                    AppointmentRecord(
+                        uid=uid,
+                        occurrences=[self._occurrence(uid, event)],
+                        family=uid if len(events) == 1 else "",
+                    )
                     for event in events
                 )
         return records

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 
 from hushpost.accounts.models import User
 from hushpost.appointments.models import Appointment, AppointmentStatus
@@ -94,6 +95,9 @@ class AppointmentRecord(Record):
     series_source: str = ""
     series_open_ended: bool = False
     series_zone: str = ""
+    # A calendar event: its stored appointments under UID or UID#<address> that the
+    # event no longer gives (a client left a group event) are cancelled.
+    family: str = ""
 
 
 def is_older(
@@ -140,7 +144,7 @@ class AppointmentSettler(Settler):
         rejected = {row.uid for row in rows if row.outcome == RowOutcome.REJECTED}
         for record in records:
             for occurrence in record.occurrences:
-                for external_id, _ in self._per_person(occurrence):
+                for external_id, _ in self._per_person(occurrence, calendar=record.values is None):
                     if external_id and external_id not in rejected:
                         self.seen.setdefault(external_id, _where(record))
 
@@ -156,10 +160,10 @@ class AppointmentSettler(Settler):
         results = []
         kept: set[str] = set()
         for occurrence in record.occurrences:
-            for external_id, person in self._per_person(occurrence):
+            for external_id, person in self._per_person(occurrence, calendar=record.values is None):
                 kept.add(external_id)
                 results.append(self._one(record, occurrence, external_id, person))
-        if record.series_window is not None:
+        if record.series_window is not None or record.family:
             results.extend(self._cancel_vanished(record, kept))
         if record.series_source:
             from hushpost.appointments.series import remember_series
@@ -167,13 +171,29 @@ class AppointmentSettler(Settler):
             remember_series(self.organization, record)
         return results
 
-    def _per_person(self, occurrence: Occurrence) -> list[tuple[str, Person | None]]:
-        """One appointment per client; a group event names each by its address."""
-        if len(occurrence.people) <= 1:
-            return [(occurrence.external_id, occurrence.people[0] if occurrence.people else None)]
+    def _per_person(
+        self, occurrence: Occurrence, *, calendar: bool = True
+    ) -> list[tuple[str, Person | None]]:
+        """One appointment per client; in a group event each is named by their address.
+
+        Ids stay put when a group shrinks to one client or grows from one: the
+        client an earlier import filed under the other form keeps that id."""
+        base, people = occurrence.external_id, occurrence.people
+        if not people or not base or not calendar:
+            return [(base, people[0] if people else None)]
+        keyed = [(f"{base}#{(p.email or p.phone).lower()}", p) for p in people]
+        stored = dict(
+            Appointment.objects.for_org(self.organization)
+            .filter(Q(external_id=base) | Q(external_id__startswith=f"{base}#"))
+            .values_list("external_id", "contact__email")
+        )
+        if len(keyed) == 1:
+            group_id, person = keyed[0]
+            return [(group_id if group_id in stored else base, person)]
+        holder = (stored.get(base) or "").lower()
         return [
-            (f"{occurrence.external_id}#{(person.email or person.phone).lower()}", person)
-            for person in occurrence.people
+            (base if holder and holder == person.email.lower() else group_id, person)
+            for group_id, person in keyed
         ]
 
     def _one(
@@ -323,11 +343,18 @@ class AppointmentSettler(Settler):
         return _result(record, external_id, outcome, [], warnings, appointment)
 
     def _cancel_vanished(self, record: AppointmentRecord, kept: set[str]) -> list[RowResult]:
-        first, last = record.series_window
+        stored = Appointment.objects.for_org(self.organization)
+        if record.series_window is not None:
+            first, last = record.series_window
+            stored = stored.filter(
+                external_id__startswith=f"{record.uid}/", start__gte=first, start__lt=last
+            )
+        else:
+            stored = stored.filter(
+                Q(external_id=record.family) | Q(external_id__startswith=f"{record.family}#")
+            )
         vanished = (
-            Appointment.objects.for_org(self.organization)
-            .filter(external_id__startswith=f"{record.uid}/", start__gte=first, start__lt=last)
-            .exclude(external_id__in=kept)
+            stored.exclude(external_id__in=kept)
             .exclude(status=AppointmentStatus.CANCELLED)
             .select_related("contact", "organization")
         )

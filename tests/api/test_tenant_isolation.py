@@ -77,7 +77,9 @@ def their_ids(org_b, hidden, api_b):
         "imports",
         {
             "kind": "contacts",
-            "file": SimpleUploadedFile("theirs.csv", b"Name,Email\nHidden Two,two@harbor.example\n"),
+            "file": SimpleUploadedFile(
+                "theirs.csv", b"Name,Email\nHidden Two,two@harbor.example\n"
+            ),
         },
     )
     assert imported.status_code == 202, imported.content

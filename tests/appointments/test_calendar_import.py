@@ -122,7 +122,11 @@ def test_reimporting_a_series_adds_updates_and_cancels_exactly_the_occurrences_t
 
 def test_an_older_version_of_an_event_never_overwrites_a_newer_one(org_a, staff):
     imported(org_a, "outlook_calendar.ics")
-    uid = "040000008200E00074C5B7101A82E0080000000010A7C3E2F0D9DA01000000000000000010000000A1B2C3D4E5F60718293A4B5C6D7E8F90"
+    # Outlook's UIDs are its hexadecimal global object ids.
+    uid = (
+        "040000008200E00074C5B7101A82E0080000000010A7C3E2F0D9DA01"
+        "000000000000000010000000A1B2C3D4E5F60718293A4B5C6D7E8F90"
+    )
     stored = Appointment.objects.get(external_id=uid)
     older = (
         fixture("outlook_calendar.ics")
@@ -274,3 +278,18 @@ def test_history_never_triggers_messages(org_a, staff):
     # The sessions still to come get their confirmation.
     upcoming = Appointment.objects.get(external_id=f"{SERIES}/20270111T150000Z")
     assert DueSend.objects.get(appointment=upcoming, auto_message__timing="booked").status == "sent"
+
+
+def test_a_client_who_left_a_group_event_has_their_appointment_cancelled(org_a, staff):
+    imported(org_a, "outlook_calendar.ics")
+    without_eva = fixture("outlook_calendar.ics").replace(
+        b'ATTENDEE;CN="Schmidt, Eva";RSVP=TRUE:mailto:eva.schmidt@example.de\r\n', b""
+    )
+    run = imported(org_a, "outlook_calendar.ics", without_eva)
+    eva, hans = (
+        Appointment.objects.get(external_id__endswith=f"#{address}")
+        for address in ("eva.schmidt@example.de", "hans.mueller@example.de")
+    )
+    assert eva.status == AppointmentStatus.CANCELLED
+    assert hans.status == AppointmentStatus.SCHEDULED
+    assert run.rows.get(uid=eva.external_id).warnings == ["no longer in the calendar: cancelled"]

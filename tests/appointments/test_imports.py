@@ -6,8 +6,8 @@ import pytest
 from hushpost.activity.models import Event, EventKind
 from hushpost.appointments.models import Appointment, AppointmentStatus
 from hushpost.contacts.models import Contact
-from tests.api.helpers import make_contact
 from hushpost.imports.readers import ImportRefused
+from tests.api.helpers import make_contact
 from tests.appointments.helpers import at, import_file, new_contacts, reasons
 
 pytestmark = pytest.mark.django_db

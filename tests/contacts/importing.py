@@ -1,4 +1,4 @@
-"""Helpers for the import tests: an uploaded, mapped contacts import ready to run, and the worker."""
+"""Helpers for the import tests: an uploaded, mapped contacts import, and the worker."""
 
 import signal
 

@@ -1,4 +1,4 @@
-"""Reading the text of a CSV upload (decoded by the pipeline: tests/imports/test_file_encoding.py)."""
+"""Reading the text of a CSV upload (decoding it: tests/imports/test_file_encoding.py)."""
 
 import pytest
 

@@ -4,9 +4,9 @@ import pytest
 from django.db.models import F
 from django_tasks_db.models import DBTaskResult
 
-from hushpost.imports.pipeline import start_run
 from hushpost.contacts.models import Contact, OnDuplicate
 from hushpost.imports.models import ImportStatus
+from hushpost.imports.pipeline import start_run
 from tests.contacts.importing import (
     Crash,
     crash_once_on_chunk,

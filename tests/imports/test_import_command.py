@@ -71,7 +71,7 @@ def test_bad_input_is_one_line_and_stores_nothing(org_a, args, message):
 def test_a_refused_file_says_why(org_a, tmp_path):
     junk = tmp_path / "contacts.csv"
     junk.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    with pytest.raises(CommandError, match="contacts.csv: The file is not text"):
+    with pytest.raises(CommandError, match=r"contacts\.csv: The file is not text"):
         run("--org", "riverside", "--kind", "contacts", str(junk))
     assert not ImportRun.objects.exists() and not Contact.objects.exists()
 

@@ -132,10 +132,7 @@ def test_mapping_starts_the_import_and_queues_it_on_commit(
             f"/imports/{contact_import.pk}/mapping/",
             mapping_post(contact_import, ["name", "email", "ignore"], OnDuplicate.UPDATE),
         )
-    assert (
-        response.status_code == 302
-        and response["Location"] == f"/imports/{contact_import.pk}/"
-    )
+    assert response.status_code == 302 and response["Location"] == f"/imports/{contact_import.pk}/"
     contact_import.refresh_from_db()
     assert contact_import.status == ImportStatus.QUEUED
     assert contact_import.mapping == {"0": "name", "1": "email", "2": "ignore"}
@@ -171,10 +168,7 @@ def test_a_started_import_cannot_be_mapped_again(alice_client, org_a):
         f"/imports/{contact_import.pk}/mapping/",
         mapping_post(contact_import, ["name", "email"]),
     )
-    assert (
-        response.status_code == 302
-        and response["Location"] == f"/imports/{contact_import.pk}/"
-    )
+    assert response.status_code == 302 and response["Location"] == f"/imports/{contact_import.pk}/"
 
 
 def test_the_progress_page_refreshes_itself_until_the_import_is_done(alice_client, org_a):

@@ -13,8 +13,8 @@ from django.utils import timezone
 from hushpost.accounts.api_keys import create_key
 from hushpost.appointments.models import Appointment, AutoMessage
 from hushpost.contacts.models import Contact, CustomField
-from hushpost.imports.models import ImportRun
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
+from hushpost.imports.models import ImportRun
 from hushpost.messaging.conversations import conversation_for
 from hushpost.messaging.links import create_link
 from hushpost.messaging.models import Attachment, Message, SecureLink, Send
