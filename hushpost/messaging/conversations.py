@@ -84,16 +84,7 @@ def receive_reply(
         message.body = body
         message.save()
         if attachment is not None:
-            name, content_type, data = attachment
-            item = Attachment(
-                organization_id=contact.organization_id,
-                message=message,
-                file_name=name,
-                content_type=content_type,
-                size=len(data),
-            )
-            item.data = data
-            item.save()
+            Attachment.store(message, *attachment)
         file_reply(conversation, message, now=now, link=link, attachment=attachment is not None)
     return message
 
