@@ -90,7 +90,7 @@ def _content_type(response: requests.Response) -> str:
 
 
 def readable_size(count: int) -> str:
-    """"5.0 MB", with a plain space (the text is stored and logged, not only shown)."""
+    """ "5.0 MB", with a plain space (the text is stored and logged, not only shown)."""
     return filesizeformat(count).replace("\xa0", " ")
 
 
