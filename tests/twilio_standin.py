@@ -11,8 +11,10 @@ like Twilio: 201 with a Message (or Call) resource, or whatever the script says 
     twilio_standin.script(Reply(500, creates=True))  # creates it, then answers 500
 
 GET Messages.json lists what was created, newest first, filtered by To and
-DateSent>/DateSent</DateSent as Twilio does (reconciliation reads it); every
-created message counts as sent at once.
+DateSent>/DateSent</DateSent as Twilio does (reconciliation reads it). As at
+Twilio, a created message is "queued" ("accepted" through a messaging
+service) with no DateSent, so a DateSent filter leaves it out, until
+`advance(sid, "sent")` (or any later status) says the carrier took it.
 
 Media of inbound MMS, as Twilio serves it with "Enforce HTTP Auth on Media
 URLs": the MediaUrl answers only with our credentials, by a redirect to a
@@ -237,6 +239,16 @@ class TwilioStandin(http_standin.HttpStandin):
             self.media[path] = StoredMedia(content_type, data, **options)
         return self.url + path
 
+    def advance(self, sid: str, status: str, error_code: int | None = None) -> dict:
+        """What became of a message at Twilio; from "sending" on it has a DateSent."""
+        now = email.utils.formatdate(usegmt=True)
+        with self._lock:
+            message = self.messages[sid]
+            message.update(status=status, error_code=error_code, date_updated=now)
+            if status not in {"queued", "accepted", "scheduled"} and not message["date_sent"]:
+                message["date_sent"] = now
+        return message
+
     def media_requests(self) -> list[Recorded]:
         """Every request for media, the CDN's included, oldest first."""
         return [r for r in self.requests if r.path in self.media or r.path.startswith("/cdn/")]
@@ -281,7 +293,7 @@ class TwilioStandin(http_standin.HttpStandin):
             "from": form.get("From"),
             "messaging_service_sid": form.get("MessagingServiceSid"),
             "body": form.get("Body"),
-            "status": "queued",
+            "status": "accepted" if form.get("MessagingServiceSid") else "queued",
             "num_segments": "1",
             "num_media": "0",
             "direction": "outbound-api",
@@ -292,7 +304,7 @@ class TwilioStandin(http_standin.HttpStandin):
             "error_message": None,
             "date_created": now,
             "date_updated": now,
-            "date_sent": now,
+            "date_sent": None,
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
             "subresource_uris": {
                 "media": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}/Media.json"
