@@ -137,3 +137,20 @@ def test_a_format_the_filter_cannot_write_falls_back_to_the_date_itself(org_a, a
     person = contact(org_a, "en", "America/New_York")
     context = message_context(alice, person)
     assert render('{{ now | date: "%\ud800" }}', context) == "March 2, 2026, 10 a.m."
+
+
+def test_templates_using_the_date_fields_pass_the_save_time_check(org_a):
+    from hushpost.appointments.auto_messages import template_spec
+    from hushpost.messaging.fields import notification_spec
+    from hushpost.messaging.rendering import problems_in
+
+    body = (
+        '{{ appointment.start | date: "%A %-d %B" }} – {{ appointment.end | date: "%H:%M" }}, '
+        '{{ appointment.status_label }} ({{ appointment.status }}), sent {{ now | date: "%x" }}'
+    )
+    assert problems_in(body, template_spec(org_a)) == []
+    notification = 'Sent {{ "now" | date: "%-d %B" }} {{ now }}: {{ secure_link }}'
+    assert problems_in(notification, notification_spec(org_a), required=["secure_link"]) == []
+    assert [str(p) for p in problems_in("{{ appointment.stat }}", template_spec(org_a))] == [
+        "Line 1, column 4: unknown field appointment.stat (did you mean appointment.start?)"
+    ]
