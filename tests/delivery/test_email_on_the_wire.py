@@ -256,3 +256,18 @@ def test_an_invitation_is_from_the_sender_with_a_message_id_on_its_domain(
     [envelope] = smtp_server.messages
     assert envelope.rcpt_tos == ["nia@riverside.example"]
     assert_from_the_praxis(envelope.original_content)
+
+
+def test_a_staff_email_through_postmark_is_from_the_sender_as_written(
+    client, alice, postmark_standin, praxis_sender
+):
+    client.post("/accounts/password-reset/", {"email": alice.email})
+    [request] = postmark_standin.requests
+    sent = json.loads(request.raw)
+    [sender] = email.policy.default.header_factory("From", sent["From"]).addresses
+    assert (sender.display_name, sender.addr_spec) == (
+        "Praxis Dr. Müller",
+        "praxis@mueller-praxis.example",
+    )
+    headers = {item["Name"]: item["Value"] for item in sent["Headers"]}
+    assert re.fullmatch(r"<[^<>@\s]+@mueller-praxis\.example>", headers["Message-ID"])
