@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hushpost.appointments.fields import APPOINTMENT_FIELD_HELP
-from hushpost.messaging.fields import FIELD_HELP
+from hushpost.appointments.template_fields import APPOINTMENT_FIELD_HELP
+from hushpost.messaging.template_fields import FIELD_HELP
 
 _HELP = {
     **FIELD_HELP,

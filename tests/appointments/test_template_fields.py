@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from hushpost.appointments.fields import APPOINTMENT_FIELDS, appointment_context
 from hushpost.appointments.models import Appointment, AppointmentStatus, AutoMessage, Timing
 from hushpost.appointments.schedule import send_due, sync_appointment
+from hushpost.appointments.template_fields import APPOINTMENT_FIELDS, appointment_context
 from hushpost.contacts.models import Contact
-from hushpost.messaging.fields import message_context
 from hushpost.messaging.models import Message
 from hushpost.messaging.rendering import render
+from hushpost.messaging.template_fields import message_context
 
 pytestmark = pytest.mark.django_db
 
@@ -141,8 +141,8 @@ def test_a_format_the_filter_cannot_write_falls_back_to_the_date_itself(org_a, a
 
 def test_templates_using_the_date_fields_pass_the_save_time_check(org_a):
     from hushpost.appointments.auto_messages import template_spec
-    from hushpost.messaging.fields import notification_spec
     from hushpost.messaging.rendering import problems_in
+    from hushpost.messaging.template_fields import notification_spec
 
     body = (
         '{{ appointment.start | date: "%A %-d %B" }} – {{ appointment.end | date: "%H:%M" }}, '
