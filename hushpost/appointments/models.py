@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
-from hushpost.crypto.fields import EncryptedText
+from hushpost.crypto.encrypted_attributes import EncryptedText
 from hushpost.delivery.models import Channel
 
 

@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
-from hushpost.crypto.fields import EncryptedJSON, EncryptedText
+from hushpost.crypto.encrypted_attributes import EncryptedJSON, EncryptedText
 
 
 class ImportKind(models.TextChoices):

@@ -8,21 +8,22 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from hushpost.appointments.fields import (
+from hushpost.appointments.models import Appointment
+from hushpost.appointments.template_fields import (
     APPOINTMENT_FIELD_HELP,
     APPOINTMENT_FIELDS,
     appointment_context,
     as_recipient,
 )
-from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, DeliveryStatus
 from hushpost.messaging.compose import ComposeError, deliveries_of, send_message
-from hushpost.messaging.fields import message_spec
 from hushpost.messaging.models import Origin, SecureMessagingSettings, Send
+from hushpost.messaging.template_fields import message_spec
 from hushpost.web.compose_forms import ComposeForm, chosen_ids, request_too_large, uploads_in_memory
 from hushpost.web.compose_preview import compose_preview, pick
 from hushpost.web.decorators import staff_required
+from hushpost.web.field_lists import described
 
 CONTACTS_PAGE_SIZE = 20
 IN_PROGRESS = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
@@ -166,7 +167,7 @@ def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> di
         "contacts_page": contacts_page,
         "has_contacts": Contact.objects.for_org(request.org).exists(),
         "preview": preview,
-        "fields": message_spec(request.org).names(),
+        "fields": described(message_spec(request.org).names()),
         "appointment_fields": [
             (f"appointment.{name}", text) for name, text in APPOINTMENT_FIELD_HELP.items()
         ]
