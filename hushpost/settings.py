@@ -56,6 +56,14 @@ if HUSHPOST_RETENTION_DAYS < 0:
         "HUSHPOST_RETENTION_DAYS must be 0 (keep forever) or a number of days."
     )
 
+# How far ahead a recurring calendar series is expanded into appointments (docs/OPERATIONS.md);
+# the scheduler adds the occurrences of open-ended series as this horizon moves on.
+HUSHPOST_RECURRENCE_HORIZON_DAYS = envint("HUSHPOST_RECURRENCE_HORIZON_DAYS", 365)
+if not 1 <= HUSHPOST_RECURRENCE_HORIZON_DAYS <= 3660:
+    raise ImproperlyConfigured(
+        "HUSHPOST_RECURRENCE_HORIZON_DAYS must be a number of days from 1 to 3660 (ten years)."
+    )
+
 _missing = [
     name
     for name, value in (
@@ -107,6 +115,7 @@ INSTALLED_APPS = [
     "anymail",
     "hushpost.accounts",
     "hushpost.activity",
+    "hushpost.imports",
     "hushpost.contacts",
     "hushpost.delivery",
     "hushpost.messaging",
@@ -135,6 +144,8 @@ MIDDLEWARE = [
     "hushpost.web.middleware.NoStoreMiddleware",
     # API text no database can store (NUL, lone surrogates) is a 422, not a 500.
     "hushpost.api.text_guard.ApiTextGuardMiddleware",
+    # Import files sent to the API stay in memory: they are contact data.
+    "hushpost.api.upload_guard.ImportUploadMiddleware",
 ]
 
 ROOT_URLCONF = "hushpost.urls"
@@ -309,7 +320,16 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Email ------------------------------------------------------------------
 # SMTP when SMTP_HOST is set; otherwise every email goes to the development outbox.
-DEFAULT_FROM_EMAIL = envstr("HUSHPOST_FROM_EMAIL", "Hushpost <hushpost@localhost>")
+# The sender as the business writes it ("Praxis Dr. Müller <praxis@example.de>",
+# quoted or not), stored in the form every mail library reads; a malformed
+# address stops start-up here rather than failing every email later.
+from hushpost.outgoing_email import SenderInvalid, parse_sender  # noqa: E402
+
+_from_email = envstr("HUSHPOST_FROM_EMAIL") or "Hushpost <hushpost@localhost>"
+try:
+    DEFAULT_FROM_EMAIL = parse_sender(_from_email).header
+except SenderInvalid as error:
+    raise ImproperlyConfigured(f"HUSHPOST_FROM_EMAIL={_from_email!r}: {error}") from None
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMTP_HOST = envstr("SMTP_HOST")
 SMTP_TLS = envstr("SMTP_TLS", "starttls" if PRODUCTION else "none")

@@ -115,6 +115,10 @@ class ContactReplace(Schema):
     email_opt_out: bool
 
 
+# A parameter that may be left out: None at run time, and its declared type to mypy.
+NOT_SENT: Any = None
+
+
 def omittable(**constraints: Any) -> Any:
     """A PATCH field that may be left out, but when sent must hold a value of its type
     (null is refused): the default only marks it unsent, for model_dump(exclude_unset=True)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from hushpost.contacts.phones import LANDLINE_REASON
 from hushpost.delivery.lifecycle import Move, apply
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
 
@@ -41,6 +42,8 @@ def why_held(delivery: Delivery) -> str:
             if delivery.channel == Channel.EMAIL
             else "opted out of text messages"
         )
+    if delivery.channel == Channel.SMS and contact.phone_is_landline:
+        return LANDLINE_REASON
     if not current:
         # The same words as messaging's check at queuing time.
         return (

@@ -113,11 +113,3 @@ class ListFilters(forms.Form):
         staff.queryset = User.objects.filter(organization=organization).order_by(
             "first_name", "email"
         )
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label="CSV or iCalendar (.ics) file",
-        help_text="CSV columns: external_id, start, end, title, location, status, staff_email, "
-        "and the contact's name, email, phone.",
-    )
