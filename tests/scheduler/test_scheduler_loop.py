@@ -46,8 +46,11 @@ def test_the_real_steps_include_the_import_and_delivery_sweeps():
     ]
 
 
-def test_the_command_runs_one_tick_with_once():
+def test_the_command_runs_one_tick_with_once(monkeypatch):
+    ran = []
+    monkeypatch.setattr(scheduler, "STEPS", [("count", lambda: ran.append(1) or 1)])
     call_command("scheduler", "--once")
+    assert ran == [1]
 
 
 def test_the_scheduler_process_stops_cleanly_on_sigterm(tmp_path):
