@@ -138,6 +138,8 @@ MIDDLEWARE = [
     "hushpost.web.middleware.NoStoreMiddleware",
     # API text no database can store (NUL, lone surrogates) is a 422, not a 500.
     "hushpost.api.text_guard.ApiTextGuardMiddleware",
+    # Every error under /api/ is problem JSON, even the ones Django makes itself.
+    "hushpost.api.answers.ProblemAnswersMiddleware",
 ]
 
 ROOT_URLCONF = "hushpost.urls"

@@ -120,7 +120,7 @@ class Contact(models.Model):
                 fields=["organization", "external_id"],
                 condition=~Q(external_id=""),
                 name="contact_external_id_unique_per_org",
-                violation_error_message="Another contact of this organization has this external id.",
+                violation_error_message="Another contact already has this external id.",
             )
         ]
 

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(("external_id", ""), _negated=True),
                 fields=("organization", "external_id"),
                 name="contact_external_id_unique_per_org",
-                violation_error_message="Another contact of this organization has this external id.",
+                violation_error_message="Another contact already has this external id.",
             ),
         ),
     ]
