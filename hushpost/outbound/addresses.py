@@ -66,11 +66,13 @@ def why_not_public(ip: IPAddress) -> str | None:
         return "a link-local address"
     if ip.is_multicast:
         return "a multicast address"
+    if ip.is_reserved:
+        return "a reserved address"
     if isinstance(ip, ipaddress.IPv4Address) and ip in _SHARED:
         return "a private (shared) address"
     if ip.is_private:
         return "a private address"
-    if ip.is_reserved or not ip.is_global:
+    if not ip.is_global:
         return "a reserved address"
     return None
 

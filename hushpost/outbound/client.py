@@ -142,6 +142,9 @@ def request(
             )
             answer = connection.getresponse()
             content = answer.read(max_body)
+            if deadline.passed:
+                # read(n) hands back what came before the cut without a word.
+                raise TimeoutError
             status = answer.status
             answer_headers = {name.lower(): value for name, value in answer.getheaders()}
         except (OSError, http.client.HTTPException) as error:
