@@ -60,12 +60,19 @@ KIND_STATUS = {
     EventKind.APPOINTMENT_CANCELLED: "cancelled",
 }
 _EMAIL = re.compile(r"[^\s<>()\[\]@,;:\"']+@[^\s<>()\[\]@,;:\"']+")
-_NUMBER = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+_NUMBER = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
+# Fewer digits than any phone number: codes such as SMTP's "550 5.1.1" stay readable.
+PHONE_DIGITS = 7
+
+
+def _mask_number(match: re.Match) -> str:
+    text = match.group(0)
+    return "[number]" if sum(ch.isdigit() for ch in text) >= PHONE_DIGITS else text
 
 
 def mask(text: str) -> str:
     """The text with email addresses and phone-like numbers replaced."""
-    return _NUMBER.sub("[number]", _EMAIL.sub("[email]", text))
+    return _NUMBER.sub(_mask_number, _EMAIL.sub("[email]", text))
 
 
 def _id(value: Any) -> str | None:
@@ -102,5 +109,9 @@ def ping_payload(endpoint_id, organization_slug: str, now: datetime) -> dict[str
     return {
         "type": TEST_TYPE,
         "timestamp": timestamp(now),
-        "data": {"endpoint_id": str(endpoint_id), "organization": organization_slug},
+        "data": {
+            "event_id": None,
+            "organization": organization_slug,
+            "endpoint_id": str(endpoint_id),
+        },
     }
