@@ -184,9 +184,7 @@ def test_claims_share_the_threads_across_endpoints(org_a, org_b, jane, receiver)
     assert claimed.filter(endpoint=busy).count() == sender.PER_ENDPOINT
     assert claimed.filter(endpoint=other).count() == 1
     # The busy endpoint's two in flight keep it from taking more.
-    assert not WebhookMessage.objects.filter(
-        pk__in=sender.claim_due(4), endpoint=busy
-    ).exists()
+    assert not WebhookMessage.objects.filter(pk__in=sender.claim_due(4), endpoint=busy).exists()
 
 
 def test_a_claim_whose_sender_died_is_taken_again_after_its_lease(org_a, jane, endpoint, receiver):
