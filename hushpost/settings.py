@@ -120,6 +120,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Every error under /api/ is problem JSON, even those Django and the other
+    # middleware make themselves (first, so it sees them all; it keeps their headers).
+    "hushpost.api.answers.ProblemAnswersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The client IP for audit events recorded while this request is served.
     "hushpost.activity.origin.RequestOriginMiddleware",
@@ -138,8 +141,6 @@ MIDDLEWARE = [
     "hushpost.web.middleware.NoStoreMiddleware",
     # API text no database can store (NUL, lone surrogates) is a 422, not a 500.
     "hushpost.api.text_guard.ApiTextGuardMiddleware",
-    # Every error under /api/ is problem JSON, even the ones Django makes itself.
-    "hushpost.api.answers.ProblemAnswersMiddleware",
 ]
 
 ROOT_URLCONF = "hushpost.urls"
