@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.http.multipartparser import MultiPartParserError
 from ninja import Schema
 from ninja.errors import HttpError, ValidationError
 from pydantic import ValidationError as PydanticError
@@ -80,7 +81,11 @@ def read_body(request, schema: type[Schema]) -> tuple[Any, list[NewAttachment]]:
     if request.content_type == MULTIPART:
         if request_too_large(request):
             raise HttpError(413, f"{TOO_LARGE} (at most {MAX_REQUEST_BYTES:,} bytes in all).")
-        raw = request.POST.get("payload")
+        try:
+            raw = request.POST.get("payload")
+            request.FILES  # noqa: B018 — parsed together with POST; errors surface here
+        except MultiPartParserError as error:
+            raise HttpError(400, f"The multipart body could not be read: {error}.") from None
         if raw is None:
             raise Invalid([("payload", "Send the JSON document in a form field named payload.")])
         data = _parse(raw)
