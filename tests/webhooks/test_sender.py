@@ -197,3 +197,17 @@ def test_a_claim_whose_sender_died_is_taken_again_after_its_lease(org_a, jane, e
     assert sender.send_due(now=now + sender.LEASE + datetime.timedelta(seconds=1)) == 1
     assert receiver.verified(secret)[0]["data"]["event_id"] == event.pk
     assert WebhookMessage.objects.get(pk=claimed).attempts == 2
+
+
+def test_finished_messages_are_dropped_after_thirty_days_waiting_ones_never(org_a, jane, receiver):
+    from hushpost.webhooks.retention import KEEP, drop_finished_messages
+
+    create_endpoint(org_a, url=f"http://127.0.0.1:{free_port()}/down", events=["sent"])
+    done, _ = create_endpoint(org_a, url=receiver.url, events=["sent"])
+    record(org_a, EventKind.SENT, contact=jane)
+    sender.send_due()
+    later = timezone.now() + KEEP + datetime.timedelta(days=1)
+    assert drop_finished_messages(later) == 1
+    [left] = WebhookMessage.objects.all()
+    assert left.status == MessageStatus.PENDING and left.endpoint != done
+    assert not WebhookAttempt.objects.filter(endpoint=done).exists()
