@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "hushpost.delivery",
     "hushpost.messaging",
     "hushpost.appointments",
+    "hushpost.scheduler",
     "hushpost.portal",
     "hushpost.web",
 ]

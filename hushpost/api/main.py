@@ -10,8 +10,8 @@ from hushpost.api import (
     auto_messages,
     contacts,
     conversations,
+    custom_fields,
     events,
-    fields,
     links,
     messages,
     problems,
@@ -62,7 +62,7 @@ problems.install(api)
 for module in (
     contacts,
     settings,
-    fields,
+    custom_fields,
     messages,
     conversations,
     attachments,

@@ -16,7 +16,7 @@ to that number since the attempt began and compare bodies by hash.
 - not found yet, or Twilio can't be asked: left alone for the next run. It
   is never re-sent while the answer is unknown.
 
-Email over SMTP has no log to ask; it stays for staff (retries.py).
+Email over SMTP has no log to ask; it stays for staff (staff_retry.py).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from twilio.base.exceptions import TwilioException
 
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
-from hushpost.delivery import retry
+from hushpost.delivery import retry_policy
 from hushpost.delivery.callbacks import TWILIO_STATUS, readable_reason
 from hushpost.delivery.channels import twilio_configured
 from hushpost.delivery.channels.twilio_client import OPTED_OUT
@@ -86,7 +86,7 @@ def attempt_window(delivery: Delivery) -> tuple[datetime.datetime, datetime.date
 
 def ambiguous_sms():
     return Delivery.objects.filter(
-        status=DeliveryStatus.FAILED, error_code=retry.AMBIGUOUS_CODE, channel=Channel.SMS
+        status=DeliveryStatus.FAILED, error_code=retry_policy.AMBIGUOUS_CODE, channel=Channel.SMS
     )
 
 
@@ -172,7 +172,7 @@ def _still_ambiguous(delivery: Delivery):
     return Delivery.objects.filter(
         pk=delivery.pk,
         status=DeliveryStatus.FAILED,
-        error_code=retry.AMBIGUOUS_CODE,
+        error_code=retry_policy.AMBIGUOUS_CODE,
         attempts=delivery.attempts,
     )
 

@@ -18,12 +18,17 @@ from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, Delivery
 from hushpost.delivery.send import hold_delivery, queue_delivery
 from hushpost.messaging.conversations import conversation_for, touch
-from hushpost.messaging.fields import OrganizationSender, custom_keys, message_context, message_spec
 from hushpost.messaging.links import create_link
 from hushpost.messaging.models import Attachment, Message, Origin, SecureMessagingSettings, Send
 from hushpost.messaging.notify import address_for, notify_link, why_unreachable
 from hushpost.messaging.pins import pin_in_force
 from hushpost.messaging.rendering import FieldSpec, TemplateInvalid, problems_in, render
+from hushpost.messaging.template_fields import (
+    OrganizationSender,
+    custom_keys,
+    message_context,
+    message_spec,
+)
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 5

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
-from hushpost.crypto.fields import EncryptedBytes, EncryptedText
+from hushpost.crypto.encrypted_attributes import EncryptedBytes, EncryptedText
 from hushpost.delivery.models import Channel
 
 DEFAULT_SUBJECT = "You've received a secure message from {{ user.name_and_company }}"

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.db import models
 
 from hushpost.contacts.models import Contact
-from hushpost.messaging.fields import contact_context
 from hushpost.messaging.models import SecureMessagingSettings
 from hushpost.messaging.rendering import TemplateInvalid, render
+from hushpost.messaging.template_fields import contact_context
 
 
 class PinSource(models.TextChoices):

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
-from hushpost.crypto.fields import EncryptedText
+from hushpost.crypto.encrypted_attributes import EncryptedText
 
 ALL_EVENTS = "*"
 

@@ -6,10 +6,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from hushpost.activity.models import Event, EventKind
-from hushpost.appointments import scheduler
 from hushpost.contacts.models import Contact
 from hushpost.delivery import reconcile, send, sweep
 from hushpost.delivery.models import DeliveryStatus
+from hushpost.scheduler import steps as scheduler
 from tests.twilio_standin import Reply
 
 pytestmark = pytest.mark.django_db

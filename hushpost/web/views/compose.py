@@ -8,19 +8,19 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from hushpost.appointments.fields import (
+from hushpost.appointments.models import Appointment
+from hushpost.appointments.template_fields import (
     APPOINTMENT_FIELD_HELP,
     APPOINTMENT_FIELDS,
     appointment_context,
     as_recipient,
 )
-from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, DeliveryStatus
 from hushpost.messaging.attachment_uploads import request_too_large
 from hushpost.messaging.compose import ComposeError, deliveries_of, send_message
-from hushpost.messaging.fields import message_spec
 from hushpost.messaging.models import Origin, SecureMessagingSettings, Send
+from hushpost.messaging.template_fields import message_spec
 from hushpost.web.compose_forms import ComposeForm, chosen_ids, uploads_in_memory
 from hushpost.web.compose_preview import compose_preview, pick
 from hushpost.web.decorators import staff_required

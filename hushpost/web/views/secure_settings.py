@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from hushpost.messaging.fields import contact_spec, notification_spec
 from hushpost.messaging.models import SecureMessagingSettings
 from hushpost.messaging.secure_settings import (
     PREVIEW_CONTACT_LIMIT,
@@ -18,6 +17,7 @@ from hushpost.messaging.secure_settings import (
     preview_contacts,
     save_settings,
 )
+from hushpost.messaging.template_fields import contact_spec, notification_spec
 from hushpost.web.decorators import staff_required
 from hushpost.web.settings_forms import SecureSettingsForm
 
