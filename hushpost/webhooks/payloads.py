@@ -34,6 +34,7 @@ EXTRA_KEYS = (
     "auto_message",
     "section",
     "change",
+    "endpoint",
     "fields",
     "action",
     "role",

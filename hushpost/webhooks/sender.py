@@ -24,6 +24,8 @@ from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
+from hushpost.activity.log import record
+from hushpost.activity.models import EventKind
 from hushpost.outbound.client import request
 from hushpost.outbound.errors import OutboundError
 from hushpost.webhooks.endpoints import give_up_pending
@@ -218,6 +220,14 @@ def _count_failure(endpoint: WebhookEndpoint, now: datetime) -> None:
     ):
         logger.warning("webhook endpoint %s turned off: %s", endpoint.pk, reason)
         give_up_pending(endpoint, now=now)
+        record(
+            endpoint.organization,
+            EventKind.SETTINGS_CHANGED,
+            actor_label="system",
+            section="webhooks",
+            change="turned off after 5 days of failures",
+            endpoint=endpoint.pk,
+        )
         transaction.on_commit(lambda: tell_owners_disabled(endpoint.pk, reason))
 
 

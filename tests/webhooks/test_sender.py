@@ -9,7 +9,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from hushpost.activity.log import record
-from hushpost.activity.models import EventKind
+from hushpost.activity.models import Event, EventKind
 from hushpost.webhooks import sender
 from hushpost.webhooks.endpoints import create_endpoint, rotate_secret
 from hushpost.webhooks.models import MessageStatus, WebhookAttempt, WebhookMessage
@@ -114,6 +114,8 @@ def test_five_days_of_failures_turn_the_endpoint_off_and_tell_the_owners_once(
         assert sender.send_due(limit=1, now=later) == 1
     hook.refresh_from_db()
     assert not hook.enabled and "failed for 5 days" in hook.disabled_reason
+    logged = Event.objects.filter(kind=EventKind.SETTINGS_CHANGED, actor_label="system").get()
+    assert logged.detail["change"] == "turned off after 5 days of failures"
     assert not WebhookMessage.objects.filter(endpoint=hook, status=MessageStatus.PENDING).exists()
     with django_capture_on_commit_callbacks(execute=True):
         assert sender.send_due(now=later + datetime.timedelta(days=2)) == 0
