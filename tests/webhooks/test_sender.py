@@ -114,8 +114,9 @@ def test_five_days_of_failures_turn_the_endpoint_off_and_tell_the_owners_once(
         assert sender.send_due(limit=1, now=later) == 1
     hook.refresh_from_db()
     assert not hook.enabled and "failed for 5 days" in hook.disabled_reason
-    logged = Event.objects.filter(kind=EventKind.SETTINGS_CHANGED, actor_label="system").get()
+    logged = Event.objects.filter(kind=EventKind.SETTINGS_CHANGED).latest("id")
     assert logged.detail["change"] == "turned off after 5 days of failures"
+    assert logged.detail["endpoint"] == str(hook.pk) and logged.actor_label == "system"
     assert not WebhookMessage.objects.filter(endpoint=hook, status=MessageStatus.PENDING).exists()
     with django_capture_on_commit_callbacks(execute=True):
         assert sender.send_due(now=later + datetime.timedelta(days=2)) == 0
