@@ -305,15 +305,7 @@ def _send_one(
     message.subject = title
     message.save()
     for item in attachments:
-        attachment = Attachment(
-            organization=send.organization,
-            message=message,
-            file_name=item.file_name,
-            content_type=item.content_type,
-            size=len(item.data),
-        )
-        attachment.data = item.data
-        attachment.save()
+        Attachment.store(message, item.file_name, item.content_type, item.data)
     touch(conversation, assigned_to=author)
     if send.secure:
         link, raw = create_link(

@@ -207,6 +207,20 @@ class Attachment(models.Model):
     class Meta:
         ordering = ["created_at", "file_name"]
 
+    @classmethod
+    def store(cls, message: Message, file_name: str, content_type: str, data: bytes) -> Attachment:
+        """Keep a file on `message`, encrypted; inside the message's own transaction."""
+        attachment = cls(
+            organization_id=message.organization_id,
+            message=message,
+            file_name=file_name,
+            content_type=content_type,
+            size=len(data),
+        )
+        attachment.data = data
+        attachment.save()
+        return attachment
+
 
 class SecureLink(models.Model):
     """A personal, time-limited link to a contact's conversation.

@@ -148,8 +148,11 @@ def _demo_schedule(org: Organization, owner: User) -> None:
         channel="email",
         timing=Timing.BOOKED,
         subject="Your appointment on {{ appointment.start_date }}",
+        # The time is not last: "9:30 a.m." followed by a full stop reads "a.m..".
         body="Hello {{ contact.first_name }}, your {{ appointment.title }} is booked for "
-        "{{ appointment.start_date }} at {{ appointment.start_time }}.",
+        "{{ appointment.start_weekday }}, {{ appointment.start_date }}, at "
+        "{{ appointment.start_time }} ({{ appointment.location }}). "
+        "Reply or call us if you need to change it.",
     )
     now = timezone.now().replace(second=0, microsecond=0)
     contacts = {contact.name: contact for contact in Contact.objects.for_org(org)}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
 
 from hushpost.accounts.models import Role, User
+from hushpost.outgoing_email import OutgoingEmail
 from hushpost.webhooks.models import WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -28,17 +28,16 @@ def tell_owners_disabled(endpoint_id, reason: str) -> int:
         return 0
     page = settings.BASE_URL + reverse("web:webhook_detail", args=[endpoint.pk])
     try:
-        send_mail(
+        OutgoingEmail(
             subject="Hushpost turned off a webhook endpoint",
-            message=(
+            body=(
                 f"The webhook endpoint {endpoint.url} of {endpoint.organization.name} was "
                 f"turned off: {reason}.\n\n"
                 "Events are no longer sent to it. Fix the receiver, then turn the endpoint "
                 f"on again and replay what it missed:\n{page}\n"
             ),
-            from_email=None,
-            recipient_list=owners,
-        )
+            to=owners,
+        ).send()
     except Exception:
         # The endpoint is off either way and the page says why; a mail server
         # that is down must not undo that.

@@ -28,6 +28,7 @@ from hushpost.messaging.secure_settings import (
 )
 from hushpost.web.auto_message_forms import AutoMessageForm
 from hushpost.web.decorators import staff_required
+from hushpost.web.field_lists import described
 
 
 def _find(request, auto_message_id) -> AutoMessage:
@@ -76,7 +77,7 @@ def _context(request, form: AutoMessageForm, auto: AutoMessage | None) -> dict:
         "auto": auto,
         "contacts": contacts,
         "contact_limit": PREVIEW_CONTACT_LIMIT,
-        "field_names": template_spec(request.org).names(),
+        "field_names": described(template_spec(request.org).names()),
         "preview": preview(request.org, request.user, form.typed_values(), chosen),
     }
 

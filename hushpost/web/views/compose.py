@@ -24,6 +24,7 @@ from hushpost.messaging.template_fields import message_spec
 from hushpost.web.compose_forms import ComposeForm, chosen_ids, uploads_in_memory
 from hushpost.web.compose_preview import compose_preview, pick
 from hushpost.web.decorators import staff_required
+from hushpost.web.field_lists import described
 
 CONTACTS_PAGE_SIZE = 20
 IN_PROGRESS = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
@@ -167,7 +168,7 @@ def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> di
         "contacts_page": contacts_page,
         "has_contacts": Contact.objects.for_org(request.org).exists(),
         "preview": preview,
-        "fields": message_spec(request.org).names(),
+        "fields": described(message_spec(request.org).names()),
         "appointment_fields": [
             (f"appointment.{name}", text) for name, text in APPOINTMENT_FIELD_HELP.items()
         ]

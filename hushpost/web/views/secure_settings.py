@@ -19,6 +19,7 @@ from hushpost.messaging.secure_settings import (
 )
 from hushpost.messaging.template_fields import contact_spec, notification_spec
 from hushpost.web.decorators import staff_required
+from hushpost.web.field_lists import described
 from hushpost.web.settings_forms import SecureSettingsForm
 
 
@@ -40,8 +41,8 @@ def _context(request, form: SecureSettingsForm) -> dict:
         "form": form,
         "contacts": contacts,
         "contact_limit": PREVIEW_CONTACT_LIMIT,
-        "notification_fields": notification_spec(request.org).names(),
-        "pin_fields": contact_spec(request.org).names(),
+        "notification_fields": described(notification_spec(request.org).names()),
+        "pin_fields": described(contact_spec(request.org).names()),
         "preview": preview(request.org, request.user, form.typed_values(), chosen),
     }
 
