@@ -15,7 +15,6 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from hushpost.api.problems import CONTENT_TYPE, UNEXPECTED, problem
-from hushpost.messaging.attachment_uploads import AttachmentsInMemory
 
 
 def outside_operations(view):
@@ -27,9 +26,6 @@ def outside_operations(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        # Files sent with a message stay in memory (never a plain temporary file),
-        # within Compose's limits; set before anything reads the body.
-        request.upload_handlers = [AttachmentsInMemory(request)]
         try:
             response = view(request, *args, **kwargs)
         except Http404:

@@ -23,6 +23,7 @@ from hushpost.api.text_guard import bad_values, problem_with
 from hushpost.messaging.attachment_uploads import (
     MAX_REQUEST_BYTES,
     TOO_LARGE,
+    AttachmentsInMemory,
     read_attachments,
     request_too_large,
 )
@@ -79,6 +80,10 @@ def read_body(request, schema: type[Schema]) -> tuple[Any, list[NewAttachment]]:
     """The validated document and the files sent with it; 400, 413 or 422 otherwise."""
     attachments: list[NewAttachment] = []
     if request.content_type == MULTIPART:
+        # Files stay in memory (never a plain temporary file) within Compose's
+        # limits; nothing has read the body yet: these operations take no body
+        # parameter from ninja, and the text guard reads only JSON.
+        request.upload_handlers = [AttachmentsInMemory(request)]
         if request_too_large(request):
             raise HttpError(413, f"{TOO_LARGE} (at most {MAX_REQUEST_BYTES:,} bytes in all).")
         try:

@@ -12,6 +12,7 @@ from hushpost.api import (
     conversations,
     custom_fields,
     events,
+    imports,
     links,
     messages,
     problems,
@@ -69,6 +70,7 @@ for module in (
     events,
     auto_messages,
     appointments,
+    imports,
     links,
     webhooks,
 ):

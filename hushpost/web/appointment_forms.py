@@ -102,11 +102,3 @@ class ListFilters(forms.Form):
             "first_name", "email"
         )
         self.fields["staff"].label_from_instance = lambda user: user.full_name or user.email
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label="CSV or iCalendar (.ics) file",
-        help_text="CSV columns: external_id, start, end, title, location, status, staff_email, "
-        "and the contact's name, email, phone.",
-    )

@@ -141,6 +141,19 @@ def _upload(name: str, data: bytes, content_type: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type=content_type)
 
 
+def test_files_are_held_in_memory_never_in_a_temporary_file(api, dana, secure_on, settings):
+    # A temporary file would be written here, which doesn't exist: the request would fail.
+    settings.FILE_UPLOAD_TEMP_DIR = "/nonexistent/hushpost-uploads"
+    scan = _upload("scan.pdf", b"%PDF-" + b"0" * (3 * 1024 * 1024), "application/pdf")
+    assert scan.size > settings.FILE_UPLOAD_MAX_MEMORY_SIZE  # Django would spill this to disk
+    response = Client(headers={"Authorization": f"Bearer {api.raw_key}"}).post(
+        f"/api/v1/conversations/{dana.pk}/messages",
+        {"payload": '{"channel": "email", "body": "The scan."}', "files": [scan]},
+    )
+    assert response.status_code == 202, response.content
+    assert Message.objects.get(contact=dana).attachments.get().size == scan.size
+
+
 def test_multipart_mistakes_are_named(api, dana, secure_on):
     client = Client(headers={"Authorization": f"Bearer {api.raw_key}"})
     url = "/api/v1/messages"

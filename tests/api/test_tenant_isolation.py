@@ -8,9 +8,11 @@ parameter has a factory in their_ids() and, if it takes a body, a sample body).
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import CustomField
+from hushpost.imports.models import ImportRun
 from hushpost.messaging.models import (
     Attachment,
     Message,
@@ -100,7 +102,18 @@ def their_ids(org_b, hidden, api_b):
     assert api_b.post(f"webhooks/{webhook.json()['id']}/test").status_code == 202
     assert sender.send_due() >= 1  # port 9 refuses: a failed attempt to replay
     file = add_message(hidden, "Privileged", files=[("theirs.pdf", "application/pdf", b"%PDF-")])
+    imported = api_b.upload(
+        "imports",
+        {
+            "kind": "contacts",
+            "file": SimpleUploadedFile(
+                "theirs.csv", b"Name,Email\nHidden Two,two@harbor.example\n"
+            ),
+        },
+    )
+    assert imported.status_code == 202, imported.content
     return {
+        "import_id": imported.json()["id"],
         "contact_id": hidden.pk,
         "message_id": sent.json()["id"],
         "appointment_id": booked.json()["id"],
@@ -148,7 +161,9 @@ def snapshot(org_b, hidden):
     outbox = list(
         WebhookMessage.objects.for_org(org_b).values_list("id", "status", "next_attempt_at")
     )
+    imports = list(ImportRun.objects.for_org(org_b).values_list("id", "status", "rows_done"))
     return (
+        imports,
         hidden.name,
         hidden.email,
         hidden.secure_pin,

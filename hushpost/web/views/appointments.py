@@ -1,6 +1,6 @@
 """Appointments: a day or week list with filters, create, edit
-(reschedule), cancel, delete, the appointment's page with its
-message schedule, and import from CSV or iCalendar."""
+(reschedule), cancel, delete, and the appointment's page with its
+message schedule. Imports are web.views.imports."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from hushpost.appointments.services import (
     delete_appointment,
     save_appointment,
 )
-from hushpost.web.appointment_forms import AppointmentForm, ImportForm, ListFilters
+from hushpost.web.appointment_forms import AppointmentForm, ListFilters
 from hushpost.web.decorators import staff_required
 
 
@@ -139,7 +139,8 @@ def appointment_detail(request, appointment_id):
     context = {
         "nav": "appointments",
         "appointment": appointment,
-        "upcoming": list(upcoming_sends(appointment)),
+        # An overdue send (the scheduler was down) says so instead of "Waiting".
+        "upcoming": [(due, due.due_at <= timezone.now()) for due in upcoming_sends(appointment)],
         "went_out": went_out,
         "history": history,
     }
@@ -175,22 +176,3 @@ def _list_url() -> str:
     from django.urls import reverse
 
     return reverse("web:appointments")
-
-
-@staff_required
-def appointment_import(request):
-    from hushpost.appointments.imports import ImportFileError, import_file
-
-    form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            report = import_file(request.org, upload.name, upload.read(), actor=request.user)
-        except ImportFileError as error:
-            form.add_error("file", str(error))
-    return render(
-        request,
-        "web/appointments/import.html",
-        {"nav": "appointments", "form": form, "report": report},
-    )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_two_factor_and_session_generation"),
-        ("contacts", "0002_sensitive_custom_fields"),
+        ("contacts", "0003_imports_moved_to_the_import_pipeline"),
     ]
 
     operations = [
