@@ -48,9 +48,10 @@ def read_until_password(process: subprocess.Popen, timeout: float = 60) -> list[
     raise AssertionError("no password line printed:\n" + "\n".join(lines))
 
 
+# Five processes start at once (web with its workers, the worker, the webhook
+# sender, the scheduler), competing for the CPUs with the other test workers
+# (pytest-xdist); only a server that never comes up waits this long.
 def wait_for(url: str, timeout: float = 90) -> None:
-    # Generous: gunicorn's start competes with the other test workers (pytest-xdist)
-    # for the CPUs; only a server that never comes up waits this long.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

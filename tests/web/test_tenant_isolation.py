@@ -18,6 +18,8 @@ from hushpost.imports.models import ImportRun
 from hushpost.messaging.conversations import conversation_for
 from hushpost.messaging.links import create_link
 from hushpost.messaging.models import Attachment, Message, SecureLink, Send
+from hushpost.webhooks.endpoints import create_endpoint
+from hushpost.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +66,23 @@ def their_objects(org_b, mallory):
     )
     attachment.data = b"%PDF-"
     attachment.save()
+    webhook, _ = create_endpoint(
+        org_b, url="http://127.0.0.1:9/their-hook", events=["*"], description="Their hook"
+    )
+    webhook_message = WebhookMessage.objects.create(
+        organization=org_b,
+        endpoint=webhook,
+        webhook_id="test_theirs",
+        event_type="webhook_test",
+        payload={"type": "webhook_test"},
+        status="failed",
+    )
+    attempt = WebhookAttempt.objects.create(
+        organization=org_b, endpoint=webhook, message=webhook_message, error="refused"
+    )
     return {
+        "webhook_id": webhook.pk,
+        "attempt_id": attempt.pk,
         "contact_id": contact.pk,
         "field_id": field.pk,
         "run_id": contact_import.pk,
@@ -123,6 +141,17 @@ def snapshot(org_b):
         list(Appointment.objects.for_org(org_b).values_list("id", "title", "start", "status")),
         list(Delivery.objects.for_org(org_b).values_list("id", "status", "attempt_log")),
         list(SecureLink.objects.for_org(org_b).values_list("id", "revoked_at")),
+        list(
+            WebhookEndpoint.objects.for_org(org_b).values_list(
+                "id", "url", "events", "enabled", "secret_encrypted", "previous_secret_encrypted"
+            )
+        ),
+        # The factory's own message (events of the test add more, to its "*" endpoint).
+        list(
+            WebhookMessage.objects.for_org(org_b)
+            .filter(event_type="webhook_test")
+            .values_list("id", "status", "next_attempt_at")
+        ),
     )
 
 
@@ -173,6 +202,8 @@ def test_lists_show_nothing_of_another_organization(alice_client, org_b, mallory
             "Harbor CRM",
             "Their reminder text",
             "Hidden visit",
+            "their-hook",
+            "Their hook",
         ):
             assert secret not in body, f"/{route} shows {secret}"
 

@@ -3,49 +3,40 @@ reply box, attachments."""
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
-from hushpost.activity.log import record
-from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, DeliveryStatus
+from hushpost.messaging.attachment_uploads import request_too_large
 from hushpost.messaging.compose import ComposeError, send_message
-from hushpost.messaging.conversations import mark_read, thread
+from hushpost.messaging.conversations import inbox as inbox_of
+from hushpost.messaging.conversations import (
+    mark_read,
+    open_attachment,
+    served_content_type,
+    thread,
+)
 from hushpost.messaging.models import (
-    Attachment,
     Conversation,
     Message,
     Origin,
     SecureMessagingSettings,
 )
-from hushpost.web.compose_forms import ReplyForm, request_too_large, uploads_in_memory
+from hushpost.web.compose_forms import ReplyForm, uploads_in_memory
 from hushpost.web.decorators import staff_required
 
 PAGE_SIZE = 50
-# A content type is what the sender's browser said; anything odd is served as plain bytes.
-CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$")
 
 
 @staff_required
 def inbox(request):
     unread_only = request.GET.get("unread") == "1"
-    last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-created_at", "-id")
-    conversations = (
-        Conversation.objects.for_org(request.org)
-        .select_related("contact")
-        .annotate(last_direction=Subquery(last.values("direction")[:1]))
-        .order_by("-last_activity_at", "-id")
-    )
-    if unread_only:
-        conversations = conversations.filter(unread_replies__gt=0)
+    conversations = inbox_of(request.org, unread=True if unread_only else None)
     page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "nav": "inbox",
@@ -121,25 +112,10 @@ def default_channel(contact: Contact, items: list[Message]) -> str:
 
 @staff_required
 def attachment(request, attachment_id):
-    item = get_object_or_404(
-        Attachment.objects.filter(organization=request.org).select_related("message__contact"),
-        pk=attachment_id,
-    )
-    # A downloaded file is conversation content leaving the screen: audited like a view.
-    record(
-        request.org,
-        EventKind.STAFF_VIEWED_CONVERSATION,
-        contact=item.message.contact,
-        message=item.message,
-        actor=request.user,
-        attachment=item.pk,
-    )
-    content_type = (
-        item.content_type
-        if CONTENT_TYPE.match(item.content_type or "")
-        else "application/octet-stream"
-    )
+    item = open_attachment(request.org, attachment_id, user=request.user)
+    if item is None:
+        raise Http404("No such attachment.")
     # Always a download, never shown in the page's origin: a contact chose this file.
-    response = HttpResponse(item.data, content_type=content_type)
+    response = HttpResponse(item.data, content_type=served_content_type(item))
     response["Content-Disposition"] = content_disposition_header(True, item.file_name)
     return response
