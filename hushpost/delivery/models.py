@@ -29,7 +29,16 @@ class DeliveryStatus(models.TextChoices):
     HELD = "held", "Held back"
 
 
+# What a person has to look at: the provider refused it, or it was never sent.
+NEEDS_A_PERSON = (DeliveryStatus.FAILED, DeliveryStatus.HELD)
+IN_PROGRESS = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+
+
 class DeliveryQuerySet(OrgScopedQuerySet):
+    def needing_attention(self, since=None) -> DeliveryQuerySet:
+        found = self.filter(status__in=NEEDS_A_PERSON)
+        return found.filter(created_at__gte=since) if since is not None else found
+
     def due(self, now=None) -> DeliveryQuerySet:
         """Queued and due, or stuck in sending past the lease of a worker that died."""
         now = now or timezone.now()

@@ -309,7 +309,9 @@ def _send_one(
         )
         attachment.data = item.data
         attachment.save()
-    touch(conversation, assigned_to=author)
+    # An automated message claims nothing: replies to it stay with nobody, in the
+    # shared queue for whoever is at the desk.
+    touch(conversation, claim_for=None if send.origin == Origin.AUTO else author)
     if send.secure:
         link, raw = create_link(
             contact=contact,

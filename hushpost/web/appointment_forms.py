@@ -1,13 +1,15 @@
 """The appointment form and the list's filters. Times are typed and shown in
-the organization's zone."""
+the zone of the signed-in staff member (their own, else the organization's)."""
 
 from __future__ import annotations
 
 from django import forms
 
 from hushpost.accounts.models import User
-from hushpost.appointments.models import Appointment, AppointmentStatus
+from hushpost.appointments.agenda import NO_STAFF, confirmation_choices
+from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import Contact
+from hushpost.web import time_format
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -70,7 +72,7 @@ class AppointmentForm(forms.ModelForm):
         ).order_by("first_name", "last_name", "email")
         for name in ("start", "end"):
             self.fields[name].input_formats = [LOCAL_INPUT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-            self.fields[name].help_text = f"In {organization.time_zone}."
+            self.fields[name].help_text = f"In {time_format.zone_description()}."
 
     # save_appointment checks the external id and end-after-start in words staff
     # understand (the same for the API and imports); the view puts them at their fields.
@@ -88,20 +90,21 @@ class AppointmentForm(forms.ModelForm):
 
 class ListFilters(forms.Form):
     date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    view = forms.ChoiceField(choices=[("day", "Day"), ("week", "Week")], required=False)
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *AppointmentStatus.choices], required=False
+    view = forms.ChoiceField(
+        choices=[("day", "Day"), ("agenda", "Agenda"), ("week", "Week")], required=False
     )
-    staff = forms.ModelChoiceField(
-        queryset=User.objects.none(), required=False, empty_label="Anyone"
-    )
+    status = forms.ChoiceField(label="Confirmation", required=False)
+    staff = forms.ChoiceField(label="Staff member", required=False)
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["staff"].queryset = User.objects.filter(organization=organization).order_by(
-            "first_name", "email"
-        )
-        self.fields["staff"].label_from_instance = lambda user: user.full_name or user.email
+        self.fields["status"].choices = [("", "Any"), *confirmation_choices()]
+        people = User.objects.filter(organization=organization).order_by("first_name", "email")
+        self.fields["staff"].choices = [
+            ("", "Anyone"),
+            (NO_STAFF, "No staff member"),
+            *((str(user.pk), user.display_name) for user in people),
+        ]
 
 
 class ImportForm(forms.Form):

@@ -34,8 +34,8 @@ def test_a_template_error_is_shown_at_its_line_then_the_fix_saves_and_the_previe
     Contact.objects.create(organization=org_a, name="Sam Poe", phone="+14155550100")
     page = signed_in_page
 
-    page.get_by_role("link", name="Messaging settings").click()
-    page.get_by_role("heading", name="Messaging settings").wait_for()
+    page.get_by_role("link", name="Secure messaging").click()
+    page.get_by_role("heading", name="Secure messaging").wait_for()
     assert page.get_by_label("Link lifetime").input_value() == "24h"
     page.get_by_label("Notification body").fill(
         "Hello {{ contact.first_name }},\nread it here: {{ secure_link }\nThanks"
@@ -86,7 +86,7 @@ def test_a_template_error_is_shown_at_its_line_then_the_fix_saves_and_the_previe
     assert width <= 360, f"Messaging settings scroll sideways at 360 px ({width} px wide)"
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.get_by_role("link", name="Field settings").click()
+    page.get_by_role("link", name="Fields", exact=True).click()
     shoot(page, "fields-list")
     page.get_by_role("link", name="Delete Secure PIN field").click()
     assert (
