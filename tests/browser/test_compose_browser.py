@@ -39,7 +39,7 @@ def test_a_secure_text_to_two_contacts_holds_back_the_one_without_a_phone(signed
     Contact.objects.create(organization=org_a, name="Olive Oyl", phone="+14155550102")
     page = signed_in_page
 
-    page.get_by_role("link", name="Compose", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Compose").click()
     page.get_by_role("heading", name="Compose").wait_for()
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page.locator(".recipients .errorlist")).to_have_text("Choose at least one contact.")

@@ -11,6 +11,7 @@ def test_a_bad_phone_number_is_refused_with_a_clear_error_and_a_good_one_is_save
     signed_in_page, org_a, tmp_path
 ):
     page = signed_in_page
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Contacts").click()
     page.get_by_role("button", name="Add contact").click()
     page.get_by_label("Name").fill("Jane Roe")
     page.get_by_label("Mobile phone").fill("555-12")

@@ -64,6 +64,7 @@ ROUND_TRIP_KINDS = {
     EventKind.MESSAGE_VIEWED,
     EventKind.REPLY_RECEIVED,
     EventKind.STAFF_VIEWED_CONVERSATION,
+    EventKind.SENSITIVE_VALUE_REVEALED,  # the PIN revealed in Compose's preview
 }
 URL = re.compile(r"https?://[^\s<>\"')]+")
 
@@ -260,7 +261,7 @@ def the_one_link(text: str, base_url: str) -> str:
 
 
 def enable_secure_messaging(page, channel: str) -> None:
-    page.get_by_role("link", name="Secure messaging").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Secure messaging").click()
     page.get_by_role("heading", name="Secure messaging").wait_for()
     page.get_by_label("Enable secure messaging").check()
     page.get_by_role("button", name="Save settings").click()
@@ -278,7 +279,7 @@ def compose_and_send(
     subject: str = "",
     attachment: dict | None = None,
 ) -> Delivery:
-    page.get_by_role("link", name="Compose", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Compose").click()
     page.get_by_role("heading", name="Compose").wait_for()
     page.get_by_label("Search contacts").fill("roe")
     page.get_by_label(contact.name).check()
@@ -291,10 +292,13 @@ def compose_and_send(
         page.get_by_label("Attachments").set_input_files(attachment)
     preview = page.locator("#compose-preview")
     # The preview shows the notification (link only) apart from the secure
-    # page, and the PIN in force.
+    # page, and the PIN in force — masked until Reveal (which the audit trail records).
     expect(preview.locator('[data-preview="notification"]')).to_contain_text("/s/")
     expect(preview.locator('[data-preview="notification"]')).not_to_contain_text(secret)
     expect(preview.locator('[data-preview="body"]')).to_contain_text(secret)
+    expect(preview.locator('[data-preview="pin"]')).to_contain_text("••••")
+    expect(preview.locator('[data-preview="pin"]')).not_to_contain_text(PIN)
+    preview.get_by_role("button", name="Reveal the PIN and sensitive values").click()
     expect(preview.locator('[data-preview="pin"]')).to_contain_text(PIN)
     shoot(page, channel, "02-compose")
 
