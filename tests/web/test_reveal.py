@@ -35,7 +35,7 @@ def reveals():
 def test_the_contact_page_masks_the_pin_and_sensitive_fields_only(alice_client, jane):
     html = alice_client.get(f"/contacts/{jane.pk}/").content.decode()
     assert "Own7316" not in html and DOB not in html and "5521" not in html
-    assert html.count('<span class="masked" aria-label="hidden">••••</span>') == 3
+    assert html.count('<span class="masked" aria-hidden="true">••••</span>') == 3
     assert "East" in html  # not sensitive
     assert not reveals().exists()
 
