@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "hushpost.delivery",
     "hushpost.messaging",
     "hushpost.appointments",
+    "hushpost.scheduler",
     "hushpost.portal",
     "hushpost.web",
 ]
@@ -311,7 +312,16 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Email ------------------------------------------------------------------
 # SMTP when SMTP_HOST is set; otherwise every email goes to the development outbox.
-DEFAULT_FROM_EMAIL = envstr("HUSHPOST_FROM_EMAIL", "Hushpost <hushpost@localhost>")
+# The sender as the business writes it ("Praxis Dr. Müller <praxis@example.de>",
+# quoted or not), stored in the form every mail library reads; a malformed
+# address stops start-up here rather than failing every email later.
+from hushpost.outgoing_email import SenderInvalid, parse_sender  # noqa: E402
+
+_from_email = envstr("HUSHPOST_FROM_EMAIL") or "Hushpost <hushpost@localhost>"
+try:
+    DEFAULT_FROM_EMAIL = parse_sender(_from_email).header
+except SenderInvalid as error:
+    raise ImproperlyConfigured(f"HUSHPOST_FROM_EMAIL={_from_email!r}: {error}") from None
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMTP_HOST = envstr("SMTP_HOST")
 SMTP_TLS = envstr("SMTP_TLS", "starttls" if PRODUCTION else "none")

@@ -195,7 +195,7 @@ def smtp_server(settings):
     from aiosmtpd.controller import Controller
 
     collector = _Collector()
-    port = free_port()
+    port = collector.port = free_port()
     controller = Controller(collector, hostname="127.0.0.1", port=port)
     controller.start()
     settings.MAILERS = {

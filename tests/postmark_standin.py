@@ -41,6 +41,8 @@ class Recorded:
     headers: dict[str, str]
     json: dict | list | None
     status: int = 0
+    # The request body exactly as it arrived, for tests about what goes on the wire.
+    raw: bytes = b""
 
 
 class _Handler(http_standin.StandinHandler):
@@ -53,7 +55,9 @@ class _Handler(http_standin.StandinHandler):
             data = json.loads(raw or b"null")
         except ValueError:
             data = None
-        recorded = self._record(Recorded(self.command, self.path, dict(self.headers.items()), data))
+        recorded = self._record(
+            Recorded(self.command, self.path, dict(self.headers.items()), data, raw=raw)
+        )
         if not secrets.compare_digest(
             self.headers.get("X-Postmark-Server-Token", ""), self.standin.server_token
         ):

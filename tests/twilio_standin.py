@@ -11,8 +11,18 @@ like Twilio: 201 with a Message (or Call) resource, or whatever the script says 
     twilio_standin.script(Reply(500, creates=True))  # creates it, then answers 500
 
 GET Messages.json lists what was created, newest first, filtered by To and
-DateSent>/DateSent</DateSent as Twilio does (reconciliation reads it); every
-created message counts as sent at once.
+DateSent>/DateSent</DateSent as Twilio does (reconciliation reads it). As at
+Twilio, a created message is "queued" ("accepted" through a messaging
+service) with no DateSent, so a DateSent filter leaves it out, until
+`advance(sid, "sent")` (or any later status) says the carrier took it.
+
+Media of inbound MMS, as Twilio serves it with "Enforce HTTP Auth on Media
+URLs": the MediaUrl answers only with our credentials, by a redirect to a
+short-lived address on the "CDN" (here /cdn/<token> on the same server),
+which needs none.
+
+    url = twilio_standin.add_media(JPEG_BYTES, "image/jpeg")   # the MediaUrl0 to post
+    twilio_standin.add_media(data, "image/png", redirect_to="http://127.0.0.1:9/x")
 """
 
 from __future__ import annotations
@@ -60,6 +70,10 @@ class _Handler(http_standin.StandinHandler):
 
     def do_GET(self):
         recorded = self._record_form({})
+        if self.path.startswith("/cdn/"):
+            return self._serve_cdn(recorded)
+        if self.path in self.standin.media:
+            return self._redirect_media(recorded)
         prefix = f"/2010-04-01/Accounts/{self.standin.account_sid}/Messages/"
         sid = self.path.removeprefix(prefix).removesuffix(".json")
         if not self._authorized():
@@ -75,6 +89,42 @@ class _Handler(http_standin.StandinHandler):
             404,
             {"code": 20404, "message": "The requested resource was not found", "status": 404},
         )
+
+    def _redirect_media(self, recorded: Recorded) -> None:
+        if not self._authorized():
+            return self._answer(
+                recorded, 401, {"code": 20003, "message": "Authenticate", "status": 401}
+            )
+        stored = self.standin.media[self.path]
+        token = secrets.token_urlsafe(16)
+        with self.standin._lock:
+            self.standin.cdn[token] = stored
+        location = stored.redirect_to or f"{self.standin.url}/cdn/{token}"
+        recorded.status = 307
+        self.send_response(307)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _serve_cdn(self, recorded: Recorded) -> None:
+        stored = self.standin.cdn.get(self.path.removeprefix("/cdn/"))
+        if stored is None:
+            return self._answer(recorded, 404, {"message": "Not found"})
+        recorded.status = 200
+        time.sleep(stored.delay)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", stored.content_type)
+            if stored.declare_length:
+                self.send_header("Content-Length", str(len(stored.data)))
+            else:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(stored.data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        if not stored.declare_length:
+            self.close_connection = True
 
     def _list_messages(self, recorded: Recorded) -> None:
         split = urlsplit(self.path)
@@ -151,6 +201,17 @@ class _Handler(http_standin.StandinHandler):
         return self.headers.get("Authorization") == f"Basic {expected}"
 
 
+@dataclass
+class StoredMedia:
+    content_type: str
+    data: bytes
+    # Where the MediaUrl redirects instead of the stand-in's own "CDN".
+    redirect_to: str = ""
+    # False: sent without Content-Length, so only counting the bytes finds the size.
+    declare_length: bool = True
+    delay: float = 0.0
+
+
 class TwilioStandin(http_standin.HttpStandin):
     reply_type = Reply
     handler_type = _Handler
@@ -164,6 +225,33 @@ class TwilioStandin(http_standin.HttpStandin):
         self.calls: dict[str, dict] = {}  # the calls "placed", by sid
         # Added to every answer (seconds): slows a whole batch without scripting each reply.
         self.latency = 0.0
+        self.media: dict[str, StoredMedia] = {}  # inbound MMS media, by MediaUrl path
+        self.cdn: dict[str, StoredMedia] = {}  # the short-lived addresses handed out
+
+    def add_media(self, data: bytes, content_type: str, **options) -> str:
+        """Media of an inbound message, as Twilio keeps it; returns its MediaUrl."""
+        message_sid = "MM" + secrets.token_hex(16)
+        path = (
+            f"/2010-04-01/Accounts/{self.account_sid}/Messages/{message_sid}"
+            f"/Media/ME{secrets.token_hex(16)}"
+        )
+        with self._lock:
+            self.media[path] = StoredMedia(content_type, data, **options)
+        return self.url + path
+
+    def advance(self, sid: str, status: str, error_code: int | None = None) -> dict:
+        """What became of a message at Twilio; from "sending" on it has a DateSent."""
+        now = email.utils.formatdate(usegmt=True)
+        with self._lock:
+            message = self.messages[sid]
+            message.update(status=status, error_code=error_code, date_updated=now)
+            if status not in {"queued", "accepted", "scheduled"} and not message["date_sent"]:
+                message["date_sent"] = now
+        return message
+
+    def media_requests(self) -> list[Recorded]:
+        """Every request for media, the CDN's included, oldest first."""
+        return [r for r in self.requests if r.path in self.media or r.path.startswith("/cdn/")]
 
     @property
     def url(self) -> str:
@@ -205,7 +293,7 @@ class TwilioStandin(http_standin.HttpStandin):
             "from": form.get("From"),
             "messaging_service_sid": form.get("MessagingServiceSid"),
             "body": form.get("Body"),
-            "status": "queued",
+            "status": "accepted" if form.get("MessagingServiceSid") else "queued",
             "num_segments": "1",
             "num_media": "0",
             "direction": "outbound-api",
@@ -216,7 +304,7 @@ class TwilioStandin(http_standin.HttpStandin):
             "error_message": None,
             "date_created": now,
             "date_updated": now,
-            "date_sent": now,
+            "date_sent": None,
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
             "subresource_uris": {
                 "media": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}/Media.json"

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,6 +22,7 @@ from hushpost.accounts.models import Role, User
 from hushpost.accounts.sessions import end_all_sessions, sign_out_everywhere
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
+from hushpost.outgoing_email import OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,7 @@ def send_invitation(user: User, *, inviter: User) -> bool:
     subject = "".join(render_to_string("registration/invitation_subject.txt", context).splitlines())
     body = render_to_string("registration/invitation_email.txt", context)
     try:
-        EmailMessage(subject, body, to=[user.email]).send()
+        OutgoingEmail(subject=subject, body=body, to=[user.email]).send()
     except Exception:
         # Any mail backend failure (refused, unreachable, timeout): the account
         # exists, and the admin is told to send the invitation again.

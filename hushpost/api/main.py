@@ -9,8 +9,8 @@ from hushpost.api import (
     auto_messages,
     contacts,
     conversations,
+    custom_fields,
     events,
-    fields,
     links,
     messages,
     problems,
@@ -55,7 +55,7 @@ problems.install(api)
 for module in (
     contacts,
     settings,
-    fields,
+    custom_fields,
     messages,
     conversations,
     events,

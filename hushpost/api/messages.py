@@ -13,8 +13,8 @@ from ninja import Router, Status
 from hushpost.api.auth import actor_label
 from hushpost.api.problems import Invalid, NotFound
 from hushpost.api.schemas import MessageCreate, MessageOut, Problem, ValidationProblem
-from hushpost.appointments.fields import EXTRA_FIELDS, as_recipient
 from hushpost.appointments.models import Appointment
+from hushpost.appointments.template_fields import EXTRA_FIELDS, as_recipient
 from hushpost.contacts.models import Contact
 from hushpost.contacts.values import is_pin
 from hushpost.delivery.models import Delivery

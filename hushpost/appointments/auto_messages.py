@@ -25,9 +25,9 @@ from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel
 from hushpost.messaging.compose import MAX_BODY_CHARS
 from hushpost.messaging.field_settings import register_template_source
-from hushpost.messaging.fields import OrganizationSender, message_context, message_spec
 from hushpost.messaging.rendering import FieldSpec, TemplateInvalid, problems_in, render
 from hushpost.messaging.secure_settings import Rendered, locked_settings, sample_contact
+from hushpost.messaging.template_fields import OrganizationSender, message_context, message_spec
 
 VOICE_SECURE = (
     "Voice calls can't be sent securely: a call reads the message aloud. "
@@ -171,7 +171,7 @@ def labels_for_sends(send_ids) -> dict:
 
 def template_spec(organization: Organization) -> FieldSpec:
     """The fields an auto message may name: the message's own and the appointment's."""
-    from hushpost.appointments.fields import APPOINTMENT_FIELDS
+    from hushpost.appointments.template_fields import APPOINTMENT_FIELDS
 
     base = message_spec(organization)
     return FieldSpec(
@@ -408,7 +408,7 @@ def preview(
 ) -> Preview:
     """The auto message as `contact` would get it, for their next
     appointment, with unsaved values."""
-    from hushpost.appointments.fields import appointment_context
+    from hushpost.appointments.template_fields import appointment_context
 
     values = values.normalized()
     is_sample = contact is None

@@ -210,7 +210,7 @@ def _settle(due: DueSend, now: datetime) -> None:
         logger.info("auto message %s for appointment %s skipped: %s", auto.pk, appointment.pk, skip)
         _finish(due, DueSendStatus.SKIPPED, now, reason=skip)
         return
-    from hushpost.appointments.fields import APPOINTMENT_FIELDS, appointment_context
+    from hushpost.appointments.template_fields import APPOINTMENT_FIELDS, appointment_context
 
     try:
         with transaction.atomic():

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet, validate_time_zone
-from hushpost.crypto.fields import EncryptedJSON, EncryptedText
+from hushpost.crypto.encrypted_attributes import EncryptedJSON, EncryptedText
 
 LANGUAGES = [
     ("en", "English"),

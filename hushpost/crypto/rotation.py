@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.db.models.functions import Substr
 
-from hushpost.crypto.fields import EncryptedText
+from hushpost.crypto.encrypted_attributes import EncryptedText
 from hushpost.crypto.keyring import PREFIX, DecryptionError, key_id_of, keyring, reencrypt
 
 DEFAULT_BATCH_SIZE = 500

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hushpost.accounts.models import OrgScopedQuerySet
-from hushpost.crypto.fields import EncryptedText
+from hushpost.crypto.encrypted_attributes import EncryptedText
 
 
 class Channel(models.TextChoices):

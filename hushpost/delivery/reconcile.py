@@ -3,20 +3,30 @@
 A delivery failed as `ambiguous` (a 500, a read timeout, a worker killed
 mid-call) may already be with the contact. Each SMS body is unique (it holds
 the link), so the provider's own log settles it: list the messages Twilio has
-to that number since the attempt began and compare bodies by hash.
+to that number, keep those created since the attempt began, and compare
+bodies by hash.
+
+The list is asked for by number alone. Twilio's only date filter is on
+DateSent, which a message still queued or accepted at Twilio (or scheduled)
+doesn't have yet: filtering on it made such a message look absent, and it
+was sent a second time. So the newest MAX_LISTED messages to the number are
+read, and an absence counts only when that list is complete (shorter than
+MAX_LISTED) — a number with a longer history leaves the delivery for staff
+rather than risk a second text.
 
 - found: Twilio took it. The delivery takes what Twilio says became of it —
   sent (or still on its way), delivered, or failed/undelivered with Twilio's
   error code and the same readable reason and STOP opt-out as a status
   callback (callbacks.py) — with Twilio's id, so later callbacks find it and
   only move it forward.
-- not found, and the attempt is old enough that Twilio's list is complete
-  (AUTHORITATIVE_AFTER): Twilio never took it. It is queued again — the
-  same row and idempotency key, so it still goes out at most once.
+- not found in a complete list, and the attempt is old enough that Twilio
+  lists everything it took (AUTHORITATIVE_AFTER): Twilio surely doesn't hold
+  it. It is queued again — the same row and idempotency key, so it still
+  goes out at most once.
 - not found yet, or Twilio can't be asked: left alone for the next run. It
   is never re-sent while the answer is unknown.
 
-Email over SMTP has no log to ask; it stays for staff (retries.py).
+Email over SMTP has no log to ask; it stays for staff (staff_retry.py).
 """
 
 from __future__ import annotations
@@ -36,7 +46,7 @@ from twilio.base.exceptions import TwilioException
 
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
-from hushpost.delivery import retry
+from hushpost.delivery import retry_policy
 from hushpost.delivery.callbacks import TWILIO_STATUS, readable_reason
 from hushpost.delivery.channels import twilio_configured
 from hushpost.delivery.channels.twilio_client import OPTED_OUT
@@ -52,8 +62,8 @@ AUTHORITATIVE_AFTER = datetime.timedelta(minutes=5)
 CLOCK_SKEW = datetime.timedelta(minutes=2)
 # Keep one scheduler tick short; the rest waits for the next one.
 BATCH = 200
-# Messages read per number; a contact getting more than this in the window is
-# not something a clinic does, and the delivery then waits for staff.
+# Messages read per number (one page); a number with a longer history can't
+# prove an absence, and its ambiguous deliveries wait for staff.
 MAX_LISTED = 1000
 
 
@@ -86,7 +96,7 @@ def attempt_window(delivery: Delivery) -> tuple[datetime.datetime, datetime.date
 
 def ambiguous_sms():
     return Delivery.objects.filter(
-        status=DeliveryStatus.FAILED, error_code=retry.AMBIGUOUS_CODE, channel=Channel.SMS
+        status=DeliveryStatus.FAILED, error_code=retry_policy.AMBIGUOUS_CODE, channel=Channel.SMS
     )
 
 
@@ -118,7 +128,7 @@ def reconcile(now: datetime.datetime | None = None) -> Counter:
     for number, deliveries in by_number.items():
         since = min(attempt_window(d)[0] for d in deliveries) - CLOCK_SKEW
         try:
-            listed = _listed(client, number, since)
+            listed, complete = _listed(client, number, since)
         except (TwilioException, requests.RequestException) as error:
             logger.warning(
                 "reconcile: could not list Twilio messages (%s); %d deliveries wait",
@@ -135,15 +145,20 @@ def reconcile(now: datetime.datetime | None = None) -> Counter:
         )
         listed = [m for m in listed if m.sid not in taken]
         for delivery in deliveries:
-            outcomes[_settle_one(delivery, listed, now)] += 1
+            outcomes[_settle_one(delivery, listed, now, complete=complete)] += 1
     return outcomes
 
 
-def _listed(client, number: str, since: datetime.datetime) -> list[Listed]:
+def _listed(client, number: str, since: datetime.datetime) -> tuple[list[Listed], bool]:
+    """Twilio's messages to `number` created since `since`, and whether that is all of them.
+
+    No DateSent filter (see the module docstring): queued, accepted and
+    scheduled messages have no DateSent and would be left out.
+    """
     messages = client.api.account.messages.list(
-        to=number, date_sent_after=since, limit=MAX_LISTED, page_size=1000
+        to=number, limit=MAX_LISTED, page_size=min(MAX_LISTED, 1000)
     )
-    return [
+    listed = [
         Listed(
             m.sid or "",
             (m.status or "").lower(),
@@ -151,10 +166,14 @@ def _listed(client, number: str, since: datetime.datetime) -> list[Listed]:
             str(m.error_code) if m.error_code else "",
         )
         for m in messages
+        if m.date_created is None or m.date_created >= since
     ]
+    return listed, len(messages) < MAX_LISTED
 
 
-def _settle_one(delivery: Delivery, listed: list[Listed], now: datetime.datetime) -> str:
+def _settle_one(
+    delivery: Delivery, listed: list[Listed], now: datetime.datetime, *, complete: bool
+) -> str:
     wanted = body_hash(delivery.body)
     match = next((m for m in listed if hmac.compare_digest(m.body_hash, wanted)), None)
     if match is not None:
@@ -162,7 +181,7 @@ def _settle_one(delivery: Delivery, listed: list[Listed], now: datetime.datetime
         if not _mark_found(delivery, match, now):
             return "unknown"
         return "failed" if TWILIO_STATUS.get(match.status) == DeliveryStatus.FAILED else "found"
-    if now - attempt_window(delivery)[1] < AUTHORITATIVE_AFTER or len(listed) >= MAX_LISTED:
+    if now - attempt_window(delivery)[1] < AUTHORITATIVE_AFTER or not complete:
         return "unknown"
     return "not_found" if _requeue(delivery, now) else "unknown"
 
@@ -172,7 +191,7 @@ def _still_ambiguous(delivery: Delivery):
     return Delivery.objects.filter(
         pk=delivery.pk,
         status=DeliveryStatus.FAILED,
-        error_code=retry.AMBIGUOUS_CODE,
+        error_code=retry_policy.AMBIGUOUS_CODE,
         attempts=delivery.attempts,
     )
 
@@ -194,7 +213,7 @@ def _event(delivery: Delivery, **detail) -> None:
 
 def _mark_found(delivery: Delivery, match: Listed, now: datetime.datetime) -> bool:
     """Take Twilio's word for what became of it. Statuses before "sent" (queued,
-    accepted, sending) count as sent: Twilio has it and callbacks move it on."""
+    accepted, scheduled, sending) count as sent: Twilio has it and callbacks move it on."""
     status = TWILIO_STATUS.get(match.status, DeliveryStatus.SENT)
     row = {
         "at": now.isoformat(),

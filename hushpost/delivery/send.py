@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
-from hushpost.delivery import retry
+from hushpost.delivery import retry_policy
 from hushpost.delivery.channels import channel_for
 from hushpost.delivery.channels.base import Accepted, BaseChannel, DeliveryError, Outgoing
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
@@ -341,7 +341,7 @@ def _sent(delivery: Delivery, accepted: Accepted) -> None:
 
 def _failed(delivery: Delivery, channel: BaseChannel, error: DeliveryError) -> None:
     now = timezone.now()
-    decision = retry.decide(
+    decision = retry_policy.decide(
         attempts=delivery.attempts,
         max_attempts=settings.HUSHPOST_DELIVERY_MAX_ATTEMPTS,
         permanent=error.permanent,
@@ -356,7 +356,7 @@ def _failed(delivery: Delivery, channel: BaseChannel, error: DeliveryError) -> N
         "retry_at": decision.retry_at.isoformat() if decision.retry_at else None,
     }
     log = [*delivery.attempt_log, row]
-    if decision.step is retry.Step.RETRY:
+    if decision.step is retry_policy.Step.RETRY:
         logger.info(
             "delivery %s: attempt %d failed (%s); retry at %s",
             delivery.pk,
@@ -377,8 +377,8 @@ def _failed(delivery: Delivery, channel: BaseChannel, error: DeliveryError) -> N
                     partial(enqueue_send, delivery.pk, decision.retry_at), robust=True
                 )
         return
-    if decision.step is retry.Step.AMBIGUOUS:
-        reason, code = retry.AMBIGUOUS_REASON, retry.AMBIGUOUS_CODE
+    if decision.step is retry_policy.Step.AMBIGUOUS:
+        reason, code = retry_policy.AMBIGUOUS_REASON, retry_policy.AMBIGUOUS_CODE
     elif error.permanent:
         reason, code = error.reason, error.code
     else:

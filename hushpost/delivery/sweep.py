@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
-from hushpost.delivery import retry
+from hushpost.delivery import retry_policy
 from hushpost.delivery.models import Delivery, DeliveryStatus
 from hushpost.delivery.send import LEASE, enqueue_send
 
@@ -57,8 +57,8 @@ def _fail_lapsed_claims(now: datetime.datetime) -> int:
                 lease_expires_at=delivery.lease_expires_at,
             ).update(
                 status=DeliveryStatus.FAILED,
-                reason=retry.AMBIGUOUS_REASON,
-                error_code=retry.AMBIGUOUS_CODE,
+                reason=retry_policy.AMBIGUOUS_REASON,
+                error_code=retry_policy.AMBIGUOUS_CODE,
                 failed_at=now,
                 lease_expires_at=None,
                 attempt_log=[*delivery.attempt_log, row],
@@ -74,8 +74,8 @@ def _fail_lapsed_claims(now: datetime.datetime) -> int:
                     link=delivery.link,
                     channel=delivery.channel,
                     attempt=delivery.attempts,
-                    reason=retry.AMBIGUOUS_REASON,
-                    code=retry.AMBIGUOUS_CODE,
+                    reason=retry_policy.AMBIGUOUS_REASON,
+                    code=retry_policy.AMBIGUOUS_CODE,
                 )
         done += taken
     return done

@@ -18,12 +18,17 @@ from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, Delivery
 from hushpost.delivery.send import hold_delivery, queue_delivery
 from hushpost.messaging.conversations import conversation_for, touch
-from hushpost.messaging.fields import OrganizationSender, custom_keys, message_context, message_spec
 from hushpost.messaging.links import create_link
 from hushpost.messaging.models import Attachment, Message, Origin, SecureMessagingSettings, Send
 from hushpost.messaging.notify import address_for, notify_link, why_unreachable
 from hushpost.messaging.pins import pin_in_force
 from hushpost.messaging.rendering import FieldSpec, TemplateInvalid, problems_in, render
+from hushpost.messaging.template_fields import (
+    OrganizationSender,
+    custom_keys,
+    message_context,
+    message_spec,
+)
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 5
@@ -300,15 +305,7 @@ def _send_one(
     message.subject = title
     message.save()
     for item in attachments:
-        attachment = Attachment(
-            organization=send.organization,
-            message=message,
-            file_name=item.file_name,
-            content_type=item.content_type,
-            size=len(item.data),
-        )
-        attachment.data = item.data
-        attachment.save()
+        Attachment.store(message, item.file_name, item.content_type, item.data)
     # An automated message claims nothing: replies to it stay with nobody, in the
     # shared queue for whoever is at the desk.
     touch(conversation, claim_for=None if send.origin == Origin.AUTO else author)

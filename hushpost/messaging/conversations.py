@@ -6,7 +6,6 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.urls import reverse
@@ -25,6 +24,7 @@ from hushpost.messaging.models import (
     Origin,
     SecureLink,
 )
+from hushpost.outgoing_email import OutgoingEmail
 
 logger = logging.getLogger(__name__)
 
@@ -91,16 +91,7 @@ def receive_reply(
         message.body = body
         message.save()
         if attachment is not None:
-            name, content_type, data = attachment
-            item = Attachment(
-                organization_id=contact.organization_id,
-                message=message,
-                file_name=name,
-                content_type=content_type,
-                size=len(data),
-            )
-            item.data = data
-            item.save()
+            Attachment.store(message, *attachment)
         file_reply(conversation, message, now=now, link=link, attachment=attachment is not None)
     return message
 
@@ -156,16 +147,15 @@ def notify_staff_of_reply(conversation_id: int) -> None:
         return
     url = settings.BASE_URL + reverse("web:conversation", args=[conversation.contact_id])
     try:
-        send_mail(
+        OutgoingEmail(
             subject="New secure reply in Hushpost",
-            message=(
+            body=(
                 "A contact replied to a secure conversation of "
                 f"{conversation.organization.name}.\n\n"
                 f"Read it in Hushpost: {url}\n"
             ),
-            from_email=None,
-            recipient_list=recipients,
-        )
+            to=recipients,
+        ).send()
     except Exception:
         # The reply is stored and shows in the inbox either way; a mail server
         # that is down must not turn the contact's reply into an error page.

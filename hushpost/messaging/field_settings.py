@@ -21,11 +21,11 @@ from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact, CustomField, FieldType
 from hushpost.contacts.values import clean_custom_value
-from hushpost.messaging.fields import SECURE_LINK
 from hushpost.messaging.models import SecureMessagingSettings
 from hushpost.messaging.pins import is_template
 from hushpost.messaging.rendering import fields_used
 from hushpost.messaging.secure_settings import locked_settings
+from hushpost.messaging.template_fields import SECURE_LINK
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 KEY_MAX_LENGTH = 50

@@ -7,9 +7,12 @@ or when only one organization exists, the text goes to the organization with
 slug "demo", or else to the only one. Anything else finds no organization and
 is dropped (logged without its content).
 
-Which contact: those in that organization whose phone is the `From`. STOP and its
-kin opt every one of them out of texts, START opts them back in, HELP gets the
-organization's help text back; anything else is a reply in the conversation of
+Which contact: those in that organization whose phone is the `From`. A keyword
+of Twilio's default sets (below) opts every one of them out of texts or back
+in, or gets the organization's help text back; so does whatever Twilio's
+Advanced Opt-Out says it was (`OptOutType`), which covers the keywords an
+operator configured there in any language ("ARRET", "BAJA"). Anything else —
+text, pictures (text_media.py), or both — is a reply in the conversation of
 the contact most recently in touch, flagged as sent outside the secure page.
 """
 
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import enum
 import logging
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,14 +37,34 @@ from hushpost.contacts.models import Contact
 from hushpost.contacts.phones import InvalidPhone, normalize_phone
 from hushpost.delivery.models import Channel
 from hushpost.messaging.conversations import conversation_for, file_reply
-from hushpost.messaging.models import Direction, Message, Origin
+from hushpost.messaging.models import Attachment, Direction, Message, Origin
+from hushpost.messaging.text_media import KeptFile, collect_media, media_count
 
 logger = logging.getLogger(__name__)
 
-OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
-OPT_IN_WORDS = frozenset({"START", "UNSTOP", "YES"})
+# Twilio's default keyword sets ("Twilio support for opt-out keywords (SMS STOP
+# filtering)"; REVOKE and OPTOUT since May 2025, after the FCC's rule).
+OPT_OUT_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+)
+OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP", "INFO"})
 DEMO_SLUG = "demo"
+
+
+class Keyword(enum.StrEnum):
+    """What a keyword text asks for; the values are Twilio's `OptOutType` values."""
+
+    STOP = "STOP"
+    START = "START"
+    HELP = "HELP"
+
+
+_KEYWORDS = {
+    **dict.fromkeys(OPT_OUT_WORDS, Keyword.STOP),
+    **dict.fromkeys(OPT_IN_WORDS, Keyword.START),
+    **dict.fromkeys(HELP_WORDS, Keyword.HELP),
+}
 
 
 class Outcome(enum.StrEnum):
@@ -90,7 +115,23 @@ def organization_for_number(to: str) -> Organization | None:
 
 
 def keyword(body: str) -> str:
-    return (body or "").strip().upper()
+    """The text as a keyword: letters and digits only, upper case ("Stop." and "opt-out"
+    become STOP and OPTOUT; full-width letters count as plain ones)."""
+    text = unicodedata.normalize("NFKC", body or "")
+    return "".join(ch for ch in text if ch.isalnum()).upper()
+
+
+def keyword_of(params: dict[str, str]) -> Keyword | None:
+    """What the text asks for, if it is a keyword.
+
+    Twilio's `OptOutType` comes first: with Advanced Opt-Out, Twilio has
+    already acted on the keywords configured there, whatever their language,
+    and we must agree with it.
+    """
+    said = (params.get("OptOutType") or "").strip().upper()
+    if said in Keyword.__members__:
+        return Keyword[said]
+    return _KEYWORDS.get(keyword(params.get("Body", "")))
 
 
 def receive_text(params: dict[str, str], *, now: datetime | None = None) -> InboundResult:
@@ -116,20 +157,28 @@ def receive_text(params: dict[str, str], *, now: datetime | None = None) -> Inbo
             organization.pk,
         )
         return InboundResult(Outcome.UNKNOWN_SENDER)
-    word = keyword(params.get("Body", ""))
-    if word in OPT_OUT_WORDS:
+    word = keyword_of(params)
+    if word == Keyword.STOP:
         set_opt_out(organization, contacts, opted_out=True, sid=sid)
         return InboundResult(Outcome.OPTED_OUT)
-    if word in OPT_IN_WORDS:
+    if word == Keyword.START:
         set_opt_out(organization, contacts, opted_out=False, sid=sid)
         return InboundResult(Outcome.OPTED_IN)
-    if word in HELP_WORDS:
-        return InboundResult(Outcome.HELP, answer=organization.sms_help)
+    if word == Keyword.HELP:
+        # With Advanced Opt-Out, Twilio has already sent the help answer configured
+        # there; a second one from us would only repeat it.
+        answer = "" if params.get("OptOutType") else organization.sms_help
+        return InboundResult(Outcome.HELP, answer=answer)
     body = (params.get("Body") or "").strip()
-    if not body:
-        logger.info("inbound text %s without any text (media only?): ignored", sid)
+    if not body and not media_count(params):
+        logger.info("inbound text %s with neither text nor media: ignored", sid)
         return InboundResult(Outcome.IGNORED)
-    return store_reply(contacts[0], body=body, sid=sid, now=now)
+    if sid and Message.objects.filter(provider_id=sid).exists():
+        # Before any media is fetched again.
+        return InboundResult(Outcome.REPEAT)
+    media = collect_media(params)
+    text = "\n\n".join(part for part in (body, *media.notes) if part)
+    return store_reply(contacts[0], body=text, sid=sid, now=now, files=media.files)
 
 
 def set_opt_out(
@@ -153,8 +202,11 @@ def set_opt_out(
                 )
 
 
-def store_reply(contact: Contact, *, body: str, sid: str, now: datetime) -> InboundResult:
-    """An inbound text as a message in the contact's conversation, once per MessageSid."""
+def store_reply(
+    contact: Contact, *, body: str, sid: str, now: datetime, files: Sequence[KeptFile] = ()
+) -> InboundResult:
+    """An inbound text (and the pictures kept from it) as a message in the contact's
+    conversation, once per MessageSid."""
     if sid and Message.objects.filter(provider_id=sid).exists():
         return InboundResult(Outcome.REPEAT)
     try:
@@ -173,8 +225,15 @@ def store_reply(contact: Contact, *, body: str, sid: str, now: datetime) -> Inbo
             )
             message.body = body
             message.save()
+            for item in files:
+                Attachment.store(message, item.file_name, item.content_type, item.data)
             file_reply(
-                conversation, message, now=now, outside_secure_page=True, channel=Channel.SMS
+                conversation,
+                message,
+                now=now,
+                outside_secure_page=True,
+                channel=Channel.SMS,
+                **({"attachments": len(files)} if files else {}),
             )
     except IntegrityError:
         # The same webhook twice at once: the other request stored it.

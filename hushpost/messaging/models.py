@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
-from hushpost.crypto.fields import EncryptedBytes, EncryptedText
+from hushpost.crypto.encrypted_attributes import EncryptedBytes, EncryptedText
 from hushpost.delivery.models import IN_PROGRESS, Channel
 
 DEFAULT_SUBJECT = "You've received a secure message from {{ user.name_and_company }}"
@@ -257,6 +257,20 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["created_at", "file_name"]
+
+    @classmethod
+    def store(cls, message: Message, file_name: str, content_type: str, data: bytes) -> Attachment:
+        """Keep a file on `message`, encrypted; inside the message's own transaction."""
+        attachment = cls(
+            organization_id=message.organization_id,
+            message=message,
+            file_name=file_name,
+            content_type=content_type,
+            size=len(data),
+        )
+        attachment.data = data
+        attachment.save()
+        return attachment
 
 
 class SecureLink(models.Model):

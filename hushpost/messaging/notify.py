@@ -9,10 +9,10 @@ from __future__ import annotations
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, Delivery
 from hushpost.delivery.send import queue_delivery
-from hushpost.messaging.fields import notification_context
 from hushpost.messaging.links import link_url
 from hushpost.messaging.models import Message, SecureLink, SecureMessagingSettings
 from hushpost.messaging.rendering import render
+from hushpost.messaging.template_fields import notification_context
 
 
 def address_for(contact: Contact, channel: str) -> str:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from django.db import models
 
 from hushpost.contacts.models import Contact, CustomField
-from hushpost.messaging.fields import contact_context
 from hushpost.messaging.models import SecureMessagingSettings
 from hushpost.messaging.rendering import TemplateInvalid, fields_used, render
+from hushpost.messaging.template_fields import contact_context
 
 
 class PinSource(models.TextChoices):

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from liquid import Environment, StrictUndefined
 from liquid.exceptions import LiquidError, TemplateNotFoundError
 
+from hushpost.messaging.template_dates import localized_date
+
 
 class _MessageEnvironment(Environment):
     # Bounds so a template can't make a server spin or fill memory.
@@ -27,6 +29,9 @@ class _MessageEnvironment(Environment):
 
 _env = _MessageEnvironment(undefined=StrictUndefined, autoescape=False)
 _html_env = _MessageEnvironment(undefined=StrictUndefined, autoescape=True)
+for _environment in (_env, _html_env):
+    # Day and month names in the contact's language, "now" in the organization's zone.
+    _environment.filters["date"] = localized_date
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from hushpost.activity.log import record
 from hushpost.activity.models import Event, EventKind
 from hushpost.delivery.models import Channel
-from hushpost.messaging.fields import OrganizationSender
 from hushpost.messaging.links import LinkState, create_link, link_state, mask_email, mask_phone
 from hushpost.messaging.models import SecureLink, SecureMessagingSettings
 from hushpost.messaging.notify import address_for, notify_link, why_unreachable
+from hushpost.messaging.template_fields import OrganizationSender
 
 PER_LINK_PER_HOUR = 3
 PER_CONTACT_PER_HOUR = 5

@@ -20,15 +20,15 @@ from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
 from hushpost.contacts.values import is_pin
-from hushpost.messaging.fields import (
+from hushpost.messaging.models import LinkLifetime, SecureMessagingSettings
+from hushpost.messaging.pins import PinDecision, is_template, pin_in_force
+from hushpost.messaging.rendering import Problem, TemplateInvalid, problems_in, render
+from hushpost.messaging.template_fields import (
     SECURE_LINK,
     contact_spec,
     notification_context,
     notification_spec,
 )
-from hushpost.messaging.models import LinkLifetime, SecureMessagingSettings
-from hushpost.messaging.pins import PinDecision, is_template, pin_in_force
-from hushpost.messaging.rendering import Problem, TemplateInvalid, problems_in, render
 
 FIELD_NAMES = ("enabled", "subject", "body", "link_lifetime", "default_pin")
 PREVIEW_LINK_PATH = "/s/preview-link"

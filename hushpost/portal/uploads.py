@@ -1,59 +1,21 @@
 """Files a contact attaches to a reply: common documents and images only.
 
 The type comes from the extension we allow and is confirmed by the file's
-first bytes; what the browser claims is ignored, since staff open these
-files and an executable renamed to .pdf must not get through.
+first bytes (messaging/file_types.py); what the browser claims is ignored.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from hushpost.messaging.conversations import MAX_REPLY_ATTACHMENT_BYTES
+from hushpost.messaging.file_types import ALLOWED, looks_like
 
-_ZIP = (b"PK\x03\x04",)
-_OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)  # Office 97–2003 documents
-
-
-@dataclass(frozen=True)
-class FileType:
-    content_type: str
-    # The file must start with one of these; None means text (no NUL bytes).
-    magic: tuple[bytes, ...] | None
-
-
-ALLOWED = {
-    "pdf": FileType("application/pdf", (b"%PDF-",)),
-    "txt": FileType("text/plain", None),
-    "csv": FileType("text/csv", None),
-    "rtf": FileType("application/rtf", (b"{\\rtf",)),
-    "doc": FileType("application/msword", _OLE),
-    "docx": FileType(
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", _ZIP
-    ),
-    "xls": FileType("application/vnd.ms-excel", _OLE),
-    "xlsx": FileType("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _ZIP),
-    "ppt": FileType("application/vnd.ms-powerpoint", _OLE),
-    "pptx": FileType(
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation", _ZIP
-    ),
-    "odt": FileType("application/vnd.oasis.opendocument.text", _ZIP),
-    "ods": FileType("application/vnd.oasis.opendocument.spreadsheet", _ZIP),
-    "odp": FileType("application/vnd.oasis.opendocument.presentation", _ZIP),
-    "jpg": FileType("image/jpeg", (b"\xff\xd8\xff",)),
-    "jpeg": FileType("image/jpeg", (b"\xff\xd8\xff",)),
-    "png": FileType("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    "gif": FileType("image/gif", (b"GIF87a", b"GIF89a")),
-    "webp": FileType("image/webp", (b"RIFF",)),
-    "heic": FileType("image/heic", None),
-    "heif": FileType("image/heif", None),
-}
 # What the file picker offers; the server decides regardless.
 ACCEPT = ",".join(f".{ext}" for ext in ALLOWED)
 MAX_NAME_CHARS = 150
@@ -88,16 +50,6 @@ def safe_file_name(name: str) -> str:
     return name
 
 
-def _looks_like(kind: FileType, ext: str, data: bytes) -> bool:
-    if ext in {"heic", "heif"}:
-        return data[4:8] == b"ftyp"
-    if ext == "webp":
-        return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
-    if kind.magic is None:
-        return b"\x00" not in data
-    return data.startswith(kind.magic)
-
-
 def read_upload(upload: UploadedFile) -> tuple[str, str, bytes]:
     """(safe name, content type, bytes) for receive_reply, or UploadRefused with a
     message for the contact."""
@@ -119,7 +71,7 @@ def read_upload(upload: UploadedFile) -> tuple[str, str, bytes]:
         raise UploadRefused(too_big_message())
     if not data:
         raise UploadRefused(_("The file is empty."))
-    if not _looks_like(kind, ext, data):
+    if not looks_like(ext, data):
         raise UploadRefused(
             _("This file doesn't look like a .%(ext)s file, so it can't be sent.") % {"ext": ext}
         )

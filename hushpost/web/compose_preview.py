@@ -14,18 +14,18 @@ from django.conf import settings as django_settings
 from hushpost.accounts.models import Organization
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel
-from hushpost.messaging.fields import (
+from hushpost.messaging.models import SecureMessagingSettings
+from hushpost.messaging.notify import why_unreachable
+from hushpost.messaging.pins import PinDecision, pin_in_force
+from hushpost.messaging.rendering import FieldSpec, TemplateInvalid, problems_in, render
+from hushpost.messaging.secure_settings import PREVIEW_LINK_PATH, Rendered, sample_contact
+from hushpost.messaging.template_fields import (
     custom_keys,
     message_context,
     message_spec,
     notification_context,
     notification_spec,
 )
-from hushpost.messaging.models import SecureMessagingSettings
-from hushpost.messaging.notify import why_unreachable
-from hushpost.messaging.pins import PinDecision, pin_in_force
-from hushpost.messaging.rendering import FieldSpec, TemplateInvalid, problems_in, render
-from hushpost.messaging.secure_settings import PREVIEW_LINK_PATH, Rendered, sample_contact
 
 
 @dataclass(frozen=True)

@@ -182,9 +182,11 @@ def _demo_schedule(org: Organization, owner: User) -> None:
         channel="email",
         timing=Timing.BOOKED,
         subject="Your appointment on {{ appointment.start_date }}",
+        # The time is not last: "9:30 a.m." followed by a full stop reads "a.m..".
         body="Hello {{ contact.first_name }}, your {{ appointment.title }} is booked for "
-        "{{ appointment.start_date }} at {{ appointment.start_time }}.\n\n"
-        "See you then,\n{{ user.name_and_company }}",
+        "{{ appointment.start_weekday }}, {{ appointment.start_date }}, at "
+        "{{ appointment.start_time }} ({{ appointment.location }}). "
+        "Reply or call us if you need to change it.\n\n{{ user.name_and_company }}",
     )
     zone = ZoneInfo(org.time_zone)
     now = timezone.now()

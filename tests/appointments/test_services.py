@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 
 from hushpost.activity.models import Event, EventKind
-from hushpost.appointments.fields import APPOINTMENT_FIELDS, appointment_context
 from hushpost.appointments.models import (
     Appointment,
     AppointmentStatus,
@@ -20,6 +19,7 @@ from hushpost.appointments.services import (
     delete_appointment,
     save_appointment,
 )
+from hushpost.appointments.template_fields import APPOINTMENT_FIELDS, appointment_context
 from tests.api.helpers import make_contact
 from tests.appointments.helpers import at, make_appointment
 

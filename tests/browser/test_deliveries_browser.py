@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Delivery, DeliveryStatus
-from hushpost.delivery.retry import AMBIGUOUS_CODE, AMBIGUOUS_REASON
+from hushpost.delivery.retry_policy import AMBIGUOUS_CODE, AMBIGUOUS_REASON
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,8 +10,8 @@ from hushpost.activity.models import Event, EventKind
 from hushpost.contacts.csv_import import run_import
 from hushpost.contacts.models import Contact, CustomField
 from hushpost.crypto import DecryptionError
-from hushpost.messaging.fields import contact_context
 from hushpost.messaging.rendering import render
+from hushpost.messaging.template_fields import contact_context
 from tests.api.helpers import ApiClient
 from tests.contacts.importing import make_import
 

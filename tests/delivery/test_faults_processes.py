@@ -6,7 +6,7 @@ counts from the provider's side what arrived: every delivery exactly once —
 no duplicates, none lost, nothing left queued or sending. Where the test
 needs time to pass (a backoff, a lease, reconciliation's wait), it moves the
 rows' timestamps back instead of sleeping; the policies themselves are
-checked in test_retry.py, test_sweep.py and test_reconcile.py.
+checked in test_retry_policy.py, test_sweep.py and test_reconcile.py.
 
 PostgreSQL-only scenarios (several workers on 2,000 deliveries, a dropped
 database connection) run in the PostgreSQL pass.
@@ -27,11 +27,11 @@ from django.db.models import F
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from hushpost.appointments import scheduler
 from hushpost.delivery import reconcile
 from hushpost.delivery.channels.email import message_id
 from hushpost.delivery.models import Delivery, DeliveryStatus
 from hushpost.delivery.send import LEASE
+from hushpost.scheduler import steps as scheduler
 from tests.conftest import _Collector, free_port
 from tests.reliability import (
     TcpProxy,

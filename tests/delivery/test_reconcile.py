@@ -6,10 +6,10 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from hushpost.activity.models import Event, EventKind
-from hushpost.appointments import scheduler
 from hushpost.contacts.models import Contact
 from hushpost.delivery import reconcile, send, sweep
 from hushpost.delivery.models import DeliveryStatus
+from hushpost.scheduler import steps as scheduler
 from tests.twilio_standin import Reply
 
 pytestmark = pytest.mark.django_db
@@ -38,18 +38,17 @@ def test_a_message_twilio_made_before_its_500_is_marked_sent_with_its_id(queue, 
     assert (delivery.reason, delivery.error_code, delivery.failed_at) == ("", "", None)
     event = Event.objects.get(delivery=delivery, kind=EventKind.DELIVERY_RECONCILED)
     assert event.detail["outcome"] == "found" and event.detail["provider_id"] == made["sid"]
-    # The list was asked for this number only, from before the attempt.
+    # The list was asked for this number, with no DateSent filter (which would
+    # leave out a message Twilio still holds unsent).
     listing = [r for r in twilio_standin.requests if r.method == "GET"][-1]
-    assert "To=%2B14155550100" in listing.path and "DateSent%3E=" in listing.path
+    assert "To=%2B14155550100" in listing.path and "DateSent" not in listing.path
     assert send.send_delivery(delivery.pk) is False and len(twilio_standin.sent) == 1
 
 
 def twilio_says(standin, status: str, error_code: int | None = None) -> dict:
     """What became of the one message the stand-in made, as Twilio's list will then show it."""
     [made] = standin.sent
-    with standin._lock:
-        made.update(status=status, error_code=error_code)
-    return made
+    return standin.advance(made["sid"], status, error_code)
 
 
 @pytest.mark.parametrize(
@@ -126,6 +125,48 @@ def test_a_message_still_on_its_way_at_twilio_is_sent_and_callbacks_move_it_on(
     )
     delivery.refresh_from_db()
     assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "30005")
+
+
+@pytest.mark.parametrize("status", ["queued", "accepted", "scheduled"])
+def test_a_message_twilio_holds_but_has_not_sent_yet_is_not_absent(queue, twilio_standin, status):
+    delivery = ambiguous(queue, twilio_standin, Reply(500, creates=True))
+    made = twilio_says(twilio_standin, status)
+    # What a DateSent filter would have answered: nothing, as Twilio answers.
+    from hushpost.delivery.channels.twilio_client import make_client
+
+    client, _ = make_client()
+    since = timezone.now() - timezone.timedelta(hours=1)
+    assert client.api.account.messages.list(to=delivery.to, date_sent_after=since) == []
+
+    assert reconcile.reconcile(now=timezone.now() + LATER) == {"found": 1}
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.provider_id, delivery.provider_status) == (
+        DeliveryStatus.SENT,
+        made["sid"],
+        status,
+    )
+    # Never a second text: the worker won't send it, and nothing is left to reconcile.
+    assert send.send_delivery(delivery.pk) is False
+    assert reconcile.reconcile(now=timezone.now() + LATER) == {}
+    assert len(twilio_standin.sent) == 1
+
+
+def test_a_number_with_more_history_than_one_page_cannot_prove_an_absence(
+    queue, twilio_standin, monkeypatch
+):
+    for index in range(3):
+        earlier = queue("sms", body=f"Riverside Clinic: reminder {index}")
+        assert send.send_delivery(earlier.pk) is True
+    delivery = ambiguous(queue, twilio_standin, Reply(500))
+    monkeypatch.setattr(reconcile, "MAX_LISTED", 3)
+    assert reconcile.reconcile(now=timezone.now() + LATER) == {"unknown": 1}
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.error_code) == (DeliveryStatus.FAILED, "ambiguous")
+    # With the whole history in one page, the absence is sure and it goes once.
+    monkeypatch.setattr(reconcile, "MAX_LISTED", 4)
+    assert reconcile.reconcile(now=timezone.now() + LATER) == {"not_found": 1}
+    assert send.send_delivery(delivery.pk) is True
+    assert len(twilio_standin.sent) == 4
 
 
 def test_a_message_twilio_never_made_waits_until_the_list_is_authoritative_then_goes_once(

@@ -233,7 +233,7 @@ def test_a_failure_that_may_have_been_sent_is_not_retried(queue, monkeypatch):
     assert (delivery.status, delivery.error_code, delivery.reason) == (
         DeliveryStatus.FAILED,
         "ambiguous",
-        send.retry.AMBIGUOUS_REASON,
+        send.retry_policy.AMBIGUOUS_REASON,
     )
     assert flaky.calls == 1
     assert delivery.attempt_log[0]["error"] == "no answer"

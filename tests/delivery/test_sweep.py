@@ -7,9 +7,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from hushpost.activity.models import Event, EventKind
-from hushpost.appointments import scheduler
 from hushpost.delivery import send, sweep
 from hushpost.delivery.models import Delivery, DeliveryStatus, OutboxEntry
+from hushpost.scheduler import steps as scheduler
 
 pytestmark = pytest.mark.django_db
 MINUTE = timezone.timedelta(minutes=1)

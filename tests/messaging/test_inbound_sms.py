@@ -32,7 +32,17 @@ def jane(org_a):
     )
 
 
-def text(client, settings, body, *, sender=JANE, to=ENV_NUMBER, sid="SM" + "1" * 32, token=None):
+def text(
+    client,
+    settings,
+    body,
+    *,
+    sender=JANE,
+    to=ENV_NUMBER,
+    sid="SM" + "1" * 32,
+    token=None,
+    **extra,
+):
     params = {
         "MessageSid": sid,
         "SmsSid": sid,
@@ -41,6 +51,7 @@ def text(client, settings, body, *, sender=JANE, to=ENV_NUMBER, sid="SM" + "1" *
         "To": to,
         "Body": body,
         "NumMedia": "0",
+        **extra,
     }
     signature = RequestValidator(token or settings.TWILIO_AUTH_TOKEN).compute_signature(
         settings.BASE_URL + URL, params
@@ -58,7 +69,29 @@ def empty_twiml(response) -> bool:
 
 
 @pytest.mark.parametrize(
-    "word", ["STOP", "stop", "  Stopall ", "UNSUBSCRIBE", "cancel", "End", "QUIT"]
+    "word",
+    [
+        # Twilio's whole default opt-out set…
+        "STOP",
+        "STOPALL",
+        "UNSUBSCRIBE",
+        "CANCEL",
+        "END",
+        "QUIT",
+        "REVOKE",
+        "OPTOUT",
+        # …as phones send it: any case, spaces, punctuation, full-width letters.
+        "stop",
+        "  Stopall ",
+        "Stop.",
+        "STOP!!",
+        "stop all",
+        "Opt-out",
+        "opt out",
+        "“Cancel”",
+        "ＳＴＯＰ",
+        "Quit 🙁",
+    ],
 )
 def test_stop_words_opt_the_contact_out_and_are_logged_without_content(
     client, settings, jane, word
@@ -72,7 +105,7 @@ def test_stop_words_opt_the_contact_out_and_are_logged_without_content(
     assert not Message.objects.exists()
 
 
-@pytest.mark.parametrize("word", ["START", "unstop", " yes "])
+@pytest.mark.parametrize("word", ["START", "YES", "UNSTOP", "unstop", " yes ", "Start.", "Yes!"])
 def test_start_words_opt_the_contact_back_in(client, settings, jane, word):
     Contact.objects.filter(pk=jane.pk).update(sms_opt_out=True)
     assert empty_twiml(text(client, settings, word))
@@ -100,7 +133,7 @@ def test_stop_opts_out_every_contact_with_that_number(client, settings, jane, or
     assert not Contact.objects.get(pk=elsewhere.pk).sms_opt_out
 
 
-@pytest.mark.parametrize("word", ["HELP", " info "])
+@pytest.mark.parametrize("word", ["HELP", "INFO", " info ", "Help?", "help!"])
 def test_help_answers_with_the_default_help_text_naming_the_company(client, settings, jane, word):
     response = text(client, settings, word)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/xml")
@@ -119,6 +152,52 @@ def test_help_answers_with_the_organizations_own_help_text(client, settings, jan
         "<Message>Riverside: call 555-0100 &amp; ask for Ann.</Message>"
         in response.content.decode()
     )
+
+
+@pytest.mark.parametrize("body", ["Please stop", "STOP 2", "Stop texting me at work", "Yes please"])
+def test_a_keyword_inside_a_sentence_is_a_reply_not_a_keyword(client, settings, jane, body):
+    # As Twilio does: only a message that is the keyword alone counts.
+    text(client, settings, body)
+    assert not Contact.objects.get(pk=jane.pk).sms_opt_out
+    assert Message.objects.get().body == body
+
+
+@pytest.mark.parametrize("body", ["ARRET", "Baja", "ALTO", "stopp"])
+def test_advanced_opt_out_keywords_in_any_language_opt_the_contact_out(
+    client, settings, jane, body
+):
+    # Configured in Twilio's Advanced Opt-Out, which says so with OptOutType.
+    assert empty_twiml(text(client, settings, body, OptOutType="STOP"))
+    assert Contact.objects.get(pk=jane.pk).sms_opt_out
+    assert Event.objects.filter(kind=EventKind.SMS_OPTED_OUT, contact=jane).count() == 1
+    assert not Message.objects.exists()
+
+
+def test_without_advanced_opt_out_a_foreign_word_is_a_reply(client, settings, jane):
+    text(client, settings, "ARRET")
+    assert not Contact.objects.get(pk=jane.pk).sms_opt_out
+    assert Message.objects.get().body == "ARRET"
+
+
+def test_advanced_opt_out_start_opts_back_in(client, settings, jane):
+    Contact.objects.filter(pk=jane.pk).update(sms_opt_out=True)
+    assert empty_twiml(text(client, settings, "ALTA", OptOutType="START"))
+    assert not Contact.objects.get(pk=jane.pk).sms_opt_out
+    assert not Message.objects.exists()
+
+
+def test_advanced_opt_out_help_is_answered_by_twilio_alone(client, settings, jane):
+    # Twilio has already sent the help text configured with Advanced Opt-Out.
+    assert empty_twiml(text(client, settings, "AYUDA", OptOutType="HELP"))
+    assert not Message.objects.exists()
+    assert not Contact.objects.get(pk=jane.pk).sms_opt_out
+
+
+def test_an_unknown_opt_out_type_falls_back_to_the_keywords(client, settings, jane):
+    text(client, settings, "Hello", OptOutType="SOMETHING")
+    assert Message.objects.get().body == "Hello"
+    text(client, settings, "stop", OptOutType="", sid="SMstop")
+    assert Contact.objects.get(pk=jane.pk).sms_opt_out
 
 
 def test_any_other_text_is_an_encrypted_unread_reply_flagged_outside_the_secure_page(

@@ -3,7 +3,6 @@
 import pytest
 
 from hushpost.contacts.models import Contact, CustomField
-from hushpost.messaging.fields import contact_context, notification_context, notification_spec
 from hushpost.messaging.rendering import (
     FieldSpec,
     Problem,
@@ -12,6 +11,11 @@ from hushpost.messaging.rendering import (
     problems_in,
     render,
     validate,
+)
+from hushpost.messaging.template_fields import (
+    contact_context,
+    notification_context,
+    notification_spec,
 )
 
 SPEC = FieldSpec(

@@ -92,7 +92,7 @@ def test_a_contacts_pin_copied_onto_another_contact_does_not_decrypt(org_a):
 
 
 def test_every_encrypted_attribute_is_registered_for_rotation():
-    from hushpost.crypto.fields import EncryptedText
+    from hushpost.crypto.encrypted_attributes import EncryptedText
 
     registered = {f"{owner._meta.label}.{field.name}" for owner, field in EncryptedText.registry}
     assert registered == {

@@ -1,6 +1,9 @@
 """The "Appointment auto messages" page: list, add, edit with a live preview, switch,
 delete; members read only."""
 
+import html
+import re
+
 import pytest
 
 from hushpost.activity.models import Event, EventKind
@@ -153,3 +156,25 @@ def test_another_organizations_auto_message_is_404(alice_client, org_b):
     assert alice_client.get(f"/auto-messages/{theirs.pk}/").status_code == 404
     theirs.refresh_from_db()
     assert theirs.body == "Theirs"
+
+
+def test_the_field_list_says_what_the_date_and_status_fields_hold(alice_client):
+    page = alice_client.get("/auto-messages/new/").content.decode()
+    fields = page[page.index("Fields you can use") :]
+
+    def says(name: str, words: str) -> bool:
+        line = re.search(rf"<li><code>{{{{ {re.escape(name)} }}}}</code>(.*?)</li>", fields)
+        return line is not None and words in html.unescape(line.group(1))
+
+    assert says("now", "the current date and time in your organization's time zone")
+    assert says("now", '{{ now | date: "%A %-d %B" }}')
+    assert says("appointment.start", "the start as a date value")
+    assert says("appointment.status", "scheduled, confirmed or cancelled")
+    assert says("appointment.status_label", "the status as a word to show")
+    assert says("appointment.start_time", "the start time, such as 9:30 a.m.")
+
+
+def test_the_notification_field_list_names_now_too(alice_client):
+    page = alice_client.get("/settings/secure-messaging/").content.decode()
+    assert "<code>{{ now }}</code> <small" in page
+    assert "<code>{{ secure_link }}</code> <small" in page

@@ -10,7 +10,7 @@ from django_tasks_db.models import DBTaskResult
 from hushpost.activity.models import Event, EventKind
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Delivery, DeliveryStatus
-from hushpost.delivery.retry import AMBIGUOUS_CODE, AMBIGUOUS_REASON
+from hushpost.delivery.retry_policy import AMBIGUOUS_CODE, AMBIGUOUS_REASON
 
 pytestmark = pytest.mark.django_db
 URL = "/deliveries/"

@@ -13,24 +13,49 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import traceback
-from email.utils import parseaddr
+from email.headerregistry import Address
 
 from anymail.exceptions import AnymailError
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
-from django.core.mail.utils import DNS_NAME
+from django.core.exceptions import ValidationError
+from django.core.mail import mailers
+from django.core.validators import validate_email
 
 from hushpost.delivery.channels.base import Accepted, BaseChannel, DeliveryError, Outgoing
 from hushpost.delivery.channels.esp_errors import OPT_OUT_CODES, esp_error
 from hushpost.delivery.html_part import html_from_text
 from hushpost.delivery.tracking import pixel_url
+from hushpost.outgoing_email import OutgoingEmail, SenderInvalid, sender
+from hushpost.outgoing_email import message_id as sending_domain_message_id
+
+INVALID_ADDRESS = "invalid_address"
+INVALID_SENDER = "invalid_sender"
 
 
 def message_id(delivery_id: str) -> str:
     # The same id on every attempt, so a receiving server that got it once
     # can tell a retry is a duplicate; the domain is our sender's.
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or DNS_NAME.get_fqdn()
-    return f"<hushpost.{delivery_id}@{domain}>"
+    return sending_domain_message_id(f"hushpost.{delivery_id}")
+
+
+def _check_addresses(to: str) -> None:
+    """Say whose address is wrong before any mailer is asked: a mailer's ValueError
+    doesn't tell the sender from the recipient."""
+    try:
+        sender()
+    except SenderInvalid as error:
+        # Not this contact's fault, and healed by fixing the setting: retried.
+        raise DeliveryError(
+            f"our sender address (HUSHPOST_FROM_EMAIL) is not valid: {error}",
+            permanent=False,
+            code=INVALID_SENDER,
+        ) from None
+    try:
+        validate_email(to)
+        Address(addr_spec=to)
+    except (ValidationError, ValueError):
+        raise DeliveryError(
+            "the contact's email address is not valid", permanent=True, code=INVALID_ADDRESS
+        ) from None
 
 
 def _smtp_text(error: smtplib.SMTPResponseException | tuple) -> tuple[int, str]:
@@ -69,8 +94,12 @@ def sending_error(error: Exception) -> DeliveryError:
         code, text = _smtp_text(error)
         return _by_code(code, text, "the mail server refused the message")
     if isinstance(error, ValueError):
+        # Both addresses were checked before sending (_check_addresses): what is
+        # left is the message itself, and sending it again won't change it.
         return DeliveryError(
-            "the email address is not valid", permanent=True, code="invalid_address"
+            f"the email could not be written ({' '.join(str(error).split())[:200]})",
+            permanent=True,
+            code="invalid_message",
         )
     if isinstance(error, (OSError, smtplib.SMTPException)) and _in_data(error):
         return DeliveryError(
@@ -99,11 +128,11 @@ class EmailChannel(BaseChannel):
     opt_out_codes = OPT_OUT_CODES
 
     def send(self, outgoing: Outgoing) -> Accepted:
+        _check_addresses(outgoing.to)
         mid = message_id(outgoing.delivery_id)
-        email = EmailMultiAlternatives(
+        email = OutgoingEmail(
             subject=outgoing.subject,
             body=outgoing.body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
             to=[outgoing.to],
             headers=headers_for(outgoing, mid),
         )

@@ -24,7 +24,7 @@ from anymail.exceptions import (
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from hushpost.delivery.channels.base import DeliveryError
-from hushpost.delivery.retry import parse_retry_after
+from hushpost.delivery.retry_policy import parse_retry_after
 
 # The service says the recipient is suppressed after a hard bounce or a spam
 # complaint (Postmark's "inactive recipient"): the contact is opted out too.

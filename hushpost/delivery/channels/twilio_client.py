@@ -21,7 +21,7 @@ from twilio.rest import Client
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from hushpost.delivery.channels.base import DeliveryError
-from hushpost.delivery.retry import parse_retry_after
+from hushpost.delivery.retry_policy import parse_retry_after
 
 # (connect, read) in seconds: a worker must not hang on a slow provider, and
 # the delivery's lease (send.LEASE) must comfortably outlast one request.

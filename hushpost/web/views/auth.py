@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from hushpost.accounts import sign_in, two_factor
-from hushpost.web.forms import SignInForm, TwoFactorCodeForm
+from hushpost.web.forms import SignInForm, StaffPasswordResetForm, TwoFactorCodeForm
 
 
 class SignInView(auth_views.LoginView):
@@ -84,6 +84,7 @@ def two_factor_verify(request):
 
 
 class StaffPasswordResetView(auth_views.PasswordResetView):
+    form_class = StaffPasswordResetForm
     # Our own name: django.contrib.auth's password_reset_subject.txt would win the template lookup.
     subject_template_name = "registration/reset_subject.txt"
 

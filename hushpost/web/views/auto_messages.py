@@ -29,6 +29,7 @@ from hushpost.messaging.secure_settings import (
 )
 from hushpost.web.auto_message_forms import AutoMessageForm
 from hushpost.web.decorators import staff_required
+from hushpost.web.field_lists import described
 from hushpost.web.preview_masking import masks_for
 
 
@@ -88,7 +89,7 @@ def _context(request, form: AutoMessageForm, auto: AutoMessage | None) -> dict:
         "auto": auto,
         "contacts": contacts,
         "contact_limit": PREVIEW_CONTACT_LIMIT,
-        "field_names": template_spec(request.org).names(),
+        "field_names": described(template_spec(request.org).names()),
         "preview": shown,
         "mask_values": mask_values,
         "revealed": revealed,

@@ -13,21 +13,22 @@ from django.views.decorators.http import require_POST
 
 from hushpost.activity.log import record
 from hushpost.activity.models import Event, EventKind
-from hushpost.appointments.fields import (
+from hushpost.appointments.models import Appointment
+from hushpost.appointments.template_fields import (
     APPOINTMENT_FIELD_HELP,
     APPOINTMENT_FIELDS,
     appointment_context,
     as_recipient,
 )
-from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import IN_PROGRESS, Channel, DeliveryStatus
 from hushpost.messaging.compose import ComposeError, deliveries_of, send_message
-from hushpost.messaging.fields import message_spec
 from hushpost.messaging.models import Message, Origin, SecureMessagingSettings, Send
+from hushpost.messaging.template_fields import message_spec
 from hushpost.web.compose_forms import ComposeForm, chosen_ids, request_too_large, uploads_in_memory
 from hushpost.web.compose_preview import compose_preview, pick
 from hushpost.web.decorators import staff_required
+from hushpost.web.field_lists import described
 from hushpost.web.preview_masking import masks_for
 
 CONTACTS_PAGE_SIZE = 20
@@ -181,7 +182,7 @@ def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> di
         "contacts_page": contacts_page,
         "has_contacts": Contact.objects.for_org(request.org).exists(),
         "preview": preview,
-        "fields": message_spec(request.org).names(),
+        "fields": described(message_spec(request.org).names()),
         "appointment_fields": [
             (f"appointment.{name}", text) for name, text in APPOINTMENT_FIELD_HELP.items()
         ]

@@ -10,10 +10,10 @@ from hushpost.activity.models import Event
 from hushpost.contacts.models import Contact, CustomField
 from hushpost.contacts.sensitive import UnknownValue, reveal
 from hushpost.contacts.services import delete_contact, save_contact
-from hushpost.messaging.fields import custom_keys
 from hushpost.messaging.models import SecureMessagingSettings
 from hushpost.messaging.pins import default_pin_fields, pin_origin
 from hushpost.messaging.revocation import listed_links
+from hushpost.messaging.template_fields import custom_keys
 from hushpost.web.contact_forms import ContactForm
 from hushpost.web.decorators import staff_required
 from hushpost.web.event_sentences import describe_events, prepare

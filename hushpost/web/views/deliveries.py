@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
-from hushpost.delivery.retries import (
+from hushpost.delivery.staff_retry import (
     SETTLES_ITSELF,
     RetryRefused,
     is_ambiguous,

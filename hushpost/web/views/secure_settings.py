@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from hushpost.messaging.fields import contact_spec, notification_spec
 from hushpost.messaging.models import SecureMessagingSettings
 from hushpost.messaging.secure_settings import (
     PREVIEW_CONTACT_LIMIT,
@@ -18,7 +17,9 @@ from hushpost.messaging.secure_settings import (
     preview_contacts,
     save_settings,
 )
+from hushpost.messaging.template_fields import contact_spec, notification_spec
 from hushpost.web.decorators import staff_required
+from hushpost.web.field_lists import described
 from hushpost.web.preview_masking import masks_for
 from hushpost.web.settings_forms import SecureSettingsForm
 
@@ -49,8 +50,8 @@ def _context(request, form: SecureSettingsForm) -> dict:
         "form": form,
         "contacts": contacts,
         "contact_limit": PREVIEW_CONTACT_LIMIT,
-        "notification_fields": notification_spec(request.org).names(),
-        "pin_fields": contact_spec(request.org).names(),
+        "notification_fields": described(notification_spec(request.org).names()),
+        "pin_fields": described(contact_spec(request.org).names()),
         "preview": shown,
         "mask_values": mask_values,
         "revealed": revealed,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from hushpost.delivery import retry
+from hushpost.delivery import retry_policy
 from hushpost.delivery.channels import twilio_configured
 from hushpost.delivery.models import Delivery, DeliveryStatus
 from hushpost.delivery.reconcile import BATCH, ambiguous_sms, reconcile
@@ -31,7 +31,9 @@ class Command(BaseCommand):
             if settled == 0 or sum(outcomes.values()) < BATCH:
                 break
         email = (
-            Delivery.objects.filter(status=DeliveryStatus.FAILED, error_code=retry.AMBIGUOUS_CODE)
+            Delivery.objects.filter(
+                status=DeliveryStatus.FAILED, error_code=retry_policy.AMBIGUOUS_CODE
+            )
             .exclude(channel="sms")
             .count()
         )

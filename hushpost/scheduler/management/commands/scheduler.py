@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from hushpost.appointments.scheduler import tick
+from hushpost.scheduler.steps import tick
 
 
 class Command(BaseCommand):

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
-from hushpost.delivery import retry
+from hushpost.delivery import retry_policy
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
 from hushpost.delivery.send import enqueue_send, why_held
 
@@ -51,7 +51,7 @@ SETTLES_ITSELF = (
 
 
 def is_ambiguous(delivery: Delivery) -> bool:
-    return delivery.error_code == retry.AMBIGUOUS_CODE
+    return delivery.error_code == retry_policy.AMBIGUOUS_CODE
 
 
 def settles_itself(delivery: Delivery) -> bool:
@@ -108,7 +108,7 @@ def retry_failed(delivery: Delivery, actor, *, confirmed_not_sent: bool = False)
             "previous_reason": previous["reason"],
             "previous_code": previous["code"],
         }
-        if previous["code"] == retry.AMBIGUOUS_CODE:
+        if previous["code"] == retry_policy.AMBIGUOUS_CODE:
             detail["checked_provider_log"] = True
         record(
             current.organization,

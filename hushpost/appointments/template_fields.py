@@ -1,17 +1,20 @@
 """An appointment's template fields: `{{ appointment.start_time }}`, `{{ appointment.location }}` …
 
 Times are written in the contact's time zone and dates in the contact's
-language, so one template reads right for every recipient. Compose (with
-appointments as recipients) and the scheduler render with these.
+language, so one template reads right for every recipient. `start` and
+`end` are also date values for Liquid's `date` filter (messaging/
+template_dates.py), and `status` is the stable key a condition can test
+(`{% if appointment.status == "confirmed" %}`) with `status_label` beside
+it to show. Compose (with appointments as recipients) and the scheduler
+render with these.
 """
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.utils import formats, translation
 
 from hushpost.appointments.models import Appointment
+from hushpost.messaging.template_dates import template_datetime
 
 # Name → what it holds, in the order "Fields you can use" lists them.
 APPOINTMENT_FIELD_HELP: dict[str, str] = {
@@ -20,10 +23,18 @@ APPOINTMENT_FIELD_HELP: dict[str, str] = {
     "start_weekday": "the day of the week, such as Tuesday",
     "end_time": "the end time",
     "end_date": "the day it ends",
+    "start": (
+        'the start as a date value: {{ appointment.start | date: "%A %-d %B, %H:%M" }} '
+        "writes it your way, with day and month names in the contact's language"
+    ),
+    "end": "the end as a date value, for the date filter",
     "title": "what it is",
     "location": "where",
     "staff_name": "who the contact sees",
-    "status": "scheduled, confirmed or cancelled",
+    "status": (
+        "scheduled, confirmed or cancelled — the same in every language, for {% if %} tests"
+    ),
+    "status_label": "the status as a word to show (Scheduled, Confirmed, Cancelled)",
     "time_zone": "the time zone the times are in",
 }
 APPOINTMENT_FIELDS: frozenset[str] = frozenset(APPOINTMENT_FIELD_HELP)
@@ -33,29 +44,32 @@ def _language(code: str) -> str:
     return code or "en"
 
 
-def appointment_values(appointment: Appointment) -> dict[str, str]:
+def appointment_values(appointment: Appointment) -> dict[str, object]:
     contact = appointment.contact
     zone_name = contact.effective_time_zone
-    zone = ZoneInfo(zone_name)
-    start = appointment.start.astimezone(zone)
-    end = appointment.end.astimezone(zone)
+    language = _language(contact.language)
+    start = template_datetime(appointment.start, zone_name, language)
+    end = template_datetime(appointment.end, zone_name, language)
     staff = appointment.staff
-    with translation.override(_language(contact.language)):
+    with translation.override(language):
         return {
             "start_date": formats.date_format(start, "DATE_FORMAT"),
             "start_time": formats.time_format(start, "TIME_FORMAT"),
             "start_weekday": formats.date_format(start, "l"),
             "end_time": formats.time_format(end, "TIME_FORMAT"),
             "end_date": formats.date_format(end, "DATE_FORMAT"),
+            "start": start,
+            "end": end,
             "title": appointment.title,
             "location": appointment.location,
             "staff_name": (staff.full_name or staff.email) if staff is not None else "",
-            "status": str(appointment.get_status_display()),
+            "status": appointment.status,
+            "status_label": str(appointment.get_status_display()),
             "time_zone": zone_name,
         }
 
 
-def appointment_context(appointment: Appointment) -> dict[str, dict[str, str]]:
+def appointment_context(appointment: Appointment) -> dict[str, dict[str, object]]:
     """What `{{ appointment.* }}` holds for this appointment's contact."""
     return {"appointment": appointment_values(appointment)}
 

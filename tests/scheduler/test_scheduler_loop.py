@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from hushpost.appointments import scheduler
+from hushpost.scheduler import steps as scheduler
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]

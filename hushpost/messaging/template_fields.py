@@ -5,8 +5,18 @@ from __future__ import annotations
 from hushpost.accounts.models import USER_TEMPLATE_FIELDS, Organization
 from hushpost.contacts.models import CONTACT_TEMPLATE_FIELDS, Contact, CustomField
 from hushpost.messaging.rendering import FieldSpec
+from hushpost.messaging.template_dates import NOW, TemplateDateTime, now_in
 
 SECURE_LINK = "secure_link"
+# What "Fields you can use" says beside a field whose name doesn't say it all.
+FIELD_HELP: dict[str, str] = {
+    NOW: (
+        "the current date and time in your organization's time zone; "
+        'format it with the date filter, as {{ now | date: "%A %-d %B" }} '
+        "(day and month names in the contact's language)"
+    ),
+    SECURE_LINK: "the personal link to the secure conversation (required)",
+}
 
 
 def custom_keys(organization: Organization) -> frozenset[str]:
@@ -25,7 +35,7 @@ def notification_spec(organization: Organization) -> FieldSpec:
     base = contact_spec(organization)
     return FieldSpec(
         objects={**base.objects, "user": frozenset(USER_TEMPLATE_FIELDS)},
-        scalars=frozenset({SECURE_LINK}),
+        scalars=frozenset({SECURE_LINK, NOW}),
     )
 
 
@@ -52,20 +62,37 @@ def contact_context(
     }
 
 
+def now_for(contact: Contact) -> TemplateDateTime:
+    """`{{ now }}`: the organization's time, named in the contact's language."""
+    return now_in(contact.organization.time_zone, contact.language)
+
+
 def notification_context(user, contact: Contact, secure_link: str) -> dict[str, object]:
-    return {**contact_context(contact), "user": user.template_context(), SECURE_LINK: secure_link}
+    return {
+        **contact_context(contact),
+        "user": user.template_context(),
+        SECURE_LINK: secure_link,
+        NOW: now_for(contact),
+    }
 
 
 def message_spec(organization: Organization) -> FieldSpec:
     """A message's own body and subject: the sender and the contact (no link)."""
     base = contact_spec(organization)
-    return FieldSpec(objects={**base.objects, "user": frozenset(USER_TEMPLATE_FIELDS)})
+    return FieldSpec(
+        objects={**base.objects, "user": frozenset(USER_TEMPLATE_FIELDS)},
+        scalars=frozenset({NOW}),
+    )
 
 
 def message_context(
     user, contact: Contact, keys: frozenset[str] | None = None
 ) -> dict[str, object]:
-    return {**contact_context(contact, keys), "user": user.template_context()}
+    return {
+        **contact_context(contact, keys),
+        "user": user.template_context(),
+        NOW: now_for(contact),
+    }
 
 
 class OrganizationSender:

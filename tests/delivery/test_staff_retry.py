@@ -10,8 +10,8 @@ from django_tasks_db.models import DBTaskResult
 from hushpost.activity.models import Event, EventKind
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Delivery, DeliveryStatus
-from hushpost.delivery.retries import RetryRefused, retry_failed
 from hushpost.delivery.send import send_delivery
+from hushpost.delivery.staff_retry import RetryRefused, retry_failed
 from tests.delivery.conftest import NOTIFICATION
 from tests.twilio_standin import Reply
 
