@@ -303,7 +303,9 @@ def compose_and_send(
     shoot(page, channel, "02-compose")
 
     page.get_by_role("button", name="Send", exact=True).click()
-    page.wait_for_url("**/sends/*/")
+    # A send with a file is encrypted and stored in one transaction: on a busy
+    # machine that takes longer than a click.
+    page.wait_for_url("**/sends/*/", timeout=30_000)
     row = page.locator("table.send-outcomes tbody tr")
     expect(row).to_have_count(1)
     expect(row).to_contain_text(contact.name)
