@@ -54,6 +54,14 @@ if HUSHPOST_RETENTION_DAYS < 0:
         "HUSHPOST_RETENTION_DAYS must be 0 (keep forever) or a number of days."
     )
 
+# How far ahead a recurring calendar series is expanded into appointments (docs/OPERATIONS.md);
+# the scheduler adds the occurrences of open-ended series as this horizon moves on.
+HUSHPOST_RECURRENCE_HORIZON_DAYS = envint("HUSHPOST_RECURRENCE_HORIZON_DAYS", 365)
+if not 1 <= HUSHPOST_RECURRENCE_HORIZON_DAYS <= 3660:
+    raise ImproperlyConfigured(
+        "HUSHPOST_RECURRENCE_HORIZON_DAYS must be a number of days from 1 to 3660 (ten years)."
+    )
+
 _missing = [
     name
     for name, value in (
@@ -110,6 +118,7 @@ INSTALLED_APPS = [
     "anymail",
     "hushpost.accounts",
     "hushpost.activity",
+    "hushpost.imports",
     "hushpost.contacts",
     "hushpost.delivery",
     "hushpost.messaging",
@@ -138,6 +147,8 @@ MIDDLEWARE = [
     "hushpost.web.middleware.NoStoreMiddleware",
     # API text no database can store (NUL, lone surrogates) is a 422, not a 500.
     "hushpost.api.text_guard.ApiTextGuardMiddleware",
+    # Import files sent to the API stay in memory: they are contact data.
+    "hushpost.api.upload_guard.ImportUploadMiddleware",
 ]
 
 ROOT_URLCONF = "hushpost.urls"

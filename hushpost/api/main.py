@@ -11,6 +11,7 @@ from hushpost.api import (
     conversations,
     custom_fields,
     events,
+    imports,
     links,
     messages,
     problems,
@@ -61,6 +62,7 @@ for module in (
     events,
     auto_messages,
     appointments,
+    imports,
     links,
 ):
     api.add_router("/", module.router)

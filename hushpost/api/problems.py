@@ -71,7 +71,7 @@ def _field_name(location: tuple) -> str:
     parts = [str(part) for part in location]
     if parts and parts[0] == "body":
         parts = parts[2:] if len(parts) > 2 else parts[1:]
-    elif parts and parts[0] in ("query", "path", "header"):
+    elif parts and parts[0] in ("query", "path", "header", "form", "file"):
         parts = parts[1:]
     return ".".join(parts) or "body"
 

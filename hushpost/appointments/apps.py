@@ -9,3 +9,9 @@ class AppointmentsConfig(AppConfig):
     def ready(self):
         # Registers auto message templates with Field settings' in-use check.
         from hushpost.appointments import auto_messages  # noqa: F401
+        from hushpost.appointments.import_readers import AppointmentCsvReader, CalendarFileReader
+        from hushpost.imports.readers import register_reader
+
+        # Appointments are imported through the one import pipeline, which knows no app.
+        register_reader(CalendarFileReader())
+        register_reader(AppointmentCsvReader())

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
+from hushpost.crypto.encrypted_attributes import EncryptedText
 from hushpost.delivery.models import Channel
 
 
@@ -50,6 +51,10 @@ class Appointment(models.Model):
     # The id in the system that booked it (an EHR, a calendar UID); unique
     # per organization when set.
     external_id = models.CharField(max_length=255, blank=True)
+    # The version of the calendar event it was imported from (SEQUENCE,
+    # LAST-MODIFIED): an older version never overwrites a newer one.
+    source_sequence = models.IntegerField(null=True, blank=True)
+    source_modified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -71,6 +76,40 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title or 'Appointment'} at {self.start:%Y-%m-%d %H:%M}"
+
+
+class RecurringSeries(models.Model):
+    """A recurring calendar event as imported, kept so the scheduler can add its
+    occurrences as the horizon moves on (an open-ended series has no last one)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="recurring_series"
+    )
+    uid = models.CharField(max_length=255)
+    # The series' VEVENTs and the VTIMEZONEs they use, as iCalendar text: it
+    # names the clients, so it is encrypted like an uploaded file.
+    source_encrypted = models.TextField()
+    # The zone floating times are in (the calendar's X-WR-TIMEZONE, else the organization's).
+    zone = models.CharField(max_length=64, blank=True)
+    open_ended = models.BooleanField(default=False)
+    # Occurrences starting before this are stored (or were cancelled).
+    expanded_until = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "uid"], name="one_recurring_series_per_uid"
+            )
+        ]
+        indexes = [models.Index(fields=["open_ended", "expanded_until"])]
+
+    source = EncryptedText(
+        "source_encrypted", binding=lambda s: f"org={s.organization_id}|uid={s.uid}"
+    )
 
 
 class Timing(models.TextChoices):

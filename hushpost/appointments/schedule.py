@@ -66,6 +66,27 @@ def _wanted(auto: AutoMessage, appointment: Appointment, *, new: bool) -> bool:
     return new or auto.timing != Timing.BOOKED
 
 
+# History never triggers messages: what an import or the API brings in after
+# the fact is stored, and its sends are skipped at once with these reasons.
+STARTED = (
+    "the appointment had already started when it was booked, imported or moved: "
+    "history never triggers messages"
+)
+ENDED = (
+    "the appointment ended longer ago than this follow-up's offset when it was booked, "
+    "imported or moved: history never triggers messages"
+)
+
+
+def history_reason(auto: AutoMessage, appointment: Appointment, due_at, now) -> str | None:
+    """Why this send is history (its moment passed before the appointment was known)."""
+    if auto.timing == Timing.AFTER_END:
+        # A follow-up only while its own offset hasn't passed since the end.
+        return ENDED if due_at <= now else None
+    # "When booked" and "before the start" are for something still to come.
+    return STARTED if appointment.start <= now else None
+
+
 @transaction.atomic
 def sync_appointment(appointment: Appointment, *, created: bool = False) -> None:
     """After an appointment is created, changed, rescheduled or cancelled."""
@@ -79,10 +100,11 @@ def sync_appointment(appointment: Appointment, *, created: bool = False) -> None
         return
     autos = list(AutoMessage.objects.for_org(appointment.organization_id).filter(enabled=True))
     keep = []
+    now = timezone.now()
     for auto in autos:
         if auto.timing == Timing.BOOKED and not created:
             continue
-        row = _upsert(auto, appointment)
+        row = _upsert(auto, appointment, now)
         if row is not None:
             keep.append(row.pk)
     # What was pending for an old time (a reschedule) or a message now off never went out: drop it.
@@ -91,17 +113,30 @@ def sync_appointment(appointment: Appointment, *, created: bool = False) -> None
     ).delete()
 
 
-def _upsert(auto: AutoMessage, appointment: Appointment) -> DueSend | None:
+def _upsert(auto: AutoMessage, appointment: Appointment, now: datetime) -> DueSend | None:
     when = due_time(auto, appointment)
+    history = history_reason(auto, appointment, when, now)
+    defaults = {"organization_id": appointment.organization_id, "due_at": when}
+    if history:
+        defaults.update(status=DueSendStatus.SKIPPED, reason=history, done_at=now)
     row, made = DueSend.objects.get_or_create(
         appointment=appointment,
         auto_message=auto,
         anchor_at=anchor(auto, appointment),
-        defaults={"organization_id": appointment.organization_id, "due_at": when},
+        defaults=defaults,
     )
-    if not made and row.status == DueSendStatus.PENDING and row.due_at != when:
-        row.due_at = when
-        row.save(update_fields=["due_at"])
+    if not made and row.status == DueSendStatus.PENDING:
+        if history:
+            row.status, row.reason, row.done_at, row.due_at = (
+                DueSendStatus.SKIPPED,
+                history,
+                now,
+                when,
+            )
+            row.save(update_fields=["status", "reason", "done_at", "due_at"])
+        elif row.due_at != when:
+            row.due_at = when
+            row.save(update_fields=["due_at"])
     return row if row.status == DueSendStatus.PENDING else None
 
 
@@ -206,6 +241,9 @@ def _settle(due: DueSend, now: datetime) -> None:
     elif auto.timing == Timing.BEFORE_START and appointment.start <= now:
         # Overdue after downtime, but a reminder for something that has begun helps no one.
         skip = "the appointment had already started when this was due to go out"
+    elif auto.timing == Timing.BOOKED and appointment.start <= now:
+        # Nor does a confirmation of it (the booking was moved into the past meanwhile).
+        skip = STARTED
     if skip:
         logger.info("auto message %s for appointment %s skipped: %s", auto.pk, appointment.pk, skip)
         _finish(due, DueSendStatus.SKIPPED, now, reason=skip)

@@ -1,8 +1,10 @@
-"""Reading an uploaded CSV file into headers and rows, and writing rows back out.
+"""Reading the text of an uploaded CSV file into headers and rows, and writing rows back out.
 
-An upload is checked once, when it arrives, and stored re-written as plain
-comma-separated UTF-8. The import then never has to guess the delimiter or the
-encoding again, so a resumed import reads exactly the rows the first run read.
+An upload is decoded by the import pipeline (imports.file_encoding), checked
+once here, and stored re-written as plain comma-separated text. The import
+then never has to guess the delimiter or the encoding again, so a resumed
+import reads exactly the rows the first run read. Both contact and
+appointment CSV files are read here.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+from hushpost.imports.readers import ImportRefused
+
 MAX_ROWS = 50_000
 DELIMITERS = (",", ";", "\t")
 # Enough lines to tell the delimiter from commas that sit inside quoted values.
@@ -23,7 +26,11 @@ _LOOKS_LIKE_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LOOKS_LIKE_PHONE = re.compile(r"^\+?[\d\s().-]{7,}$")
 
 
-class CsvError(ValueError):
+# Excel writes this first line to say which delimiter the file uses.
+_EXCEL_SEP = re.compile(r"^sep=(.)\r?\n", re.IGNORECASE)
+
+
+class CsvError(ImportRefused):
     """The file can't be imported; the message says why, for the person who uploaded it."""
 
 
@@ -39,24 +46,18 @@ def header_key(header: str) -> str:
     return re.sub(r"[\s_\-]+", "", header).lower()
 
 
-def read_upload(data: bytes) -> ParsedCsv:
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise CsvError(
-            f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB; "
-            "split it into smaller files."
-        )
-    if not data.strip():
+def read_csv_text(text: str, *, what: str = "contacts") -> ParsedCsv:
+    """Headers and rows of a decoded upload; raises CsvError saying what is wrong."""
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
         raise CsvError("The file is empty.")
-    # Text files never hold NUL bytes; spreadsheets (.xlsx), PDFs and images do.
-    if b"\x00" in data:
+    # Text holds no NUL characters; a spreadsheet (.xlsx), PDF or image read as text does.
+    if "\x00" in text:
         raise CsvError("This is not a CSV file. In your spreadsheet, use “Save as” → “CSV UTF-8”.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CsvError(
-            "The file is not UTF-8 text. In your spreadsheet, use “Save as” → “CSV UTF-8”."
-        ) from None
-    delimiter = _sniff_delimiter(text)
+    excel_sep = _EXCEL_SEP.match(text)
+    if excel_sep:
+        text = text[excel_sep.end() :]
+    delimiter = excel_sep.group(1) if excel_sep else _sniff_delimiter(text)
     records = _parse(text, delimiter)
     # Trailing blank lines are an artefact of editors; blank lines in between
     # are kept so row numbers match what a spreadsheet shows.
@@ -68,7 +69,7 @@ def read_upload(data: bytes) -> ParsedCsv:
     _check_headers(headers)
     rows = records[1:]
     if not rows:
-        raise CsvError("The file has a header row but no contacts under it.")
+        raise CsvError(f"The file has a header row but no {what} under it.")
     if len(rows) > MAX_ROWS:
         raise CsvError(f"The file has {len(rows):,} rows; import at most {MAX_ROWS:,} at a time.")
     return ParsedCsv(headers=headers, rows=rows, text=write_rows([headers, *rows]))

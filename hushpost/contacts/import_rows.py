@@ -1,8 +1,14 @@
-"""Checking one CSV row against a mapping, and turning an accepted row into a contact.
+"""Checking one imported contact (a CSV row or a vCard) and turning an accepted one into a contact.
 
-Reasons are stored in clear and shown on the report page, so they name the
-problem and the column but never repeat the value: that stays in the
-encrypted copy of the row.
+Readers turn what they read into a ContactRecord: the name or its parts, the
+phone and email candidates with their labels, and single-valued cells. The
+checker picks the number to text (a mobile first, then an unlabelled number,
+then any other, never a fax), the first usable email (skipping Exchange
+addresses), joins name parts, and turns language names into codes.
+
+Reasons and warnings are stored in clear and shown on the report page, so
+they name the problem and the column but never repeat the value: that stays
+in the encrypted copy of the row.
 """
 
 from __future__ import annotations
@@ -12,42 +18,81 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hushpost.accounts.models import Organization
-from hushpost.contacts.import_mapping import IGNORE, custom_key
+from hushpost.contacts.import_mapping import custom_key
+from hushpost.contacts.language_names import language_code
 from hushpost.contacts.models import Contact, CustomField, FieldType
-from hushpost.contacts.phones import normalize_phone
+from hushpost.contacts.phone_labels import PhoneKind
+from hushpost.contacts.phones import InvalidPhone, PhoneHasExtension, is_landline, normalize_phone
 from hushpost.contacts.values import (
     clean_custom_value,
     clean_email,
     clean_flag,
-    clean_language,
     clean_time_zone,
     is_pin,
 )
+from hushpost.imports.readers import Record
 
 NAME_MAX = Contact._meta.get_field("name").max_length
 EMAIL_MAX = Contact._meta.get_field("email").max_length
 PIN_MAX = 100
+# Google Contacts puts every value of a multi-valued field in one cell, so separated.
+MULTI_VALUE = " ::: "
 
 BAD_VALUE = {
     "name": f"name too long ({NAME_MAX} characters at most)",
     "phone": "bad phone (not a valid mobile number; add the country code)",
     "email": "bad email",
     "time_zone": "bad time zone (use a name such as America/New_York)",
-    "language": "bad language (use a code such as en or es)",
     "secure_pin": "bad secure PIN (letters and digits only)",
     "sms_opt_out": "bad SMS opt-out (use yes or no)",
     "email_opt_out": "bad email opt-out (use yes or no)",
 }
+EXTENSION = "has an extension, which a text message can't reach; give a direct or mobile number"
 KEY_LABELS = {"email": "email", "phone": "mobile phone"}
+_KIND_ORDER = {PhoneKind.MOBILE: 0, PhoneKind.GENERIC: 1, PhoneKind.OTHER: 2}
+
+
+@dataclass
+class Candidate:
+    column: str  # Where it came from, for reasons: "Mobile Phone", "TEL (home)".
+    raw: str
+    kind: PhoneKind = PhoneKind.GENERIC
+    primary: bool = False  # The column mapped as *the* mobile phone or *the* email.
+
+
+@dataclass
+class ContactRecord(Record):
+    line: int | None = None
+    uid: str = ""
+    values: list[str] | None = None  # The CSV row as uploaded.
+    name: str = ""
+    name_parts: list[str] = field(default_factory=list)  # first, middle, last
+    phones: list[Candidate] = field(default_factory=list)
+    emails: list[Candidate] = field(default_factory=list)
+    # Single-valued targets ("time_zone", "custom.<key>", …) → (column, raw).
+    cells: dict[str, tuple[str, str]] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def is_blank(self) -> bool:
+        return not (
+            self.name
+            or any(self.name_parts)
+            or any(c.raw.strip() for c in self.phones + self.emails)
+            or any(raw for _, raw in self.cells.values())
+        )
 
 
 @dataclass
 class CheckedRow:
-    number: int  # The line in the file, the header being 1.
-    values: list[str]
+    number: int | None
+    values: list[str] | None
+    uid: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
     custom: dict[str, str] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def keys(self) -> list[tuple[str, str]]:
@@ -64,61 +109,168 @@ def contact_keys(contact: Contact) -> list[tuple[str, str]]:
     return [key for key in (("email", contact.email.lower()), ("phone", contact.phone)) if key[1]]
 
 
+def is_exchange_address(raw: str) -> bool:
+    """An Exchange/X.500 address as Outlook exports it (/o=ExchangeLabs/ou=…/cn=…): not email."""
+    return raw.strip().lower().startswith("/o=") or ("@" not in raw and "/cn=" in raw.lower())
+
+
 class RowChecker:
-    def __init__(
-        self,
-        organization: Organization,
-        mapping: dict[str, str],
-        fields: list[CustomField],
-        width: int,
-    ):
-        self.width = width
-        self.columns = sorted(
-            ((int(index), target) for index, target in mapping.items() if target != IGNORE),
-            key=lambda item: item[0],
-        )
+    def __init__(self, organization: Organization, fields: list[CustomField]):
         self.custom_fields = {field.key: field for field in fields}
         self._zones: dict[str, str | None] = {}
-        region = organization.country
+        self.region = organization.country
         self.cleaners: dict[str, Callable[[str], Any]] = {
-            "name": self._clean_name,
-            "phone": lambda raw: normalize_phone(raw, region),
-            "email": self._clean_email,
             "time_zone": self._clean_time_zone,
-            "language": clean_language,
             "secure_pin": self._clean_pin,
             "sms_opt_out": clean_flag,
             "email_opt_out": clean_flag,
         }
 
-    def check(self, number: int, values: list[str]) -> CheckedRow | None:
-        """The row's cleaned values and every reason to reject it; None for a blank row."""
-        if not any(value.strip() for value in values):
+    def check(self, record: ContactRecord) -> CheckedRow | None:
+        """The record's cleaned values and every reason to reject it; None for a blank row."""
+        if record.is_blank:
             return None
-        row = CheckedRow(number=number, values=values)
-        if any(value.strip() for value in values[self.width :]):
-            row.reasons.append(
-                f"more cells ({len(values)}) than columns ({self.width}); check the quoting"
-            )
-        present = set()
-        for index, target in self.columns:
-            raw = values[index].strip() if index < len(values) else ""
+        row = CheckedRow(
+            number=record.line,
+            values=record.values,
+            uid=record.uid,
+            reasons=list(record.reasons),
+            warnings=list(record.warnings),
+        )
+        self._name(record, row)
+        self._phone(record, row)
+        self._email(record, row)
+        for target, (column, raw) in record.cells.items():
+            raw = raw.strip()
             if not raw:
                 continue
-            present.add(target)
             key = custom_key(target)
             if key is not None:
                 self._check_custom(row, key, raw)
-                continue
-            try:
-                row.fields[target] = self.cleaners[target](raw)
-            except ValueError:
-                row.reasons.append(BAD_VALUE[target])
-        if "name" not in present:
-            row.reasons.append("missing name")
-        if "phone" not in present and "email" not in present:
+            elif target == "language":
+                code = language_code(raw)
+                if code is None:
+                    row.warnings.append(
+                        f"{column}: not a language we send in; the contact keeps its language"
+                    )
+                else:
+                    row.fields["language"] = code
+            else:
+                try:
+                    row.fields[target] = self.cleaners[target](raw)
+                except ValueError:
+                    row.reasons.append(BAD_VALUE[target])
+        if (
+            not row.fields.get("phone")
+            and not row.fields.get("email")
+            and not any(reason.startswith(("bad phone", "bad email")) for reason in row.reasons)
+        ):
             row.reasons.append("no phone and no email")
         return row
+
+    def _name(self, record: ContactRecord, row: CheckedRow) -> None:
+        name = " ".join(record.name.split()) or " ".join(
+            " ".join(part.split()) for part in record.name_parts if part.strip()
+        )
+        if not name:
+            row.reasons.append("missing name")
+        elif len(name) > NAME_MAX:
+            row.reasons.append(BAD_VALUE["name"])
+        else:
+            row.fields["name"] = name
+
+    def _phone(self, record: ContactRecord, row: CheckedRow) -> None:
+        """A mobile first, then an unlabelled number, then any other (said so); never a fax."""
+        usable = [c for c in record.phones if c.raw.strip() and c.kind != PhoneKind.NOT_A_PHONE]
+        ordered = sorted(usable, key=lambda c: 0 if c.primary else 1 + _KIND_ORDER[c.kind])
+        chosen: tuple[Candidate, str] | None = None
+        problems: list[tuple[Candidate, str]] = []
+        for candidate in ordered:
+            values = [v.strip() for v in candidate.raw.split(MULTI_VALUE) if v.strip()]
+            for position, raw in enumerate(values):
+                try:
+                    number = normalize_phone(raw, self.region)
+                except PhoneHasExtension:
+                    problems.append((candidate, EXTENSION))
+                    continue
+                except InvalidPhone:
+                    problems.append((candidate, "not a valid phone number"))
+                    continue
+                if chosen is None:
+                    chosen = (candidate, number)
+                    if len(values) > position + 1:
+                        row.warnings.append(
+                            f"{candidate.column}: {len(values) - position - 1} more number(s) "
+                            "in the cell, not imported (the first usable one was)"
+                        )
+                elif number != chosen[1]:
+                    row.warnings.append(
+                        f"{candidate.column}: another number, not imported "
+                        f"(the contact's number came from {chosen[0].column})"
+                    )
+                break
+        mobile_problems = [
+            problem for c, problem in problems if c.primary or c.kind == PhoneKind.MOBILE
+        ]
+        if chosen is None and mobile_problems:
+            # The mobile given can't be used and nothing else can: as before, the row waits
+            # for a fixed number rather than importing without one.
+            row.reasons.append(
+                f"bad phone ({EXTENSION})"
+                if mobile_problems[0] == EXTENSION
+                else BAD_VALUE["phone"]
+            )
+            return
+        row.warnings.extend(f"{c.column}: {problem}; not imported" for c, problem in problems)
+        if chosen is None:
+            return
+        candidate, number = chosen
+        row.fields["phone"] = number
+        if candidate.kind == PhoneKind.OTHER and not candidate.primary:
+            row.warnings.append(f"no mobile number; the number from {candidate.column} was used")
+        if is_landline(number):
+            row.warnings.append(
+                f"{candidate.column}: a landline, kept but flagged: it can't receive texts, "
+                "so text messages to it are held"
+            )
+
+    def _email(self, record: ContactRecord, row: CheckedRow) -> None:
+        chosen: str | None = None
+        bad_primary = False
+        for candidate in record.emails:
+            values = [v.strip() for v in candidate.raw.split(MULTI_VALUE) if v.strip()]
+            for position, raw in enumerate(values):
+                if is_exchange_address(raw):
+                    row.warnings.append(
+                        f"{candidate.column}: an Exchange address, not an email; skipped"
+                    )
+                    continue
+                try:
+                    email = clean_email(raw)
+                    if len(email) > EMAIL_MAX:
+                        raise ValueError("too long")
+                except ValueError:
+                    if candidate.primary:
+                        bad_primary = True
+                    else:
+                        row.warnings.append(f"{candidate.column}: not an email address; skipped")
+                    continue
+                if chosen is None:
+                    chosen = email
+                    if len(values) > position + 1:
+                        row.warnings.append(
+                            f"{candidate.column}: {len(values) - position - 1} more address(es) "
+                            "in the cell, not imported (the first usable one was)"
+                        )
+                elif email.lower() != chosen.lower():
+                    row.warnings.append(f"{candidate.column}: another address, not imported")
+                break
+        if chosen is not None:
+            row.fields["email"] = chosen
+            if bad_primary:
+                row.warnings.append("the first email column holds no valid address; skipped")
+        elif bad_primary:
+            row.reasons.append(BAD_VALUE["email"])
 
     def _check_custom(self, row: CheckedRow, key: str, raw: str) -> None:
         custom_field = self.custom_fields.get(key)
@@ -134,19 +286,6 @@ class RowChecker:
                 else "a date (use YYYY-MM-DD)"
             )
             row.reasons.append(f"bad {custom_field.label}: not {expected}")
-
-    @staticmethod
-    def _clean_name(raw: str) -> str:
-        if len(raw) > NAME_MAX:
-            raise ValueError("too long")
-        return raw
-
-    @staticmethod
-    def _clean_email(raw: str) -> str:
-        email = clean_email(raw)
-        if len(email) > EMAIL_MAX:
-            raise ValueError("too long")
-        return email
 
     @staticmethod
     def _clean_pin(raw: str) -> str:

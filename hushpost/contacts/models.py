@@ -151,6 +151,13 @@ class Contact(models.Model):
     CUSTOM_COLUMNS = ("custom_plain", "custom_sensitive_encrypted")
 
     @property
+    def phone_is_landline(self) -> bool:
+        """The number surely can't receive texts (phonenumbers' number type): texts are held."""
+        from hushpost.contacts.phones import is_landline
+
+        return is_landline(self.phone)
+
+    @property
     def effective_time_zone(self) -> str:
         return self.time_zone or self.organization.time_zone
 
@@ -175,98 +182,6 @@ CONTACT_TEMPLATE_FIELDS = (
 )
 
 
-class ImportStatus(models.TextChoices):
-    MAPPING = "mapping", "Waiting for column mapping"
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Importing"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
 class OnDuplicate(models.TextChoices):
     REPORT = "report", "Leave the existing contact and report the row"
     UPDATE = "update", "Update the existing contact with the row"
-
-
-class ContactImport(models.Model):
-    """One CSV upload. The file is kept encrypted until the import is done, then dropped."""
-
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="contact_imports"
-    )
-    created_by = models.ForeignKey(
-        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    file_name = models.CharField(max_length=255)
-    content_encrypted = models.TextField(blank=True)
-    headers = models.JSONField(default=list)
-    # Column index (as a string) -> target ("name", "phone", "custom.<key>", ...).
-    mapping = models.JSONField(default=dict, blank=True)
-    on_duplicate = models.CharField(
-        max_length=10, choices=OnDuplicate.choices, default=OnDuplicate.REPORT
-    )
-    status = models.CharField(
-        max_length=10, choices=ImportStatus.choices, default=ImportStatus.MAPPING
-    )
-    total_rows = models.PositiveIntegerField(default=0)
-    # Rows [0, rows_done) are settled: imported or reported. A restart resumes here.
-    rows_done = models.PositiveIntegerField(default=0)
-    created_count = models.PositiveIntegerField(default=0)
-    updated_count = models.PositiveIntegerField(default=0)
-    rejected_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    objects = OrgScopedQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return self.file_name
-
-    content = EncryptedText(
-        "content_encrypted",
-        binding=lambda i: (
-            f"org={i.organization_id}|file={i.file_name}|at={i.created_at.isoformat()}"
-        ),
-    )
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total_rows else int(100 * self.rows_done / self.total_rows)
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
-
-
-class ImportRejection(models.Model):
-    """One CSV row that was not imported, with every reason why.
-
-    The row's own values are kept encrypted so staff can download the rejected
-    rows, fix them and import them again.
-    """
-
-    contact_import = models.ForeignKey(
-        ContactImport, on_delete=models.CASCADE, related_name="rejections"
-    )
-    row_number = models.PositiveIntegerField(
-        help_text="The line in the file, counting the header as 1."
-    )
-    reasons = models.JSONField(default=list)
-    values_encrypted = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["row_number"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["contact_import", "row_number"], name="one_rejection_per_row"
-            )
-        ]
-
-    values = EncryptedJSON(
-        "values_encrypted", binding=lambda r: f"import={r.contact_import_id}|row={r.row_number}"
-    )

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
+from hushpost.contacts.phones import LANDLINE_REASON
 from hushpost.delivery import retry_policy
 from hushpost.delivery.channels import channel_for
 from hushpost.delivery.channels.base import Accepted, BaseChannel, DeliveryError, Outgoing
@@ -274,6 +275,8 @@ def why_held(delivery: Delivery) -> str:
             if delivery.channel == Channel.EMAIL
             else "opted out of text messages"
         )
+    if delivery.channel == Channel.SMS and contact.phone_is_landline:
+        return LANDLINE_REASON
     if not current:
         # The same words as messaging's check at queuing time.
         return (

@@ -7,6 +7,7 @@ to delivery encrypted: delivery never needs to know about links or messages.
 from __future__ import annotations
 
 from hushpost.contacts.models import Contact
+from hushpost.contacts.phones import LANDLINE_REASON
 from hushpost.delivery.models import Channel, Delivery
 from hushpost.delivery.send import queue_delivery
 from hushpost.messaging.links import link_url
@@ -26,6 +27,8 @@ def why_unreachable(contact: Contact, channel: str) -> str | None:
             return "no mobile phone on file"
         if contact.sms_opt_out:
             return "opted out of text messages"
+        if contact.phone_is_landline:
+            return LANDLINE_REASON
     elif channel == Channel.EMAIL:
         if not contact.email:
             return "no email address on file"

@@ -10,16 +10,19 @@ import logging
 from collections.abc import Callable
 
 from hushpost.appointments.schedule import send_due
-from hushpost.contacts.csv_import import drop_abandoned_uploads, resume_stale_imports
+from hushpost.appointments.series import extend_open_series
 from hushpost.delivery.reconcile import reconcile_deliveries
 from hushpost.delivery.sweep import requeue_stuck_deliveries
+from hushpost.imports.pipeline import drop_abandoned_uploads, resume_stale_runs
 from hushpost.messaging.retention import purge_daily
 
 logger = logging.getLogger(__name__)
 
 STEPS: list[tuple[str, Callable[[], int]]] = [
     ("send due auto messages", send_due),
-    ("resume stale contact imports", resume_stale_imports),
+    ("resume stale imports", resume_stale_runs),
+    # Open-ended calendar series get their occurrences as the horizon moves on.
+    ("extend recurring series", extend_open_series),
     ("drop abandoned import uploads", drop_abandoned_uploads),
     ("requeue stuck deliveries", requeue_stuck_deliveries),
     ("reconcile ambiguous deliveries", reconcile_deliveries),

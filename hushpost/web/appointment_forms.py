@@ -105,11 +105,3 @@ class ListFilters(forms.Form):
             (NO_STAFF, "No staff member"),
             *((str(user.pk), user.display_name) for user in people),
         ]
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label="CSV or iCalendar (.ics) file",
-        help_text="CSV columns: external_id, start, end, title, location, status, staff_email, "
-        "and the contact's name, email, phone.",
-    )

@@ -3,7 +3,8 @@ linking to where it is handled.
 
 Unread replies (mine, nobody's), today's and tomorrow's appointments with
 their reminders and confirmations, deliveries a person must look at, sends
-still going out, and imports that failed. Each comes from its own app's
+still going out, and imports (contacts, appointments, calendars) that failed
+or are still running. Each comes from its own app's
 queries; this module only puts them side by side.
 """
 
@@ -17,8 +18,8 @@ from django.utils import timezone
 
 from hushpost.accounts.models import Organization, User
 from hushpost.appointments.agenda import AgendaDay, agenda, filtered, next_day_with_appointments
-from hushpost.contacts.models import ContactImport, ImportStatus
 from hushpost.delivery.models import Delivery, DeliveryStatus
+from hushpost.imports.models import ImportRun, ImportStatus
 from hushpost.messaging.models import Conversation, Send
 
 # Each list shows this many, with a link to the rest.
@@ -53,7 +54,7 @@ class Home:
     attention: list[Delivery]
     attention_count: int
     sending: list[SendProgress]
-    imports: list[ContactImport]
+    imports: list[ImportRun]
 
     @property
     def appointments_today(self) -> int:
@@ -106,7 +107,7 @@ def home(organization: Organization, user: User) -> Home:
     appointments = filtered(organization)
     days = agenda(appointments, today, 2, zone)
     attention = Delivery.objects.for_org(organization).needing_attention(since=now - RECENT)
-    imports = ContactImport.objects.for_org(organization).filter(
+    imports = ImportRun.objects.for_org(organization).filter(
         status__in=(ImportStatus.FAILED, ImportStatus.QUEUED, ImportStatus.RUNNING),
         created_at__gte=now - RECENT,
     )

@@ -1,57 +1,53 @@
-"""Forms of the CSV import: the upload, and the column mapping."""
+"""Forms of the import pages: the upload, and the column mapping of a contacts CSV."""
 
 from __future__ import annotations
 
 from django import forms
-from django.core.files.uploadhandler import MemoryFileUploadHandler
 
-from hushpost.contacts.csv_files import MAX_ROWS, MAX_UPLOAD_BYTES, CsvError, read_upload
+from hushpost.contacts.csv_files import MAX_ROWS
 from hushpost.contacts.import_mapping import (
     IGNORE,
     mapping_errors,
     targets_for,
     unknown_custom_target,
 )
-from hushpost.contacts.models import ContactImport, CustomField, OnDuplicate
+from hushpost.contacts.models import CustomField, OnDuplicate
+from hushpost.imports.models import ImportKind, ImportRun
+from hushpost.imports.pipeline import MAX_UPLOAD_BYTES
 
-# Room for the multipart envelope around the file itself.
-_ENVELOPE_BYTES = 64 * 1024
-
-
-class KeepUploadInMemory(MemoryFileUploadHandler):
-    """Hold the whole upload in memory: the file is contact data and must not
-    sit in /tmp unencrypted."""
-
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        self.activated = content_length <= MAX_UPLOAD_BYTES + _ENVELOPE_BYTES
-
-
-def upload_too_large(request) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD_BYTES + _ENVELOPE_BYTES
-    except ValueError:
-        return False
+FILE_HELP = {
+    ImportKind.CONTACTS: (
+        "A CSV file (Google Contacts, Outlook, Apple/iCloud exporters or your own spreadsheet; "
+        "columns separated by commas, semicolons or tabs, the first line naming them) or a "
+        f"vCard file (.vcf). Any common encoding; up to {MAX_UPLOAD_BYTES // 1024 // 1024} MB "
+        f"and {MAX_ROWS:,} rows."
+    ),
+    ImportKind.APPOINTMENTS: (
+        "An iCalendar file (.ics, exported from Google Calendar, Outlook, iCloud or your "
+        "practice software) or a CSV file with the columns start, end, title, location, "
+        "status, staff_email, external_id and the contact's name, email, phone. "
+        f"Any common encoding; up to {MAX_UPLOAD_BYTES // 1024 // 1024} MB."
+    ),
+}
+ACCEPT = {
+    ImportKind.CONTACTS: ".csv,.tsv,.txt,.vcf,text/csv,text/vcard,text/tab-separated-values",
+    ImportKind.APPOINTMENTS: ".ics,.ical,.csv,.txt,text/calendar,text/csv",
+}
 
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        # Checked by read_upload, which says more than “the submitted file is empty”.
+        label="File",
+        # Checked by the pipeline, which says more than “the submitted file is empty”.
         allow_empty_file=True,
         required=False,
-        help_text=(
-            "UTF-8 text, columns separated by commas, semicolons or tabs, "
-            f"up to {MAX_UPLOAD_BYTES // 1024 // 1024} MB and {MAX_ROWS:,} rows. "
-            "The first line names the columns."
-        ),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": ".csv,.tsv,.txt,text/csv,text/tab-separated-values"}
-        ),
     )
 
-    def __init__(self, *args, too_large: bool = False, **kwargs):
+    def __init__(self, *args, kind: str, too_large: bool = False, **kwargs):
         self.too_large = too_large
         super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = FILE_HELP[kind]
+        self.fields["file"].widget.attrs["accept"] = ACCEPT[kind]
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -61,11 +57,7 @@ class UploadForm(forms.Form):
                 "split it into smaller files."
             )
         if upload is None:
-            raise forms.ValidationError("Choose a CSV file to upload.")
-        try:
-            self.parsed = read_upload(upload.read())
-        except CsvError as error:
-            raise forms.ValidationError(str(error)) from None
+            raise forms.ValidationError("Choose a file to upload.")
         return upload
 
 
@@ -73,13 +65,13 @@ class MappingForm(forms.Form):
     def __init__(
         self,
         *args,
-        contact_import: ContactImport,
+        run: ImportRun,
         fields: list[CustomField],
         samples: list[list[str]] = (),
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.headers = contact_import.headers
+        self.headers = run.headers
         self.samples = samples
         self.unknown: dict[int, str] = {}
         targets = targets_for(fields)
@@ -92,13 +84,13 @@ class MappingForm(forms.Form):
             self.fields[f"col_{index}"] = forms.ChoiceField(
                 label=header or f"Column {index + 1}",
                 choices=choices,
-                initial=contact_import.mapping.get(str(index), IGNORE),
+                initial=run.mapping.get(str(index), IGNORE),
             )
         self.fields["on_duplicate"] = forms.ChoiceField(
             label="When a row has the email or mobile phone of a contact you already have",
             choices=OnDuplicate.choices,
             widget=forms.RadioSelect,
-            initial=contact_import.on_duplicate,
+            initial=run.options.get("on_duplicate", OnDuplicate.REPORT),
         )
 
     def columns(self):

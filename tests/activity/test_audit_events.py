@@ -19,7 +19,8 @@ from hushpost.accounts.api_keys import create_key
 from hushpost.accounts.models import User
 from hushpost.activity.audit import is_audit_kind
 from hushpost.activity.models import Event, EventKind
-from hushpost.contacts.models import ContactImport, CustomField
+from hushpost.contacts.models import CustomField
+from hushpost.imports.models import ImportRun
 from hushpost.messaging.models import Attachment, SecureMessagingSettings
 from tests.api.helpers import ApiClient
 from tests.conftest import PASSWORD
@@ -79,9 +80,13 @@ def stage(org_a, alice, bob):
     )
 
 
-def _import(stage) -> int:
-    return ContactImport.objects.create(
-        organization=stage.alice.organization, file_name="people.csv", headers=["name"]
+def _import(stage) -> str:
+    return ImportRun.objects.create(
+        organization=stage.alice.organization,
+        kind="contacts",
+        format="csv",
+        file_name="people.csv",
+        headers=["name"],
     ).pk
 
 
@@ -172,7 +177,7 @@ ACTIONS: list[tuple[str, Callable, EventKind, str, dict]] = [
     ),
     (
         "staff download rejected import rows",
-        lambda s: s.get(f"/contacts/import/{_import(s)}/rejected.csv"),
+        lambda s: s.get(f"/imports/{_import(s)}/rejected.csv"),
         EventKind.ACTIVITY_EXPORTED,
         "alice",
         {"export": "rejected_rows", "rows": 0},

@@ -26,6 +26,10 @@ class ApiClient(Client):
     def post(self, path, data=None, **extra):
         return super().post(self._url(path), data, content_type="application/json", **extra)
 
+    def upload(self, path, data, **extra):
+        """A multipart form (a file upload), as `POST /imports` takes it."""
+        return Client.post(self, self._url(path), data, **extra)
+
     def put(self, path, data=None, **extra):
         return super().put(self._url(path), data, content_type="application/json", **extra)
 

@@ -143,3 +143,22 @@ def test_other_organizations_appointments_are_404(api, api_b, hidden, dana):
     # Their external id is not ours: an upsert makes our own appointment.
     assert api.put("appointments/by-external-id/SECRET", body(dana)).status_code == 201
     assert Appointment.objects.filter(external_id="SECRET").count() == 2
+
+
+def test_an_appointment_created_after_it_started_sends_nothing(api, dana, reminder, org_a):
+    from hushpost.appointments.schedule import send_due
+    from hushpost.delivery.models import Delivery
+
+    AutoMessage.objects.create(
+        organization=org_a, channel="sms", timing="booked", offset_minutes=0, body="Booked"
+    )
+    created = api.post(
+        "appointments",
+        body(dana, start="2024-05-06T09:30:00-04:00", end="2024-05-06T10:00:00-04:00"),
+    )
+    assert created.status_code == 201
+    sends = api.get(f"appointments/{created.json()['id']}/sends").json()["items"]
+    assert [s["status"] for s in sends] == ["skipped", "skipped"]
+    assert all("history never triggers messages" in s["reason"] for s in sends)
+    send_due()
+    assert not Delivery.objects.exists()

@@ -8,9 +8,11 @@ parameter has a factory in their_ids() and, if it takes a body, a sample body).
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import CustomField
+from hushpost.imports.models import ImportRun
 from hushpost.messaging.models import Message, SecureLink, SecureMessagingSettings, Send
 from tests.api.helpers import assert_problem
 
@@ -71,7 +73,18 @@ def their_ids(org_b, hidden, api_b):
         },
     )
     assert booked.status_code == 201, booked.content
+    imported = api_b.upload(
+        "imports",
+        {
+            "kind": "contacts",
+            "file": SimpleUploadedFile(
+                "theirs.csv", b"Name,Email\nHidden Two,two@harbor.example\n"
+            ),
+        },
+    )
+    assert imported.status_code == 202, imported.content
     return {
+        "import_id": imported.json()["id"],
         "contact_id": hidden.pk,
         "message_id": sent.json()["id"],
         "appointment_id": booked.json()["id"],
@@ -108,7 +121,9 @@ def snapshot(org_b, hidden):
     fields = list(
         CustomField.objects.for_org(org_b).values_list("key", "label", "field_type", "sensitive")
     )
+    imports = list(ImportRun.objects.for_org(org_b).values_list("id", "status", "rows_done"))
     return (
+        imports,
         hidden.name,
         hidden.email,
         hidden.secure_pin,

@@ -4,11 +4,11 @@ added, re-import updates."""
 import pytest
 
 from hushpost.activity.models import Event, EventKind
-from hushpost.appointments.imports import ImportFileError, import_file
 from hushpost.appointments.models import Appointment, AppointmentStatus
 from hushpost.contacts.models import Contact
+from hushpost.imports.readers import ImportRefused
 from tests.api.helpers import make_contact
-from tests.appointments.helpers import at
+from tests.appointments.helpers import at, import_file, new_contacts, reasons
 
 pytestmark = pytest.mark.django_db
 
@@ -62,13 +62,9 @@ def dana(org_a):
     return make_contact(org_a)
 
 
-def reasons(report):
-    return {row.where: row.reasons for row in report.rejected}
-
-
 def test_csv_with_bad_rows_imports_the_good_ones_and_says_why_not_the_others(org_a, dana, alice):
     report = import_file(org_a, "visits.csv", CSV.encode(), actor=alice)
-    assert (report.created, report.updated, report.contacts_created) == (3, 0, 1)
+    assert (report.added_count, report.updated_count, new_contacts(report)) == (3, 0, 1)
     found = reasons(report)
     assert set(found) == {"row 5", "row 6", "row 7", "row 8", "row 9", "row 10"}
     assert found["row 5"] == [
@@ -91,7 +87,7 @@ def test_csv_with_bad_rows_imports_the_good_ones_and_says_why_not_the_others(org
     assert Contact.objects.get(email="sam@example.com").name == "Sam Poe"
     assert "dana@example.com" not in str(found)  # reasons never repeat values
     event = Event.objects.get(kind=EventKind.APPOINTMENTS_IMPORTED)
-    assert event.detail["created"] == 3 and event.detail["rejected"] == 6
+    assert event.detail["added"] == 3 and event.detail["rejected"] == 6
 
 
 def test_importing_the_same_csv_again_duplicates_nothing_and_updates_what_changed(
@@ -99,11 +95,12 @@ def test_importing_the_same_csv_again_duplicates_nothing_and_updates_what_change
 ):
     import_file(org_a, "visits.csv", CSV.encode())
     again = import_file(org_a, "visits.csv", CSV.encode())
-    assert (again.created, again.updated, again.unchanged, again.contacts_created) == (0, 0, 3, 0)
+    assert (again.added_count, again.updated_count, again.unchanged_count) == (0, 0, 3)
+    assert new_contacts(again) == 0
     assert Appointment.objects.count() == 3 and Contact.objects.count() == 2
     changed = CSV.replace("Check-up,Room 2,confirmed", "Check-up,Room 9,cancelled")
     third = import_file(org_a, "visits.csv", changed.encode())
-    assert (third.created, third.updated, third.unchanged) == (0, 1, 2)
+    assert (third.added_count, third.updated_count, third.unchanged_count) == (0, 1, 2)
     v1 = Appointment.objects.get(external_id="V1")
     assert v1.location == "Room 9" and v1.status == AppointmentStatus.CANCELLED
 
@@ -112,21 +109,27 @@ def test_csv_rows_without_external_id_match_by_contact_and_start(org_a, dana):
     csv = b"start,end,email\n2031-03-04 09:30,2031-03-04 10:00,dana@example.com\n"
     import_file(org_a, "a.csv", csv)
     again = import_file(org_a, "a.csv", csv)
-    assert again.unchanged == 1 and Appointment.objects.count() == 1
+    assert again.unchanged_count == 1 and Appointment.objects.count() == 1
 
 
 def test_a_csv_without_the_needed_columns_is_refused(org_a):
-    with pytest.raises(ImportFileError, match="no start column"):
+    with pytest.raises(ImportRefused, match="no start column"):
         import_file(org_a, "a.csv", b"name,email\nDana,dana@example.com\n")
-    with pytest.raises(ImportFileError, match="no email or phone column"):
+    with pytest.raises(ImportRefused, match="no email or phone column"):
         import_file(org_a, "a.csv", b"start,end\n2031-03-04 09:30,2031-03-04 10:00\n")
     assert not Appointment.objects.exists()
 
 
 def test_ics_imports_events_by_uid_and_again_duplicates_nothing(org_a, dana, alice):
     report = import_file(org_a, "cal.ics", ICS, actor=alice)
-    assert (report.created, report.contacts_created) == (2, 1)
-    assert reasons(report) == {"event evt-3@calendar.example": ["all-day event (no start time)"]}
+    assert (report.added_count, new_contacts(report)) == (2, 1)
+    assert reasons(report) == {
+        "event evt-3@calendar.example": [
+            "all-day event (no start time)",
+            "no client among the attendees (the organizer, staff members, rooms and "
+            "resources are not clients)",
+        ]
+    }
     first = Appointment.objects.get(external_id="evt-1@calendar.example")
     assert (first.contact, first.start, first.end, first.location, first.status, first.staff) == (
         dana,
@@ -141,10 +144,10 @@ def test_ics_imports_events_by_uid_and_again_duplicates_nothing(org_a, dana, ali
         second.contact.name == "Lee Park" and (second.end - second.start).total_seconds() == 45 * 60
     )
     again = import_file(org_a, "cal.ics", ICS)
-    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert (again.added_count, again.updated_count, again.unchanged_count) == (0, 0, 2)
     assert Appointment.objects.count() == 2 and Contact.objects.count() == 2
     moved = import_file(org_a, "cal.ics", ICS.replace(b"20310304T093000", b"20310304T083000"))
-    assert moved.updated == 1
+    assert moved.updated_count == 1
     assert Appointment.objects.get(external_id="evt-1@calendar.example").start == at(
         "2031-03-04T08:30"
     )
@@ -160,7 +163,7 @@ def test_ics_imports_events_by_uid_and_again_duplicates_nothing(org_a, dana, ali
     ],
 )
 def test_a_malformed_ics_is_refused_and_nothing_is_stored(org_a, dana, data):
-    with pytest.raises(ImportFileError):
+    with pytest.raises(ImportRefused):
         import_file(org_a, "cal.ics", data)
     assert not Appointment.objects.exists() and Contact.objects.count() == 1
     assert not Event.objects.filter(kind=EventKind.APPOINTMENTS_IMPORTED).exists()

@@ -1,26 +1,31 @@
-"""Helpers for the import tests: an uploaded, mapped import ready to run, and the worker."""
+"""Helpers for the import tests: an uploaded, mapped contacts import, and the worker."""
 
 import signal
 
 from django.core.management import call_command
 
-from hushpost.contacts import csv_import
-from hushpost.contacts.csv_files import read_upload
-from hushpost.contacts.csv_import import create_import
-from hushpost.contacts.models import Contact, ContactImport, ImportStatus, OnDuplicate
+from hushpost.contacts.models import Contact, OnDuplicate
+from hushpost.imports import pipeline
+from hushpost.imports.models import ImportRun, ImportStatus, RowOutcome
+from hushpost.imports.pipeline import create_run
 
 
 def make_import(
     org, text, *, user=None, mapping=None, on_duplicate=OnDuplicate.REPORT, queued=True
-) -> ContactImport:
-    contact_import = create_import(org, user, "contacts.csv", read_upload(text.encode()))
+) -> ImportRun:
+    """A contacts CSV uploaded through the staff app (so waiting for its mapping), then mapped."""
+    run = create_run(org, kind="contacts", file_name="contacts.csv", data=text.encode(), user=user)
     if mapping is not None:
-        contact_import.mapping = {str(index): target for index, target in enumerate(mapping)}
+        run.mapping = {str(index): target for index, target in enumerate(mapping)}
     if queued:
-        contact_import.status = ImportStatus.QUEUED
-    contact_import.on_duplicate = on_duplicate
-    contact_import.save()
-    return contact_import
+        run.status = ImportStatus.QUEUED
+    run.options = {"on_duplicate": on_duplicate}
+    run.save()
+    return run
+
+
+def reasons_by_row(run: ImportRun) -> dict[int, list[str]]:
+    return {row.line: row.reasons for row in run.rows.filter(outcome=RowOutcome.REJECTED)}
 
 
 def run_worker() -> None:
@@ -50,7 +55,7 @@ class Crash(BaseException):
 def crash_once_on_chunk(monkeypatch, number):
     """Kill the run at the end of chunk `number`: its contacts are written,
     its commit never comes."""
-    real = csv_import._Run._fence
+    real = pipeline._Engine._fence
     calls = {"n": 0}
 
     def fence(self, **changes):
@@ -63,7 +68,7 @@ def crash_once_on_chunk(monkeypatch, number):
                 raise Crash
         return real(self, **changes)
 
-    monkeypatch.setattr(csv_import._Run, "_fence", fence)
+    monkeypatch.setattr(pipeline._Engine, "_fence", fence)
 
 
 def crash_test_file() -> str:

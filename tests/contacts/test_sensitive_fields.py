@@ -7,9 +7,9 @@ from django.db import connection
 
 from hushpost.accounts.api_keys import create_key
 from hushpost.activity.models import Event, EventKind
-from hushpost.contacts.csv_import import run_import
 from hushpost.contacts.models import Contact, CustomField
 from hushpost.crypto import DecryptionError
+from hushpost.imports.pipeline import run_import
 from hushpost.messaging.rendering import render
 from hushpost.messaging.template_fields import contact_context
 from tests.api.helpers import ApiClient

@@ -8,6 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from hushpost.activity.models import Event, EventKind
+from hushpost.contacts.phones import LANDLINE_REASON
 from hushpost.delivery import send
 from hushpost.delivery.channels import channel_for
 from hushpost.delivery.channels.base import DeliveryError
@@ -107,6 +108,8 @@ def test_a_delivery_not_yet_due_is_not_claimed(queue):
         ("sms", {"sms_opt_out": True}, "opted out of text messages"),
         ("email", {"email_opt_out": True}, "opted out of email"),
         ("sms", {"phone": ""}, "no mobile phone on file"),
+        # A London landline: a text can't reach it (phonenumbers' number type).
+        ("sms", {"phone": "+442079460321"}, LANDLINE_REASON),
         ("email", {"email": ""}, "no email address on file"),
         (
             "email",

@@ -98,8 +98,9 @@ def test_every_encrypted_attribute_is_registered_for_rotation():
     assert registered == {
         "contacts.Contact.secure_pin",
         "contacts.Contact.custom_sensitive",
-        "contacts.ContactImport.content",
-        "contacts.ImportRejection.values",
+        "imports.ImportRun.content",
+        "imports.ImportRow.values",
+        "appointments.RecurringSeries.source",
         "messaging.SecureMessagingSettings.default_pin",
         "messaging.Message.subject",
         "messaging.Message.body",

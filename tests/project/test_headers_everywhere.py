@@ -26,7 +26,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from hushpost.accounts.api_keys import create_key
 from hushpost.accounts.models import User
-from hushpost.contacts.models import Contact, ContactImport
+from hushpost.contacts.models import Contact
+from hushpost.imports.models import ImportRun
 from hushpost.messaging.links import create_link
 from hushpost.messaging.models import Attachment
 from tests.conftest import PASSWORD
@@ -65,7 +66,8 @@ def fill(route: str, values: dict) -> str:
 def values(org_a, alice, secure_on):
     ids = their_objects(org_a, alice)
     # The factory's import has no file; a real one always has its upload.
-    contact_import = ContactImport.objects.get(pk=ids["import_id"])
+    contact_import = ImportRun.objects.get(pk=ids["run_id"])
+    ids["import_id"] = ids["run_id"]  # the API's name for it
     contact_import.content = "name\nJane Roe\n"
     contact_import.save()
     contact = Contact.objects.get(pk=ids["contact_id"])

@@ -37,7 +37,8 @@ def test_the_real_steps_include_the_import_and_delivery_sweeps():
     names = [name for name, _ in scheduler.STEPS]
     assert names == [
         "send due auto messages",
-        "resume stale contact imports",
+        "resume stale imports",
+        "extend recurring series",
         "drop abandoned import uploads",
         "requeue stuck deliveries",
         "reconcile ambiguous deliveries",

@@ -15,6 +15,8 @@ from hushpost.appointments.models import (
 )
 from hushpost.appointments.schedule import send_due
 from hushpost.delivery.models import Delivery
+from hushpost.imports.models import ImportRun
+from hushpost.imports.pipeline import run_import
 from hushpost.messaging.models import Message
 from tests.api.helpers import make_contact
 from tests.appointments.helpers import at, make_appointment
@@ -246,7 +248,7 @@ def test_compose_ignores_another_organizations_appointment(alice_client, org_b):
     assert "Hidden Person" not in html and "Appointments (" not in html
 
 
-def test_import_page_shows_the_report(alice_client, dana):
+def test_an_appointment_import_runs_in_the_background_and_reports_each_row(alice_client, dana):
     csv = (
         b"external_id,start,end,title,email\n"
         b"A1,2031-03-04 09:30,2031-03-04 10:00,Check-up,dana@example.com\n"
@@ -255,8 +257,12 @@ def test_import_page_shows_the_report(alice_client, dana):
     response = alice_client.post(
         "/appointments/import/", {"file": SimpleUploadedFile("visits.csv", csv)}
     )
-    html = response.content.decode()
-    assert "<strong>1</strong> added" in html and "row 3" in html and "bad start date" in html
+    run = ImportRun.objects.get()
+    assert response["Location"] == f"/imports/{run.pk}/"
+    assert run.status == "queued" and not Appointment.objects.exists()
+    run_import(run.pk)
+    html = alice_client.get(response["Location"]).content.decode()
+    assert "<dt>Added</dt><dd>1</dd>" in html and "bad start date" in html
     assert Appointment.objects.get().external_id == "A1"
 
 
@@ -270,7 +276,7 @@ def test_import_page_refuses_a_malformed_ics(alice_client):
         },
     )
     assert "not a valid iCalendar" in " ".join(response.context["form"].errors["file"])
-    assert not Appointment.objects.exists()
+    assert not Appointment.objects.exists() and not ImportRun.objects.exists()
 
 
 def test_booking_from_the_contacts_page_chooses_the_contact(alice_client, dana):
@@ -374,3 +380,34 @@ def test_filters_by_staff_including_nobody_and_by_confirmation(
     assert "Not confirmed yet" in unconfirmed and "Nobody&#x27;s" not in unconfirmed
     empty = listed(alice_client, staff="none", status="cancelled").content.decode()
     assert "No appointments today that match the filters." in empty
+
+
+def test_a_past_appointment_entered_after_the_fact_shows_its_sends_skipped_with_the_reason(
+    alice_client, org_a, dana, reminder
+):
+    AutoMessage.objects.create(
+        organization=org_a, name="Booking text", channel="sms", timing="booked", body="Booked"
+    )
+    response = alice_client.post(
+        "/appointments/new/",
+        form_data(dana, start="2024-05-06T09:30", end="2024-05-06T10:00"),
+    )
+    page = alice_client.get(response["Location"]).content.decode()
+    upcoming = page.split('id="upcoming-heading"')[1].split('id="done-heading"')[0]
+    assert "Waiting" not in upcoming and "Nothing is scheduled" in upcoming
+    done = page.split('id="done-heading"')[1]
+    assert done.count('data-send-status="skipped"') == 2
+    assert "history never triggers messages" in done
+    assert not Message.objects.exists()
+
+
+def test_an_overdue_send_says_it_is_due_now_not_waiting(alice_client, org_a, dana, reminder):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    # Booked two hours ahead: its day-before reminder is overdue until the scheduler's next round.
+    appointment = make_appointment(org_a, dana, timezone.now() + timedelta(hours=2))
+    page = alice_client.get(f"/appointments/{appointment.pk}/").content.decode()
+    upcoming = page.split('id="upcoming-heading"')[1].split('id="done-heading"')[0]
+    assert "Due now" in upcoming and "Waiting" not in upcoming

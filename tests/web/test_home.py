@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from hushpost.appointments.models import AutoMessage
 from hushpost.appointments.schedule import send_due
-from hushpost.contacts.models import ContactImport, ImportStatus
 from hushpost.delivery.models import Delivery, DeliveryStatus
+from hushpost.imports.models import ImportKind, ImportRun, ImportStatus
 from hushpost.messaging.inbound import store_reply
 from hushpost.messaging.models import Conversation
 from tests.appointments.helpers import at, make_appointment
@@ -54,8 +54,10 @@ def day(org_a, alice, bob):
             reason="no mobile phone on file",
             idempotency_key="held-1",
         )
-        ContactImport.objects.create(
+        ImportRun.objects.create(
             organization=org_a,
+            kind=ImportKind.CONTACTS,
+            format="csv",
             file_name="patients.csv",
             status=ImportStatus.FAILED,
             error="The file is not UTF-8.",

@@ -2,9 +2,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tasks_db.models import DBTaskResult
 
-from hushpost.contacts.csv_files import MAX_UPLOAD_BYTES
-from hushpost.contacts.csv_import import run_import
-from hushpost.contacts.models import ContactImport, CustomField, ImportStatus, OnDuplicate
+from hushpost.contacts.models import CustomField, OnDuplicate
+from hushpost.imports.models import ImportRun, ImportStatus
+from hushpost.imports.pipeline import MAX_UPLOAD_BYTES, run_import
 from tests.contacts.importing import make_import
 
 pytestmark = pytest.mark.django_db
@@ -26,10 +26,10 @@ def test_an_upload_is_stored_encrypted_and_leads_to_the_mapping_page(alice_clien
     response = upload(
         alice_client, "\ufeffName;Mobile;E-mail\nJane Roe;415 555 0100;jane@example.com\n".encode()
     )
-    contact_import = ContactImport.objects.get()
+    contact_import = ImportRun.objects.get()
     assert (
         response.status_code == 302
-        and response["Location"] == f"/contacts/import/{contact_import.pk}/mapping/"
+        and response["Location"] == f"/imports/{contact_import.pk}/mapping/"
     )
     assert (contact_import.organization, contact_import.created_by) == (org_a, alice)
     assert contact_import.headers == ["Name", "Mobile", "E-mail"]
@@ -42,7 +42,7 @@ def test_an_upload_is_stored_encrypted_and_leads_to_the_mapping_page(alice_clien
     "content, error",
     [
         (b"", "The file is empty."),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "This is not a CSV file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not text in any encoding we recognise"),
         (b"Jane Roe,jane@example.com\n", "Add a header row"),
         (b"Name,Email,email\nJane,a@example.com,b@example.com\n", "Two columns have the same name"),
         (b"Name,Email\n" + b"a,b\n" * 50_001, "import at most 50,000"),
@@ -52,12 +52,12 @@ def test_it_explains_what_is_wrong_with_an_upload(alice_client, content, error):
     response = upload(alice_client, content)
     assert response.status_code == 200
     assert error in response.content.decode()
-    assert not ContactImport.objects.exists()
+    assert not ImportRun.objects.exists()
 
 
 def test_it_asks_for_a_file(alice_client):
     response = alice_client.post("/contacts/import/", {})
-    assert "Choose a CSV file" in response.content.decode()
+    assert "Choose a file to upload" in response.content.decode()
 
 
 def test_it_refuses_a_file_over_the_size_limit(alice_client):
@@ -66,7 +66,7 @@ def test_it_refuses_a_file_over_the_size_limit(alice_client):
     )
     assert response.status_code == 200
     assert "larger than 10 MB" in response.content.decode()
-    assert not ContactImport.objects.exists()
+    assert not ImportRun.objects.exists()
 
 
 def test_a_file_far_over_the_limit_is_refused_before_it_is_read(alice_client):
@@ -107,7 +107,7 @@ def test_the_mapping_page_preselects_columns_and_shows_three_sample_rows(alice_c
     contact_import = make_import(
         org_a, "Full name,Phone number,Email,Patient Number,custom.no_such\n" + rows, queued=False
     )
-    response = alice_client.get(f"/contacts/import/{contact_import.pk}/mapping/")
+    response = alice_client.get(f"/imports/{contact_import.pk}/mapping/")
     form = response.context["form"]
     assert [form[f"col_{i}"].value() for i in range(5)] == [
         "name",
@@ -129,24 +129,21 @@ def test_mapping_starts_the_import_and_queues_it_on_commit(
     contact_import = make_import(org_a, "Name,Email,Notes\nJane,j@example.com,x\n", queued=False)
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_client.post(
-            f"/contacts/import/{contact_import.pk}/mapping/",
+            f"/imports/{contact_import.pk}/mapping/",
             mapping_post(contact_import, ["name", "email", "ignore"], OnDuplicate.UPDATE),
         )
-    assert (
-        response.status_code == 302
-        and response["Location"] == f"/contacts/import/{contact_import.pk}/"
-    )
+    assert response.status_code == 302 and response["Location"] == f"/imports/{contact_import.pk}/"
     contact_import.refresh_from_db()
     assert contact_import.status == ImportStatus.QUEUED
     assert contact_import.mapping == {"0": "name", "1": "email", "2": "ignore"}
-    assert contact_import.on_duplicate == OnDuplicate.UPDATE
-    assert DBTaskResult.objects.get().args_kwargs["args"] == [contact_import.pk]
+    assert contact_import.options["on_duplicate"] == OnDuplicate.UPDATE
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [str(contact_import.pk)]
 
 
 @pytest.mark.parametrize(
     "targets, error",
     [
-        (["ignore", "email", "ignore"], "Choose the column that holds the contact&#x27;s name."),
+        (["ignore", "email", "ignore"], "Choose the column that holds the contact&#x27;s name"),
         (["name", "ignore", "ignore"], "Choose a column for the mobile phone or the email"),
         (["name", "email", "email"], "are both mapped to Email"),
         (["name", "email", "custom.made_up"], "Select a valid choice"),
@@ -157,7 +154,7 @@ def test_it_refuses_a_mapping_that_cannot_import(alice_client, org_a, targets, e
         org_a, "Name,Email,Other email\nJane,j@example.com,x@example.com\n", queued=False
     )
     response = alice_client.post(
-        f"/contacts/import/{contact_import.pk}/mapping/", mapping_post(contact_import, targets)
+        f"/imports/{contact_import.pk}/mapping/", mapping_post(contact_import, targets)
     )
     assert response.status_code == 200
     assert error in response.content.decode()
@@ -168,18 +165,15 @@ def test_it_refuses_a_mapping_that_cannot_import(alice_client, org_a, targets, e
 def test_a_started_import_cannot_be_mapped_again(alice_client, org_a):
     contact_import = make_import(org_a, "Name,Email\nJane,j@example.com\n")
     response = alice_client.post(
-        f"/contacts/import/{contact_import.pk}/mapping/",
+        f"/imports/{contact_import.pk}/mapping/",
         mapping_post(contact_import, ["name", "email"]),
     )
-    assert (
-        response.status_code == 302
-        and response["Location"] == f"/contacts/import/{contact_import.pk}/"
-    )
+    assert response.status_code == 302 and response["Location"] == f"/imports/{contact_import.pk}/"
 
 
 def test_the_progress_page_refreshes_itself_until_the_import_is_done(alice_client, org_a):
     contact_import = make_import(org_a, "Name,Email\nJane,j@example.com\nBad,nope\n")
-    url = f"/contacts/import/{contact_import.pk}/"
+    url = f"/imports/{contact_import.pk}/"
     body = alice_client.get(url).content.decode()
     assert '<meta http-equiv="refresh" content="2">' in body
     assert '<progress value="0" max="2"' in body
@@ -188,13 +182,13 @@ def test_the_progress_page_refreshes_itself_until_the_import_is_done(alice_clien
     assert "http-equiv" not in body
     assert '<progress value="2" max="2"' in body
     assert "Bad" in body and "bad email" in body
-    assert f"/contacts/import/{contact_import.pk}/rejected.csv" in body
+    assert f"/imports/{contact_import.pk}/rejected.csv" in body
 
 
 def test_the_rejected_rows_download_as_csv(alice_client, org_a):
     contact_import = make_import(org_a, "Name,Email\nJane,j@example.com\nBad,nope\n")
     run_import(contact_import.pk)
-    response = alice_client.get(f"/contacts/import/{contact_import.pk}/rejected.csv")
+    response = alice_client.get(f"/imports/{contact_import.pk}/rejected.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
     assert response.content.decode("utf-8-sig").splitlines() == [
@@ -210,9 +204,9 @@ def test_a_member_can_import(bob_client, org_a):
 def test_another_organizations_import_is_not_found(alice_client, org_b):
     theirs = make_import(org_b, "Name,Email\nHidden,hidden@example.com\n", queued=False)
     for suffix in ("", "mapping/", "rejected.csv"):
-        assert alice_client.get(f"/contacts/import/{theirs.pk}/{suffix}").status_code == 404
+        assert alice_client.get(f"/imports/{theirs.pk}/{suffix}").status_code == 404
     response = alice_client.post(
-        f"/contacts/import/{theirs.pk}/mapping/", mapping_post(theirs, ["name", "email"])
+        f"/imports/{theirs.pk}/mapping/", mapping_post(theirs, ["name", "email"])
     )
     assert response.status_code == 404
     theirs.refresh_from_db()

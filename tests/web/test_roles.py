@@ -13,8 +13,7 @@ import re
 import pytest
 
 from hushpost.accounts.models import Role, User
-from hushpost.contacts.csv_files import read_upload
-from hushpost.contacts.csv_import import create_import
+from hushpost.imports.pipeline import create_run
 from tests.conftest import PASSWORD
 from tests.web.test_tenant_isolation import fill, snapshot, staff_patterns, their_objects
 
@@ -138,8 +137,12 @@ def test_each_role_is_refused_exactly_what_is_above_it(client, who, request, org
     user = request.getfixturevalue(who)
     rank = RANK[user.role]
     ids = their_objects(org_a, alice)
-    ids["import_id"] = create_import(
-        org_a, alice, "ours.csv", read_upload(b"name,email\nDana,dana@example.com\n")
+    ids["run_id"] = create_run(
+        org_a,
+        kind="contacts",
+        file_name="ours.csv",
+        data=b"name,email\nDana,dana@example.com\n",
+        user=alice,
     ).pk
     before = snapshot(org_a)
     client.force_login(user)

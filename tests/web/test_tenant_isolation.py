@@ -13,8 +13,9 @@ from django.utils import timezone
 from hushpost.accounts.api_keys import create_key
 from hushpost.activity.models import Event
 from hushpost.appointments.models import Appointment, AutoMessage
-from hushpost.contacts.models import Contact, ContactImport, CustomField
+from hushpost.contacts.models import Contact, CustomField
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
+from hushpost.imports.models import ImportRun
 from hushpost.messaging.conversations import conversation_for
 from hushpost.messaging.links import create_link
 from hushpost.messaging.models import Attachment, Conversation, Message, SecureLink, Send
@@ -36,8 +37,8 @@ def their_objects(org_b, mallory):
     contact.secure_pin = "1234"
     contact.save()
     field = CustomField.objects.create(organization=org_b, key="case_no", label="Case number")
-    contact_import = ContactImport.objects.create(
-        organization=org_b, file_name="theirs.csv", headers=["name"]
+    contact_import = ImportRun.objects.create(
+        organization=org_b, kind="contacts", format="csv", file_name="theirs.csv", headers=["name"]
     )
     api_key, _ = create_key(org_b, "Harbor CRM", mallory)
     send = Send.objects.create(
@@ -67,7 +68,7 @@ def their_objects(org_b, mallory):
     return {
         "contact_id": contact.pk,
         "field_id": field.pk,
-        "import_id": contact_import.pk,
+        "run_id": contact_import.pk,
         "user_id": mallory.pk,
         "send_id": send.pk,
         "attachment_id": attachment.pk,
@@ -114,7 +115,7 @@ def snapshot(org_b):
         contact.email,
         contact.secure_pin,
         list(CustomField.objects.for_org(org_b).values_list("key", "label", "field_type")),
-        list(ContactImport.objects.for_org(org_b).values_list("status", "mapping")),
+        list(ImportRun.objects.for_org(org_b).values_list("status", "mapping")),
         list(org_b.users.values_list("email", "role", "is_active")),
         list(org_b.api_keys.values_list("name", "revoked_at")),
         list(Message.objects.for_org(org_b).values_list("id", flat=True)),

@@ -1,6 +1,6 @@
-"""Appointments: a day, an agenda of the next days or a week grid, with filters; create, edit
-(reschedule), cancel, delete, the appointment's page with its
-message schedule, and import from CSV or iCalendar."""
+"""Appointments: a day, an agenda of the next days or a week grid, with filters; create,
+edit (reschedule), cancel, delete, and the appointment's page with its message schedule.
+Imports are web.views.imports."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from hushpost.appointments.services import (
     delete_appointment,
     save_appointment,
 )
-from hushpost.web.appointment_forms import AppointmentForm, ImportForm, ListFilters
+from hushpost.web.appointment_forms import AppointmentForm, ListFilters
 from hushpost.web.decorators import staff_required
 from hushpost.web.event_sentences import describe_events, prepare
 
@@ -144,7 +144,8 @@ def appointment_detail(request, appointment_id):
         "nav": "appointments",
         "appointment": appointment,
         "confirmation": confirmation(appointment),
-        "upcoming": list(upcoming_sends(appointment)),
+        # An overdue send (the scheduler was down) says so instead of "Waiting".
+        "upcoming": [(due, due.due_at <= timezone.now()) for due in upcoming_sends(appointment)],
         "went_out": went_out,
         "lines": describe_events(history, show_contact=False),
     }
@@ -180,22 +181,3 @@ def _list_url() -> str:
     from django.urls import reverse
 
     return reverse("web:appointments")
-
-
-@staff_required
-def appointment_import(request):
-    from hushpost.appointments.imports import ImportFileError, import_file
-
-    form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            report = import_file(request.org, upload.name, upload.read(), actor=request.user)
-        except ImportFileError as error:
-            form.add_error("file", str(error))
-    return render(
-        request,
-        "web/appointments/import.html",
-        {"nav": "appointments", "form": form, "report": report},
-    )

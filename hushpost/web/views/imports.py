@@ -1,113 +1,134 @@
-"""CSV contact import: upload, map the columns, follow the progress, download what was rejected."""
+"""Imports of contacts and appointments: upload, map a CSV's columns, follow the progress,
+read the per-row report, download the rejected rows. One set of pages for every kind."""
+
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from hushpost.activity.export import record_export
-from hushpost.contacts.csv_import import create_import, rejected_rows_csv, sample_rows, start_import
-from hushpost.contacts.models import ContactImport, CustomField, ImportStatus
+from hushpost.contacts.import_readers import sample_rows
+from hushpost.contacts.models import CustomField
+from hushpost.imports.models import ImportKind, ImportRun, ImportStatus, RowOutcome
+from hushpost.imports.pipeline import create_run, start_run
+from hushpost.imports.readers import ImportRefused
+from hushpost.imports.report import rejected_rows_csv
+from hushpost.imports.uploads import keep_upload_in_memory, upload_too_large
 from hushpost.web.decorators import staff_required
-from hushpost.web.import_forms import KeepUploadInMemory, MappingForm, UploadForm, upload_too_large
+from hushpost.web.import_forms import MappingForm, UploadForm
 
-REJECTIONS_PAGE_SIZE = 50
+ROWS_PAGE_SIZE = 50
 RECENT_IMPORTS = 10
+NAV = {ImportKind.CONTACTS: "contacts", ImportKind.APPOINTMENTS: "appointments"}
+# The report's filter: the outcomes, and rows that imported with a warning.
+FILTERS = [("", "All rows"), *RowOutcome.choices, ("warned", "With a warning")]
 
 
 @csrf_exempt
-def import_new(request):
+def import_new(request, kind=ImportKind.CONTACTS):
     # Upload handlers can only change before anything reads the body, which
     # CSRF middleware would do; the CSRF check runs right after instead.
-    request.upload_handlers = [KeepUploadInMemory(request)]
-    return _import_new(request)
+    keep_upload_in_memory(request)
+    return _import_new(request, kind=kind)
 
 
 @csrf_protect
 @staff_required
-def _import_new(request):
-    if request.method == "POST":
-        form = UploadForm(request.POST, request.FILES, too_large=upload_too_large(request))
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            contact_import = create_import(request.org, request.user, upload.name, form.parsed)
-            return redirect("web:import_mapping", import_id=contact_import.pk)
-    else:
-        form = UploadForm()
-    recent = ContactImport.objects.for_org(request.org).select_related("created_by")[
-        :RECENT_IMPORTS
-    ]
-    return render(
-        request, "web/imports/new.html", {"nav": "contacts", "form": form, "recent": recent}
+def _import_new(request, kind):
+    posted = request.method == "POST"
+    form = UploadForm(
+        request.POST if posted else None,
+        request.FILES if posted else None,
+        kind=kind,
+        too_large=upload_too_large(request),
     )
+    if posted and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            run = create_run(
+                request.org, kind=kind, file_name=upload.name, data=upload.read(), user=request.user
+            )
+        except ImportRefused as error:
+            form.add_error("file", str(error))
+        else:
+            if run.status == ImportStatus.MAPPING:
+                return redirect("web:import_mapping", run_id=run.pk)
+            return redirect("web:import_detail", run_id=run.pk)
+    recent = (
+        ImportRun.objects.for_org(request.org).filter(kind=kind).select_related("created_by")
+    )[:RECENT_IMPORTS]
+    context = {"nav": NAV[kind], "form": form, "recent": recent, "kind": kind}
+    return render(request, "web/imports/new.html", context)
+
+
+def _find(request, run_id) -> ImportRun:
+    return get_object_or_404(ImportRun.objects.for_org(request.org), pk=run_id)
 
 
 @staff_required
-def import_mapping(request, import_id):
-    contact_import = get_object_or_404(ContactImport.objects.for_org(request.org), pk=import_id)
-    if contact_import.status != ImportStatus.MAPPING:
-        return redirect("web:import_detail", import_id=contact_import.pk)
+def import_mapping(request, run_id):
+    run = _find(request, run_id)
+    if run.status != ImportStatus.MAPPING:
+        return redirect("web:import_detail", run_id=run.pk)
     fields = list(CustomField.objects.for_org(request.org))
-    form = MappingForm(
-        request.POST or None,
-        contact_import=contact_import,
-        fields=fields,
-        samples=sample_rows(contact_import),
-    )
+    form = MappingForm(request.POST or None, run=run, fields=fields, samples=sample_rows(run))
     if request.method == "POST" and form.is_valid():
-        start_import(contact_import, form.mapping, form.cleaned_data["on_duplicate"])
-        return redirect("web:import_detail", import_id=contact_import.pk)
+        start_run(run, form.mapping, {"on_duplicate": form.cleaned_data["on_duplicate"]})
+        return redirect("web:import_detail", run_id=run.pk)
     return render(
-        request,
-        "web/imports/mapping.html",
-        {"nav": "contacts", "form": form, "contact_import": contact_import},
+        request, "web/imports/mapping.html", {"nav": NAV[run.kind], "form": form, "run": run}
     )
 
 
 @staff_required
-def import_detail(request, import_id):
-    contact_import = get_object_or_404(ContactImport.objects.for_org(request.org), pk=import_id)
-    if contact_import.status == ImportStatus.MAPPING:
-        return redirect("web:import_mapping", import_id=contact_import.pk)
-    page = Paginator(contact_import.rejections.all(), REJECTIONS_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    name_column = next(
-        (int(i) for i, target in contact_import.mapping.items() if target == "name"), None
-    )
-    rejections = [(rejection, _cell(rejection.values, name_column)) for rejection in page]
-    settled = (
-        contact_import.created_count + contact_import.updated_count + contact_import.rejected_count
-    )
+def import_detail(request, run_id):
+    run = _find(request, run_id)
+    if run.status == ImportStatus.MAPPING:
+        return redirect("web:import_mapping", run_id=run.pk)
+    shown = request.GET.get("outcome", "")
+    rows = run.rows.all()
+    if shown == "warned":
+        rows = rows.exclude(Q(warnings=[]) | Q(warnings__isnull=True))
+    elif shown in RowOutcome.values:
+        rows = rows.filter(outcome=shown)
+    page = Paginator(rows, ROWS_PAGE_SIZE).get_page(request.GET.get("page"))
+    name_column = next((int(i) for i, target in run.mapping.items() if target == "name"), None)
+    settled = sum(run.counts.values())
     context = {
-        "nav": "contacts",
-        "contact_import": contact_import,
+        "nav": NAV[run.kind],
+        "run": run,
         "page": page,
-        "rejections": rejections,
-        "blank_rows": max(contact_import.rows_done - settled, 0),
+        "rows": [(row, _cell(row.values, name_column)) for row in page],
+        "filters": FILTERS,
+        "shown": shown,
+        "extra_query": urlencode({"outcome": shown}) + "&" if shown else "",
+        "blank_rows": max(run.rows_done - settled, 0) if run.format != "ics" else 0,
     }
     return render(request, "web/imports/detail.html", context)
 
 
 @staff_required
-def import_rejected_csv(request, import_id):
-    contact_import = get_object_or_404(ContactImport.objects.for_org(request.org), pk=import_id)
+def import_rejected_csv(request, run_id):
+    run = _find(request, run_id)
+    if run.format != "csv":
+        raise Http404("Only a CSV import has rows to download.")
     # The BOM makes Excel read the file as UTF-8; the import accepts it back.
     response = HttpResponse(
-        "\ufeff" + rejected_rows_csv(contact_import), content_type="text/csv; charset=utf-8"
+        "\ufeff" + rejected_rows_csv(run), content_type="text/csv; charset=utf-8"
     )
     record_export(
         request.org,
         actor=request.user,
         export="rejected_rows",
-        rows=contact_import.rejections.count(),
-        contact_import=contact_import.pk,
+        rows=run.rejected_count,
+        import_id=str(run.pk),
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="rejected-rows-{contact_import.pk}.csv"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="rejected-rows-{run.pk}.csv"'
     return response
 
 
-def _cell(values: list[str], index: int | None) -> str:
-    return values[index] if index is not None and index < len(values) else ""
+def _cell(values: list[str] | None, index: int | None) -> str:
+    return values[index] if values and index is not None and index < len(values) else ""

@@ -1,0 +1,164 @@
+"""One import run (a file of contacts or appointments) and its per-row report.
+
+Every import — contacts from CSV or vCard, appointments from CSV or
+iCalendar — is one ImportRun: upload → (column mapping) → background run in
+chunks → one ImportRow per row, card, event or occurrence saying what became
+of it. The uploaded file is kept encrypted, as decoded text, until the run
+ends, then dropped.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+from hushpost.accounts.models import Organization, OrgScopedQuerySet
+from hushpost.crypto.encrypted_attributes import EncryptedJSON, EncryptedText
+
+
+class ImportKind(models.TextChoices):
+    CONTACTS = "contacts", "Contacts"
+    APPOINTMENTS = "appointments", "Appointments"
+
+
+class ImportStatus(models.TextChoices):
+    MAPPING = "mapping", "Waiting for column mapping"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportSource(models.TextChoices):
+    WEB = "web", "Staff app"
+    API = "api", "API"
+    CLI = "cli", "Command line"
+    SCHEDULER = "scheduler", "Scheduler"
+
+
+class RowOutcome(models.TextChoices):
+    ADDED = "added", "Added"
+    UPDATED = "updated", "Updated"
+    UNCHANGED = "unchanged", "Unchanged"
+    SKIPPED = "skipped", "Skipped"
+    REJECTED = "rejected", "Rejected"
+
+
+COUNTED = tuple(RowOutcome.values)
+FORMAT_LABELS = {"csv": "a CSV file", "vcard": "a vCard file", "ics": "an iCalendar file"}
+
+
+class ImportRun(models.Model):
+    # A random id: import URLs and API ids reveal nothing about how many there were.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="import_runs"
+    )
+    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    # Which reader reads the stored text ("csv", "vcard", "ics"); see imports.readers.
+    format = models.CharField(max_length=10)
+    source = models.CharField(max_length=10, choices=ImportSource.choices, default="web")
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    file_name = models.CharField(max_length=255)
+    # The encoding the upload was read with ("utf-8", "windows-1252", …).
+    encoding = models.CharField(max_length=40, blank=True)
+    content_encrypted = models.TextField(blank=True)
+    headers = models.JSONField(default=list, blank=True)
+    # Column index (as a string) -> target; CSV only.
+    mapping = models.JSONField(default=dict, blank=True)
+    # Reader options (contacts: on_duplicate).
+    options = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.MAPPING
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    # Records [0, rows_done) are settled. A restart resumes here.
+    rows_done = models.PositiveIntegerField(default=0)
+    added_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    # File-level notes for the report (calendar zone, occurrences per series, …).
+    notes = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    content = EncryptedText(
+        "content_encrypted", binding=lambda run: f"org={run.organization_id}|id={run.id}"
+    )
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total_rows else int(100 * self.rows_done / self.total_rows)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {outcome: getattr(self, f"{outcome}_count") for outcome in COUNTED}
+
+    @property
+    def format_label(self) -> str:
+        return FORMAT_LABELS.get(self.format, "a file")
+
+    @property
+    def api_status(self) -> str:
+        # Waiting for a mapping is "queued" to an API client: it can't map from there.
+        return ImportStatus.QUEUED if self.status == ImportStatus.MAPPING else self.status
+
+
+class ImportRow(models.Model):
+    """What became of one row, card, event or occurrence of an import.
+
+    Reasons name the problem and the column, never the value; a rejected CSV
+    row's own values are kept encrypted so staff can download, fix and import
+    them again.
+    """
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rows")
+    # Order of the report; also binds the encrypted values to this row.
+    position = models.PositiveIntegerField()
+    line = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The line in the file, the first line being 1."
+    )
+    uid = models.CharField(max_length=400, blank=True)
+    outcome = models.CharField(max_length=10, choices=RowOutcome.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    # The contact or appointment the row became, for a link from the report.
+    object_id = models.CharField(max_length=64, blank=True)
+    values_encrypted = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "position"], name="one_import_row_per_position")
+        ]
+        indexes = [models.Index(fields=["run", "outcome", "position"])]
+
+    values = EncryptedJSON(
+        "values_encrypted", binding=lambda row: f"run={row.run_id}|position={row.position}"
+    )
+
+    @property
+    def reason(self) -> str:
+        return "; ".join([*self.reasons, *self.warnings])
