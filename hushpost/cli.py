@@ -1,8 +1,9 @@
 """The `hushpost` command: run the demo, or one production process, or a Django command.
 
-hushpost run [--port 8000] [--bind 127.0.0.1]   web + worker + scheduler, demo org
+hushpost run [--port 8000] [--bind 127.0.0.1]   web + worker + webhooks + scheduler, demo org
 hushpost web [--port 8000] [--bind 0.0.0.0] [--workers N]
 hushpost worker [--interval 1]
+hushpost webhooks [--threads 8]                    sends webhook messages
 hushpost scheduler
 hushpost manage <django command> ...
 """
@@ -80,6 +81,19 @@ def _worker_argv(interval: float = 1.0) -> list[str]:
     ]
 
 
+def _webhooks_argv(threads: int = 8) -> list[str]:
+    # Apart from the worker: a receiver that hangs must never hold up a text or an email.
+    return [
+        sys.executable,
+        "-m",
+        "hushpost.cli",
+        "manage",
+        "send-webhooks",
+        "--threads",
+        str(threads),
+    ]
+
+
 def _scheduler_argv() -> list[str]:
     return [sys.executable, "-m", "hushpost.cli", "manage", "scheduler"]
 
@@ -118,6 +132,7 @@ def run_all(args: argparse.Namespace) -> int:
     children = {
         "web": subprocess.Popen(_gunicorn_argv(args.bind, args.port, 2), env=env),
         "worker": subprocess.Popen(_worker_argv(), env=env),
+        "webhooks": subprocess.Popen(_webhooks_argv(4), env=env),
         "scheduler": subprocess.Popen(_scheduler_argv(), env=env),
     }
     from hushpost.web.demo import demo_sign_in_lines
@@ -175,6 +190,12 @@ def _seconds(value: str) -> float:
     return seconds
 
 
+def _threads(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of threads (1 or more)")
+    return int(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="hushpost", description="Hushpost secure messaging.")
@@ -192,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument(
         "--interval", type=_seconds, default=1.0, help="seconds between polls when idle (default 1)"
     )
+    webhooks = commands.add_parser("webhooks", help="send webhook messages (any number of these)")
+    webhooks.add_argument(
+        "--threads", type=_threads, default=8, help="messages in flight at once (default 8)"
+    )
     commands.add_parser("scheduler", help="run the scheduler loop")
     commands.add_parser("manage", help="run a Django management command", add_help=False)
 
@@ -202,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         "run": lambda: run_all(args),
         "web": lambda: run_web(args),
         "worker": lambda: _exec(_worker_argv(args.interval)),
+        "webhooks": lambda: _exec(_webhooks_argv(args.threads)),
         "scheduler": lambda: _exec(_scheduler_argv()),
     }
     return _guarded(handlers[args.command])

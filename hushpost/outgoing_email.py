@@ -17,7 +17,7 @@ carry our sender and a Message-ID on the sending domain, never the host
 name of whichever machine sent them.
 
 Beside the apps (like private_page.py): settings, `accounts`, `messaging`,
-`delivery` and `web` all need it, and it imports none of them.
+`delivery`, `web` and `webhooks` all need it, and it imports none of them.
 """
 
 from __future__ import annotations

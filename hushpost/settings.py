@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "anymail",
     "hushpost.accounts",
     "hushpost.activity",
+    "hushpost.webhooks",
     "hushpost.imports",
     "hushpost.contacts",
     "hushpost.delivery",
@@ -129,6 +130,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Every error under /api/ is problem JSON, even those Django and the other
+    # middleware make themselves (first, so it sees them all; it keeps their headers).
+    "hushpost.api.answers.ProblemAnswersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The client IP for audit events recorded while this request is served.
     "hushpost.activity.origin.RequestOriginMiddleware",
@@ -387,6 +391,17 @@ TWILIO_API_BASE_URL = envstr("TWILIO_API_BASE_URL", "https://api.twilio.com")
 
 # Tries per delivery (the first included) before a temporary failure becomes final.
 HUSHPOST_DELIVERY_MAX_ATTEMPTS = envint("HUSHPOST_DELIVERY_MAX_ATTEMPTS", 8)
+
+
+# --- Outgoing webhooks and the API ----------------------------------------
+# Webhook URLs whose host is (or resolves to) a loopback, private, link-local,
+# multicast or reserved address are refused, on save and at every send, unless
+# this is on (development only by default: a receiver on your own machine).
+HUSHPOST_WEBHOOKS_ALLOW_PRIVATE = envbool("HUSHPOST_WEBHOOKS_ALLOW_PRIVATE", not PRODUCTION)
+# Requests per minute per API key, counted in the shared cache; 0 turns the limit off.
+HUSHPOST_API_RATE = envint("HUSHPOST_API_RATE", 600)
+if HUSHPOST_API_RATE < 0:
+    raise ImproperlyConfigured("HUSHPOST_API_RATE must be 0 (no limit) or requests per minute.")
 
 
 # --- Logging ----------------------------------------------------------------

@@ -8,6 +8,7 @@ API key and a client that sends it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import socket
@@ -19,6 +20,7 @@ from django.conf import settings as django_settings
 from hushpost.accounts.api_keys import create_key
 from hushpost.accounts.models import Organization, Role, User
 from hushpost.contacts.models import Contact
+from hushpost.outbound import addresses
 from tests.api.helpers import ApiClient
 from tests.portal.conftest import SECRET_TEXT, add_message, make_link
 
@@ -44,6 +46,50 @@ def _own_cache_keys(settings):
         name: {**conf, "KEY_PREFIX": f"{conf.get('KEY_PREFIX', '')}-{uuid.uuid4().hex[:12]}"}
         for name, conf in django_settings.CACHES.items()
     }
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch) -> dict[str, list[str]]:
+    """Name resolution for the SSRF guard (hushpost.outbound.addresses) without the
+    network: a name a test adds here resolves to its addresses, an IP literal to
+    itself, any other name is not found — as on a machine without DNS."""
+    table: dict[str, list[str]] = {"localhost": ["127.0.0.1"]}
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:
+            return socket.getaddrinfo(host, port, family, type, proto, socket.AI_NUMERICHOST)
+        if host not in table:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [
+            (
+                socket.AF_INET6 if ":" in address else socket.AF_INET,
+                socket.SOCK_STREAM,
+                socket.IPPROTO_TCP,
+                "",
+                (address, port),
+            )
+            for address in table[host]
+        ]
+
+    monkeypatch.setattr(addresses, "getaddrinfo", getaddrinfo)
+    return table
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on a free loopback port (tests/webhook_receiver.py)."""
+    from tests.webhook_receiver import WebhookReceiver
+
+    server = WebhookReceiver(free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

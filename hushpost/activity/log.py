@@ -1,8 +1,15 @@
-"""Record activity. Every app calls `record()`; nothing else writes events."""
+"""Record activity. Every app calls `record()`; nothing else writes events.
+
+The event is saved in a transaction of its own when the caller has none, so
+what listens to the save (the webhooks outbox, hushpost.webhooks.outbox)
+commits with it or not at all.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.db import transaction
 
 from hushpost.activity.audit import is_audit_kind
 from hushpost.activity.models import Event, EventKind
@@ -36,14 +43,15 @@ def record(
     }
     if actor is not None and not actor_label:
         actor_label = actor.email
-    return Event.objects.create(
-        organization=organization,
-        contact=contact,
-        message=message,
-        delivery=delivery,
-        link=link,
-        kind=kind,
-        actor=actor,
-        actor_label=actor_label or "system",
-        detail=clean,
-    )
+    with transaction.atomic():
+        return Event.objects.create(
+            organization=organization,
+            contact=contact,
+            message=message,
+            delivery=delivery,
+            link=link,
+            kind=kind,
+            actor=actor,
+            actor_label=actor_label or "system",
+            detail=clean,
+        )

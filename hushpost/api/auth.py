@@ -7,6 +7,8 @@ from ninja.security import HttpBearer
 
 from hushpost.accounts.api_keys import authenticate
 from hushpost.accounts.models import ApiKey
+from hushpost.api.problems import RateLimited
+from hushpost.api.rate_limit import count_request
 
 MISSING = "Send an API key as the header Authorization: Bearer <key>."
 NOT_VALID = "The API key is not valid: it is unknown or has been revoked."
@@ -30,6 +32,10 @@ class ApiKeyAuth(HttpBearer):
             raise AuthenticationError(401, NOT_VALID)
         request.org = key.organization
         request.api_key = key
+        # Counted once the key is known, so a flood of bad keys can't spend a real one's quota.
+        request.api_quota = count_request(key.pk)
+        if request.api_quota is not None and request.api_quota.exceeded:
+            raise RateLimited(request.api_quota)
         return key
 
 

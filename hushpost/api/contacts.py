@@ -1,4 +1,5 @@
-"""/contacts: list, create, get, replace (PUT), change (PATCH), delete.
+"""/contacts: list and look up, create, get, replace (PUT), change (PATCH), delete,
+and upsert by the integrator's own id (PUT /contacts/by-external-id/{id}).
 
 Values are checked with the same cleaners as the staff form and the CSV
 import, so a contact is refused for the same reasons with the same words.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.db import IntegrityError, transaction
 from ninja import Query, Router, Status
 
 from hushpost.accounts.models import Organization
@@ -21,6 +23,7 @@ from hushpost.api.schemas import (
     ContactOut,
     ContactPatch,
     ContactReplace,
+    ContactUpsert,
     Problem,
     ValidationProblem,
 )
@@ -49,9 +52,11 @@ PLAIN_FIELDS = (
     "secure_pin",
     "sms_opt_out",
     "email_opt_out",
+    "external_id",
 )
 PIN_RULE = "A PIN is letters and digits only, with no spaces or symbols."
 NO_ADDRESS = "Give at least a mobile phone or an email, so messages can reach this contact."
+MAX_EXTERNAL_ID = Contact._meta.get_field("external_id").max_length
 
 
 def find_contact(organization: Organization, contact_id: UUID) -> Contact:
@@ -59,6 +64,18 @@ def find_contact(organization: Organization, contact_id: UUID) -> Contact:
     if contact is None:
         raise NotFound("No contact with this id.")
     return contact
+
+
+EXTERNAL_ID_TAKEN = "Another contact of this organization already has this external id."
+
+
+def _external_id_taken(contact: Contact, external_id: str) -> bool:
+    return (
+        Contact.objects.for_org(contact.organization)
+        .filter(external_id=external_id)
+        .exclude(pk=contact.pk)
+        .exists()
+    )
 
 
 def contact_out(contact: Contact, fields: dict[str, CustomField]) -> dict[str, Any]:
@@ -126,6 +143,10 @@ def apply_changes(
                 clean[name] = value.strip()
                 if clean[name] and not is_pin(clean[name]):
                     errors.append(("secure_pin", PIN_RULE))
+            elif name == "external_id":
+                clean[name] = value.strip()
+                if clean[name] and _external_id_taken(contact, clean[name]):
+                    errors.append(("external_id", EXTERNAL_ID_TAKEN))
             else:
                 clean[name] = value
         except (InvalidPhone, ValueError) as error:
@@ -166,11 +187,28 @@ def apply_changes(
 def list_contacts(
     request,
     search: str = Query("", description="Part of a name or email, or 3+ digits of a phone number."),
+    phone: str = Query(
+        "",
+        max_length=40,
+        description="Exactly this number, in any common format (compared as E.164).",
+    ),
+    email: str = Query("", max_length=254, description="Exactly this email, in any case."),
+    external_id: str = Query("", max_length=MAX_EXTERNAL_ID, description="Your system's id."),
     limit: int = Limit(),
     offset: int = Offset(),
 ):
-    """The organization's contacts by name."""
-    contacts, count = page(Contact.objects.for_org(request.org).search(search), limit, offset)
+    """The organization's contacts by name; `phone`, `email` and `external_id` look one up."""
+    contacts = Contact.objects.for_org(request.org).search(search)
+    if phone.strip():
+        try:
+            contacts = contacts.filter(phone=normalize_phone(phone, request.org.country))
+        except InvalidPhone as error:
+            raise Invalid([("phone", str(error))]) from None
+    if email.strip():
+        contacts = contacts.filter(email__iexact=email.strip())
+    if external_id.strip():
+        contacts = contacts.filter(external_id=external_id.strip())
+    contacts, count = page(contacts, limit, offset)
     fields = custom_fields(request.org)
     return {"items": [contact_out(contact, fields) for contact in contacts], "count": count}
 
@@ -180,7 +218,7 @@ def create_contact(request, payload: ContactCreate):
     fields = custom_fields(request.org)
     contact = Contact(organization=request.org)
     apply_changes(contact, payload.model_dump(), fields, merge_custom=False)
-    save_contact(contact, actor=None, actor_label=actor_label(request), changed=[], created=True)
+    _save(request, contact, changed=[], created=True)
     return Status(201, contact_out(contact, fields))
 
 
@@ -198,7 +236,10 @@ def get_contact(request, contact_id: UUID):
 )
 def replace_contact(request, contact_id: UUID, payload: ContactReplace):
     """Every field is required; `custom` lists every custom value the contact keeps."""
-    return _update(request, contact_id, payload.model_dump(), merge_custom=False)
+    data = payload.model_dump()
+    if data["external_id"] is None:
+        del data["external_id"]
+    return _update(request, contact_id, data, merge_custom=False)
 
 
 @router.patch(
@@ -221,10 +262,69 @@ def _update(
     fields = custom_fields(request.org)
     changed = apply_changes(contact, data, fields, merge_custom=merge_custom)
     if changed:
-        save_contact(
-            contact, actor=None, actor_label=actor_label(request), changed=changed, created=False
-        )
+        _save(request, contact, changed=changed, created=False)
     return contact_out(contact, fields)
+
+
+def _save(request, contact: Contact, *, changed: list[str], created: bool) -> None:
+    try:
+        with transaction.atomic():
+            save_contact(
+                contact,
+                actor=None,
+                actor_label=actor_label(request),
+                changed=changed,
+                created=created,
+            )
+    except IntegrityError:
+        # Another request took the external id between the check and the save.
+        raise Invalid([("external_id", EXTERNAL_ID_TAKEN)]) from None
+
+
+@router.put(
+    "/contacts/by-external-id/{external_id}",
+    response={200: ContactOut, 201: ContactOut, **CHANGE_ERRORS},
+    summary="Create or update a contact by your system's id",
+    description=(
+        "201 when no contact had this external id (`name` and a phone or an email needed), "
+        "200 when it was updated. On an existing contact only the fields sent change: an "
+        "opt-out or a PIN is never cleared by leaving it out. Sending it twice changes "
+        "nothing more."
+    ),
+)
+def upsert_contact(request, external_id: str, payload: ContactUpsert):
+    external_id = external_id.strip()
+    if not external_id or len(external_id) > MAX_EXTERNAL_ID:
+        raise Invalid(
+            [("external_id", f"Give the external id in the path (1-{MAX_EXTERNAL_ID} characters).")]
+        )
+    fields = custom_fields(request.org)
+    data = payload.model_dump(exclude_unset=True)
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                contact = (
+                    Contact.objects.for_org(request.org).filter(external_id=external_id).first()
+                )
+                created = contact is None
+                if created:
+                    if not (data.get("name") or "").strip():
+                        raise Invalid([("name", "Give the contact's name.")])
+                    contact = Contact(organization=request.org, external_id=external_id)
+                changed = apply_changes(contact, data, fields, merge_custom=True)
+                if created or changed:
+                    save_contact(
+                        contact,
+                        actor=None,
+                        actor_label=actor_label(request),
+                        changed=changed,
+                        created=created,
+                    )
+        except IntegrityError:
+            if attempt:  # two requests created it at once: the second one updates
+                raise
+            continue
+        return Status(201 if created else 200, contact_out(contact, fields))
 
 
 @router.delete(

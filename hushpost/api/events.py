@@ -9,11 +9,13 @@ from ninja import Query, Router
 from hushpost.activity.models import EventKind
 from hushpost.activity.queries import filter_events
 from hushpost.api.contacts import find_contact
-from hushpost.api.paging import Limit, Offset, page
+from hushpost.api.paging import Cursor, Keyset, Limit, Offset, cursor_page
 from hushpost.api.problems import Invalid
 from hushpost.api.schemas import EventList, Instant, Problem, ValidationProblem
 
 router = Router(tags=["events"])
+
+EVENT_ORDER = Keyset("events", ("-created_at", "-id"))
 
 
 def _event_out(event) -> dict:
@@ -44,6 +46,7 @@ def list_events(
     ),
     limit: int = Limit(),
     offset: int = Offset(),
+    cursor: str | None = Cursor(),
 ):
     if since is not None and since.tzinfo is None:
         # A time without an offset means a different instant in every zone.
@@ -55,5 +58,11 @@ def list_events(
     events = filter_events(request.org, contact=contact, kind=kind or "")
     if since is not None:
         events = events.filter(created_at__gte=since)
-    items, count = page(events, limit, offset)
-    return {"items": [_event_out(event) for event in items], "count": count}
+    items, count, next_cursor = cursor_page(
+        events, EVENT_ORDER, limit=limit, offset=offset, cursor=cursor
+    )
+    return {
+        "items": [_event_out(event) for event in items],
+        "count": count,
+        "next_cursor": next_cursor,
+    }

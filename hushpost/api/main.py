@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from hushpost.api import (
     appointments,
+    attachments,
     auto_messages,
     contacts,
     conversations,
@@ -16,14 +17,19 @@ from hushpost.api import (
     messages,
     problems,
     settings,
+    webhooks,
 )
 from hushpost.api.auth import ApiKeyAuth
 from hushpost.api.problems import CONTENT_TYPE as PROBLEM_CONTENT_TYPE
+from hushpost.api.webhook_docs import add_webhooks
 
 DESCRIPTION = """\
 Hushpost's REST API. Authenticate with an organization's API key as
 `Authorization: Bearer <key>`; every id is scoped to that organization.
-Errors are problem JSON (RFC 9457). docs/API.md in the repository has examples.
+Errors are problem JSON (RFC 9457). Each key may make HUSHPOST_API_RATE requests
+a minute (RateLimit headers say what is left). Events reach your own endpoints as
+signed webhooks (Standard Webhooks): see `/webhooks` and the `webhooks` section.
+docs/API.md in the repository has a quick start and examples.
 """
 
 
@@ -38,6 +44,7 @@ class HushpostAPI(NinjaAPI):
                     content = response.get("content", {})
                     if str(status).startswith(("4", "5")) and "application/json" in content:
                         content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+        add_webhooks(schema)
         return schema
 
 
@@ -59,10 +66,12 @@ for module in (
     custom_fields,
     messages,
     conversations,
+    attachments,
     events,
     auto_messages,
     appointments,
     imports,
     links,
+    webhooks,
 ):
     api.add_router("/", module.router)

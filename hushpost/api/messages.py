@@ -11,6 +11,7 @@ from uuid import UUID
 from ninja import Router, Status
 
 from hushpost.api.auth import actor_label
+from hushpost.api.bodies import read_body, request_body
 from hushpost.api.problems import Invalid, NotFound
 from hushpost.api.schemas import MessageCreate, MessageOut, Problem, ValidationProblem
 from hushpost.appointments.models import Appointment
@@ -18,7 +19,13 @@ from hushpost.appointments.template_fields import EXTRA_FIELDS, as_recipient
 from hushpost.contacts.models import Contact
 from hushpost.contacts.values import is_pin
 from hushpost.delivery.models import Delivery
-from hushpost.messaging.compose import ComposeError, deliveries_of, send_message
+from hushpost.messaging.compose import (
+    MAX_ATTACHMENTS,
+    ComposeError,
+    NewAttachment,
+    deliveries_of,
+    send_message,
+)
 from hushpost.messaging.models import Origin, Send
 
 router = Router(tags=["messages"])
@@ -69,39 +76,45 @@ def _recipients(organization, contact_ids: list[UUID]) -> list[Contact]:
     return [found[contact_id] for contact_id in wanted]
 
 
-@router.post(
-    "/messages",
-    response={202: MessageOut, 401: Problem, 422: ValidationProblem},
-    summary="Send a message",
-)
-def create_message(request, payload: MessageCreate):
-    """Queue a message to each contact; held deliveries say why they were not sent."""
-    pin = payload.pin.strip()
-    if pin and not payload.secure:
+def checked_pin(pin: str, *, secure: bool) -> str:
+    pin = pin.strip()
+    if pin and not secure:
         raise Invalid(
             [("pin", "A PIN protects secure messages only; send securely or leave it out.")]
         )
     if pin and not is_pin(pin):
         raise Invalid([("pin", "A PIN is letters and digits only, with no spaces or symbols.")])
-    if not payload.contact_ids and not payload.appointment_ids:
-        raise Invalid(
-            [("contact_ids", "Give contact_ids or appointment_ids: who the message is for.")]
-        )
-    contacts = _recipients(request.org, payload.contact_ids)
-    recipients = _appointments(request.org, payload.appointment_ids)
+    return pin
+
+
+def send(
+    request,
+    *,
+    contacts: list[Contact],
+    recipients: list | None = None,
+    channel: str,
+    secure: bool,
+    body: str,
+    subject: str,
+    pin: str,
+    attachments: list[NewAttachment],
+    origin: str = Origin.API,
+) -> Status:
+    """Send through messaging.compose, as the staff pages do; 202 with the deliveries."""
     try:
         result = send_message(
             request.org,
             contacts=contacts,
             recipients=recipients,
             extra_fields=EXTRA_FIELDS if recipients else None,
-            channel=payload.channel,
-            secure=payload.secure,
-            body=payload.body,
-            subject=payload.subject,
+            channel=channel,
+            secure=secure,
+            body=body,
+            subject=subject,
             pin=pin,
+            attachments=attachments,
             actor_label=actor_label(request),
-            origin=Origin.API,
+            origin=origin,
         )
     except ComposeError as error:
         raise Invalid(
@@ -110,6 +123,44 @@ def create_message(request, payload: MessageCreate):
             for message in messages
         ) from None
     return Status(202, _message_out(result.send, [outcome.delivery for outcome in result.outcomes]))
+
+
+@router.post(
+    "/messages",
+    response={
+        202: MessageOut,
+        400: Problem,
+        401: Problem,
+        413: Problem,
+        415: Problem,
+        422: ValidationProblem,
+    },
+    summary="Send a message",
+    openapi_extra=request_body(
+        MessageCreate,
+        "JSON, or multipart/form-data with the JSON in `payload` and up to "
+        f"{MAX_ATTACHMENTS} files in `files` (secure messages and email).",
+    ),
+)
+def create_message(request):
+    """Queue a message to each contact; held deliveries say why they were not sent."""
+    payload, attachments = read_body(request, MessageCreate)
+    pin = checked_pin(payload.pin, secure=payload.secure)
+    if not payload.contact_ids and not payload.appointment_ids:
+        raise Invalid(
+            [("contact_ids", "Give contact_ids or appointment_ids: who the message is for.")]
+        )
+    return send(
+        request,
+        contacts=_recipients(request.org, payload.contact_ids),
+        recipients=_appointments(request.org, payload.appointment_ids),
+        channel=payload.channel,
+        secure=payload.secure,
+        body=payload.body,
+        subject=payload.subject,
+        pin=pin,
+        attachments=attachments,
+    )
 
 
 @router.get(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from functools import wraps
 from http import HTTPStatus
 
 from django.http import Http404, HttpResponse
@@ -29,6 +28,14 @@ class Invalid(Exception):
     def __init__(self, errors: Iterable[tuple[str, str]]):
         self.errors = list(errors)
         super().__init__("; ".join(f"{field}: {message}" for field, message in self.errors))
+
+
+class RateLimited(Exception):
+    """Over the key's requests per minute: answered 429 with when to try again."""
+
+    def __init__(self, quota):
+        self.quota = quota
+        super().__init__("rate limited")
 
 
 class NotFound(Http404):
@@ -110,6 +117,17 @@ def on_not_found(request, exc: Http404) -> HttpResponse:
     )
 
 
+def on_rate_limited(request, exc: RateLimited) -> HttpResponse:
+    quota = exc.quota
+    return problem(
+        429,
+        f"Too many requests with this API key: at most {quota.limit} a minute. "
+        f"Try again in {quota.reset} s.",
+        Retry_After=str(quota.reset),
+        **quota.headers(),
+    )
+
+
 def on_unexpected(request, exc: Exception) -> HttpResponse:
     logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
     return problem(500, UNEXPECTED)
@@ -120,30 +138,5 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(Invalid, on_invalid)
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(RateLimited, on_rate_limited)
     api.add_exception_handler(Exception, on_unexpected)
-
-
-def outside_operations(view):
-    """Problem JSON for what ninja answers before any operation runs.
-
-    An unknown method gets ninja's plain-text 405 and the API root raises a bare
-    Http404 that Django would render as an HTML page.
-    """
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            response = view(request, *args, **kwargs)
-        except Http404:
-            return problem(404, "There is no such API endpoint; see /api/v1/docs.")
-        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
-            "application/"
-        ):
-            return problem(405, f"{request.method} is not allowed here.", Allow=response["Allow"])
-        return response
-
-    return wrapper
-
-
-def no_such_endpoint(request, *args, **kwargs) -> HttpResponse:
-    return problem(404, "There is no such API endpoint; see /api/v1/docs.")

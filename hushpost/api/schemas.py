@@ -80,6 +80,10 @@ class ContactOut(Schema):
     )
     sms_opt_out: bool
     email_opt_out: bool
+    external_id: str = Field(
+        ...,
+        description="Your system's id for this contact; empty when none. Unique per organization.",
+    )
 
 
 class ContactList(Schema):
@@ -99,6 +103,11 @@ class ContactCreate(Schema):
     secure_pin: str = Field("", max_length=100)
     sms_opt_out: bool = False
     email_opt_out: bool = False
+    external_id: str = Field(
+        "",
+        max_length=255,
+        description="Your system's id for this contact; unique per organization.",
+    )
 
 
 class ContactReplace(Schema):
@@ -113,10 +122,28 @@ class ContactReplace(Schema):
     secure_pin: str = Field(..., max_length=100)
     sms_opt_out: bool
     email_opt_out: bool
+    # Added after PUT existed: left out, the contact keeps its external id.
+    external_id: str = Field(None, max_length=255, description="Left out: unchanged.")
 
 
 class ContactPatch(Schema):
     """PATCH changes only the fields sent; `custom` merges key by key."""
+
+    name: str = Field(None, max_length=200)
+    phone: str = Field(None, max_length=40)
+    email: str = Field(None, max_length=254)
+    time_zone: str = None
+    language: str = None
+    custom: dict[str, CustomValue] = None
+    secure_pin: str = Field(None, max_length=100)
+    sms_opt_out: bool = None
+    email_opt_out: bool = None
+    external_id: str = Field(None, max_length=255)
+
+
+class ContactUpsert(Schema):
+    """PUT by external id: a new contact needs `name` (and a phone or an email); on an
+    existing one only the fields sent change, so an opt-out is never undone by omission."""
 
     name: str = Field(None, max_length=200)
     phone: str = Field(None, max_length=40)
@@ -207,6 +234,43 @@ class Conversation(Schema):
     count: int
 
 
+class ConversationSummary(Schema):
+    """A conversation as the inbox lists it."""
+
+    contact_id: UUID
+    contact_name: str
+    unread: int = Field(..., description="Replies no one has read yet.")
+    last_message_at: datetime | None = Field(
+        ..., description="When the latest message went or came; null when there is none."
+    )
+    last_direction: Literal["outbound", "inbound"] | None = Field(
+        ..., description="Which way the latest message went; null when none is left."
+    )
+    assigned_to: str | None = Field(
+        ..., description="The staff email that hears about replies; null when no one."
+    )
+
+
+class ConversationList(Schema):
+    items: list[ConversationSummary]
+    count: int
+    next_cursor: str | None = Field(
+        ..., description="Pass as `cursor` for the next page; null on the last page."
+    )
+
+
+class ReplyCreate(Schema):
+    channel: Literal["sms", "email", "voice"] = Field(
+        ..., description="How the contact is told: a text or an email with the secure link."
+    )
+    body: str
+    secure: bool = Field(
+        True, description="Send a link to a PIN-protected page instead of the content."
+    )
+    pin: str = Field("", max_length=100, description="A PIN for this message only (secure sends).")
+    subject: str = Field("", max_length=500, description="For email; required when not secure.")
+
+
 # Events -----------------------------------------------------------------------------
 
 
@@ -231,3 +295,6 @@ class EventOut(Schema):
 class EventList(Schema):
     items: list[EventOut]
     count: int
+    next_cursor: str | None = Field(
+        ..., description="Pass as `cursor` for the next page; null on the last page."
+    )

@@ -2,8 +2,8 @@
 
 from django.urls import URLPattern, include, path, re_path
 
+from hushpost.api.answers import no_such_endpoint, outside_operations
 from hushpost.api.main import api
-from hushpost.api.problems import no_such_endpoint, outside_operations
 
 _patterns, _app_name, _namespace = api.urls
 

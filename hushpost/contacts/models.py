@@ -100,6 +100,9 @@ class Contact(models.Model):
     secure_pin_encrypted = models.TextField(blank=True)
     sms_opt_out = models.BooleanField(default=False)
     email_opt_out = models.BooleanField(default=False)
+    # The integrator's own id for this person (an EHR's patient id); unique
+    # in the organization when set. PUT /contacts/by-external-id/{id} upserts by it.
+    external_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -111,6 +114,14 @@ class Contact(models.Model):
             models.Index(fields=["organization", "name"]),
             models.Index(fields=["organization", "phone"]),
             models.Index(fields=["organization", "email"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_id"],
+                condition=~Q(external_id=""),
+                name="contact_external_id_unique_per_org",
+                violation_error_message="Another contact already has this external id.",
+            )
         ]
 
     def __str__(self) -> str:

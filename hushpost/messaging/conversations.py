@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 MAX_REPLY_CHARS = 10_000
 MAX_REPLY_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# A content type is what the sender's software said; anything odd is served as plain bytes.
+CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$")
 
 
 def conversation_for(contact: Contact) -> Conversation:
@@ -64,6 +67,30 @@ def thread(contact: Contact) -> QuerySet[Message]:
         .prefetch_related("attachments")
         .order_by("created_at", "id")
     )
+
+
+def inbox(
+    organization, *, unread: bool | None = None, assigned_to: User | str | None = ""
+) -> QuerySet[Conversation]:
+    """The organization's conversations by latest activity, newest first, each with
+    `last_direction` (of its latest message). `assigned_to`: a user, None for
+    unassigned ones, "" for all."""
+    last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-created_at", "-id")
+    conversations = (
+        Conversation.objects.for_org(organization)
+        .select_related("contact", "assigned_to")
+        .annotate(last_direction=Subquery(last.values("direction")[:1]))
+        .order_by("-last_activity_at", "-id")
+    )
+    if unread is True:
+        conversations = conversations.filter(unread_replies__gt=0)
+    elif unread is False:
+        conversations = conversations.filter(unread_replies=0)
+    if assigned_to is None:
+        conversations = conversations.filter(assigned_to__isnull=True)
+    elif assigned_to != "":
+        conversations = conversations.filter(assigned_to=assigned_to)
+    return conversations
 
 
 def receive_reply(
@@ -162,17 +189,59 @@ def notify_staff_of_reply(conversation_id: int) -> None:
         logger.exception("could not email staff about a reply in conversation %s", conversation_id)
 
 
-def mark_read(conversation: Conversation, *, user: User, now: datetime | None = None) -> None:
-    """A staff member opened the conversation: replies are read, and the view is logged."""
+def mark_read(
+    conversation: Conversation,
+    *,
+    user: User | None = None,
+    actor_label: str = "",
+    now: datetime | None = None,
+) -> int:
+    """A staff member (or an API key, by `actor_label`) read the conversation: replies
+    are read, and the view is logged. Returns how many replies were unread."""
     now = now or timezone.now()
     with transaction.atomic():
-        Message.objects.filter(
+        marked = Message.objects.filter(
             conversation=conversation, direction=Direction.INBOUND, read_at__isnull=True
         ).update(read_at=now)
         Conversation.objects.filter(pk=conversation.pk).update(unread_replies=0)
+        conversation.unread_replies = 0
         record(
             conversation.organization,
             EventKind.STAFF_VIEWED_CONVERSATION,
             contact=conversation.contact,
             actor=user,
+            actor_label=actor_label,
         )
+    return marked
+
+
+def open_attachment(
+    organization, attachment_id, *, user: User | None = None, actor_label: str = ""
+) -> Attachment | None:
+    """The organization's attachment (None for any other id), its download logged: a file
+    leaving the server is conversation content leaving the screen, audited like a view."""
+    item = (
+        Attachment.objects.filter(organization=organization, pk=attachment_id)
+        .select_related("message__contact")
+        .first()
+    )
+    if item is None:
+        return None
+    record(
+        organization,
+        EventKind.STAFF_VIEWED_CONVERSATION,
+        contact=item.message.contact,
+        message=item.message,
+        actor=user,
+        actor_label=actor_label,
+        attachment=item.pk,
+    )
+    return item
+
+
+def served_content_type(item: Attachment) -> str:
+    return (
+        item.content_type
+        if CONTENT_TYPE.match(item.content_type or "")
+        else "application/octet-stream"
+    )

@@ -21,6 +21,7 @@ from hushpost.accounts.models import Organization, User
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
+from hushpost.messaging.conversations import inbox
 from hushpost.messaging.models import (
     Conversation,
     ConversationState,
@@ -54,25 +55,23 @@ class InboxError(ValueError):
 def conversations(
     organization: Organization, *, user: User, show: str = Show.OPEN, query: str = ""
 ) -> QuerySet[Conversation]:
-    """The organization's conversations for one Inbox filter and search, latest first."""
-    found = Conversation.objects.for_org(organization)
-    if show == Show.MINE:
-        found = found.filter(state=ConversationState.OPEN, assigned_to=user)
-    elif show == Show.UNASSIGNED:
-        found = found.filter(state=ConversationState.OPEN, assigned_to__isnull=True)
-    elif show == Show.UNREAD:
-        found = found.unread()
-    elif show == Show.DONE:
+    """The organization's conversations for one Inbox filter and search, latest first.
+
+    Built on `conversations.inbox`, the API's list of conversations: mine and
+    unassigned are its `assigned_to`, unread its `unread`; the Inbox adds the
+    open/done state and the search.
+    """
+    assigned = {Show.MINE: user, Show.UNASSIGNED: None}.get(show, "")
+    found = inbox(organization, unread=True if show == Show.UNREAD else None, assigned_to=assigned)
+    if show == Show.DONE:
         found = found.filter(state=ConversationState.DONE)
-    elif show != Show.ALL:
+    elif show not in (Show.UNREAD, Show.ALL):
         found = found.filter(state=ConversationState.OPEN)
     if query.strip():
         found = found.filter(
             contact__in=Contact.objects.for_org(organization).search(query).values("pk")
         )
-    return with_last_answer(found.select_related("contact", "assigned_to")).order_by(
-        "-last_activity_at", "-id"
-    )
+    return with_last_answer(found)
 
 
 def with_last_answer(found: QuerySet[Conversation]) -> QuerySet[Conversation]:

@@ -15,6 +15,7 @@ from hushpost.delivery.reconcile import reconcile_deliveries
 from hushpost.delivery.sweep import requeue_stuck_deliveries
 from hushpost.imports.pipeline import drop_abandoned_uploads, resume_stale_runs
 from hushpost.messaging.retention import purge_daily
+from hushpost.webhooks.retention import drop_finished_messages
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ STEPS: list[tuple[str, Callable[[], int]]] = [
     ("reconcile ambiguous deliveries", reconcile_deliveries),
     # Once a day, and only when HUSHPOST_RETENTION_DAYS is set.
     ("purge data past retention", purge_daily),
+    ("drop finished webhook messages", drop_finished_messages),
 ]
 
 

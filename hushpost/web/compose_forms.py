@@ -11,44 +11,24 @@ import uuid
 from functools import wraps
 
 from django import forms
-from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.forms.utils import ErrorDict
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from hushpost.contacts.models import Contact
 from hushpost.contacts.values import is_pin
 from hushpost.delivery.models import Channel
-from hushpost.messaging.compose import (
-    MAX_ATTACHMENT_BYTES,
-    MAX_ATTACHMENTS,
-    NewAttachment,
-    check_compose,
+from hushpost.messaging.attachment_uploads import (
+    MAX_ATTACHMENT_MB,
+    TOO_LARGE,
+    AttachmentsInMemory,
+    read_attachments,
 )
+from hushpost.messaging.compose import MAX_ATTACHMENTS, NewAttachment, check_compose
 from hushpost.messaging.notify import why_unreachable
 
-MAX_ATTACHMENT_MB = MAX_ATTACHMENT_BYTES // (1024 * 1024)
-# Room for the text fields and the multipart envelope around the files.
-_ENVELOPE_BYTES = 1024 * 1024
-MAX_REQUEST_BYTES = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + _ENVELOPE_BYTES
 UNKNOWN_CONTACT = (
     "Unknown contact: one of the chosen contacts is not in your organization (or was deleted)."
 )
-TOO_LARGE = (
-    "The files are too large together: "
-    f"at most {MAX_ATTACHMENTS} files of {MAX_ATTACHMENT_MB} MB each."
-)
-
-
-class AttachmentsInMemory(MemoryFileUploadHandler):
-    """Keep uploads in memory: attachments are encrypted at rest and must
-    not sit in /tmp in the clear.
-
-    A request larger than any allowed set of files is not taken at all; the
-    form then says the files are too large.
-    """
-
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        self.activated = content_length <= MAX_REQUEST_BYTES
 
 
 def uploads_in_memory(view):
@@ -69,13 +49,6 @@ def uploads_in_memory(view):
     return wrapper
 
 
-def request_too_large(request) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_REQUEST_BYTES
-    except ValueError:
-        return False
-
-
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -90,21 +63,6 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, (list, tuple)):
             return [single(item, initial) for item in data if item]
         return [single(data, initial)] if data else []
-
-
-def read_attachments(files) -> tuple[list[NewAttachment], list[str]]:
-    """The uploads as NewAttachments, and a problem for each file too large to read."""
-    attachments, problems = [], []
-    for upload in files:
-        if upload.size > MAX_ATTACHMENT_BYTES:
-            # Not read at all: the size is known from the upload.
-            problems.append(f"{upload.name} is over {MAX_ATTACHMENT_MB} MB.")
-            continue
-        content_type = upload.content_type or "application/octet-stream"
-        attachments.append(
-            NewAttachment(file_name=upload.name, content_type=content_type, data=upload.read())
-        )
-    return attachments, problems
 
 
 def _normalize(text: str) -> str:

@@ -172,9 +172,30 @@ def _user_changed(c: _Context) -> str:
     }.get(action, "{actor} changed the account of {user}")
 
 
+WEBHOOK_CHANGES = {
+    "created": "{actor} added a webhook endpoint",
+    "updated": "{actor} changed a webhook endpoint",
+    "deleted": "{actor} deleted a webhook endpoint",
+    "secret rotated": "{actor} rotated the secret of a webhook endpoint",
+}
+
+
 def _settings(c: _Context) -> str:
-    if c.detail.get("section") == "auto messages":
+    """Settings of several pages share one kind; the detail says which."""
+    section = c.detail.get("section")
+    if section == "auto messages":
         return "{actor} {change} an auto message"
+    if section == "webhooks":
+        change = str(c.detail.get("change", ""))
+        if change.startswith("turned off"):
+            return "A webhook endpoint was {change}"
+        return WEBHOOK_CHANGES.get(change, "{actor} changed a webhook endpoint ({change})")
+    if c.detail.get("settings") == "organization":
+        return "{actor} changed the organization's {field_names}"
+    if c.detail.get("setting") == "require_two_factor":
+        if c.detail.get("value") is True:
+            return "{actor} required two-factor sign-in for everyone"
+        return "{actor} stopped requiring two-factor sign-in"
     if c.detail.get("fields"):
         return "{actor} changed the secure messaging settings: {field_names}"
     return "{actor} changed the secure messaging settings"
@@ -272,6 +293,8 @@ TONES = {
 # What sentences say without a placeholder of the same name (the rest they
 # name by placeholder), so Details doesn't repeat it.
 SAID = {
+    "settings",
+    "setting",
     "channel",
     "reason",
     "via",

@@ -20,6 +20,7 @@ from hushpost.web.views import (
     security,
     shell,
     users,
+    webhooks,
 )
 
 app_name = "web"
@@ -136,5 +137,23 @@ urlpatterns = [
     path("settings/organization/", organization.organization_settings, name="organization"),
     path("settings/api-keys/", api_keys.api_key_list, name="api_keys"),
     path("settings/api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
+    path("settings/webhooks/", webhooks.webhook_list, name="webhooks"),
+    path("settings/webhooks/<uuid:webhook_id>/", webhooks.webhook_detail, name="webhook_detail"),
+    path("settings/webhooks/<uuid:webhook_id>/test/", webhooks.webhook_test, name="webhook_test"),
+    path(
+        "settings/webhooks/<uuid:webhook_id>/rotate/",
+        webhooks.webhook_rotate,
+        name="webhook_rotate",
+    ),
+    path(
+        "settings/webhooks/<uuid:webhook_id>/delete/",
+        webhooks.webhook_delete,
+        name="webhook_delete",
+    ),
+    path(
+        "settings/webhooks/<uuid:webhook_id>/attempts/<int:attempt_id>/replay/",
+        webhooks.webhook_replay,
+        name="webhook_replay",
+    ),
     path("outbox/", outbox.outbox_list, name="outbox"),
 ]

@@ -36,6 +36,7 @@ def test_it_creates_a_contact_with_values_cleaned_like_the_staff_form(api, org_a
         "secure_pin": "ab12",
         "sms_opt_out": False,
         "email_opt_out": True,
+        "external_id": "",
     }
     assert contact.secure_pin == "ab12" and "ab12" not in contact.secure_pin_encrypted
 

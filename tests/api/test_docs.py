@@ -53,3 +53,30 @@ def test_swagger_ui_renders_the_operations_in_chromium(page, live_server):
     page.get_by_text("/api/v1/contacts/{contact_id}").first.wait_for()
     assert page.get_by_text("Hushpost API").first.is_visible()
     assert violations == []
+
+
+def test_every_event_kind_is_a_documented_webhook(client):
+    """The OpenAPI 3.1 `webhooks` section and docs/API.md name each type with an example."""
+    from pathlib import Path
+
+    from hushpost.activity.models import EventKind
+
+    schema = client.get("/api/v1/openapi.json").json()
+    webhooks = schema["webhooks"]
+    for kind in [*EventKind.values, "webhook_test"]:
+        post = webhooks[kind]["post"]
+        example = post["requestBody"]["content"]["application/json"]["example"]
+        assert example["type"] == kind and "organization" in example["data"]
+        assert {p["name"] for p in post["parameters"]} == {
+            "webhook-id",
+            "webhook-timestamp",
+            "webhook-signature",
+        }
+    assert "WebhookPayload" in schema["components"]["schemas"]
+    api_md = (Path(__file__).resolve().parents[2] / "docs" / "API.md").read_text()
+    table = api_md.split("### Event types", 1)[1]
+    missing = [kind for kind in EventKind.values if f"| `{kind}` |" not in table]
+    assert not missing, (
+        f"docs/API.md's webhook Event types table lacks {missing}: add a row each "
+        "(hushpost.webhooks.examples.example_payload makes the example)"
+    )

@@ -13,8 +13,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import CustomField
 from hushpost.imports.models import ImportRun
-from hushpost.messaging.models import Message, SecureLink, SecureMessagingSettings, Send
+from hushpost.messaging.models import (
+    Attachment,
+    Message,
+    SecureLink,
+    SecureMessagingSettings,
+    Send,
+)
+from hushpost.webhooks import sender
+from hushpost.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from tests.api.helpers import assert_problem
+from tests.portal.conftest import add_message
 
 pytestmark = pytest.mark.django_db
 
@@ -47,11 +56,22 @@ BODIES = {
         "timing": {"event": "booked", "offset_minutes": 0},
         "body": "Changed",
     },
+    # Without a name no contact can be created: the answer is about their external id.
+    ("put", "/api/v1/contacts/by-external-id/{external_id}"): {"sms_opt_out": True},
+    ("post", "/api/v1/conversations/{contact_id}/messages"): {
+        "channel": "sms",
+        "secure": False,
+        "body": "Changed",
+    },
+    ("patch", "/api/v1/webhooks/{webhook_id}"): {"description": "Changed", "enabled": False},
 }
 # An external id names an appointment within the caller's own organization: their
 # external id is simply one we don't have, so an upsert with it would create ours
 # (here refused, the contact being unknown); theirs is never touched.
-NOT_IDS_OF_THEIRS = {("put", "/api/v1/appointments/by-external-id/{external_id}")}
+NOT_IDS_OF_THEIRS = {
+    ("put", "/api/v1/appointments/by-external-id/{external_id}"),
+    ("put", "/api/v1/contacts/by-external-id/{external_id}"),
+}
 
 
 def their_ids(org_b, hidden, api_b):
@@ -73,6 +93,15 @@ def their_ids(org_b, hidden, api_b):
         },
     )
     assert booked.status_code == 201, booked.content
+    hidden.external_id = "HARBOR-1"
+    hidden.save()
+    webhook = api_b.post(
+        "webhooks", {"url": "http://127.0.0.1:9/theirs", "events": ["*"], "description": "Theirs"}
+    )
+    assert webhook.status_code == 201, webhook.content
+    assert api_b.post(f"webhooks/{webhook.json()['id']}/test").status_code == 202
+    assert sender.send_due() >= 1  # port 9 refuses: a failed attempt to replay
+    file = add_message(hidden, "Privileged", files=[("theirs.pdf", "application/pdf", b"%PDF-")])
     imported = api_b.upload(
         "imports",
         {
@@ -94,6 +123,9 @@ def their_ids(org_b, hidden, api_b):
         "field_key": CustomField.objects.create(
             organization=org_b, key="case_no", label="Case number"
         ).key,
+        "webhook_id": webhook.json()["id"],
+        "attempt_id": WebhookAttempt.objects.filter(organization=org_b).first().pk,
+        "attachment_id": file.attachments.get().pk,
     }
 
 
@@ -121,12 +153,25 @@ def snapshot(org_b, hidden):
     fields = list(
         CustomField.objects.for_org(org_b).values_list("key", "label", "field_type", "sensitive")
     )
+    webhooks = list(
+        WebhookEndpoint.objects.for_org(org_b).values_list(
+            "id", "url", "description", "enabled", "secret_encrypted"
+        )
+    )
+    outbox = list(
+        WebhookMessage.objects.for_org(org_b).values_list("id", "status", "next_attempt_at")
+    )
     imports = list(ImportRun.objects.for_org(org_b).values_list("id", "status", "rows_done"))
     return (
         imports,
         hidden.name,
         hidden.email,
         hidden.secure_pin,
+        hidden.sms_opt_out,
+        hidden.external_id,
+        webhooks,
+        outbox,
+        Attachment.objects.filter(organization=org_b).count(),
         messages,
         Send.objects.for_org(org_b).count(),
         appointments,

@@ -1,4 +1,6 @@
-from hushpost.cli import _gunicorn_argv
+import pytest
+
+from hushpost.cli import _gunicorn_argv, _webhooks_argv, main
 
 
 def test_the_access_log_never_holds_a_path_where_link_tokens_travel():
@@ -7,3 +9,11 @@ def test_the_access_log_never_holds_a_path_where_link_tokens_travel():
     # %(r)s is the request line, %(U)s the path, %(q)s the query string.
     assert not any(field in log_format for field in ("%(r)s", "%(U)s", "%(q)s", "%({"))
     assert "--no-control-socket" in argv
+
+
+def test_the_webhook_sender_needs_at_least_one_thread(capsys):
+    assert _webhooks_argv(3)[-3:] == ["send-webhooks", "--threads", "3"]
+    with pytest.raises(SystemExit) as exit_:
+        main(["webhooks", "--threads", "0"])
+    assert exit_.value.code == 2
+    assert "'0' is not a number of threads (1 or more)" in capsys.readouterr().err

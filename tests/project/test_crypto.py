@@ -107,4 +107,6 @@ def test_every_encrypted_attribute_is_registered_for_rotation():
         "messaging.Attachment.data",
         "delivery.Delivery.subject",
         "delivery.Delivery.body",
+        "webhooks.WebhookEndpoint.secret",
+        "webhooks.WebhookEndpoint.previous_secret",
     }

@@ -48,7 +48,9 @@ def read_until_password(process: subprocess.Popen, timeout: float = 60) -> list[
     raise AssertionError("no password line printed:\n" + "\n".join(lines))
 
 
-def wait_for(url: str, timeout: float = 30) -> None:
+# Five processes start at once (web with its workers, the worker, the webhook
+# sender, the scheduler); on a loaded two-core machine that takes a while.
+def wait_for(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

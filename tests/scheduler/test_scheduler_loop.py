@@ -43,6 +43,7 @@ def test_the_real_steps_include_the_import_and_delivery_sweeps():
         "requeue stuck deliveries",
         "reconcile ambiguous deliveries",
         "purge data past retention",
+        "drop finished webhook messages",
     ]
 
 

@@ -160,3 +160,30 @@ def test_the_csv_carries_the_sentence(alice_client, org_a, alice, jane):
     response = alice_client.get("/activity/export.csv")
     text = b"".join(response.streaming_content).decode()
     assert "Alice Lee viewed the conversation with Jane Roe" in text
+
+
+def test_settings_of_every_page_say_which(org_a, alice):
+    record(org_a, EventKind.SETTINGS_CHANGED, actor=alice, section="webhooks", change="created")
+    record(
+        org_a, EventKind.SETTINGS_CHANGED, actor=alice, section="webhooks", change="secret rotated"
+    )
+    record(
+        org_a,
+        EventKind.SETTINGS_CHANGED,
+        actor_label="system",
+        section="webhooks",
+        change="turned off after 5 days of failures",
+    )
+    record(org_a, EventKind.SETTINGS_CHANGED, actor=alice, settings="organization", fields="name")
+    record(org_a, EventKind.SETTINGS_CHANGED, actor=alice, setting="require_two_factor", value=True)
+    record(
+        org_a, EventKind.SETTINGS_CHANGED, actor=alice, section="auto messages", change="deleted"
+    )
+    assert sentences(org_a) == [
+        "Alice Lee added a webhook endpoint",
+        "Alice Lee rotated the secret of a webhook endpoint",
+        "A webhook endpoint was turned off after 5 days of failures",
+        "Alice Lee changed the organization's name",
+        "Alice Lee required two-factor sign-in for everyone",
+        "Alice Lee deleted an auto message",
+    ]

@@ -82,6 +82,13 @@ ROLES = {
     "organization": (ADMIN, ADMIN),
     "api_keys": (ADMIN, ADMIN),
     "api_key_revoke": (ADMIN, ADMIN),
+    # Webhook endpoints hold a signing secret and send the organization's events out
+    "webhooks": (ADMIN, ADMIN),
+    "webhook_detail": (ADMIN, ADMIN),
+    "webhook_test": (ADMIN, ADMIN),
+    "webhook_rotate": (ADMIN, ADMIN),
+    "webhook_delete": (ADMIN, ADMIN),
+    "webhook_replay": (ADMIN, ADMIN),
     # The activity log (no content in it) is everyone's to read and export
     "activity": (MEMBER, MEMBER),
     "activity_export": (MEMBER, MEMBER),

@@ -19,6 +19,8 @@ from hushpost.imports.models import ImportRun
 from hushpost.messaging.conversations import conversation_for
 from hushpost.messaging.links import create_link
 from hushpost.messaging.models import Attachment, Conversation, Message, SecureLink, Send
+from hushpost.webhooks.endpoints import create_endpoint
+from hushpost.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +67,23 @@ def their_objects(org_b, mallory):
     )
     attachment.data = b"%PDF-"
     attachment.save()
+    webhook, _ = create_endpoint(
+        org_b, url="http://127.0.0.1:9/their-hook", events=["*"], description="Their hook"
+    )
+    webhook_message = WebhookMessage.objects.create(
+        organization=org_b,
+        endpoint=webhook,
+        webhook_id="test_theirs",
+        event_type="webhook_test",
+        payload={"type": "webhook_test"},
+        status="failed",
+    )
+    attempt = WebhookAttempt.objects.create(
+        organization=org_b, endpoint=webhook, message=webhook_message, error="refused"
+    )
     return {
+        "webhook_id": webhook.pk,
+        "attempt_id": attempt.pk,
         "contact_id": contact.pk,
         "field_id": field.pk,
         "run_id": contact_import.pk,
@@ -129,6 +147,17 @@ def snapshot(org_b):
                 "contact_id", "assigned_to_id", "state", "unread_replies"
             )
         ),
+        list(
+            WebhookEndpoint.objects.for_org(org_b).values_list(
+                "id", "url", "events", "enabled", "secret_encrypted", "previous_secret_encrypted"
+            )
+        ),
+        # The factory's own message (events of the test add more, to its "*" endpoint).
+        list(
+            WebhookMessage.objects.for_org(org_b)
+            .filter(event_type="webhook_test")
+            .values_list("id", "status", "next_attempt_at")
+        ),
     )
 
 
@@ -182,6 +211,8 @@ def test_lists_show_nothing_of_another_organization(alice_client, org_b, mallory
             "Harbor CRM",
             "Their reminder text",
             "Hidden visit",
+            "their-hook",
+            "Their hook",
         ):
             assert secret not in body, f"/{route} shows {secret}"
 

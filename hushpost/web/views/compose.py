@@ -22,10 +22,11 @@ from hushpost.appointments.template_fields import (
 )
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import IN_PROGRESS, Channel, DeliveryStatus
+from hushpost.messaging.attachment_uploads import request_too_large
 from hushpost.messaging.compose import ComposeError, deliveries_of, send_message
 from hushpost.messaging.models import Message, Origin, SecureMessagingSettings, Send
 from hushpost.messaging.template_fields import message_spec
-from hushpost.web.compose_forms import ComposeForm, chosen_ids, request_too_large, uploads_in_memory
+from hushpost.web.compose_forms import ComposeForm, chosen_ids, uploads_in_memory
 from hushpost.web.compose_preview import compose_preview, pick
 from hushpost.web.decorators import staff_required
 from hushpost.web.field_lists import described

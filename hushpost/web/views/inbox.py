@@ -4,24 +4,28 @@ it open, attachments."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
 from hushpost.accounts.models import User
-from hushpost.activity.log import record
-from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, DeliveryStatus
+from hushpost.messaging.attachment_uploads import request_too_large
 from hushpost.messaging.compose import ComposeError, send_message
-from hushpost.messaging.conversations import conversation_for, mark_read, thread
+from hushpost.messaging.conversations import (
+    conversation_for,
+    mark_read,
+    open_attachment,
+    served_content_type,
+    thread,
+)
 from hushpost.messaging.inbox import (
     Show,
     assign,
@@ -35,22 +39,19 @@ from hushpost.messaging.inbox import (
 )
 from hushpost.messaging.inbox import conversations as inbox_conversations
 from hushpost.messaging.models import (
-    Attachment,
     Conversation,
     ConversationState,
     Message,
     Origin,
     SecureMessagingSettings,
 )
-from hushpost.web.compose_forms import ReplyForm, request_too_large, uploads_in_memory
+from hushpost.web.compose_forms import ReplyForm, uploads_in_memory
 from hushpost.web.decorators import staff_required
 from hushpost.web.inbox_forms import AssignForm
 from hushpost.web.redirects import redirect_back
 from hushpost.web.senders import Sender, senders
 
 PAGE_SIZE = 25
-# A content type is what the sender's browser said; anything odd is served as plain bytes.
-CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$")
 
 
 @staff_required
@@ -246,25 +247,10 @@ def default_channel(contact: Contact, items: list[Message]) -> str:
 
 @staff_required
 def attachment(request, attachment_id):
-    item = get_object_or_404(
-        Attachment.objects.filter(organization=request.org).select_related("message__contact"),
-        pk=attachment_id,
-    )
-    # A downloaded file is conversation content leaving the screen: audited like a view.
-    record(
-        request.org,
-        EventKind.STAFF_VIEWED_CONVERSATION,
-        contact=item.message.contact,
-        message=item.message,
-        actor=request.user,
-        attachment=item.pk,
-    )
-    content_type = (
-        item.content_type
-        if CONTENT_TYPE.match(item.content_type or "")
-        else "application/octet-stream"
-    )
+    item = open_attachment(request.org, attachment_id, user=request.user)
+    if item is None:
+        raise Http404("No such attachment.")
     # Always a download, never shown in the page's origin: a contact chose this file.
-    response = HttpResponse(item.data, content_type=content_type)
+    response = HttpResponse(item.data, content_type=served_content_type(item))
     response["Content-Disposition"] = content_disposition_header(True, item.file_name)
     return response

@@ -1,0 +1,46 @@
+"""Telling an organization's owners that one of their webhook endpoints was turned off."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.urls import reverse
+
+from hushpost.accounts.models import Role, User
+from hushpost.outgoing_email import OutgoingEmail
+from hushpost.webhooks.models import WebhookEndpoint
+
+logger = logging.getLogger(__name__)
+
+
+def tell_owners_disabled(endpoint_id, reason: str) -> int:
+    """One email to the active owners; how many were addressed. Names the URL, never data."""
+    endpoint = WebhookEndpoint.objects.select_related("organization").filter(pk=endpoint_id).first()
+    if endpoint is None:
+        return 0
+    owners = list(
+        User.objects.filter(
+            organization_id=endpoint.organization_id, role=Role.OWNER, is_active=True
+        ).values_list("email", flat=True)
+    )
+    if not owners:
+        return 0
+    page = settings.BASE_URL + reverse("web:webhook_detail", args=[endpoint.pk])
+    try:
+        OutgoingEmail(
+            subject="Hushpost turned off a webhook endpoint",
+            body=(
+                f"The webhook endpoint {endpoint.url} of {endpoint.organization.name} was "
+                f"turned off: {reason}.\n\n"
+                "Events are no longer sent to it. Fix the receiver, then turn the endpoint "
+                f"on again and replay what it missed:\n{page}\n"
+            ),
+            to=owners,
+        ).send()
+    except Exception:
+        # The endpoint is off either way and the page says why; a mail server
+        # that is down must not undo that.
+        logger.exception("could not email the owners about webhook endpoint %s", endpoint_id)
+        return 0
+    return len(owners)
