@@ -18,10 +18,12 @@ test: setup
 	HUSHPOST_DATA_DIR=$(CURDIR)/var/test $(UV) run --locked pytest $(PYTEST_ARGS)
 
 
-# Lint and formatting, with the ruff version pinned in the dev group.
+# Lint, formatting and types, with ruff, mypy and django-stubs pinned in the dev group.
+# mypy loads the settings (django-stubs), so it gets the suite's data dir, not the demo's.
 check: setup
 	$(UV) run --locked ruff check hushpost tests bench
 	$(UV) run --locked ruff format --check hushpost tests bench
+	HUSHPOST_DATA_DIR=$(CURDIR)/var/test $(UV) run --locked mypy hushpost
 
 # Benchmarks print ratios measured side by side in one run (docs/BENCHMARKS.md).
 bench: setup
