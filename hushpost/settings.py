@@ -167,6 +167,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "hushpost.web.context_processors.development_outbox",
+                "hushpost.web.context_processors.inbox_unread",
             ],
         },
     },

@@ -1,5 +1,8 @@
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from hushpost.delivery.tracking import email_open
 from hushpost.delivery.unsubscribe_views import email_unsubscribe
@@ -38,5 +41,8 @@ urlpatterns = [
     path("o/<str:token>.gif", email_open, name="email_open"),
     path("u/<str:token>/", email_unsubscribe, name="email_unsubscribe"),
     path(".well-known/security.txt", security_txt, name="security_txt"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the API's docs, files).
+    # Lazy: production's static names carry a hash, known only once collected.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("web/favicon.svg"))),
     path("", include("hushpost.web.urls")),
 ]

@@ -302,7 +302,7 @@ def signed_in_page(page, alice):
     page.get_by_label("Email").fill(alice.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/contacts/")
+    page.get_by_role("heading", name="Replies waiting").wait_for()  # Home
     return page
 
 

@@ -143,6 +143,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # Raised by "sign out everywhere": every session signed with the old value ends.
     session_generation = models.PositiveIntegerField(default=0)
+    # Blank: the organization's zone. Staff pages show every time in this zone.
+    time_zone = models.CharField(
+        "Your time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Times on every page are shown in it. Leave empty to use the organization's.",
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -181,6 +189,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         name = self.full_name or self.email
         company = self.organization.company_name if self.organization else ""
         return f"{name} at {company}" if company else name
+
+    @property
+    def display_name(self) -> str:
+        """How pages name a staff member: "Dana Demo", or the email when no name is set."""
+        return self.full_name or self.email
+
+    @property
+    def effective_time_zone(self) -> str:
+        if self.time_zone:
+            return self.time_zone
+        return self.organization.time_zone if self.organization else "UTC"
 
     @property
     def is_org_admin(self) -> bool:

@@ -264,6 +264,33 @@ def update_user(
     return user
 
 
+def update_preferences(user: User, *, first_name: str, last_name: str, time_zone: str) -> list[str]:
+    """A staff member's own name and time zone; returns what changed."""
+    values = {
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "time_zone": time_zone.strip(),
+    }
+    changed = [name for name, value in values.items() if getattr(user, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(user, name, values[name])
+    user.full_clean(exclude=[f.name for f in User._meta.fields if f.name not in changed])
+    with transaction.atomic():
+        user.save(update_fields=changed)
+        # What changed, not the values: names stay out of the log, the email says who.
+        record(
+            user.organization,
+            EventKind.USER_CHANGED,
+            actor=user,
+            action="preferences",
+            user=user.email,
+            fields=", ".join(changed),
+        )
+    return changed
+
+
 def change_role(actor: User, user: User, role: str) -> User:
     return update_user(actor, user, role=role)
 

@@ -26,6 +26,7 @@ SIGN_IN_KINDS: tuple[EventKind, ...] = (
 )
 AUDIT_KINDS: tuple[EventKind, ...] = (
     EventKind.STAFF_VIEWED_CONVERSATION,
+    EventKind.SENSITIVE_VALUE_REVEALED,
     EventKind.ACTIVITY_EXPORTED,
     EventKind.SETTINGS_CHANGED,
     EventKind.FIELDS_CHANGED,
@@ -62,11 +63,12 @@ def audit_events(
     kind: str = "",
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    zone: dt.tzinfo | None = None,
 ) -> QuerySet[Event]:
     """The organization's audit events, newest first; a kind outside the trail matches nothing."""
     if kind and not is_audit_kind(kind):
         return Event.objects.none()
-    events = filter_events(organization, kind=kind, date_from=date_from, date_to=date_to)
+    events = filter_events(organization, kind=kind, date_from=date_from, date_to=date_to, zone=zone)
     events = events.filter(kind__in=AUDIT_KIND_VALUES).select_related("actor")
     if person.startswith(USER_PREFIX):
         user_id = person.removeprefix(USER_PREFIX)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from hushpost.activity.log import record
 from hushpost.activity.models import Event, EventKind
 
-HEADER = ["time", "kind", "contact_id", "contact_name", "actor", "details"]
+HEADER = ["time", "kind", "contact_id", "contact_name", "actor", "details", "description"]
 CHUNK = 1000
 
 # A cell starting with one of these is run as a formula by spreadsheet apps,
@@ -28,7 +28,14 @@ class _Line:
         return value
 
 
-def event_row(event: Event, zone: ZoneInfo, with_ip: bool = True) -> list[str]:
+# Readable sentences for a batch of events (the staff app's, web/event_sentences.py);
+# without one, the description is the kind's name.
+Describe = Callable[[list[Event]], list[str]]
+
+
+def event_row(
+    event: Event, zone: ZoneInfo, with_ip: bool = True, description: str = ""
+) -> list[str]:
     return [
         event.created_at.astimezone(zone).isoformat(timespec="seconds"),
         event.kind,
@@ -36,26 +43,54 @@ def event_row(event: Event, zone: ZoneInfo, with_ip: bool = True) -> list[str]:
         _safe(event.contact.name) if event.contact else "",
         _safe(event.actor_label),
         _safe(event.summary if with_ip else event.summary_without_ip),
+        _safe(description or event.get_kind_display()),
     ]
 
 
 def recorded_csv_lines(
-    events, time_zone: str, *, organization, actor, export: str, with_ip: bool = True, **filters
+    events,
+    time_zone: str,
+    *,
+    organization,
+    actor,
+    export: str,
+    with_ip: bool = True,
+    describe: Describe | None = None,
+    **filters,
 ) -> Iterator[str]:
     """The CSV of `events`, its download recorded first (the record itself
     stays out of the file)."""
     note = record_export(organization, actor=actor, export=export, rows=events.count(), **filters)
-    return csv_lines(events.exclude(pk=note.pk), time_zone, with_ip=with_ip)
+    return csv_lines(events.exclude(pk=note.pk), time_zone, with_ip=with_ip, describe=describe)
 
 
-def csv_lines(events: Iterable[Event], time_zone: str, *, with_ip: bool = True) -> Iterator[str]:
+def _batches(events: Iterable[Event]) -> Iterator[list[Event]]:
+    if hasattr(events, "iterator"):
+        events = events.iterator(chunk_size=CHUNK)
+    batch: list[Event] = []
+    for event in events:
+        batch.append(event)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def csv_lines(
+    events: Iterable[Event],
+    time_zone: str,
+    *,
+    with_ip: bool = True,
+    describe: Describe | None = None,
+) -> Iterator[str]:
     zone = ZoneInfo(time_zone)
     writer = csv.writer(_Line())
     yield writer.writerow(HEADER)
-    if hasattr(events, "iterator"):
-        events = events.iterator(chunk_size=CHUNK)
-    for event in events:
-        yield writer.writerow(event_row(event, zone, with_ip))
+    for batch in _batches(events):
+        descriptions = describe(batch) if describe else [""] * len(batch)
+        for event, description in zip(batch, descriptions, strict=True):
+            yield writer.writerow(event_row(event, zone, with_ip, description))
 
 
 def record_export(organization, *, actor, export: str, rows: int, **filters) -> Event:

@@ -34,6 +34,12 @@ class EventKind(models.TextChoices):
     EMAIL_OPTED_OUT = "email_opted_out", "Opted out of email"
     DELIVERY_RECONCILED = "delivery_reconciled", "Delivery checked with the provider"
     STAFF_VIEWED_CONVERSATION = "staff_viewed_conversation", "Staff viewed conversation"
+    # The Inbox's work: who answers a conversation and whether it is handled.
+    CONVERSATION_ASSIGNED = "conversation_assigned", "Conversation assigned"
+    CONVERSATION_DONE = "conversation_done", "Conversation marked done"
+    CONVERSATION_REOPENED = "conversation_reopened", "Conversation reopened"
+    # A masked PIN or sensitive custom field shown in clear to a staff member.
+    SENSITIVE_VALUE_REVEALED = "sensitive_value_revealed", "Sensitive value revealed"
     # Staff changes.
     CONTACT_CREATED = "contact_created", "Contact created"
     CONTACT_UPDATED = "contact_updated", "Contact updated"

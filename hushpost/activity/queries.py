@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from hushpost.activity.models import Event
 
 
-def _start_of_day(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+def _start_of_day(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
 
 
@@ -21,20 +21,21 @@ def filter_events(
     kind: str = "",
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    zone: dt.tzinfo | None = None,
 ) -> QuerySet[Event]:
     """The organization's events, newest first.
 
-    `date_from` and `date_to` are both inclusive and read as days in the
-    organization's time zone: "the 3rd" at a New York clinic runs from
-    midnight to midnight New York time, whatever the server's zone.
-    A contact from another organization matches nothing.
+    `date_from` and `date_to` are both inclusive and read as days in `zone`
+    (the staff member's), else the organization's time zone: "the 3rd" at a
+    New York clinic runs from midnight to midnight New York time, whatever the
+    server's zone. A contact from another organization matches nothing.
     """
     events = Event.objects.for_org(organization).select_related("contact")
     if contact is not None:
         events = events.filter(contact=contact)
     if kind:
         events = events.filter(kind=kind)
-    zone = ZoneInfo(organization.time_zone)
+    zone = zone or ZoneInfo(organization.time_zone)
     if date_from is not None:
         events = events.filter(created_at__gte=_start_of_day(date_from, zone))
     if date_to is not None:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from hushpost.accounts.models import Organization
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
-from hushpost.appointments.models import Appointment, AutoMessage, Timing
+from hushpost.appointments.models import Appointment, AutoMessage, DueSend, Timing
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel
 from hushpost.messaging.compose import MAX_BODY_CHARS
@@ -138,6 +138,20 @@ def describe_timing(timing: str, offset_minutes: int) -> str:
     )
 
 
+CHANNEL_NOUNS: dict[str, str] = {
+    Channel.SMS: "text message",
+    Channel.EMAIL: "email",
+    Channel.VOICE: "voice call",
+}
+
+
+def in_words(auto: AutoMessage) -> str:
+    """ "A secure text message 1 day before the start", "An email when booked"."""
+    noun = ("secure " if auto.secure else "") + CHANNEL_NOUNS.get(auto.channel, auto.channel)
+    article = "An" if noun[0] in "aeiou" else "A"
+    return f"{article} {noun} {describe_timing(auto.timing, auto.offset_minutes)}"
+
+
 def label(auto: AutoMessage) -> str:
     """How staff recognise one: its name, or its channel and timing ("Text message 1
     day before the start")."""
@@ -145,6 +159,15 @@ def label(auto: AutoMessage) -> str:
         auto.name
         or f"{auto.get_channel_display()} {describe_timing(auto.timing, auto.offset_minutes)}"
     )
+
+
+def labels_for_sends(send_ids) -> dict:
+    """Which auto message made each of these sends, by send id, as staff name it:
+    the thread says "Automated · Reminder 1 day before", not a person's name."""
+    rows = DueSend.objects.filter(send_id__in=[i for i in send_ids if i]).select_related(
+        "auto_message"
+    )
+    return {row.send_id: label(row.auto_message) for row in rows}
 
 
 # Checks ---------------------------------------------------------------------

@@ -39,6 +39,17 @@ class Provider(models.TextChoices):
     MAILGUN = "mailgun", "Mailgun"
 
 
+# What a person has to look at: the provider refused it, or it was never sent.
+NEEDS_A_PERSON = (DeliveryStatus.FAILED, DeliveryStatus.HELD)
+IN_PROGRESS = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+
+
+class DeliveryQuerySet(OrgScopedQuerySet):
+    def needing_attention(self, since=None) -> DeliveryQuerySet:
+        found = self.filter(status__in=NEEDS_A_PERSON)
+        return found.filter(created_at__gte=since) if since is not None else found
+
+
 class Delivery(models.Model):
     """One notification (or non-secure message) to one contact on one channel.
 
@@ -108,7 +119,7 @@ class Delivery(models.Model):
     )
     body = EncryptedText("body_encrypted", binding=lambda d: f"org={d.organization_id}|id={d.id}")
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -307,7 +307,9 @@ def _send_one(
     message.save()
     for item in attachments:
         Attachment.store(message, item.file_name, item.content_type, item.data)
-    touch(conversation, assigned_to=author)
+    # An automated message claims nothing: replies to it stay with nobody, in the
+    # shared queue for whoever is at the desk.
+    touch(conversation, claim_for=None if send.origin == Origin.AUTO else author)
     if decision is not None:  # a secure send: its link carries the PIN in force
         link, raw = create_link(
             contact=contact,

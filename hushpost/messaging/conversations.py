@@ -19,6 +19,7 @@ from hushpost.contacts.models import Contact
 from hushpost.messaging.models import (
     Attachment,
     Conversation,
+    ConversationState,
     Direction,
     Message,
     Origin,
@@ -42,12 +43,18 @@ def conversation_for(contact: Contact) -> Conversation:
 
 
 def touch(
-    conversation: Conversation, *, assigned_to: User | None = None, now: datetime | None = None
+    conversation: Conversation, *, claim_for: User | None = None, now: datetime | None = None
 ) -> None:
+    """Something was sent: the conversation moves up, and a conversation nobody
+    answers yet goes to `claim_for` (who wrote, or whose appointment it is).
+
+    A conversation someone was given in the Inbox stays theirs: a colleague
+    covering one message doesn't take it over.
+    """
     conversation.last_activity_at = now or timezone.now()
     fields = ["last_activity_at"]
-    if assigned_to is not None:
-        conversation.assigned_to = assigned_to
+    if claim_for is not None and conversation.assigned_to_id is None:
+        conversation.assigned_to = claim_for
         fields.append("assigned_to")
     conversation.save(update_fields=fields)
 
@@ -127,9 +134,12 @@ def file_reply(
     """A stored inbound message counts as unread, is logged, and the staff are told once it commits.
 
     Shared by replies on the secure page and text replies (hushpost.messaging.inbound).
+    A conversation marked done opens again: the contact is waiting for an answer.
     """
     Conversation.objects.filter(pk=conversation.pk).update(
-        unread_replies=F("unread_replies") + 1, last_activity_at=now
+        unread_replies=F("unread_replies") + 1,
+        last_activity_at=now,
+        state=ConversationState.OPEN,
     )
     record(
         conversation.organization,

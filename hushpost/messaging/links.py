@@ -238,3 +238,10 @@ def mask_phone(e164: str) -> str:
 def mask_email(address: str) -> str:
     local, _, domain = address.partition("@")
     return f"{local[:1]}•••@{domain}" if domain else "•••"
+
+
+def mask_address(channel: str, address: str) -> str:
+    """A phone or email address as records show it: •••-•••-1234, j•••@example.com."""
+    if not address:
+        return ""
+    return mask_email(address) if channel == "email" else mask_phone(address)

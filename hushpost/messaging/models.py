@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
 from hushpost.crypto.encrypted_attributes import EncryptedBytes, EncryptedText
-from hushpost.delivery.models import Channel
+from hushpost.delivery.models import IN_PROGRESS, Channel
 
 DEFAULT_SUBJECT = "You've received a secure message from {{ user.name_and_company }}"
 DEFAULT_BODY = (
@@ -96,6 +96,21 @@ class Origin(models.TextChoices):
     SMS_REPLY = "sms_reply", "Text reply (outside the secure page)"
 
 
+class ConversationState(models.TextChoices):
+    # Open: someone should look at it. Done: handled; the contact's next reply opens it again.
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+
+
+class ConversationQuerySet(OrgScopedQuerySet):
+    def unread(self) -> ConversationQuerySet:
+        return self.filter(unread_replies__gt=0)
+
+    def unread_replies(self) -> int:
+        """Replies nobody has read yet: the one unread count every page shows."""
+        return self.unread().aggregate(total=models.Sum("unread_replies"))["total"] or 0
+
+
 class Conversation(models.Model):
     """Everything between an organization and one contact: one per contact."""
 
@@ -105,7 +120,8 @@ class Conversation(models.Model):
     contact = models.OneToOneField(
         "contacts.Contact", on_delete=models.CASCADE, related_name="conversation"
     )
-    # Who hears about replies: the staff member who last wrote to the contact.
+    # Who answers it and hears about replies: chosen in the Inbox, or else the
+    # first staff member who wrote to the contact.
     assigned_to = models.ForeignKey(
         "accounts.User",
         on_delete=models.SET_NULL,
@@ -115,15 +131,50 @@ class Conversation(models.Model):
     )
     last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
     unread_replies = models.PositiveIntegerField(default=0)
+    state = models.CharField(
+        max_length=4, choices=ConversationState.choices, default=ConversationState.OPEN
+    )
+    state_changed_at = models.DateTimeField(null=True, blank=True)
+    state_changed_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = ConversationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-last_activity_at"]
-        indexes = [models.Index(fields=["organization", "-last_activity_at"])]
+        indexes = [
+            models.Index(fields=["organization", "-last_activity_at"]),
+            models.Index(fields=["organization", "state", "-last_activity_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"Conversation with {self.contact}"
+
+
+class ConversationViewer(models.Model):
+    """A staff member who has a conversation open, as of `seen_at`.
+
+    The conversation page writes it when it is shown and, with JavaScript, every
+    half minute while it stays open; so "viewing now" means "seen lately", and a
+    closed tab simply ages out.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="viewers")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "user"], name="one_viewer_row_per_user")
+        ]
+        indexes = [models.Index(fields=["conversation", "-seen_at"])]
+
+
+class SendQuerySet(OrgScopedQuerySet):
+    def in_progress(self) -> SendQuerySet:
+        """Sends with a delivery still queued or being sent (a bulk send's progress)."""
+        return self.filter(messages__deliveries__status__in=IN_PROGRESS).distinct()
 
 
 class Send(models.Model):
@@ -144,7 +195,7 @@ class Send(models.Model):
     secure = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = OrgScopedQuerySet.as_manager()
+    objects = SendQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hushpost.contacts.models import Contact
+from hushpost.contacts.models import Contact, CustomField
 from hushpost.messaging.models import PinSource, SecureMessagingSettings
-from hushpost.messaging.rendering import TemplateInvalid, render
+from hushpost.messaging.rendering import TemplateInvalid, fields_used, render
 from hushpost.messaging.template_fields import contact_context
 
 
@@ -76,3 +76,47 @@ def pin_in_force(
             "set the contact's secure PIN or fill in the field",
         )
     return PinDecision(rendered, PinSource.DEFAULT_TEMPLATE)
+
+
+@dataclass(frozen=True)
+class PinOrigin:
+    """Where a contact's PIN comes from, said without the PIN: for lists of contacts."""
+
+    source: PinSource
+    label: str
+    held: bool = False
+
+
+def default_pin_fields(default: str, organization_id: int) -> str:
+    """ "the Portal PIN field": which custom fields a default PIN template reads."""
+    keys = [name.removeprefix("custom.") for name in fields_used(default) if "." in name]
+    labels = dict(
+        CustomField.objects.for_org(organization_id)
+        .filter(key__in=keys)
+        .values_list("key", "label")
+    )
+    names = [labels.get(key, key) for key in sorted(keys)]
+    if not names:
+        return "the default PIN template"
+    return f"the {' and '.join(names)} field{'s' if len(names) > 1 else ''}"
+
+
+def pin_origin(
+    contact: Contact,
+    settings: SecureMessagingSettings,
+    *,
+    custom_keys: frozenset[str] | None = None,
+    template_fields: str | None = None,
+) -> PinOrigin:
+    """`template_fields` (default_pin_fields) may be worked out once for a whole list."""
+    decision = pin_in_force(contact, settings, custom_keys=custom_keys)
+    if decision.source == PinSource.CONTACT:
+        return PinOrigin(decision.source, "Own PIN")
+    if decision.source == PinSource.DEFAULT:
+        return PinOrigin(decision.source, "Organization's default PIN")
+    if decision.source == PinSource.NONE:
+        return PinOrigin(decision.source, "No PIN")
+    fields = template_fields or default_pin_fields(settings.default_pin, contact.organization_id)
+    if decision.held:
+        return PinOrigin(decision.source, f"None: {fields} is empty (secure messages held)", True)
+    return PinOrigin(decision.source, f"From {fields}")

@@ -1,5 +1,5 @@
 """The appointment form and the list's filters. Times are typed and shown in
-the organization's zone."""
+the zone of the signed-in staff member (their own, else the organization's)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import cast
 from django import forms
 
 from hushpost.accounts.models import User
-from hushpost.appointments.models import Appointment, AppointmentStatus
+from hushpost.appointments.agenda import NO_STAFF, confirmation_choices
+from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import Contact
+from hushpost.web import time_format
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -24,13 +26,6 @@ class LocalDateTimeInput(forms.DateTimeInput):
 class StaffChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return f"{user.full_name} ({user.email})" if user.full_name else user.email
-
-
-class StaffNameChoiceField(forms.ModelChoiceField):
-    """A list filter's staff: names alone, to keep the select short."""
-
-    def label_from_instance(self, obj: User) -> str:
-        return obj.full_name or obj.email
 
 
 class ContactChoiceField(forms.ModelChoiceField):
@@ -83,7 +78,7 @@ class AppointmentForm(forms.ModelForm):
                 "%Y-%m-%d %H:%M",
                 "%Y-%m-%dT%H:%M:%S",
             ]
-            self.fields[name].help_text = f"In {organization.time_zone}."
+            self.fields[name].help_text = f"In {time_format.zone_description()}."
 
     # save_appointment checks the external id and end-after-start in words staff
     # understand (the same for the API and imports); the view puts them at their fields.
@@ -101,15 +96,21 @@ class AppointmentForm(forms.ModelForm):
 
 class ListFilters(forms.Form):
     date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    view = forms.ChoiceField(choices=[("day", "Day"), ("week", "Week")], required=False)
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *AppointmentStatus.choices], required=False
+    view = forms.ChoiceField(
+        choices=[("day", "Day"), ("agenda", "Agenda"), ("week", "Week")], required=False
     )
-    staff = StaffNameChoiceField(queryset=User.objects.none(), required=False, empty_label="Anyone")
+    status = forms.ChoiceField(label="Confirmation", required=False)
+    staff = forms.ChoiceField(label="Staff member", required=False)
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
-        staff = cast(forms.ModelChoiceField, self.fields["staff"])
-        staff.queryset = User.objects.filter(organization=organization).order_by(
-            "first_name", "email"
-        )
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            ("", "Any"),
+            *confirmation_choices(),
+        ]
+        people = User.objects.filter(organization=organization).order_by("first_name", "email")
+        cast(forms.ChoiceField, self.fields["staff"]).choices = [
+            ("", "Anyone"),
+            (NO_STAFF, "No staff member"),
+            *((str(user.pk), user.display_name) for user in people),
+        ]

@@ -26,7 +26,10 @@ class AuditFilterForm(DateRangeFilter, forms.Form):
         # Every staff user of the organization (deactivated ones too: their past
         # actions stay in the trail), then API keys and commands by their label.
         users = [
-            (f"{USER_PREFIX}{user.pk}", user.email)
+            (
+                f"{USER_PREFIX}{user.pk}",
+                f"{user.full_name} ({user.email})" if user.full_name else user.email,
+            )
             for user in User.objects.for_org(organization).order_by("email")
         ]
         labels = [

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import zoneinfo
+from typing import cast
 
 from django import forms
 
+from hushpost.accounts.time_zones import time_zone_choices
 from hushpost.contacts.models import Contact, CustomField, FieldType
 from hushpost.contacts.phones import InvalidPhone, normalize_phone
 from hushpost.contacts.values import clean_custom_value, clean_email, is_pin
-
-TIME_ZONE_CHOICES = [("", "The organization's time zone")] + [
-    (name, name)
-    for name in sorted(zoneinfo.available_timezones())
-    if "/" in name and not name.startswith("Etc/")
-]
 
 CUSTOM_PREFIX = "custom__"
 
@@ -30,7 +25,7 @@ class ContactForm(forms.ModelForm):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, required=False)
+    time_zone = forms.ChoiceField(required=False)
 
     class Meta:
         model = Contact
@@ -46,6 +41,11 @@ class ContactForm(forms.ModelForm):
         self.organization = organization
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = time_zone_choices(
+            country=organization.country,
+            current=self.instance.time_zone,
+            blank=f"The organization's: {organization.time_zone}",
+        )
         self.fields["phone"].widget = forms.TextInput(
             attrs={"inputmode": "tel", "autocomplete": "off"}
         )

@@ -52,9 +52,9 @@ def staff_required(view):
         if step == two_factor.Step.ENROLL and not getattr(view, "during_enrollment", False):
             return redirect("web:security")
         request.org = request.user.organization
-        # Staff read times in their organization's zone; override() restores the
-        # thread's zone afterwards, so it never leaks into the next request.
-        with timezone.override(request.org.time_zone):
+        # Staff read times in their own zone, else their organization's; override()
+        # restores the thread's zone afterwards, so it never leaks into the next request.
+        with timezone.override(request.user.effective_time_zone):
             return view(request, *args, **kwargs)
 
     return wrapper

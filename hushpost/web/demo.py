@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -15,9 +16,12 @@ from hushpost.accounts.models import Organization, Role, User
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.appointments.models import Appointment, AutoMessage, Timing
-from hushpost.appointments.schedule import sync_appointment
+from hushpost.appointments.schedule import send_due, sync_appointment
 from hushpost.contacts.models import Contact, CustomField, FieldType
-from hushpost.messaging.models import SecureMessagingSettings
+from hushpost.messaging.compose import send_message
+from hushpost.messaging.conversations import receive_reply
+from hushpost.messaging.inbound import store_reply
+from hushpost.messaging.models import Origin, SecureMessagingSettings
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "demo@example.com"
@@ -121,19 +125,49 @@ def ensure_demo() -> bool:
         via="demo set-up",
     )
     _demo_schedule(org, owner)
+    _demo_conversations(org, owner)
     return True
 
 
-def _demo_schedule(org: Organization, owner: User) -> None:
-    """A sample message schedule and appointments in the next days.
+# A second staff member, so appointments can be spread over two people and one without.
+COLLEAGUE = ("ray.patel@example.com", "Ray", "Patel")
+OWNER, COLLEAGUE_STAFF, NOBODY = "owner", "colleague", None
+# (days from today, local start, contact, title, who) — office hours over the coming days.
+PLAN = [
+    (0, time(9, 0), "Jane Roe", "Follow-up visit", OWNER),
+    (0, time(11, 30), "Marco Silva", "Blood test", COLLEAGUE_STAFF),
+    (0, time(16, 0), "Amira Haddad", "Consultation", NOBODY),
+    (1, time(9, 30), "Sam Okafor", "Consultation", COLLEAGUE_STAFF),
+    (1, time(14, 0), "Lena Fischer", "Physiotherapy", OWNER),
+    (2, time(10, 0), "Amira Haddad", "Test results", OWNER),
+    (3, time(11, 0), "Marco Silva", "Check-up", NOBODY),
+    (3, time(15, 30), "Jane Roe", "Physiotherapy", COLLEAGUE_STAFF),
+    (4, time(9, 0), "Lena Fischer", "Follow-up visit", NOBODY),
+]
+MINUTES = 30
 
-    The first appointment starts a day and three minutes from now, so its
-    secure "1 day before" reminder reaches the outbox a few minutes after the
-    demo starts.
+
+def _demo_schedule(org: Organization, owner: User) -> None:
+    """A sample message schedule and appointments in office hours over the next days.
+
+    Appointments go to Dana, to Ray Patel, or to nobody, so the messages show
+    both ways `{{ user.* }}` is filled in: a staff member's name, or the
+    organization's alone. Slots that have already begun today are left out;
+    tomorrow's "1 day before" reminders are due today, so they go out within
+    seconds of the demo starting once that time has passed.
     """
+    colleague = User(
+        email=COLLEAGUE[0],
+        first_name=COLLEAGUE[1],
+        last_name=COLLEAGUE[2],
+        organization=org,
+        role=Role.MEMBER,
+    )
+    colleague.set_unusable_password()
+    colleague.save()
     AutoMessage.objects.create(
         organization=org,
-        name="Reminder, 1 day before",
+        name="Reminder 1 day before",
         channel="sms",
         timing=Timing.BEFORE_START,
         offset_minutes=24 * 60,
@@ -152,28 +186,57 @@ def _demo_schedule(org: Organization, owner: User) -> None:
         body="Hello {{ contact.first_name }}, your {{ appointment.title }} is booked for "
         "{{ appointment.start_weekday }}, {{ appointment.start_date }}, at "
         "{{ appointment.start_time }} ({{ appointment.location }}). "
-        "Reply or call us if you need to change it.",
+        "Reply or call us if you need to change it.\n\n{{ user.name_and_company }}",
     )
-    now = timezone.now().replace(second=0, microsecond=0)
+    zone = ZoneInfo(org.time_zone)
+    now = timezone.now()
+    today = now.astimezone(zone).date()
     contacts = {contact.name: contact for contact in Contact.objects.for_org(org)}
-    plan = [
-        ("Jane Roe", timedelta(days=1, minutes=3), "Follow-up visit"),
-        ("Marco Silva", timedelta(days=2, hours=3), "Blood test"),
-        ("Sam Okafor", timedelta(days=3, hours=1), "Consultation"),
-        ("Lena Fischer", timedelta(days=4, hours=5), "Physiotherapy"),
-    ]
-    for name, offset, title in plan:
-        start = now + offset
+    staff = {OWNER: owner, COLLEAGUE_STAFF: colleague, NOBODY: None}
+    for days, at, name, title, who in PLAN:
+        start = datetime.combine(today + timedelta(days=days), at, tzinfo=zone)
+        if start <= now:
+            continue
         appointment = Appointment.objects.create(
             organization=org,
             contact=contacts[name],
             start=start,
-            end=start + timedelta(minutes=30),
+            end=start + timedelta(minutes=MINUTES),
             title=title,
             location="Demo Clinic, 1 Main Street",
-            staff=owner,
+            staff=staff[who],
         )
         sync_appointment(appointment, created=True)
+    # What is already due (booking confirmations, tomorrow's reminders after their
+    # hour) goes out now, as the scheduler would in its first seconds.
+    send_due(timezone.now())
+
+
+def _demo_conversations(org: Organization, owner: User) -> None:
+    """Two conversations waiting: Jane answered Dana's secure message on the
+    secure page, Marco texted back, and nobody has read either yet."""
+    contacts = {contact.name: contact for contact in Contact.objects.for_org(org)}
+    jane = contacts["Jane Roe"]
+    result = send_message(
+        org,
+        contacts=[jane],
+        channel="sms",
+        secure=True,
+        body="Hello Jane, your lab results are in and everything looks normal. "
+        "The full report is on this page.",
+        sender=owner,
+        origin=Origin.COMPOSE,
+    )
+    message = result.outcomes[0].message
+    link = message.links.first() if message is not None else None
+    assert link is not None  # a secure send to a contact with a phone: the demo's own data
+    receive_reply(link=link, body="Thank you! Could I move Thursday's visit to the afternoon?")
+    store_reply(
+        contacts["Marco Silva"],
+        body="Is there parking near the clinic?",
+        sid="",
+        now=timezone.now(),
+    )
 
 
 def demo_sign_in_lines() -> list[str]:

@@ -1,5 +1,5 @@
-"""What the Activity and Audit pages share: one page of filtered events, and
-the same events as CSV."""
+"""What the record pages (Activity, Audit) share: one page of filtered events
+in sentences, and the same events as CSV."""
 
 from __future__ import annotations
 
@@ -8,13 +8,23 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from hushpost.web.event_sentences import describe_events, prepare
+
 
 def events_page(
-    request: HttpRequest, form, events, *, per_page: int, nav: str, template: str, status: int = 200
+    request: HttpRequest,
+    form,
+    events,
+    *,
+    per_page: int,
+    nav: str,
+    template: str,
+    status: int = 200,
+    with_ip: bool = False,
 ) -> HttpResponse:
     """The page of `events` that ?page= asks for, under its filter form; page
     links keep the filters."""
-    page = Paginator(events, per_page).get_page(request.GET.get("page"))
+    page = Paginator(prepare(events), per_page).get_page(request.GET.get("page"))
     filters = request.GET.copy()
     filters.pop("page", None)
     query = filters.urlencode()
@@ -22,6 +32,7 @@ def events_page(
         "nav": nav,
         "form": form,
         "page": page,
+        "lines": describe_events(page.object_list, with_ip=with_ip),
         "filter_query": query,
         "extra_query": f"{query}&" if query else "",
     }
@@ -29,7 +40,7 @@ def events_page(
 
 
 def csv_download(lines, name: str, organization) -> StreamingHttpResponse:
-    # staff_required made the organization's zone current: the date is theirs.
+    # staff_required made the staff member's zone current: the date is theirs.
     filename = f"hushpost-{name}-{organization.slug}-{timezone.localdate():%Y-%m-%d}.csv"
     return StreamingHttpResponse(
         lines,

@@ -1,16 +1,12 @@
-import zoneinfo
+from typing import cast
 
 from django import forms
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 from hushpost.accounts.models import Organization
+from hushpost.accounts.time_zones import time_zone_choices
 from hushpost.contacts.phones import InvalidPhone, normalize_phone
 
-TIME_ZONES = [
-    (name, name)
-    for name in sorted(zoneinfo.available_timezones())
-    if "/" in name and not name.startswith("Etc/")
-]
 COUNTRIES = sorted(
     {
         region
@@ -23,7 +19,10 @@ COUNTRIES = sorted(
 
 class OrganizationForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
-        choices=TIME_ZONES, help_text="Appointment times and the activity log use it."
+        help_text=(
+            "Appointment times and every time on staff pages use it, "
+            "unless a staff member chooses their own."
+        )
     )
     country = forms.ChoiceField(
         choices=[(code, code) for code in COUNTRIES],
@@ -39,6 +38,12 @@ class OrganizationForm(forms.ModelForm):
             )
         }
         widgets = {"sms_help_text": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = time_zone_choices(
+            country=self.instance.country, current=self.instance.time_zone
+        )
 
     def clean_sms_number(self) -> str:
         country = self.data.get(self.add_prefix("country")) or self.instance.country or "US"

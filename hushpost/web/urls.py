@@ -15,6 +15,7 @@ from hushpost.web.views import (
     links,
     organization,
     outbox,
+    preferences,
     secure_settings,
     security,
     shell,
@@ -30,6 +31,13 @@ urlpatterns = [
     # messaging.conversations links staff here from reply notifications, by this
     # name and the contact's id.
     path("inbox/<uuid:contact_id>/", inbox.conversation, name="conversation"),
+    path("inbox/<uuid:contact_id>/assign/", inbox.conversation_assign, name="conversation_assign"),
+    path("inbox/<uuid:contact_id>/state/", inbox.conversation_state, name="conversation_state"),
+    path(
+        "inbox/<uuid:contact_id>/presence/",
+        inbox.conversation_presence,
+        name="conversation_presence",
+    ),
     path("inbox/attachments/<uuid:attachment_id>/", inbox.attachment, name="attachment"),
     path("appointments/", appointments.appointment_list, name="appointments"),
     path("appointments/new/", appointments.appointment_edit, name="appointment_new"),
@@ -68,6 +76,7 @@ urlpatterns = [
     path("contacts/new/", contacts.contact_edit, name="contact_new"),
     path("contacts/<uuid:contact_id>/", contacts.contact_detail, name="contact_detail"),
     path("contacts/<uuid:contact_id>/edit/", contacts.contact_edit, name="contact_edit"),
+    path("contacts/<uuid:contact_id>/reveal/", contacts.contact_reveal, name="contact_reveal"),
     path("contacts/<uuid:contact_id>/delete/", contacts.contact_delete, name="contact_delete"),
     path("contacts/<uuid:contact_id>/links/revoke/", links.revoke_all, name="links_revoke_all"),
     path(
@@ -124,6 +133,7 @@ urlpatterns = [
     path("users/new/", users.user_edit, name="user_new"),
     path("users/<int:user_id>/edit/", users.user_edit, name="user_edit"),
     path("security/", security.security, name="security"),
+    path("me/", preferences.preferences, name="preferences"),
     path("settings/organization/", organization.organization_settings, name="organization"),
     path("settings/api-keys/", api_keys.api_key_list, name="api_keys"),
     path("settings/api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),

@@ -3,10 +3,13 @@ hushpost.accounts.staff enforces every rule again."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from hushpost.accounts import staff
 from hushpost.accounts.models import Role
+from hushpost.accounts.time_zones import time_zone_choices
 
 ROLE_HELP = (
     "Owners can do everything, including managing other owners. Admins manage settings, fields "
@@ -47,3 +50,32 @@ class EditUserForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.fields["role"] = _role_field(actor)
+
+
+class PreferencesForm(forms.Form):
+    """A staff member's own name and time zone."""
+
+    first_name = forms.CharField(max_length=100, required=False)
+    last_name = forms.CharField(max_length=100, required=False)
+    time_zone = forms.ChoiceField(
+        label="Your time zone",
+        required=False,
+        help_text="Every time on every page is shown in it, with its abbreviation.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "time_zone": user.time_zone,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        org = user.organization
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = time_zone_choices(
+            country=org.country,
+            current=user.time_zone,
+            blank=f"The organization's: {org.time_zone}",
+        )

@@ -32,6 +32,7 @@ EXTRA_KEYS = (
     "outside_secure_page",
     "attachment",
     "auto_message",
+    "to_user",
     "section",
     "change",
     "endpoint",

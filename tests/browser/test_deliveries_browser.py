@@ -57,7 +57,7 @@ def test_the_deliveries_page_lists_failures_and_retries_after_confirmation(signe
             idempotency_key=f"shot:{n}",
         )
     page = signed_in_page
-    page.get_by_role("link", name="Deliveries").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Deliveries").click()
     page.get_by_role("heading", name="Deliveries").wait_for()
     expect(page.locator("tbody tr")).to_have_count(5)
     settling = page.locator("tr", has_text="Hushpost is checking with Twilio")

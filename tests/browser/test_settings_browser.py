@@ -34,8 +34,8 @@ def test_a_template_error_is_shown_at_its_line_then_the_fix_saves_and_the_previe
     Contact.objects.create(organization=org_a, name="Sam Poe", phone="+14155550100")
     page = signed_in_page
 
-    page.get_by_role("link", name="Messaging settings").click()
-    page.get_by_role("heading", name="Messaging settings").wait_for()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Secure messaging").click()
+    page.get_by_role("heading", name="Secure messaging").wait_for()
     assert page.get_by_label("Link lifetime").input_value() == "24h"
     page.get_by_label("Notification body").fill(
         "Hello {{ contact.first_name }},\nread it here: {{ secure_link }\nThanks"
@@ -66,7 +66,9 @@ def test_a_template_error_is_shown_at_its_line_then_the_fix_saves_and_the_previe
 
     # The preview follows the form without a click: htmx posts it as it changes.
     preview = page.locator("#preview-result")
-    assert "Hello Jane," in preview.inner_text() and "8642" in preview.inner_text()
+    assert "Hello Jane," in preview.inner_text() and "8642" not in preview.inner_text()
+    preview.get_by_role("button", name="Reveal the PIN and sensitive values").click()
+    expect(preview.locator('[data-preview="pin"]')).to_contain_text("8642")
     page.get_by_label("For contact").select_option(label="Sam Poe")
     expect(preview).to_contain_text("Hello Sam,")
     assert "Held back:" in preview.inner_text()  # Sam has no value in the PIN field
@@ -86,7 +88,7 @@ def test_a_template_error_is_shown_at_its_line_then_the_fix_saves_and_the_previe
     assert width <= 360, f"Messaging settings scroll sideways at 360 px ({width} px wide)"
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.get_by_role("link", name="Field settings").click()
+    page.get_by_role("link", name="Fields", exact=True).click()
     shoot(page, "fields-list")
     page.get_by_role("link", name="Delete Secure PIN field").click()
     assert (

@@ -88,8 +88,11 @@ def test_the_contact_form_saves_a_sensitive_value_encrypted(alice_client, org_a,
     contact = Contact.objects.get(organization=org_a)
     assert SECRET not in raw_columns(contact)[0]
     assert contact.custom == {"policy": SECRET}
+    # The contact's page masks it until someone presses Reveal (audited).
     page = alice_client.get(f"/contacts/{contact.pk}/").content.decode()
-    assert SECRET in page
+    assert SECRET not in page and "••••" in page
+    revealed = alice_client.post(f"/contacts/{contact.pk}/reveal/", {"value": "custom.policy"})
+    assert SECRET in revealed.content.decode()
     edit = alice_client.get(f"/contacts/{contact.pk}/edit/").content.decode()
     assert SECRET in edit
 

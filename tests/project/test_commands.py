@@ -1,13 +1,16 @@
+import datetime as dt
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from hushpost.accounts.models import Organization, Role, User
 from hushpost.contacts.models import Contact, CustomField
 from hushpost.crypto.keyring import KeyRing
-from hushpost.messaging.models import SecureMessagingSettings
+from hushpost.messaging.models import Conversation, SecureMessagingSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -38,18 +41,31 @@ def test_demo_creates_the_demo_organization_once_and_prints_the_sign_in(settings
     assert CustomField.objects.for_org(org).get(key="portal_pin").sensitive
     with_pin = Contact.objects.for_org(org).get(name="Jane Roe")
     assert with_pin.custom["portal_pin"] and "portal_pin" not in with_pin.custom_plain
-    # A sample schedule, with a secure reminder due a few minutes after start-up.
-    from hushpost.appointments.models import Appointment, AutoMessage, DueSend
+    # A sample schedule and appointments in office hours over the coming days,
+    # spread over two staff members and none.
+    from hushpost.appointments.models import Appointment, AutoMessage
 
     assert {
         (a.channel, a.timing, a.secure) for a in AutoMessage.objects.filter(organization=org)
     } == {("sms", "before_start", True), ("email", "booked", False)}
-    assert Appointment.objects.filter(organization=org).count() == 4
-    reminder = (
-        DueSend.objects.filter(auto_message__timing="before_start").order_by("due_at").first()
-    )
-    assert reminder.appointment.contact.name == "Jane Roe"
-    assert 0 < (reminder.due_at - reminder.created_at).total_seconds() <= 5 * 60
+    appointments = Appointment.objects.filter(organization=org).select_related("staff")
+    zone = ZoneInfo(org.time_zone)
+    assert appointments.count() >= 6
+    for appointment in appointments:
+        local = appointment.start.astimezone(zone)
+        assert 9 <= local.hour < 17 and appointment.start > timezone.now() - dt.timedelta(hours=1)
+        assert local.date() - timezone.now().astimezone(zone).date() <= dt.timedelta(days=4)
+    assert {a.staff.email if a.staff else None for a in appointments} == {
+        "demo@example.com",
+        "ray.patel@example.com",
+        None,
+    }
+    # Two replies wait in the Inbox: Jane's to Dana, and Marco's text to nobody.
+    unread = Conversation.objects.for_org(org).unread().select_related("assigned_to", "contact")
+    assert {(c.contact.name, c.assigned_to_id) for c in unread} == {
+        ("Jane Roe", owner.pk),
+        ("Marco Silva", None),
+    }
     second = run("demo", "--print")
     assert Organization.objects.count() == 1
     assert f"password: {password}" in second

@@ -71,12 +71,12 @@ def test_day_and_week_lists_in_the_org_zone_with_filters(alice_client, org_a, da
     make_appointment(org_a, dana, at("2031-03-04T09:30"), title="Check-up", staff=alice)
     make_appointment(org_a, rosa, at("2031-03-06T23:30"), title="Late call", status="confirmed")
     day = alice_client.get("/appointments/", {"date": "2031-03-04"}).content.decode()
-    assert "Check-up" in day and "09:30" in day and "Late call" not in day
+    assert "Check-up" in day and "9:30 a.m." in day and "Late call" not in day
     week = alice_client.get(
         "/appointments/", {"date": "2031-03-05", "view": "week"}
     ).content.decode()
     assert (
-        "Check-up" in week and "Late call" in week and "23:30" in week
+        "Check-up" in week and "Late call" in week and "11:30 p.m." in week
     )  # 23:30 New York, not 04:30 UTC
     confirmed = alice_client.get(
         "/appointments/", {"date": "2031-03-05", "view": "week", "status": "confirmed"}
@@ -104,7 +104,7 @@ def test_create_through_the_form_in_the_org_zone(alice_client, dana, alice, remi
     assert (
         "What will go out when" in page
         and "Day-before text" in page
-        and "Mon 3 Mar 2031, 09:30" in page
+        and "Mon 3 Mar 2031, 9:30 a.m. EST" in page
     )
     assert Event.objects.filter(kind=EventKind.APPOINTMENT_CREATED, actor=alice).exists()
 
@@ -286,6 +286,100 @@ def test_booking_from_the_contacts_page_chooses_the_contact(alice_client, dana):
     )
     form = alice_client.get("/appointments/new/", {"contact": str(dana.pk)}).context["form"]
     assert str(form["contact"].value()) == str(dana.pk)
+
+
+# Monday 3 March 2031, 8:00 in New York.
+MONDAY_MORNING = "2031-03-03T13:00:00+00:00"
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    client.session_user = alice
+    return client
+
+
+def listed(client, **params):
+    import time_machine
+
+    user = client.session_user
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        client.force_login(user)  # a session from today would have ended by then
+        response = client.get("/appointments/", params)
+    assert response.status_code == 200
+    return response
+
+
+def test_it_opens_on_today_and_an_empty_today_points_to_the_next_day(alice_client, org_a, dana):
+    make_appointment(org_a, dana, at("2031-03-06T10:00"), title="Thursday visit")
+    make_appointment(org_a, dana, at("2031-03-06T14:00"), title="Second visit")
+    response = listed(alice_client)
+    assert response.context["day"].isoformat() == "2031-03-03"
+    html = response.content.decode()
+    assert "Today, Monday 3 March 2031" in html
+    assert "No appointments today." in html
+    assert "The next appointments are on Thursday 6 March 2031" in html
+    assert 'href="?date=2031-03-06&amp;view=day" data-next-day>2 appointments on Thu 6 Mar' in html
+    day = listed(alice_client, date="2031-03-06").content.decode()
+    assert "Thursday visit" in day and "Second visit" in day and "No appointments" not in day
+
+
+def test_the_agenda_lists_the_next_days_with_what_went_out_and_what_is_due(
+    alice_client, org_a, dana, rosa, alice, reminder
+):
+    make_appointment(org_a, dana, at("2031-03-04T09:30"), title="Check-up", staff=alice)
+    make_appointment(org_a, rosa, at("2031-03-10T16:00"), title="Follow-up")
+    make_appointment(org_a, rosa, at("2031-03-25T16:00"), title="Too far")
+    html = listed(alice_client, view="agenda").content.decode()
+    assert "Tuesday 4 March 2031" in html and "Monday 10 March 2031" in html
+    assert "Check-up" in html and "Follow-up" in html and "Too far" not in html
+    assert html.index("Check-up") < html.index("Follow-up")
+    # Each row says what is due next: the day-before reminder.
+    assert "Next:</span> Day-before text, <time" in html
+    assert "Mon 3 Mar 2031, 9:30 a.m. EST" in html
+    assert "Alice Lee" in html and "No staff member" in html
+
+
+def test_each_row_shows_what_went_out(alice_client, org_a, dana, reminder):
+    import time_machine
+
+    with time_machine.travel("2031-03-02T13:00:00+00:00", tick=False):
+        make_appointment(org_a, dana, at("2031-03-04T09:30"), title="Check-up")
+    with time_machine.travel("2031-03-03T14:31:00+00:00", tick=False):
+        send_due()
+    html = listed(alice_client, date="2031-03-04").content.decode()
+    assert "Sent:</span>" in html and "Day-before text" in html
+    assert ">Queued<" in html  # its delivery has not gone out in this test
+
+
+def test_the_week_grid_has_seven_days_from_monday(alice_client, org_a, dana, rosa):
+    make_appointment(org_a, dana, at("2031-03-04T09:30"), title="Tuesday thing")
+    make_appointment(org_a, rosa, at("2031-03-09T18:00"), title="Sunday thing")
+    response = listed(alice_client, view="week", date="2031-03-05")
+    html = response.content.decode()
+    assert html.count('class="week-day') == 7
+    assert "Mon 3 Mar" in html and "Sun 9 Mar" in html
+    assert "Tuesday thing" in html and "Sunday thing" in html and "6:00 p.m." in html
+
+
+def test_filters_by_staff_including_nobody_and_by_confirmation(
+    alice_client, org_a, dana, rosa, alice
+):
+    make_appointment(org_a, dana, at("2031-03-04T09:30"), title="Alice's", staff=alice)
+    make_appointment(
+        org_a, rosa, at("2031-03-04T11:00"), title="Nobody's", status=AppointmentStatus.CONFIRMED
+    )
+    nobody = listed(alice_client, view="agenda", staff="none").content.decode()
+    assert "Nobody&#x27;s" in nobody and "Alice&#x27;s" not in nobody
+    mine = listed(alice_client, view="agenda", staff=str(alice.pk)).content.decode()
+    assert "Alice&#x27;s" in mine and "Nobody&#x27;s" not in mine
+    confirmed = listed(alice_client, view="agenda", status="confirmed").content.decode()
+    assert "Nobody&#x27;s" in confirmed and "Alice&#x27;s" not in confirmed
+    assert 'data-confirmation="confirmed">Confirmed<' in confirmed
+    unconfirmed = listed(alice_client, view="agenda", status="scheduled").content.decode()
+    assert "Not confirmed yet" in unconfirmed and "Nobody&#x27;s" not in unconfirmed
+    empty = listed(alice_client, staff="none", status="cancelled").content.decode()
+    assert "No appointments today that match the filters." in empty
 
 
 def test_a_past_appointment_entered_after_the_fact_shows_its_sends_skipped_with_the_reason(

@@ -49,7 +49,11 @@ def test_the_list_shows_timing_in_words_the_channel_and_the_secure_badge(alice_c
     response = alice_client.get(LIST)
     body = response.content.decode()
     assert response.status_code == 200
-    assert "1 day before the start" in body and "Text message" in body and "tag-secure" in body
+    # Timing and channel in words, and the message as a sample contact gets it, not as code.
+    assert "A secure text message 1 day before the start." in body
+    assert "{{" not in body.split('class="auto-list"', 1)[1]
+    # A switch that says its state.
+    assert 'role="switch" aria-checked="true"' in body
     assert 'aria-current="page">Auto messages' in body
 
 

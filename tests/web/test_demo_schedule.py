@@ -1,4 +1,5 @@
-"""The demo's message schedule reads right when the scheduler sends it."""
+"""The demo's message schedule reads right when the scheduler sends it, and its
+appointments show both ways `{{ user.* }}` is filled in."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from hushpost.appointments.models import Appointment
 from hushpost.appointments.schedule import send_due
 from hushpost.messaging.models import Message
 from hushpost.web.demo import ensure_demo
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     "now",
     [datetime(2026, 3, 2, 14, 0, tzinfo=UTC), datetime(2026, 3, 2, 22, 0, tzinfo=UTC)],
-    ids=["booked for a morning", "booked for an evening"],
+    ids=["started in the morning", "started in the evening"],
 )
 def test_the_demo_confirmations_never_print_a_double_full_stop(settings, tmp_path, now):
     settings.DATA_DIR = tmp_path  # where the demo keeps its password
@@ -25,12 +27,22 @@ def test_the_demo_confirmations_never_print_a_double_full_stop(settings, tmp_pat
         assert ensure_demo() is True
         send_due(batch=50)
     confirmations = [
-        message.body for message in Message.objects.filter(channel="email", origin="auto")
+        message.body
+        for message in Message.objects.filter(channel="email", origin="auto").select_related(
+            "contact"
+        )
     ]
-    # Four demo contacts have an email address and a booking, in English, Portuguese and German.
-    assert len(confirmations) == 4
+    # One for each booking of a contact with an email address (Amira has none), in
+    # English, Portuguese and German.
+    booked = Appointment.objects.exclude(contact__email="")
+    assert len(confirmations) == booked.count() >= 5
+    signatures = set()
     for body in confirmations:
         assert ".." not in body
-        assert body.endswith("Reply or call us if you need to change it.")
-    english = next(body for body in confirmations if body.startswith("Hello Sam,"))
-    assert (" a.m. (" if now.hour == 14 else " p.m. (") in english
+        text, _, signature = body.rpartition("\n\n")
+        assert text.endswith("Reply or call us if you need to change it.")
+        signatures.add(signature)
+    # Sent for Dana's, for Ray's, and for appointments with no staff member.
+    assert signatures == {"Dana Demo at Demo Clinic", "Ray Patel at Demo Clinic", "Demo Clinic"}
+    english = [body for body in confirmations if body.startswith(("Hello Sam,", "Hello Jane,"))]
+    assert any(" a.m. (" in body for body in english) and any(" p.m. (" in body for body in english)

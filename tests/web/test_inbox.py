@@ -72,11 +72,17 @@ def test_conversations_are_listed_newest_activity_first_with_unread_replies_mark
     response = alice_client.get("/inbox/")
     html = response.content.decode()
     assert [c.contact.name for c in response.context["page"]] == ["Jane Roe", "Sam Poe"]
-    assert "2 unread" in html and "Unread (1)" in html
+    # One count of unread replies, the same in the menu (beside the page and in the
+    # phone's menu), the Unread filter and Jane's row.
+    assert "2 new replies" in html and html.count('data-unread="2"') == 4
     assert f'href="/inbox/{jane.pk}/"' in html
-    assert "Reply from Jane Roe" in html and "Sent to Sam Poe" in html
-    unread = alice_client.get("/inbox/?unread=1")
+    # Each row shows the first line of its latest message, and who wrote it.
+    assert "One more question" in html and "You:</span> Your results are ready." in html
+    unread = alice_client.get("/inbox/?show=unread")
     assert [c.contact.name for c in unread.context["page"]] == ["Jane Roe"]
+    # The old link of the unread list still works.
+    older = alice_client.get("/inbox/?unread=1")
+    assert [c.contact.name for c in older.context["page"]] == ["Jane Roe"]
 
 
 def test_the_inbox_shows_nothing_of_another_organization(alice_client, org_b, mallory):
@@ -103,8 +109,9 @@ def test_the_inbox_is_paged(alice_client, org_a, alice):
             for i, p in enumerate(people)
         ]
     )
-    html = alice_client.get("/inbox/?page=2").content.decode()
-    assert "Page 2 of 2" in html and "Person 054" in html and "Person 000" not in html
+    html = alice_client.get("/inbox/?page=3").content.decode()
+    assert "Page 3 of 3" in html and "Person 054" in html and "Person 000" not in html
+    assert "?show=open&amp;page=2" in html
 
 
 def test_the_conversation_shows_the_whole_thread_in_the_organizations_time_zone(
@@ -125,12 +132,13 @@ def test_the_conversation_shows_the_whole_thread_in_the_organizations_time_zone(
     html = alice_client.get(f"/inbox/{jane.pk}/").content.decode()
     assert "Your results are ready.\nCall us." in html
     assert "Thank you &lt;b&gt;so much&lt;/b&gt;" in html
-    assert "2026-01-15 12:05" in html and "2026-01-15 13:30" in html  # New York, not UTC
+    # New York, not UTC, and labelled.
+    assert "Thu 15 Jan 2026, 12:05 p.m. EST" in html and "Thu 15 Jan 2026, 1:30 p.m. EST" in html
     assert html.index("Your results are ready") < html.index("Thank you")  # oldest first
     assert "Alice Lee" in html and "Secure</span>" in html and ">New</span>" in html
     assert (
-        "Queued</span>" in html and "Text message to +1 415-555-0100" in html
-    )  # the outbound delivery
+        "Queued</span>" in html and "Text message to •••-•••-0100" in html
+    )  # the outbound delivery, its number masked
     attachment = Attachment.objects.get()
     assert f'href="/inbox/attachments/{attachment.pk}/"' in html and "notes.pdf" in html
 

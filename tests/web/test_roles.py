@@ -30,6 +30,10 @@ ROLES = {
     # Reading and answering conversations
     "inbox": (MEMBER, MEMBER),
     "conversation": (MEMBER, MEMBER),
+    # Anyone at the desk takes a conversation, hands it on, marks it done
+    "conversation_assign": (MEMBER, MEMBER),
+    "conversation_state": (MEMBER, MEMBER),
+    "conversation_presence": (MEMBER, MEMBER),
     "attachment": (MEMBER, MEMBER),
     # Appointments and the message schedule's results
     "appointments": (MEMBER, MEMBER),
@@ -52,6 +56,8 @@ ROLES = {
     "contact_detail": (MEMBER, MEMBER),
     "contact_edit": (MEMBER, MEMBER),
     "contact_delete": (MEMBER, MEMBER),
+    # Revealing a masked PIN or sensitive field: audited, not restricted
+    "contact_reveal": (MEMBER, MEMBER),
     # Revoking a contact's secure links is a safety action anyone who works with them may take
     "links_revoke_all": (MEMBER, MEMBER),
     "link_revoke": (MEMBER, MEMBER),
@@ -97,6 +103,8 @@ ROLES = {
     # Your own security settings are yours; the POST here asks to require
     # two-factor for the whole organization, which only an owner may
     "security": (MEMBER, OWNER),
+    # Your own name and time zone
+    "preferences": (MEMBER, MEMBER),
 }
 POST_DATA = {
     "security": {"action": "require", "required": "on"},

@@ -326,7 +326,8 @@ def test_the_htmx_preview_returns_only_the_preview_block(alice_client, org_a, ja
     html = response.content.decode()
     assert "<html" not in html and "<form" not in html
     assert "Hello Jane,\nread it here: http" in html
-    assert '<code class="pin">8642</code>' in html
+    # The PIN is masked until someone presses Reveal.
+    assert '<span class="masked">••••</span>' in html and "8642" not in html
     assert "The organization&#x27;s default PIN template" in html
     assert not Event.objects.filter(kind=EventKind.SETTINGS_CHANGED).exists()
 
@@ -381,15 +382,25 @@ def test_the_preview_shows_where_the_pin_comes_from(alice_client, org_a, jane):
         {**GOOD, "default_pin": "D1", "preview_contact": str(jane.pk)},
         HTTP_HX_REQUEST="true",
     )
-    assert '<code class="pin">Own123</code>' in preview.content.decode()
+    assert "Own123" not in preview.content.decode()
     assert "The contact&#x27;s own secure PIN" in preview.content.decode()
+    revealed = alice_client.post(
+        PREVIEW_URL,
+        {**GOOD, "default_pin": "D1", "preview_contact": str(jane.pk), "reveal": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert '<code class="pin">Own123</code>' in revealed.content.decode()
+    assert Event.objects.get(kind=EventKind.SENSITIVE_VALUE_REVEALED).contact == jane
     sam = Contact.objects.create(organization=org_a, name="Sam Poe", email="s@example.com")
     preview = alice_client.post(
         PREVIEW_URL,
         {**GOOD, "default_pin": "D1", "preview_contact": str(sam.pk)},
         HTTP_HX_REQUEST="true",
     )
-    assert '<code class="pin">D1</code>' in preview.content.decode()
+    # The organization's literal default PIN is a shared secret: masked as well.
+    html = preview.content.decode()
+    assert '<span class="masked">••••</span>' in html and ">D1<" not in html
+    assert "The organization&#x27;s default PIN" in html
 
 
 def test_another_organizations_contact_cannot_be_previewed(alice_client, org_a, org_b, jane):

@@ -11,13 +11,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from hushpost.accounts.api_keys import create_key
+from hushpost.activity.models import Event
 from hushpost.appointments.models import Appointment, AutoMessage
 from hushpost.contacts.models import Contact, CustomField
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
 from hushpost.imports.models import ImportRun
 from hushpost.messaging.conversations import conversation_for
 from hushpost.messaging.links import create_link
-from hushpost.messaging.models import Attachment, Message, SecureLink, Send
+from hushpost.messaging.models import Attachment, Conversation, Message, SecureLink, Send
 from hushpost.webhooks.endpoints import create_endpoint
 from hushpost.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 
@@ -142,6 +143,11 @@ def snapshot(org_b):
         list(Delivery.objects.for_org(org_b).values_list("id", "status", "attempt_log")),
         list(SecureLink.objects.for_org(org_b).values_list("id", "revoked_at")),
         list(
+            Conversation.objects.for_org(org_b).values_list(
+                "contact_id", "assigned_to_id", "state", "unread_replies"
+            )
+        ),
+        list(
             WebhookEndpoint.objects.for_org(org_b).values_list(
                 "id", "url", "events", "enabled", "secret_encrypted", "previous_secret_encrypted"
             )
@@ -160,6 +166,7 @@ def test_every_staff_url_with_an_id_answers_404_for_another_organizations_id(
 ):
     ids = their_objects(org_b, mallory)
     before = snapshot(org_b)
+    events_before = Event.objects.for_org(org_b).count()
     checked = []
     for route, _ in staff_patterns():
         if "<" not in route:
@@ -179,6 +186,8 @@ def test_every_staff_url_with_an_id_answers_404_for_another_organizations_id(
         assert response.status_code == 404, f"POST {url} answered {response.status_code}"
         checked.append(route)
     assert snapshot(org_b) == before
+    # Nothing was viewed, revealed or assigned there either: not a single event recorded.
+    assert Event.objects.for_org(org_b).count() == events_before
     assert len(checked) >= 8
 
 

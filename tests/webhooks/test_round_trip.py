@@ -26,8 +26,9 @@ from tests.delivery.test_status_callbacks import callback
 
 pytestmark = pytest.mark.django_db
 
-PIN = "4826"
-WRONG_PIN = "9931"
+# Letters no hex id or timestamp can hold, so finding them in a payload means a leak.
+PIN = "QZX4826"
+WRONG_PIN = "JWV9931"
 BODY = "Your biopsy results are benign, Jane."
 REPLY = "Thank you, that is such a relief."
 LINK = re.compile(r"/s/([A-Za-z0-9_-]{40,64})")

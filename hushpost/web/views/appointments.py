@@ -1,12 +1,11 @@
-"""Appointments: a day or week list with filters, create, edit
-(reschedule), cancel, delete, and the appointment's page with its
-message schedule. Imports are web.views.imports."""
+"""Appointments: a day, an agenda of the next days or a week grid, with filters; create,
+edit (reschedule), cancel, delete, and the appointment's page with its message schedule.
+Imports are web.views.imports."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
@@ -14,6 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from hushpost.activity.models import Event
+from hushpost.appointments.agenda import (
+    agenda,
+    confirmation,
+    filtered,
+    next_day_with_appointments,
+)
 from hushpost.appointments.models import Appointment
 from hushpost.appointments.schedule import past_sends, upcoming_sends
 from hushpost.appointments.services import (
@@ -24,56 +29,57 @@ from hushpost.appointments.services import (
 )
 from hushpost.web.appointment_forms import AppointmentForm, ListFilters
 from hushpost.web.decorators import staff_required
+from hushpost.web.event_sentences import describe_events, prepare
+
+# How many days each view shows from its first day.
+VIEW_DAYS = {"day": 1, "agenda": 14, "week": 7}
 
 
-def _day_range(org, day, view):
-    zone = ZoneInfo(org.time_zone)
-    if view == "week":
-        day = day - timedelta(days=day.weekday())
-    days = 7 if view == "week" else 1
-    first = datetime.combine(day, time.min, tzinfo=zone)
-    after = datetime.combine(day + timedelta(days=days), time.min, tzinfo=zone)
-    return day, days, first, after
+def _first_day(view: str, day: date) -> date:
+    return day - timedelta(days=day.weekday()) if view == "week" else day
 
 
 @staff_required
 def appointment_list(request):
     filters = ListFilters(request.GET or None, organization=request.org)
     data = filters.cleaned_data if filters.is_valid() else {}
+    zone = timezone.get_current_timezone()
     today = timezone.localdate()
     view = data.get("view") or "day"
-    day, days, first, after = _day_range(request.org, data.get("date") or today, view)
-    appointments = (
-        Appointment.objects.for_org(request.org)
-        .filter(start__gte=first, start__lt=after)
-        .select_related("contact", "staff")
-    )
-    if data.get("status"):
-        appointments = appointments.filter(status=data["status"])
-    if data.get("staff"):
-        appointments = appointments.filter(staff=data["staff"])
+    days = VIEW_DAYS[view]
+    first = _first_day(view, data.get("date") or today)
+    chosen = filtered(request.org, staff=data.get("staff") or "", status=data.get("status") or "")
+    agenda_days = agenda(chosen, first, days, zone)
+    count = sum(len(d.items) for d in agenda_days)
+    last_day = first + timedelta(days=days - 1)
 
-    def link(target_day):
-        params = {"date": target_day.isoformat(), "view": view}
+    def link(target_day, target_view=view):
+        params = {"date": target_day.isoformat(), "view": target_view}
         for name in ("status", "staff"):
             if request.GET.get(name):
                 params[name] = request.GET[name]
         return "?" + urlencode(params)
 
+    step = 7 if view == "week" else days
     context = {
         "nav": "appointments",
         "filters": filters,
-        "appointments": list(appointments),
+        "filtered": bool(data.get("status") or data.get("staff")),
+        "agenda_days": [(d, link(d.day, "day")) for d in agenda_days],
+        "busy_days": [d for d in agenda_days if d.items],
+        "count": count,
         "view": view,
-        "day": day,
-        "last_day": day + timedelta(days=days - 1),
+        "views": [(name, name.capitalize(), link(first, name)) for name in VIEW_DAYS],
+        "day": first,
+        "last_day": last_day,
         "today": today,
-        "previous_url": link(day - timedelta(days=days)),
-        "next_url": link(day + timedelta(days=days)),
+        "next_day": None if count else next_day_with_appointments(chosen, last_day, zone),
+        "previous_url": link(first - timedelta(days=step)),
+        "next_url": link(first + timedelta(days=step)),
         "today_url": link(today),
-        "day_url": "?" + urlencode({"date": day.isoformat(), "view": "day"}),
-        "week_url": "?" + urlencode({"date": day.isoformat(), "view": "week"}),
     }
+    if context["next_day"]:
+        context["next_day_url"] = link(context["next_day"][0], "day")
     return render(request, "web/appointments/list.html", context)
 
 
@@ -131,18 +137,17 @@ def appointment_detail(request, appointment_id):
     ):
         delivery_events.setdefault(event.delivery_id, []).append(event)
     went_out = [(due, delivery_events.get(due.delivery_id, [])) for due in done]
-    history = (
-        Event.objects.for_org(request.org)
-        .filter(detail__appointment_id=str(appointment.pk))
-        .select_related("actor")[:50]
-    )
+    history = prepare(
+        Event.objects.for_org(request.org).filter(detail__appointment_id=str(appointment.pk))
+    )[:50]
     context = {
         "nav": "appointments",
         "appointment": appointment,
+        "confirmation": confirmation(appointment),
         # An overdue send (the scheduler was down) says so instead of "Waiting".
         "upcoming": [(due, due.due_at <= timezone.now()) for due in upcoming_sends(appointment)],
         "went_out": went_out,
-        "history": history,
+        "lines": describe_events(history, show_contact=False),
     }
     return render(request, "web/appointments/detail.html", context)
 

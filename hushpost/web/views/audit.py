@@ -4,6 +4,7 @@ where; and the same as CSV."""
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from hushpost.activity.audit import audit_events
 from hushpost.activity.export import recorded_csv_lines
@@ -11,6 +12,7 @@ from hushpost.activity.models import Event
 from hushpost.web.audit_forms import AuditFilterForm
 from hushpost.web.decorators import staff_required
 from hushpost.web.event_pages import csv_download, events_page
+from hushpost.web.event_sentences import csv_descriptions, prepare
 
 PAGE_SIZE = 50
 
@@ -33,7 +35,9 @@ def audit_log(request):
     form = AuditFilterForm(request.GET, organization=request.org)
     # A filter that doesn't make sense shows nothing, never everything.
     events = (
-        audit_events(request.org, **form.cleaned_data) if form.is_valid() else Event.objects.none()
+        audit_events(request.org, **form.cleaned_data, zone=timezone.get_current_timezone())
+        if form.is_valid()
+        else Event.objects.none()
     )
     return _page(request, form, events)
 
@@ -43,10 +47,11 @@ def audit_export(request):
     form = AuditFilterForm(request.GET, organization=request.org)
     if not form.is_valid():
         return _page(request, form, Event.objects.none(), status=400)
-    events = audit_events(request.org, **form.cleaned_data)
+    events = audit_events(request.org, **form.cleaned_data, zone=timezone.get_current_timezone())
     lines = recorded_csv_lines(
-        events,
-        request.org.time_zone,
+        prepare(events),
+        request.user.effective_time_zone,
+        describe=csv_descriptions,
         organization=request.org,
         actor=request.user,
         export="audit",
@@ -64,4 +69,6 @@ def _page(request, form, events, status=200):
         nav="audit",
         template="web/audit/log.html",
         status=status,
+        # The address has a column of its own on this page.
+        with_ip=False,
     )

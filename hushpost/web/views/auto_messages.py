@@ -13,6 +13,7 @@ from hushpost.appointments.auto_messages import (
     create_auto_message,
     delete_auto_message,
     describe_timing,
+    in_words,
     label,
     preview,
     set_enabled,
@@ -29,6 +30,7 @@ from hushpost.messaging.secure_settings import (
 from hushpost.web.auto_message_forms import AutoMessageForm
 from hushpost.web.decorators import staff_required
 from hushpost.web.field_lists import described
+from hushpost.web.preview_masking import masks_for
 
 
 def _find(request, auto_message_id) -> AutoMessage:
@@ -42,8 +44,14 @@ def _must_change(request) -> None:
 
 @staff_required
 def auto_message_list(request):
+    # Each previewed for a made-up contact and appointment: no one's data on the list.
     rows = [
-        (auto, describe_timing(auto.timing, auto.offset_minutes))
+        (
+            auto,
+            label(auto),
+            in_words(auto),
+            preview(request.org, request.user, AutoMessageValues.of(auto), None),
+        )
         for auto in AutoMessage.objects.for_org(request.org)
     ]
     return render(
@@ -71,6 +79,10 @@ def _context(request, form: AutoMessageForm, auto: AutoMessage | None) -> dict:
     chosen = preview_contact(
         request.org, request.POST.get("preview_contact") or request.GET.get("contact"), contacts
     )
+    shown = preview(request.org, request.user, form.typed_values(), chosen)
+    mask_values, revealed = masks_for(
+        request, None if shown.sample_contact else shown.contact, where="auto message preview"
+    )
     return {
         "nav": "auto_messages",
         "form": form,
@@ -78,7 +90,13 @@ def _context(request, form: AutoMessageForm, auto: AutoMessage | None) -> dict:
         "contacts": contacts,
         "contact_limit": PREVIEW_CONTACT_LIMIT,
         "field_names": described(template_spec(request.org).names()),
-        "preview": preview(request.org, request.user, form.typed_values(), chosen),
+        "preview": shown,
+        "mask_values": mask_values,
+        "revealed": revealed,
+        "can_reveal": bool(mask_values),
+        "preview_url": reverse("web:auto_message_preview_existing", args=[auto.pk])
+        if auto
+        else reverse("web:auto_message_preview"),
     }
 
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from hushpost.activity.log import record
+from hushpost.activity.models import Event, EventKind
 from hushpost.appointments.models import Appointment
 from hushpost.appointments.template_fields import (
     APPOINTMENT_FIELD_HELP,
@@ -16,20 +21,23 @@ from hushpost.appointments.template_fields import (
     as_recipient,
 )
 from hushpost.contacts.models import Contact
-from hushpost.delivery.models import Channel, DeliveryStatus
+from hushpost.delivery.models import IN_PROGRESS, Channel, DeliveryStatus
 from hushpost.messaging.attachment_uploads import request_too_large
 from hushpost.messaging.compose import ComposeError, deliveries_of, send_message
-from hushpost.messaging.models import Origin, SecureMessagingSettings, Send
+from hushpost.messaging.models import Message, Origin, SecureMessagingSettings, Send
 from hushpost.messaging.template_fields import message_spec
 from hushpost.web.compose_forms import ComposeForm, chosen_ids, uploads_in_memory
 from hushpost.web.compose_preview import compose_preview, pick
 from hushpost.web.decorators import staff_required
 from hushpost.web.field_lists import described
+from hushpost.web.preview_masking import masks_for
 
 CONTACTS_PAGE_SIZE = 20
-IN_PROGRESS = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
 APPOINTMENT_EXTRA = {"appointment": APPOINTMENT_FIELDS}
 MAX_APPOINTMENTS = 500
+SEND_PAGE = "send page"
+# The send page reloads itself every few seconds while messages go out: one view.
+SEND_PAGE_VIEW_WINDOW = timedelta(minutes=15)
 
 
 def chosen_appointments(request, params) -> list[Appointment]:
@@ -157,10 +165,17 @@ def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> di
             preview = compose_preview(
                 request.org, request.user, recipient, **typed, extra_fields=form.extra_fields
             )
+    real = preview.contact if preview is not None and not preview.sample_contact else None
+    pins = [preview.pin.pin] if preview is not None and preview.pin and preview.pin.pin else []
+    mask_values, revealed = masks_for(request, real, pins=pins, where="compose preview")
     return {
         "nav": "compose",
         "form": form,
         "typed": typed,
+        "mask_values": mask_values,
+        "revealed": revealed,
+        "can_reveal": bool(mask_values),
+        "compose_preview_url": reverse("web:compose_preview"),
         "chosen": chosen,
         "chosen_appointments": appointments,
         "preview_appointment": appointment,
@@ -199,11 +214,46 @@ def send_detail(request, send_id):
         for status in DeliveryStatus
         if counts[status.value]
     ]
+    sent = _what_was_sent(request, send, request.GET.get("contact", ""))
     context = {
         "nav": "compose",
         "send": send,
         "deliveries": deliveries,
         "summary": summary,
         "in_progress": any(delivery.status in IN_PROGRESS for delivery in deliveries),
+        "sent": sent,
+        "sent_to": [
+            m.contact
+            for m in send.messages.select_related("contact").order_by("contact__name", "contact_id")
+        ],
     }
     return render(request, "web/sends/detail.html", context)
+
+
+def _what_was_sent(request, send: Send, contact_id: str) -> Message | None:
+    """One recipient's copy of the message (each is written for its contact). Showing
+    it is a view of that contact's conversation, so it is audited — once per
+    viewer and message while the page refreshes itself during the send."""
+    messages = send.messages.select_related("contact").prefetch_related("attachments")
+    wanted = chosen_ids([contact_id])
+    message = messages.filter(contact_id=wanted[0]).first() if wanted else None
+    message = message or messages.order_by("contact__name", "contact_id").first()
+    if message is None:
+        return None
+    recently = Event.objects.for_org(request.org).filter(
+        kind=EventKind.STAFF_VIEWED_CONVERSATION,
+        actor=request.user,
+        message=message,
+        detail__via=SEND_PAGE,
+        created_at__gte=timezone.now() - SEND_PAGE_VIEW_WINDOW,
+    )
+    if not recently.exists():
+        record(
+            request.org,
+            EventKind.STAFF_VIEWED_CONVERSATION,
+            contact=message.contact,
+            message=message,
+            actor=request.user,
+            via=SEND_PAGE,
+        )
+    return message

@@ -9,9 +9,9 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone
 
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
@@ -24,11 +24,11 @@ from hushpost.delivery.staff_retry import (
 )
 from hushpost.web.decorators import staff_required
 from hushpost.web.filter_forms import DateRangeFilter, date_field
+from hushpost.web.redirects import redirect_back
 
 PAGE_SIZE = 50
 ATTENTION = "attention"
 ALL = "all"
-NEEDS_ATTENTION = (DeliveryStatus.FAILED, DeliveryStatus.HELD)
 
 
 class DeliveryFilterForm(DateRangeFilter, forms.Form):
@@ -51,19 +51,21 @@ class DeliveryFilterForm(DateRangeFilter, forms.Form):
     )
 
 
-def filter_deliveries(organization, *, status="", channel="", date_from=None, date_to=None, q=""):
-    """The organization's deliveries, newest first; dates are whole days in its
-    time zone, both included."""
+def filter_deliveries(
+    organization, *, status="", channel="", date_from=None, date_to=None, q="", zone=None
+):
+    """The organization's deliveries, newest first; dates are whole days in `zone`
+    (else the organization's), both included."""
     found = Delivery.objects.for_org(organization).select_related("contact")
     if status == ALL:
         pass
     elif status in DeliveryStatus.values:
         found = found.filter(status=status)
     else:
-        found = found.filter(status__in=NEEDS_ATTENTION)
+        found = found.needing_attention()
     if channel:
         found = found.filter(channel=channel)
-    zone = ZoneInfo(organization.time_zone)
+    zone = zone or ZoneInfo(organization.time_zone)
     if date_from:
         found = found.filter(
             created_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=zone)
@@ -86,7 +88,7 @@ def delivery_list(request):
     form = DeliveryFilterForm(request.GET)
     # A filter that doesn't make sense shows nothing, never everything.
     found = (
-        filter_deliveries(request.org, **form.cleaned_data)
+        filter_deliveries(request.org, **form.cleaned_data, zone=timezone.get_current_timezone())
         if form.is_valid()
         else Delivery.objects.none()
     )
@@ -128,9 +130,4 @@ def delivery_retry(request, delivery_id):
         messages.success(
             request, f"{delivery.contact.name}: queued again; it goes out in a moment."
         )
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = reverse("web:deliveries")
-    return redirect(back)
+    return redirect_back(request, reverse("web:deliveries"))

@@ -20,6 +20,7 @@ from hushpost.messaging.secure_settings import (
 from hushpost.messaging.template_fields import contact_spec, notification_spec
 from hushpost.web.decorators import staff_required
 from hushpost.web.field_lists import described
+from hushpost.web.preview_masking import masks_for
 from hushpost.web.settings_forms import SecureSettingsForm
 
 
@@ -36,6 +37,14 @@ def _context(request, form: SecureSettingsForm) -> dict:
     chosen = preview_contact(
         request.org, request.POST.get("preview_contact") or request.GET.get("contact"), contacts
     )
+    shown = preview(request.org, request.user, form.typed_values(), chosen)
+    pins = [shown.pin.pin] if shown.pin and shown.pin.pin else []
+    mask_values, revealed = masks_for(
+        request,
+        None if shown.sample_contact else shown.contact,
+        pins=pins,
+        where="settings preview",
+    )
     return {
         "nav": "secure_settings",
         "form": form,
@@ -43,7 +52,11 @@ def _context(request, form: SecureSettingsForm) -> dict:
         "contact_limit": PREVIEW_CONTACT_LIMIT,
         "notification_fields": described(notification_spec(request.org).names()),
         "pin_fields": described(contact_spec(request.org).names()),
-        "preview": preview(request.org, request.user, form.typed_values(), chosen),
+        "preview": shown,
+        "mask_values": mask_values,
+        "revealed": revealed,
+        "can_reveal": bool(mask_values),
+        "preview_url": reverse("web:secure_settings_preview"),
     }
 
 

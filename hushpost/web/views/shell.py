@@ -1,10 +1,23 @@
-"""The shell: home (each section has its own module)."""
+"""Home: the page each staff member starts the day on (each section has its own module)."""
 
-from django.shortcuts import redirect
+from django.shortcuts import render
+from django.utils import timezone
 
 from hushpost.web.decorators import staff_required
+from hushpost.web.home import home as gather
+
+
+def greeting(hour: int) -> str:
+    if hour < 12:
+        return "Good morning"
+    return "Good afternoon" if hour < 18 else "Good evening"
 
 
 @staff_required
 def home(request):
-    return redirect("web:contact_list")
+    context = {
+        "nav": "home",
+        "home": gather(request.org, request.user),
+        "greeting": greeting(timezone.localtime().hour),
+    }
+    return render(request, "web/home.html", context)
