@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("messaging", "0003_message_provider_id"),
+        ("messaging", "0004_conversation_state_and_viewers"),
     ]
 
     operations = [
