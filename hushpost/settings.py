@@ -19,6 +19,7 @@ from django.utils.csp import CSP
 
 from hushpost.data_dir import read_or_create
 from hushpost.env import envbool, envint, envlist, envstr
+from hushpost.languages import LANGUAGES as HUSHPOST_LANGUAGES
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -301,6 +302,10 @@ if PRODUCTION:
 
 # --- Internationalization ---------------------------------------------------
 LANGUAGE_CODE = "en"
+# Every language a contact can have (hushpost/languages.py): the portal's
+# Accept-Language choice picks among these. Translations: hushpost/locale/.
+LANGUAGES = HUSHPOST_LANGUAGES
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

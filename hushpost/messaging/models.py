@@ -5,13 +5,16 @@ from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
 from hushpost.crypto.encrypted_attributes import EncryptedBytes, EncryptedText
 from hushpost.delivery.models import IN_PROGRESS, Channel
 
-DEFAULT_SUBJECT = "You've received a secure message from {{ user.name_and_company }}"
-DEFAULT_BODY = (
+# Stored as written (English) when an organization starts; hushpost/locale/ has
+# them in every contact language (messaging/notification_texts.py picks one).
+DEFAULT_SUBJECT = gettext_noop("You've received a secure message from {{ user.name_and_company }}")
+DEFAULT_BODY = gettext_noop(
     "You've received a secure message from {{ user.name_and_company }}, "
     "click here to view the conversation: {{ secure_link }}"
 )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("conversation/attachments/<uuid:attachment_id>/", views.attachment, name="attachment"),
     path("conversation/sign-out", views.sign_out, name="sign_out"),
     path("signed-out/", views.signed_out, name="signed_out"),
+    path("language", views.choose_language, name="language"),
     path("<str:token>", views.open_link, name="link"),
     path("<str:token>/new-link", views.new_link, name="new_link"),
     # The rest of /s/ gets the same not-valid page and headers as a bad token.
