@@ -63,6 +63,9 @@ class SecureMessagingSettings(models.Model):
         "Notification subject (email)", max_length=500, default=DEFAULT_SUBJECT
     )
     body = models.TextField("Notification body", default=DEFAULT_BODY)
+    # {"es": {"subject": "…", "body": "…"}, …}: the notification for contacts who read
+    # that language (messaging/notification_texts.py), checked on save like the default.
+    translations = models.JSONField(default=dict, blank=True)
     link_lifetime = models.CharField(
         max_length=4, choices=LinkLifetime.choices, default=LinkLifetime.HOURS_24
     )
