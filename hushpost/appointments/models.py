@@ -134,6 +134,9 @@ class AutoMessage(models.Model):
     body = models.TextField()
     enabled = models.BooleanField(default=True)
     secure = models.BooleanField("Send securely", default=False)
+    # {"es": {"subject": "…", "body": "…"}, …}: what contacts of that language get
+    # instead of subject and body (appointments/auto_messages.py checks them alike).
+    translations = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

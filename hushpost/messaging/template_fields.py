@@ -89,12 +89,12 @@ def message_spec(organization: Organization) -> FieldSpec:
 
 
 def message_context(
-    user, contact: Contact, keys: frozenset[str] | None = None
+    user, contact: Contact, keys: frozenset[str] | None = None, *, language: str | None = None
 ) -> dict[str, object]:
     return {
         **contact_context(contact, keys),
         "user": user.template_context(),
-        NOW: now_for(contact),
+        NOW: now_for(contact, language),
     }
 
 
