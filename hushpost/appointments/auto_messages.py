@@ -461,7 +461,12 @@ def preview(
     sender = user if getattr(user, "pk", None) else OrganizationSender(organization)
     if appointment.staff_id and not sample_appt:
         sender = appointment.staff
-    context = {**message_context(sender, contact), **appointment_context(appointment)}
+    # What this contact would get: their language's text, if one is typed.
+    values, language = values.in_language(contact.language)
+    context = {
+        **message_context(sender, contact, language=language),
+        **appointment_context(appointment, language),
+    }
     spec = template_spec(organization)
     notes = []
     if values.secure and values.channel != Channel.VOICE:

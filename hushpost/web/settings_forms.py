@@ -9,15 +9,13 @@ from __future__ import annotations
 from django import forms
 
 from hushpost.contacts.models import CustomField
-from hushpost.languages import LANGUAGES
 from hushpost.messaging.field_settings import KEY_MAX_LENGTH, key_problem, type_change_problem
 from hushpost.messaging.models import LinkLifetime
-from hushpost.messaging.notification_texts import DEFAULT_LANGUAGE, PARTS
 from hushpost.messaging.secure_settings import FIELD_NAMES, SettingsValues, check
-from hushpost.web.template_forms import TemplateSettingsForm
+from hushpost.web.template_forms import LanguageVariants, TemplateSettingsForm
 
 
-class SecureSettingsForm(TemplateSettingsForm):
+class SecureSettingsForm(LanguageVariants, TemplateSettingsForm):
     enabled = forms.BooleanField(
         label="Enable secure messaging",
         required=False,
@@ -59,37 +57,10 @@ class SecureSettingsForm(TemplateSettingsForm):
 
     def __init__(self, *args, organization, saved: SettingsValues, editable: bool = True, **kwargs):
         initial = {name: getattr(saved, name) for name in FIELD_NAMES if name != "translations"}
-        for code, variant in saved.translations.items():
-            for part in PARTS:
-                initial[_variant_field(part, code)] = variant[part]
         super().__init__(
             *args, initial=initial, organization=organization, editable=editable, **kwargs
         )
-        # One subject and body per contact language, each optional: a language left
-        # empty gets the default above.
-        self.field_for = {}
-        self.variants = []
-        for code, name in LANGUAGES:
-            if code == DEFAULT_LANGUAGE:
-                continue
-            subject, body = _variant_field("subject", code), _variant_field("body", code)
-            self.fields[subject] = forms.CharField(
-                label=f"Subject ({name})",
-                required=False,
-                disabled=not editable,
-                widget=forms.TextInput(
-                    attrs={"spellcheck": "false", "autocomplete": "off", "lang": code}
-                ),
-            )
-            self.fields[body] = forms.CharField(
-                label=f"Body ({name})",
-                required=False,
-                disabled=not editable,
-                widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "lang": code}),
-            )
-            self.field_for[f"translations.{code}.subject"] = subject
-            self.field_for[f"translations.{code}.body"] = body
-            self.variants.append((code, name, self[subject], self[body]))
+        self.add_variant_fields(saved.translations, editable=editable)
 
     def typed_values(self) -> SettingsValues:
         """What is in the form now, valid or not, for the preview (saved values where disabled)."""
@@ -100,16 +71,8 @@ class SecureSettingsForm(TemplateSettingsForm):
             body=value["body"] or "",
             link_lifetime=value["link_lifetime"] or "",
             default_pin=value["default_pin"] or "",
-            translations={
-                code: {part: value[_variant_field(part, code)] or "" for part in PARTS}
-                for code, _name in LANGUAGES
-                if code != DEFAULT_LANGUAGE
-            },
+            translations=self.typed_translations(),
         )
-
-
-def _variant_field(part: str, code: str) -> str:
-    return f"{part}_{code.replace('-', '_')}"
 
 
 class CustomFieldForm(forms.ModelForm):

@@ -467,7 +467,7 @@ def test_a_notification_per_language_is_saved_and_checked_like_the_default(alice
     )
     assert saved(org_a).translations == {}
     html = response.content.decode()
-    assert '<details open>\n          <summary lang="ar">Arabic' in html
+    assert '<details open>\n    <summary lang="ar">Arabic' in html
 
     response = post(
         alice_client,
