@@ -12,6 +12,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from phonenumbers import SUPPORTED_REGIONS
 
+from hushpost.languages import STAFF_LANGUAGES
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -157,6 +159,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         validators=[validate_time_zone],
         help_text="Times on every page are shown in it. Leave empty to use the organization's.",
+    )
+    # The staff app's language for this person (web/middleware.py).
+    language = models.CharField(
+        "Language", max_length=10, choices=STAFF_LANGUAGES, default=settings.LANGUAGE_CODE
     )
 
     USERNAME_FIELD = "email"
