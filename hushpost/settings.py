@@ -88,6 +88,9 @@ def _development_secret() -> str:
 SECRET_KEY = envstr("HUSHPOST_SECRET_KEY") or _development_secret()
 if PRODUCTION and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("HUSHPOST_SECRET_KEY must be at least 50 characters long.")
+# Earlier secret keys, comma-separated, still accepted after a rotation: link PINs
+# stored under them and the audit chain sealed under them keep verifying.
+SECRET_KEY_FALLBACKS = envlist("HUSHPOST_SECRET_KEY_FALLBACKS")
 
 DEBUG = envbool("HUSHPOST_DEBUG", default=not PRODUCTION)
 if PRODUCTION and DEBUG:
