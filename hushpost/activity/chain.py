@@ -76,18 +76,26 @@ def canonical(event) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
 
 
+def _locked_head(ChainHead, organization_id: int):
+    locked = ChainHead.objects.select_for_update()
+    head = locked.filter(organization_id=organization_id).first()
+    if head is None:
+        # The organization's first event: two writers may both get here, so
+        # the head is created only if missing, then locked like any other.
+        ChainHead.objects.bulk_create(
+            [ChainHead(organization_id=organization_id)], ignore_conflicts=True
+        )
+        head = locked.get(organization_id=organization_id)
+    return head
+
+
 def seal(events: list) -> None:
     """Number, link and hash new events in list order; call inside the inserting transaction."""
     from hushpost.activity.models import ChainHead
 
     for organization_id in dict.fromkeys(event.organization_id for event in events):
         key = chain_keys(organization_id)[0]
-        # The head row exists before it is locked: two first events of an
-        # organization must not both create it.
-        ChainHead.objects.bulk_create(
-            [ChainHead(organization_id=organization_id)], ignore_conflicts=True
-        )
-        head = ChainHead.objects.select_for_update().get(organization_id=organization_id)
+        head = _locked_head(ChainHead, organization_id)
         for event in events:
             if event.organization_id != organization_id:
                 continue

@@ -6,9 +6,10 @@ with its migrations and fills it through its own code, in a child process
 (tests/project/upgrade/fill_release.py). The current code then migrates that
 database and reads it back (upgrade/read_back.py): the contact's PIN and
 sensitive field decrypt, the message and its file decrypt, the link the
-release sent still opens with its PIN, and the email the release left queued
-is sent once. The upgraded schema must equal a fresh install's: an edited
-migration that an existing install never runs again would show there.
+release sent still opens with its PIN, the email the release left queued
+is sent once, and the release's events are sealed into an intact audit
+chain. The upgraded schema must equal a fresh install's: an edited migration
+that an existing install never runs again would show there.
 
 Both runs use the current virtualenv: the release needs nothing that is not
 still installed (if that ever changes, the child's ImportError says what).
@@ -107,6 +108,9 @@ def test_a_release_install_upgrades_with_its_data_readable(tmp_path):
     assert read["attachment"] == filled["attachment"]
     assert read["appointment"] == ["Follow-up", filled["appointment_start"], filled["jane"]]
     assert read["events_before"] == filled["events"]
+    # The release's events were sealed into the audit chain by the upgrade, and new ones follow.
+    assert read["audit_after_upgrade"] == f"riverside: intact ({len(filled['events'])} events)"
+    assert read["audit_after_use"].startswith("riverside: intact (")
     assert read["link_status"] == 302
     assert read["link_location"].startswith("/s/conversation/")
     assert read["conversation_shows_body"]

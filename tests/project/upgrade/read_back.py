@@ -8,6 +8,7 @@ the current worker sent of the delivery the release left queued.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -33,6 +34,16 @@ message = Message.objects.get(contact=jane)
 appointment = Appointment.objects.get(pk=filled["appointment"])
 events_before = sorted(Event.objects.values_list("kind", flat=True))
 
+
+def verify_audit() -> str:
+    """The chain the upgrade sealed the release's events into, checked (exit 1 raises)."""
+    out = io.StringIO()
+    call_command("verify-audit", stdout=out)
+    return out.getvalue().strip()
+
+
+audit_after_upgrade = verify_audit()
+
 portal = Client(HTTP_HOST="127.0.0.1")
 opened = portal.post(f"/s/{filled['token']}", {"pin": filled["pin"]})
 conversation = portal.get("/s/conversation/") if opened.status_code == 302 else None
@@ -41,6 +52,7 @@ call_command(
     "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--queue-name", "*", verbosity=0
 )
 queued = Delivery.objects.get(pk=filled["queued_delivery"])
+audit_after_use = verify_audit()
 
 print(
     "READ "
@@ -60,6 +72,8 @@ print(
                 appointment.contact_id,
             ],
             "events_before": events_before,
+            "audit_after_upgrade": audit_after_upgrade,
+            "audit_after_use": audit_after_use,
             "link_status": opened.status_code,
             "link_location": opened.get("Location", ""),
             "conversation_shows_body": conversation is not None
