@@ -107,6 +107,14 @@ def seal(events: list) -> None:
         head.save(update_fields=["seq", "hash"])
 
 
+def head_of(organization_id: int) -> tuple[int, str]:
+    """Where the organization's chain ends now: (seq, hash)."""
+    from hushpost.activity.models import ChainHead
+
+    head = ChainHead.objects.filter(organization_id=organization_id).first()
+    return (head.seq, head.hash) if head else (0, GENESIS)
+
+
 # --- verification -------------------------------------------------------------
 
 
@@ -165,7 +173,7 @@ def _rows(events) -> Iterator:
 
 def verify(organization_id: int) -> Verdict:
     """Walk the organization's chain from the first event; stop at the first break."""
-    from hushpost.activity.models import ChainHead, Event
+    from hushpost.activity.models import Event
 
     keys = chain_keys(organization_id)
     prev_hash, expected, count = GENESIS, 1, 0
@@ -193,8 +201,7 @@ def verify(organization_id: int) -> Verdict:
         if problem:
             return Verdict(count, Break(event.pk, event.created_at, problem))
         prev_hash, expected = event.hash, expected + 1
-    head = ChainHead.objects.filter(organization_id=organization_id).first()
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    head_seq, head_hash = head_of(organization_id)
     if (head_seq, head_hash) != (expected - 1, prev_hash):
         return Verdict(
             count,

@@ -172,6 +172,12 @@ def test_purging_old_content_and_deleting_a_contact_keep_the_chain_intact(org_a,
     assert not Event.objects.filter(contact_id=sam_id).exists()
     purged = Event.objects.get(kind=EventKind.DATA_PURGED)
     assert purged.detail["messages"] == 2 and purged.seq == ChainHead.objects.get().seq - 1
+    # Its checkpoint: the chain as it stood when the purge began.
+    last_before = Event.objects.get(seq=purged.seq - 1)
+    assert (purged.detail["chain_seq"], purged.detail["chain_hash"]) == (
+        last_before.seq,
+        last_before.hash,
+    )
     assert verify_audit("--org", "riverside") == (
         0,
         f"riverside: intact ({Event.objects.count()} events)\n",
