@@ -93,7 +93,8 @@ def seal(events: list) -> None:
     """Number, link and hash new events in list order; call inside the inserting transaction."""
     from hushpost.activity.models import ChainHead
 
-    for organization_id in dict.fromkeys(event.organization_id for event in events):
+    # Heads are locked in one order (by id), so two bulk inserts can't deadlock.
+    for organization_id in sorted({event.organization_id for event in events}):
         key = chain_keys(organization_id)[0]
         head = _locked_head(ChainHead, organization_id)
         for event in events:
