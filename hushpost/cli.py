@@ -27,6 +27,35 @@ def _setup_django() -> None:
     django.setup()
 
 
+class StartRefused(Exception):
+    """System checks found errors: each line names the variable and the fix."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def _refuse_on_errors() -> None:
+    """Run the system checks (the deployment ones too in production) before any
+    process starts; an error stops it here rather than sending nowhere later."""
+    _setup_django()
+    from django.conf import settings
+
+    from hushpost.checks import refusals
+
+    lines = refusals(deploy=settings.PRODUCTION)
+    if lines:
+        raise StartRefused(lines)
+
+
+def _checked(action):
+    def run():
+        _refuse_on_errors()
+        return action()
+
+    return run
+
+
 def _manage(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
     from django.core.management import execute_from_command_line
@@ -230,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         "webhooks": lambda: _exec(_webhooks_argv(args.threads)),
         "scheduler": lambda: _exec(_scheduler_argv()),
     }
-    return _guarded(handlers[args.command])
+    return _guarded(_checked(handlers[args.command]))
 
 
 def _guarded(action) -> int:
@@ -241,6 +270,10 @@ def _guarded(action) -> int:
         return action() or 0
     except ImproperlyConfigured as error:
         print(f"hushpost: {error}", file=sys.stderr)
+        return 2
+    except StartRefused as refused:
+        for line in refused.lines:
+            print(f"hushpost: {line}", file=sys.stderr)
         return 2
 
 

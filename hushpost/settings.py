@@ -34,9 +34,19 @@ PRODUCTION = HUSHPOST_ENV == "production"
 DATA_DIR = Path(envstr("HUSHPOST_DATA_DIR", "var")).resolve()
 
 # The public URL of this install; secure links and webhook signatures use it.
-BASE_URL = envstr("HUSHPOST_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-# Published at /.well-known/security.txt for vulnerability reports.
-HUSHPOST_SECURITY_CONTACT = envstr("HUSHPOST_SECURITY_CONTACT", "security@hushpost.invalid")
+# Production has no default: hushpost.E003 refuses to start without it.
+BASE_URL = envstr("HUSHPOST_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+# Published at /.well-known/security.txt for vulnerability reports; production
+# refuses to start with this placeholder (hushpost.E008).
+SECURITY_CONTACT_PLACEHOLDER = "security@hushpost.invalid"
+HUSHPOST_SECURITY_CONTACT = envstr("HUSHPOST_SECURITY_CONTACT", SECURITY_CONTACT_PLACEHOLDER)
+# The notification channels this install sends on; each needs its provider in
+# production (hushpost.E001). Leave out sms and voice for an email-only install.
+HUSHPOST_CHANNELS = envlist("HUSHPOST_CHANNELS", "sms,email,voice")
+if unknown_channels := set(HUSHPOST_CHANNELS) - {"sms", "email", "voice"}:
+    raise ImproperlyConfigured(
+        f"HUSHPOST_CHANNELS names {', '.join(sorted(unknown_channels))}: use sms, email and voice."
+    )
 
 # The encryption key ring ("id:key,id:key"; the first encrypts, all decrypt).
 HUSHPOST_KEYS = envstr("HUSHPOST_KEYS")
@@ -327,14 +337,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # SMTP when SMTP_HOST is set; otherwise every email goes to the development outbox.
 # The sender as the business writes it ("Praxis Dr. Müller <praxis@example.de>",
 # quoted or not), stored in the form every mail library reads; a malformed
-# address stops start-up here rather than failing every email later.
+# address stops start-up (hushpost.E006) rather than failing every email later.
 from hushpost.outgoing_email import SenderInvalid, parse_sender  # noqa: E402
 
-_from_email = envstr("HUSHPOST_FROM_EMAIL") or "Hushpost <hushpost@localhost>"
+HUSHPOST_FROM_EMAIL = envstr("HUSHPOST_FROM_EMAIL") or "Hushpost <hushpost@localhost>"
 try:
-    DEFAULT_FROM_EMAIL = parse_sender(_from_email).header
-except SenderInvalid as error:
-    raise ImproperlyConfigured(f"HUSHPOST_FROM_EMAIL={_from_email!r}: {error}") from None
+    DEFAULT_FROM_EMAIL = parse_sender(HUSHPOST_FROM_EMAIL).header
+except SenderInvalid:
+    # Kept as written: the system check names what is wrong, and every process refuses to start.
+    DEFAULT_FROM_EMAIL = HUSHPOST_FROM_EMAIL
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMTP_HOST = envstr("SMTP_HOST")
 SMTP_TLS = envstr("SMTP_TLS", "starttls" if PRODUCTION else "none")
