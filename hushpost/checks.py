@@ -161,6 +161,25 @@ def security_contact(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
     return []
 
 
+@checks.register(checks.Tags.security, deploy=True)
+def trusted_proxies(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """W001: https redirects on, but no proxy may say a request came over https."""
+    if (
+        settings.PRODUCTION
+        and getattr(settings, "SECURE_SSL_REDIRECT", False)
+        and not settings.HUSHPOST_TRUSTED_PROXIES
+    ):
+        return [
+            checks.Warning(
+                "HUSHPOST_TRUSTED_PROXIES is empty, so no request counts as https and every "
+                "one is redirected to https: set it to your TLS proxy's address (e.g. "
+                "127.0.0.1), or HUSHPOST_SSL_REDIRECT=false if nothing terminates TLS in front.",
+                id="hushpost.W001",
+            )
+        ]
+    return []
+
+
 def refusals(*, deploy: bool) -> list[str]:
     """The error lines that stop a process from starting ("hushpost.E001: …")."""
     found = checks.run_checks(include_deployment_checks=deploy)

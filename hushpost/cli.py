@@ -48,8 +48,13 @@ def _refuse_on_errors() -> None:
         raise StartRefused(lines)
 
 
-def _checked(action):
+def _checked(action, *, fresh_metrics: bool = False):
     def run():
+        # Before Django (and so prometheus-client) loads: every process this
+        # starts counts into the one directory /metrics adds up.
+        from hushpost.metrics.process import prepare
+
+        prepare(fresh=fresh_metrics)
         _refuse_on_errors()
         return action()
 
@@ -70,6 +75,9 @@ def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
         "-m",
         "gunicorn",
         "hushpost.wsgi:application",
+        # Its own lines as JSON or text like the app's (HUSHPOST_LOG_FORMAT).
+        "--config",
+        "python:hushpost.gunicorn_conf",
         "--bind",
         f"{bind}:{port}",
         "--workers",
@@ -88,8 +96,10 @@ def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
         os.environ.get("HUSHPOST_ACCESS_LOG", "") or "/dev/null",
         "--access-logformat",
         '%(h)s %(t)s "%(m)s" %(s)s %(b)s %(L)ss',
+        # Nobody: hushpost/client_address.py alone decides whose X-Forwarded-*
+        # headers count (HUSHPOST_TRUSTED_PROXIES), for the scheme as for the address.
         "--forwarded-allow-ips",
-        os.environ.get("HUSHPOST_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "",
     ]
 
 
@@ -259,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         "webhooks": lambda: _exec(_webhooks_argv(args.threads)),
         "scheduler": lambda: _exec(_scheduler_argv()),
     }
-    return _guarded(_checked(handlers[args.command]))
+    return _guarded(_checked(handlers[args.command], fresh_metrics=args.command == "run"))
 
 
 def _guarded(action) -> int:

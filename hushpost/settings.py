@@ -134,9 +134,21 @@ INSTALLED_APPS = [
     "hushpost.scheduler",
     "hushpost.portal",
     "hushpost.web",
+    "hushpost.metrics",
 ]
 
 MIDDLEWARE = [
+    # A request id for every line logged while serving, answered as X-Request-ID.
+    "hushpost.log_context.RequestIdMiddleware",
+    # Counts every answer (hushpost_http_requests_total) and serves /metrics,
+    # like the probes before the host check (hushpost/metrics/).
+    "hushpost.metrics.middleware.MetricsMiddleware",
+    # /healthz and /readyz, before the host check and the https redirect: probes
+    # come by IP over plain http (hushpost/health.py).
+    "hushpost.health.HealthMiddleware",
+    # The client's address and https only on a trusted proxy's word
+    # (HUSHPOST_TRUSTED_PROXIES); first, so the SSL redirect and cookies see it.
+    "hushpost.client_address.ClientAddressMiddleware",
     # Every error under /api/ is problem JSON, even those Django and the other
     # middleware make themselves (first, so it sees them all; it keeps their headers).
     "hushpost.api.answers.ProblemAnswersMiddleware",
@@ -302,12 +314,21 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = envbool("HUSHPOST_SSL_REDIRECT", True)
-    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
-    if envbool("HUSHPOST_BEHIND_PROXY", True):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = envint("HUSHPOST_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HUSHPOST_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("HUSHPOST_HSTS_PRELOAD", True)
+
+# Reverse proxies whose X-Forwarded-For / Forwarded / X-Forwarded-Proto count
+# (comma-separated addresses or CIDRs; none by default): hushpost/client_address.py.
+# No SECURE_PROXY_SSL_HEADER: it would believe any client's X-Forwarded-Proto.
+from hushpost.client_address import parse_networks  # noqa: E402
+
+HUSHPOST_TRUSTED_PROXIES = envlist("HUSHPOST_TRUSTED_PROXIES")
+parse_networks(HUSHPOST_TRUSTED_PROXIES)
+
+# The bearer token /metrics wants in production (Authorization: Bearer …);
+# unset, /metrics is 404 there. Development serves it to anyone.
+HUSHPOST_METRICS_TOKEN = envstr("HUSHPOST_METRICS_TOKEN")
 
 # --- Internationalization ---------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -414,17 +435,13 @@ if HUSHPOST_API_RATE < 0:
 
 
 # --- Logging ----------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"hide_link_tokens": {"()": "hushpost.portal.log_filters.HideLinkTokens"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": envstr("HUSHPOST_LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # These log the path of refused and failed requests; under /s/ it holds the link token.
-        "django.request": {"filters": ["hide_link_tokens"]},
-        "django.security.csrf": {"filters": ["hide_link_tokens"]},
-    },
-}
+# json (one object a line, production's default) or text; every line carries
+# its request id and delivery id (hushpost/log_context.py).
+HUSHPOST_LOG_FORMAT = envstr("HUSHPOST_LOG_FORMAT", "json" if PRODUCTION else "text")
+if HUSHPOST_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(
+        f"HUSHPOST_LOG_FORMAT={HUSHPOST_LOG_FORMAT!r} is not known: use json or text."
+    )
+from hushpost.log_context import logging_config  # noqa: E402
+
+LOGGING = logging_config(log_format=HUSHPOST_LOG_FORMAT, level=envstr("HUSHPOST_LOG_LEVEL", "INFO"))

@@ -162,6 +162,16 @@ def test_e008_the_placeholder_security_contact(production):
     assert checks.security_contact() == []
 
 
+def test_w001_https_redirects_with_no_trusted_proxy(production):
+    production.SECURE_SSL_REDIRECT = True
+    production.HUSHPOST_TRUSTED_PROXIES = []
+    [message] = checks.trusted_proxies()
+    assert message.id == "hushpost.W001"
+    assert message.msg.startswith("HUSHPOST_TRUSTED_PROXIES is empty")
+    production.HUSHPOST_TRUSTED_PROXIES = ["127.0.0.1"]
+    assert checks.trusted_proxies() == []
+
+
 # --- Real processes -------------------------------------------------------------
 
 

@@ -39,6 +39,7 @@ def production_env(**overrides):
         "HUSHPOST_BASE_URL": "https://hushpost.example.com",
         "HUSHPOST_KEYS": KEYS,
         "HUSHPOST_SECURITY_CONTACT": "psirt@hushpost.example.com",
+        "HUSHPOST_TRUSTED_PROXIES": "127.0.0.1",
         "SMTP_HOST": "smtp.example.com",
         "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
         "TWILIO_AUTH_TOKEN": "twilio-token",

@@ -4,6 +4,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from hushpost.log_context import bound, new_id
 from hushpost.scheduler.steps import tick
 
 
@@ -27,7 +28,9 @@ class Command(BaseCommand):
             self.stdout.flush()
         while True:
             close_old_connections()
-            found = tick()
+            # One id a tick: what it queues is sent (and logged) under it too.
+            with bound(request_id=new_id()):
+                found = tick()
             if once or self.stopping:
                 break
             if not found:
