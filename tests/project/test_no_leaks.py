@@ -242,6 +242,9 @@ def test_no_content_pin_or_token_anywhere_but_the_link(
     }
     records = {name: [json.loads(line) for line in found] for name, found in lines.items()}
     assert all(records.values()), {name: len(found) for name, found in records.items()}
+    # Each scheduler tick logs under its own id.
+    ticks = [r for r in records["scheduler"] if r["message"].startswith("scheduler: tick")]
+    assert ticks and all(len(r["request_id"]) == 32 for r in ticks)
     # The worker's lines about each send name the request that queued it and the delivery.
     for delivery_id, request_id in queued_by.items():
         about = [r for r in records["worker"] if r.get("delivery_id") == delivery_id]

@@ -1,3 +1,4 @@
+import logging
 import signal
 import time
 
@@ -6,6 +7,8 @@ from django.db import close_old_connections
 
 from hushpost.log_context import bound, new_id
 from hushpost.scheduler.steps import tick
+
+logger = logging.getLogger("hushpost.scheduler")
 
 
 class Command(BaseCommand):
@@ -31,6 +34,7 @@ class Command(BaseCommand):
             # One id a tick: what it queues is sent (and logged) under it too.
             with bound(request_id=new_id()):
                 found = tick()
+                logger.debug("scheduler: tick done, %d found", found)
             if once or self.stopping:
                 break
             if not found:
