@@ -73,7 +73,7 @@ def _ask(name: str, check: Callable[[], str]) -> str:
 
 
 def readiness() -> tuple[bool, dict[str, str]]:
-    results = {}
+    results: dict[str, str] = {}
     for name, check in CHECKS.items():
         # Migrations can't be read without the database.
         if name == "migrations" and results.get("database") != "ok":

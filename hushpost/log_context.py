@@ -60,11 +60,12 @@ class ContextFilter(logging.Filter):
     """Puts the current ids on every record the handler writes."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get()
-        record.delivery_id = _delivery_id.get()
+        request, delivery = _request_id.get(), _delivery_id.get()
+        record.request_id = request
+        record.delivery_id = delivery
         ids = " ".join(
             f"{name}={value}"
-            for name, value in (("request", record.request_id), ("delivery", record.delivery_id))
+            for name, value in (("request", request), ("delivery", delivery))
             if value
         )
         record.ids = f" [{ids}]" if ids else ""

@@ -210,7 +210,7 @@ def send_detail(request, send_id):
     )
     # By label as well as status: "sent to the outbox" is not "sent".
     counts = Counter((delivery.status, delivery.status_label) for delivery in deliveries)
-    order = list(DeliveryStatus)
+    order = [status.value for status in DeliveryStatus]
     summary = [
         (label, count, status)
         for (status, label), count in sorted(
