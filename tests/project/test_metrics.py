@@ -189,3 +189,25 @@ def test_production_wants_the_bearer_token(client, production):
     right = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-token-7f3a", **host)
     assert right.status_code == 200
     assert "hushpost_queue_oldest_seconds" in right.content.decode()
+
+
+@pytest.mark.django_db
+def test_scheduler_lag_is_the_oldest_due_appointment_message_waiting(client, org_a):
+    import time_machine
+
+    from hushpost.appointments.models import Timing
+    from hushpost.contacts.models import Contact
+    from tests.appointments.test_schedule import auto, book
+
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=1)
+    contact = Contact.objects.create(organization=org_a, name="Sam Poe", phone="+14155550111")
+    auto(org_a, Timing.BEFORE_START, 60)
+    book(contact, start)
+    assert value(samples(client.get("/metrics").content.decode()), LAG) == 0
+    # The scheduler stopped: ten minutes past the reminder's time nothing has sent it.
+    with time_machine.travel(start - datetime.timedelta(minutes=50), tick=False):
+        scraped = samples(client.get("/metrics").content.decode())
+    assert value(scraped, LAG) == 600
+
+
+LAG = "hushpost_scheduler_lag_seconds"
