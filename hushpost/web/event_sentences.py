@@ -135,6 +135,13 @@ def _failed(c: _Context) -> str:
     return "{channel} to {to} failed" + (": {reason}" if c.reason else "")
 
 
+def _sent(c: _Context) -> str:
+    # Nobody receives what the development outbox stores: say where it went.
+    if c.detail.get("provider") == "outbox":
+        return "{channel} to {to} put in the development outbox"
+    return "{channel} to {to} sent"
+
+
 def _held(c: _Context) -> str:
     lead = "{actor}: " if c.event.actor_label == "auto message" else ""
     return lead + "{channel} to {to} held back" + (": {reason}" if c.reason else "")
@@ -222,7 +229,7 @@ def field_names(fields: str) -> str:
 
 SENTENCES: dict[str, Callable[[_Context], str] | str] = {
     EventKind.QUEUED: _queued,
-    EventKind.SENT: "{channel} to {to} sent",
+    EventKind.SENT: _sent,
     EventKind.DELIVERED: "{channel} to {to} delivered",
     EventKind.FAILED: _failed,
     EventKind.HELD: _held,
