@@ -16,8 +16,9 @@ from hushpost.messaging.notification_texts import DEFAULT_LANGUAGE, PARTS
 class TemplateSettingsForm(forms.Form):
     # The app's check: {value name: [problem, ...]}.
     checker: ClassVar[Callable[[Any, Any], dict[str, list[str]]]]
-    # A value name the check reports -> the form field that shows it, where they differ.
-    field_for: ClassVar[dict[str, str]] = {}
+    # A value name the check reports -> the form field that shows it, where they differ
+    # (a form may add its own: LanguageVariants does).
+    field_for: dict[str, str] = {}
 
     def __init__(self, *args, organization, editable: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,6 +55,9 @@ class TemplateSettingsForm(forms.Form):
 class LanguageVariants:
     """A subject and body per contact language beside a form's own, each optional: a
     language left empty gets the form's own text. Stored as {"es": {"subject", "body"}}."""
+
+    # (code, name in English, subject field, body field) per language, for the template.
+    variants: list[tuple[str, str, Any, Any]]
 
     def add_variant_fields(self, translations: dict[str, dict[str, str]], *, editable: bool):
         form = self  # a TemplateSettingsForm
