@@ -21,20 +21,14 @@ from hushpost.imports.feed_polling import next_slot, poll_due_feeds, poll_feed
 from hushpost.imports.feeds import create_feed
 from hushpost.imports.models import CalendarFeed, FeedOutcome, ImportRun
 from hushpost.imports.pipeline import run_now
-from tests.conftest import free_port
-from tests.feed_server import Answer, FeedServer, vcalendar, vevent
+from tests.feed_server import Answer, vcalendar, vevent
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def server():
-    feed_server = FeedServer(free_port())
-    feed_server.start()
-    try:
-        yield feed_server
-    finally:
-        feed_server.stop()
+def server(feed_server):
+    return feed_server
 
 
 @pytest.fixture
