@@ -140,6 +140,15 @@ class AppointmentSettler(Settler):
             user.email.lower(): user for user in User.objects.filter(organization=self.organization)
         }
         self.seen: dict[str, str] = {}
+        # The UIDs with an appointment per client of a group event (`UID#<address>`): for
+        # any other event, one client's id is its UID and no client can have left it, so
+        # the two queries that look for the group's ids are not needed (a large feed).
+        self.group_bases = {
+            external_id.split("#", 1)[0]
+            for external_id in Appointment.objects.for_org(self.organization)
+            .filter(external_id__contains="#")
+            .values_list("external_id", flat=True)
+        }
 
     def is_staff(self, address: str) -> bool:
         return address.strip().lower() in self.staff
@@ -168,7 +177,9 @@ class AppointmentSettler(Settler):
             for external_id, person in self._per_person(occurrence, calendar=record.values is None):
                 kept.add(external_id)
                 results.append(self._one(record, occurrence, external_id, person))
-        if record.series_window is not None or record.family:
+        if record.series_window is not None or (
+            record.family and (kept != {record.family} or record.family in self.group_bases)
+        ):
             results.extend(self._cancel_vanished(record, kept))
         if record.series_source:
             from hushpost.appointments.series import remember_series
@@ -187,6 +198,9 @@ class AppointmentSettler(Settler):
         if not people or not base or not calendar:
             return [(base, people[0] if people else None)]
         keyed = [(f"{base}#{(p.email or p.phone).lower()}", p) for p in people]
+        if len(keyed) == 1 and base not in self.group_bases:
+            return [(base, keyed[0][1])]
+        self.group_bases.add(base)
         stored = dict(
             Appointment.objects.for_org(self.organization)
             .filter(Q(external_id=base) | Q(external_id__startswith=f"{base}#"))
