@@ -193,7 +193,13 @@ def _write_outcome(feed: CalendarFeed, poll: Poll, now: datetime.datetime) -> No
     CalendarFeed.objects.filter(pk=feed.pk).update(**changes)
     for name, value in changes.items():
         setattr(feed, name, value)
-    if failed and feed.owners_told_at is None and now - feed.failing_since >= FAILING_TELLS_OWNERS:
+    since = feed.failing_since
+    if (
+        failed
+        and since is not None
+        and feed.owners_told_at is None
+        and now - since >= FAILING_TELLS_OWNERS
+    ):
         # Conditional, so two pollers never both send it.
         if CalendarFeed.objects.filter(pk=feed.pk, owners_told_at__isnull=True).update(
             owners_told_at=now

@@ -41,9 +41,9 @@ class CalendarFeedForm(forms.Form):
             kwargs.setdefault("initial", {"name": feed.name, "staff_email": feed.staff_email})
         super().__init__(*args, **kwargs)
         staff = User.objects.filter(organization=organization, is_active=True).order_by("email")
-        self.fields["staff_email"].choices = [("", "Nobody")] + [
-            (user.email, user.display_name) for user in staff
-        ]
+        staff_field = self.fields["staff_email"]
+        assert isinstance(staff_field, forms.ChoiceField)
+        staff_field.choices = [("", "Nobody")] + [(user.email, user.display_name) for user in staff]
         if feed is not None:
             self.fields["url"].required = False
             self.fields["url"].label = "New secret address"

@@ -19,7 +19,7 @@ from hushpost.web.decorators import admin_required
 
 NAV = "calendar_feeds"
 RECENT_RUNS = 10
-SAID = {
+SAID: dict[str, str] = {
     FeedOutcome.IMPORTED: "The calendar changed: its import has started.",
     FeedOutcome.UNCHANGED: "The calendar has not changed since the last sync.",
     FeedOutcome.NOT_MODIFIED: "The calendar has not changed since the last sync.",
