@@ -16,6 +16,7 @@ from hushpost.appointments.models import (
     AutoMessage,
     DueSend,
     DueSendStatus,
+    RecurringSeries,
 )
 from hushpost.appointments.schedule import send_due
 from hushpost.delivery.models import Delivery
@@ -316,3 +317,40 @@ def test_a_5000_event_feed_polls_within_the_interval(org_a, feed, server, settin
     started = time.monotonic()
     assert sync(feed).outcome == FeedOutcome.NOT_MODIFIED
     assert time.monotonic() - started < 5
+
+
+def test_a_weekly_series_is_expanded_and_when_it_goes_only_what_is_to_come_is_cancelled(
+    org_a, feed, server
+):
+    # Six sessions, weekly: two already held, four to come.
+    base = timezone.now().astimezone(UTC).replace(second=0, microsecond=0) + timedelta(hours=1)
+    first = base - timedelta(days=14)
+    series = vevent("weekly", first, extra="RRULE:FREQ=WEEKLY;COUNT=6\r\n")
+    server.serve(vcalendar(series, vevent("other", soon(1))))
+    sync(feed)
+    # Expanded from now over the horizon: the two held are history, not stored.
+    stored = Appointment.objects.filter(external_id__startswith="weekly/").order_by("start")
+    assert [a.start for a in stored] == [base + timedelta(days=7 * n) for n in range(4)]
+    assert RecurringSeries.objects.filter(uid="weekly").exists()
+    # One of them is under way when the series goes: it has started, so it stays.
+    started = stored[0]
+    Appointment.objects.filter(pk=started.pk).update(start=timezone.now() - timedelta(minutes=5))
+
+    server.serve(vcalendar(vevent("other", soon(1))))
+    poll = sync(feed)
+    statuses = [a.status for a in stored.all()]
+    assert statuses == [AppointmentStatus.SCHEDULED] + [AppointmentStatus.CANCELLED] * 3
+    assert not RecurringSeries.objects.filter(uid="weekly").exists()
+    assert poll.run.counts["updated"] == 3
+    assert appointment("other").status == AppointmentStatus.SCHEDULED
+
+
+def test_a_windows_1252_feed_is_read_as_such(org_a, feed, server):
+    server.serve(
+        vcalendar(vevent("a1", soon(2), cn="Åsa Åström", attendee="mailto:asa@example.se")).encode(
+            "cp1252"
+        )
+    )
+    run = sync(feed).run
+    assert run.encoding.lower() in ("windows-1252", "cp1252")
+    assert appointment("a1").contact.name == "Åsa Åström"
