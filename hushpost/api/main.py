@@ -8,6 +8,7 @@ from hushpost.api import (
     appointments,
     attachments,
     auto_messages,
+    calendar_feeds,
     contacts,
     conversations,
     custom_fields,
@@ -71,6 +72,7 @@ for module in (
     auto_messages,
     appointments,
     imports,
+    calendar_feeds,
     links,
     webhooks,
 ):

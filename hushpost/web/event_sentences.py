@@ -197,6 +197,8 @@ def _settings(c: _Context) -> str:
         if change.startswith("turned off"):
             return "A webhook endpoint was {change}"
         return WEBHOOK_CHANGES.get(change, "{actor} changed a webhook endpoint ({change})")
+    if section == "calendar feeds":
+        return "{actor} {change} the calendar feed {name}"
     if c.detail.get("settings") == "organization":
         return "{actor} changed the organization's {field_names}"
     if c.detail.get("setting") == "require_two_factor":
