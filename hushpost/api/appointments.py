@@ -76,13 +76,11 @@ class AppointmentOut(Schema):
         ),
     )
     confirmed_at: datetime | None
-    answered_via: Literal["sms", "link", "portal", "voice", "staff", "api", "calendar", ""] = (
-        Field(
-            ...,
-            description=(
-                "How the confirmation or the contact's “can't come” arrived; empty otherwise."
-            ),
-        )
+    answered_via: Literal["sms", "link", "portal", "voice", "staff", "api", "calendar", ""] = Field(
+        ...,
+        description=(
+            "How the confirmation or the contact's “can't come” arrived; empty otherwise."
+        ),
     )
     external_id: str
 

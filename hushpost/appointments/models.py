@@ -108,8 +108,7 @@ class Appointment(models.Model):
     @property
     def confirmed_by_contact(self) -> bool:
         return (
-            self.status == AppointmentStatus.CONFIRMED
-            and self.confirmed_by == ConfirmedBy.CONTACT
+            self.status == AppointmentStatus.CONFIRMED and self.confirmed_by == ConfirmedBy.CONTACT
         )
 
 
@@ -180,7 +179,9 @@ class AutoMessage(models.Model):
     ask_to_confirm = models.BooleanField(
         "Ask to press 1 to confirm",
         default=False,
-        help_text="Voice calls only: the call ends asking to press 1 to confirm, 2 if they can't come.",
+        help_text=(
+            "Voice calls only: the call ends asking to press 1 to confirm, 2 if they can't come."
+        ),
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
