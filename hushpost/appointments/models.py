@@ -266,7 +266,7 @@ class SchedulerLock(models.Model):
 # {% if contact.language == "es" %}.
 DEFAULT_CONFIRMED_ANSWER = (
     "Thanks, {{ contact.first_name }}, see you {{ appointment.start_weekday }} "
-    "at {{ appointment.start_time }}."
+    "at {{ appointment.start_time }}"
 )
 DEFAULT_CANCEL_ANSWER = (
     "Thanks for letting us know, {{ contact.first_name }}. "

@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
                     "confirmed_answer",
                     models.TextField(
                         blank=True,
-                        default="Thanks, {{ contact.first_name }}, see you {{ appointment.start_weekday }} at {{ appointment.start_time }}.",
+                        default="Thanks, {{ contact.first_name }}, see you {{ appointment.start_weekday }} at {{ appointment.start_time }}",
                     ),
                 ),
                 (
