@@ -144,9 +144,8 @@ def staff_to_tell(appointment: Appointment) -> list[str]:
 def tell_staff_cant_come(appointment_id) -> None:
     """An email that points to the appointment. It names no one: email is not the
     place for who sees whom when."""
-    appointment = (
-        Appointment.objects.select_related("organization", "staff").filter(pk=appointment_id).first()
-    )
+    found = Appointment.objects.select_related("organization", "staff")
+    appointment = found.filter(pk=appointment_id).first()
     if appointment is None:
         return
     recipients = staff_to_tell(appointment)

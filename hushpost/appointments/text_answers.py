@@ -73,11 +73,14 @@ def read_text(text: IncomingText) -> Reading | None:
     )
     if said is None:
         return None
-    if text.sid and Event.objects.filter(
-        organization=organization,
-        kind__in=[EventKind.APPOINTMENT_CONFIRMED, EventKind.APPOINTMENT_CANCEL_REQUESTED],
-        detail__provider_id=text.sid,
-    ).exists():
+    if (
+        text.sid
+        and Event.objects.filter(
+            organization=organization,
+            kind__in=[EventKind.APPOINTMENT_CONFIRMED, EventKind.APPOINTMENT_CANCEL_REQUESTED],
+            detail__provider_id=text.sid,
+        ).exists()
+    ):
         return Reading("", repeat=True)
     candidates = _candidates(text, settings)
     upcoming = list(
