@@ -8,6 +8,7 @@ from hushpost.api import (
     appointments,
     attachments,
     auto_messages,
+    confirmation_settings,
     contacts,
     conversations,
     custom_fields,
@@ -63,6 +64,7 @@ problems.install(api)
 for module in (
     contacts,
     settings,
+    confirmation_settings,
     custom_fields,
     messages,
     conversations,

@@ -190,6 +190,8 @@ def _settings(c: _Context) -> str:
         if change.startswith("turned off"):
             return "A webhook endpoint was {change}"
         return WEBHOOK_CHANGES.get(change, "{actor} changed a webhook endpoint ({change})")
+    if section == "confirmations":
+        return "{actor} changed how contacts confirm appointments: {field_names}"
     if c.detail.get("settings") == "organization":
         return "{actor} changed the organization's {field_names}"
     if c.detail.get("setting") == "require_two_factor":
