@@ -7,6 +7,7 @@ from hushpost.web.views import (
     audit,
     auto_messages,
     compose,
+    confirmation_settings,
     contacts,
     custom_fields,
     deliveries,
@@ -93,6 +94,11 @@ urlpatterns = [
         name="import_rejected_csv",
     ),
     path("settings/secure-messaging/", secure_settings.secure_settings, name="secure_settings"),
+    path(
+        "settings/confirmations/",
+        confirmation_settings.confirmation_settings,
+        name="confirmation_settings",
+    ),
     path(
         "settings/secure-messaging/preview/",
         secure_settings.secure_settings_preview,
