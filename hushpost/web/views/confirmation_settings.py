@@ -31,4 +31,5 @@ def confirmation_settings(request):
         else:
             messages.success(request, "Confirmation settings saved.")
             return redirect("web:confirmation_settings")
-    return render(request, "web/settings/confirmations.html", {"nav": "confirmations", "form": form})
+    context = {"nav": "confirmations", "form": form}
+    return render(request, "web/settings/confirmations.html", context)
