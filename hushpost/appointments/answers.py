@@ -165,3 +165,25 @@ def tell_staff_cant_come(appointment_id) -> None:
     except Exception:
         # The answer is stored and shows on the appointment list either way.
         logger.exception("could not email staff about appointment %s", appointment_id)
+
+
+def answerable_by_message(messages) -> dict:
+    """For the secure page: the appointment each reminder in `messages` was about,
+    by message id, while it can still be answered (not started, not cancelled)."""
+    from hushpost.appointments.models import DueSend
+
+    by_send = {m.send_id: m for m in messages if m.send_id}
+    if not by_send:
+        return {}
+    rows = DueSend.objects.filter(
+        send_id__in=list(by_send),
+        appointment__start__gt=timezone.now(),
+    ).exclude(appointment__status=AppointmentStatus.CANCELLED)
+    found = {}
+    for row in rows.select_related(
+        "appointment__organization", "appointment__contact", "appointment__staff"
+    ):
+        message = by_send[row.send_id]
+        if row.appointment.contact_id == message.contact_id:
+            found[message.pk] = row.appointment
+    return found

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.utils import formats, translation
 
+from hushpost.appointments.confirm_links import confirm_url
 from hushpost.appointments.models import Appointment
 from hushpost.messaging.template_dates import template_datetime
 
@@ -36,6 +37,10 @@ APPOINTMENT_FIELD_HELP: dict[str, str] = {
     ),
     "status_label": "the status as a word to show (Scheduled, Confirmed, Cancelled)",
     "time_zone": "the time zone the times are in",
+    "confirm_link": (
+        "a link to a page with Confirm and I can't come buttons, valid until the appointment "
+        "starts (for email and secure messages; texts can be answered with a word)"
+    ),
 }
 APPOINTMENT_FIELDS: frozenset[str] = frozenset(APPOINTMENT_FIELD_HELP)
 
@@ -66,6 +71,7 @@ def appointment_values(appointment: Appointment) -> dict[str, object]:
             "status": appointment.status,
             "status_label": str(appointment.get_status_display()),
             "time_zone": zone_name,
+            "confirm_link": confirm_url(appointment),
         }
 
 
