@@ -54,6 +54,11 @@ urlpatterns = [
         name="appointment_detail",
     ),
     path(
+        "appointments/<uuid:appointment_id>/confirm/",
+        appointments.appointment_confirm,
+        name="appointment_confirm",
+    ),
+    path(
         "appointments/<uuid:appointment_id>/edit/",
         appointments.appointment_edit,
         name="appointment_edit",
