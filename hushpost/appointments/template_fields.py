@@ -33,9 +33,10 @@ APPOINTMENT_FIELD_HELP: dict[str, str] = {
     "location": "where",
     "staff_name": "who the contact sees",
     "status": (
-        "scheduled, confirmed or cancelled — the same in every language, for {% if %} tests"
+        "scheduled, confirmed, cancel_requested or cancelled — the same in every language, "
+        "for {% if %} tests"
     ),
-    "status_label": "the status as a word to show (Scheduled, Confirmed, Cancelled)",
+    "status_label": "the status as a word to show (Scheduled, Confirmed, Can't come, Cancelled)",
     "time_zone": "the time zone the times are in",
     "confirm_link": (
         "a link to a page with Confirm and I can't come buttons, valid until the appointment "
