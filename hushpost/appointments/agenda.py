@@ -50,7 +50,7 @@ CONFIRMATIONS: dict[str, Confirmation] = {
 # "can't come" (a staff or calendar confirmation is not the contact's answer).
 NOT_CONFIRMED = "not_confirmed"
 # How each channel reads after "Confirmed" / "Can't come".
-VIA = {
+VIA: dict[str, str] = {
     AnswerChannel.SMS: "by text",
     AnswerChannel.LINK: "with the link",
     AnswerChannel.PORTAL: "on the secure page",
@@ -65,7 +65,7 @@ def confirmation(appointment: Appointment) -> Confirmation:
     state = CONFIRMATIONS.get(
         appointment.status, Confirmation(appointment.get_status_display(), "")
     )
-    via = VIA.get(appointment.answered_via, "")  # type: ignore[call-overload]
+    via = VIA.get(appointment.answered_via, "")
     if appointment.status == AppointmentStatus.CONFIRMED:
         if appointment.confirmed_by != ConfirmedBy.CONTACT:
             # Not the contact's own answer: shown plainly, not as good news.

@@ -106,7 +106,7 @@ def _kind(appointment: Appointment, created: bool, changed: list[str]) -> EventK
     return EventKind.APPOINTMENT_UPDATED
 
 
-STATUS_EVENTS = {
+STATUS_EVENTS: dict[str, EventKind] = {
     AppointmentStatus.CANCELLED: EventKind.APPOINTMENT_CANCELLED,
     AppointmentStatus.CONFIRMED: EventKind.APPOINTMENT_CONFIRMED,
     AppointmentStatus.CANCEL_REQUESTED: EventKind.APPOINTMENT_CANCEL_REQUESTED,
