@@ -68,6 +68,9 @@ class EventKind(models.TextChoices):
     APPOINTMENT_CANCELLED = "appointment_cancelled", "Appointment cancelled"
     APPOINTMENT_DELETED = "appointment_deleted", "Appointment deleted"
     APPOINTMENTS_IMPORTED = "appointments_imported", "Appointments imported"
+    # Issue 15: the contact's answer to a reminder (or staff confirming for them).
+    APPOINTMENT_CONFIRMED = "appointment_confirmed", "Appointment confirmed"
+    APPOINTMENT_CANCEL_REQUESTED = "appointment_cancel_requested", "Contact can't come"
 
 
 class AppendOnlyError(Exception):

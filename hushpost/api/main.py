@@ -9,6 +9,7 @@ from hushpost.api import (
     attachments,
     auto_messages,
     calendar_feeds,
+    confirmation_settings,
     contacts,
     conversations,
     custom_fields,
@@ -64,6 +65,7 @@ problems.install(api)
 for module in (
     contacts,
     settings,
+    confirmation_settings,
     custom_fields,
     messages,
     conversations,

@@ -22,7 +22,13 @@ from django.db import transaction
 from django.db.models import Q
 
 from hushpost.accounts.models import User
-from hushpost.appointments.models import Appointment, AppointmentStatus, RecurringSeries
+from hushpost.appointments.models import (
+    AnswerChannel,
+    Appointment,
+    AppointmentStatus,
+    ConfirmedBy,
+    RecurringSeries,
+)
 from hushpost.appointments.services import (
     AppointmentInvalid,
     cancel_appointment,
@@ -347,7 +353,7 @@ class AppointmentSettler(Settler):
         if staff is not None or not occ.staff_email:
             appointment.staff = staff
         if status or created:
-            appointment.status = status or AppointmentStatus.SCHEDULED
+            _take_status(appointment, before, status or AppointmentStatus.SCHEDULED)
         appointment.source_sequence = occ.sequence
         appointment.source_modified_at = occ.modified
         changed = changed_fields(before, appointment)
@@ -420,6 +426,25 @@ class AppointmentSettler(Settler):
                 )
             )
         return results
+
+
+def _take_status(appointment: Appointment, before: Appointment | None, status: str) -> None:
+    """The calendar's status, except over the contact's own answer for the same
+    time: a calendar still saying TENTATIVE or CONFIRMED doesn't undo a "yes" or a
+    "can't come" (a cancellation does; so does a new time, in save_appointment)."""
+    moved = before is not None and before.start != appointment.start
+    contact_answered = before is not None and (
+        before.confirmed_by_contact or before.status == AppointmentStatus.CANCEL_REQUESTED
+    )
+    if contact_answered and not moved and status != AppointmentStatus.CANCELLED:
+        return
+    if status == AppointmentStatus.CONFIRMED and (
+        before is None or before.status != AppointmentStatus.CONFIRMED or moved
+    ):
+        appointment.confirmed_by = ConfirmedBy.CALENDAR
+        appointment.answered_via = AnswerChannel.CALENDAR
+        appointment.confirmed_at = None
+    appointment.status = status
 
 
 def name_from_address(email: str) -> str:

@@ -8,6 +8,7 @@ from hushpost.web.views import (
     auto_messages,
     calendar_feeds,
     compose,
+    confirmation_settings,
     contacts,
     custom_fields,
     deliveries,
@@ -54,6 +55,11 @@ urlpatterns = [
         name="appointment_detail",
     ),
     path(
+        "appointments/<uuid:appointment_id>/confirm/",
+        appointments.appointment_confirm,
+        name="appointment_confirm",
+    ),
+    path(
         "appointments/<uuid:appointment_id>/edit/",
         appointments.appointment_edit,
         name="appointment_edit",
@@ -94,6 +100,11 @@ urlpatterns = [
         name="import_rejected_csv",
     ),
     path("settings/secure-messaging/", secure_settings.secure_settings, name="secure_settings"),
+    path(
+        "settings/confirmations/",
+        confirmation_settings.confirmation_settings,
+        name="confirmation_settings",
+    ),
     path(
         "settings/secure-messaging/preview/",
         secure_settings.secure_settings_preview,
