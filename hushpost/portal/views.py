@@ -25,6 +25,7 @@ from hushpost.messaging.conversations import (
 )
 from hushpost.messaging.links import LinkState, check_pin, find_link, link_state
 from hushpost.messaging.models import Attachment, SecureLink
+from hushpost.messaging.pin_hints import hint_for
 from hushpost.messaging.renewal import request_new_link
 from hushpost.portal.decorators import portal_view
 from hushpost.portal.forms import ReplyForm
@@ -72,7 +73,13 @@ def _open_page(
     attempts_left: int = 0,
     status: int = 200,
 ) -> HttpResponse:
-    context = {"link": link, "token": token, "error": error, "attempts_left": attempts_left}
+    context = {
+        "link": link,
+        "token": token,
+        "error": error,
+        "attempts_left": attempts_left,
+        "pin_hint": hint_for(link),
+    }
     return render_page(request, "portal/open.html", context, contact=link.contact, status=status)
 
 
