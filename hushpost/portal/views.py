@@ -23,6 +23,8 @@ from hushpost.messaging.conversations import (
     receive_reply,
     thread,
 )
+from hushpost.activity.origin import client_ip
+from hushpost.messaging.link_visits import client_key, confirm_person, note_fetch
 from hushpost.messaging.links import LinkState, check_pin, find_link, link_state
 from hushpost.messaging.models import Attachment, SecureLink
 from hushpost.messaging.pin_hints import hint_for
@@ -43,6 +45,10 @@ def _live_link(token: str) -> tuple[SecureLink, LinkState] | None:
         return None
     state = link_state(link)
     return None if state == LinkState.REVOKED else (link, state)
+
+
+def _client(request: HttpRequest) -> str:
+    return client_key(client_ip(request), request.META.get("HTTP_USER_AGENT", ""))
 
 
 def _state_page(
@@ -96,6 +102,8 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         return not_valid(request)
     link, state = found
     if request.method == "POST":
+        if state != LinkState.EXPIRED:
+            confirm_person(link, client=_client(request))
         return _enter(request, link, state, token)
     if state == LinkState.EXPIRED:
         record(
@@ -107,13 +115,12 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
             actor_label="contact",
         )
         return _state_page(request, link, state, token)
-    record(
-        link.organization,
-        EventKind.LINK_CLICKED,
-        contact=link.contact,
-        message=link.message,
-        link=link,
-        actor_label="contact",
+    # Logged as a person's click only once this client posts (messaging/link_visits.py).
+    note_fetch(
+        link,
+        client=_client(request),
+        method=request.method or "GET",
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
         **({} if state == LinkState.VALID else {"state": state.value}),
     )
     if state == LinkState.VALID:
@@ -154,7 +161,10 @@ def new_link(request: HttpRequest, token: str) -> HttpResponse:
     found = _live_link(token)
     if found is None:
         return not_valid(request)
-    link, _state = found
+    link, state = found
+    if state != LinkState.EXPIRED:
+        # Asking for a new link from the locked page is a person's act too.
+        confirm_person(link, client=_client(request))
     renewal = request_new_link(link)
     return render_page(request, "portal/new_link.html", {"renewal": renewal}, contact=link.contact)
 

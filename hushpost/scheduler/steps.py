@@ -14,6 +14,7 @@ from hushpost.appointments.series import extend_open_series
 from hushpost.delivery.reconcile import reconcile_deliveries
 from hushpost.delivery.sweep import requeue_stuck_deliveries
 from hushpost.imports.pipeline import drop_abandoned_uploads, resume_stale_runs
+from hushpost.messaging.link_visits import settle_unfollowed_visits
 from hushpost.messaging.retention import purge_daily
 from hushpost.webhooks.retention import drop_finished_messages
 
@@ -30,6 +31,8 @@ STEPS: list[tuple[str, Callable[[], int]]] = [
     # Once a day, and only when HUSHPOST_RETENTION_DAYS is set.
     ("purge data past retention", purge_daily),
     ("drop finished webhook messages", drop_finished_messages),
+    # Link visits no post followed: a scanner's after all (messaging/link_visits.py).
+    ("settle link visits", settle_unfollowed_visits),
 ]
 
 
