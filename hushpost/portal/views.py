@@ -17,13 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
+from hushpost.activity.origin import client_ip
 from hushpost.messaging.conversations import (
     MAX_REPLY_ATTACHMENT_BYTES,
     MAX_REPLY_CHARS,
     receive_reply,
     thread,
 )
-from hushpost.activity.origin import client_ip
 from hushpost.messaging.link_visits import client_key, confirm_person, note_fetch
 from hushpost.messaging.links import LinkState, check_pin, find_link, link_state
 from hushpost.messaging.models import Attachment, SecureLink
