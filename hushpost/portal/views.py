@@ -28,7 +28,7 @@ from hushpost.messaging.link_visits import client_key, confirm_person, note_fetc
 from hushpost.messaging.links import LinkState, check_pin, find_link, link_state
 from hushpost.messaging.models import Attachment, SecureLink
 from hushpost.messaging.pin_hints import hint_for
-from hushpost.messaging.renewal import request_new_link
+from hushpost.messaging.renewal import other_channel, request_new_link
 from hushpost.portal.decorators import portal_view
 from hushpost.portal.forms import ReplyForm
 from hushpost.portal.pages import not_valid, render_page
@@ -55,7 +55,8 @@ def _state_page(
     request: HttpRequest, link: SecureLink, state: LinkState, token: str
 ) -> HttpResponse:
     template = "portal/expired.html" if state == LinkState.EXPIRED else "portal/locked.html"
-    return render_page(request, template, {"token": token}, contact=link.contact)
+    context = {"token": token, "other": other_channel(link)}
+    return render_page(request, template, context, contact=link.contact)
 
 
 def _too_many_tries(request: HttpRequest, wait: int, contact=None) -> HttpResponse:
@@ -165,7 +166,7 @@ def new_link(request: HttpRequest, token: str) -> HttpResponse:
     if state != LinkState.EXPIRED:
         # Asking for a new link from the locked page is a person's act too.
         confirm_person(link, client=_client(request))
-    renewal = request_new_link(link)
+    renewal = request_new_link(link, by_other_channel=request.POST.get("channel") == "other")
     return render_page(request, "portal/new_link.html", {"renewal": renewal}, contact=link.contact)
 
 
