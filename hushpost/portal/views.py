@@ -28,6 +28,7 @@ from hushpost.messaging.link_visits import client_key, confirm_person, note_fetc
 from hushpost.messaging.links import LinkState, check_pin, find_link, link_state
 from hushpost.messaging.models import Attachment, SecureLink
 from hushpost.messaging.pin_hints import hint_for
+from hushpost.messaging.read_receipts import note_viewed
 from hushpost.messaging.renewal import other_channel, request_new_link
 from hushpost.portal.decorators import portal_view
 from hushpost.portal.forms import ReplyForm
@@ -181,6 +182,7 @@ def _conversation_page(
 ) -> HttpResponse:
     contact = session.contact
     messages = list(thread(contact))
+    note_viewed(messages)
     record(
         session.organization,
         EventKind.MESSAGE_VIEWED,
