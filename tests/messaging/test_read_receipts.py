@@ -51,7 +51,7 @@ def test_the_conversation_shows_when_the_contact_first_viewed_a_message(
 def test_a_scanners_fetch_is_not_a_view_and_says_so(
     client, alice_client, org_a, alice, jane, secure_on
 ):
-    message, raw = sent(org_a, alice, jane)
+    _message, raw = sent(org_a, alice, jane)
     client.get(f"/s/{raw}", HTTP_USER_AGENT="Mozilla/5.0 (compatible; BingPreview/1.0b)")
     opening = opening_of(alice_client, jane)
     assert "Not opened yet" in opening and "no person has opened it" in opening
@@ -63,7 +63,7 @@ def test_a_person_who_opened_the_link_but_has_not_read_yet(
 ):
     jane.secure_pin = "2468"
     jane.save()
-    message, raw = sent(org_a, alice, jane)
+    _message, raw = sent(org_a, alice, jane)
     client.post(f"/s/{raw}", {"pin": "0000"}, HTTP_USER_AGENT=BROWSER)
     assert "Opened by a person" in opening_of(alice_client, jane)
 
