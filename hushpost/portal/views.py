@@ -228,7 +228,7 @@ def reply(request: HttpRequest) -> HttpResponse:
         body=form.cleaned_data["body"],
         attachment=form.cleaned_data["attachment"],
     )
-    return HttpResponseRedirect(reverse("portal:conversation") + "?sent=1#latest")
+    return HttpResponseRedirect(reverse("portal:conversation") + "?sent=1#sent")
 
 
 @portal_view
