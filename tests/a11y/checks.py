@@ -12,13 +12,16 @@ FOCUS_RING = """() => {
   const opaque = (node) => {
     for (; node; node = node.parentElement) {
       const bg = getComputedStyle(node).backgroundColor;
-      if (bg && !/rgba\\(0, 0, 0, 0\\)|transparent/.test(bg) && !/\\/ 0(\\.\\d+)?\\)$|, 0(\\.\\d+)?\\)$/.test(bg)) return bg;
+      const clear = /transparent/.test(bg) || /^rgba\\(.*, 0(\\.\\d+)?\\)$/.test(bg)
+        || / \\/ 0(\\.\\d+)?\\)$/.test(bg);
+      if (bg && !clear) return bg;
     }
     return getComputedStyle(document.documentElement).backgroundColor;
   };
   const style = getComputedStyle(el);
   return {
-    what: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' + (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 40),
+    what: el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' '
+      + (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 40),
     style: style.outlineStyle, width: parseFloat(style.outlineWidth) || 0,
     color: style.outlineColor, background: opaque(el.parentElement),
   };

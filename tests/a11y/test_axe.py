@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-from hushpost.portal import decorators
 from tests.a11y.axe import describe, run_axe
 from tests.a11y.tour import contact_pages, languages, staff_pages
 
@@ -18,16 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CONTACT_PAGES = 20
 STAFF_SERIOUS = {"serious", "critical"}
-
-
-@pytest.fixture
-def shrink_uploads(monkeypatch):
-    original = decorators.MAX_REQUEST_BYTES
-
-    def shrink(limit):
-        monkeypatch.setattr(decorators, "MAX_REQUEST_BYTES", limit or original)
-
-    return shrink
 
 
 def _context(browser, live_server, **options):

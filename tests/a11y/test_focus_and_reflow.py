@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from tests.a11y.checks import contrast, focus_rings, luminance, rgb, scrolls_sideways
-from tests.a11y.test_axe import shrink_uploads  # noqa: F401 (a fixture)
 from tests.a11y.tour import contact_pages, staff_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,7 +57,7 @@ def test_every_control_on_the_staff_pages_shows_a_focus_ring_of_3_to_1(browser, 
 def test_the_contact_pages_reflow_at_320_px_and_200_percent_without_scrolling_sideways(
     browser,
     live_server,
-    shrink_uploads,  # noqa: F811
+    shrink_uploads,
 ):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -79,7 +78,7 @@ def test_the_contact_pages_reflow_at_320_px_and_200_percent_without_scrolling_si
     assert not wide, ", ".join(wide)
 
 
-def test_dark_mode_and_reduced_motion_are_honoured(browser, live_server, shrink_uploads):  # noqa: F811
+def test_dark_mode_and_reduced_motion_are_honoured(browser, live_server, shrink_uploads):
     context = browser.new_context(
         base_url=live_server.url, color_scheme="dark", reduced_motion="reduce"
     )
