@@ -107,7 +107,7 @@ def stage(language: str) -> Stage:
     suffix = language.replace("-", "")
     jane = Contact.objects.create(
         organization=org,
-        name=f"Jane Roe {suffix}",
+        name="Jane Roe",
         phone="+14155551234",
         email=f"jane.{suffix}@example.com",
         time_zone="America/Los_Angeles",
@@ -134,11 +134,11 @@ def stage(language: str) -> Stage:
         check_pin(locked, "0000")
 
     sam = Contact.objects.create(
-        organization=org, name=f"Sam Poe {suffix}", phone="", email="", language=language
+        organization=org, name="Sam Poe", phone="", email="", language=language
     )
     _, refused_raw = _link(sam, None, lifetime=timedelta(hours=1), now=sent - timedelta(days=2))
     kim = Contact.objects.create(
-        organization=org, name=f"Kim Lo {suffix}", phone="+14155550177", language=language
+        organization=org, name="Kim Lo", phone="+14155550177", language=language
     )
     failures, _ = contact_pin_limits()
     while failures > 0:
@@ -265,8 +265,10 @@ def staff_user() -> User:
     return user
 
 
-def staff_paths() -> list[tuple[str, str]]:
-    """(name, path) of every staff page, with real rows behind the pages of one item."""
+def staff_paths(contact: Contact | None = None) -> list[tuple[str, str]]:
+    """(name, path) of every staff page, with real rows behind the pages of one item.
+
+    `contact`: whose conversation and details to show (a new one by default)."""
     from django.urls import reverse
 
     from hushpost.appointments.models import Appointment
@@ -274,8 +276,7 @@ def staff_paths() -> list[tuple[str, str]]:
 
     org = clinic()
     user = staff_user()
-    s = stage("en")
-    contact = s.contact
+    contact = contact or stage("en").contact
     result = send_message(
         org, contacts=[contact], channel="sms", secure=True, body="See you soon.", sender=user
     )
