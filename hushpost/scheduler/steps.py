@@ -15,6 +15,7 @@ from hushpost.delivery.reconcile import reconcile_deliveries
 from hushpost.delivery.sweep import requeue_stuck_deliveries
 from hushpost.imports.feed_polling import poll_due_feeds
 from hushpost.imports.pipeline import drop_abandoned_uploads, resume_stale_runs
+from hushpost.messaging.link_visits import settle_unfollowed_visits
 from hushpost.messaging.retention import purge_daily
 from hushpost.webhooks.retention import drop_finished_messages
 
@@ -33,6 +34,8 @@ STEPS: list[tuple[str, Callable[[], int]]] = [
     # Once a day, and only when HUSHPOST_RETENTION_DAYS is set.
     ("purge data past retention", purge_daily),
     ("drop finished webhook messages", drop_finished_messages),
+    # Link visits no post followed: a scanner's after all (messaging/link_visits.py).
+    ("settle link visits", settle_unfollowed_visits),
 ]
 
 

@@ -91,6 +91,11 @@ urlpatterns = [
         links.revoke_one,
         name="link_revoke",
     ),
+    path(
+        "contacts/<uuid:contact_id>/links/<uuid:link_id>/unlock/",
+        links.unlock_one,
+        name="link_unlock",
+    ),
     path("contacts/import/", imports.import_new, {"kind": "contacts"}, name="import_new"),
     path("imports/<uuid:run_id>/", imports.import_detail, name="import_detail"),
     path("imports/<uuid:run_id>/mapping/", imports.import_mapping, name="import_mapping"),

@@ -45,6 +45,7 @@ def test_the_real_steps_include_the_import_and_delivery_sweeps():
         "reconcile ambiguous deliveries",
         "purge data past retention",
         "drop finished webhook messages",
+        "settle link visits",
     ]
 
 
