@@ -22,11 +22,14 @@ class EventKind(models.TextChoices):
     HELD = "held", "Held back"
     EMAIL_OPENED = "email_opened", "Email opened"
     LINK_CLICKED = "link_clicked", "Link clicked"
+    # R12: a visit that looks like a mail scanner or chat preview, not a person.
+    LINK_PREFETCHED = "link_prefetched", "Link fetched by a scanner or preview"
     PIN_ENTERED = "pin_entered", "PIN entered"
     PIN_WRONG = "pin_wrong", "PIN wrong"
     LINK_LOCKED = "link_locked", "Link locked"
     EXPIRED_LINK_VISITED = "expired_link_visited", "Expired link visited"
     NEW_LINK_REQUESTED = "new_link_requested", "New link requested"
+    NEW_LINK_OTHER_CHANNEL = "new_link_other_channel", "New link requested by the other channel"
     MESSAGE_VIEWED = "message_viewed", "Message viewed"
     REPLY_RECEIVED = "reply_received", "Reply received"
     SMS_OPTED_OUT = "sms_opted_out", "Opted out of texts"
@@ -62,12 +65,16 @@ class EventKind(models.TextChoices):
     API_KEY_CREATED = "api_key_created", "API key created"
     API_KEY_REVOKED = "api_key_revoked", "API key revoked"
     LINK_REVOKED = "link_revoked", "Link revoked"
+    LINK_UNLOCKED = "link_unlocked", "Link unlocked"
     # Appointments.
     APPOINTMENT_CREATED = "appointment_created", "Appointment created"
     APPOINTMENT_UPDATED = "appointment_updated", "Appointment updated"
     APPOINTMENT_CANCELLED = "appointment_cancelled", "Appointment cancelled"
     APPOINTMENT_DELETED = "appointment_deleted", "Appointment deleted"
     APPOINTMENTS_IMPORTED = "appointments_imported", "Appointments imported"
+    # Issue 15: the contact's answer to a reminder (or staff confirming for them).
+    APPOINTMENT_CONFIRMED = "appointment_confirmed", "Appointment confirmed"
+    APPOINTMENT_CANCEL_REQUESTED = "appointment_cancel_requested", "Contact can't come"
 
 
 class AppendOnlyError(Exception):

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0005_user_time_zone"),
+        ("accounts", "0006_organization_help_line_and_pin_hint"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("appointments", "0002_event_versions_and_recurring_series"),
+        ("appointments", "0003_confirmations"),
     ]
 
     operations = [

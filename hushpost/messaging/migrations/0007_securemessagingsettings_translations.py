@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("messaging", "0005_alter_securelink_pin_source"),
+        ("messaging", "0006_read_receipts_and_link_visits"),
     ]
 
     operations = [
