@@ -128,7 +128,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         client=_client(request),
         method=request.method or "GET",
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        **({} if state == LinkState.VALID else {"state": state.value}),
+        state="" if state == LinkState.VALID else state.value,
     )
     if state == LinkState.VALID:
         # Nothing but the log changes on a GET: scanners fetch links too.
