@@ -400,6 +400,8 @@ HUSHPOST_WEBHOOKS_ALLOW_PRIVATE = envbool("HUSHPOST_WEBHOOKS_ALLOW_PRIVATE", not
 HUSHPOST_API_RATE = envint("HUSHPOST_API_RATE", 600)
 if HUSHPOST_API_RATE < 0:
     raise ImproperlyConfigured("HUSHPOST_API_RATE must be 0 (no limit) or requests per minute.")
+# A send to 100,000 contact ids is about 3.9 MB of JSON (Django's default allows 2.5 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 
 # --- Logging ----------------------------------------------------------------

@@ -15,3 +15,7 @@ class AppointmentsConfig(AppConfig):
         # Appointments are imported through the one import pipeline, which knows no app.
         register_reader(CalendarFileReader())
         register_reader(AppointmentCsvReader())
+        # A send to appointments is fanned out by messaging, which knows no appointments.
+        from hushpost.appointments.audience import register
+
+        register()
