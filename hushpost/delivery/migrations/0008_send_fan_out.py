@@ -9,9 +9,11 @@ def link_deliveries_to_sends(apps, schema_editor):
     Delivery = apps.get_model("delivery", "Delivery")
     Send = apps.get_model("messaging", "Send")
     for send_id in Send.objects.values_list("id", flat=True).iterator():
-        Delivery.objects.filter(idempotency_key__startswith=f"send:{send_id}:").update(
+        made = Delivery.objects.filter(idempotency_key__startswith=f"send:{send_id}:").update(
             send_id=send_id
         )
+        # Sends before fan-out were made whole in one transaction: one delivery per recipient.
+        Send.objects.filter(pk=send_id).update(recipients=made, fanned_out=made)
 
 
 class Migration(migrations.Migration):
