@@ -37,6 +37,7 @@ from hushpost.messaging.compose import (
     check_compose,
     is_bulk,
     new_send,
+    send_message,
 )
 from hushpost.messaging.models import FanOut, Origin, SecureMessagingSettings, Send
 from hushpost.messaging.template_fields import OrganizationSender, custom_keys
@@ -115,6 +116,19 @@ def queue_send(
         )
         transaction.on_commit(partial(_enqueue, send.pk))
     return send
+
+
+def send_to_group(organization: Organization, audience: Audience, **send) -> Send:
+    """A send to `audience`: made at once when it is small (as compose always did), else
+    accepted and left to a worker. Takes queue_send's arguments."""
+    if len(audience) > INLINE_LIMIT:
+        return queue_send(organization, audience, **send)
+    return send_message(
+        organization,
+        recipients=audiences.load(organization, audience.kind, audience.ids),
+        extra_fields=audiences.extra_fields_of(audience.kind),
+        **send,
+    ).send
 
 
 def _enqueue(send_id) -> None:

@@ -16,11 +16,14 @@ from hushpost.appointments.template_fields import (
 )
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel
+from hushpost.messaging import audience as audiences
 from hushpost.messaging.attachment_uploads import request_too_large
 from hushpost.messaging.compose import ComposeError, send_message
+from hushpost.messaging.fan_out import send_to_group
 from hushpost.messaging.models import Origin, SecureMessagingSettings
 from hushpost.messaging.template_fields import message_spec
 from hushpost.web.compose_forms import ComposeForm, chosen_ids, uploads_in_memory
+from hushpost.web.compose_groups import chosen_group, group_audience
 from hushpost.web.compose_preview import compose_preview, pick
 from hushpost.web.decorators import staff_required
 from hushpost.web.field_lists import described
@@ -75,7 +78,26 @@ def compose(request):
         too_large=request_too_large(request),
         **_form_kwargs(appointments),
     )
-    if action == "send" and form.is_valid():
+    if action == "send" and form.is_valid() and form.audience is not None:
+        data = form.cleaned_data
+        try:
+            send = send_to_group(
+                request.org,
+                form.audience,
+                channel=data["channel"],
+                secure=data["secure"],
+                body=data["body"],
+                subject=data["subject"],
+                pin=data["pin"],
+                attachments=form.new_attachments,
+                sender=request.user,
+                origin=Origin.COMPOSE,
+            )
+        except ComposeError as error:  # settings changed since the form was checked
+            form.add_problems(error.problems)
+        else:
+            return redirect("web:send_detail", send_id=send.pk)
+    elif action == "send" and form.is_valid():
         data = form.cleaned_data
         # Each appointment is a recipient of its own, with its fields: one contact
         # with two appointments gets two messages, each about its own.
@@ -137,7 +159,19 @@ def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> di
     typed = form.typed()
     appointments = form.appointments
     preview = appointment = None
-    if typed["body"].strip() or action == "preview":
+    audience, _, group_problem = group_audience(request.org, params)
+    if audience is not None and (typed["body"].strip() or action == "preview"):
+        # A group's preview is for its first recipient, as they will get it.
+        first = audiences.load(request.org, audience.kind, audience.ids[:1])
+        preview = compose_preview(
+            request.org,
+            request.user,
+            first[0].contact if first else None,
+            **typed,
+            extra_context=first[0].context if first else None,
+            extra_fields=audiences.extra_fields_of(audience.kind),
+        )
+    elif typed["body"].strip() or action == "preview":
         wanted = params.get("preview_contact") or ""
         appointment = next((a for a in appointments if str(a.pk) == wanted), None)
         if appointment is None and appointments and not any(str(c.pk) == wanted for c in chosen):
@@ -162,6 +196,9 @@ def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> di
     return {
         "nav": "compose",
         "form": form,
+        "group": chosen_group(params),
+        "group_count": len(audience) if audience is not None else None,
+        "group_problem": group_problem,
         "typed": typed,
         "mask_values": mask_values,
         "revealed": revealed,
