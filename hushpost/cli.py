@@ -1,9 +1,9 @@
 """The `hushpost` command: run the demo, or one production process, or a Django command.
 
-hushpost run [--port 8000] [--bind 127.0.0.1]   web + worker + webhooks + scheduler, demo org
+hushpost run [--port 8000] [--bind 127.0.0.1]   web + worker + scheduler, demo org
 hushpost web [--port 8000] [--bind 0.0.0.0] [--workers N]
-hushpost worker [--interval 1]
-hushpost webhooks [--threads 8]                    sends webhook messages
+hushpost worker [--interval 1] [--webhook-threads 4]   sends deliveries and webhooks
+hushpost webhooks [--threads 8]                    only webhooks (optional, to scale apart)
 hushpost scheduler
 hushpost manage <django command> ...
 """
@@ -64,7 +64,7 @@ def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
     ]
 
 
-def _worker_argv(interval: float = 1.0) -> list[str]:
+def _worker_argv(interval: float = 1.0, webhook_threads: int = 4) -> list[str]:
     # db_worker wrapped to reconnect after a database outage
     # (hushpost/delivery/management/commands/worker.py).
     return [
@@ -78,11 +78,13 @@ def _worker_argv(interval: float = 1.0) -> list[str]:
         "*",
         "--interval",
         str(interval),
+        "--webhook-threads",
+        str(webhook_threads),
     ]
 
 
 def _webhooks_argv(threads: int = 8) -> list[str]:
-    # Apart from the worker: a receiver that hangs must never hold up a text or an email.
+    # Workers send webhooks too; this process only adds webhook threads apart from them.
     return [
         sys.executable,
         "-m",
@@ -132,7 +134,6 @@ def run_all(args: argparse.Namespace) -> int:
     children = {
         "web": subprocess.Popen(_gunicorn_argv(args.bind, args.port, 2), env=env),
         "worker": subprocess.Popen(_worker_argv(), env=env),
-        "webhooks": subprocess.Popen(_webhooks_argv(4), env=env),
         "scheduler": subprocess.Popen(_scheduler_argv(), env=env),
     }
     from hushpost.web.demo import demo_sign_in_lines
@@ -190,6 +191,12 @@ def _seconds(value: str) -> float:
     return seconds
 
 
+def _count(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of threads (0 or more)")
+    return int(value)
+
+
 def _threads(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of threads (1 or more)")
@@ -213,7 +220,15 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument(
         "--interval", type=_seconds, default=1.0, help="seconds between polls when idle (default 1)"
     )
-    webhooks = commands.add_parser("webhooks", help="send webhook messages (any number of these)")
+    worker.add_argument(
+        "--webhook-threads",
+        type=_count,
+        default=4,
+        help="webhook messages in flight at once (default 4; 0 leaves them to `hushpost webhooks`)",
+    )
+    webhooks = commands.add_parser(
+        "webhooks", help="only send webhook messages (workers send them too; optional)"
+    )
     webhooks.add_argument(
         "--threads", type=_threads, default=8, help="messages in flight at once (default 8)"
     )
@@ -226,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {
         "run": lambda: run_all(args),
         "web": lambda: run_web(args),
-        "worker": lambda: _exec(_worker_argv(args.interval)),
+        "worker": lambda: _exec(_worker_argv(args.interval, args.webhook_threads)),
         "webhooks": lambda: _exec(_webhooks_argv(args.threads)),
         "scheduler": lambda: _exec(_scheduler_argv()),
     }
