@@ -93,8 +93,10 @@ def build(recipients: int) -> tuple[list[str], str]:
 def start_web(port: int) -> subprocess.Popen:
     env = {**os.environ, "HUSHPOST_BASE_URL": f"http://127.0.0.1:{port}", "HUSHPOST_API_RATE": "0"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "hushpost.cli", "web", "--bind", "127.0.0.1"]
-        + ["--port", str(port), "--workers", "1"],
+        [
+            *(sys.executable, "-m", "hushpost.cli", "web"),
+            *("--bind", "127.0.0.1", "--port", str(port), "--workers", "1"),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
