@@ -29,7 +29,13 @@ from hushpost.messaging.renewal import request_new_link
 from hushpost.portal.decorators import portal_view
 from hushpost.portal.forms import ReplyForm
 from hushpost.portal.pages import not_valid, render_page
-from hushpost.portal.sessions import end_session, forget_cookie, live_session, start_session
+from hushpost.portal.sessions import (
+    end_session,
+    forget_cookie,
+    live_session,
+    record_view,
+    start_session,
+)
 from hushpost.portal.throttle import note_failure, retry_after
 from hushpost.portal.uploads import ACCEPT, safe_file_name
 
@@ -163,15 +169,7 @@ def _conversation_page(
 ) -> HttpResponse:
     contact = session.contact
     messages = list(thread(contact))
-    record(
-        session.organization,
-        EventKind.MESSAGE_VIEWED,
-        contact=contact,
-        message=session.link.message,
-        link=session.link,
-        actor_label="contact",
-        messages=len(messages),
-    )
+    record_view(session, len(messages))
     context = {
         "messages": messages,
         "form": form,
