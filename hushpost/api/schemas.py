@@ -240,6 +240,12 @@ class DeliveryOut(Schema):
     contact_id: UUID
     channel: str
     status: DeliveryStatusName
+    status_label: str = Field(
+        ...,
+        description='The status as staff read it: "Sent to the outbox" (never "delivered") '
+        "when the development outbox took it, with no provider configured.",
+        examples=["Delivered"],
+    )
     reason: str
 
 

@@ -70,6 +70,7 @@ def queue_send(
     actor_label: str = "",
     origin: str = Origin.COMPOSE,
     request_key: RequestKey | None = None,
+    notify_when_viewed: bool = False,
 ) -> Send:
     """Accept a send to `audience` and leave the fan-out to a worker; raises
     ComposeError when the send as a whole is refused."""
@@ -104,6 +105,7 @@ def queue_send(
                 "body": body,
                 "subject": subject,
                 "pin": pin,
+                "notify_when_viewed": notify_when_viewed and secure and author is not None,
                 "attachments": [
                     {
                         "file_name": item.file_name,
@@ -186,6 +188,7 @@ class _FanOut:
             "author": send.created_by,
             "actor_label": send.actor_label or "system",
             "bulk": is_bulk(send, send.recipients),
+            "notify_when_viewed": content.get("notify_when_viewed", False),
         }
 
     def _fence(self) -> QuerySet[Send]:

@@ -52,7 +52,7 @@ def test_a_send_to_all_contacts_shows_its_progress_as_it_goes(signed_in_page, or
     # Each delivery goes out (the development outbox), and the counts follow.
     for delivery in Delivery.objects.filter(send=send, status="queued"):
         send_delivery(delivery.pk)
-    expect(status).to_have_text("119 delivered, 1 held back", timeout=8000)
+    expect(status).to_have_text("119 sent to the outbox, 1 held back", timeout=8000)
     expect(page.locator("#send-progress[hx-trigger]")).to_have_count(0)
 
     page.get_by_label("Status").select_option("held")

@@ -26,10 +26,11 @@ FILE_ICON = SafeString(
 
 
 @register.simple_tag
-def thread_item(message, organization, last: bool) -> SafeString:
+def thread_item_head(message, organization, last: bool) -> SafeString:
+    """A message's opening: who, when, subject and body (the template adds what
+    follows the body, such as a reminder's answer buttons, then thread_item_files)."""
     inbound = message.direction == "inbound"
     body, subject = message.body, message.subject
-    files = message.attachments.all()
     when = timezone.localtime(message.created_at)
     parts = [
         format_html(
@@ -46,6 +47,14 @@ def thread_item(message, organization, last: bool) -> SafeString:
         parts.append(format_html('    <p class="msg-subject">{}</p>\n', subject))
     if body:
         parts.append(format_html('    <p class="msg-body">{}</p>\n', linebreaksbr(body, True)))
+    return SafeString("".join(parts))
+
+
+@register.simple_tag
+def thread_item_files(message) -> SafeString:
+    """A message's files, and its end."""
+    files = message.attachments.all()
+    parts = []
     if files:
         items = format_html_join(
             "",

@@ -92,6 +92,7 @@ def compose(request):
                 attachments=form.new_attachments,
                 sender=request.user,
                 origin=Origin.COMPOSE,
+                notify_when_viewed=data["notify_when_viewed"],
             )
         except ComposeError as error:  # settings changed since the form was checked
             form.add_problems(error.problems)
@@ -112,6 +113,7 @@ def compose(request):
                 body=data["body"],
                 subject=data["subject"],
                 pin=data["pin"],
+                notify_when_viewed=data["notify_when_viewed"],
                 attachments=form.new_attachments,
                 sender=request.user,
                 origin=Origin.COMPOSE,

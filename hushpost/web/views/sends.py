@@ -55,11 +55,7 @@ def send_detail(request, send_id):
         "nav": "compose",
         "send": send,
         "progress": progress,
-        "summary": [
-            (choice.label, progress.counts[choice.value], choice.value)
-            for choice in DeliveryStatus
-            if progress.counts[choice.value]
-        ],
+        "summary": progress.summary,
         "in_progress": not progress.finished,
         "page": page,
         "status": status,

@@ -20,8 +20,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_user_time_zone"),
         ("contacts", "0004_contact_external_id"),
-        ("delivery", "0007_alter_delivery_provider"),
-        ("messaging", "0005_alter_securelink_pin_source"),
+        ("delivery", "0008_delivery_ask_keypress"),
+        ("messaging", "0007_send_fan_out"),
     ]
 
     operations = [

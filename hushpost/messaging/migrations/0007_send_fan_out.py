@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_user_time_zone"),
-        ("messaging", "0005_alter_securelink_pin_source"),
+        ("messaging", "0006_read_receipts_and_link_visits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
