@@ -65,6 +65,7 @@ BODIES = {
     },
     ("patch", "/api/v1/webhooks/{webhook_id}"): {"description": "Changed", "enabled": False},
     ("patch", "/api/v1/calendar-feeds/{feed_id}"): {"name": "Changed"},
+    ("post", "/api/v1/links/{link_id}/unlock"): {"reason": "They called the front desk"},
 }
 # An external id names an appointment within the caller's own organization: their
 # external id is simply one we don't have, so an upsert with it would create ours
@@ -153,7 +154,11 @@ def snapshot(org_b, hidden):
     appointments = list(
         Appointment.objects.for_org(org_b).values_list("id", "title", "start", "status")
     )
-    links = list(SecureLink.objects.for_org(org_b).values_list("id", "revoked_at"))
+    links = list(
+        SecureLink.objects.for_org(org_b).values_list(
+            "id", "revoked_at", "locked_at", "failed_pin_attempts"
+        )
+    )
     fields = list(
         CustomField.objects.for_org(org_b).values_list("key", "label", "field_type", "sensitive")
     )

@@ -42,6 +42,8 @@ ROLES = {
     "appointment_detail": (MEMBER, MEMBER),
     "appointment_edit": (MEMBER, MEMBER),
     "appointment_cancel": (MEMBER, MEMBER),
+    # Confirming for the contact (they called, or said so at the desk): POST only
+    "appointment_confirm": (MEMBER, MEMBER),
     "appointment_delete": (MEMBER, MEMBER),
     # Compose and what went out
     "compose": (MEMBER, MEMBER),
@@ -62,12 +64,15 @@ ROLES = {
     # Revoking a contact's secure links is a safety action anyone who works with them may take
     "links_revoke_all": (MEMBER, MEMBER),
     "link_revoke": (MEMBER, MEMBER),
+    # Unlocking lifts a security lock: admins, with a reason on record
+    "link_unlock": (ADMIN, ADMIN),
     "import_new": (MEMBER, MEMBER),
     "import_detail": (MEMBER, MEMBER),
     "import_mapping": (MEMBER, MEMBER),
     "import_rejected_csv": (MEMBER, MEMBER),
     # Settings: everyone reads them, owners and admins change them
     "secure_settings": (MEMBER, ADMIN),
+    "confirmation_settings": (ADMIN, ADMIN),
     "secure_settings_preview": (MEMBER, MEMBER),
     "field_list": (MEMBER, MEMBER),
     "field_new": (ADMIN, ADMIN),
