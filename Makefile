@@ -37,6 +37,7 @@ check: setup
 # Benchmarks print ratios measured side by side in one run (docs/BENCHMARKS.md).
 bench: setup
 	HUSHPOST_DATA_DIR=$$(mktemp -d) $(UV) run --locked python -m bench.scheduler_tick
+	HUSHPOST_DATA_DIR=$$(mktemp -d) $(UV) run --locked python -m bench.bulk_send
 
 # Delivery faults with real worker processes (docs/RELIABILITY.md's table);
 # PG_URL=postgresql://... adds the PostgreSQL pass.
