@@ -98,6 +98,9 @@ def _development_secret() -> str:
 SECRET_KEY = envstr("HUSHPOST_SECRET_KEY") or _development_secret()
 if PRODUCTION and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("HUSHPOST_SECRET_KEY must be at least 50 characters long.")
+# Earlier secret keys, comma-separated, still accepted after a rotation: link PINs
+# stored under them and the audit chain sealed under them keep verifying.
+SECRET_KEY_FALLBACKS = envlist("HUSHPOST_SECRET_KEY_FALLBACKS")
 
 DEBUG = envbool("HUSHPOST_DEBUG", default=not PRODUCTION)
 if PRODUCTION and DEBUG:
@@ -428,6 +431,19 @@ HUSHPOST_DELIVERY_MAX_ATTEMPTS = envint("HUSHPOST_DELIVERY_MAX_ATTEMPTS", 8)
 # multicast or reserved address are refused, on save and at every send, unless
 # this is on (development only by default: a receiver on your own machine).
 HUSHPOST_WEBHOOKS_ALLOW_PRIVATE = envbool("HUSHPOST_WEBHOOKS_ALLOW_PRIVATE", not PRODUCTION)
+# Calendar feeds (secret iCal addresses) are fetched through the same SSRF guard as
+# webhooks: private addresses are refused unless this is on (development only by default).
+HUSHPOST_FEEDS_ALLOW_PRIVATE = envbool("HUSHPOST_FEEDS_ALLOW_PRIVATE", not PRODUCTION)
+# Each feed is polled this often, feeds spread evenly over the interval.
+HUSHPOST_FEED_INTERVAL_MINUTES = envint("HUSHPOST_FEED_INTERVAL_MINUTES", 10)
+if not 1 <= HUSHPOST_FEED_INTERVAL_MINUTES <= 1440:
+    raise ImproperlyConfigured(
+        "HUSHPOST_FEED_INTERVAL_MINUTES must be a number of minutes from 1 to 1440 (a day)."
+    )
+# One fetch of a feed, from connecting to the last byte.
+HUSHPOST_FEED_TIMEOUT_SECONDS = envint("HUSHPOST_FEED_TIMEOUT_SECONDS", 20)
+if not 1 <= HUSHPOST_FEED_TIMEOUT_SECONDS <= 120:
+    raise ImproperlyConfigured("HUSHPOST_FEED_TIMEOUT_SECONDS must be from 1 to 120 seconds.")
 # Requests per minute per API key, counted in the shared cache; 0 turns the limit off.
 HUSHPOST_API_RATE = envint("HUSHPOST_API_RATE", 600)
 if HUSHPOST_API_RATE < 0:

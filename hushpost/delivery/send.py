@@ -15,6 +15,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from hushpost.delivery import retry_policy
@@ -141,6 +142,10 @@ def send_delivery(delivery_id) -> bool:
         unsubscribe_url=unsubscribe_url(delivery.contact_id, delivery.to)
         if delivery.bulk and delivery.channel == Channel.EMAIL
         else "",
+        gather_url=f"{settings.BASE_URL}{reverse('twilio_voice_gather')}"
+        if delivery.ask_keypress and delivery.channel == Channel.VOICE
+        else "",
+        language=delivery.contact.language or "en",
     )
     try:
         accepted = channel.send(outgoing)

@@ -99,6 +99,7 @@ def compose(request):
                 body=data["body"],
                 subject=data["subject"],
                 pin=data["pin"],
+                notify_when_viewed=data["notify_when_viewed"],
                 attachments=form.new_attachments,
                 sender=request.user,
                 origin=Origin.COMPOSE,
