@@ -119,6 +119,12 @@ def _existing(organization, idempotency_key: str) -> Delivery | None:
     return existing
 
 
+def ask_for_keypress(delivery_id) -> None:
+    """A queued voice call that asks the contact to press 1 or 2 (an appointment
+    confirmation); set before the commit that lets a worker send it."""
+    Delivery.objects.filter(pk=delivery_id).update(ask_keypress=True)
+
+
 def send_delivery(delivery_id) -> bool:
     """Claim and send one delivery; True when the provider accepted it on this call."""
     delivery = claim(delivery_id)
