@@ -42,6 +42,7 @@ ROLES = {
     "appointment_detail": (MEMBER, MEMBER),
     "appointment_edit": (MEMBER, MEMBER),
     "appointment_cancel": (MEMBER, MEMBER),
+    "appointment_confirm": (MEMBER, MEMBER),
     "appointment_delete": (MEMBER, MEMBER),
     # Compose and what went out
     "compose": (MEMBER, MEMBER),
@@ -80,6 +81,7 @@ ROLES = {
     "auto_message_toggle": (MEMBER, ADMIN),
     "auto_message_delete": (ADMIN, ADMIN),
     "organization": (ADMIN, ADMIN),
+    "confirmation_settings": (ADMIN, ADMIN),
     "api_keys": (ADMIN, ADMIN),
     "api_key_revoke": (ADMIN, ADMIN),
     # Webhook endpoints hold a signing secret and send the organization's events out
