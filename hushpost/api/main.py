@@ -8,6 +8,7 @@ from hushpost.api import (
     appointments,
     attachments,
     auto_messages,
+    calendar_feeds,
     confirmation_settings,
     contacts,
     conversations,
@@ -73,6 +74,7 @@ for module in (
     auto_messages,
     appointments,
     imports,
+    calendar_feeds,
     links,
     webhooks,
 ):

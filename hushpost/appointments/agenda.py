@@ -211,7 +211,7 @@ def progress_of(appointments: list[Appointment]) -> dict:
                 status=row.status,
                 status_label=row.get_status_display(),
                 delivery_status=delivery.status if delivery else "",
-                delivery_status_label=delivery.get_status_display() if delivery else "",
+                delivery_status_label=delivery.status_label if delivery else "",
                 reason=(delivery.reason if delivery and delivery.reason else row.reason),
             )
         )

@@ -27,6 +27,7 @@ from hushpost.appointments.models import (
     Appointment,
     AppointmentStatus,
     ConfirmedBy,
+    RecurringSeries,
 )
 from hushpost.appointments.services import (
     AppointmentInvalid,
@@ -123,10 +124,13 @@ def is_older(
 
 class AppointmentSettler(Settler):
     def __init__(self, run: ImportRun | None, organization=None, *, actor=None, actor_label=""):
+        # A calendar feed's staff member, for events whose organizer is no staff member.
+        self.feed_staff_email = ""
         if run is not None:
             super().__init__(run)
             self.actor = run.created_by
             self.actor_label = run.actor_label or ("import" if run.created_by is None else "")
+            self.feed_staff_email = str(run.options.get("staff_email") or "")
         else:
             self.run = None
             self.organization = organization
@@ -142,6 +146,15 @@ class AppointmentSettler(Settler):
             user.email.lower(): user for user in User.objects.filter(organization=self.organization)
         }
         self.seen: dict[str, str] = {}
+        # The UIDs with an appointment per client of a group event (`UID#<address>`): for
+        # any other event, one client's id is its UID and no client can have left it, so
+        # the two queries that look for the group's ids are not needed (a large feed).
+        self.group_bases = {
+            external_id.split("#", 1)[0]
+            for external_id in Appointment.objects.for_org(self.organization)
+            .filter(external_id__contains="#")
+            .values_list("external_id", flat=True)
+        }
 
     def is_staff(self, address: str) -> bool:
         return address.strip().lower() in self.staff
@@ -170,7 +183,9 @@ class AppointmentSettler(Settler):
             for external_id, person in self._per_person(occurrence, calendar=record.values is None):
                 kept.add(external_id)
                 results.append(self._one(record, occurrence, external_id, person))
-        if record.series_window is not None or record.family:
+        if record.series_window is not None or (
+            record.family and (kept != {record.family} or record.family in self.group_bases)
+        ):
             results.extend(self._cancel_vanished(record, kept))
         if record.series_source:
             from hushpost.appointments.series import remember_series
@@ -189,6 +204,9 @@ class AppointmentSettler(Settler):
         if not people or not base or not calendar:
             return [(base, people[0] if people else None)]
         keyed = [(f"{base}#{(p.email or p.phone).lower()}", p) for p in people]
+        if len(keyed) == 1 and base not in self.group_bases:
+            return [(base, keyed[0][1])]
+        self.group_bases.add(base)
         stored = dict(
             Appointment.objects.for_org(self.organization)
             .filter(Q(external_id=base) | Q(external_id__startswith=f"{base}#"))
@@ -208,6 +226,8 @@ class AppointmentSettler(Settler):
     ) -> RowResult:
         reasons = list(occ.reasons)
         warnings = list(occ.warnings)
+        if not occ.staff_email and self.feed_staff_email:
+            occ.staff_email = self.feed_staff_email
         if external_id:
             if len(external_id) > EXTERNAL_ID_MAX:
                 reasons.append(f"external id too long ({EXTERNAL_ID_MAX} characters at most)")
@@ -350,6 +370,36 @@ class AppointmentSettler(Settler):
         )
         outcome = RowOutcome.ADDED if created else RowOutcome.UPDATED
         return _result(record, external_id, outcome, [], warnings, appointment)
+
+    def withdraw(self, uids: Sequence[str], *, now: datetime) -> list[RowResult]:
+        """Events gone from a calendar feed: their appointments from `now` on are cancelled
+        (which stops their reminders); past ones are history and stay as they were."""
+        results = []
+        for uid in uids:
+            stored = (
+                Appointment.objects.for_org(self.organization)
+                .filter(
+                    Q(external_id=uid)
+                    | Q(external_id__startswith=f"{uid}/")
+                    | Q(external_id__startswith=f"{uid}#"),
+                    start__gt=now,
+                )
+                .exclude(status=AppointmentStatus.CANCELLED)
+                .select_related("contact", "organization")
+            )
+            for appointment in stored:
+                cancel_appointment(appointment, actor=self.actor, actor_label=self.actor_label)
+                results.append(
+                    RowResult(
+                        RowOutcome.UPDATED,
+                        uid=appointment.external_id,
+                        warnings=[GONE],
+                        object_id=str(appointment.pk),
+                    )
+                )
+            # A series gone from the feed is no longer extended as time goes on.
+            RecurringSeries.objects.filter(organization=self.organization, uid=uid).delete()
+        return results
 
     def _cancel_vanished(self, record: AppointmentRecord, kept: set[str]) -> list[RowResult]:
         stored = Appointment.objects.for_org(self.organization)

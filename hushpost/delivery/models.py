@@ -135,6 +135,13 @@ class Delivery(models.Model):
     def __str__(self) -> str:
         return f"{self.channel} to {self.to} ({self.status})"
 
+    @property
+    def status_label(self) -> str:
+        """ "Sent to the outbox" rather than "Sent" where nobody received it (lifecycle.py)."""
+        from hushpost.delivery.lifecycle import status_label
+
+        return status_label(self.status, self.provider)
+
 
 class OutboxEntry(models.Model):
     """What the development outbox "sent" when no provider is configured."""

@@ -92,6 +92,10 @@ def ensure_demo() -> bool:
         slug=DEMO_SLUG,
         time_zone="America/New_York",
         country="US",
+        # What a stuck contact sees on every secure page, and above the PIN box.
+        help_phone="+1 212 555 0100",
+        help_hours="Monday to Friday, 8 am to 6 pm",
+        pin_hint="The four-digit Portal PIN on your appointment card",
     )
     password = secrets.token_urlsafe(12)
     owner = User.objects.create_user(

@@ -14,7 +14,14 @@ GROUPS = {
     "Daily work": ["Home", "Inbox", "Appointments", "Contacts", "Compose"],
     "Messaging set-up": ["Auto messages", "Secure messaging", "Confirmations", "Fields"],
     "Records": ["Activity", "Deliveries", "Audit", "Development outbox"],
-    "Administration": ["Users", "Organization", "Security", "API keys", "Webhooks"],
+    "Administration": [
+        "Users",
+        "Organization",
+        "Security",
+        "API keys",
+        "Calendar feeds",
+        "Webhooks",
+    ],
 }
 
 

@@ -38,8 +38,6 @@ class Outgoing:
 class Accepted:
     provider: Provider
     provider_id: str = ""
-    # Some channels know at once that the message arrived (the outbox does).
-    delivered: bool = False
 
 
 class DeliveryError(Exception):

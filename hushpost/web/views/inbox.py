@@ -47,6 +47,7 @@ from hushpost.messaging.models import (
     Origin,
     SecureMessagingSettings,
 )
+from hushpost.messaging.read_receipts import openings
 from hushpost.web.compose_forms import ReplyForm, uploads_in_memory
 from hushpost.web.decorators import staff_required
 from hushpost.web.inbox_forms import AssignForm
@@ -178,9 +179,11 @@ def conversation(request, contact_id):
         mark_read(existing, user=request.user)
         note_viewer(existing, request.user)
     who = senders(items)
+    opened = openings(items)
     for message in items:
         # Shown by the template beside each message.
         message.__dict__["sender"] = who[message.pk]
+        message.__dict__["opening"] = opened.get(message.pk)
     context = {
         "nav": "inbox",
         "contact": contact,
