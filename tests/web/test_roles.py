@@ -72,7 +72,6 @@ ROLES = {
     "import_rejected_csv": (MEMBER, MEMBER),
     # Settings: everyone reads them, owners and admins change them
     "secure_settings": (MEMBER, ADMIN),
-    "confirmation_settings": (ADMIN, ADMIN),
     "secure_settings_preview": (MEMBER, MEMBER),
     "field_list": (MEMBER, MEMBER),
     "field_new": (ADMIN, ADMIN),
@@ -86,6 +85,7 @@ ROLES = {
     "auto_message_toggle": (MEMBER, ADMIN),
     "auto_message_delete": (ADMIN, ADMIN),
     "organization": (ADMIN, ADMIN),
+    "confirmation_settings": (ADMIN, ADMIN),
     "api_keys": (ADMIN, ADMIN),
     "api_key_revoke": (ADMIN, ADMIN),
     # Webhook endpoints hold a signing secret and send the organization's events out
