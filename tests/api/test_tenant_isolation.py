@@ -64,6 +64,7 @@ BODIES = {
         "body": "Changed",
     },
     ("patch", "/api/v1/webhooks/{webhook_id}"): {"description": "Changed", "enabled": False},
+    ("post", "/api/v1/links/{link_id}/unlock"): {"reason": "Changed"},
 }
 # An external id names an appointment within the caller's own organization: their
 # external id is simply one we don't have, so an upsert with it would create ours
