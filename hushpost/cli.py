@@ -27,6 +27,40 @@ def _setup_django() -> None:
     django.setup()
 
 
+class StartRefused(Exception):
+    """System checks found errors: each line names the variable and the fix."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def _refuse_on_errors() -> None:
+    """Run the system checks (the deployment ones too in production) before any
+    process starts; an error stops it here rather than sending nowhere later."""
+    _setup_django()
+    from django.conf import settings
+
+    from hushpost.checks import refusals
+
+    lines = refusals(deploy=settings.PRODUCTION)
+    if lines:
+        raise StartRefused(lines)
+
+
+def _checked(action, *, fresh_metrics: bool = False):
+    def run():
+        # Before Django (and so prometheus-client) loads: every process this
+        # starts counts into the one directory /metrics adds up.
+        from hushpost.metrics.process import prepare
+
+        prepare(fresh=fresh_metrics)
+        _refuse_on_errors()
+        return action()
+
+    return run
+
+
 def _manage(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
     from django.core.management import execute_from_command_line
@@ -41,6 +75,9 @@ def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
         "-m",
         "gunicorn",
         "hushpost.wsgi:application",
+        # Its own lines as JSON or text like the app's (HUSHPOST_LOG_FORMAT).
+        "--config",
+        "python:hushpost.gunicorn_conf",
         "--bind",
         f"{bind}:{port}",
         "--workers",
@@ -59,8 +96,10 @@ def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
         os.environ.get("HUSHPOST_ACCESS_LOG", "") or "/dev/null",
         "--access-logformat",
         '%(h)s %(t)s "%(m)s" %(s)s %(b)s %(L)ss',
+        # Nobody: hushpost/client_address.py alone decides whose X-Forwarded-*
+        # headers count (HUSHPOST_TRUSTED_PROXIES), for the scheme as for the address.
         "--forwarded-allow-ips",
-        os.environ.get("HUSHPOST_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "",
     ]
 
 
@@ -245,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         "webhooks": lambda: _exec(_webhooks_argv(args.threads)),
         "scheduler": lambda: _exec(_scheduler_argv()),
     }
-    return _guarded(handlers[args.command])
+    return _guarded(_checked(handlers[args.command], fresh_metrics=args.command == "run"))
 
 
 def _guarded(action) -> int:
@@ -256,6 +295,10 @@ def _guarded(action) -> int:
         return action() or 0
     except ImproperlyConfigured as error:
         print(f"hushpost: {error}", file=sys.stderr)
+        return 2
+    except StartRefused as refused:
+        for line in refused.lines:
+            print(f"hushpost: {line}", file=sys.stderr)
         return 2
 
 

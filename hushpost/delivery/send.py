@@ -15,6 +15,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from hushpost.delivery import retry_policy
@@ -25,6 +26,7 @@ from hushpost.delivery.lifecycle import Move, apply, claim, insert
 from hushpost.delivery.models import Channel, Delivery
 from hushpost.delivery.opt_out import opt_out_of_email, opt_out_of_sms
 from hushpost.delivery.unsubscribe import unsubscribe_url
+from hushpost.metrics.counters import SEND_LATENCY
 
 logger = logging.getLogger(__name__)
 
@@ -140,6 +142,10 @@ def send_delivery(delivery_id) -> bool:
         unsubscribe_url=unsubscribe_url(delivery.contact_id, delivery.to)
         if delivery.bulk and delivery.channel == Channel.EMAIL
         else "",
+        gather_url=f"{settings.BASE_URL}{reverse('twilio_voice_gather')}"
+        if delivery.ask_keypress and delivery.channel == Channel.VOICE
+        else "",
+        language=delivery.contact.language or "en",
     )
     try:
         accepted = channel.send(outgoing)
@@ -205,16 +211,17 @@ def _sent(delivery: Delivery, accepted: Accepted) -> None:
         "reason": "",
         "error_code": "",
     }
-    if accepted.delivered:
-        fields["delivered_at"] = now
     if not _under_claim(
         delivery,
-        Move.ACCEPT_DELIVERED if accepted.delivered else Move.ACCEPT,
+        Move.ACCEPT,
         now=now,
         detail={"provider": accepted.provider, "provider_id": accepted.provider_id},
         **fields,
     ):
         logger.warning("delivery %s: sent, but the claim was lost meanwhile", delivery.pk)
+        return
+    logger.info("delivery %s: accepted by %s", delivery.pk, accepted.provider)
+    SEND_LATENCY.observe(max(0.0, (now - delivery.created_at).total_seconds()))
 
 
 def _failed(delivery: Delivery, channel: BaseChannel, error: DeliveryError) -> None:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.activity.origin import client_ip
+from hushpost.appointments.answers import answerable_by_message
 from hushpost.messaging.conversations import (
     MAX_REPLY_ATTACHMENT_BYTES,
     MAX_REPLY_CHARS,
@@ -123,7 +124,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         client=_client(request),
         method=request.method or "GET",
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        **({} if state == LinkState.VALID else {"state": state.value}),
+        state="" if state == LinkState.VALID else state.value,
     )
     if state == LinkState.VALID:
         # Nothing but the log changes on a GET: scanners fetch links too.
@@ -182,6 +183,11 @@ def _conversation_page(
 ) -> HttpResponse:
     contact = session.contact
     messages = list(thread(contact))
+    # A reminder's appointment gets its Confirm / I can't come buttons beside it,
+    # here behind the PIN, so time and place never sit in the notification.
+    appointments = answerable_by_message(messages)
+    for message in messages:
+        message.appointment = appointments.get(message.pk)  # type: ignore[attr-defined]
     note_viewed(messages)
     record(
         session.organization,
@@ -197,6 +203,7 @@ def _conversation_page(
         "form": form,
         "accept": ACCEPT,
         "sent": request.GET.get("sent") == "1",
+        "answered": request.GET.get("answered", ""),
         "max_chars": MAX_REPLY_CHARS,
         "max_bytes": MAX_REPLY_ATTACHMENT_BYTES,
     }

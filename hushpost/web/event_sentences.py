@@ -135,6 +135,13 @@ def _failed(c: _Context) -> str:
     return "{channel} to {to} failed" + (": {reason}" if c.reason else "")
 
 
+def _sent(c: _Context) -> str:
+    # Nobody receives what the development outbox stores: say where it went.
+    if c.detail.get("provider") == "outbox":
+        return "{channel} to {to} put in the development outbox"
+    return "{channel} to {to} sent"
+
+
 def _held(c: _Context) -> str:
     lead = "{actor}: " if c.event.actor_label == "auto message" else ""
     return lead + "{channel} to {to} held back" + (": {reason}" if c.reason else "")
@@ -190,6 +197,10 @@ def _settings(c: _Context) -> str:
         if change.startswith("turned off"):
             return "A webhook endpoint was {change}"
         return WEBHOOK_CHANGES.get(change, "{actor} changed a webhook endpoint ({change})")
+    if section == "calendar feeds":
+        return "{actor} {change} the calendar feed {name}"
+    if section == "confirmations":
+        return "{actor} changed how contacts confirm appointments: {field_names}"
     if c.detail.get("settings") == "organization":
         return "{actor} changed the organization's {field_names}"
     if c.detail.get("setting") == "require_two_factor":
@@ -211,6 +222,25 @@ def _appointment_updated(c: _Context) -> str:
     if c.detail.get("fields"):
         return "{actor} changed the {field_names} of an appointment of {contact}"
     return "{actor} changed an appointment of {contact}"
+
+
+# How each answer channel reads after "confirmed".
+ANSWERED_VIA = {
+    "sms": " by text",
+    "link": " with the confirmation link",
+    "portal": " on the secure page",
+    "voice": " by phone keypress",
+}
+
+
+def _appointment_confirmed(c: _Context) -> str:
+    if c.detail.get("confirmed_by") == "contact":
+        return "{contact} confirmed an appointment" + ANSWERED_VIA.get(
+            str(c.detail.get("channel", "")), ""
+        )
+    if c.detail.get("confirmed_by") == "calendar":
+        return "An appointment of {contact} was confirmed by the calendar"
+    return "{actor} confirmed an appointment of {contact}"
 
 
 PREFETCH_REASONS = {
@@ -241,7 +271,7 @@ def field_names(fields: str) -> str:
 
 SENTENCES: dict[str, Callable[[_Context], str] | str] = {
     EventKind.QUEUED: _queued,
-    EventKind.SENT: "{channel} to {to} sent",
+    EventKind.SENT: _sent,
     EventKind.DELIVERED: "{channel} to {to} delivered",
     EventKind.FAILED: _failed,
     EventKind.HELD: _held,
@@ -296,6 +326,8 @@ SENTENCES: dict[str, Callable[[_Context], str] | str] = {
     EventKind.APPOINTMENT_UPDATED: _appointment_updated,
     EventKind.APPOINTMENT_CANCELLED: "{actor} cancelled an appointment of {contact}",
     EventKind.APPOINTMENT_DELETED: "{actor} deleted an appointment of {contact}",
+    EventKind.APPOINTMENT_CONFIRMED: _appointment_confirmed,
+    EventKind.APPOINTMENT_CANCEL_REQUESTED: "{contact} said they can't come to an appointment",
     EventKind.APPOINTMENTS_IMPORTED: (
         "{actor} imported appointments from {file}: {created} added, {updated} updated"
     ),
@@ -310,6 +342,8 @@ TONES: dict[str, str] = {
     EventKind.SIGN_IN_FAILED: "warn",
     EventKind.SIGN_IN_LOCKED: "bad",
     EventKind.REPLY_RECEIVED: "new",
+    EventKind.APPOINTMENT_CONFIRMED: "good",
+    EventKind.APPOINTMENT_CANCEL_REQUESTED: "warn",
     EventKind.SENSITIVE_VALUE_REVEALED: "warn",
 }
 # What sentences say without a placeholder of the same name (the rest they

@@ -62,6 +62,8 @@ TIES: dict[str, tuple[str, ...]] = {
     EventKind.APPOINTMENT_UPDATED: ("contact",),
     EventKind.APPOINTMENT_CANCELLED: ("contact",),
     EventKind.APPOINTMENT_DELETED: ("contact",),
+    EventKind.APPOINTMENT_CONFIRMED: ("contact",),
+    EventKind.APPOINTMENT_CANCEL_REQUESTED: ("contact",),
 }
 # What the code that records each kind keeps in its detail.
 DETAIL: dict[str, dict[str, Any]] = {
@@ -101,6 +103,17 @@ DETAIL: dict[str, dict[str, Any]] = {
     EventKind.APPOINTMENT_UPDATED: {"appointment_id": APPOINTMENT, "fields": "start, end"},
     EventKind.APPOINTMENT_CANCELLED: {"appointment_id": APPOINTMENT, "fields": "status"},
     EventKind.APPOINTMENT_DELETED: {"appointment_id": APPOINTMENT},
+    EventKind.APPOINTMENT_CONFIRMED: {
+        "appointment_id": APPOINTMENT,
+        "fields": "status",
+        "confirmed_by": "contact",
+        "channel": "sms",
+    },
+    EventKind.APPOINTMENT_CANCEL_REQUESTED: {
+        "appointment_id": APPOINTMENT,
+        "fields": "status",
+        "channel": "link",
+    },
     EventKind.APPOINTMENTS_IMPORTED: {"created": 40, "updated": 3, "rejected": 0},
     EventKind.DATA_PURGED: {"older_than_days": 365, "messages": 1200, "links": 310},
 }

@@ -104,6 +104,12 @@ def test_staff_named_by_email_in_older_events_are_named_by_name(org_a, alice, ma
     ]
 
 
+def test_a_send_to_the_development_outbox_says_so(org_a, jane):
+    sent = delivery(org_a, jane)
+    record(org_a, EventKind.SENT, contact=jane, delivery=sent, channel="sms", provider="outbox")
+    assert sentences(org_a) == ["Text to Jane Roe at •••-•••-1234 put in the development outbox"]
+
+
 def test_technical_details_are_folded_and_the_address_only_for_owners(org_a, alice, jane):
     sent = delivery(org_a, jane)
     record(

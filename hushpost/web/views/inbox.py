@@ -12,9 +12,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from hushpost.accounts.models import User
+from hushpost.appointments.agenda import cant_come, confirmation
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, DeliveryStatus
 from hushpost.messaging.attachment_uploads import request_too_large
@@ -53,6 +55,10 @@ from hushpost.web.redirects import redirect_back
 from hushpost.web.senders import Sender, senders
 
 PAGE_SIZE = 25
+
+
+# The Inbox lists this many "can't come" answers; the appointment list has them all.
+CANT_COME_SHOWN = 20
 
 
 @staff_required
@@ -95,6 +101,11 @@ def inbox(request):
         "here": f"{reverse('web:inbox')}?{urlencode(params)}",
         "staff": list(people.values()),
         "any_conversations": bool(rows) or Conversation.objects.for_org(request.org).exists(),
+        # Issue 15: "can't come" answers wait here for a person, whichever way they came.
+        "cant_come": [
+            (appointment, confirmation(appointment))
+            for appointment in cant_come(request.org, timezone.now())[:CANT_COME_SHOWN]
+        ],
     }
     return render(request, "web/inbox/list.html", context)
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("activity", "0007_inbox_and_reveal_event_kinds"),
+        ("activity", "0009_appointment_answer_event_kinds"),
     ]
 
     operations = [
