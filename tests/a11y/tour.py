@@ -271,7 +271,8 @@ def staff_paths(contact: Contact | None = None) -> list[tuple[str, str]]:
     `contact`: whose conversation and details to show (a new one by default)."""
     from django.urls import reverse
 
-    from hushpost.appointments.models import Appointment
+    from hushpost.appointments.models import Appointment, AutoMessage
+    from hushpost.contacts.models import CustomField
     from hushpost.messaging.compose import send_message
 
     org = clinic()
@@ -289,6 +290,16 @@ def staff_paths(contact: Contact | None = None) -> list[tuple[str, str]]:
         location="Main Street clinic",
     )
     link = contact.secure_links.filter(locked_at__isnull=False).first()
+    field, _ = CustomField.objects.get_or_create(
+        organization=org, key="patient_number", defaults={"label": "Patient number"}
+    )
+    auto = AutoMessage.objects.create(
+        organization=org,
+        channel="sms",
+        timing="before_start",
+        offset_minutes=1440,
+        body="See you {{ appointment.start_date }} at {{ appointment.start_time }}.",
+    )
     paths = [
         ("home", reverse("web:home")),
         ("inbox", reverse("web:inbox")),
@@ -297,6 +308,8 @@ def staff_paths(contact: Contact | None = None) -> list[tuple[str, str]]:
         ("contact", reverse("web:contact_detail", args=[contact.pk])),
         ("contact-edit", reverse("web:contact_edit", args=[contact.pk])),
         ("contact-new", reverse("web:contact_new")),
+        ("contact-delete", reverse("web:contact_delete", args=[contact.pk])),
+        ("links-revoke-all", reverse("web:links_revoke_all", args=[contact.pk])),
         ("link-unlock", reverse("web:link_unlock", args=[contact.pk, link.pk])),
         ("link-revoke", reverse("web:link_revoke", args=[contact.pk, link.pk])),
         ("compose", reverse("web:compose")),
@@ -304,14 +317,24 @@ def staff_paths(contact: Contact | None = None) -> list[tuple[str, str]]:
         ("appointments", reverse("web:appointments")),
         ("appointment", reverse("web:appointment_detail", args=[appointment.pk])),
         ("appointment-edit", reverse("web:appointment_edit", args=[appointment.pk])),
+        ("appointment-delete", reverse("web:appointment_delete", args=[appointment.pk])),
+        ("appointment-new", reverse("web:appointment_new")),
+        ("appointment-import", reverse("web:appointment_import")),
+        ("calendar-feeds", reverse("web:calendar_feeds")),
         ("auto-messages", reverse("web:auto_messages")),
         ("auto-message-new", reverse("web:auto_message_new")),
+        ("auto-message-edit", reverse("web:auto_message_edit", args=[auto.pk])),
+        ("auto-message-delete", reverse("web:auto_message_delete", args=[auto.pk])),
         ("secure-settings", reverse("web:secure_settings")),
         ("fields", reverse("web:field_list")),
         ("field-new", reverse("web:field_new")),
+        ("field-edit", reverse("web:field_edit", args=[field.pk])),
+        ("field-delete", reverse("web:field_delete", args=[field.pk])),
+        ("confirmation-settings", reverse("web:confirmation_settings")),
         ("organization", reverse("web:organization")),
         ("users", reverse("web:user_list")),
         ("user-new", reverse("web:user_new")),
+        ("user-edit", reverse("web:user_edit", args=[user.pk])),
         ("api-keys", reverse("web:api_keys")),
         ("webhooks", reverse("web:webhooks")),
         ("activity", reverse("web:activity")),
