@@ -87,6 +87,7 @@ class Stage:
     refused: str  # expired, of a contact with nothing to send a new link to
     paused: str  # of a contact past the limit of wrong PINs
     unsubscribe: str
+    confirm: str  # the page answering an appointment reminder
 
 
 def _link(contact, message, *, pin=PIN, lifetime=timedelta(hours=24), now=None):
@@ -147,7 +148,19 @@ def stage(language: str) -> Stage:
             check_pin(spent, "0000")
         failures -= MAX_PIN_ATTEMPTS
     _, paused_raw = _link(kim, None)
+    from hushpost.appointments.confirm_links import confirm_url
+    from hushpost.appointments.models import Appointment
+
+    appointment = Appointment.objects.create(
+        organization=org,
+        contact=jane,
+        start=timezone.now() + timedelta(days=3),
+        end=timezone.now() + timedelta(days=3, minutes=30),
+        title="Check-up",
+        location="Main Street clinic",
+    )
     return Stage(
+        confirm=urlsplit(confirm_url(appointment)).path,
         contact=jane,
         pin=pin_raw,
         open=open_raw,
@@ -244,6 +257,8 @@ def contact_pages(
         '<button type="submit">Go</button></form>'
     )
     at("form-expired", _submit(page, "button"), status=403)
+    at("appointment", page.goto(f"{base_url}{s.confirm}"), pattern='value="confirm"')
+    at("appointment-confirmed", _submit(page, "button[value=confirm]"))
     at("unsubscribe", page.goto(f"{base_url}{s.unsubscribe}"))
     at("unsubscribed", _submit(page, "main form button[type=submit]"))
     at("unsubscribe-not-valid", page.goto(f"{base_url}/u/not-a-token/"), status=404)
