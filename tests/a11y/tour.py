@@ -15,7 +15,6 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import to_language
 
@@ -40,19 +39,14 @@ class PageNotReached(AssertionError):
 
 
 def languages() -> list[str]:
-    """English and every language with a catalogue in the repository (hushpost/locale)."""
-    root = (
-        Path(settings.BASE_DIR) / "hushpost" / "locale" if hasattr(settings, "BASE_DIR") else None
-    )
+    """English and every language with a catalogue in the repository (hushpost/locale/<ll>)."""
     found = ["en"]
-    for base in [root, Path(__file__).resolve().parents[2] / "hushpost" / "locale"]:
-        if base and base.is_dir():
-            for entry in sorted(base.iterdir()):
-                if (entry / "LC_MESSAGES" / "django.po").exists():
-                    code = to_language(entry.name)
-                    if code not in found:
-                        found.append(code)
-            break
+    base = Path(__file__).resolve().parents[2] / "hushpost" / "locale"
+    if base.is_dir():
+        for entry in sorted(base.iterdir()):
+            code = to_language(entry.name)
+            if (entry / "LC_MESSAGES" / "django.po").exists() and code not in found:
+                found.append(code)
     return found
 
 
