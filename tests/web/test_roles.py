@@ -47,6 +47,7 @@ ROLES = {
     "compose": (MEMBER, MEMBER),
     "compose_preview": (MEMBER, MEMBER),
     "send_detail": (MEMBER, MEMBER),
+    "send_deliveries_csv": (MEMBER, MEMBER),
     "deliveries": (MEMBER, MEMBER),
     "delivery_retry": (MEMBER, MEMBER),
     "outbox": (MEMBER, MEMBER),
