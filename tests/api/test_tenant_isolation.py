@@ -64,6 +64,7 @@ BODIES = {
         "body": "Changed",
     },
     ("patch", "/api/v1/webhooks/{webhook_id}"): {"description": "Changed", "enabled": False},
+    ("post", "/api/v1/links/{link_id}/unlock"): {"reason": "Changed"},
     ("patch", "/api/v1/calendar-feeds/{feed_id}"): {"name": "Changed"},
     ("post", "/api/v1/links/{link_id}/unlock"): {"reason": "They called the front desk"},
 }

@@ -64,7 +64,7 @@ ROLES = {
     # Revoking a contact's secure links is a safety action anyone who works with them may take
     "links_revoke_all": (MEMBER, MEMBER),
     "link_revoke": (MEMBER, MEMBER),
-    # Unlocking lifts a security lock: admins, with a reason on record
+    # Unlocking a link the contact locked undoes a safety measure: owners and admins
     "link_unlock": (ADMIN, ADMIN),
     "import_new": (MEMBER, MEMBER),
     "import_detail": (MEMBER, MEMBER),
