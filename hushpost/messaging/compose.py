@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from hushpost.accounts.models import Organization
+from hushpost.accounts.models import ApiKey, Organization
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, Delivery
 from hushpost.delivery.send import hold_delivery, queue_delivery
@@ -91,7 +91,7 @@ class RequestKey:
 
     key: str
     digest: str
-    api_key: object
+    api_key: ApiKey
 
 
 class AlreadySent(Exception):

@@ -24,7 +24,7 @@ from hushpost.messaging.attachment_uploads import (
     AttachmentsInMemory,
     read_attachments,
 )
-from hushpost.messaging.audience import extra_fields_of
+from hushpost.messaging.audience import Audience, extra_fields_of
 from hushpost.messaging.compose import MAX_ATTACHMENTS, NewAttachment, check_compose
 from hushpost.messaging.notify import why_unreachable
 from hushpost.web.compose_groups import add_group_fields, group_audience
@@ -163,7 +163,7 @@ class ComposeForm(ProblemsForm):
         self.new_attachments: list[NewAttachment] = []
         add_group_fields(self, organization)
         # A group (all contacts, by a field, a day's appointments) instead of picked people.
-        self.audience = None
+        self.audience: Audience | None = None
 
     def full_clean(self):
         if not self.validate:
