@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         ("accounts", "0005_user_time_zone"),
         ("contacts", "0004_contact_external_id"),
         ("delivery", "0008_delivery_ask_keypress"),
-        ("messaging", "0007_send_fan_out"),
+        ("messaging", "0008_send_fan_out"),
     ]
 
     operations = [

@@ -35,18 +35,23 @@ def thread_item_head(message, organization, last: bool) -> SafeString:
     parts = [
         format_html(
             '<li class="msg {}"{}>\n    <p class="msg-meta"><span class="msg-who">{}</span>\n'
-            '      <time datetime="{}">{}</time></p>\n',
+            '      <time datetime="{}">{} {}</time></p>\n',
             "msg-mine" if inbound else "msg-theirs",
             SafeString(' id="latest"') if last else "",
             gettext("You") if inbound else organization.company_name,
             dateformat.format(when, "c"),
             formats.date_format(when, "DATETIME_FORMAT"),
+            # The zone with the time ("10:07 p.m. PST"): a contact may be elsewhere.
+            dateformat.format(when, "T"),
         )
     ]
+    # dir="auto": a reply in Arabic reads right to left on an English page, and back.
     if subject:
-        parts.append(format_html('    <p class="msg-subject">{}</p>\n', subject))
+        parts.append(format_html('    <p class="msg-subject" dir="auto">{}</p>\n', subject))
     if body:
-        parts.append(format_html('    <p class="msg-body">{}</p>\n', linebreaksbr(body, True)))
+        parts.append(
+            format_html('    <p class="msg-body" dir="auto">{}</p>\n', linebreaksbr(body, True))
+        )
     return SafeString("".join(parts))
 
 

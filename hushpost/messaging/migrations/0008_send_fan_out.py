@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_user_time_zone"),
-        ("messaging", "0006_read_receipts_and_link_visits"),
+        ("messaging", "0007_securemessagingsettings_translations"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
