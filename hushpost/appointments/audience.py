@@ -28,7 +28,7 @@ from hushpost.messaging.audience import (
 def load_appointments(organization: Organization, ids: Sequence[str]) -> list:
     found = (
         Appointment.objects.for_org(organization)
-        .select_related("contact", "staff")
+        .select_related("contact__organization", "staff")
         .in_bulk(list(ids))
     )
     return [as_recipient(found[UUID(i)]) for i in ids if UUID(i) in found]

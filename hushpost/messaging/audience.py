@@ -56,7 +56,8 @@ def register_kind(name: str, kind: AudienceKind) -> None:
 def _load_contacts(organization: Organization, ids: Sequence[str]) -> list:
     from hushpost.messaging.compose import Recipient
 
-    found = Contact.objects.for_org(organization).in_bulk(list(ids))
+    # With the organization: each recipient's notification names it.
+    found = Contact.objects.for_org(organization).select_related("organization").in_bulk(list(ids))
     return [Recipient(found[UUID(i)]) for i in ids if UUID(i) in found]
 
 

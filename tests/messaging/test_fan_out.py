@@ -106,3 +106,26 @@ def test_a_deleted_contact_is_left_out(org_a, people, alice, secure_on):
 
 def test_the_scheduler_resumes_stale_fan_outs():
     assert "resume stale send fan-outs" in [name for name, _ in STEPS]
+
+
+def test_a_request_key_taken_by_a_concurrent_request_gives_back_its_send(
+    org_a, people, alice, secure_on, key_a
+):
+    from hushpost.messaging.compose import AlreadySent, RequestKey, send_message
+
+    api_key, _ = key_a
+    key = RequestKey(key="retry-1", digest="d" * 64, api_key=api_key)
+    # The other request won the insert between this one's lookup and its own insert.
+    first = send_message(
+        org_a, contacts=people[:1], channel="sms", secure=True, body="Hi", request_key=key
+    ).send
+    with pytest.raises(AlreadySent) as already:
+        queue_send(
+            org_a,
+            contacts_by_id(org_a, [c.pk for c in people]),
+            channel="sms",
+            secure=True,
+            body="Hi",
+            request_key=key,
+        )
+    assert already.value.send == first and Send.objects.count() == 1
