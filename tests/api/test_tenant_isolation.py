@@ -66,7 +66,6 @@ BODIES = {
     ("patch", "/api/v1/webhooks/{webhook_id}"): {"description": "Changed", "enabled": False},
     ("post", "/api/v1/links/{link_id}/unlock"): {"reason": "Changed"},
     ("patch", "/api/v1/calendar-feeds/{feed_id}"): {"name": "Changed"},
-    ("post", "/api/v1/links/{link_id}/unlock"): {"reason": "They called the front desk"},
 }
 # An external id names an appointment within the caller's own organization: their
 # external id is simply one we don't have, so an upsert with it would create ours
