@@ -66,7 +66,15 @@ ROUND_TRIP_KINDS = {
     EventKind.STAFF_VIEWED_CONVERSATION,
     EventKind.SENSITIVE_VALUE_REVEALED,  # the PIN revealed in Compose's preview
 }
+# The test's browser may open the link within seconds of sending, which is what a mail
+# scanner does: that GET is then logged as `link_prefetched`, and the PIN the browser
+# posts next makes it a person's `link_clicked` all the same (messaging/link_visits.py).
+MAY_ALSO_HOLD = {EventKind.LINK_PREFETCHED}
 URL = re.compile(r"https?://[^\s<>\"')]+")
+
+
+def as_expected(kinds: set) -> bool:
+    return set(ROUND_TRIP_KINDS) <= kinds <= set(ROUND_TRIP_KINDS) | MAY_ALSO_HOLD
 
 
 def shoot(page, channel: str, step: str) -> None:
@@ -420,7 +428,7 @@ def the_log_shows_every_event(page, channel: str, contact: Contact) -> str:
     page.wait_for_url("**/activity/?*contact=*")
     rows = page.locator("table.events tbody tr")
     kinds = {row.get_attribute("data-kind") for row in rows.all()}
-    assert kinds == set(ROUND_TRIP_KINDS)
+    assert as_expected(kinds), kinds
     # In sentences that name the contact, never their number or address in full.
     what = page.locator('td[data-label="What happened"]').all_inner_texts()
     assert any(f"{contact.name} entered a wrong PIN" == text for text in what)
@@ -430,10 +438,9 @@ def the_log_shows_every_event(page, channel: str, contact: Contact) -> str:
         page.get_by_role("button", name="Export CSV").click()
     exported = Path(download.value.path()).read_text()
     rows = list(csv.DictReader(io.StringIO(exported)))
-    assert {row["kind"] for row in rows} == set(ROUND_TRIP_KINDS)
+    assert {row["kind"] for row in rows} == kinds
     assert {row["contact_id"] for row in rows} == {str(contact.pk)}
-    kinds = set(Event.objects.filter(contact=contact).values_list("kind", flat=True))
-    assert kinds == set(ROUND_TRIP_KINDS)
+    assert set(Event.objects.filter(contact=contact).values_list("kind", flat=True)) == kinds
     return exported
 
 
