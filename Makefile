@@ -4,7 +4,7 @@
 UV := python3 -m uv
 PORT ?= 8000
 
-.PHONY: run test setup check bench reliability
+.PHONY: run test setup check bench reliability screenshots
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
@@ -38,3 +38,8 @@ bench: setup
 # PG_URL=postgresql://... adds the PostgreSQL pass.
 reliability: setup
 	$(UV) run --locked python -m bench.reliability $(if $(PG_URL),--postgres $(PG_URL))
+
+# The main staff and contact pages as pictures (1280 and 390 px, light and dark, English
+# and Spanish) in docs/screenshots/, through chromium; the README shows four of them.
+screenshots: setup
+	HUSHPOST_DATA_DIR=$(CURDIR)/var/test $(UV) run --locked pytest -n 0 -p no:randomly -q -s tests/a11y/make_screenshots.py

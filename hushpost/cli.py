@@ -1,9 +1,9 @@
 """The `hushpost` command: run the demo, or one production process, or a Django command.
 
-hushpost run [--port 8000] [--bind 127.0.0.1]   web + worker + webhooks + scheduler, demo org
+hushpost run [--port 8000] [--bind 127.0.0.1]   web + worker + scheduler, demo org
 hushpost web [--port 8000] [--bind 0.0.0.0] [--workers N]
-hushpost worker [--interval 1]
-hushpost webhooks [--threads 8]                    sends webhook messages
+hushpost worker [--interval 1] [--webhook-threads 4]   sends deliveries and webhooks
+hushpost webhooks [--threads 8]                    only webhooks (optional, to scale apart)
 hushpost scheduler
 hushpost manage <django command> ...
 """
@@ -27,6 +27,40 @@ def _setup_django() -> None:
     django.setup()
 
 
+class StartRefused(Exception):
+    """System checks found errors: each line names the variable and the fix."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def _refuse_on_errors() -> None:
+    """Run the system checks (the deployment ones too in production) before any
+    process starts; an error stops it here rather than sending nowhere later."""
+    _setup_django()
+    from django.conf import settings
+
+    from hushpost.checks import refusals
+
+    lines = refusals(deploy=settings.PRODUCTION)
+    if lines:
+        raise StartRefused(lines)
+
+
+def _checked(action, *, fresh_metrics: bool = False):
+    def run():
+        # Before Django (and so prometheus-client) loads: every process this
+        # starts counts into the one directory /metrics adds up.
+        from hushpost.metrics.process import prepare
+
+        prepare(fresh=fresh_metrics)
+        _refuse_on_errors()
+        return action()
+
+    return run
+
+
 def _manage(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS)
     from django.core.management import execute_from_command_line
@@ -41,6 +75,9 @@ def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
         "-m",
         "gunicorn",
         "hushpost.wsgi:application",
+        # Its own lines as JSON or text like the app's (HUSHPOST_LOG_FORMAT).
+        "--config",
+        "python:hushpost.gunicorn_conf",
         "--bind",
         f"{bind}:{port}",
         "--workers",
@@ -59,12 +96,14 @@ def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
         os.environ.get("HUSHPOST_ACCESS_LOG", "") or "/dev/null",
         "--access-logformat",
         '%(h)s %(t)s "%(m)s" %(s)s %(b)s %(L)ss',
+        # Nobody: hushpost/client_address.py alone decides whose X-Forwarded-*
+        # headers count (HUSHPOST_TRUSTED_PROXIES), for the scheme as for the address.
         "--forwarded-allow-ips",
-        os.environ.get("HUSHPOST_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "",
     ]
 
 
-def _worker_argv(interval: float = 1.0) -> list[str]:
+def _worker_argv(interval: float = 1.0, webhook_threads: int = 4) -> list[str]:
     # db_worker wrapped to reconnect after a database outage
     # (hushpost/delivery/management/commands/worker.py).
     return [
@@ -78,11 +117,13 @@ def _worker_argv(interval: float = 1.0) -> list[str]:
         "*",
         "--interval",
         str(interval),
+        "--webhook-threads",
+        str(webhook_threads),
     ]
 
 
 def _webhooks_argv(threads: int = 8) -> list[str]:
-    # Apart from the worker: a receiver that hangs must never hold up a text or an email.
+    # Workers send webhooks too; this process only adds webhook threads apart from them.
     return [
         sys.executable,
         "-m",
@@ -132,7 +173,6 @@ def run_all(args: argparse.Namespace) -> int:
     children = {
         "web": subprocess.Popen(_gunicorn_argv(args.bind, args.port, 2), env=env),
         "worker": subprocess.Popen(_worker_argv(), env=env),
-        "webhooks": subprocess.Popen(_webhooks_argv(4), env=env),
         "scheduler": subprocess.Popen(_scheduler_argv(), env=env),
     }
     from hushpost.web.demo import demo_sign_in_lines
@@ -190,6 +230,12 @@ def _seconds(value: str) -> float:
     return seconds
 
 
+def _count(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of threads (0 or more)")
+    return int(value)
+
+
 def _threads(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of threads (1 or more)")
@@ -213,7 +259,15 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument(
         "--interval", type=_seconds, default=1.0, help="seconds between polls when idle (default 1)"
     )
-    webhooks = commands.add_parser("webhooks", help="send webhook messages (any number of these)")
+    worker.add_argument(
+        "--webhook-threads",
+        type=_count,
+        default=4,
+        help="webhook messages in flight at once (default 4; 0 leaves them to `hushpost webhooks`)",
+    )
+    webhooks = commands.add_parser(
+        "webhooks", help="only send webhook messages (workers send them too; optional)"
+    )
     webhooks.add_argument(
         "--threads", type=_threads, default=8, help="messages in flight at once (default 8)"
     )
@@ -226,11 +280,11 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {
         "run": lambda: run_all(args),
         "web": lambda: run_web(args),
-        "worker": lambda: _exec(_worker_argv(args.interval)),
+        "worker": lambda: _exec(_worker_argv(args.interval, args.webhook_threads)),
         "webhooks": lambda: _exec(_webhooks_argv(args.threads)),
         "scheduler": lambda: _exec(_scheduler_argv()),
     }
-    return _guarded(handlers[args.command])
+    return _guarded(_checked(handlers[args.command], fresh_metrics=args.command == "run"))
 
 
 def _guarded(action) -> int:
@@ -241,6 +295,10 @@ def _guarded(action) -> int:
         return action() or 0
     except ImproperlyConfigured as error:
         print(f"hushpost: {error}", file=sys.stderr)
+        return 2
+    except StartRefused as refused:
+        for line in refused.lines:
+            print(f"hushpost: {line}", file=sys.stderr)
         return 2
 
 

@@ -34,9 +34,19 @@ PRODUCTION = HUSHPOST_ENV == "production"
 DATA_DIR = Path(envstr("HUSHPOST_DATA_DIR", "var")).resolve()
 
 # The public URL of this install; secure links and webhook signatures use it.
-BASE_URL = envstr("HUSHPOST_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-# Published at /.well-known/security.txt for vulnerability reports.
-HUSHPOST_SECURITY_CONTACT = envstr("HUSHPOST_SECURITY_CONTACT", "security@hushpost.invalid")
+# Production has no default: hushpost.E003 refuses to start without it.
+BASE_URL = envstr("HUSHPOST_BASE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+# Published at /.well-known/security.txt for vulnerability reports; production
+# refuses to start with this placeholder (hushpost.E008).
+SECURITY_CONTACT_PLACEHOLDER = "security@hushpost.invalid"
+HUSHPOST_SECURITY_CONTACT = envstr("HUSHPOST_SECURITY_CONTACT", SECURITY_CONTACT_PLACEHOLDER)
+# The notification channels this install sends on; each needs its provider in
+# production (hushpost.E001). Leave out sms and voice for an email-only install.
+HUSHPOST_CHANNELS = envlist("HUSHPOST_CHANNELS", "sms,email,voice")
+if unknown_channels := set(HUSHPOST_CHANNELS) - {"sms", "email", "voice"}:
+    raise ImproperlyConfigured(
+        f"HUSHPOST_CHANNELS names {', '.join(sorted(unknown_channels))}: use sms, email and voice."
+    )
 
 # The encryption key ring ("id:key,id:key"; the first encrypts, all decrypt).
 HUSHPOST_KEYS = envstr("HUSHPOST_KEYS")
@@ -88,6 +98,9 @@ def _development_secret() -> str:
 SECRET_KEY = envstr("HUSHPOST_SECRET_KEY") or _development_secret()
 if PRODUCTION and len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("HUSHPOST_SECRET_KEY must be at least 50 characters long.")
+# Earlier secret keys, comma-separated, still accepted after a rotation: link PINs
+# stored under them and the audit chain sealed under them keep verifying.
+SECRET_KEY_FALLBACKS = envlist("HUSHPOST_SECRET_KEY_FALLBACKS")
 
 DEBUG = envbool("HUSHPOST_DEBUG", default=not PRODUCTION)
 if PRODUCTION and DEBUG:
@@ -124,9 +137,21 @@ INSTALLED_APPS = [
     "hushpost.scheduler",
     "hushpost.portal",
     "hushpost.web",
+    "hushpost.metrics",
 ]
 
 MIDDLEWARE = [
+    # A request id for every line logged while serving, answered as X-Request-ID.
+    "hushpost.log_context.RequestIdMiddleware",
+    # Counts every answer (hushpost_http_requests_total) and serves /metrics,
+    # like the probes before the host check (hushpost/metrics/).
+    "hushpost.metrics.middleware.MetricsMiddleware",
+    # /healthz and /readyz, before the host check and the https redirect: probes
+    # come by IP over plain http (hushpost/health.py).
+    "hushpost.health.HealthMiddleware",
+    # The client's address and https only on a trusted proxy's word
+    # (HUSHPOST_TRUSTED_PROXIES); first, so the SSL redirect and cookies see it.
+    "hushpost.client_address.ClientAddressMiddleware",
     # Every error under /api/ is problem JSON, even those Django and the other
     # middleware make themselves (first, so it sees them all; it keeps their headers).
     "hushpost.api.answers.ProblemAnswersMiddleware",
@@ -292,12 +317,21 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = envbool("HUSHPOST_SSL_REDIRECT", True)
-    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
-    if envbool("HUSHPOST_BEHIND_PROXY", True):
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = envint("HUSHPOST_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HUSHPOST_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("HUSHPOST_HSTS_PRELOAD", True)
+
+# Reverse proxies whose X-Forwarded-For / Forwarded / X-Forwarded-Proto count
+# (comma-separated addresses or CIDRs; none by default): hushpost/client_address.py.
+# No SECURE_PROXY_SSL_HEADER: it would believe any client's X-Forwarded-Proto.
+from hushpost.client_address import parse_networks  # noqa: E402
+
+HUSHPOST_TRUSTED_PROXIES = envlist("HUSHPOST_TRUSTED_PROXIES")
+parse_networks(HUSHPOST_TRUSTED_PROXIES)
+
+# The bearer token /metrics wants in production (Authorization: Bearer …);
+# unset, /metrics is 404 there. Development serves it to anyone.
+HUSHPOST_METRICS_TOKEN = envstr("HUSHPOST_METRICS_TOKEN")
 
 # --- Internationalization ---------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -327,14 +361,15 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # SMTP when SMTP_HOST is set; otherwise every email goes to the development outbox.
 # The sender as the business writes it ("Praxis Dr. Müller <praxis@example.de>",
 # quoted or not), stored in the form every mail library reads; a malformed
-# address stops start-up here rather than failing every email later.
+# address stops start-up (hushpost.E006) rather than failing every email later.
 from hushpost.outgoing_email import SenderInvalid, parse_sender  # noqa: E402
 
-_from_email = envstr("HUSHPOST_FROM_EMAIL") or "Hushpost <hushpost@localhost>"
+HUSHPOST_FROM_EMAIL = envstr("HUSHPOST_FROM_EMAIL") or "Hushpost <hushpost@localhost>"
 try:
-    DEFAULT_FROM_EMAIL = parse_sender(_from_email).header
-except SenderInvalid as error:
-    raise ImproperlyConfigured(f"HUSHPOST_FROM_EMAIL={_from_email!r}: {error}") from None
+    DEFAULT_FROM_EMAIL = parse_sender(HUSHPOST_FROM_EMAIL).header
+except SenderInvalid:
+    # Kept as written: the system check names what is wrong, and every process refuses to start.
+    DEFAULT_FROM_EMAIL = HUSHPOST_FROM_EMAIL
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMTP_HOST = envstr("SMTP_HOST")
 SMTP_TLS = envstr("SMTP_TLS", "starttls" if PRODUCTION else "none")
@@ -404,6 +439,19 @@ for _name in ("HUSHPOST_WORKER_CONCURRENCY", "HUSHPOST_WORKER_BATCH"):
 # multicast or reserved address are refused, on save and at every send, unless
 # this is on (development only by default: a receiver on your own machine).
 HUSHPOST_WEBHOOKS_ALLOW_PRIVATE = envbool("HUSHPOST_WEBHOOKS_ALLOW_PRIVATE", not PRODUCTION)
+# Calendar feeds (secret iCal addresses) are fetched through the same SSRF guard as
+# webhooks: private addresses are refused unless this is on (development only by default).
+HUSHPOST_FEEDS_ALLOW_PRIVATE = envbool("HUSHPOST_FEEDS_ALLOW_PRIVATE", not PRODUCTION)
+# Each feed is polled this often, feeds spread evenly over the interval.
+HUSHPOST_FEED_INTERVAL_MINUTES = envint("HUSHPOST_FEED_INTERVAL_MINUTES", 10)
+if not 1 <= HUSHPOST_FEED_INTERVAL_MINUTES <= 1440:
+    raise ImproperlyConfigured(
+        "HUSHPOST_FEED_INTERVAL_MINUTES must be a number of minutes from 1 to 1440 (a day)."
+    )
+# One fetch of a feed, from connecting to the last byte.
+HUSHPOST_FEED_TIMEOUT_SECONDS = envint("HUSHPOST_FEED_TIMEOUT_SECONDS", 20)
+if not 1 <= HUSHPOST_FEED_TIMEOUT_SECONDS <= 120:
+    raise ImproperlyConfigured("HUSHPOST_FEED_TIMEOUT_SECONDS must be from 1 to 120 seconds.")
 # Requests per minute per API key, counted in the shared cache; 0 turns the limit off.
 HUSHPOST_API_RATE = envint("HUSHPOST_API_RATE", 600)
 if HUSHPOST_API_RATE < 0:
@@ -411,17 +459,13 @@ if HUSHPOST_API_RATE < 0:
 
 
 # --- Logging ----------------------------------------------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"hide_link_tokens": {"()": "hushpost.portal.log_filters.HideLinkTokens"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": envstr("HUSHPOST_LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # These log the path of refused and failed requests; under /s/ it holds the link token.
-        "django.request": {"filters": ["hide_link_tokens"]},
-        "django.security.csrf": {"filters": ["hide_link_tokens"]},
-    },
-}
+# json (one object a line, production's default) or text; every line carries
+# its request id and delivery id (hushpost/log_context.py).
+HUSHPOST_LOG_FORMAT = envstr("HUSHPOST_LOG_FORMAT", "json" if PRODUCTION else "text")
+if HUSHPOST_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(
+        f"HUSHPOST_LOG_FORMAT={HUSHPOST_LOG_FORMAT!r} is not known: use json or text."
+    )
+from hushpost.log_context import logging_config  # noqa: E402
+
+LOGGING = logging_config(log_format=HUSHPOST_LOG_FORMAT, level=envstr("HUSHPOST_LOG_LEVEL", "INFO"))

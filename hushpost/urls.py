@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
+from hushpost.appointments import webhooks as appointment_webhooks
 from hushpost.delivery.tracking import email_open
 from hushpost.delivery.unsubscribe_views import email_unsubscribe
 from hushpost.messaging import webhooks as messaging_webhooks
@@ -37,6 +38,11 @@ urlpatterns = [
     path("api/v1/", include("hushpost.api.urls")),
     path("s/", include("hushpost.portal.urls")),
     path("webhooks/twilio/sms", messaging_webhooks.twilio_sms, name="twilio_sms"),
+    path(
+        "webhooks/twilio/voice-gather",
+        appointment_webhooks.twilio_voice_gather,
+        name="twilio_voice_gather",
+    ),
     path("webhooks/", include("hushpost.delivery.urls")),
     path("o/<str:token>.gif", email_open, name="email_open"),
     path("u/<str:token>/", email_unsubscribe, name="email_unsubscribe"),

@@ -93,6 +93,19 @@ def receiver():
 
 
 @pytest.fixture
+def feed_server():
+    """A calendar feed on a free loopback port (tests/feed_server.py)."""
+    from tests.feed_server import FeedServer
+
+    server = FeedServer(free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
 def org_a(db):
     return Organization.objects.create(
         name="Riverside Clinic",

@@ -68,7 +68,13 @@ class RealWeb:
                 self.process.wait()
 
 
-def start_web(tmp_path: Path, *, workers: int = 2, env: dict[str, str] | None = None) -> RealWeb:
+def start_web(
+    tmp_path: Path,
+    *,
+    workers: int = 2,
+    env: dict[str, str] | None = None,
+    wait_path: str = "/accounts/login/",
+) -> RealWeb:
     port = free_port()
     access_log = tmp_path / "access.log"
     access_log.touch()
@@ -118,7 +124,7 @@ def start_web(tmp_path: Path, *, workers: int = 2, env: dict[str, str] | None = 
         if process.poll() is not None:
             raise AssertionError("hushpost web stopped at start:\n" + web.output())
         try:
-            with urllib.request.urlopen(web.url + "/accounts/login/", timeout=2) as response:
+            with urllib.request.urlopen(web.url + wait_path, timeout=2) as response:
                 if response.status == 200:
                     return web
         except OSError:

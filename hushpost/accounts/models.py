@@ -68,6 +68,31 @@ class Organization(models.Model):
             "“<company name>: reply STOP to stop texts, START to start again. Call us for help.”"
         ),
     )
+    # R12: how a stuck contact reaches a person, shown on every page the contact sees.
+    help_phone = models.CharField(
+        "Contact line phone",
+        max_length=40,
+        blank=True,
+        help_text="The number contacts can call for help, shown on every secure page.",
+    )
+    help_hours = models.CharField(
+        "Contact line hours",
+        max_length=120,
+        blank=True,
+        help_text="When someone answers it, as “Monday to Friday, 8 am to 6 pm”.",
+    )
+    # A Liquid template over the contact's fields; never the PIN itself
+    # (messaging/pin_hints.py refuses one that could contain it).
+    pin_hint = models.CharField(
+        "PIN hint",
+        max_length=300,
+        blank=True,
+        help_text=(
+            "Shown above the PIN box, as “The last four digits of your phone number” or "
+            "“Your date of birth as DDMMYYYY”. It may use the contact's fields, "
+            "never the PIN or the field the PIN comes from."
+        ),
+    )
     # Staff without two-factor are sent to set it up right after their password.
     require_two_factor = models.BooleanField(
         "Require two-factor sign-in",

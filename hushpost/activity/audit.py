@@ -34,6 +34,7 @@ AUDIT_KINDS: tuple[EventKind, ...] = (
     EventKind.API_KEY_CREATED,
     EventKind.API_KEY_REVOKED,
     EventKind.LINK_REVOKED,
+    EventKind.LINK_UNLOCKED,
     *SIGN_IN_KINDS,
     EventKind.CONTACT_DELETED,
     EventKind.DATA_PURGED,

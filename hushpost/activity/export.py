@@ -10,6 +10,9 @@ from hushpost.activity.log import record
 from hushpost.activity.models import Event, EventKind
 
 HEADER = ["time", "kind", "contact_id", "contact_name", "actor", "details", "description"]
+# The tamper-evident chain (activity/chain.py), for a reviewer to check offline
+# (docs/SECURITY.md has the recipe).
+CHAIN_HEADER = ["seq", "prev_hash", "hash", "sealed"]
 CHUNK = 1000
 
 # A cell starting with one of these is run as a formula by spreadsheet apps,
@@ -34,8 +37,13 @@ Describe = Callable[[list[Event]], list[str]]
 
 
 def event_row(
-    event: Event, zone: ZoneInfo, with_ip: bool = True, description: str = ""
+    event: Event,
+    zone: ZoneInfo,
+    with_ip: bool = True,
+    description: str = "",
+    with_chain: bool = False,
 ) -> list[str]:
+    chain = [str(event.seq), event.prev_hash, event.hash, event.sealed] if with_chain else []
     return [
         event.created_at.astimezone(zone).isoformat(timespec="seconds"),
         event.kind,
@@ -44,6 +52,7 @@ def event_row(
         _safe(event.actor_label),
         _safe(event.summary if with_ip else event.summary_without_ip),
         _safe(description or event.get_kind_display()),
+        *chain,
     ]
 
 
@@ -56,12 +65,19 @@ def recorded_csv_lines(
     export: str,
     with_ip: bool = True,
     describe: Describe | None = None,
+    with_chain: bool = False,
     **filters,
 ) -> Iterator[str]:
     """The CSV of `events`, its download recorded first (the record itself
     stays out of the file)."""
     note = record_export(organization, actor=actor, export=export, rows=events.count(), **filters)
-    return csv_lines(events.exclude(pk=note.pk), time_zone, with_ip=with_ip, describe=describe)
+    return csv_lines(
+        events.exclude(pk=note.pk),
+        time_zone,
+        with_ip=with_ip,
+        describe=describe,
+        with_chain=with_chain,
+    )
 
 
 def _batches(events: Iterable[Event]) -> Iterator[list[Event]]:
@@ -83,14 +99,15 @@ def csv_lines(
     *,
     with_ip: bool = True,
     describe: Describe | None = None,
+    with_chain: bool = False,
 ) -> Iterator[str]:
     zone = ZoneInfo(time_zone)
     writer = csv.writer(_Line())
-    yield writer.writerow(HEADER)
+    yield writer.writerow(HEADER + (CHAIN_HEADER if with_chain else []))
     for batch in _batches(events):
         descriptions = describe(batch) if describe else [""] * len(batch)
         for event, description in zip(batch, descriptions, strict=True):
-            yield writer.writerow(event_row(event, zone, with_ip, description))
+            yield writer.writerow(event_row(event, zone, with_ip, description, with_chain))
 
 
 def record_export(organization, *, actor, export: str, rows: int, **filters) -> Event:

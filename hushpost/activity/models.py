@@ -7,8 +7,10 @@ Details stay small and never hold message content, PINs or link tokens.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
+
+from hushpost.activity.chain import GENESIS, seal
 
 
 class EventKind(models.TextChoices):
@@ -20,11 +22,14 @@ class EventKind(models.TextChoices):
     HELD = "held", "Held back"
     EMAIL_OPENED = "email_opened", "Email opened"
     LINK_CLICKED = "link_clicked", "Link clicked"
+    # R12: a visit that looks like a mail scanner or chat preview, not a person.
+    LINK_PREFETCHED = "link_prefetched", "Link fetched by a scanner or preview"
     PIN_ENTERED = "pin_entered", "PIN entered"
     PIN_WRONG = "pin_wrong", "PIN wrong"
     LINK_LOCKED = "link_locked", "Link locked"
     EXPIRED_LINK_VISITED = "expired_link_visited", "Expired link visited"
     NEW_LINK_REQUESTED = "new_link_requested", "New link requested"
+    NEW_LINK_OTHER_CHANNEL = "new_link_other_channel", "New link requested by the other channel"
     MESSAGE_VIEWED = "message_viewed", "Message viewed"
     REPLY_RECEIVED = "reply_received", "Reply received"
     SMS_OPTED_OUT = "sms_opted_out", "Opted out of texts"
@@ -60,12 +65,16 @@ class EventKind(models.TextChoices):
     API_KEY_CREATED = "api_key_created", "API key created"
     API_KEY_REVOKED = "api_key_revoked", "API key revoked"
     LINK_REVOKED = "link_revoked", "Link revoked"
+    LINK_UNLOCKED = "link_unlocked", "Link unlocked"
     # Appointments.
     APPOINTMENT_CREATED = "appointment_created", "Appointment created"
     APPOINTMENT_UPDATED = "appointment_updated", "Appointment updated"
     APPOINTMENT_CANCELLED = "appointment_cancelled", "Appointment cancelled"
     APPOINTMENT_DELETED = "appointment_deleted", "Appointment deleted"
     APPOINTMENTS_IMPORTED = "appointments_imported", "Appointments imported"
+    # Issue 15: the contact's answer to a reminder (or staff confirming for them).
+    APPOINTMENT_CONFIRMED = "appointment_confirmed", "Appointment confirmed"
+    APPOINTMENT_CANCEL_REQUESTED = "appointment_cancel_requested", "Contact can't come"
 
 
 class AppendOnlyError(Exception):
@@ -81,6 +90,12 @@ class EventQuerySet(models.QuerySet):
 
     def delete(self):
         raise AppendOnlyError("activity events cannot be deleted")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            seal(objs)
+            return super().bulk_create(objs, *args, **kwargs)
 
 
 class Event(models.Model):
@@ -112,6 +127,11 @@ class Event(models.Model):
     # Who acted, kept even when the staff user is deleted: an email, "system", "api: <key name>".
     actor_label = models.CharField(max_length=200, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+    # The tamper-evident chain (activity/chain.py): set when the event is inserted.
+    seq = models.PositiveBigIntegerField(default=0)
+    prev_hash = models.CharField(max_length=64, default=GENESIS)
+    sealed = models.TextField(default="")
+    hash = models.CharField(max_length=64, default="")
 
     objects = EventQuerySet.as_manager()
 
@@ -122,6 +142,11 @@ class Event(models.Model):
             models.Index(fields=["organization", "kind", "-created_at"]),
             models.Index(fields=["contact", "-created_at"]),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "seq"], name="one_event_per_chain_place"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"
@@ -129,7 +154,9 @@ class Event(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise AppendOnlyError("activity events cannot be changed")
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            seal([self])
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("activity events cannot be deleted")
@@ -145,3 +172,13 @@ class Event(models.Model):
         return "; ".join(
             f"{key}: {value}" for key, value in sorted(self.detail.items()) if key != "ip"
         )
+
+
+class ChainHead(models.Model):
+    """Where each organization's chain ends; locked while an event is sealed."""
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS)

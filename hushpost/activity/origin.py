@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
+# X-Forwarded-For counts only from HUSHPOST_TRUSTED_PROXIES: an audit entry
+# must not be forgeable by what a client types.
+from hushpost.client_address import client_ip
+
+__all__ = ["RequestOriginMiddleware", "client_ip", "current_ip"]
+
 _current_ip: ContextVar[str] = ContextVar("hushpost_request_ip", default="")
-
-
-def client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is whatever the client typed unless a
-    # trusted proxy rewrites it, and an audit entry must not be forgeable.
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
 
 
 def current_ip() -> str:

@@ -20,7 +20,13 @@ from hushpost.api.contacts import find_contact
 from hushpost.api.paging import Limit, Offset, page
 from hushpost.api.problems import Invalid, NotFound
 from hushpost.api.schemas import Instant, Problem, ValidationProblem
-from hushpost.appointments.models import Appointment, AppointmentStatus, DueSend
+from hushpost.appointments.models import (
+    AnswerChannel,
+    Appointment,
+    AppointmentStatus,
+    ConfirmedBy,
+    DueSend,
+)
 from hushpost.appointments.services import AppointmentInvalid, delete_appointment, save_appointment
 from hushpost.contacts.models import Contact
 
@@ -32,7 +38,7 @@ CHANGE_ERRORS = {**ITEM_ERRORS, 422: ValidationProblem}
 # The services name fields as the staff form does; the API names them as its body does.
 FIELD_NAMES = {"contact": "contact_id", "staff": "staff_email"}
 NEEDS_OFFSET = "Give the time with its offset, such as 2031-03-04T09:30:00-05:00 or …Z."
-Status_ = Literal["scheduled", "confirmed", "cancelled"]
+Status_ = Literal["scheduled", "confirmed", "cancel_requested", "cancelled"]
 
 
 class AppointmentFields(Schema):
@@ -62,6 +68,20 @@ class AppointmentOut(Schema):
     location: str
     staff_email: str
     status: Status_
+    confirmed_by: Literal["contact", "staff", "calendar", ""] = Field(
+        ...,
+        description=(
+            "Who confirmed, while the status is `confirmed`: `contact` (their own answer), "
+            "`staff` (a person or the API) or `calendar` (an import said so); empty otherwise."
+        ),
+    )
+    confirmed_at: datetime | None
+    answered_via: Literal["sms", "link", "portal", "voice", "staff", "api", "calendar", ""] = Field(
+        ...,
+        description=(
+            "How the confirmation or the contact's “can't come” arrived; empty otherwise."
+        ),
+    )
     external_id: str
 
 
@@ -105,6 +125,11 @@ def appointment_out(appointment: Appointment) -> dict[str, Any]:
         "location": appointment.location,
         "staff_email": appointment.staff.email if appointment.staff else "",
         "status": appointment.status,
+        "confirmed_by": appointment.confirmed_by,
+        "confirmed_at": appointment.confirmed_at.astimezone(zone)
+        if appointment.confirmed_at
+        else None,
+        "answered_via": appointment.answered_via,
         "external_id": appointment.external_id,
     }
 
@@ -138,6 +163,8 @@ def _apply(appointment: Appointment, data: dict[str, Any]) -> None:
         setattr(
             appointment, name, data[name].strip() if isinstance(data[name], str) else data[name]
         )
+    if appointment.status == AppointmentStatus.CONFIRMED and not appointment.confirmed_by:
+        appointment.confirmed_by, appointment.answered_via = ConfirmedBy.STAFF, AnswerChannel.API
     if "external_id" in data:
         appointment.external_id = data["external_id"].strip()
 

@@ -50,6 +50,17 @@ class AutoMessageIn(Schema):
     secure: bool = Field(
         False, description="Send a link to a PIN-protected page instead (text and email only)."
     )
+    only_unconfirmed: bool = Field(
+        False,
+        description=(
+            "Skip appointments the contact has confirmed or said they can't come to, "
+            "as they stand when the message is due."
+        ),
+    )
+    ask_to_confirm: bool = Field(
+        False,
+        description="Voice only: the call ends with “press 1 to confirm, 2 if you can't come”.",
+    )
 
 
 class AutoMessageOut(AutoMessageIn):
@@ -70,6 +81,8 @@ def _out(auto: AutoMessage) -> dict:
         "body": auto.body,
         "enabled": auto.enabled,
         "secure": auto.secure,
+        "only_unconfirmed": auto.only_unconfirmed,
+        "ask_to_confirm": auto.ask_to_confirm,
     }
 
 
@@ -82,6 +95,8 @@ def _values(payload: AutoMessageIn, name: str = "") -> AutoMessageValues:
         body=payload.body,
         enabled=payload.enabled,
         secure=payload.secure,
+        only_unconfirmed=payload.only_unconfirmed,
+        ask_to_confirm=payload.ask_to_confirm,
         name=name,
     )
 

@@ -8,6 +8,8 @@ from hushpost.api import (
     appointments,
     attachments,
     auto_messages,
+    calendar_feeds,
+    confirmation_settings,
     contacts,
     conversations,
     custom_fields,
@@ -63,6 +65,7 @@ problems.install(api)
 for module in (
     contacts,
     settings,
+    confirmation_settings,
     custom_fields,
     messages,
     conversations,
@@ -71,6 +74,7 @@ for module in (
     auto_messages,
     appointments,
     imports,
+    calendar_feeds,
     links,
     webhooks,
 ):

@@ -40,6 +40,7 @@ def _delivery_out(delivery: Delivery) -> dict:
         "contact_id": delivery.contact_id,
         "channel": delivery.channel,
         "status": delivery.status,
+        "status_label": delivery.status_label,
         "reason": delivery.reason,
     }
 

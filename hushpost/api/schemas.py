@@ -210,6 +210,12 @@ class DeliveryOut(Schema):
     contact_id: UUID
     channel: str
     status: Literal["queued", "sending", "sent", "delivered", "failed", "held"]
+    status_label: str = Field(
+        ...,
+        description='The status as staff read it: "Sent to the outbox" (never "delivered") '
+        "when the development outbox took it, with no provider configured.",
+        examples=["Delivered"],
+    )
     reason: str
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from hushpost.accounts.models import Organization
 from hushpost.appointments.auto_messages import label
 from hushpost.appointments.models import (
+    AnswerChannel,
     Appointment,
     AppointmentStatus,
+    ConfirmedBy,
     DueSend,
     DueSendStatus,
 )
@@ -41,16 +43,44 @@ class Confirmation:
 CONFIRMATIONS: dict[str, Confirmation] = {
     AppointmentStatus.SCHEDULED: Confirmation("Not confirmed yet", ""),
     AppointmentStatus.CONFIRMED: Confirmation("Confirmed", "good"),
+    AppointmentStatus.CANCEL_REQUESTED: Confirmation("Can't come", "warn"),
     AppointmentStatus.CANCELLED: Confirmation("Cancelled", "bad"),
+}
+# The filter for whom to chase: neither confirmed by the contact nor answered
+# "can't come" (a staff or calendar confirmation is not the contact's answer).
+NOT_CONFIRMED = "not_confirmed"
+# How each channel reads after "Confirmed" / "Can't come".
+VIA: dict[str, str] = {
+    AnswerChannel.SMS: "by text",
+    AnswerChannel.LINK: "with the link",
+    AnswerChannel.PORTAL: "on the secure page",
+    AnswerChannel.VOICE: "by phone keypress",
+    AnswerChannel.STAFF: "by staff",
+    AnswerChannel.API: "through the API",
+    AnswerChannel.CALENDAR: "by the calendar",
 }
 
 
 def confirmation(appointment: Appointment) -> Confirmation:
-    return CONFIRMATIONS.get(appointment.status, Confirmation(appointment.get_status_display(), ""))
+    state = CONFIRMATIONS.get(
+        appointment.status, Confirmation(appointment.get_status_display(), "")
+    )
+    via = VIA.get(appointment.answered_via, "")
+    if appointment.status == AppointmentStatus.CONFIRMED:
+        if appointment.confirmed_by != ConfirmedBy.CONTACT:
+            # Not the contact's own answer: shown plainly, not as good news.
+            return Confirmation(f"Confirmed {via}".strip(), "")
+        return Confirmation(f"Confirmed {via}".strip(), state.tone)
+    if appointment.status == AppointmentStatus.CANCEL_REQUESTED and via:
+        return Confirmation(f"Can't come (said {via})", state.tone)
+    return state
 
 
 def confirmation_choices() -> list[tuple[str, str]]:
-    return [(status, state.label) for status, state in CONFIRMATIONS.items()]
+    return [
+        (NOT_CONFIRMED, "Not confirmed by the contact"),
+        *((status, state.label) for status, state in CONFIRMATIONS.items()),
+    ]
 
 
 @dataclass(frozen=True)
@@ -107,7 +137,12 @@ def filtered(
         found = found.filter(staff__isnull=True)
     elif staff:
         found = found.filter(staff_id=staff)
-    if status:
+    if status == NOT_CONFIRMED:
+        found = found.filter(
+            Q(status=AppointmentStatus.SCHEDULED)
+            | Q(status=AppointmentStatus.CONFIRMED, confirmed_by__in=["", "staff", "calendar"])
+        )
+    elif status:
         found = found.filter(status=status)
     return found
 
@@ -176,8 +211,19 @@ def progress_of(appointments: list[Appointment]) -> dict:
                 status=row.status,
                 status_label=row.get_status_display(),
                 delivery_status=delivery.status if delivery else "",
-                delivery_status_label=delivery.get_status_display() if delivery else "",
+                delivery_status_label=delivery.status_label if delivery else "",
                 reason=(delivery.reason if delivery and delivery.reason else row.reason),
             )
         )
     return result
+
+
+def cant_come(organization: Organization, now: datetime) -> QuerySet[Appointment]:
+    """Upcoming appointments whose contact said they can't come: a person decides
+    (shown on the Inbox until then)."""
+    return (
+        Appointment.objects.for_org(organization)
+        .filter(status=AppointmentStatus.CANCEL_REQUESTED, start__gt=now)
+        .select_related("contact", "staff")
+        .order_by("start", "id")
+    )

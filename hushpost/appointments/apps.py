@@ -15,3 +15,9 @@ class AppointmentsConfig(AppConfig):
         # Appointments are imported through the one import pipeline, which knows no app.
         register_reader(CalendarFileReader())
         register_reader(AppointmentCsvReader())
+
+        from hushpost.appointments.text_answers import read_text
+        from hushpost.messaging.inbound import register_text_reader
+
+        # "C" or "N" answers a reminder before messaging files it as a reply.
+        register_text_reader(read_text)

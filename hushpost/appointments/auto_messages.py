@@ -29,6 +29,10 @@ from hushpost.messaging.rendering import FieldSpec, TemplateInvalid, problems_in
 from hushpost.messaging.secure_settings import Rendered, locked_settings, sample_contact
 from hushpost.messaging.template_fields import OrganizationSender, message_context, message_spec
 
+ASK_VOICE_ONLY = (
+    "Only a voice call asks to press 1 or 2; a text or email can use "
+    "{{ appointment.confirm_link }}, and a text can be answered with a word."
+)
 VOICE_SECURE = (
     "Voice calls can't be sent securely: a call reads the message aloud. "
     "Choose text or email, or untick Send securely."
@@ -49,6 +53,8 @@ FIELD_NAMES = (
     "body",
     "enabled",
     "secure",
+    "only_unconfirmed",
+    "ask_to_confirm",
 )
 
 
@@ -64,6 +70,8 @@ class AutoMessageValues:
     enabled: bool = True
     secure: bool = False
     name: str = ""
+    only_unconfirmed: bool = False
+    ask_to_confirm: bool = False
 
     @classmethod
     def of(cls, auto: AutoMessage) -> AutoMessageValues:
@@ -76,6 +84,8 @@ class AutoMessageValues:
             enabled=auto.enabled,
             secure=auto.secure,
             name=auto.name,
+            only_unconfirmed=auto.only_unconfirmed,
+            ask_to_confirm=auto.ask_to_confirm,
         )
 
     def normalized(self) -> AutoMessageValues:
@@ -89,6 +99,8 @@ class AutoMessageValues:
             name=(self.name or "").strip(),
             enabled=bool(self.enabled),
             secure=bool(self.secure),
+            only_unconfirmed=bool(self.only_unconfirmed),
+            ask_to_confirm=bool(self.ask_to_confirm),
         )
 
 
@@ -232,6 +244,8 @@ def check(organization: Organization, values: AutoMessageValues) -> dict[str, li
         problems["channel"] = ["Choose text, email or voice call."]
     if values.secure and values.channel == Channel.VOICE:
         problems["secure"] = [VOICE_SECURE]
+    if values.ask_to_confirm and values.channel != Channel.VOICE:
+        problems["ask_to_confirm"] = [ASK_VOICE_ONLY]
     if len(values.name) > 100:
         problems["name"] = ["A name is at most 100 characters."]
     problems.update(timing_problems(values))

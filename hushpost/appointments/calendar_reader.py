@@ -20,7 +20,9 @@ and per recurring series:
   staff member's address (compared case-insensitively). A group event gives
   each client attendee an appointment of their own. A CN that is an email
   address is no name; without one the contact is found by address, or named
-  from it.
+  from it. An event with no client attendee takes its client from the first
+  email and phone number written in its DESCRIPTION or LOCATION (what clinics
+  do when patients aren't calendar guests), with a warning on the row.
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
+import phonenumbers
 import recurring_ical_events
 import x_wr_timezone
 from django.conf import settings
 from icalendar.timezone import tzp
+from phonenumbers import Leniency
 
 from hushpost.appointments.import_rows import AppointmentRecord, Occurrence, Person
 from hushpost.appointments.local_times import resolve_local
@@ -46,6 +50,11 @@ MAX_OCCURRENCES = 50_000
 STATUS = {"CONFIRMED": "confirmed", "TENTATIVE": "scheduled", "CANCELLED": "cancelled"}
 NOT_CLIENTS = {"ROOM", "RESOURCE"}
 _LOOKS_LIKE_EMAIL = re.compile(r"^\S+@\S+\.\S+$")
+_EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+NO_CLIENT = (
+    "no client among the attendees (the organizer, staff members, rooms and resources are "
+    "not clients), and no email or phone number in the description or location"
+)
 
 
 def horizon() -> timedelta:
@@ -247,11 +256,50 @@ class _Reader:
             occ.staff_email = organizer
         occ.people = self._clients(event, organizer)
         if not occ.people:
-            occ.reasons.append(
-                "no client among the attendees (the organizer, staff members, rooms and "
-                "resources are not clients)"
-            )
+            occ.people = self._written_client(event, organizer)
+            if occ.people:
+                occ.warnings.append(
+                    "the client is not a guest of the event: found by the email or phone "
+                    "number in its description or location"
+                )
+        if not occ.people:
+            occ.reasons.append(NO_CLIENT)
         return occ
+
+    def _written_client(self, event, organizer: str) -> list[Person]:
+        """A client that clinics write into the event instead of inviting (patients are
+        rarely calendar guests): the first email and the first phone number in the
+        description, else the location, that aren't the organizer's or a staff member's."""
+        email = phone = ""
+        for name in ("DESCRIPTION", "LOCATION"):
+            text = _text(event, name)
+            if not text:
+                continue
+            if not email:
+                email = next(
+                    (
+                        found
+                        for found in _EMAIL_IN_TEXT.findall(text)
+                        if found.lower() != organizer.lower() and found.lower() not in self.staff
+                    ),
+                    "",
+                )
+            if not phone:
+                match = next(
+                    iter(
+                        phonenumbers.PhoneNumberMatcher(
+                            text, self.organization.country or None, leniency=Leniency.VALID
+                        )
+                    ),
+                    None,
+                )
+                if match is not None:
+                    phone = phonenumbers.format_number(
+                        match.number, phonenumbers.PhoneNumberFormat.E164
+                    )
+        if not (email or phone):
+            return []
+        return [Person(email=email, phone=phone, name_from_address=True)]
 
     def _clients(self, event, organizer: str) -> list[Person]:
         attendees = event.get("ATTENDEE") or []

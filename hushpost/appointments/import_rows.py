@@ -22,7 +22,13 @@ from django.db import transaction
 from django.db.models import Q
 
 from hushpost.accounts.models import User
-from hushpost.appointments.models import Appointment, AppointmentStatus
+from hushpost.appointments.models import (
+    AnswerChannel,
+    Appointment,
+    AppointmentStatus,
+    ConfirmedBy,
+    RecurringSeries,
+)
 from hushpost.appointments.services import (
     AppointmentInvalid,
     cancel_appointment,
@@ -118,10 +124,13 @@ def is_older(
 
 class AppointmentSettler(Settler):
     def __init__(self, run: ImportRun | None, organization=None, *, actor=None, actor_label=""):
+        # A calendar feed's staff member, for events whose organizer is no staff member.
+        self.feed_staff_email = ""
         if run is not None:
             super().__init__(run)
             self.actor = run.created_by
             self.actor_label = run.actor_label or ("import" if run.created_by is None else "")
+            self.feed_staff_email = str(run.options.get("staff_email") or "")
         else:
             self.run = None
             self.organization = organization
@@ -137,6 +146,15 @@ class AppointmentSettler(Settler):
             user.email.lower(): user for user in User.objects.filter(organization=self.organization)
         }
         self.seen: dict[str, str] = {}
+        # The UIDs with an appointment per client of a group event (`UID#<address>`): for
+        # any other event, one client's id is its UID and no client can have left it, so
+        # the two queries that look for the group's ids are not needed (a large feed).
+        self.group_bases = {
+            external_id.split("#", 1)[0]
+            for external_id in Appointment.objects.for_org(self.organization)
+            .filter(external_id__contains="#")
+            .values_list("external_id", flat=True)
+        }
 
     def is_staff(self, address: str) -> bool:
         return address.strip().lower() in self.staff
@@ -165,7 +183,9 @@ class AppointmentSettler(Settler):
             for external_id, person in self._per_person(occurrence, calendar=record.values is None):
                 kept.add(external_id)
                 results.append(self._one(record, occurrence, external_id, person))
-        if record.series_window is not None or record.family:
+        if record.series_window is not None or (
+            record.family and (kept != {record.family} or record.family in self.group_bases)
+        ):
             results.extend(self._cancel_vanished(record, kept))
         if record.series_source:
             from hushpost.appointments.series import remember_series
@@ -184,6 +204,9 @@ class AppointmentSettler(Settler):
         if not people or not base or not calendar:
             return [(base, people[0] if people else None)]
         keyed = [(f"{base}#{(p.email or p.phone).lower()}", p) for p in people]
+        if len(keyed) == 1 and base not in self.group_bases:
+            return [(base, keyed[0][1])]
+        self.group_bases.add(base)
         stored = dict(
             Appointment.objects.for_org(self.organization)
             .filter(Q(external_id=base) | Q(external_id__startswith=f"{base}#"))
@@ -203,6 +226,8 @@ class AppointmentSettler(Settler):
     ) -> RowResult:
         reasons = list(occ.reasons)
         warnings = list(occ.warnings)
+        if not occ.staff_email and self.feed_staff_email:
+            occ.staff_email = self.feed_staff_email
         if external_id:
             if len(external_id) > EXTERNAL_ID_MAX:
                 reasons.append(f"external id too long ({EXTERNAL_ID_MAX} characters at most)")
@@ -328,7 +353,7 @@ class AppointmentSettler(Settler):
         if staff is not None or not occ.staff_email:
             appointment.staff = staff
         if status or created:
-            appointment.status = status or AppointmentStatus.SCHEDULED
+            _take_status(appointment, before, status or AppointmentStatus.SCHEDULED)
         appointment.source_sequence = occ.sequence
         appointment.source_modified_at = occ.modified
         changed = changed_fields(before, appointment)
@@ -345,6 +370,36 @@ class AppointmentSettler(Settler):
         )
         outcome = RowOutcome.ADDED if created else RowOutcome.UPDATED
         return _result(record, external_id, outcome, [], warnings, appointment)
+
+    def withdraw(self, uids: Sequence[str], *, now: datetime) -> list[RowResult]:
+        """Events gone from a calendar feed: their appointments from `now` on are cancelled
+        (which stops their reminders); past ones are history and stay as they were."""
+        results = []
+        for uid in uids:
+            stored = (
+                Appointment.objects.for_org(self.organization)
+                .filter(
+                    Q(external_id=uid)
+                    | Q(external_id__startswith=f"{uid}/")
+                    | Q(external_id__startswith=f"{uid}#"),
+                    start__gt=now,
+                )
+                .exclude(status=AppointmentStatus.CANCELLED)
+                .select_related("contact", "organization")
+            )
+            for appointment in stored:
+                cancel_appointment(appointment, actor=self.actor, actor_label=self.actor_label)
+                results.append(
+                    RowResult(
+                        RowOutcome.UPDATED,
+                        uid=appointment.external_id,
+                        warnings=[GONE],
+                        object_id=str(appointment.pk),
+                    )
+                )
+            # A series gone from the feed is no longer extended as time goes on.
+            RecurringSeries.objects.filter(organization=self.organization, uid=uid).delete()
+        return results
 
     def _cancel_vanished(self, record: AppointmentRecord, kept: set[str]) -> list[RowResult]:
         stored = Appointment.objects.for_org(self.organization)
@@ -371,6 +426,25 @@ class AppointmentSettler(Settler):
                 )
             )
         return results
+
+
+def _take_status(appointment: Appointment, before: Appointment | None, status: str) -> None:
+    """The calendar's status, except over the contact's own answer for the same
+    time: a calendar still saying TENTATIVE or CONFIRMED doesn't undo a "yes" or a
+    "can't come" (a cancellation does; so does a new time, in save_appointment)."""
+    moved = before is not None and before.start != appointment.start
+    contact_answered = before is not None and (
+        before.confirmed_by_contact or before.status == AppointmentStatus.CANCEL_REQUESTED
+    )
+    if contact_answered and not moved and status != AppointmentStatus.CANCELLED:
+        return
+    if status == AppointmentStatus.CONFIRMED and (
+        before is None or before.status != AppointmentStatus.CONFIRMED or moved
+    ):
+        appointment.confirmed_by = ConfirmedBy.CALENDAR
+        appointment.answered_via = AnswerChannel.CALENDAR
+        appointment.confirmed_at = None
+    appointment.status = status
 
 
 def name_from_address(email: str) -> str:

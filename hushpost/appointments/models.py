@@ -24,6 +24,30 @@ class AppointmentStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     CONFIRMED = "confirmed", "Confirmed"
     CANCELLED = "cancelled", "Cancelled"
+    # The contact said they can't come: a person decides (or, when the
+    # organization allows it, the appointment is cancelled at once).
+    CANCEL_REQUESTED = "cancel_requested", "Can't come"
+
+
+class ConfirmedBy(models.TextChoices):
+    """Who confirmed: only the contact's own answer counts as "confirmed" for
+    messages limited to the unconfirmed."""
+
+    CONTACT = "contact", "The contact"
+    STAFF = "staff", "Staff"
+    CALENDAR = "calendar", "The calendar"
+
+
+class AnswerChannel(models.TextChoices):
+    """How a confirmation or a "can't come" arrived."""
+
+    SMS = "sms", "Text reply"
+    LINK = "link", "Confirmation link"
+    PORTAL = "portal", "Secure page"
+    VOICE = "voice", "Phone keypress"
+    STAFF = "staff", "Staff"
+    API = "api", "API"
+    CALENDAR = "calendar", "Calendar import"
 
 
 class Appointment(models.Model):
@@ -46,8 +70,12 @@ class Appointment(models.Model):
         related_name="appointments",
     )
     status = models.CharField(
-        max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
+        max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED
     )
+    # Set while the status is confirmed (and, for "can't come", how it came).
+    confirmed_by = models.CharField(max_length=8, choices=ConfirmedBy.choices, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    answered_via = models.CharField(max_length=8, choices=AnswerChannel.choices, blank=True)
     # The id in the system that booked it (an EHR, a calendar UID); unique
     # per organization when set.
     external_id = models.CharField(max_length=255, blank=True)
@@ -76,6 +104,12 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title or 'Appointment'} at {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def confirmed_by_contact(self) -> bool:
+        return (
+            self.status == AppointmentStatus.CONFIRMED and self.confirmed_by == ConfirmedBy.CONTACT
+        )
 
 
 class RecurringSeries(models.Model):
@@ -134,6 +168,21 @@ class AutoMessage(models.Model):
     body = models.TextField()
     enabled = models.BooleanField(default=True)
     secure = models.BooleanField("Send securely", default=False)
+    # Checked when the message is due, not when it is scheduled: a contact who
+    # confirms the day before gets no "please confirm" nudge that morning.
+    only_unconfirmed = models.BooleanField(
+        "Only if the contact hasn't confirmed",
+        default=False,
+        help_text="Skipped for appointments the contact confirmed or said they can't come to.",
+    )
+    # Voice only: the call ends with "press 1 to confirm, 2 if you can't come".
+    ask_to_confirm = models.BooleanField(
+        "Ask to press 1 to confirm",
+        default=False,
+        help_text=(
+            "Voice calls only: the call ends asking to press 1 to confirm, 2 if they can't come."
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -210,3 +259,50 @@ class SchedulerLock(models.Model):
     name = models.CharField(max_length=50, primary_key=True)
     holder = models.CharField(max_length=100, blank=True)
     acquired_at = models.DateTimeField(null=True, blank=True)
+
+
+# The answers' default wording; each organization edits its own (Liquid, with
+# contact.* and appointment.*), and answers in the contact's language with
+# {% if contact.language == "es" %}.
+DEFAULT_CONFIRMED_ANSWER = (
+    "Thanks, {{ contact.first_name }}, see you {{ appointment.start_weekday }} "
+    "at {{ appointment.start_time }}"
+)
+DEFAULT_CANCEL_ANSWER = (
+    "Thanks for letting us know, {{ contact.first_name }}. "
+    "We'll be in touch about your appointment on {{ appointment.start_date }}."
+)
+DEFAULT_LATE_ANSWER = (
+    "Sorry, {{ contact.first_name }}: your appointment has already started, "
+    "so it can't be answered by text. Please call us."
+)
+
+
+class ConfirmationSettings(models.Model):
+    """How an organization's contacts confirm or say they can't come (one row each,
+    made with the defaults on first use)."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="confirmation_settings"
+    )
+    # One word or phrase per line or comma; compared without case, spaces,
+    # punctuation or accents. Empty: the built-in words (confirmation_words.py).
+    confirm_words = models.TextField(blank=True)
+    cancel_words = models.TextField(blank=True)
+    # A text answers the next appointment starting within this many days…
+    window_days = models.PositiveSmallIntegerField(default=7)
+    # …and, when set, only one a reminder went out for.
+    reminded_only = models.BooleanField(default=True)
+    # "Can't come" cancels at once instead of waiting for a person.
+    cancel_directly = models.BooleanField(default=False)
+    confirmed_answer = models.TextField(default=DEFAULT_CONFIRMED_ANSWER, blank=True)
+    cancel_answer = models.TextField(default=DEFAULT_CANCEL_ANSWER, blank=True)
+    late_answer = models.TextField(default=DEFAULT_LATE_ANSWER, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    @classmethod
+    def of(cls, organization: Organization) -> ConfirmationSettings:
+        found = cls.objects.filter(organization=organization).first()
+        return found if found is not None else cls(organization=organization)

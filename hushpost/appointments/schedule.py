@@ -25,6 +25,7 @@ from hushpost.appointments.models import (
     SchedulerLock,
     Timing,
 )
+from hushpost.delivery.models import Channel, Delivery
 from hushpost.messaging.compose import ComposeError, Recipient, send_message
 from hushpost.messaging.models import Origin
 
@@ -68,6 +69,10 @@ ENDED = (
     "the appointment ended longer ago than this follow-up's offset when it was booked, "
     "imported or moved: history never triggers messages"
 )
+
+
+CONFIRMED_ALREADY = "the contact had confirmed the appointment (only for the unconfirmed)"
+CANT_COME_ALREADY = "the contact had said they can't come (only for the unconfirmed)"
 
 
 def history_reason(auto: AutoMessage, appointment: Appointment, due_at, now) -> str | None:
@@ -236,6 +241,11 @@ def _settle(due: DueSend, now: datetime) -> None:
     elif auto.timing == Timing.BOOKED and appointment.start <= now:
         # Nor does a confirmation of it (the booking was moved into the past meanwhile).
         skip = STARTED
+    elif auto.only_unconfirmed and appointment.confirmed_by_contact:
+        # Decided now, not when scheduled: the answer may have come in since.
+        skip = CONFIRMED_ALREADY
+    elif auto.only_unconfirmed and appointment.status == AppointmentStatus.CANCEL_REQUESTED:
+        skip = CANT_COME_ALREADY
     if skip:
         logger.info("auto message %s for appointment %s skipped: %s", auto.pk, appointment.pk, skip)
         _finish(due, DueSendStatus.SKIPPED, now, reason=skip)
@@ -260,6 +270,10 @@ def _settle(due: DueSend, now: datetime) -> None:
                 actor_label="auto message",
                 origin=Origin.AUTO,
             )
+            delivery = result.outcomes[0].delivery
+            if auto.ask_to_confirm and delivery is not None and auto.channel == Channel.VOICE:
+                # Before the commit that lets the worker send it: the call asks for a keypress.
+                Delivery.objects.filter(pk=delivery.pk).update(ask_keypress=True)
     except ComposeError as error:
         _finish(due, DueSendStatus.FAILED, now, reason=str(error))
         return

@@ -11,10 +11,16 @@ from __future__ import annotations
 from typing import cast
 
 from django.db import transaction
+from django.utils import timezone
 
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
-from hushpost.appointments.models import Appointment, AppointmentStatus
+from hushpost.appointments.models import (
+    AnswerChannel,
+    Appointment,
+    AppointmentStatus,
+    ConfirmedBy,
+)
 from hushpost.appointments.schedule import sync_appointment
 
 END_BEFORE_START = "The end must be after the start."
@@ -67,7 +73,7 @@ def check_appointment(appointment: Appointment) -> dict[str, list[str]]:
     ):
         add("end", END_BEFORE_START)
     if appointment.status not in AppointmentStatus.values:
-        add("status", "Use scheduled, confirmed or cancelled.")
+        add("status", "Use scheduled, confirmed, cancel_requested or cancelled.")
     appointment.external_id = (appointment.external_id or "").strip()
     if len(appointment.external_id) > MAX_EXTERNAL_ID:
         add("external_id", f"An external id is at most {MAX_EXTERNAL_ID} characters.")
@@ -95,9 +101,49 @@ def changed_fields(before: Appointment | None, after: Appointment) -> list[str]:
 def _kind(appointment: Appointment, created: bool, changed: list[str]) -> EventKind:
     if created:
         return EventKind.APPOINTMENT_CREATED
-    if "status" in changed and appointment.status == AppointmentStatus.CANCELLED:
-        return EventKind.APPOINTMENT_CANCELLED
+    if "status" in changed:
+        return STATUS_EVENTS.get(appointment.status, EventKind.APPOINTMENT_UPDATED)
     return EventKind.APPOINTMENT_UPDATED
+
+
+STATUS_EVENTS: dict[str, EventKind] = {
+    AppointmentStatus.CANCELLED: EventKind.APPOINTMENT_CANCELLED,
+    AppointmentStatus.CONFIRMED: EventKind.APPOINTMENT_CONFIRMED,
+    AppointmentStatus.CANCEL_REQUESTED: EventKind.APPOINTMENT_CANCEL_REQUESTED,
+}
+
+
+def keep_confirmation_current(
+    appointment: Appointment, before: Appointment | None, changed: list[str], now
+) -> None:
+    """Who confirmed, and when, follows the status.
+
+    A confirmation nobody attributed (a staff form, the API) is staff's. The
+    contact's own answer — yes or can't come — is about one time: moving the
+    appointment makes it unanswered again, unless the same change sets the status.
+    """
+    contact_answered = before is not None and (
+        before.confirmed_by_contact or before.status == AppointmentStatus.CANCEL_REQUESTED
+    )
+    if contact_answered and "start" in changed and "status" not in changed:
+        appointment.status = AppointmentStatus.SCHEDULED
+        changed.append("status")
+    if appointment.status == AppointmentStatus.CONFIRMED:
+        if before is None or before.status != AppointmentStatus.CONFIRMED:
+            appointment.confirmed_by = appointment.confirmed_by or ConfirmedBy.STAFF
+            appointment.answered_via = appointment.answered_via or AnswerChannel.STAFF
+            appointment.confirmed_at = appointment.confirmed_at or now
+        elif not appointment.confirmed_by:
+            appointment.confirmed_by, appointment.answered_via = (
+                ConfirmedBy.STAFF,
+                AnswerChannel.STAFF,
+            )
+            appointment.confirmed_at = appointment.confirmed_at or now
+    elif appointment.status == AppointmentStatus.CANCEL_REQUESTED:
+        appointment.confirmed_by, appointment.confirmed_at = "", None
+        appointment.answered_via = appointment.answered_via or AnswerChannel.STAFF
+    else:
+        appointment.confirmed_by, appointment.confirmed_at, appointment.answered_via = "", None, ""
 
 
 @transaction.atomic
@@ -108,21 +154,29 @@ def save_appointment(
     actor_label: str = "",
     created: bool,
     changed: list[str] | None = None,
+    now=None,
+    **extra: str,
 ) -> Appointment:
     """Check and save; raises AppointmentInvalid. `changed` names the fields
-    changed (None: look them up)."""
+    changed (None: look them up); `extra` goes into the event's detail."""
     problems = check_appointment(appointment)
     if problems:
         raise AppointmentInvalid(problems)
+    before = None if created else Appointment.objects.filter(pk=appointment.pk).first()
     if changed is None:
-        before = None if created else Appointment.objects.filter(pk=appointment.pk).first()
         changed = changed_fields(before, appointment)
+    changed = list(changed)
+    keep_confirmation_current(appointment, before, changed, now or timezone.now())
     appointment.save()
     sync_appointment(appointment, created=created)
     if created or changed:
-        detail = {"appointment_id": str(appointment.pk)}
+        detail = {"appointment_id": str(appointment.pk), **extra}
         if not created:
             detail["fields"] = ", ".join(changed)
+        if appointment.status == AppointmentStatus.CONFIRMED and "status" in changed:
+            detail.update(confirmed_by=appointment.confirmed_by, channel=appointment.answered_via)
+        elif appointment.status == AppointmentStatus.CANCEL_REQUESTED and "status" in changed:
+            detail["channel"] = appointment.answered_via
         record(
             appointment.organization,
             _kind(appointment, created, changed),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.utils import formats, translation
 
+from hushpost.appointments.confirm_links import confirm_url
 from hushpost.appointments.models import Appointment
 from hushpost.messaging.template_dates import template_datetime
 
@@ -32,10 +33,15 @@ APPOINTMENT_FIELD_HELP: dict[str, str] = {
     "location": "where",
     "staff_name": "who the contact sees",
     "status": (
-        "scheduled, confirmed or cancelled — the same in every language, for {% if %} tests"
+        "scheduled, confirmed, cancel_requested or cancelled — the same in every language, "
+        "for {% if %} tests"
     ),
-    "status_label": "the status as a word to show (Scheduled, Confirmed, Cancelled)",
+    "status_label": "the status as a word to show (Scheduled, Confirmed, Can't come, Cancelled)",
     "time_zone": "the time zone the times are in",
+    "confirm_link": (
+        "a link to a page with Confirm and I can't come buttons, valid until the appointment "
+        "starts (for email and secure messages; texts can be answered with a word)"
+    ),
 }
 APPOINTMENT_FIELDS: frozenset[str] = frozenset(APPOINTMENT_FIELD_HELP)
 
@@ -66,6 +72,7 @@ def appointment_values(appointment: Appointment) -> dict[str, object]:
             "status": appointment.status,
             "status_label": str(appointment.get_status_display()),
             "time_zone": zone_name,
+            "confirm_link": confirm_url(appointment),
         }
 
 

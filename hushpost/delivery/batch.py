@@ -37,6 +37,8 @@ from hushpost.delivery.send import (
     sent_fields,
     unexpected,
 )
+from hushpost.log_context import bound
+from hushpost.metrics.counters import SEND_LATENCY
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +70,8 @@ class BatchSender:
         for delivery in claim_batch(delivery_ids):
             reason = why_held(delivery)
             if reason:
-                hold_claimed(delivery, reason)
+                with bound(delivery_id=str(delivery.pk)):
+                    hold_claimed(delivery, reason)
                 continue
             ready.append((delivery, self.channel(delivery.channel), outgoing_for(delivery)))
         outcomes = self._send_all(ready)
@@ -76,7 +79,8 @@ class BatchSender:
         accepted: dict[Move, list] = {}
         for delivery, channel, outcome in outcomes:
             if isinstance(outcome, DeliveryError):
-                record_failure(delivery, channel, outcome)
+                with bound(delivery_id=str(delivery.pk)):
+                    record_failure(delivery, channel, outcome)
                 continue
             move, fields, detail = sent_fields(outcome, now)
             accepted.setdefault(move, []).append(
@@ -86,7 +90,10 @@ class BatchSender:
         for move, items in accepted.items():
             moved = {delivery.pk for delivery in apply_many(move, items, now=now)}
             for delivery, _, _ in items:
-                if delivery.pk not in moved:
+                if delivery.pk in moved:
+                    logger.info("delivery %s: accepted by %s", delivery.pk, delivery.provider)
+                    SEND_LATENCY.observe(max(0.0, (now - delivery.created_at).total_seconds()))
+                else:
                     logger.warning(
                         "delivery %s: sent, but the claim was lost meanwhile", delivery.pk
                     )

@@ -32,7 +32,8 @@ from django.utils import timezone
 
 from hushpost.activity.log import record, record_many
 from hushpost.activity.models import EventKind
-from hushpost.delivery.models import Delivery, DeliveryStatus
+from hushpost.delivery.models import Delivery, DeliveryStatus, Provider
+from hushpost.log_context import request_id
 
 # How long a claim lasts. It must outlast one provider call with all its
 # timeouts (Twilio 15 s, SMTP a few round trips of SMTP_TIMEOUT_SECONDS);
@@ -47,7 +48,6 @@ class Move(models.TextChoices):
     HOLD_AT_CLAIM = "hold_at_claim", "Held back by the worker that claimed it"
     HOLD_FOR_REVOKED_LINK = "hold_for_revoked_link", "Held back: its link was revoked"
     ACCEPT = "accept", "Accepted by the provider"
-    ACCEPT_DELIVERED = "accept_delivered", "Accepted and delivered at once"
     RETRY_LATER = "retry_later", "Queued again after a temporary failure"
     FAIL = "fail", "Failed"
     LAPSE = "lapse", "Failed as ambiguous: its worker stopped while sending"
@@ -87,9 +87,6 @@ TRANSITIONS: dict[Move, Transition] = {
     # Also over the sweep's "ambiguous" verdict on the same attempt: the
     # provider has just said it took it.
     Move.ACCEPT: Transition(frozenset({S.SENDING, S.FAILED}), S.SENT, (EventKind.SENT,)),
-    Move.ACCEPT_DELIVERED: Transition(
-        frozenset({S.SENDING, S.FAILED}), S.DELIVERED, (EventKind.SENT, EventKind.DELIVERED)
-    ),
     Move.RETRY_LATER: Transition(frozenset({S.SENDING}), S.QUEUED),
     Move.FAIL: Transition(frozenset({S.SENDING}), S.FAILED, (EventKind.FAILED,)),
     Move.LAPSE: Transition(frozenset({S.SENDING}), S.FAILED, (EventKind.FAILED,)),
@@ -117,6 +114,18 @@ TRANSITIONS: dict[Move, Transition] = {
         BEFORE_FINAL | {S.DELIVERED}, S.FAILED, (EventKind.EMAIL_BOUNCED,)
     ),
 }
+
+
+# The development outbox is nobody's inbox: what it took is only ever "sent"
+# there (no provider reports on it), and staff pages and the API say where.
+OUTBOX_SENT = "Sent to the outbox"
+
+
+def status_label(status: str, provider: str) -> str:
+    """What staff and the API read for a delivery's status."""
+    if status == DeliveryStatus.SENT and provider == Provider.OUTBOX:
+        return OUTBOX_SENT
+    return DeliveryStatus(status).label
 
 
 def insert(
@@ -156,9 +165,17 @@ def claim(delivery_id, now: datetime.datetime | None = None) -> Delivery | None:
     )
     if not taken:
         return None
-    return Delivery.objects.select_related("organization", "contact", "message", "link").get(
+    claimed = Delivery.objects.select_related("organization", "contact", "message", "link").get(
         pk=delivery_id
     )
+    count_status(claimed.channel, DeliveryStatus.SENDING)
+    return claimed
+
+
+def count_status(channel: str, status: str) -> None:
+    from hushpost.metrics.counters import DELIVERIES
+
+    DELIVERIES.labels(channel, status).inc()
 
 
 def claim_batch(ids, now: datetime.datetime | None = None) -> list[Delivery]:
@@ -187,11 +204,14 @@ def claim_batch(ids, now: datetime.datetime | None = None) -> list[Delivery]:
             lease_expires_at=now + LEASE,
             attempts=F("attempts") + 1,
         )
-        return list(
+        claimed = list(
             Delivery.objects.filter(pk__in=free).select_related(
                 "organization", "contact", "message", "link"
             )
         )
+    for delivery in claimed:
+        count_status(delivery.channel, DeliveryStatus.SENDING)
+    return claimed
 
 
 def apply_many(
@@ -258,6 +278,8 @@ def apply_many(
                 for kind in transition.events
             )
         record_many(entries)
+    for delivery, _, _ in moved:
+        count_status(delivery.channel, transition.target)
     return [delivery for delivery, _, _ in moved]
 
 
@@ -344,6 +366,9 @@ def _after(
             channel=delivery.channel,
             **detail,
         )
+    # Counted as the move is written (not on commit: the queue's tests count on-commit
+    # callbacks); a move rolled back with its caller's transaction is a rare overcount.
+    count_status(delivery.channel, transition.target)
     if transition.target == DeliveryStatus.QUEUED:
         due = delivery.next_attempt_at
         run_after = due if due and due > timezone.now() else None
@@ -356,4 +381,4 @@ def enqueue_send(delivery_id, run_after: datetime.datetime | None = None) -> Non
     from hushpost.delivery.tasks import send_delivery_task
 
     task = send_delivery_task.using(run_after=run_after) if run_after else send_delivery_task
-    task.enqueue(str(delivery_id))
+    task.enqueue(str(delivery_id), request_id=request_id())

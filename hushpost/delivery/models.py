@@ -104,6 +104,9 @@ class Delivery(models.Model):
     idempotency_key = models.CharField(max_length=200, unique=True)
     # Bulk (non-secure automated or many-recipient) email carries List-Unsubscribe headers.
     bulk = models.BooleanField(default=False)
+    # Voice only: the call ends asking to press 1 to confirm, 2 if they can't
+    # come (the keypress reaches the gather URL the channel is given).
+    ask_keypress = models.BooleanField(default=False)
     # Email only: every sign of an open after the first, which alone is logged (R7.2).
     repeat_opens = models.PositiveIntegerField(default=0)
     subject_encrypted = models.TextField(blank=True)
@@ -131,6 +134,13 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} to {self.to} ({self.status})"
+
+    @property
+    def status_label(self) -> str:
+        """ "Sent to the outbox" rather than "Sent" where nobody received it (lifecycle.py)."""
+        from hushpost.delivery.lifecycle import status_label
+
+        return status_label(self.status, self.provider)
 
 
 class OutboxEntry(models.Model):

@@ -15,6 +15,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from hushpost.delivery import retry_policy
@@ -25,6 +26,7 @@ from hushpost.delivery.lifecycle import Move, apply, claim, insert
 from hushpost.delivery.models import Channel, Delivery
 from hushpost.delivery.opt_out import opt_out_of_email, opt_out_of_sms
 from hushpost.delivery.unsubscribe import unsubscribe_url
+from hushpost.metrics.counters import SEND_LATENCY
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +160,10 @@ def outgoing_for(delivery: Delivery) -> Outgoing:
         unsubscribe_url=unsubscribe_url(delivery.contact_id, delivery.to)
         if delivery.bulk and delivery.channel == Channel.EMAIL
         else "",
+        gather_url=f"{settings.BASE_URL}{reverse('twilio_voice_gather')}"
+        if delivery.ask_keypress and delivery.channel == Channel.VOICE
+        else "",
+        language=delivery.contact.language or "en",
     )
 
 
@@ -179,10 +185,7 @@ def sent_fields(accepted: Accepted, now) -> tuple[Move, dict, dict]:
         "reason": "",
         "error_code": "",
     }
-    if accepted.delivered:
-        fields["delivered_at"] = now
-    move = Move.ACCEPT_DELIVERED if accepted.delivered else Move.ACCEPT
-    return move, fields, {"provider": accepted.provider, "provider_id": accepted.provider_id}
+    return Move.ACCEPT, fields, {"provider": accepted.provider, "provider_id": accepted.provider_id}
 
 
 def attachments_of(delivery: Delivery) -> tuple[tuple[str, str, bytes], ...]:
@@ -222,6 +225,9 @@ def _sent(delivery: Delivery, accepted: Accepted) -> None:
     move, fields, detail = sent_fields(accepted, now)
     if not _under_claim(delivery, move, now=now, detail=detail, **fields):
         logger.warning("delivery %s: sent, but the claim was lost meanwhile", delivery.pk)
+        return
+    logger.info("delivery %s: accepted by %s", delivery.pk, accepted.provider)
+    SEND_LATENCY.observe(max(0.0, (now - delivery.created_at).total_seconds()))
 
 
 def record_failure(delivery: Delivery, channel: BaseChannel, error: DeliveryError) -> None:

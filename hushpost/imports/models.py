@@ -162,3 +162,71 @@ class ImportRow(models.Model):
     @property
     def reason(self) -> str:
         return "; ".join([*self.reasons, *self.warnings])
+
+
+class FeedOutcome(models.TextChoices):
+    IMPORTED = "imported", "Changes imported"
+    UNCHANGED = "unchanged", "No changes"
+    NOT_MODIFIED = "not_modified", "Not modified (304)"
+    FAILED = "failed", "Failed"
+    REFUSED = "refused", "Not a calendar"
+
+
+class CalendarFeed(models.Model):
+    """A calendar's secret iCal address, polled by the scheduler through the import pipeline.
+
+    The address is a secret (whoever holds it reads the whole calendar), so it
+    is stored encrypted and shown masked (`url_hint`). Each poll that brings a
+    changed calendar is an ImportRun (source "scheduler"), whose rows are the
+    poll's report; the ETag, Last-Modified and hash of the last calendar
+    settled are only written when that run is done, so a failed run is polled
+    again in full.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    name = models.CharField(max_length=200)
+    url_encrypted = models.TextField()
+    # "https://calendar.google.com/…/basic.ics": enough to tell feeds apart, not to read one.
+    url_hint = models.CharField(max_length=300)
+    # The staff member the feed's appointments are assigned to (unless the event's
+    # organizer is a staff member); blank: nobody.
+    staff_email = models.EmailField(blank=True)
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    # sha256 of the last calendar settled: a server without ETag or Last-Modified
+    # that serves the same calendar again costs no import.
+    content_hash = models.CharField(max_length=64, blank=True)
+    # The event UIDs the last settled calendar had: one missing from the next is gone.
+    known_uids = models.JSONField(default=list, blank=True)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=16, choices=FeedOutcome.choices, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_run = models.ForeignKey(
+        ImportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Since when every poll failed (None while the last one worked); a day of
+    # it emails the owners, once (owners_told_at).
+    failing_since = models.DateTimeField(null=True, blank=True)
+    owners_told_at = models.DateTimeField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    url = EncryptedText("url_encrypted", binding=lambda f: f"org={f.organization_id}|id={f.id}")
+
+    objects = OrgScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["next_poll_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def counts(self) -> dict[str, int]:
+        run = self.last_run
+        return run.counts if run is not None else {outcome: 0 for outcome in COUNTED}

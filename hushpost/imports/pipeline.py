@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
+from hushpost.imports.feed_polling import settle_feed
 from hushpost.imports.file_encoding import UndecodableFile, decode_upload
 from hushpost.imports.models import (
     ImportKind,
@@ -318,6 +319,12 @@ class _Engine:
 
     def finish(self) -> None:
         with transaction.atomic():
+            if self.run.options.get("feed"):
+                # A calendar feed's run: the events gone from it are settled last, in the
+                # transaction that ends the run, so a crash before it redoes them.
+                results = settle_feed(self.run, self.records, self.settler)
+                if results:
+                    self._write(results, done=len(self.records))
             self._fence(status=ImportStatus.DONE, finished_at=timezone.now(), content_encrypted="")
             _record(self.run.pk, status="done")
 

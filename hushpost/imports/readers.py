@@ -69,6 +69,11 @@ class Settler(ABC):
     def settle(self, records: Sequence[Any]) -> list[RowResult]:
         """Store these records, inside the pipeline's transaction; one or more results each."""
 
+    def withdraw(self, uids: Sequence[str], *, now: datetime) -> list[RowResult]:
+        """A feed no longer has the records with these UIDs: undo what they stored from
+        `now` on (default: nothing; only calendars are fed)."""
+        return []
+
 
 class Reader(ABC):
     kind: ClassVar[str]  # ImportKind value

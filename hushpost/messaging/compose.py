@@ -162,6 +162,7 @@ def send_message(
     sender=None,
     actor_label: str = "",
     origin: str = Origin.COMPOSE,
+    notify_when_viewed: bool = False,
 ) -> SendResult:
     """Send to every contact (or recipient); raises ComposeError when the
     send as a whole is refused.
@@ -214,6 +215,8 @@ def send_message(
                     author=author,
                     actor_label=actor_label,
                     bulk=bulk,
+                    # Only a staff member who sent a secure message can be told it was read.
+                    notify_when_viewed=notify_when_viewed and secure and author is not None,
                 )
             )
     return result
@@ -260,6 +263,7 @@ def _send_one(
     author,
     actor_label,
     bulk=False,
+    notify_when_viewed=False,
 ) -> Outcome:
     contact = recipient.contact
     key = _idempotency_key(send, recipient)
@@ -300,6 +304,7 @@ def _send_one(
         channel=send.channel,
         secure=send.secure,
         author=author,
+        notify_when_viewed=notify_when_viewed,
         created_at=timezone.now(),
     )
     message.body = text

@@ -14,6 +14,10 @@ Advanced Opt-Out says it was (`OptOutType`), which covers the keywords an
 operator configured there in any language ("ARRET", "BAJA"). Anything else —
 text, pictures (text_media.py), or both — is a reply in the conversation of
 the contact most recently in touch, flagged as sent outside the secure page.
+
+Before that, apps above messaging may read the text (`register_text_reader`):
+appointments takes "C" or "N" as an answer to a reminder. A reader that
+returns None leaves the text a reply, as it was.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import enum
 import logging
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -76,6 +80,8 @@ class Outcome(enum.StrEnum):
     STORED = "stored"
     REPEAT = "repeat"
     IGNORED = "ignored"
+    # A reader took it (an appointment's confirmation).
+    ANSWERED = "answered"
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,45 @@ class InboundResult:
     # Text to answer the sender with (HELP only).
     answer: str = ""
     message: Message | None = None
+
+
+@dataclass(frozen=True)
+class IncomingText:
+    """What a reader is shown: who (every contact with the sender's number, the one
+    most recently in touch first), what, and the provider's id."""
+
+    contacts: Sequence[Contact]
+    body: str
+    sid: str
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A reader's verdict: what to answer, and whether the text is also filed as a reply
+    (so a person sees it in the Inbox)."""
+
+    answer: str
+    keep_as_reply: bool = False
+    repeat: bool = False
+
+
+TextReader = Callable[[IncomingText], Reading | None]
+_readers: list[TextReader] = []
+
+
+def register_text_reader(reader: TextReader) -> None:
+    """Called from an app's ready(): messaging can't import the apps above it."""
+    if reader not in _readers:
+        _readers.append(reader)
+
+
+def _read(text: IncomingText) -> Reading | None:
+    for reader in _readers:
+        reading = reader(text)
+        if reading is not None:
+            return reading
+    return None
 
 
 def e164(raw: str) -> str:
@@ -158,6 +203,14 @@ def receive_text(params: dict[str, str], *, now: datetime | None = None) -> Inbo
         )
         return InboundResult(Outcome.UNKNOWN_SENDER)
     word = keyword_of(params)
+    body = (params.get("Body") or "").strip()
+    incoming = IncomingText(contacts, body, sid, now)
+    # YES is Twilio's opt-in word and the likeliest confirmation: from someone
+    # who isn't opted out there is nothing to opt in to, so it may be an answer.
+    if word == Keyword.START and not any(contact.sms_opt_out for contact in contacts):
+        reading = _read(incoming) if body and not media_count(params) else None
+        if reading is not None:
+            return _answered(reading, contacts[0], body, sid, now)
     if word == Keyword.STOP:
         set_opt_out(contacts, opted_out=True, sid=sid)
         return InboundResult(Outcome.OPTED_OUT)
@@ -169,16 +222,31 @@ def receive_text(params: dict[str, str], *, now: datetime | None = None) -> Inbo
         # there; a second one from us would only repeat it.
         answer = "" if params.get("OptOutType") else organization.sms_help
         return InboundResult(Outcome.HELP, answer=answer)
-    body = (params.get("Body") or "").strip()
     if not body and not media_count(params):
         logger.info("inbound text %s with neither text nor media: ignored", sid)
         return InboundResult(Outcome.IGNORED)
+    reading = _read(incoming) if body and not media_count(params) else None
+    if reading is not None:
+        return _answered(reading, contacts[0], body, sid, now)
     if sid and Message.objects.filter(provider_id=sid).exists():
         # Before any media is fetched again.
         return InboundResult(Outcome.REPEAT)
     media = collect_media(params)
     text = "\n\n".join(part for part in (body, *media.notes) if part)
     return store_reply(contacts[0], body=text, sid=sid, now=now, files=media.files)
+
+
+def _answered(
+    reading: Reading, contact: Contact, body: str, sid: str, now: datetime
+) -> InboundResult:
+    if reading.repeat:
+        return InboundResult(Outcome.REPEAT)
+    if reading.keep_as_reply:
+        stored = store_reply(contact, body=body, sid=sid, now=now)
+        if stored.outcome == Outcome.REPEAT:
+            return stored
+        return InboundResult(Outcome.ANSWERED, answer=reading.answer, message=stored.message)
+    return InboundResult(Outcome.ANSWERED, answer=reading.answer)
 
 
 def set_opt_out(contacts: list[Contact], *, opted_out: bool, sid: str) -> None:

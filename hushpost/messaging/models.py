@@ -229,6 +229,10 @@ class Message(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     # For a text reply: Twilio's MessageSid, so a repeated webhook stores it once.
     provider_id = models.CharField(max_length=64, blank=True)
+    # For outbound secure messages: when the contact first had it on screen
+    # (a read receipt), and whether its author asked to hear of it by email.
+    first_viewed_at = models.DateTimeField(null=True, blank=True)
+    notify_when_viewed = models.BooleanField(default=False)
 
     subject = EncryptedText(
         "subject_encrypted", binding=lambda m: f"org={m.organization_id}|id={m.id}"
@@ -328,3 +332,28 @@ class SecureLink(models.Model):
 
     def is_expired(self, now=None) -> bool:
         return (now or timezone.now()) >= self.expires_at
+
+
+class VisitOutcome(models.TextChoices):
+    PENDING = "pending", "Not known yet"
+    PERSON = "person", "A person"
+    PREFETCH = "prefetch", "A scanner or preview"
+
+
+class LinkVisit(models.Model):
+    """One client's visits to a link, told apart as a person or a scanner
+    (messaging/link_visits.py). The client is a hash of its address and user
+    agent, never either in clear."""
+
+    link = models.ForeignKey(SecureLink, on_delete=models.CASCADE, related_name="visits")
+    client = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(
+        max_length=8, choices=VisitOutcome.choices, default=VisitOutcome.PENDING
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["link", "client"]),
+            models.Index(fields=["outcome", "seen_at"]),
+        ]

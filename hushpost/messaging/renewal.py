@@ -34,13 +34,47 @@ class Renewal:
     refusal: str | Promise = ""  # shown to the contact, translated when rendered
 
 
-def masked_destination(link: SecureLink) -> str:
-    address = address_for(link.contact, link.channel)
-    return mask_phone(address) if link.channel == Channel.SMS else mask_email(address)
+def masked_destination(link: SecureLink, channel: str | None = None) -> str:
+    channel = channel or link.channel
+    address = address_for(link.contact, channel)
+    return mask_email(address) if channel == Channel.EMAIL else mask_phone(address)
 
 
-def request_new_link(link: SecureLink, *, now: datetime | None = None) -> Renewal:
+@dataclass(frozen=True)
+class OtherChannel:
+    channel: str
+    destination: str  # masked
+
+
+def other_channel(link: SecureLink) -> OtherChannel | None:
+    """R12: email for a link that went by text or call, text for one that went by
+    email — offered only to a contact with both a phone and an email on file who
+    can be reached there."""
+    contact = link.contact
+    if not (contact.phone and contact.email):
+        return None
+    channel = Channel.SMS if link.channel == Channel.EMAIL else Channel.EMAIL
+    if why_unreachable(contact, channel):
+        return None
+    return OtherChannel(channel, masked_destination(link, channel))
+
+
+def request_new_link(
+    link: SecureLink, *, by_other_channel: bool = False, now: datetime | None = None
+) -> Renewal:
+    """A new link on the link's own channel, or (by_other_channel) on the other one."""
     now = now or timezone.now()
+    channel = link.channel
+    if by_other_channel:
+        other = other_channel(link)
+        if other is None:
+            return Renewal(
+                False,
+                refusal=_(
+                    "We can't send a new link to the details on file. Please contact us directly."
+                ),
+            )
+        channel = other.channel
     state = link_state(link, now)
     if state not in (LinkState.EXPIRED, LinkState.LOCKED):
         return Renewal(False, refusal=_("This link still works."))
@@ -57,8 +91,11 @@ def request_new_link(link: SecureLink, *, now: datetime | None = None) -> Renewa
                 ),
             )
         since = now - timedelta(hours=1)
+        # One budget for both channels: the other channel is no way around the limits.
         recent = Event.objects.filter(
-            contact=contact, kind=EventKind.NEW_LINK_REQUESTED, created_at__gte=since
+            contact=contact,
+            kind__in=(EventKind.NEW_LINK_REQUESTED, EventKind.NEW_LINK_OTHER_CHANNEL),
+            created_at__gte=since,
         )
         if (
             recent.filter(link=link).count() >= PER_LINK_PER_HOUR
@@ -70,7 +107,7 @@ def request_new_link(link: SecureLink, *, now: datetime | None = None) -> Renewa
                     "Too many new links were asked for in the last hour. Please try again later."
                 ),
             )
-        unreachable = why_unreachable(contact, link.channel)
+        unreachable = why_unreachable(contact, channel)
         if unreachable:
             return Renewal(
                 False,
@@ -82,7 +119,7 @@ def request_new_link(link: SecureLink, *, now: datetime | None = None) -> Renewa
         new_link, raw = create_link(
             contact=contact,
             message=link.message,
-            channel=link.channel,
+            channel=channel,
             lifetime=settings.lifetime,
             pin_digest=link.pin_hmac,
             pin_source=link.pin_source,
@@ -90,15 +127,28 @@ def request_new_link(link: SecureLink, *, now: datetime | None = None) -> Renewa
         )
         link.replaced_by = new_link
         link.save(update_fields=["replaced_by"])
-        record(
-            contact.organization,
-            EventKind.NEW_LINK_REQUESTED,
-            contact=contact,
-            message=link.message,
-            link=link,
-            actor_label="contact",
-            previous=state.value,
-        )
+        if channel == link.channel:
+            record(
+                contact.organization,
+                EventKind.NEW_LINK_REQUESTED,
+                contact=contact,
+                message=link.message,
+                link=link,
+                actor_label="contact",
+                previous=state.value,
+            )
+        else:
+            record(
+                contact.organization,
+                EventKind.NEW_LINK_OTHER_CHANNEL,
+                contact=contact,
+                message=link.message,
+                link=link,
+                actor_label="contact",
+                channel=channel,
+                previous_channel=link.channel,
+                previous=state.value,
+            )
         notify_link(
             link=new_link,
             raw_token=raw,
@@ -108,4 +158,4 @@ def request_new_link(link: SecureLink, *, now: datetime | None = None) -> Renewa
             idempotency_key=f"renewal:{new_link.id}",
             actor_label="contact",
         )
-    return Renewal(True, destination=masked_destination(link))
+    return Renewal(True, destination=masked_destination(link, channel))

@@ -25,6 +25,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization
+from hushpost.activity.chain import head_of
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.delivery.models import Delivery, OutboxEntry
@@ -164,6 +165,9 @@ def purge(
         if dry_run:
             counts = count_old(organization, cutoff)
         else:
+            # The checkpoint: the audit chain as it stood when the purge began
+            # clearing references (activity/chain.py; no event is deleted).
+            chain_seq, chain_hash = head_of(organization.pk)
             counts = purge_organization(organization, cutoff, batch_size=batch_size)
             if any(counts.values()):
                 record(
@@ -172,6 +176,8 @@ def purge(
                     actor_label="system",
                     older_than_days=days,
                     before=cutoff.isoformat(timespec="seconds"),
+                    chain_seq=chain_seq,
+                    chain_hash=chain_hash,
                     **{kind: counts[kind] for kind in KINDS},
                 )
         if any(counts.values()):

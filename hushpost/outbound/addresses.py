@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -77,10 +78,37 @@ def why_not_public(ip: IPAddress) -> str | None:
     return None
 
 
-def resolve(host: str, port: int) -> tuple[str, ...]:
+DNS_TIMEOUT = 10.0
+
+
+def _lookup(host: str, port: int, timeout: float) -> list:
+    """getaddrinfo within `timeout` seconds. The C resolver can't be interrupted, so a
+    slow lookup is left to finish in a thread of its own and its answer thrown away:
+    the request's deadline covers DNS too."""
+    outcome: list = []
+    done = threading.Event()
+
+    def look() -> None:
+        try:
+            outcome.append(getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as error:  # raised again in the caller
+            outcome.append(error)
+        done.set()
+
+    threading.Thread(target=look, name="dns-lookup", daemon=True).start()
+    if not done.wait(timeout):
+        raise AddressNotFound(
+            f"{host} could not be found: DNS gave no answer within {timeout:g} s."
+        )
+    if isinstance(outcome[0], (OSError, UnicodeError)):
+        raise outcome[0]
+    return outcome[0]
+
+
+def resolve(host: str, port: int, *, timeout: float = DNS_TIMEOUT) -> tuple[str, ...]:
     """Every address the host has now, in the resolver's order, without repeats."""
     try:
-        answers = getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        answers = _lookup(host, port, timeout)
     except (socket.gaierror, UnicodeError) as error:
         raise AddressNotFound(
             f"{host} could not be found (DNS: {getattr(error, 'strerror', None) or error}); "
@@ -132,11 +160,13 @@ def parse_url(url: str, *, require_https: bool) -> tuple[str, str, int, str]:
     return scheme, host, port, path
 
 
-def check_url(url: str, *, allow_private: bool, require_https: bool) -> Target:
+def check_url(
+    url: str, *, allow_private: bool, require_https: bool, timeout: float = DNS_TIMEOUT
+) -> Target:
     """The URL's target with its resolved addresses; AddressRefused or AddressNotFound
-    otherwise."""
+    otherwise (also when DNS doesn't answer within `timeout` seconds)."""
     scheme, host, port, path = parse_url(url, require_https=require_https)
-    addresses = resolve(host, port)
+    addresses = resolve(host, port, timeout=timeout)
     if not allow_private:
         for address in addresses:
             kind = why_not_public(ipaddress.ip_address(address))

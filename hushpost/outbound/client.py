@@ -123,7 +123,9 @@ def request(
     """Make one request; OutboundError (AddressRefused, AddressNotFound, RequestFailed)
     when it could not be made or answered within `timeout` seconds."""
     started = time.monotonic()
-    target = check_url(url, allow_private=allow_private, require_https=require_https)
+    target = check_url(
+        url, allow_private=allow_private, require_https=require_https, timeout=timeout
+    )
     deadline = _Deadline(max(0.001, timeout - (time.monotonic() - started)))
     deadline.start()
     try:

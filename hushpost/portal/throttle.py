@@ -9,8 +9,8 @@ sign-in (accounts/throttle.py): shared by every web process through the
 cache, the address hashed into the key (never stored in clear), and a lock
 that lasts its whole window from the failure that started it. While locked,
 the PIN form answers 429 with Retry-After before it even looks the link up.
-The IP is REMOTE_ADDR: X-Forwarded-For is whatever the client typed (see
-activity/sessions.py), so rotating it buys nothing.
+The IP is hushpost/client_address.py's: X-Forwarded-For counts only from a
+trusted proxy, so a client rotating it buys nothing.
 """
 
 from __future__ import annotations

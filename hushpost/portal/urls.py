@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from hushpost.portal import views
+from hushpost.portal import confirm_views, views
 
 app_name = "portal"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("conversation/reply", views.reply, name="reply"),
     path("conversation/attachments/<uuid:attachment_id>/", views.attachment, name="attachment"),
     path("conversation/sign-out", views.sign_out, name="sign_out"),
+    path("conversation/answer", confirm_views.conversation_answer, name="conversation_answer"),
+    # An appointment's confirmation link (appointments/confirm_links.py).
+    path("confirm/<str:token>", confirm_views.confirm, name="confirm"),
     path("signed-out/", views.signed_out, name="signed_out"),
     path("<str:token>", views.open_link, name="link"),
     path("<str:token>/new-link", views.new_link, name="new_link"),

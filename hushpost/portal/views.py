@@ -17,15 +17,20 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
+from hushpost.activity.origin import client_ip
+from hushpost.appointments.answers import answerable_by_message
 from hushpost.messaging.conversations import (
     MAX_REPLY_ATTACHMENT_BYTES,
     MAX_REPLY_CHARS,
     receive_reply,
     thread,
 )
+from hushpost.messaging.link_visits import client_key, confirm_person, note_fetch
 from hushpost.messaging.links import LinkState, check_pin, find_link, link_state
 from hushpost.messaging.models import Attachment, SecureLink
-from hushpost.messaging.renewal import request_new_link
+from hushpost.messaging.pin_hints import hint_for
+from hushpost.messaging.read_receipts import note_viewed
+from hushpost.messaging.renewal import other_channel, request_new_link
 from hushpost.portal.decorators import portal_view
 from hushpost.portal.forms import ReplyForm
 from hushpost.portal.pages import not_valid, render_page
@@ -44,11 +49,16 @@ def _live_link(token: str) -> tuple[SecureLink, LinkState] | None:
     return None if state == LinkState.REVOKED else (link, state)
 
 
+def _client(request: HttpRequest) -> str:
+    return client_key(client_ip(request), request.META.get("HTTP_USER_AGENT", ""))
+
+
 def _state_page(
     request: HttpRequest, link: SecureLink, state: LinkState, token: str
 ) -> HttpResponse:
     template = "portal/expired.html" if state == LinkState.EXPIRED else "portal/locked.html"
-    return render_page(request, template, {"token": token}, contact=link.contact)
+    context = {"token": token, "other": other_channel(link)}
+    return render_page(request, template, context, contact=link.contact)
 
 
 def _too_many_tries(request: HttpRequest, wait: int, contact=None) -> HttpResponse:
@@ -72,7 +82,13 @@ def _open_page(
     attempts_left: int = 0,
     status: int = 200,
 ) -> HttpResponse:
-    context = {"link": link, "token": token, "error": error, "attempts_left": attempts_left}
+    context = {
+        "link": link,
+        "token": token,
+        "error": error,
+        "attempts_left": attempts_left,
+        "pin_hint": hint_for(link),
+    }
     return render_page(request, "portal/open.html", context, contact=link.contact, status=status)
 
 
@@ -89,6 +105,8 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         return not_valid(request)
     link, state = found
     if request.method == "POST":
+        if state != LinkState.EXPIRED:
+            confirm_person(link, client=_client(request))
         return _enter(request, link, state, token)
     if state == LinkState.EXPIRED:
         record(
@@ -100,13 +118,12 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
             actor_label="contact",
         )
         return _state_page(request, link, state, token)
-    record(
-        link.organization,
-        EventKind.LINK_CLICKED,
-        contact=link.contact,
-        message=link.message,
-        link=link,
-        actor_label="contact",
+    # Logged as a person's click only once this client posts (messaging/link_visits.py).
+    note_fetch(
+        link,
+        client=_client(request),
+        method=request.method or "GET",
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
         **({} if state == LinkState.VALID else {"state": state.value}),
     )
     if state == LinkState.VALID:
@@ -147,8 +164,11 @@ def new_link(request: HttpRequest, token: str) -> HttpResponse:
     found = _live_link(token)
     if found is None:
         return not_valid(request)
-    link, _state = found
-    renewal = request_new_link(link)
+    link, state = found
+    if state != LinkState.EXPIRED:
+        # Asking for a new link from the locked page is a person's act too.
+        confirm_person(link, client=_client(request))
+    renewal = request_new_link(link, by_other_channel=request.POST.get("channel") == "other")
     return render_page(request, "portal/new_link.html", {"renewal": renewal}, contact=link.contact)
 
 
@@ -163,6 +183,12 @@ def _conversation_page(
 ) -> HttpResponse:
     contact = session.contact
     messages = list(thread(contact))
+    # A reminder's appointment gets its Confirm / I can't come buttons beside it,
+    # here behind the PIN, so time and place never sit in the notification.
+    appointments = answerable_by_message(messages)
+    for message in messages:
+        message.appointment = appointments.get(message.pk)  # type: ignore[attr-defined]
+    note_viewed(messages)
     record(
         session.organization,
         EventKind.MESSAGE_VIEWED,
@@ -177,6 +203,7 @@ def _conversation_page(
         "form": form,
         "accept": ACCEPT,
         "sent": request.GET.get("sent") == "1",
+        "answered": request.GET.get("answered", ""),
         "max_chars": MAX_REPLY_CHARS,
         "max_bytes": MAX_REPLY_ATTACHMENT_BYTES,
     }
@@ -208,7 +235,7 @@ def reply(request: HttpRequest) -> HttpResponse:
         body=form.cleaned_data["body"],
         attachment=form.cleaned_data["attachment"],
     )
-    return HttpResponseRedirect(reverse("portal:conversation") + "?sent=1#latest")
+    return HttpResponseRedirect(reverse("portal:conversation") + "?sent=1#sent")
 
 
 @portal_view

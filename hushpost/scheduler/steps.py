@@ -13,7 +13,9 @@ from hushpost.appointments.schedule import send_due
 from hushpost.appointments.series import extend_open_series
 from hushpost.delivery.reconcile import reconcile_deliveries
 from hushpost.delivery.sweep import requeue_stuck_deliveries
+from hushpost.imports.feed_polling import poll_due_feeds
 from hushpost.imports.pipeline import drop_abandoned_uploads, resume_stale_runs
+from hushpost.messaging.link_visits import settle_unfollowed_visits
 from hushpost.messaging.retention import purge_daily
 from hushpost.webhooks.retention import drop_finished_messages
 
@@ -25,11 +27,15 @@ STEPS: list[tuple[str, Callable[[], int]]] = [
     # Open-ended calendar series get their occurrences as the horizon moves on.
     ("extend recurring series", extend_open_series),
     ("drop abandoned import uploads", drop_abandoned_uploads),
+    # Each feed in its own slot of HUSHPOST_FEED_INTERVAL_MINUTES, polled by a task.
+    ("poll calendar feeds", poll_due_feeds),
     ("requeue stuck deliveries", requeue_stuck_deliveries),
     ("reconcile ambiguous deliveries", reconcile_deliveries),
     # Once a day, and only when HUSHPOST_RETENTION_DAYS is set.
     ("purge data past retention", purge_daily),
     ("drop finished webhook messages", drop_finished_messages),
+    # Link visits no post followed: a scanner's after all (messaging/link_visits.py).
+    ("settle link visits", settle_unfollowed_visits),
 ]
 
 

@@ -59,6 +59,17 @@ class AutoMessageForm(TemplateSettingsForm):
         help_text="The contact gets a link to a PIN-protected page instead of the text. "
         "Text and email only.",
     )
+    only_unconfirmed = forms.BooleanField(
+        label="Only if the contact hasn't confirmed",
+        required=False,
+        help_text="Checked when it is due: skipped for appointments the contact confirmed "
+        "or said they can't come to by then.",
+    )
+    ask_to_confirm = forms.BooleanField(
+        label="Ask to press 1 to confirm",
+        required=False,
+        help_text="Voice calls only: the call ends with “press 1 to confirm, 2 if you can't come”.",
+    )
     enabled = forms.BooleanField(
         label="On",
         required=False,
@@ -108,5 +119,7 @@ class AutoMessageForm(TemplateSettingsForm):
             subject=value["subject"] or "",
             enabled=bool(value["enabled"]),
             secure=bool(value["secure"]),
+            only_unconfirmed=bool(value["only_unconfirmed"]),
+            ask_to_confirm=bool(value["ask_to_confirm"]),
             name=value["name"] or "",
         )

@@ -101,6 +101,12 @@ class ComposeForm(ProblemsForm):
             "the message itself stays here."
         ),
     )
+    notify_when_viewed = forms.BooleanField(
+        label="Notify me when viewed",
+        required=False,
+        help_text="One email to you, with nothing of the message in it, "
+        "when the contact first opens it. Secure messages only.",
+    )
     pin = forms.CharField(
         label="Message PIN (optional)",
         required=False,

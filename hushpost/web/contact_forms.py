@@ -12,6 +12,8 @@ from hushpost.contacts.phones import InvalidPhone, normalize_phone
 from hushpost.contacts.values import clean_custom_value, clean_email, is_pin
 
 CUSTOM_PREFIX = "custom__"
+CLEAR_SUFFIX = "__clear"
+KEEP_HIDDEN_HELP = "Set, and hidden here. Type a new value to change it; leave empty to keep it."
 
 
 class ContactForm(forms.ModelForm):
@@ -29,13 +31,29 @@ class ContactForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = ["name", "phone", "email", "time_zone", "language", "sms_opt_out", "email_opt_out"]
+        fields = [
+            "name",
+            "phone",
+            "email",
+            "time_zone",
+            "language",
+            "external_id",
+            "sms_opt_out",
+            "email_opt_out",
+        ]
         labels = {
             "phone": "Mobile phone",
+            "external_id": "External id",
             "sms_opt_out": "Opted out of text messages",
             "email_opt_out": "Opted out of email",
         }
-        help_texts = {"phone": "With country code, or in the organization's country format."}
+        help_texts = {
+            "phone": "With country code, or in the organization's country format.",
+            "external_id": (
+                "Your other system's id for this contact (the API's external_id). "
+                "Leave empty if you don't use one."
+            ),
+        }
 
     def __init__(self, *args, organization, **kwargs):
         self.organization = organization
@@ -49,8 +67,15 @@ class ContactForm(forms.ModelForm):
         self.fields["phone"].widget = forms.TextInput(
             attrs={"inputmode": "tel", "autocomplete": "off"}
         )
-        if self.instance.pk and not self.is_bound:
-            self.initial["secure_pin"] = self.instance.secure_pin
+        # A stored PIN or sensitive value is never put back into the page: it would sit
+        # unmasked in the HTML and the browser's form history. Empty keeps it; a tick clears it.
+        self.hidden_values: set[str] = set()
+        if self.instance.pk and self.instance.secure_pin:
+            self._hide_stored_value("secure_pin", "Remove this contact's own PIN")
+            self.fields["secure_pin"].help_text = (
+                "This contact has their own PIN, hidden here. Type a new one to change it; "
+                "leave empty to keep it."
+            )
         self.custom_fields = list(CustomField.objects.for_org(organization))
         for field in self.custom_fields:
             widget = {
@@ -60,19 +85,56 @@ class ContactForm(forms.ModelForm):
             if field.sensitive:
                 # Kept encrypted on our side; the browser shouldn't keep a copy to suggest later.
                 widget.attrs["autocomplete"] = "off"
-            self.fields[CUSTOM_PREFIX + field.key] = forms.CharField(
+            stored = self.instance.custom.get(field.key, "")
+            name = CUSTOM_PREFIX + field.key
+            self.fields[name] = forms.CharField(
                 label=field.label,
                 required=False,
                 widget=widget,
-                initial=self.instance.custom.get(field.key, ""),
+                initial="" if field.sensitive else stored,
                 help_text=f"{{{{ custom.{field.key} }}}}",
             )
+            if field.sensitive and stored:
+                self._hide_stored_value(name, f"Clear {field.label}")
+                self.fields[name].help_text = f"{KEEP_HIDDEN_HELP} {{{{ custom.{field.key} }}}}"
+
+    def _hide_stored_value(self, name: str, clear_label: str) -> None:
+        self.hidden_values.add(name)
+        self.fields[name].initial = ""
+        self.fields[name + CLEAR_SUFFIX] = forms.BooleanField(label=clear_label, required=False)
+
+    def _kept_or_new(self, name: str, stored: str) -> str:
+        """The value to save for a field whose stored value the page didn't show."""
+        if self.cleaned_data.get(name + CLEAR_SUFFIX):
+            return ""
+        return self.cleaned_data.get(name, "") or stored
 
     def custom_bound_fields(self):
-        return [self[CUSTOM_PREFIX + field.key] for field in self.custom_fields]
+        bound = []
+        for field in self.custom_fields:
+            name = CUSTOM_PREFIX + field.key
+            bound.append(self[name])
+            if name in self.hidden_values:
+                bound.append(self[name + CLEAR_SUFFIX])
+        return bound
 
     def standard_bound_fields(self):
         return [self[name] for name in self.fields if not name.startswith(CUSTOM_PREFIX)]
+
+    def clean_external_id(self):
+        external_id = self.cleaned_data.get("external_id", "").strip()
+        taken = (
+            external_id
+            and Contact.objects.for_org(self.organization)
+            .filter(external_id=external_id)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        )
+        if taken:
+            raise forms.ValidationError(
+                "Another contact already has this external id. Each contact's id must be its own."
+            )
+        return external_id
 
     def clean_phone(self):
         try:
@@ -112,17 +174,26 @@ class ContactForm(forms.ModelForm):
     def changed_field_names(self) -> list[str]:
         names = []
         for name in self.changed_data:
-            names.append(
-                name.replace(CUSTOM_PREFIX, "custom.") if name.startswith(CUSTOM_PREFIX) else name
-            )
+            name = name.removesuffix(CLEAR_SUFFIX)
+            if name.startswith(CUSTOM_PREFIX):
+                name = name.replace(CUSTOM_PREFIX, "custom.")
+            if name not in names:
+                names.append(name)
         return names
 
     def save(self, commit=True):
         contact = super().save(commit=False)
-        contact.secure_pin = self.cleaned_data.get("secure_pin", "")
+        if "secure_pin" in self.hidden_values:
+            contact.secure_pin = self._kept_or_new("secure_pin", contact.secure_pin)
+        else:
+            contact.secure_pin = self.cleaned_data.get("secure_pin", "")
         custom = dict(contact.custom)
         for field in self.custom_fields:
-            value = self.cleaned_data.get(CUSTOM_PREFIX + field.key, "")
+            name = CUSTOM_PREFIX + field.key
+            if name in self.hidden_values:
+                value = self._kept_or_new(name, custom.get(field.key, ""))
+            else:
+                value = self.cleaned_data.get(name, "")
             if value:
                 custom[field.key] = value
             else:

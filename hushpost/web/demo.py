@@ -15,7 +15,9 @@ from django.utils import timezone
 from hushpost.accounts.models import Organization, Role, User
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
-from hushpost.appointments.models import Appointment, AutoMessage, Timing
+from hushpost.appointments.answer_words import Said
+from hushpost.appointments.answers import answer
+from hushpost.appointments.models import AnswerChannel, Appointment, AutoMessage, Timing
 from hushpost.appointments.schedule import send_due, sync_appointment
 from hushpost.contacts.models import Contact, CustomField, FieldType
 from hushpost.messaging.compose import send_message
@@ -90,6 +92,10 @@ def ensure_demo() -> bool:
         slug=DEMO_SLUG,
         time_zone="America/New_York",
         country="US",
+        # What a stuck contact sees on every secure page, and above the PIN box.
+        help_phone="+1 212 555 0100",
+        help_hours="Monday to Friday, 8 am to 6 pm",
+        pin_hint="The four-digit Portal PIN on your appointment card",
     )
     password = secrets.token_urlsafe(12)
     owner = User.objects.create_user(
@@ -210,6 +216,11 @@ def _demo_schedule(org: Organization, owner: User) -> None:
     # What is already due (booking confirmations, tomorrow's reminders after their
     # hour) goes out now, as the scheduler would in its first seconds.
     send_due(timezone.now())
+    # The list shows both states from the start: the first appointment's contact
+    # has texted "C"; the others haven't answered yet.
+    first = Appointment.objects.for_org(org).order_by("start").first()
+    if first is not None:
+        answer(first, Said.CONFIRM, channel=AnswerChannel.SMS)
 
 
 def _demo_conversations(org: Organization, owner: User) -> None:

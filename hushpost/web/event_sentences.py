@@ -135,6 +135,13 @@ def _failed(c: _Context) -> str:
     return "{channel} to {to} failed" + (": {reason}" if c.reason else "")
 
 
+def _sent(c: _Context) -> str:
+    # Nobody receives what the development outbox stores: say where it went.
+    if c.detail.get("provider") == "outbox":
+        return "{channel} to {to} put in the development outbox"
+    return "{channel} to {to} sent"
+
+
 def _held(c: _Context) -> str:
     lead = "{actor}: " if c.event.actor_label == "auto message" else ""
     return lead + "{channel} to {to} held back" + (": {reason}" if c.reason else "")
@@ -190,6 +197,10 @@ def _settings(c: _Context) -> str:
         if change.startswith("turned off"):
             return "A webhook endpoint was {change}"
         return WEBHOOK_CHANGES.get(change, "{actor} changed a webhook endpoint ({change})")
+    if section == "calendar feeds":
+        return "{actor} {change} the calendar feed {name}"
+    if section == "confirmations":
+        return "{actor} changed how contacts confirm appointments: {field_names}"
     if c.detail.get("settings") == "organization":
         return "{actor} changed the organization's {field_names}"
     if c.detail.get("setting") == "require_two_factor":
@@ -213,6 +224,44 @@ def _appointment_updated(c: _Context) -> str:
     return "{actor} changed an appointment of {contact}"
 
 
+# How each answer channel reads after "confirmed".
+ANSWERED_VIA = {
+    "sms": " by text",
+    "link": " with the confirmation link",
+    "portal": " on the secure page",
+    "voice": " by phone keypress",
+}
+
+
+def _appointment_confirmed(c: _Context) -> str:
+    if c.detail.get("confirmed_by") == "contact":
+        return "{contact} confirmed an appointment" + ANSWERED_VIA.get(
+            str(c.detail.get("channel", "")), ""
+        )
+    if c.detail.get("confirmed_by") == "calendar":
+        return "An appointment of {contact} was confirmed by the calendar"
+    return "{actor} confirmed an appointment of {contact}"
+
+
+PREFETCH_REASONS = {
+    "head_request": "a HEAD request",
+    "scanner_user_agent": "a known scanner or preview",
+    "too_soon_after_sending": "seconds after sending",
+    "no_follow_up": "no PIN or button followed",
+}
+
+
+def _prefetched(c: _Context) -> str:
+    why = PREFETCH_REASONS.get(str(c.detail.get("reason", "")), "")
+    suffix = f" ({why})" if why else ""
+    return "A mail scanner or link preview fetched the secure link of {contact}" + suffix
+
+
+def _other_channel(c: _Context) -> str:
+    word = {"sms": "by text", "email": "by email"}.get(str(c.detail.get("channel", "")), "")
+    return "{contact} asked for a new link " + (word or "by the other channel")
+
+
 def field_names(fields: str) -> str:
     """ "phone, custom.portal_pin, sms_opt_out" → "phone, portal pin, sms opt out"."""
     names = [name.strip().removeprefix("custom.").replace("_", " ") for name in fields.split(",")]
@@ -222,17 +271,19 @@ def field_names(fields: str) -> str:
 
 SENTENCES: dict[str, Callable[[_Context], str] | str] = {
     EventKind.QUEUED: _queued,
-    EventKind.SENT: "{channel} to {to} sent",
+    EventKind.SENT: _sent,
     EventKind.DELIVERED: "{channel} to {to} delivered",
     EventKind.FAILED: _failed,
     EventKind.HELD: _held,
     EventKind.EMAIL_OPENED: "Email to {to} opened",
-    EventKind.LINK_CLICKED: "{contact} opened the secure link",
+    EventKind.LINK_CLICKED: "{contact} opened the secure link (a person, not a scanner)",
+    EventKind.LINK_PREFETCHED: _prefetched,
     EventKind.PIN_ENTERED: "{contact} entered the right PIN",
     EventKind.PIN_WRONG: "{contact} entered a wrong PIN",
     EventKind.LINK_LOCKED: "The secure link of {contact} locked after too many wrong PINs",
     EventKind.EXPIRED_LINK_VISITED: "{contact} opened a link that had expired",
     EventKind.NEW_LINK_REQUESTED: "{contact} asked for a new link",
+    EventKind.NEW_LINK_OTHER_CHANNEL: _other_channel,
     EventKind.MESSAGE_VIEWED: "{contact} read the conversation on the secure page",
     EventKind.REPLY_RECEIVED: _reply,
     EventKind.SMS_OPTED_OUT: "{contact} opted out of texts",
@@ -270,10 +321,13 @@ SENTENCES: dict[str, Callable[[_Context], str] | str] = {
     EventKind.API_KEY_CREATED: "{actor} created the API key “{name}”",
     EventKind.API_KEY_REVOKED: "{actor} revoked the API key “{name}”",
     EventKind.LINK_REVOKED: "{actor} ended a secure link of {contact}",
+    EventKind.LINK_UNLOCKED: "{actor} unlocked a secure link of {contact}: “{reason}”",
     EventKind.APPOINTMENT_CREATED: "{actor} booked an appointment for {contact}",
     EventKind.APPOINTMENT_UPDATED: _appointment_updated,
     EventKind.APPOINTMENT_CANCELLED: "{actor} cancelled an appointment of {contact}",
     EventKind.APPOINTMENT_DELETED: "{actor} deleted an appointment of {contact}",
+    EventKind.APPOINTMENT_CONFIRMED: _appointment_confirmed,
+    EventKind.APPOINTMENT_CANCEL_REQUESTED: "{contact} said they can't come to an appointment",
     EventKind.APPOINTMENTS_IMPORTED: (
         "{actor} imported appointments from {file}: {created} added, {updated} updated"
     ),
@@ -288,6 +342,8 @@ TONES: dict[str, str] = {
     EventKind.SIGN_IN_FAILED: "warn",
     EventKind.SIGN_IN_LOCKED: "bad",
     EventKind.REPLY_RECEIVED: "new",
+    EventKind.APPOINTMENT_CONFIRMED: "good",
+    EventKind.APPOINTMENT_CANCEL_REQUESTED: "warn",
     EventKind.SENSITIVE_VALUE_REVEALED: "warn",
 }
 # What sentences say without a placeholder of the same name (the rest they

@@ -6,6 +6,7 @@ from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 from hushpost.accounts.models import Organization
 from hushpost.accounts.time_zones import time_zone_choices
 from hushpost.contacts.phones import InvalidPhone, normalize_phone
+from hushpost.messaging.pin_hints import hint_problems
 
 COUNTRIES = sorted(
     {
@@ -31,7 +32,17 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["name", "company_name", "time_zone", "country", "sms_number", "sms_help_text"]
+        fields = [
+            "name",
+            "company_name",
+            "time_zone",
+            "country",
+            "sms_number",
+            "sms_help_text",
+            "help_phone",
+            "help_hours",
+            "pin_hint",
+        ]
         help_texts = {
             "company_name": (
                 "Notifications say “Ann Lee at <company name>” ({{ user.name_and_company }})."
@@ -51,3 +62,10 @@ class OrganizationForm(forms.ModelForm):
             return normalize_phone(self.cleaned_data.get("sms_number", ""), country)
         except InvalidPhone as error:
             raise forms.ValidationError(str(error)) from None
+
+    def clean_pin_hint(self) -> str:
+        hint = self.cleaned_data.get("pin_hint", "").strip()
+        problems = hint_problems(hint, self.instance)
+        if problems:
+            raise forms.ValidationError(problems)
+        return hint

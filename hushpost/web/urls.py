@@ -6,7 +6,9 @@ from hushpost.web.views import (
     appointments,
     audit,
     auto_messages,
+    calendar_feeds,
     compose,
+    confirmation_settings,
     contacts,
     custom_fields,
     deliveries,
@@ -53,6 +55,11 @@ urlpatterns = [
         name="appointment_detail",
     ),
     path(
+        "appointments/<uuid:appointment_id>/confirm/",
+        appointments.appointment_confirm,
+        name="appointment_confirm",
+    ),
+    path(
         "appointments/<uuid:appointment_id>/edit/",
         appointments.appointment_edit,
         name="appointment_edit",
@@ -84,6 +91,11 @@ urlpatterns = [
         links.revoke_one,
         name="link_revoke",
     ),
+    path(
+        "contacts/<uuid:contact_id>/links/<uuid:link_id>/unlock/",
+        links.unlock_one,
+        name="link_unlock",
+    ),
     path("contacts/import/", imports.import_new, {"kind": "contacts"}, name="import_new"),
     path("imports/<uuid:run_id>/", imports.import_detail, name="import_detail"),
     path("imports/<uuid:run_id>/mapping/", imports.import_mapping, name="import_mapping"),
@@ -93,6 +105,11 @@ urlpatterns = [
         name="import_rejected_csv",
     ),
     path("settings/secure-messaging/", secure_settings.secure_settings, name="secure_settings"),
+    path(
+        "settings/confirmations/",
+        confirmation_settings.confirmation_settings,
+        name="confirmation_settings",
+    ),
     path(
         "settings/secure-messaging/preview/",
         secure_settings.secure_settings_preview,
@@ -137,6 +154,22 @@ urlpatterns = [
     path("settings/organization/", organization.organization_settings, name="organization"),
     path("settings/api-keys/", api_keys.api_key_list, name="api_keys"),
     path("settings/api-keys/<int:key_id>/revoke/", api_keys.api_key_revoke, name="api_key_revoke"),
+    path("appointments/calendar-feeds/", calendar_feeds.feed_list, name="calendar_feeds"),
+    path(
+        "appointments/calendar-feeds/<uuid:feed_id>/",
+        calendar_feeds.feed_detail,
+        name="calendar_feed_detail",
+    ),
+    path(
+        "appointments/calendar-feeds/<uuid:feed_id>/sync/",
+        calendar_feeds.feed_sync,
+        name="calendar_feed_sync",
+    ),
+    path(
+        "appointments/calendar-feeds/<uuid:feed_id>/delete/",
+        calendar_feeds.feed_delete,
+        name="calendar_feed_delete",
+    ),
     path("settings/webhooks/", webhooks.webhook_list, name="webhooks"),
     path("settings/webhooks/<uuid:webhook_id>/", webhooks.webhook_detail, name="webhook_detail"),
     path("settings/webhooks/<uuid:webhook_id>/test/", webhooks.webhook_test, name="webhook_test"),

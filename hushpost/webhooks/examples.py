@@ -37,6 +37,9 @@ TIES: dict[str, tuple[str, ...]] = {
     EventKind.EMAIL_COMPLAINED: _DELIVERY_IDS,
     EventKind.DELIVERY_RECONCILED: _DELIVERY_IDS,
     EventKind.LINK_CLICKED: _LINK_IDS,
+    EventKind.LINK_PREFETCHED: _LINK_IDS,
+    EventKind.LINK_UNLOCKED: _LINK_IDS,
+    EventKind.NEW_LINK_OTHER_CHANNEL: _LINK_IDS,
     EventKind.PIN_ENTERED: _LINK_IDS,
     EventKind.PIN_WRONG: _LINK_IDS,
     EventKind.LINK_LOCKED: _LINK_IDS,
@@ -59,6 +62,8 @@ TIES: dict[str, tuple[str, ...]] = {
     EventKind.APPOINTMENT_UPDATED: ("contact",),
     EventKind.APPOINTMENT_CANCELLED: ("contact",),
     EventKind.APPOINTMENT_DELETED: ("contact",),
+    EventKind.APPOINTMENT_CONFIRMED: ("contact",),
+    EventKind.APPOINTMENT_CANCEL_REQUESTED: ("contact",),
 }
 # What the code that records each kind keeps in its detail.
 DETAIL: dict[str, dict[str, Any]] = {
@@ -78,6 +83,10 @@ DETAIL: dict[str, dict[str, Any]] = {
     EventKind.EMAIL_COMPLAINED: {"channel": "email"},
     EventKind.EMAIL_OPTED_OUT: {"reason": "unsubscribed"},
     EventKind.DELIVERY_RECONCILED: {"channel": "sms", "outcome": "found", "provider": "twilio"},
+    EventKind.LINK_CLICKED: {"opened_at": "2031-03-04T14:29:41+00:00"},
+    EventKind.LINK_PREFETCHED: {"reason": "scanner_user_agent"},
+    EventKind.LINK_UNLOCKED: {"reason": "Identity checked by phone", "failed_pin_attempts": 5},
+    EventKind.NEW_LINK_OTHER_CHANNEL: {"channel": "email", "previous_channel": "sms"},
     EventKind.PIN_WRONG: {"attempt": 2},
     EventKind.LINK_LOCKED: {"attempts": 5},
     EventKind.NEW_LINK_REQUESTED: {"channel": "sms", "previous": "expired"},
@@ -94,6 +103,17 @@ DETAIL: dict[str, dict[str, Any]] = {
     EventKind.APPOINTMENT_UPDATED: {"appointment_id": APPOINTMENT, "fields": "start, end"},
     EventKind.APPOINTMENT_CANCELLED: {"appointment_id": APPOINTMENT, "fields": "status"},
     EventKind.APPOINTMENT_DELETED: {"appointment_id": APPOINTMENT},
+    EventKind.APPOINTMENT_CONFIRMED: {
+        "appointment_id": APPOINTMENT,
+        "fields": "status",
+        "confirmed_by": "contact",
+        "channel": "sms",
+    },
+    EventKind.APPOINTMENT_CANCEL_REQUESTED: {
+        "appointment_id": APPOINTMENT,
+        "fields": "status",
+        "channel": "link",
+    },
     EventKind.APPOINTMENTS_IMPORTED: {"created": 40, "updated": 3, "rejected": 0},
     EventKind.DATA_PURGED: {"older_than_days": 365, "messages": 1200, "links": 310},
 }

@@ -37,6 +37,7 @@ EXTRA_KEYS = (
     "change",
     "endpoint",
     "fields",
+    "confirmed_by",
     "action",
     "role",
     "old_role",
@@ -60,6 +61,8 @@ KIND_STATUS: dict[str, str] = {
     EventKind.FAILED: "failed",
     EventKind.HELD: "held",
     EventKind.APPOINTMENT_CANCELLED: "cancelled",
+    EventKind.APPOINTMENT_CONFIRMED: "confirmed",
+    EventKind.APPOINTMENT_CANCEL_REQUESTED: "cancel_requested",
 }
 _EMAIL = re.compile(r"[^\s<>()\[\]@,;:\"']+@[^\s<>()\[\]@,;:\"']+")
 _NUMBER = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")

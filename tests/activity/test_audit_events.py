@@ -356,5 +356,6 @@ def test_outside_a_request_no_address_is_made_up(org_a, alice):
 def test_contact_side_events_carry_no_address(client, stage):
     _, raw = make_link(stage.contact)
     client.get(f"/s/{raw}", REMOTE_ADDR="192.0.2.200")
-    event = Event.objects.get(kind=EventKind.LINK_CLICKED)
-    assert "ip" not in event.detail
+    client.post(f"/s/{raw}", {"pin": "1234"}, REMOTE_ADDR="192.0.2.200")
+    for kind in (EventKind.LINK_PREFETCHED, EventKind.LINK_CLICKED):
+        assert "ip" not in Event.objects.get(kind=kind).detail

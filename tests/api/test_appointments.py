@@ -50,8 +50,12 @@ def test_create_get_list_and_the_contract_fields(api, dana, alice):
         "location",
         "staff_email",
         "status",
+        "confirmed_by",
+        "confirmed_at",
+        "answered_via",
         "external_id",
     }
+    assert item["confirmed_by"] == "" and item["confirmed_at"] is None
     assert (
         item["start"] == "2031-03-04T09:30:00-05:00"
         and item["staff_email"] == "alice@riverside.example"
@@ -66,6 +70,29 @@ def test_create_get_list_and_the_contract_fields(api, dana, alice):
     assert (
         Event.objects.get(kind=EventKind.APPOINTMENT_CREATED).actor_label == "api: Booking system"
     )
+
+
+def test_a_confirmation_through_the_api_is_staffs_and_is_logged(api, dana):
+    item = api.post("appointments", body(dana)).json()
+    confirmed = api.put(f"appointments/{item['id']}", body(dana, status="confirmed")).json()
+    assert (confirmed["status"], confirmed["confirmed_by"], confirmed["answered_via"]) == (
+        "confirmed",
+        "staff",
+        "api",
+    )
+    assert confirmed["confirmed_at"] is not None
+    event = Event.objects.get(kind=EventKind.APPOINTMENT_CONFIRMED)
+    assert event.detail["confirmed_by"] == "staff" and event.detail["channel"] == "api"
+    events = api.get("events", {"kind": "appointment_confirmed"}).json()
+    assert events["count"] == 1
+    again = api.put(f"appointments/{item['id']}", body(dana, status="scheduled")).json()
+    assert (again["confirmed_by"], again["confirmed_at"], again["answered_via"]) == ("", None, "")
+
+
+def test_cant_come_is_a_status_the_api_lists(api, dana):
+    item = api.post("appointments", body(dana, status="cancel_requested")).json()
+    assert item["status"] == "cancel_requested"
+    assert api.get("appointments", {"status": "cancel_requested"}).json()["count"] == 1
 
 
 def test_refusals_name_their_fields(api, dana):
@@ -131,7 +158,8 @@ def test_upsert_by_external_id_creates_then_updates(api, dana):
         .order_by("id")
         .values_list("kind", flat=True)
     )
-    assert kinds == [EventKind.APPOINTMENT_CREATED, EventKind.APPOINTMENT_UPDATED]
+    # The change that confirms is logged as the confirmation.
+    assert kinds == [EventKind.APPOINTMENT_CREATED, EventKind.APPOINTMENT_CONFIRMED]
 
 
 def test_other_organizations_appointments_are_404(api, api_b, hidden, dana):

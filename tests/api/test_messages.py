@@ -137,11 +137,27 @@ def test_it_gets_a_message_with_every_delivery_status(api, dana, no_phone, secur
     Delivery.objects.filter(contact=dana).update(status=DeliveryStatus.DELIVERED)
     body = api.get(f"messages/{created['id']}").json()
     assert body["id"] == created["id"] and body["channel"] == "sms" and body["secure"] is True
-    statuses = {d["contact_id"]: (d["status"], d["reason"]) for d in body["deliveries"]}
-    assert statuses == {
-        str(dana.pk): ("delivered", ""),
-        str(no_phone.pk): ("held", "no mobile phone on file"),
+    statuses = {
+        d["contact_id"]: (d["status"], d["status_label"], d["reason"]) for d in body["deliveries"]
     }
+    assert statuses == {
+        str(dana.pk): ("delivered", "Delivered", ""),
+        str(no_phone.pk): ("held", "Held back", "no mobile phone on file"),
+    }
+
+
+def test_a_delivery_the_outbox_took_is_sent_to_the_outbox_never_delivered(
+    api, dana, secure_on, settings
+):
+    from hushpost.delivery.send import send_delivery
+
+    settings.TWILIO_ACCOUNT_SID = ""
+    created = api.post(
+        "messages", {"contact_ids": [str(dana.pk)], "channel": "sms", "body": "Hi"}
+    ).json()
+    assert send_delivery(created["deliveries"][0]["id"])
+    [delivery] = api.get(f"messages/{created['id']}").json()["deliveries"]
+    assert (delivery["status"], delivery["status_label"]) == ("sent", "Sent to the outbox")
 
 
 def test_another_organizations_message_is_404(api, api_b, hidden, org_b):

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from hushpost.appointments.models import Appointment
 from hushpost.contacts.models import CustomField
-from hushpost.imports.models import ImportRun
+from hushpost.imports.models import CalendarFeed, ImportRun
 from hushpost.messaging.models import (
     Attachment,
     Message,
@@ -64,6 +64,7 @@ BODIES = {
         "body": "Changed",
     },
     ("patch", "/api/v1/webhooks/{webhook_id}"): {"description": "Changed", "enabled": False},
+    ("patch", "/api/v1/calendar-feeds/{feed_id}"): {"name": "Changed"},
 }
 # An external id names an appointment within the caller's own organization: their
 # external id is simply one we don't have, so an upsert with it would create ours
@@ -112,7 +113,10 @@ def their_ids(org_b, hidden, api_b):
         },
     )
     assert imported.status_code == 202, imported.content
+    feed = api_b.post("calendar-feeds", {"url": "http://127.0.0.1:9/theirs.ics", "name": "Theirs"})
+    assert feed.status_code == 201, feed.content
     return {
+        "feed_id": feed.json()["id"],
         "import_id": imported.json()["id"],
         "contact_id": hidden.pk,
         "message_id": sent.json()["id"],
@@ -162,7 +166,9 @@ def snapshot(org_b, hidden):
         WebhookMessage.objects.for_org(org_b).values_list("id", "status", "next_attempt_at")
     )
     imports = list(ImportRun.objects.for_org(org_b).values_list("id", "status", "rows_done"))
+    feeds = list(CalendarFeed.objects.for_org(org_b).values_list("id", "name", "last_polled_at"))
     return (
+        feeds,
         imports,
         hidden.name,
         hidden.email,

@@ -4,6 +4,7 @@ added, re-import updates."""
 import pytest
 
 from hushpost.activity.models import Event, EventKind
+from hushpost.appointments.calendar_reader import NO_CLIENT
 from hushpost.appointments.models import Appointment, AppointmentStatus
 from hushpost.contacts.models import Contact
 from hushpost.imports.readers import ImportRefused
@@ -126,8 +127,7 @@ def test_ics_imports_events_by_uid_and_again_duplicates_nothing(org_a, dana, ali
     assert reasons(report) == {
         "event evt-3@calendar.example": [
             "all-day event (no start time)",
-            "no client among the attendees (the organizer, staff members, rooms and "
-            "resources are not clients)",
+            NO_CLIENT,
         ]
     }
     first = Appointment.objects.get(external_id="evt-1@calendar.example")

@@ -31,7 +31,7 @@ def test_a_csv_import_reports_its_rejected_row(signed_in_page, org_a):
     SHOTS.mkdir(exist_ok=True)
     page = signed_in_page
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Contacts").click()
-    page.get_by_role("button", name="Import CSV").click()
+    page.get_by_role("button", name="Import CSV or vCard").click()
     page.get_by_label("File").set_input_files(
         files=[{"name": "clinic-contacts.csv", "mimeType": "text/csv", "buffer": CSV.encode()}]
     )

@@ -33,17 +33,19 @@ def test_without_providers_every_channel_goes_to_the_outbox(settings):
     assert all(isinstance(channel_for(kind), OutboxChannel) for kind in ("sms", "email", "voice"))
 
 
-def test_an_sms_to_the_outbox_is_stored_and_counts_as_delivered(queue, jane, settings):
+def test_an_sms_to_the_outbox_is_stored_and_only_ever_sent_to_the_outbox(queue, jane, settings):
     settings.TWILIO_ACCOUNT_SID = ""
     delivery = queue("sms")
     assert send.send_delivery(delivery.pk) is True
     delivery.refresh_from_db()
+    # Nobody receives what the outbox stores: never "delivered".
     assert (delivery.status, delivery.provider, delivery.attempts) == (
-        DeliveryStatus.DELIVERED,
+        DeliveryStatus.SENT,
         "outbox",
         1,
     )
-    assert delivery.sent_at and delivery.delivered_at and delivery.lease_expires_at is None
+    assert delivery.status_label == "Sent to the outbox"
+    assert delivery.sent_at and delivery.delivered_at is None and delivery.lease_expires_at is None
     entry = OutboxEntry.objects.get()
     assert (entry.delivery, entry.organization, entry.channel, entry.to) == (
         delivery,
@@ -52,7 +54,7 @@ def test_an_sms_to_the_outbox_is_stored_and_counts_as_delivered(queue, jane, set
         jane.phone,
     )
     assert (entry.body, entry.html_body, str(entry.pk)) == (NOTIFICATION, "", delivery.provider_id)
-    assert kinds(delivery) == ["queued", "sent", "delivered"]
+    assert kinds(delivery) == ["queued", "sent"]
 
 
 def test_an_email_to_the_outbox_has_an_html_part_with_a_clickable_link(queue, settings):
@@ -182,7 +184,7 @@ def test_a_temporary_failure_goes_back_to_the_queue_with_a_logged_attempt(
     assert send.send_delivery(delivery.pk) is True
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, len(delivery.attempt_log)) == (
-        DeliveryStatus.DELIVERED,
+        DeliveryStatus.SENT,
         3,
         2,
     )

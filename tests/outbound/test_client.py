@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from hushpost.outbound import addresses
 from hushpost.outbound.client import request
-from hushpost.outbound.errors import AddressRefused, RequestFailed
+from hushpost.outbound.errors import AddressNotFound, AddressRefused, RequestFailed
 from tests.conftest import free_port
 
 OPEN = {"allow_private": True, "require_https": False}
@@ -116,6 +116,24 @@ def test_a_silent_server_is_given_up_at_the_deadline():
         with pytest.raises(RequestFailed, match="within 1 s"):
             request("POST", f"http://127.0.0.1:{listener.getsockname()[1]}/", timeout=1.0, **OPEN)
     assert time.monotonic() - started < 2.5
+
+
+def test_a_resolver_that_never_answers_is_given_up_at_the_deadline(server, monkeypatch):
+    stuck = threading.Event()
+
+    def hanging(host, *args, **kwargs):
+        stuck.wait(30)  # released when the test ends
+        raise socket.gaierror("answered only after the test gave up")
+
+    monkeypatch.setattr(addresses, "getaddrinfo", hanging)
+    started = time.monotonic()
+    try:
+        with pytest.raises(AddressNotFound, match="no answer within 1 s"):
+            request("POST", url(server, "/in", host="slow.example"), timeout=1.0, **OPEN)
+    finally:
+        stuck.set()
+    assert time.monotonic() - started < 2.5
+    assert server.seen == []
 
 
 def test_a_closed_port_is_refused_quickly():

@@ -151,7 +151,7 @@ def test_attachments_need_a_live_session(client, secret_message):
 def test_a_reply_is_stored_encrypted_logged_and_counted_unread(jane_client, jane, pin_link):
     text = "Thanks — what does all clear mean for my next appointment?"
     response = jane_client.post("/s/conversation/reply", {"body": text})
-    assert response.status_code == 302 and response["Location"] == "/s/conversation/?sent=1#latest"
+    assert response.status_code == 302 and response["Location"] == "/s/conversation/?sent=1#sent"
     reply = Message.objects.get(direction=Direction.INBOUND)
     assert reply.body == text and "all clear" not in reply.body_encrypted
     assert reply.contact == jane and reply.secure
@@ -160,7 +160,8 @@ def test_a_reply_is_stored_encrypted_logged_and_counted_unread(jane_client, jane
     assert Conversation.objects.get(contact=jane).unread_replies == 1
 
     page = jane_client.get(response["Location"]).content.decode()
-    assert 'role="status">Sent' in page
+    # Focus lands on the confirmation (no script: autofocus on a tabindex=-1 element).
+    assert '<p class="portal-notice" role="status" id="sent" tabindex="-1" autofocus>Sent' in page
     assert page.index(text) > page.index(SECRET_TEXT)
 
 

@@ -40,9 +40,9 @@ def test_unknown_malformed_tampered_and_revoked_tokens_all_get_the_same_not_vali
     assert PortalSession.objects.count() == 0
 
 
-def test_a_get_logs_the_click_and_changes_nothing_else(client, pin_link):
+def test_a_get_logs_the_fetch_and_changes_nothing_else(client, pin_link):
     link, raw = pin_link
-    for _ in range(3):  # a mail scanner, a chat preview, the person
+    for _ in range(3):  # a mail scanner, a chat preview, a client that says nothing of itself
         response = client.get(f"/s/{raw}")
         assert response.status_code == 200
         page = response.content.decode()
@@ -50,7 +50,8 @@ def test_a_get_logs_the_click_and_changes_nothing_else(client, pin_link):
         assert '<label for="pin">PIN</label>' in page
     link.refresh_from_db()
     assert link.failed_pin_attempts == 0 and link.locked_at is None
-    assert kinds(link) == [EventKind.LINK_CLICKED] * 3
+    # No user agent, seconds after sending, and no PIN posted: not a person (link_visits.py).
+    assert kinds(link) == [EventKind.LINK_PREFETCHED] * 3
     assert not Event.objects.filter(kind=EventKind.MESSAGE_VIEWED).exists()
     assert PortalSession.objects.count() == 0
     assert COOKIE_NAME not in response.cookies
@@ -73,7 +74,12 @@ def test_a_link_without_a_pin_offers_a_view_button_and_shows_nothing_on_get(clie
     assert response.status_code == 302 and response["Location"] == "/s/conversation/#latest"
     page = client.get("/s/conversation/").content.decode()
     assert SECRET_TEXT in page
-    assert kinds(link) == [EventKind.LINK_CLICKED, EventKind.MESSAGE_VIEWED]
+    # The post is what shows a person opened it.
+    assert kinds(link) == [
+        EventKind.LINK_PREFETCHED,
+        EventKind.LINK_CLICKED,
+        EventKind.MESSAGE_VIEWED,
+    ]
 
 
 def test_a_wrong_pin_shows_the_form_again_with_the_tries_left(client, pin_link):
@@ -206,6 +212,8 @@ def test_a_head_request_shows_nothing_either(client, pin_link):
     assert response.status_code == 200 and response.content == b""
     link.refresh_from_db()
     assert link.failed_pin_attempts == 0 and PortalSession.objects.count() == 0
-    # The click is in the log; the link row itself is untouched by a GET or HEAD.
+    # The fetch is in the log as a scanner's; the link row itself is untouched by a GET or HEAD.
     assert SecureLink.objects.get(pk=link.pk).first_clicked_at is None
-    assert Event.objects.filter(kind=EventKind.LINK_CLICKED, link=link).count() == 1
+    event = Event.objects.get(kind=EventKind.LINK_PREFETCHED, link=link)
+    assert event.detail == {"reason": "head_request"}
+    assert not Event.objects.filter(kind=EventKind.LINK_CLICKED).exists()

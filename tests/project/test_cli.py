@@ -1,6 +1,6 @@
 import pytest
 
-from hushpost.cli import _gunicorn_argv, _webhooks_argv, main
+from hushpost.cli import _gunicorn_argv, _webhooks_argv, _worker_argv, main
 
 
 def test_the_access_log_never_holds_a_path_where_link_tokens_travel():
@@ -17,3 +17,12 @@ def test_the_webhook_sender_needs_at_least_one_thread(capsys):
         main(["webhooks", "--threads", "0"])
     assert exit_.value.code == 2
     assert "'0' is not a number of threads (1 or more)" in capsys.readouterr().err
+
+
+def test_the_worker_sends_webhooks_unless_told_not_to(capsys):
+    assert _worker_argv(0.5)[-4:] == ["--interval", "0.5", "--webhook-threads", "4"]
+    assert _worker_argv(1.0, 0)[-2:] == ["--webhook-threads", "0"]
+    with pytest.raises(SystemExit) as exit_:
+        main(["worker", "--webhook-threads", "-1"])
+    assert exit_.value.code == 2
+    assert "'-1' is not a number of threads (0 or more)" in capsys.readouterr().err

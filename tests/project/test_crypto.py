@@ -100,6 +100,7 @@ def test_every_encrypted_attribute_is_registered_for_rotation():
         "contacts.Contact.custom_sensitive",
         "imports.ImportRun.content",
         "imports.ImportRow.values",
+        "imports.CalendarFeed.url",
         "appointments.RecurringSeries.source",
         "messaging.SecureMessagingSettings.default_pin",
         "messaging.Message.subject",

@@ -231,6 +231,10 @@ def test_in_production_hsts_and_every_cookie_is_secure_httponly_samesite(
             "HUSHPOST_KEYS": "k1:" + "A" * 43,
             "HUSHPOST_SSL_REDIRECT": "false",
             "HUSHPOST_DATA_DIR": str(tmp_path),
+            "HUSHPOST_SECURITY_CONTACT": "psirt@hushpost.test",
+            "HUSHPOST_CHANNELS": "email",
+            "HUSHPOST_TRUSTED_PROXIES": "127.0.0.1",
+            "SMTP_HOST": "127.0.0.1",
         },
     )
     proxy = {"Host": "hushpost.test", "X-Forwarded-Proto": "https"}

@@ -12,14 +12,24 @@ and every URL requested and redirected to. No message content, reply, file
 content or PIN appears anywhere, and the link token only in the link itself,
 in the notification's body and in the request that opened it.
 
+The web, a real worker process (which sends) and a real scheduler run in
+production's JSON log format at DEBUG: every line each of them writes must be
+a JSON object, the worker's lines about a send carry the request id the API
+answered and the delivery's id, and no line holds a token, PIN, body, phone
+number or email address.
+
 (tests/browser/test_round_trip.py walks the same trip in chromium with a
 worker process and checks the browser's side.)
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -29,11 +39,16 @@ from hushpost.accounts.api_keys import create_key
 from hushpost.activity.models import Event
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Delivery, OutboxEntry
-from hushpost.delivery.send import send_delivery
 from hushpost.messaging.models import Direction, Message
-from tests.browser.test_round_trip import smtp_texts, twilio_texts
+from tests.browser.test_round_trip import (
+    ROOT,
+    smtp_texts,
+    twilio_texts,
+    wait_until_sent,
+    worker_process,
+)
 from tests.conftest import PASSWORD
-from tests.real_web import start_web
+from tests.real_web import database_url, start_web
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,9 +76,54 @@ def world(settings, org_a, alice, secure_on, twilio_standin, smtp_server, caplog
         email="jane.roe@example.com",
         language="en",
     )
-    web = start_web(tmp_path, workers=2, env={"HUSHPOST_LOG_LEVEL": "DEBUG"})
-    yield web, jane, create_key(org_a, "Leak check", created_by=alice)[1]
-    web.stop()
+    json_logs = {"HUSHPOST_LOG_LEVEL": "DEBUG", "HUSHPOST_LOG_FORMAT": "json"}
+    web = start_web(tmp_path, workers=2, env=json_logs)
+    # The worker and scheduler copy this process's environment.
+    os.environ.update(json_logs)
+    try:
+        with (
+            worker_process(tmp_path / "worker.log") as worker,
+            scheduler_process(tmp_path / "scheduler.log"),
+        ):
+            yield web, jane, create_key(org_a, "Leak check", created_by=alice)[1], worker
+    finally:
+        for name in json_logs:
+            os.environ.pop(name, None)
+        web.stop()
+
+
+class scheduler_process:
+    """A real `hushpost scheduler` on the test database, ticking every 0.2 s."""
+
+    def __init__(self, log_path):
+        self.log_path = log_path
+
+    def __enter__(self):
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "HUSHPOST_DATA_DIR": str(settings_data_dir()),
+            "PYTHONUNBUFFERED": "1",
+        }
+        with self.log_path.open("w") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "hushpost.cli", "manage", "scheduler", "--interval", "0.2"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        return self.process
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def settings_data_dir():
+    from django.conf import settings
+
+    return settings.DATA_DIR
 
 
 class Browser:
@@ -96,9 +156,10 @@ def notification(channel: str, standin, smtp) -> str:
 def test_no_content_pin_or_token_anywhere_but_the_link(
     world, twilio_standin, smtp_server, caplog, alice
 ):
-    web, jane, key = world
+    web, jane, key, worker = world
     contact, staff = Browser(web.url), Browser(web.url)
     tokens = []
+    queued_by = {}
     for channel, secret in SECRETS.items():
         sent = contact.send(
             "POST",
@@ -116,10 +177,11 @@ def test_no_content_pin_or_token_anywhere_but_the_link(
         assert sent.status_code == 202, sent.text
         [delivery] = sent.json()["deliveries"]
         assert delivery["status"] == "queued", delivery
-        assert (
-            send_delivery(delivery["id"])
-            and Delivery.objects.get(pk=delivery["id"]).status == "sent"
-        )
+        queued_by[delivery["id"]] = sent.headers["X-Request-ID"]
+        # The worker process sends it.
+        row = Delivery.objects.get(pk=delivery["id"])
+        wait_until_sent(row, worker, web.stderr_path.parent / "worker.log")
+        assert row.status == "sent", row.reason
 
         link = re.search(
             rf"{re.escape(web.url)}/s/[A-Za-z0-9_-]{{40,64}}",
@@ -158,11 +220,35 @@ def test_no_content_pin_or_token_anywhere_but_the_link(
             if not r.name.startswith("urllib3")
         ),
         "the web process's stderr and access log": web.output(),
+        "the worker's log": (web.stderr_path.parent / "worker.log").read_text(),
+        "the scheduler's log": (web.stderr_path.parent / "scheduler.log").read_text(),
         "the events' details": "\n".join(repr(e.detail) for e in Event.objects.all()),
     }
     # The web process's app log is in there (the wrong PIN's 400, its path's token hidden).
     assert "Bad Request: /s/[link]" in logs["the web process's stderr and access log"]
     canaries = [*SECRETS.values(), REPLY, FILE_CONTENT.decode(), PIN, PIN.lower()]
+    contact_details = [jane.phone, jane.phone.lstrip("+"), jane.email, alice.email]
+
+    # Every line of the three processes is JSON (the app's and gunicorn's own), but the
+    # scheduler's start banner on stdout and the access log, which has its own format.
+    lines = {
+        "web": web.stderr_path.read_text().splitlines(),
+        "worker": (web.stderr_path.parent / "worker.log").read_text().splitlines(),
+        "scheduler": [
+            line
+            for line in (web.stderr_path.parent / "scheduler.log").read_text().splitlines()
+            if not line.startswith("Scheduler running")
+        ],
+    }
+    records = {name: [json.loads(line) for line in found] for name, found in lines.items()}
+    assert all(records.values()), {name: len(found) for name, found in records.items()}
+    # Each scheduler tick logs under its own id.
+    ticks = [r for r in records["scheduler"] if r["message"].startswith("scheduler: tick")]
+    assert ticks and all(len(r["request_id"]) == 32 for r in ticks)
+    # The worker's lines about each send name the request that queued it and the delivery.
+    for delivery_id, request_id in queued_by.items():
+        about = [r for r in records["worker"] if r.get("delivery_id") == delivery_id]
+        assert about and all(r["request_id"] == request_id for r in about), about
 
     for text in provider_texts:
         for canary in canaries:
@@ -173,6 +259,10 @@ def test_no_content_pin_or_token_anywhere_but_the_link(
     for where, text in logs.items():
         for canary in [*canaries, *tokens]:
             assert canary not in text, f"{canary!r} is in {where}"
+    for name, found in lines.items():
+        for line in found:
+            for canary in [*canaries, *tokens, *contact_details]:
+                assert canary not in line, f"{canary!r} is in a line of the {name}: {line}"
     for url in contact.urls + staff.urls:
         for canary in canaries:
             assert canary not in url, url

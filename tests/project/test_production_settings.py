@@ -16,7 +16,9 @@ def hushpost(*args, env_overrides, tmp_path):
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("HUSHPOST_", "DATABASE_URL", "REDIS_URL", "SMTP_", "DJANGO_"))
+        if not k.startswith(
+            ("HUSHPOST_", "DATABASE_URL", "REDIS_URL", "SMTP_", "DJANGO_", "TWILIO_", "PROMETHEUS_")
+        )
     }
     env.update({"HUSHPOST_DATA_DIR": str(tmp_path), **env_overrides})
     return subprocess.run(
@@ -36,6 +38,12 @@ def production_env(**overrides):
         "HUSHPOST_ALLOWED_HOSTS": "hushpost.example.com",
         "HUSHPOST_BASE_URL": "https://hushpost.example.com",
         "HUSHPOST_KEYS": KEYS,
+        "HUSHPOST_SECURITY_CONTACT": "psirt@hushpost.example.com",
+        "HUSHPOST_TRUSTED_PROXIES": "127.0.0.1",
+        "SMTP_HOST": "smtp.example.com",
+        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+        "TWILIO_AUTH_TOKEN": "twilio-token",
+        "TWILIO_FROM_NUMBER": "+15005550006",
     }
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}

@@ -40,10 +40,12 @@ def test_the_real_steps_include_the_import_and_delivery_sweeps():
         "resume stale imports",
         "extend recurring series",
         "drop abandoned import uploads",
+        "poll calendar feeds",
         "requeue stuck deliveries",
         "reconcile ambiguous deliveries",
         "purge data past retention",
         "drop finished webhook messages",
+        "settle link visits",
     ]
 
 

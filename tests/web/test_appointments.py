@@ -375,7 +375,7 @@ def test_filters_by_staff_including_nobody_and_by_confirmation(
     assert "Alice&#x27;s" in mine and "Nobody&#x27;s" not in mine
     confirmed = listed(alice_client, view="agenda", status="confirmed").content.decode()
     assert "Nobody&#x27;s" in confirmed and "Alice&#x27;s" not in confirmed
-    assert 'data-confirmation="confirmed">Confirmed<' in confirmed
+    assert 'data-confirmation="confirmed">Confirmed by staff<' in confirmed
     unconfirmed = listed(alice_client, view="agenda", status="scheduled").content.decode()
     assert "Not confirmed yet" in unconfirmed and "Nobody&#x27;s" not in unconfirmed
     empty = listed(alice_client, staff="none", status="cancelled").content.decode()

@@ -199,6 +199,11 @@ def test_the_export_is_the_filtered_trail_formula_safe_and_itself_recorded(
         "actor",
         "details",
         "description",
+        # The tamper-evident chain, for an offline check (tests/activity/test_chain.py).
+        "seq",
+        "prev_hash",
+        "hash",
+        "sealed",
     ]
     kinds = [row[1] for row in rows[1:]]
     assert kinds == [

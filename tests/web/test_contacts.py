@@ -7,7 +7,9 @@ pytestmark = pytest.mark.django_db
 
 
 def make_contact(org, **fields):
+    pin = fields.pop("secure_pin", "")
     contact = Contact(organization=org, name=fields.pop("name", "Jane Roe"), **fields)
+    contact.secure_pin = pin
     contact.save()
     return contact
 
@@ -125,3 +127,61 @@ def test_a_pin_with_letters_a_phone_keyboard_types_differently_is_refused(alice_
     )
     assert "letters and digits only" in response.content.decode()
     assert not Contact.objects.exists()
+
+
+def test_the_edit_page_never_shows_a_stored_pin_or_sensitive_value(alice_client, org_a):
+    CustomField.objects.create(
+        organization=org_a, key="dob", label="Date of birth", field_type="text", sensitive=True
+    )
+    contact = make_contact(org_a, name="Jane Roe", email="jane@example.com", secure_pin="K7Q2Z")
+    contact.custom = {"dob": "19800131"}
+    contact.save()
+    page = alice_client.get(f"/contacts/{contact.pk}/edit/").content.decode()
+    assert "K7Q2Z" not in page and "19800131" not in page
+    assert "hidden here" in page
+    assert "Remove this contact&#x27;s own PIN" in page or "Remove this contact's own PIN" in page
+
+
+def test_leaving_hidden_values_empty_keeps_them_and_the_ticks_clear_them(alice_client, org_a):
+    CustomField.objects.create(
+        organization=org_a, key="dob", label="Date of birth", field_type="text", sensitive=True
+    )
+    contact = make_contact(org_a, name="Jane Roe", email="jane@example.com", secure_pin="K7Q2Z")
+    contact.custom = {"dob": "19800131"}
+    contact.save()
+    base = {"name": "Jane Roe", "email": "jane@example.com", "language": "en"}
+    response = alice_client.post(f"/contacts/{contact.pk}/edit/", {**base, "name": "Jane R."})
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.secure_pin == "K7Q2Z" and contact.custom == {"dob": "19800131"}
+
+    alice_client.post(
+        f"/contacts/{contact.pk}/edit/",
+        {**base, "secure_pin": "NEW42", "custom__dob": "19900101"},
+    )
+    contact.refresh_from_db()
+    assert contact.secure_pin == "NEW42" and contact.custom == {"dob": "19900101"}
+
+    alice_client.post(
+        f"/contacts/{contact.pk}/edit/",
+        {**base, "secure_pin__clear": "on", "custom__dob__clear": "on"},
+    )
+    contact.refresh_from_db()
+    assert contact.secure_pin == "" and contact.custom == {}
+    last = Event.objects.filter(kind=EventKind.CONTACT_UPDATED).order_by("-id").first()
+    assert last is not None
+    assert set(last.detail["fields"].split(", ")) == {"secure_pin", "custom.dob"}
+
+
+def test_staff_set_the_external_id_and_a_taken_one_is_refused(alice_client, org_a):
+    make_contact(org_a, name="Sam Poe", email="sam@example.com", external_id="EHR-1")
+    contact = make_contact(org_a, name="Jane Roe", email="jane@example.com")
+    base = {"name": "Jane Roe", "email": "jane@example.com", "language": "en"}
+    response = alice_client.post(f"/contacts/{contact.pk}/edit/", {**base, "external_id": "EHR-1"})
+    assert response.status_code == 200
+    assert "Another contact already has this external id" in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.external_id == ""
+    alice_client.post(f"/contacts/{contact.pk}/edit/", {**base, "external_id": " EHR-2 "})
+    contact.refresh_from_db()
+    assert contact.external_id == "EHR-2"

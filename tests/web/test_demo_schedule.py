@@ -46,3 +46,12 @@ def test_the_demo_confirmations_never_print_a_double_full_stop(settings, tmp_pat
     assert signatures == {"Dana Demo at Demo Clinic", "Ray Patel at Demo Clinic", "Demo Clinic"}
     english = [body for body in confirmations if body.startswith(("Hello Sam,", "Hello Jane,"))]
     assert any(" a.m. (" in body for body in english) and any(" p.m. (" in body for body in english)
+
+
+def test_the_demo_shows_a_confirmed_and_an_unconfirmed_appointment(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    with time_machine.travel(datetime(2026, 3, 2, 14, 0, tzinfo=UTC), tick=False):
+        assert ensure_demo() is True
+    confirmed = Appointment.objects.filter(status="confirmed", confirmed_by="contact")
+    assert confirmed.count() == 1 and confirmed.get().answered_via == "sms"
+    assert Appointment.objects.filter(status="scheduled").exists()

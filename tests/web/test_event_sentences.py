@@ -104,6 +104,12 @@ def test_staff_named_by_email_in_older_events_are_named_by_name(org_a, alice, ma
     ]
 
 
+def test_a_send_to_the_development_outbox_says_so(org_a, jane):
+    sent = delivery(org_a, jane)
+    record(org_a, EventKind.SENT, contact=jane, delivery=sent, channel="sms", provider="outbox")
+    assert sentences(org_a) == ["Text to Jane Roe at •••-•••-1234 put in the development outbox"]
+
+
 def test_technical_details_are_folded_and_the_address_only_for_owners(org_a, alice, jane):
     sent = delivery(org_a, jane)
     record(
@@ -186,4 +192,21 @@ def test_settings_of_every_page_say_which(org_a, alice):
         "Alice Lee changed the organization's name",
         "Alice Lee required two-factor sign-in for everyone",
         "Alice Lee deleted an auto message",
+    ]
+
+
+def test_a_scanner_a_person_an_unlock_and_a_new_link_by_the_other_channel(org_a, alice, jane):
+    record(org_a, EventKind.LINK_PREFETCHED, contact=jane, reason="scanner_user_agent")
+    record(org_a, EventKind.LINK_PREFETCHED, contact=jane, reason="no_follow_up")
+    record(org_a, EventKind.LINK_CLICKED, contact=jane, actor_label="contact")
+    record(org_a, EventKind.LINK_UNLOCKED, contact=jane, actor=alice, reason="Called, ID checked")
+    record(org_a, EventKind.NEW_LINK_OTHER_CHANNEL, contact=jane, channel="email")
+    assert sentences(org_a) == [
+        "A mail scanner or link preview fetched the secure link of Jane Roe "
+        "(a known scanner or preview)",
+        "A mail scanner or link preview fetched the secure link of Jane Roe "
+        "(no PIN or button followed)",
+        "Jane Roe opened the secure link (a person, not a scanner)",
+        "Alice Lee unlocked a secure link of Jane Roe: “Called, ID checked”",
+        "Jane Roe asked for a new link by email",
     ]

@@ -12,9 +12,16 @@ pytestmark = pytest.mark.django_db
 
 GROUPS = {
     "Daily work": ["Home", "Inbox", "Appointments", "Contacts", "Compose"],
-    "Messaging set-up": ["Auto messages", "Secure messaging", "Fields"],
+    "Messaging set-up": ["Auto messages", "Secure messaging", "Confirmations", "Fields"],
     "Records": ["Activity", "Deliveries", "Audit", "Development outbox"],
-    "Administration": ["Users", "Organization", "Security", "API keys", "Webhooks"],
+    "Administration": [
+        "Users",
+        "Organization",
+        "Security",
+        "API keys",
+        "Calendar feeds",
+        "Webhooks",
+    ],
 }
 
 
@@ -38,6 +45,7 @@ def test_the_owner_sees_four_groups_in_the_order_of_the_work(alice_client):
 def test_a_member_sees_no_audit_organization_or_keys(bob_client):
     groups = menu(bob_client.get("/").content.decode())
     assert "Audit" not in groups["Records"]
+    assert "Confirmations" not in groups["Messaging set-up"]
     assert groups["Administration"] == ["Users", "Security"]
 
 

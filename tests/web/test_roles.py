@@ -89,6 +89,11 @@ ROLES = {
     "webhook_rotate": (ADMIN, ADMIN),
     "webhook_delete": (ADMIN, ADMIN),
     "webhook_replay": (ADMIN, ADMIN),
+    # Calendar feeds hold a calendar's secret address and book appointments from it
+    "calendar_feeds": (ADMIN, ADMIN),
+    "calendar_feed_detail": (ADMIN, ADMIN),
+    "calendar_feed_sync": (ADMIN, ADMIN),
+    "calendar_feed_delete": (ADMIN, ADMIN),
     # The activity log (no content in it) is everyone's to read and export
     "activity": (MEMBER, MEMBER),
     "activity_export": (MEMBER, MEMBER),

@@ -15,7 +15,8 @@ from hushpost.activity.models import Event
 from hushpost.appointments.models import Appointment, AutoMessage
 from hushpost.contacts.models import Contact, CustomField
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
-from hushpost.imports.models import ImportRun
+from hushpost.imports.feeds import create_feed
+from hushpost.imports.models import CalendarFeed, ImportRun
 from hushpost.messaging.conversations import conversation_for
 from hushpost.messaging.links import create_link
 from hushpost.messaging.models import Attachment, Conversation, Message, SecureLink, Send
@@ -81,7 +82,9 @@ def their_objects(org_b, mallory):
     attempt = WebhookAttempt.objects.create(
         organization=org_b, endpoint=webhook, message=webhook_message, error="refused"
     )
+    feed = create_feed(org_b, url="http://127.0.0.1:9/theirs.ics", name="Their calendar")
     return {
+        "feed_id": feed.pk,
         "webhook_id": webhook.pk,
         "attempt_id": attempt.pk,
         "contact_id": contact.pk,
@@ -134,6 +137,11 @@ def snapshot(org_b):
         contact.secure_pin,
         list(CustomField.objects.for_org(org_b).values_list("key", "label", "field_type")),
         list(ImportRun.objects.for_org(org_b).values_list("status", "mapping")),
+        list(
+            CalendarFeed.objects.for_org(org_b).values_list(
+                "id", "name", "url_encrypted", "staff_email", "last_polled_at"
+            )
+        ),
         list(org_b.users.values_list("email", "role", "is_active")),
         list(org_b.api_keys.values_list("name", "revoked_at")),
         list(Message.objects.for_org(org_b).values_list("id", flat=True)),

@@ -1,15 +1,15 @@
-"""A receiver that hangs, with real processes: `hushpost worker` sends messages and
-`hushpost webhooks` sends webhooks, both on the test database.
+"""A receiver that hangs, with a real process: one `hushpost worker` sends both the
+messages and the webhooks, on the test database.
 
 The hanging receiver accepts every webhook and never answers. Meanwhile a
 message sent through the API must go out at once, and another
 organization's webhook must arrive at once: the hanging endpoint holds at
-most PER_ENDPOINT of the sender's threads, each for at most its 10 s.
+most PER_ENDPOINT of the worker's webhook threads, each for at most its 10 s,
+and the delivery loop never waits for them.
 """
 
 from __future__ import annotations
 
-import subprocess
 import time
 
 import pytest
@@ -20,7 +20,7 @@ from hushpost.delivery.models import Delivery, DeliveryStatus
 from hushpost.webhooks.endpoints import create_endpoint
 from hushpost.webhooks.sender import PER_ENDPOINT
 from tests.conftest import free_port
-from tests.reliability import HUSHPOST, ROOT, start_worker, stop_worker, wait_until, worker_env
+from tests.reliability import start_worker, stop_worker, wait_until, worker_env
 from tests.webhook_receiver import Reply, WebhookReceiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,21 +39,9 @@ def hanging():
 def processes(tmp_path):
     env = worker_env()  # no provider settings: messages go to the development outbox
     worker = start_worker(env, tmp_path / "worker.log")
-    log = open(tmp_path / "webhooks.log", "ab")
-    webhooks = subprocess.Popen(
-        [str(HUSHPOST), "webhooks", "--threads", "4"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    webhooks.log_file = log
-    yield worker, webhooks
-    stop_worker(webhooks)
+    yield worker
     stop_worker(worker)
-    for name in ("webhooks.log", "worker.log"):
-        print(f"--- {name}", (tmp_path / name).read_text(errors="replace")[-3000:], sep="\n")
+    print("--- worker.log", (tmp_path / "worker.log").read_text(errors="replace")[-3000:], sep="\n")
 
 
 def test_a_hanging_receiver_slows_neither_sending_nor_other_organizations(

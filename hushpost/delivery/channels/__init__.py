@@ -4,6 +4,11 @@ Like healthchecks' TRANSPORTS: kinds map to dotted paths imported on first
 use, so a process without Twilio configured never imports the SDK. Read at
 send time (not import time) so tests and a changed configuration take effect
 without a restart of anything but the settings.
+
+The development outbox is a fallback only outside production: there a channel
+that is off (HUSHPOST_CHANNELS) or has no provider fails its deliveries for
+good, saying why, and start-up refuses that configuration anyway
+(hushpost.E001/E002 in hushpost/checks.py).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ TWILIO_SMS = "hushpost.delivery.channels.sms.TwilioSmsChannel"
 TWILIO_VOICE = "hushpost.delivery.channels.voice.TwilioVoiceChannel"
 EMAIL = "hushpost.delivery.channels.email.EmailChannel"
 OUTBOX_MAIL_BACKEND = "hushpost.delivery.mail_outbox.OutboxEmailBackend"
+UNAVAILABLE = "hushpost.delivery.channels.unavailable.UnavailableChannel"
 
 
 def twilio_configured() -> bool:
@@ -34,12 +40,16 @@ def mail_configured() -> bool:
 
 def class_path(kind: str) -> str:
     if kind == "sms":
-        return TWILIO_SMS if twilio_configured() else OUTBOX
-    if kind == "email":
-        return EMAIL if mail_configured() else OUTBOX
-    if kind == "voice":
-        return TWILIO_VOICE if twilio_configured() else OUTBOX
-    raise ValueError(f"no channel called {kind!r}")
+        real, ready = TWILIO_SMS, twilio_configured()
+    elif kind == "email":
+        real, ready = EMAIL, mail_configured()
+    elif kind == "voice":
+        real, ready = TWILIO_VOICE, twilio_configured()
+    else:
+        raise ValueError(f"no channel called {kind!r}")
+    if not settings.PRODUCTION:
+        return real if ready else OUTBOX
+    return real if ready and kind in settings.HUSHPOST_CHANNELS else UNAVAILABLE
 
 
 def channel_for(kind: str) -> BaseChannel:

@@ -28,14 +28,16 @@ class Outgoing:
     attachments: tuple[tuple[str, str, bytes], ...] = ()
     # Bulk email only (RFC 2369/8058): the contact's own one-click unsubscribe address.
     unsubscribe_url: str = ""
+    # Voice only: where Twilio posts the keypress after the message, and the
+    # language the question is asked in.
+    gather_url: str = ""
+    language: str = "en"
 
 
 @dataclass(frozen=True)
 class Accepted:
     provider: Provider
     provider_id: str = ""
-    # Some channels know at once that the message arrived (the outbox does).
-    delivered: bool = False
 
 
 class DeliveryError(Exception):

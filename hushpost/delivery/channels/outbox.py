@@ -1,8 +1,11 @@
 """The development outbox channel: stores what would have been sent.
 
-It is the default for every channel without a configured provider, so the
+It is the default for every channel without a configured provider outside
+production (it can't be chosen there: channels/__init__.py), so the
 one-command demo sends for real as far as the rest of the code can tell, and
-the staff outbox page shows the notification with its clickable link.
+the staff outbox page shows the notification with its clickable link. Nobody
+receives what it stores, so a delivery ends at most as "sent to the outbox",
+never "delivered".
 """
 
 from __future__ import annotations
@@ -32,11 +35,10 @@ class OutboxChannel(BaseChannel):
             if outgoing.channel == Channel.EMAIL
             else "",
         )
+        # No address: log lines never carry a person's contact details.
         logger.info(
-            "development outbox: %s #%s to %s stored (no provider configured)",
+            "development outbox: %s #%s stored (no provider configured)",
             outgoing.channel,
             entry.pk,
-            outgoing.to,
         )
-        # Nothing further will report on it: stored is as delivered as it gets.
-        return Accepted(provider=Provider.OUTBOX, provider_id=str(entry.pk), delivered=True)
+        return Accepted(provider=Provider.OUTBOX, provider_id=str(entry.pk))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import requests
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -23,14 +25,29 @@ MAX_TWIML_CHARS = 4_000
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 
 
-def twiml_for(text: str) -> str:
+# How long Twilio waits for the keypress after the question.
+GATHER_SECONDS = 8
+
+
+def keypress_question(language: str) -> str:
+    with translation.override(language or "en"):
+        return gettext("Press 1 to confirm, or 2 if you can't come.")
+
+
+def twiml_for(text: str, *, gather_url: str = "", language: str = "en") -> str:
     """Say the message, pause, and say it once more, so a listener who picked
-    up late still hears it."""
+    up late still hears it. With a gather URL the call then asks for 1 or 2
+    (a <Gather> whose answer Twilio posts there); silence just ends the call."""
     response = VoiceResponse()
     response.say(text)
-    if len(text) * 2 + 200 < MAX_TWIML_CHARS:
+    if len(text) * 2 + 400 < MAX_TWIML_CHARS:
         response.pause(length=1)
         response.say(text)
+    if gather_url:
+        gather = response.gather(
+            num_digits=1, action=gather_url, method="POST", timeout=GATHER_SECONDS
+        )
+        gather.say(keypress_question(language))
     return response.to_xml(xml_declaration=False)
 
 
@@ -43,7 +60,11 @@ class TwilioVoiceChannel(BaseChannel):
             raise DeliveryError(
                 "no caller number configured: set TWILIO_FROM_NUMBER", permanent=False
             )
-        twiml = twiml_for(" ".join(outgoing.body.split()))
+        twiml = twiml_for(
+            " ".join(outgoing.body.split()),
+            gather_url=outgoing.gather_url,
+            language=outgoing.language,
+        )
         if len(twiml) > MAX_TWIML_CHARS:
             raise DeliveryError("the message is too long to read aloud in one call", permanent=True)
         client, http = twilio_client.make_client()

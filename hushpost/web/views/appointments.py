@@ -19,7 +19,8 @@ from hushpost.appointments.agenda import (
     filtered,
     next_day_with_appointments,
 )
-from hushpost.appointments.models import Appointment
+from hushpost.appointments.answers import confirm_by_staff
+from hushpost.appointments.models import Appointment, AppointmentStatus
 from hushpost.appointments.schedule import past_sends, upcoming_sends
 from hushpost.appointments.services import (
     AppointmentInvalid,
@@ -161,6 +162,18 @@ def appointment_cancel(request, appointment_id):
         return HttpResponseNotAllowed(["POST"])
     cancel_appointment(appointment, actor=request.user)
     messages.success(request, "Appointment cancelled; its reminders won't go out.")
+    return redirect("web:appointment_detail", appointment_id=appointment.pk)
+
+
+@staff_required
+def appointment_confirm(request, appointment_id):
+    """Staff confirm for the contact (they called, they said so at the desk)."""
+    appointment = _find(request, appointment_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if appointment.status != AppointmentStatus.CANCELLED:
+        confirm_by_staff(appointment, request.user)
+        messages.success(request, "Appointment confirmed.")
     return redirect("web:appointment_detail", appointment_id=appointment.pk)
 
 

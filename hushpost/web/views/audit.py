@@ -55,6 +55,7 @@ def audit_export(request):
         organization=request.org,
         actor=request.user,
         export="audit",
+        with_chain=True,
         **form.cleaned_data,
     )
     return csv_download(lines, "audit", request.org)

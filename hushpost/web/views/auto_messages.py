@@ -27,6 +27,7 @@ from hushpost.messaging.secure_settings import (
     preview_contact,
     preview_contacts,
 )
+from hushpost.messaging.template_warnings import sensitive_fields_in
 from hushpost.web.auto_message_forms import AutoMessageForm
 from hushpost.web.decorators import staff_required
 from hushpost.web.field_lists import described
@@ -79,7 +80,8 @@ def _context(request, form: AutoMessageForm, auto: AutoMessage | None) -> dict:
     chosen = preview_contact(
         request.org, request.POST.get("preview_contact") or request.GET.get("contact"), contacts
     )
-    shown = preview(request.org, request.user, form.typed_values(), chosen)
+    typed = form.typed_values()
+    shown = preview(request.org, request.user, typed, chosen)
     mask_values, revealed = masks_for(
         request, None if shown.sample_contact else shown.contact, where="auto message preview"
     )
@@ -91,6 +93,10 @@ def _context(request, form: AutoMessageForm, auto: AutoMessage | None) -> dict:
         "contact_limit": PREVIEW_CONTACT_LIMIT,
         "field_names": described(template_spec(request.org).names()),
         "preview": shown,
+        # A secure auto message's text stays here; only a plain one travels in clear.
+        "template_warnings": []
+        if typed.secure
+        else sensitive_fields_in(request.org, [typed.subject, typed.body]),
         "mask_values": mask_values,
         "revealed": revealed,
         "can_reveal": bool(mask_values),

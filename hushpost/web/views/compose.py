@@ -99,6 +99,7 @@ def compose(request):
                 body=data["body"],
                 subject=data["subject"],
                 pin=data["pin"],
+                notify_when_viewed=data["notify_when_viewed"],
                 attachments=form.new_attachments,
                 sender=request.user,
                 origin=Origin.COMPOSE,
@@ -208,11 +209,14 @@ def send_detail(request, send_id):
     deliveries = list(
         deliveries_of(send).select_related("contact").order_by("contact__name", "contact_id")
     )
-    counts = Counter(delivery.status for delivery in deliveries)
+    # By label as well as status: "sent to the outbox" is not "sent".
+    counts = Counter((delivery.status, delivery.status_label) for delivery in deliveries)
+    order = [status.value for status in DeliveryStatus]
     summary = [
-        (status.label, counts[status.value], status.value)
-        for status in DeliveryStatus
-        if counts[status.value]
+        (label, count, status)
+        for (status, label), count in sorted(
+            counts.items(), key=lambda item: (order.index(item[0][0]), item[0][1])
+        )
     ]
     sent = _what_was_sent(request, send, request.GET.get("contact", ""))
     context = {

@@ -12,9 +12,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from hushpost.accounts.models import User
+from hushpost.appointments.agenda import cant_come, confirmation
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, DeliveryStatus
 from hushpost.messaging.attachment_uploads import request_too_large
@@ -45,6 +47,7 @@ from hushpost.messaging.models import (
     Origin,
     SecureMessagingSettings,
 )
+from hushpost.messaging.read_receipts import openings
 from hushpost.web.compose_forms import ReplyForm, uploads_in_memory
 from hushpost.web.decorators import staff_required
 from hushpost.web.inbox_forms import AssignForm
@@ -52,6 +55,10 @@ from hushpost.web.redirects import redirect_back
 from hushpost.web.senders import Sender, senders
 
 PAGE_SIZE = 25
+
+
+# The Inbox lists this many "can't come" answers; the appointment list has them all.
+CANT_COME_SHOWN = 20
 
 
 @staff_required
@@ -94,6 +101,11 @@ def inbox(request):
         "here": f"{reverse('web:inbox')}?{urlencode(params)}",
         "staff": list(people.values()),
         "any_conversations": bool(rows) or Conversation.objects.for_org(request.org).exists(),
+        # Issue 15: "can't come" answers wait here for a person, whichever way they came.
+        "cant_come": [
+            (appointment, confirmation(appointment))
+            for appointment in cant_come(request.org, timezone.now())[:CANT_COME_SHOWN]
+        ],
     }
     return render(request, "web/inbox/list.html", context)
 
@@ -167,9 +179,11 @@ def conversation(request, contact_id):
         mark_read(existing, user=request.user)
         note_viewer(existing, request.user)
     who = senders(items)
+    opened = openings(items)
     for message in items:
         # Shown by the template beside each message.
         message.__dict__["sender"] = who[message.pk]
+        message.__dict__["opening"] = opened.get(message.pk)
     context = {
         "nav": "inbox",
         "contact": contact,

@@ -1,5 +1,5 @@
 """A contact's secure links: staff revoke one, or all of them at once (POST
-after a confirm page)."""
+after a confirm page); admins unlock a locked one, saying why."""
 
 from django.contrib import messages
 from django.http import Http404
@@ -9,7 +9,8 @@ from django.urls import reverse
 from hushpost.contacts.models import Contact
 from hushpost.messaging.links import link_state
 from hushpost.messaging.revocation import find_org_link, live_links, revoke_all_links, revoke_link
-from hushpost.web.decorators import staff_required
+from hushpost.messaging.unlocking import UnlockRefused, unlock_link
+from hushpost.web.decorators import admin_required, staff_required
 
 
 def _back(contact) -> str:
@@ -50,3 +51,34 @@ def revoke_one(request, contact_id, link_id):
         return redirect(_back(contact))
     context = {"nav": "contacts", "contact": contact, "link": link, "state": link_state(link)}
     return render(request, "web/links/revoke_one.html", context)
+
+
+@admin_required
+def unlock_one(request, contact_id, link_id):
+    contact = get_object_or_404(Contact.objects.for_org(request.org), pk=contact_id)
+    link = find_org_link(request.org, link_id)
+    if link is None or link.contact_id != contact.pk:
+        raise Http404("No such link.")
+    error = ""
+    reason = request.POST.get("reason", "")
+    if request.method == "POST":
+        try:
+            unlock_link(link, reason=reason, actor=request.user)
+        except UnlockRefused as refusal:
+            error = str(refusal)
+        else:
+            messages.success(
+                request,
+                f"The link of {link.created_at:%Y-%m-%d %H:%M} is unlocked: {contact.name} "
+                "can enter the PIN again.",
+            )
+            return redirect(_back(contact))
+    context = {
+        "nav": "contacts",
+        "contact": contact,
+        "link": link,
+        "state": link_state(link),
+        "reason": reason,
+        "error": error,
+    }
+    return render(request, "web/links/unlock_one.html", context, status=400 if error else 200)

@@ -18,6 +18,7 @@ from hushpost.messaging.secure_settings import (
     save_settings,
 )
 from hushpost.messaging.template_fields import contact_spec, notification_spec
+from hushpost.messaging.template_warnings import sensitive_fields_in
 from hushpost.web.decorators import staff_required
 from hushpost.web.field_lists import described
 from hushpost.web.preview_masking import masks_for
@@ -37,7 +38,8 @@ def _context(request, form: SecureSettingsForm) -> dict:
     chosen = preview_contact(
         request.org, request.POST.get("preview_contact") or request.GET.get("contact"), contacts
     )
-    shown = preview(request.org, request.user, form.typed_values(), chosen)
+    typed = form.typed_values()
+    shown = preview(request.org, request.user, typed, chosen)
     pins = [shown.pin.pin] if shown.pin and shown.pin.pin else []
     mask_values, revealed = masks_for(
         request,
@@ -53,6 +55,7 @@ def _context(request, form: SecureSettingsForm) -> dict:
         "notification_fields": described(notification_spec(request.org).names()),
         "pin_fields": described(contact_spec(request.org).names()),
         "preview": shown,
+        "template_warnings": sensitive_fields_in(request.org, [typed.subject, typed.body]),
         "mask_values": mask_values,
         "revealed": revealed,
         "can_reveal": bool(mask_values),

@@ -16,6 +16,10 @@ itself: it closes the broken connections, waits (doubling up to MAX_WAIT) and
 runs the loop again. A task whose last write was lost is left "running";
 its delivery carries its own lease, and the scheduler's sweep and
 reconciliation settle it (docs/RELIABILITY.md).
+
+It also sends due webhook messages, on threads of their own
+(hushpost/webhooks/dispatcher.py), so a receiver that hangs never holds up
+the delivery loop; `--webhook-threads 0` leaves them to `hushpost webhooks`.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import time
 import traceback
 
 from django.conf import settings
+from django.core.management.base import CommandError
 from django.db import DatabaseError, InterfaceError, close_old_connections, connections
 from django.db.utils import OperationalError
 from django.utils import timezone
@@ -36,18 +41,44 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 
 from hushpost.delivery.batch import BatchSender
 from hushpost.delivery.tasks import send_delivery_task
+from hushpost.webhooks.dispatcher import Dispatcher
 
 logger = logging.getLogger("hushpost.worker")
 
 FIRST_WAIT = 0.5
 MAX_WAIT = 10.0
 SEND_TASK = send_delivery_task.module_path
+WEBHOOK_THREADS = 4
+# Long enough for the webhook tries in flight to end within their own 10 s deadline.
+WEBHOOK_STOP_WAIT = 11.0
 
 
 class Command(db_worker.Command):
     help = "Run background tasks (sending deliveries), reconnecting when the database goes away."
 
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--webhook-threads",
+            type=int,
+            default=WEBHOOK_THREADS,
+            help=f"webhook messages in flight at once (default {WEBHOOK_THREADS}; 0: none here)",
+        )
+
     def handle(self, **options) -> None:
+        threads = options.pop("webhook_threads")
+        if threads < 0:
+            raise CommandError("--webhook-threads must be 0 or more.")
+        dispatcher = Dispatcher(threads=threads) if threads else None
+        thread = dispatcher.start_in_background() if dispatcher else None
+        try:
+            self._deliveries(**options)
+        finally:
+            if dispatcher and thread:
+                dispatcher.stop()
+                thread.join(WEBHOOK_STOP_WAIT)
+
+    def _deliveries(self, **options) -> None:
         # The autoreloader runs the loop in a child process the retry can't reach.
         options["reload"] = False
         sender = BatchSender()
@@ -88,7 +119,7 @@ class Command(db_worker.Command):
         queue_names = queue_name.split(",")
         excluded = exclude_queues.split(",") if exclude_queues else []
         if excluded and "*" not in queue_names:
-            raise db_worker.CommandError("--exclude-queues can only be used with --queue-name=*")
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
         worker = DeliveryWorker(
             sender=sender,
             batch_size=settings.HUSHPOST_WORKER_BATCH,

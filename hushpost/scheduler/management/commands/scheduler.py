@@ -1,10 +1,14 @@
+import logging
 import signal
 import time
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from hushpost.log_context import bound, new_id
 from hushpost.scheduler.steps import tick
+
+logger = logging.getLogger("hushpost.scheduler")
 
 
 class Command(BaseCommand):
@@ -27,7 +31,10 @@ class Command(BaseCommand):
             self.stdout.flush()
         while True:
             close_old_connections()
-            found = tick()
+            # One id a tick: what it queues is sent (and logged) under it too.
+            with bound(request_id=new_id()):
+                found = tick()
+                logger.debug("scheduler: tick done, %d found", found)
             if once or self.stopping:
                 break
             if not found:
