@@ -80,7 +80,9 @@ def raw_rate(standin: dict, count: int = SDK_COUNT) -> float:
     return rate
 
 
-def run_pass(standin: dict, database_url: str, count: int, workers: int) -> dict:
+def run_pass(
+    standin: dict, database_url: str, count: int, workers: int, module: str = "bench.drain"
+) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUSHPOST_", "DATABASE_URL"))}
     env.update(
         DATABASE_URL=database_url,
@@ -90,7 +92,7 @@ def run_pass(standin: dict, database_url: str, count: int, workers: int) -> dict
         [
             sys.executable,
             "-m",
-            "bench.drain",
+            module,
             "--child",
             json.dumps(standin),
             "--count",
@@ -140,7 +142,10 @@ def main() -> None:
                 f"at the stand-in {result['messages']:,} messages, "
                 f"{result['distinct']:,} distinct, "
                 f"{result['duplicates']} duplicates, {result['lost']} lost; "
-                f"queueing took {result['queue_seconds']:.1f} s; ratio {ratio:.2f}",
+                f"queueing took {result['queue_seconds']:.1f} s; worker RSS "
+                f"{result['rss_at_1000_mb']:.0f} MB after 1,000, "
+                f"peak {result['rss_peak_mb']:.0f} MB, "
+                f"end {result['rss_end_mb']:.0f} MB; ratio {ratio:.2f}",
                 flush=True,
             )
         print("ratio (hushpost / raw SDK): " + ", ".join(f"{n} {r:.2f}" for n, r in ratios))
@@ -169,7 +174,7 @@ def child(standin: dict, count: int, workers: int) -> None:
     log_dir = Path(tempfile.mkdtemp(prefix="hushpost-drain-logs-"))
     procs = [start_worker(standin, log_dir / f"worker-{i}.log") for i in range(workers)]
     try:
-        rate = drain_rate(ids)
+        rate, memory = drain_rate(ids, procs)
     finally:
         for process in procs:
             process.terminate()
@@ -192,6 +197,7 @@ def child(standin: dict, count: int, workers: int) -> None:
                 "duplicates": seen["messages"] - seen["distinct"],
                 "lost": count - seen["distinct"],
                 "marked_sent": done,
+                **memory,
             }
         )
     )
@@ -247,9 +253,22 @@ def start_worker(standin: dict, log: Path) -> subprocess.Popen:
     )
 
 
-def drain_rate(ids) -> float:
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process (Linux), in MB."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def drain_rate(ids, procs) -> tuple[float, dict]:
     """Deliveries settled per second, from the first one settled to the last (the
-    worker's start-up is not counted)."""
+    worker's start-up is not counted), and the workers' memory: the largest RSS
+    once 1,000 were settled, and at the end."""
     from hushpost.delivery.models import Delivery, DeliveryStatus
 
     unsettled = Delivery.objects.filter(
@@ -257,10 +276,15 @@ def drain_rate(ids) -> float:
     )
     total = len(ids)
     first: tuple[float, int] | None = None
+    at_1000 = peak = 0.0
     deadline = time.monotonic() + 3600
     while time.monotonic() < deadline:
         left = unsettled.count()
         now = time.perf_counter()
+        rss = max(rss_mb(process.pid) for process in procs)
+        peak = max(peak, rss)
+        if not at_1000 and total - left >= min(1000, total):
+            at_1000 = rss
         if left < total and first is None:
             first = (now, total - left)
         if left == 0:
@@ -270,7 +294,8 @@ def drain_rate(ids) -> float:
         raise SystemExit("bench.drain: the worker did not drain the queue within an hour")
     assert first is not None
     started, done_then = first
-    return (total - done_then) / max(now - started, 1e-9)
+    memory = {"rss_at_1000_mb": at_1000, "rss_peak_mb": peak, "rss_end_mb": rss}
+    return (total - done_then) / max(now - started, 1e-9), memory
 
 
 if __name__ == "__main__":

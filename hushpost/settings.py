@@ -434,6 +434,23 @@ for _name in ("HUSHPOST_WORKER_CONCURRENCY", "HUSHPOST_WORKER_BATCH"):
         raise ImproperlyConfigured(f"{_name} must be 1 or more.")
 
 
+def _rate(name: str) -> float:
+    raw = envstr(name) or "0"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise ImproperlyConfigured(f"{name}={raw!r}: give messages per second, 0 or more.")
+    return value
+
+
+# Messages per second per sender (Twilio number or messaging service; SMTP or
+# email-service account), shared by every worker; 0 = unlimited.
+HUSHPOST_SMS_RATE = _rate("HUSHPOST_SMS_RATE")
+HUSHPOST_EMAIL_RATE = _rate("HUSHPOST_EMAIL_RATE")
+
+
 # --- Outgoing webhooks and the API ----------------------------------------
 # Webhook URLs whose host is (or resolves to) a loopback, private, link-local,
 # multicast or reserved address are refused, on save and at every send, unless

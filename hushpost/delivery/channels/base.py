@@ -68,5 +68,8 @@ class BaseChannel:
     # May send from several threads at once (touches no database, shares no connection).
     thread_safe = False
 
+    def warm(self) -> None:
+        """Get ready to send at once (a paced send waits for its slot after this)."""
+
     def send(self, outgoing: Outgoing) -> Accepted:  # pragma: no cover - interface
         raise NotImplementedError

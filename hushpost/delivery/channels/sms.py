@@ -16,6 +16,11 @@ class TwilioSmsChannel(BaseChannel):
     opt_out_codes = twilio_client.OPTED_OUT
     thread_safe = True
 
+    def warm(self) -> None:
+        if self.keep_alive:
+            client, _ = twilio_client.kept_alive_client()
+            client.api.account.messages  # noqa: B018 - the SDK builds its resources on first use
+
     def send(self, outgoing: Outgoing) -> Accepted:
         client, http = (
             twilio_client.kept_alive_client() if self.keep_alive else twilio_client.make_client()

@@ -175,7 +175,7 @@ class DeliveryWorker(db_worker.Worker):
             with exclusive_transaction(tasks.db):
                 rows = list(
                     tasks.select_for_update(skip_locked=True).values_list("pk", "args_kwargs")[
-                        : self.batch_size
+                        : min(self.batch_size, self.sender.batch_limit())
                     ]
                 )
                 if rows:
