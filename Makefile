@@ -4,11 +4,17 @@
 UV := python3 -m uv
 PORT ?= 8000
 
-.PHONY: run test setup check bench reliability screenshots
+.PHONY: run test setup check bench reliability messages screenshots
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
 	@$(UV) sync --locked --quiet
+	@$(UV) run --locked python -m hushpost.catalogs
+
+# After changing a translatable text: refresh every catalog in hushpost/locale/ (needs
+# GNU gettext's xgettext), then translate the new entries (docs/OPERATIONS.md, "Languages").
+messages: setup
+	cd hushpost && HUSHPOST_DATA_DIR=$(CURDIR)/var/test $(UV) run --locked python -m django makemessages --settings=hushpost.settings --all --no-obsolete --add-location file --ignore "locale/*"
 
 run: setup
 	$(UV) run --locked hushpost run --port $(PORT)

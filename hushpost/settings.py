@@ -19,6 +19,7 @@ from django.utils.csp import CSP
 
 from hushpost.data_dir import read_or_create
 from hushpost.env import envbool, envint, envlist, envstr
+from hushpost.languages import LANGUAGES as HUSHPOST_LANGUAGES
 
 BASE_DIR = Path(__file__).resolve().parent
 
@@ -167,6 +168,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session passed the second step.
     "django_otp.middleware.OTPMiddleware",
+    # Staff pages in the person's own language (English or Spanish).
+    "hushpost.web.middleware.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -335,6 +338,10 @@ HUSHPOST_METRICS_TOKEN = envstr("HUSHPOST_METRICS_TOKEN")
 
 # --- Internationalization ---------------------------------------------------
 LANGUAGE_CODE = "en"
+# Every language a contact can have (hushpost/languages.py): the portal's
+# Accept-Language choice picks among these. Translations: hushpost/locale/.
+LANGUAGES = HUSHPOST_LANGUAGES
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -19,12 +19,21 @@ from django.conf import settings as django_settings
 
 from hushpost.accounts.api_keys import create_key
 from hushpost.accounts.models import Organization, Role, User
+from hushpost.catalogs import compile_catalogs
 from hushpost.contacts.models import Contact
 from hushpost.outbound import addresses
 from tests.api.helpers import ApiClient
 from tests.portal.conftest import SECRET_TEXT, add_message, make_link
 
 PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config):
+    # `make test` compiles the translations first; a bare `pytest` gets them too.
+    # Only the controller writes them: xdist workers start after it has.
+    if not hasattr(config, "workerinput"):
+        compile_catalogs()
+
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
 # calls from that thread are still synchronous and safe.

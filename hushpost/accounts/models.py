@@ -3,12 +3,16 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any, ClassVar, cast
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 from phonenumbers import SUPPORTED_REGIONS
+
+from hushpost.languages import STAFF_LANGUAGES
 
 
 def validate_time_zone(value: str) -> None:
@@ -116,13 +120,18 @@ class Organization(models.Model):
 
     @property
     def sms_help(self) -> str:
-        """The answer to a HELP text: the organization's own, or one naming the company."""
+        return self.sms_help_in(settings.LANGUAGE_CODE)
+
+    def sms_help_in(self, language: str) -> str:
+        """The answer to a HELP text: the organization's own as written, or ours naming
+        the company in `language`. STOP and START stay in English: they are the
+        carrier's keywords."""
         if self.sms_help_text.strip():
             return self.sms_help_text.strip()
-        return (
-            f"{self.company_name or self.name}: reply STOP to stop texts, START to start again. "
-            "Call us for help."
-        )
+        with translation.override(language):
+            return gettext(
+                "%(company)s: reply STOP to stop texts, START to start again. Call us for help."
+            ) % {"company": self.company_name or self.name}
 
 
 class Role(models.TextChoices):
@@ -175,6 +184,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         validators=[validate_time_zone],
         help_text="Times on every page are shown in it. Leave empty to use the organization's.",
+    )
+    # The staff app's language for this person (web/middleware.py).
+    language = models.CharField(
+        "Language", max_length=10, choices=STAFF_LANGUAGES, default=settings.LANGUAGE_CODE
     )
 
     USERNAME_FIELD = "email"

@@ -264,13 +264,17 @@ def update_user(
     return user
 
 
-def update_preferences(user: User, *, first_name: str, last_name: str, time_zone: str) -> list[str]:
-    """A staff member's own name and time zone; returns what changed."""
+def update_preferences(
+    user: User, *, first_name: str, last_name: str, time_zone: str, language: str | None = None
+) -> list[str]:
+    """A staff member's own name, time zone and language; returns what changed."""
     values = {
         "first_name": first_name.strip(),
         "last_name": last_name.strip(),
         "time_zone": time_zone.strip(),
     }
+    if language is not None:
+        values["language"] = language
     changed = [name for name, value in values.items() if getattr(user, name) != value]
     if not changed:
         return []

@@ -10,7 +10,7 @@ from hushpost.accounts.models import Organization
 from hushpost.api.auth import actor_label
 from hushpost.api.paging import Limit, Offset, page
 from hushpost.api.problems import Invalid, NotFound
-from hushpost.api.schemas import Problem, ValidationProblem
+from hushpost.api.schemas import Problem, ValidationProblem, omittable
 from hushpost.appointments.auto_messages import (
     AutoMessageInvalid,
     AutoMessageValues,
@@ -37,6 +37,11 @@ class TimingIn(Schema):
     )
 
 
+class AutoMessageVariant(Schema):
+    subject: str = Field("", max_length=500, description="Email only.")
+    body: str
+
+
 class AutoMessageIn(Schema):
     channel: Literal["sms", "email", "voice"]
     timing: TimingIn
@@ -61,6 +66,15 @@ class AutoMessageIn(Schema):
         False,
         description="Voice only: the call ends with “press 1 to confirm, 2 if you can't come”.",
     )
+    translations: dict[str, AutoMessageVariant] = omittable(
+        max_length=20,
+        description=(
+            "What contacts of each language get instead, keyed by the contact's language "
+            '("es", "zh-hans"), each checked like subject and body; dates in it are written '
+            "in that language. Left out: none when adding, unchanged when replacing."
+        ),
+        examples=[{"es": {"subject": "", "body": "Su cita es {{ appointment.start_date }}."}}],
+    )
 
 
 class AutoMessageOut(AutoMessageIn):
@@ -83,10 +97,17 @@ def _out(auto: AutoMessage) -> dict:
         "secure": auto.secure,
         "only_unconfirmed": auto.only_unconfirmed,
         "ask_to_confirm": auto.ask_to_confirm,
+        "translations": auto.translations,
     }
 
 
-def _values(payload: AutoMessageIn, name: str = "") -> AutoMessageValues:
+def _values(
+    payload: AutoMessageIn, name: str = "", saved: AutoMessage | None = None
+) -> AutoMessageValues:
+    if "translations" in payload.model_fields_set:
+        translations = {code: v.model_dump() for code, v in payload.translations.items()}
+    else:
+        translations = saved.translations if saved is not None else {}
     return AutoMessageValues(
         channel=payload.channel,
         timing=payload.timing.event,
@@ -98,6 +119,7 @@ def _values(payload: AutoMessageIn, name: str = "") -> AutoMessageValues:
         only_unconfirmed=payload.only_unconfirmed,
         ask_to_confirm=payload.ask_to_confirm,
         name=name,
+        translations=translations,
     )
 
 
@@ -160,7 +182,7 @@ def replace(request, auto_message_id: int, payload: AutoMessageIn):
     auto = find_auto_message(request.org, auto_message_id)
     try:
         update_auto_message(
-            auto, None, _values(payload, name=auto.name), actor_label=actor_label(request)
+            auto, None, _values(payload, auto.name, auto), actor_label=actor_label(request)
         )
     except AutoMessageInvalid as error:
         raise _invalid(error.problems) from None

@@ -169,6 +169,13 @@ class ContactUpsert(Schema):
 # Secure messaging settings ------------------------------------------------------
 
 
+class NotificationVariant(Schema):
+    subject: str = Field(..., max_length=500, description="Liquid template of the email subject.")
+    body: str = Field(
+        ..., max_length=10_000, description="Liquid template; must contain {{ secure_link }}."
+    )
+
+
 class SecureSettings(Schema):
     enabled: bool
     subject: str = Field(..., max_length=500, description="Liquid template of the email subject.")
@@ -180,6 +187,15 @@ class SecureSettings(Schema):
         ...,
         max_length=200,
         description="Letters and digits, a template such as {{ custom.pin }}, or empty for none.",
+    )
+    translations: dict[str, NotificationVariant] = omittable(
+        max_length=20,
+        description=(
+            "The notification for contacts of each language, keyed by the contact's language "
+            '("es", "zh-hans"), each checked like the default. A contact whose language has '
+            "none gets the default. Left out: unchanged; {} removes them all."
+        ),
+        examples=[{"es": {"subject": "Mensaje seguro", "body": "Léalo aquí: {{ secure_link }}"}}],
     )
 
 

@@ -38,14 +38,14 @@ def get_secure_settings(request):
     summary="Replace the secure messaging settings",
 )
 def put_secure_settings(request, payload: SecureSettings):
-    """All five settings are saved together or not at all."""
+    """All the settings are saved together or not at all; `translations` left out keeps
+    the saved ones."""
+    values = payload.model_dump(exclude_unset=True)
+    if "translations" not in values:
+        saved = SecureMessagingSettings.objects.for_org(request.org)
+        values["translations"] = saved.translations
     try:
-        save_settings(
-            request.org,
-            None,
-            SettingsValues(**payload.model_dump()),
-            actor_label=actor_label(request),
-        )
+        save_settings(request.org, None, SettingsValues(**values), actor_label=actor_label(request))
     except SettingsInvalid as error:
         raise _invalid(error.problems) from None
     return _out(SettingsValues.of(SecureMessagingSettings.objects.for_org(request.org)))

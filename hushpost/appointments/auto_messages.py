@@ -25,6 +25,11 @@ from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel
 from hushpost.messaging.compose import MAX_BODY_CHARS
 from hushpost.messaging.field_settings import register_template_source
+from hushpost.messaging.notification_texts import (
+    DEFAULT_LANGUAGE,
+    normalized_translations,
+    unknown_language_problem,
+)
 from hushpost.messaging.rendering import FieldSpec, TemplateInvalid, problems_in, render
 from hushpost.messaging.secure_settings import Rendered, locked_settings, sample_contact
 from hushpost.messaging.template_fields import OrganizationSender, message_context, message_spec
@@ -55,6 +60,7 @@ FIELD_NAMES = (
     "secure",
     "only_unconfirmed",
     "ask_to_confirm",
+    "translations",
 )
 
 
@@ -72,6 +78,8 @@ class AutoMessageValues:
     name: str = ""
     only_unconfirmed: bool = False
     ask_to_confirm: bool = False
+    # {"es": {"subject": …, "body": …}}: the message for contacts of that language.
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, auto: AutoMessage) -> AutoMessageValues:
@@ -86,12 +94,20 @@ class AutoMessageValues:
             name=auto.name,
             only_unconfirmed=auto.only_unconfirmed,
             ask_to_confirm=auto.ask_to_confirm,
+            translations=normalized_translations(auto.translations),
         )
 
     def normalized(self) -> AutoMessageValues:
         body = (self.body or "").replace("\r\n", "\n").replace("\r", "\n").strip()
         # Only email has a subject; a text or a call would silently drop it.
         subject = (self.subject or "").strip() if self.channel == Channel.EMAIL else ""
+        translations = normalized_translations(self.translations)
+        if self.channel != Channel.EMAIL:
+            translations = {
+                code: {**variant, "subject": ""}
+                for code, variant in translations.items()
+                if variant["body"]
+            }
         return replace(
             self,
             body=body,
@@ -101,7 +117,16 @@ class AutoMessageValues:
             secure=bool(self.secure),
             only_unconfirmed=bool(self.only_unconfirmed),
             ask_to_confirm=bool(self.ask_to_confirm),
+            translations=translations,
         )
+
+    def in_language(self, language: str) -> tuple[AutoMessageValues, str]:
+        """The subject and body a contact of `language` gets, and the language they are
+        written in (the default is read as English): dates follow it."""
+        variant = self.translations.get(language)
+        if variant:
+            return replace(self, subject=variant["subject"], body=variant["body"]), language
+        return self, DEFAULT_LANGUAGE
 
 
 class AutoMessageInvalid(ValueError):
@@ -256,6 +281,18 @@ def check(organization: Organization, values: AutoMessageValues) -> dict[str, li
     ):
         if found:
             problems[name] = found
+    for code in values.translations:
+        unknown = unknown_language_problem(code)
+        if unknown:
+            problems[f"translations.{code}"] = [unknown]
+            continue
+        variant, _language = values.in_language(code)
+        for name, found in (
+            ("subject", subject_problems(spec, variant)),
+            ("body", body_problems(spec, variant)),
+        ):
+            if found:
+                problems[f"translations.{code}.{name}"] = found
     return problems
 
 
@@ -376,6 +413,9 @@ def _auto_message_templates(organization: Organization):
         where = f"the auto message “{label(auto)}”"
         yield f"{where} (subject)", auto.subject
         yield where, auto.body
+        for code, variant in (auto.translations or {}).items():
+            for part, text in variant.items():
+                yield f"{where} ({code}, {part})", text
 
 
 # The preview ----------------------------------------------------------------
@@ -435,7 +475,12 @@ def preview(
     sender = user if getattr(user, "pk", None) else OrganizationSender(organization)
     if appointment.staff_id and not sample_appt:
         sender = appointment.staff
-    context = {**message_context(sender, contact), **appointment_context(appointment)}
+    # What this contact would get: their language's text, if one is typed.
+    values, language = values.in_language(contact.language)
+    context = {
+        **message_context(sender, contact, language=language),
+        **appointment_context(appointment, language),
+    }
     spec = template_spec(organization)
     notes = []
     if values.secure and values.channel != Channel.VOICE:

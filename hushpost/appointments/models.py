@@ -14,6 +14,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
 from hushpost.crypto.encrypted_attributes import EncryptedText
@@ -183,6 +184,9 @@ class AutoMessage(models.Model):
             "Voice calls only: the call ends asking to press 1 to confirm, 2 if they can't come."
         ),
     )
+    # {"es": {"subject": "…", "body": "…"}, …}: what contacts of that language get
+    # instead of subject and body (appointments/auto_messages.py checks them alike).
+    translations = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -264,18 +268,21 @@ class SchedulerLock(models.Model):
 # The answers' default wording; each organization edits its own (Liquid, with
 # contact.* and appointment.*), and answers in the contact's language with
 # {% if contact.language == "es" %}.
-DEFAULT_CONFIRMED_ANSWER = (
+# Stored as written (English); while an organization keeps one, contacts get it in
+# their own language from hushpost/locale/ (text_answers.answer_text).
+DEFAULT_CONFIRMED_ANSWER = gettext_noop(
     "Thanks, {{ contact.first_name }}, see you {{ appointment.start_weekday }} "
     "at {{ appointment.start_time }}"
 )
-DEFAULT_CANCEL_ANSWER = (
+DEFAULT_CANCEL_ANSWER = gettext_noop(
     "Thanks for letting us know, {{ contact.first_name }}. "
     "We'll be in touch about your appointment on {{ appointment.start_date }}."
 )
-DEFAULT_LATE_ANSWER = (
+DEFAULT_LATE_ANSWER = gettext_noop(
     "Sorry, {{ contact.first_name }}: your appointment has already started, "
     "so it can't be answered by text. Please call us."
 )
+SHIPPED_ANSWERS = frozenset({DEFAULT_CONFIRMED_ANSWER, DEFAULT_CANCEL_ANSWER, DEFAULT_LATE_ANSWER})
 
 
 class ConfirmationSettings(models.Model):

@@ -250,22 +250,29 @@ def _settle(due: DueSend, now: datetime) -> None:
         logger.info("auto message %s for appointment %s skipped: %s", auto.pk, appointment.pk, skip)
         _finish(due, DueSendStatus.SKIPPED, now, reason=skip)
         return
+    from hushpost.appointments.auto_messages import AutoMessageValues
     from hushpost.appointments.template_fields import APPOINTMENT_FIELDS, appointment_context
 
+    # The contact's language's variant, if the auto message has one; its dates follow
+    # the language of the text they land in.
+    text, language = AutoMessageValues.of(auto).in_language(appointment.contact.language)
     try:
         with transaction.atomic():
             result = send_message(
                 due.organization,
                 recipients=[
                     Recipient(
-                        appointment.contact, appointment_context(appointment), label=f"due{due.pk}"
+                        appointment.contact,
+                        appointment_context(appointment, language),
+                        label=f"due{due.pk}",
+                        language=language,
                     )
                 ],
                 extra_fields={"appointment": frozenset(APPOINTMENT_FIELDS)},
                 channel=auto.channel,
                 secure=auto.secure,
-                body=auto.body,
-                subject=auto.subject,
+                body=text.body,
+                subject=text.subject,
                 sender=appointment.staff,
                 actor_label="auto message",
                 origin=Origin.AUTO,

@@ -50,10 +50,12 @@ def _language(code: str) -> str:
     return code or "en"
 
 
-def appointment_values(appointment: Appointment) -> dict[str, object]:
+def appointment_values(appointment: Appointment, language: str | None = None) -> dict[str, object]:
+    """The fields, with dates in `language`: that of the text they land in (the
+    contact's unless told)."""
     contact = appointment.contact
     zone_name = contact.effective_time_zone
-    language = _language(contact.language)
+    language = _language(language or contact.language)
     start = template_datetime(appointment.start, zone_name, language)
     end = template_datetime(appointment.end, zone_name, language)
     staff = appointment.staff
@@ -76,9 +78,11 @@ def appointment_values(appointment: Appointment) -> dict[str, object]:
         }
 
 
-def appointment_context(appointment: Appointment) -> dict[str, dict[str, object]]:
+def appointment_context(
+    appointment: Appointment, language: str | None = None
+) -> dict[str, dict[str, object]]:
     """What `{{ appointment.* }}` holds for this appointment's contact."""
-    return {"appointment": appointment_values(appointment)}
+    return {"appointment": appointment_values(appointment, language)}
 
 
 def as_recipient(appointment: Appointment):

@@ -15,11 +15,13 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
+from django.utils import translation
 
 from hushpost.activity.models import Event, EventKind
 from hushpost.appointments.answer_words import Said, meaning, split_words
 from hushpost.appointments.answers import Outcome, answer
 from hushpost.appointments.models import (
+    SHIPPED_ANSWERS,
     AnswerChannel,
     Appointment,
     AppointmentStatus,
@@ -28,6 +30,7 @@ from hushpost.appointments.models import (
 )
 from hushpost.appointments.template_fields import APPOINTMENT_FIELDS, appointment_context
 from hushpost.messaging.inbound import IncomingText, Reading
+from hushpost.messaging.notification_texts import DEFAULT_LANGUAGE
 from hushpost.messaging.rendering import FieldSpec, render, validate
 from hushpost.messaging.template_fields import contact_context
 
@@ -48,9 +51,21 @@ def check_answer_template(organization, source: str) -> None:
 
 
 def answer_text(source: str, appointment: Appointment) -> str:
+    """The answer texted back. Our shipped wording goes out in the contact's language;
+    an organization's own is sent as written, read as English, and so are its dates
+    (never a weekday in another language inside the sentence)."""
     if not source.strip():
         return ""
-    context = {**contact_context(appointment.contact), **appointment_context(appointment)}
+    language = appointment.contact.language or DEFAULT_LANGUAGE
+    if source in SHIPPED_ANSWERS:
+        with translation.override(language):
+            source = translation.gettext(source)
+    else:
+        language = DEFAULT_LANGUAGE
+    context = {
+        **contact_context(appointment.contact),
+        **appointment_context(appointment, language),
+    }
     return " ".join(render(source, context).split())
 
 

@@ -9,20 +9,9 @@ from django.utils import timezone
 from hushpost.accounts.models import Organization, OrgScopedQuerySet, validate_time_zone
 from hushpost.crypto.encrypted_attributes import EncryptedJSON, EncryptedText
 
-LANGUAGES = [
-    ("en", "English"),
-    ("es", "Spanish"),
-    ("fr", "French"),
-    ("de", "German"),
-    ("pt", "Portuguese"),
-    ("it", "Italian"),
-    ("nl", "Dutch"),
-    ("pl", "Polish"),
-    ("zh-hans", "Chinese (Simplified)"),
-    ("vi", "Vietnamese"),
-    ("ar", "Arabic"),
-]
-LANGUAGE_CODES = {code for code, _ in LANGUAGES}
+# Re-exported: other modules import the languages from here.
+from hushpost.languages import LANGUAGE_CODES as LANGUAGE_CODES
+from hushpost.languages import LANGUAGES as LANGUAGES
 
 
 class FieldType(models.TextChoices):

@@ -38,4 +38,6 @@ def _page(request: HttpRequest, template: str, contact, *, status: int = 200) ->
     language = contact.language if contact else translation.get_language_from_request(request)
     context = {"contact": contact, "organization": contact.organization if contact else None}
     with translation.override(language):
-        return render(request, template, context, status=status)
+        response = render(request, template, context, status=status)
+        response.headers["Content-Language"] = translation.get_language()
+    return response

@@ -67,6 +67,8 @@ class Recipient:
     contact: Contact
     context: Mapping[str, object] = field(default_factory=dict)
     label: str = ""
+    # The language the text is written in, when not the contact's: `{{ now }}` follows it.
+    language: str | None = None
 
 
 @dataclass
@@ -274,7 +276,10 @@ def _send_one(
         hold = decision.held_reason
     if hold is None:
         try:
-            context = {**message_context(sender, contact, keys), **recipient.context}
+            context = {
+                **message_context(sender, contact, keys, language=recipient.language),
+                **recipient.context,
+            }
             text = render(body, context)
             title = render(subject, context) if subject.strip() else ""
         except TemplateInvalid as error:

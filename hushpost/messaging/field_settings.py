@@ -80,6 +80,9 @@ def _secure_settings_templates(organization: Organization) -> Iterable[tuple[str
     settings = SecureMessagingSettings.objects.for_org(organization)
     yield "the notification subject in Messaging settings", settings.subject
     yield "the notification body in Messaging settings", settings.body
+    for code, variant in (settings.translations or {}).items():
+        for part, text in variant.items():
+            yield f"the notification {part} ({code}) in Messaging settings", text
     if is_template(settings.default_pin):
         yield "the default contact PIN in Messaging settings", settings.default_pin
 

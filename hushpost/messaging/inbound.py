@@ -220,7 +220,7 @@ def receive_text(params: dict[str, str], *, now: datetime | None = None) -> Inbo
     if word == Keyword.HELP:
         # With Advanced Opt-Out, Twilio has already sent the help answer configured
         # there; a second one from us would only repeat it.
-        answer = "" if params.get("OptOutType") else organization.sms_help
+        answer = "" if params.get("OptOutType") else organization.sms_help_in(contacts[0].language)
         return InboundResult(Outcome.HELP, answer=answer)
     if not body and not media_count(params):
         logger.info("inbound text %s with neither text nor media: ignored", sid)

@@ -75,9 +75,10 @@ def note_fetch(
     method: str,
     user_agent: str,
     now: datetime | None = None,
-    **detail,
+    state: str = "",
 ) -> bool:
-    """Record a GET or HEAD of the link; True when it is taken for a scanner's."""
+    """Record a GET or HEAD of the link; True when it is taken for a scanner's.
+    `state` names an expired or locked link's state for the log."""
     now = now or timezone.now()
     reason = scanner_reason(link, method=method, user_agent=user_agent, now=now)
     if reason:
@@ -85,7 +86,7 @@ def note_fetch(
             LinkVisit.objects.create(
                 link=link, client=client, seen_at=now, outcome=VisitOutcome.PREFETCH
             )
-            _record_prefetch(link, reason, **detail)
+            _record_prefetch(link, reason, **({"state": state} if state else {}))
         return True
     known = LinkVisit.objects.filter(link=link, client=client).exclude(
         outcome=VisitOutcome.PREFETCH

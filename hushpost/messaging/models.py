@@ -5,13 +5,16 @@ from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
 from hushpost.crypto.encrypted_attributes import EncryptedBytes, EncryptedText
 from hushpost.delivery.models import IN_PROGRESS, Channel
 
-DEFAULT_SUBJECT = "You've received a secure message from {{ user.name_and_company }}"
-DEFAULT_BODY = (
+# Stored as written (English) when an organization starts; hushpost/locale/ has
+# them in every contact language (messaging/notification_texts.py picks one).
+DEFAULT_SUBJECT = gettext_noop("You've received a secure message from {{ user.name_and_company }}")
+DEFAULT_BODY = gettext_noop(
     "You've received a secure message from {{ user.name_and_company }}, "
     "click here to view the conversation: {{ secure_link }}"
 )
@@ -60,6 +63,9 @@ class SecureMessagingSettings(models.Model):
         "Notification subject (email)", max_length=500, default=DEFAULT_SUBJECT
     )
     body = models.TextField("Notification body", default=DEFAULT_BODY)
+    # {"es": {"subject": "…", "body": "…"}, …}: the notification for contacts who read
+    # that language (messaging/notification_texts.py), checked on save like the default.
+    translations = models.JSONField(default=dict, blank=True)
     link_lifetime = models.CharField(
         max_length=4, choices=LinkLifetime.choices, default=LinkLifetime.HOURS_24
     )

@@ -12,6 +12,7 @@ from hushpost.delivery.models import Channel, Delivery
 from hushpost.delivery.send import queue_delivery
 from hushpost.messaging.links import link_url
 from hushpost.messaging.models import Message, SecureLink, SecureMessagingSettings
+from hushpost.messaging.notification_texts import text_for
 from hushpost.messaging.rendering import render
 from hushpost.messaging.template_fields import notification_context
 
@@ -51,9 +52,16 @@ def notify_link(
 ) -> Delivery:
     """Render the organization's notification with this link and queue it on the link's channel."""
     contact = link.contact
-    context = notification_context(sender, contact, link_url(raw_token))
-    subject = render(settings.subject, context) if link.channel == Channel.EMAIL else ""
-    body = render(settings.body, context)
+    url = link_url(raw_token)
+
+    def rendered(part: str) -> str:
+        text = text_for(settings, part, contact.language)
+        return render(
+            text.source, notification_context(sender, contact, url, language=text.language)
+        )
+
+    subject = rendered("subject") if link.channel == Channel.EMAIL else ""
+    body = rendered("body")
     return queue_delivery(
         organization=contact.organization,
         contact=contact,

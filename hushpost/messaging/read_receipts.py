@@ -84,9 +84,9 @@ def openings(messages: Iterable[Message]) -> dict[object, Opening]:
         if clicked_at and (message_id not in opened or clicked_at < opened[message_id]):
             opened[message_id] = clicked_at
     fetched = set(
-        LinkVisit.objects.filter(link_id__in=link_owner, outcome=VisitOutcome.PREFETCH).values_list(
-            "link_id", flat=True
-        )
+        LinkVisit.objects.filter(
+            link_id__in=list(link_owner), outcome=VisitOutcome.PREFETCH
+        ).values_list("link_id", flat=True)
     )
     prefetched = {link_owner[link_id] for link_id in fetched}
     return {

@@ -21,6 +21,11 @@ from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
 from hushpost.contacts.values import is_pin
 from hushpost.messaging.models import LinkLifetime, SecureMessagingSettings
+from hushpost.messaging.notification_texts import (
+    normalized_translations,
+    text_for,
+    unknown_language_problem,
+)
 from hushpost.messaging.pins import PinDecision, is_template, pin_in_force
 from hushpost.messaging.rendering import Problem, TemplateInvalid, problems_in, render
 from hushpost.messaging.template_fields import (
@@ -30,7 +35,7 @@ from hushpost.messaging.template_fields import (
     notification_spec,
 )
 
-FIELD_NAMES = ("enabled", "subject", "body", "link_lifetime", "default_pin")
+FIELD_NAMES = ("enabled", "subject", "body", "link_lifetime", "default_pin", "translations")
 PREVIEW_LINK_PATH = "/s/preview-link"
 PREVIEW_CONTACT_LIMIT = 200
 
@@ -46,13 +51,15 @@ LITERAL_PIN_RULE = (
 
 @dataclass(frozen=True)
 class SettingsValues:
-    """The five settings of R1.1–R1.5, as typed or as saved."""
+    """The five settings of R1.1–R1.5, as typed or as saved, and the notification's
+    variants per contact language ({"es": {"subject": …, "body": …}})."""
 
     enabled: bool
     subject: str
     body: str
     link_lifetime: str
     default_pin: str
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, settings: SecureMessagingSettings) -> SettingsValues:
@@ -62,6 +69,7 @@ class SettingsValues:
             settings.body,
             settings.link_lifetime,
             settings.default_pin,
+            normalized_translations(settings.translations),
         )
 
     def normalized(self) -> SettingsValues:
@@ -73,6 +81,7 @@ class SettingsValues:
             body=(self.body or "").replace("\r\n", "\n").replace("\r", "\n").strip(),
             link_lifetime=self.link_lifetime or "",
             default_pin=(self.default_pin or "").strip(),
+            translations=normalized_translations(self.translations),
         )
 
 
@@ -117,8 +126,26 @@ def check(organization: Organization, values: SettingsValues) -> dict[str, list[
         if values.link_lifetime in LinkLifetime.values
         else [f"Choose one of: {', '.join(str(label) for label in LinkLifetime.labels)}."],
         "default_pin": default_pin_problems(organization, values.default_pin),
+        **translation_problems(organization, values.translations),
     }
     return {name: found for name, found in problems.items() if found}
+
+
+def translation_problems(
+    organization: Organization, translations: dict[str, dict[str, str]]
+) -> dict[str, list[str]]:
+    """Each language's variant checked like the default, under `translations.<code>.<part>`."""
+    problems: dict[str, list[str]] = {}
+    for code, variant in translations.items():
+        unknown = unknown_language_problem(code)
+        if unknown:
+            problems[f"translations.{code}"] = [unknown]
+            continue
+        problems[f"translations.{code}.subject"] = subject_problems(
+            organization, variant["subject"]
+        )
+        problems[f"translations.{code}.body"] = body_problems(organization, variant["body"])
+    return problems
 
 
 def locked_settings(organization: Organization) -> SecureMessagingSettings:
@@ -133,7 +160,7 @@ def locked_settings(organization: Organization) -> SecureMessagingSettings:
 def save_settings(
     organization: Organization, actor, values: SettingsValues, *, actor_label: str = ""
 ) -> list[str]:
-    """Save all five settings or none; returns the names of those that changed."""
+    """Save all the settings or none; returns the names of those that changed."""
     values = values.normalized()
     settings = locked_settings(organization)
     problems = check(organization, values)
@@ -148,6 +175,7 @@ def save_settings(
     settings.body = values.body
     settings.link_lifetime = values.link_lifetime
     settings.default_pin = values.default_pin
+    settings.translations = values.translations
     settings.updated_at = timezone.now()
     settings.save()
     # Names only: the templates and the default PIN stay out of the log.
@@ -232,7 +260,15 @@ def preview(
     is_sample = contact is None
     contact = sample_contact(organization) if contact is None else contact
     link = f"{django_settings.BASE_URL}{PREVIEW_LINK_PATH}"
-    context = notification_context(user, contact, link)
+    # The text this contact would get: their language's variant, if typed.
+    unsaved_texts = SecureMessagingSettings(
+        organization=organization,
+        subject=values.subject,
+        body=values.body,
+        translations=values.translations,
+    )
+    subject = text_for(unsaved_texts, "subject", contact.language)
+    body = text_for(unsaved_texts, "body", contact.language)
     pin_problems = default_pin_problems(organization, values.default_pin)
     decision = None
     if not pin_problems:
@@ -243,8 +279,16 @@ def preview(
         contact=contact,
         sample_contact=is_sample,
         link=link,
-        subject=_render(values.subject, subject_problems(organization, values.subject), context),
-        body=_render(values.body, body_problems(organization, values.body), context),
+        subject=_render(
+            subject.source,
+            subject_problems(organization, subject.source),
+            notification_context(user, contact, link, language=subject.language),
+        ),
+        body=_render(
+            body.source,
+            body_problems(organization, body.source),
+            notification_context(user, contact, link, language=body.language),
+        ),
         pin=decision,
         pin_problems=pin_problems,
     )

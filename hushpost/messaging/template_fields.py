@@ -62,17 +62,20 @@ def contact_context(
     }
 
 
-def now_for(contact: Contact) -> TemplateDateTime:
-    """`{{ now }}`: the organization's time, named in the contact's language."""
-    return now_in(contact.organization.time_zone, contact.language)
+def now_for(contact: Contact, language: str | None = None) -> TemplateDateTime:
+    """`{{ now }}`: the organization's time, named in the language of the text it lands
+    in (the contact's unless told)."""
+    return now_in(contact.organization.time_zone, language or contact.language)
 
 
-def notification_context(user, contact: Contact, secure_link: str) -> dict[str, object]:
+def notification_context(
+    user, contact: Contact, secure_link: str, *, language: str | None = None
+) -> dict[str, object]:
     return {
         **contact_context(contact),
         "user": user.template_context(),
         SECURE_LINK: secure_link,
-        NOW: now_for(contact),
+        NOW: now_for(contact, language),
     }
 
 
@@ -86,12 +89,12 @@ def message_spec(organization: Organization) -> FieldSpec:
 
 
 def message_context(
-    user, contact: Contact, keys: frozenset[str] | None = None
+    user, contact: Contact, keys: frozenset[str] | None = None, *, language: str | None = None
 ) -> dict[str, object]:
     return {
         **contact_context(contact, keys),
         "user": user.template_context(),
-        NOW: now_for(contact),
+        NOW: now_for(contact, language),
     }
 
 

@@ -39,9 +39,14 @@ class Unlocked:
 
 
 def unlock_link(
-    link: SecureLink, *, reason: str, actor=None, actor_label: str = "", now=None
+    link: SecureLink,
+    *,
+    reason: str,
+    actor=None,
+    actor_label: str = "",
+    now: datetime | None = None,
 ) -> Unlocked:
-    now: datetime = now or timezone.now()
+    now = now or timezone.now()
     reason = " ".join(reason.split())
     if not reason:
         raise UnlockRefused("Say why the link is unlocked (the audit trail keeps it).", "reason")

@@ -13,6 +13,8 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 
 from hushpost.contacts.models import Contact
+from hushpost.portal.language import choices as language_choices
+from hushpost.portal.language import page_language
 
 
 def render_page(
@@ -23,9 +25,15 @@ def render_page(
     contact: Contact | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    language = contact.language if contact else translation.get_language_from_request(request)
+    language = page_language(request, contact.language if contact else None)
     zone = _zone(contact.effective_time_zone) if contact else None
-    context = {"organization": contact.organization if contact else None, **(context or {})}
+    context = {
+        "organization": contact.organization if contact else None,
+        # Only a page that knows the contact offers the switch (portal/language.py).
+        "languages": language_choices() if contact else None,
+        "return_path": request.path,
+        **(context or {}),
+    }
     # Rendered inside the overrides: dates, numbers and every gettext string
     # come out in the contact's terms, and nothing leaks into the next request.
     with translation.override(language), timezone.override(zone or timezone.get_default_timezone()):

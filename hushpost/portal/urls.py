@@ -15,6 +15,7 @@ urlpatterns = [
     # An appointment's confirmation link (appointments/confirm_links.py).
     path("confirm/<str:token>", confirm_views.confirm, name="confirm"),
     path("signed-out/", views.signed_out, name="signed_out"),
+    path("language", views.choose_language, name="language"),
     path("<str:token>", views.open_link, name="link"),
     path("<str:token>/new-link", views.new_link, name="new_link"),
     # The rest of /s/ gets the same not-valid page and headers as a bad token.

@@ -19,6 +19,7 @@ from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.activity.origin import client_ip
 from hushpost.appointments.answers import answerable_by_message
+from hushpost.languages import LANGUAGE_CODES
 from hushpost.messaging.conversations import (
     MAX_REPLY_ATTACHMENT_BYTES,
     MAX_REPLY_CHARS,
@@ -33,6 +34,9 @@ from hushpost.messaging.read_receipts import note_viewed
 from hushpost.messaging.renewal import other_channel, request_new_link
 from hushpost.portal.decorators import portal_view
 from hushpost.portal.forms import ReplyForm
+from hushpost.portal.language import forget as forget_language
+from hushpost.portal.language import page_language, safe_return_path
+from hushpost.portal.language import remember as remember_language
 from hushpost.portal.pages import not_valid, render_page
 from hushpost.portal.sessions import end_session, forget_cookie, live_session, start_session
 from hushpost.portal.throttle import note_failure, retry_after
@@ -124,7 +128,7 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
         client=_client(request),
         method=request.method or "GET",
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
-        **({} if state == LinkState.VALID else {"state": state.value}),
+        state="" if state == LinkState.VALID else state.value,
     )
     if state == LinkState.VALID:
         # Nothing but the log changes on a GET: scanners fetch links too.
@@ -225,7 +229,7 @@ def reply(request: HttpRequest) -> HttpResponse:
     session = live_session(request)
     if session is None:
         return _session_ended(request)
-    with translation.override(session.contact.language):
+    with translation.override(page_language(request, session.contact.language)):
         form = ReplyForm(request.POST, request.FILES)
         valid = form.is_valid()
     if not valid:
@@ -268,6 +272,18 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     end_session(request)
     response = HttpResponseRedirect(reverse("portal:signed_out"))
     forget_cookie(response)
+    forget_language(response)
+    return response
+
+
+@portal_view
+@require_POST
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """The switch: remember the choice for this visit and go back to the page it was on."""
+    code = request.POST.get("language", "")
+    response = HttpResponseRedirect(safe_return_path(request, request.POST.get("next", "")))
+    if code in LANGUAGE_CODES:
+        remember_language(request, response, code)
     return response
 
 

@@ -14,13 +14,13 @@ from hushpost.appointments.auto_messages import (
 )
 from hushpost.appointments.models import Timing
 from hushpost.delivery.models import Channel
-from hushpost.web.template_forms import TemplateSettingsForm
+from hushpost.web.template_forms import LanguageVariants, TemplateSettingsForm
 
 UNIT_CHOICES = [("minutes", "minutes"), ("hours", "hours"), ("days", "days")]
 
 
 # Which form field shows each rule's problem.
-class AutoMessageForm(TemplateSettingsForm):
+class AutoMessageForm(LanguageVariants, TemplateSettingsForm):
     name = forms.CharField(
         label="Name",
         required=False,
@@ -100,6 +100,7 @@ class AutoMessageForm(TemplateSettingsForm):
         super().__init__(
             *args, initial=initial, organization=organization, editable=editable, **kwargs
         )
+        self.add_variant_fields(saved.translations if saved else {}, editable=editable)
 
     def typed_values(self) -> AutoMessageValues:
         """What is in the form now, valid or not (for the preview)."""
@@ -122,4 +123,5 @@ class AutoMessageForm(TemplateSettingsForm):
             only_unconfirmed=bool(value["only_unconfirmed"]),
             ask_to_confirm=bool(value["ask_to_confirm"]),
             name=value["name"] or "",
+            translations=self.typed_translations(),
         )

@@ -11,11 +11,11 @@ from django import forms
 from hushpost.contacts.models import CustomField
 from hushpost.messaging.field_settings import KEY_MAX_LENGTH, key_problem, type_change_problem
 from hushpost.messaging.models import LinkLifetime
-from hushpost.messaging.secure_settings import SettingsValues, check
-from hushpost.web.template_forms import TemplateSettingsForm
+from hushpost.messaging.secure_settings import FIELD_NAMES, SettingsValues, check
+from hushpost.web.template_forms import LanguageVariants, TemplateSettingsForm
 
 
-class SecureSettingsForm(TemplateSettingsForm):
+class SecureSettingsForm(LanguageVariants, TemplateSettingsForm):
     enabled = forms.BooleanField(
         label="Enable secure messaging",
         required=False,
@@ -56,9 +56,11 @@ class SecureSettingsForm(TemplateSettingsForm):
     checker = check
 
     def __init__(self, *args, organization, saved: SettingsValues, editable: bool = True, **kwargs):
+        initial = {name: getattr(saved, name) for name in FIELD_NAMES if name != "translations"}
         super().__init__(
-            *args, initial=vars(saved), organization=organization, editable=editable, **kwargs
+            *args, initial=initial, organization=organization, editable=editable, **kwargs
         )
+        self.add_variant_fields(saved.translations, editable=editable)
 
     def typed_values(self) -> SettingsValues:
         """What is in the form now, valid or not, for the preview (saved values where disabled)."""
@@ -69,6 +71,7 @@ class SecureSettingsForm(TemplateSettingsForm):
             body=value["body"] or "",
             link_lifetime=value["link_lifetime"] or "",
             default_pin=value["default_pin"] or "",
+            translations=self.typed_translations(),
         )
 
 

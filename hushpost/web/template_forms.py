@@ -9,12 +9,16 @@ from typing import Any, ClassVar
 
 from django import forms
 
+from hushpost.languages import LANGUAGES
+from hushpost.messaging.notification_texts import DEFAULT_LANGUAGE, PARTS
+
 
 class TemplateSettingsForm(forms.Form):
     # The app's check: {value name: [problem, ...]}.
     checker: ClassVar[Callable[[Any, Any], dict[str, list[str]]]]
-    # A value name the check reports -> the form field that shows it, where they differ.
-    field_for: ClassVar[dict[str, str]] = {}
+    # A value name the check reports -> the form field that shows it, where they differ
+    # (a form may add its own: LanguageVariants does).
+    field_for: dict[str, str] = {}
 
     def __init__(self, *args, organization, editable: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,3 +50,54 @@ class TemplateSettingsForm(forms.Form):
             target = self.field_for.get(name, name)
             for problem in found:
                 self.add_error(target if target in self.fields else None, problem)
+
+
+class LanguageVariants:
+    """A subject and body per contact language beside a form's own, each optional: a
+    language left empty gets the form's own text. Stored as {"es": {"subject", "body"}}."""
+
+    # (code, name in English, subject field, body field) per language, for the template.
+    variants: list[tuple[str, str, Any, Any]]
+
+    def add_variant_fields(self, translations: dict[str, dict[str, str]], *, editable: bool):
+        form = self  # a TemplateSettingsForm
+        assert isinstance(form, TemplateSettingsForm)
+        form.field_for = dict(type(form).field_for)
+        form.variants = []
+        for code, name in LANGUAGES:
+            if code == DEFAULT_LANGUAGE:
+                continue
+            saved = translations.get(code) or {}
+            subject, body = variant_field("subject", code), variant_field("body", code)
+            form.fields[subject] = forms.CharField(
+                label=f"Subject ({name})",
+                required=False,
+                disabled=not editable,
+                initial=saved.get("subject", ""),
+                widget=forms.TextInput(
+                    attrs={"spellcheck": "false", "autocomplete": "off", "lang": code}
+                ),
+            )
+            form.fields[body] = forms.CharField(
+                label=f"{form.fields['body'].label} ({name})",
+                required=False,
+                disabled=not editable,
+                initial=saved.get("body", ""),
+                widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "lang": code}),
+            )
+            form.field_for[f"translations.{code}.subject"] = subject
+            form.field_for[f"translations.{code}.body"] = body
+            form.variants.append((code, name, form[subject], form[body]))
+
+    def typed_translations(self) -> dict[str, dict[str, str]]:
+        form = self
+        assert isinstance(form, TemplateSettingsForm)
+        return {
+            code: {part: form[variant_field(part, code)].value() or "" for part in PARTS}
+            for code, _name in LANGUAGES
+            if code != DEFAULT_LANGUAGE
+        }
+
+
+def variant_field(part: str, code: str) -> str:
+    return f"{part}_{code.replace('-', '_')}"

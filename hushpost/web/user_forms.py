@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts import staff
 from hushpost.accounts.models import Role
 from hushpost.accounts.time_zones import time_zone_choices
+from hushpost.languages import STAFF_LANGUAGES
 
 ROLE_HELP = (
     "Owners can do everything, including managing other owners. Admins manage settings, fields "
@@ -55,13 +57,23 @@ class EditUserForm(forms.Form):
 class PreferencesForm(forms.Form):
     """A staff member's own name and time zone."""
 
-    first_name = forms.CharField(max_length=100, required=False)
-    last_name = forms.CharField(max_length=100, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     time_zone = forms.ChoiceField(
-        label="Your time zone",
+        label=_("Your time zone"),
         required=False,
-        help_text="Every time on every page is shown in it, with its abbreviation.",
+        help_text=_("Every time on every page is shown in it, with its abbreviation."),
     )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=STAFF_LANGUAGES,
+        required=False,
+        help_text=_("The language of these pages for you. Contacts get their own language."),
+    )
+
+    def clean_language(self) -> str | None:
+        # Not sent (an older form, a script): the language stays as it is.
+        return self.cleaned_data["language"] or None
 
     def __init__(self, *args, user, **kwargs):
         kwargs.setdefault(
@@ -70,6 +82,7 @@ class PreferencesForm(forms.Form):
                 "first_name": user.first_name,
                 "last_name": user.last_name,
                 "time_zone": user.time_zone,
+                "language": user.language,
             },
         )
         super().__init__(*args, **kwargs)
@@ -77,5 +90,5 @@ class PreferencesForm(forms.Form):
         cast(forms.ChoiceField, self.fields["time_zone"]).choices = time_zone_choices(
             country=org.country,
             current=user.time_zone,
-            blank=f"The organization's: {org.time_zone}",
+            blank=_("The organization's: %(zone)s") % {"zone": org.time_zone},
         )

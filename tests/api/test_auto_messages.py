@@ -80,3 +80,38 @@ def test_another_organizations_auto_message_is_404(api, api_b):
 
 def test_needs_a_key(anonymous):
     assert_problem(anonymous.get("auto-messages"), 401)
+
+
+SPANISH = {"subject": "", "body": "Le esperamos el {{ appointment.start_date }}."}
+
+
+def test_a_variant_per_language_is_saved_kept_on_replace_and_checked(api):
+    created = api.post("auto-messages", {**REMINDER, "translations": {"es": SPANISH}})
+    assert created.status_code == 201, created.content
+    assert created.json()["translations"] == {"es": SPANISH}
+    url = f"auto-messages/{created.json()['id']}"
+    # Left out of a replace: kept, as a client that never heard of them expects.
+    assert api.put(url, {**REMINDER, "enabled": False}).json()["translations"] == {"es": SPANISH}
+    errors = field_errors(
+        api.put(
+            url,
+            {
+                **REMINDER,
+                "translations": {
+                    "es": {"body": "{{ appointment.shoe_size }}"},
+                    "vi": {"body": ""},
+                    "xx": {"body": "Hi"},
+                },
+            },
+        )
+    )
+    assert set(errors) == {"translations.es.body", "translations.xx"}
+    assert "unknown field appointment.shoe_size" in errors["translations.es.body"]
+    assert api.get(url).json()["translations"] == {"es": SPANISH}
+    assert api.put(url, {**REMINDER, "translations": {}}).json()["translations"] == {}
+
+
+def test_an_email_variant_needs_its_own_subject(api):
+    email = {**REMINDER, "channel": "email", "secure": False, "subject": "Reminder"}
+    errors = field_errors(api.post("auto-messages", {**email, "translations": {"es": SPANISH}}))
+    assert errors == {"translations.es.subject": "An email needs a subject."}

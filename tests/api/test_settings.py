@@ -30,13 +30,14 @@ def test_it_gets_the_defaults(api):
         "body": DEFAULT_BODY,
         "link_lifetime": "24h",
         "default_pin": "",
+        "translations": {},
     }
 
 
 def test_put_saves_all_five_and_logs_the_names(api, org_a, portal_pin_field):
     response = api.put(URL, GOOD)
     assert response.status_code == 200, response.content
-    assert response.json() == GOOD
+    assert response.json() == {**GOOD, "translations": {}}
     saved = SecureMessagingSettings.objects.for_org(org_a)
     assert (
         saved.enabled
@@ -89,3 +90,50 @@ def test_unknown_fields_and_bad_values_are_refused_by_name(api):
 def test_put_needs_all_five(api):
     errors = field_errors(api.put(URL, {"enabled": True}))
     assert set(errors) == {"subject", "body", "link_lifetime", "default_pin"}
+
+
+SPANISH = {
+    "subject": "Mensaje seguro de {{ user.company }}",
+    "body": "Hola {{ contact.first_name }}, léalo aquí: {{ secure_link }}",
+}
+
+
+def test_put_saves_a_variant_per_language_and_get_returns_them(api, org_a, portal_pin_field):
+    response = api.put(URL, {**GOOD, "translations": {"es": SPANISH}})
+    assert response.status_code == 200, response.content
+    assert response.json()["translations"] == {"es": SPANISH}
+    assert api.get(URL).json()["translations"] == {"es": SPANISH}
+    event = Event.objects.for_org(org_a).filter(kind=EventKind.SETTINGS_CHANGED).last()
+    assert event.detail["fields"].endswith("translations")
+
+
+def test_put_without_translations_keeps_them_and_an_empty_object_removes_them(
+    api, org_a, portal_pin_field
+):
+    api.put(URL, {**GOOD, "translations": {"es": SPANISH}})
+    assert api.put(URL, {**GOOD, "link_lifetime": "1y"}).json()["translations"] == {"es": SPANISH}
+    assert api.put(URL, {**GOOD, "translations": {}}).json()["translations"] == {}
+    assert SecureMessagingSettings.objects.for_org(org_a).translations == {}
+
+
+def test_put_refuses_a_bad_variant_by_its_path(api, org_a, portal_pin_field):
+    errors = field_errors(
+        api.put(
+            URL,
+            {
+                **GOOD,
+                "translations": {
+                    "es": {"subject": "Hola", "body": "Sin enlace"},
+                    "tlh": {"subject": "Qapla'", "body": "{{ secure_link }}"},
+                },
+            },
+        )
+    )
+    assert set(errors) == {"translations.es.body", "translations.tlh"}
+    assert "{{ secure_link }}" in errors["translations.es.body"]
+    assert SecureMessagingSettings.objects.for_org(org_a).translations == {}
+
+
+def test_put_refuses_a_variant_that_is_not_subject_and_body(api, portal_pin_field):
+    response = api.put(URL, {**GOOD, "translations": {"es": {"body": "{{ secure_link }}"}}})
+    assert response.status_code == 422

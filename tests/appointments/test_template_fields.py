@@ -53,10 +53,15 @@ def book(person: Contact, *, status=AppointmentStatus.SCHEDULED) -> Appointment:
     return appointment
 
 
-def sent_by_the_scheduler(org, person: Contact, body: str, **booking) -> str:
+def sent_by_the_scheduler(org, person: Contact, body: str, *, translations=None, **booking) -> str:
     """What a "when booked" auto message with `body` says to `person`."""
     AutoMessage.objects.create(
-        organization=org, channel="sms", timing=Timing.BOOKED, offset_minutes=0, body=body
+        organization=org,
+        channel="sms",
+        timing=Timing.BOOKED,
+        offset_minutes=0,
+        body=body,
+        translations=translations or {},
     )
     book(person, **booking)
     assert send_due() == 1
@@ -97,7 +102,18 @@ def test_the_date_filter_formats_the_start_in_the_contacts_zone_and_language(
         '{{ appointment.start | date: "%A %-d %B %Y, %H:%M" }} '
         '({{ appointment.start | date: "%a %-d %b" }})'
     )
-    assert sent_by_the_scheduler(org_a, person, body) == said
+    # The contact's language's own text: its dates are written in that language.
+    variant = {language: {"subject": "", "body": body}} if language != "en" else None
+    assert sent_by_the_scheduler(org_a, person, body, translations=variant) == said
+
+
+def test_the_default_text_keeps_its_dates_in_english_for_a_contact_without_a_variant(org_a):
+    # Never "Sie kommen am Donnerstag" inside an English sentence: no German text, no German date.
+    person = contact(org_a, "de", "Europe/Berlin")
+    body = 'See you {{ appointment.start | date: "%A %-d %B" }}, {{ appointment.start_date }}.'
+    assert sent_by_the_scheduler(org_a, person, body) == (
+        "See you Thursday 5 March, March 5, 2026."
+    )
 
 
 def test_the_text_fields_are_still_there_and_start_alone_reads_as_a_date(org_a):
@@ -154,3 +170,16 @@ def test_templates_using_the_date_fields_pass_the_save_time_check(org_a):
     assert [str(p) for p in problems_in("{{ appointment.stat }}", template_spec(org_a))] == [
         "Line 1, column 4: unknown field appointment.stat (did you mean appointment.start?)"
     ]
+
+
+def test_a_contact_gets_their_languages_variant_with_its_dates_in_that_language(org_a):
+    person = contact(org_a, "es", "Europe/Madrid")
+    said = sent_by_the_scheduler(
+        org_a,
+        person,
+        "See you {{ appointment.start_date }}.",
+        translations={
+            "es": {"subject": "", "body": "Le esperamos el {{ appointment.start_date }}."}
+        },
+    )
+    assert said == "Le esperamos el 5 de marzo de 2026."

@@ -185,3 +185,22 @@ def test_an_organizations_own_words_replace_the_built_in_ones(
     text_in(client, settings, "bien", sender=jane.phone, sid="SM" + "9" * 32)
     reminded.refresh_from_db()
     assert reminded.confirmed_by == "contact"
+
+
+def test_the_shipped_answer_goes_out_in_the_contacts_language(client, settings, jane, reminded):
+    jane.language = "es"
+    jane.save()
+    said = answer_of(text_in(client, settings, "C", sender=jane.phone))
+    assert said == "Gracias, Jane. Le esperamos el miércoles a las 07:00."
+
+
+def test_an_organizations_own_answer_stays_as_written_with_its_dates_in_english(
+    client, settings, org_a, jane, reminded
+):
+    jane.language = "de"
+    jane.save()
+    own, _ = ConfirmationSettings.objects.get_or_create(organization=org_a)
+    own.confirmed_answer = "Got it, see you {{ appointment.start_weekday }}."
+    own.save()
+    said = answer_of(text_in(client, settings, "C", sender=jane.phone))
+    assert said == "Got it, see you Wednesday."

@@ -178,3 +178,32 @@ def test_the_notification_field_list_names_now_too(alice_client):
     page = alice_client.get("/settings/secure-messaging/").content.decode()
     assert "<code>{{ now }}</code> <small" in page
     assert "<code>{{ secure_link }}</code> <small" in page
+
+
+def test_a_text_per_language_is_saved_and_checked_like_the_message(alice_client, org_a):
+    response = alice_client.post(
+        NEW, {**GOOD, "body_es": "Le esperamos {{ appointment.shoe_size }}", "body_vi": ""}
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "unknown field appointment.shoe_size" in errors["body_es"][0]
+    assert not AutoMessage.objects.exists()
+    response = alice_client.post(
+        NEW, {**GOOD, "body_es": "Le esperamos el {{ appointment.start_date }}."}
+    )
+    assert response.status_code == 302
+    auto = AutoMessage.objects.get()
+    assert auto.translations == {
+        "es": {"subject": "", "body": "Le esperamos el {{ appointment.start_date }}."}
+    }
+    form = alice_client.get(f"/auto-messages/{auto.pk}/").context["form"]
+    assert form["body_es"].value() == "Le esperamos el {{ appointment.start_date }}."
+
+
+def test_the_preview_shows_the_contacts_own_language(alice_client, org_a):
+    rosa = Contact.objects.create(organization=org_a, name="Rosa Díaz", language="es")
+    response = alice_client.post(
+        "/auto-messages/preview/",
+        {**GOOD, "body_es": "Hola {{ contact.first_name }}.", "preview_contact": str(rosa.pk)},
+    )
+    assert "Hola Rosa." in response.content.decode()

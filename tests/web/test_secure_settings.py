@@ -450,3 +450,51 @@ def test_an_htmx_preview_after_the_session_ended_sends_the_whole_page_to_sign_in
     )
     assert response.status_code == 204
     assert response["HX-Redirect"] == "/accounts/login/?next=%2Fsettings%2Fsecure-messaging%2F"
+
+
+def test_a_notification_per_language_is_saved_and_checked_like_the_default(alice_client, org_a):
+    response = post(
+        alice_client,
+        subject_es="Mensaje seguro de {{ user.company }}",
+        body_es="Léalo aquí: {{ secure_link }}",
+        subject_ar="رسالة آمنة",
+        body_ar="",
+    )
+    assert response.status_code == 200
+    assert (
+        field_errors(response, "body_ar")
+        and "{{ secure_link }}" in field_errors(response, "body_ar")[0]
+    )
+    assert saved(org_a).translations == {}
+    html = response.content.decode()
+    assert '<details open>\n    <summary lang="ar">Arabic' in html
+
+    response = post(
+        alice_client,
+        subject_es="Mensaje seguro de {{ user.company }}",
+        body_es="Léalo aquí: {{ secure_link }}",
+    )
+    assert response.status_code == 302
+    assert saved(org_a).translations == {
+        "es": {
+            "subject": "Mensaje seguro de {{ user.company }}",
+            "body": "Léalo aquí: {{ secure_link }}",
+        }
+    }
+    form = alice_client.get(URL).context["form"]
+    assert form["body_es"].value() == "Léalo aquí: {{ secure_link }}"
+    assert form["subject_zh_hans"].value() in ("", None)
+
+
+def test_the_preview_shows_the_contacts_own_language(alice_client, org_a):
+    contact = Contact.objects.create(organization=org_a, name="Ana Ruiz", language="es")
+    response = alice_client.post(
+        PREVIEW_URL,
+        {
+            **GOOD,
+            "subject": DEFAULT_SUBJECT,
+            "body": DEFAULT_BODY,
+            "preview_contact": str(contact.pk),
+        },
+    )
+    assert "Ha recibido un mensaje seguro de" in response.content.decode()

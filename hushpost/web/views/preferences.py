@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from hushpost.accounts.staff import update_preferences
 from hushpost.web.decorators import staff_required
@@ -13,6 +14,6 @@ def preferences(request):
     form = PreferencesForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         changed = update_preferences(request.user, **form.cleaned_data)
-        messages.success(request, "Preferences saved." if changed else "Nothing changed.")
+        messages.success(request, _("Preferences saved.") if changed else _("Nothing changed."))
         return redirect("web:preferences")
     return render(request, "web/preferences.html", {"nav": "preferences", "form": form})

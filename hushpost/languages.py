@@ -1,0 +1,25 @@
+"""The languages Hushpost speaks, in one place for the settings and the models.
+
+Contacts can have any of these; their pages, notifications and texts come in
+it. Staff pick from the shorter list the staff app is translated into.
+Adding one is described in docs/OPERATIONS.md ("Languages").
+"""
+
+from __future__ import annotations
+
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("fr", "French"),
+    ("de", "German"),
+    ("pt", "Portuguese"),
+    ("it", "Italian"),
+    ("nl", "Dutch"),
+    ("pl", "Polish"),
+    ("zh-hans", "Chinese (Simplified)"),
+    ("vi", "Vietnamese"),
+    ("ar", "Arabic"),
+]
+LANGUAGE_CODES = {code for code, _ in LANGUAGES}
+
+STAFF_LANGUAGES = [("en", "English"), ("es", "Español")]
