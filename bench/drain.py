@@ -114,6 +114,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--postgres", metavar="URL", help="also drain on this PostgreSQL database")
+    parser.add_argument(
+        "--no-sqlite", action="store_true", help="only the PostgreSQL pass (with --postgres)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -121,7 +124,7 @@ def main() -> None:
     process, standin = start_standin()
     try:
         data_dir = tempfile.mkdtemp(prefix="hushpost-drain-")
-        databases = [("sqlite", f"sqlite:///{data_dir}/bench.sqlite3")]
+        databases = [] if args.no_sqlite else [("sqlite", f"sqlite:///{data_dir}/bench.sqlite3")]
         if args.postgres:
             databases.append(("postgresql", args.postgres))
         ratios = []

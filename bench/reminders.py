@@ -31,6 +31,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--postgres", metavar="URL", help="also run on this PostgreSQL database")
+    parser.add_argument(
+        "--no-sqlite", action="store_true", help="only the PostgreSQL pass (with --postgres)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
@@ -39,7 +42,7 @@ def main() -> None:
     process, standin = start_standin()
     try:
         data_dir = tempfile.mkdtemp(prefix="hushpost-reminders-")
-        databases = [("sqlite", f"sqlite:///{data_dir}/bench.sqlite3")]
+        databases = [] if args.no_sqlite else [("sqlite", f"sqlite:///{data_dir}/bench.sqlite3")]
         if args.postgres:
             databases.append(("postgresql", args.postgres))
         print(f"{args.count:,} secure reminders due now; raw loop {SDK_COUNT:,} texts", flush=True)

@@ -257,7 +257,7 @@ def apply_many(
                 **_per_row(rows),
             )
             moved.extend(rows)
-        entries = []
+        entries: list[dict[str, Any]] = []
         for delivery, fields, detail in moved:
             delivery.status = transition.target
             delivery.updated_at = now
@@ -293,6 +293,7 @@ def _per_row(rows: list[tuple[Delivery, dict[str, Any], dict[str, Any]]]) -> dic
             written[name] = values[0]
             continue
         field = Delivery._meta.get_field(name)
+        assert isinstance(field, models.Field)  # a concrete column, not a relation's reverse
         written[name] = Case(
             *(When(pk=d.pk, then=Value(fields[name], output_field=field)) for d, fields, _ in rows),
             output_field=field,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -78,7 +79,8 @@ def sender_key(channel: str) -> str:
         return f"sms:{settings.TWILIO_ACCOUNT_SID}:{sender}"
     if settings.HUSHPOST_EMAIL_ESP:
         return f"email:{settings.HUSHPOST_EMAIL_ESP}"
-    options = settings.MAILERS.get("default", {}).get("OPTIONS", {})
+    mailer: dict[str, Any] = settings.MAILERS.get("default", {})
+    options: dict[str, Any] = mailer.get("OPTIONS", {})
     return f"email:{options.get('username', '')}@{options.get('host', '')}"
 
 
