@@ -480,6 +480,8 @@ if not 1 <= HUSHPOST_FEED_TIMEOUT_SECONDS <= 120:
 HUSHPOST_API_RATE = envint("HUSHPOST_API_RATE", 600)
 if HUSHPOST_API_RATE < 0:
     raise ImproperlyConfigured("HUSHPOST_API_RATE must be 0 (no limit) or requests per minute.")
+# A send to 100,000 contact ids is about 3.9 MB of JSON (Django's default allows 2.5 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 
 # --- Logging ----------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -202,15 +202,42 @@ class SecureSettings(Schema):
 # Messages -------------------------------------------------------------------------
 
 
+MAX_SEND_RECIPIENTS = 100_000
+
+
+class MessageFilter(Schema):
+    """Exactly one of these: who among the organization's contacts or appointments."""
+
+    all_contacts: bool = Field(False, description="Every contact of the organization.")
+    custom: dict[str, str | int | float] | None = Field(
+        None,
+        description=(
+            "Contacts whose custom fields hold these values, such as "
+            '{"clinic": "North"} (not sensitive fields: those are stored encrypted).'
+        ),
+    )
+    appointments_on: date | None = Field(
+        None,
+        description=(
+            "Every appointment on this day (in the organization's time zone) that is not "
+            "cancelled, each contact told about their own; the body may use "
+            "{{ appointment.* }}."
+        ),
+    )
+
+
 class MessageCreate(Schema):
-    contact_ids: list[UUID] = Field(default_factory=list, max_length=1000)
+    contact_ids: list[UUID] = Field(default_factory=list, max_length=MAX_SEND_RECIPIENTS)
     appointment_ids: list[UUID] = Field(
         default_factory=list,
-        max_length=1000,
+        max_length=MAX_SEND_RECIPIENTS,
         description=(
             "Send about these appointments (to their contacts); "
             "the body may use {{ appointment.* }}."
         ),
+    )
+    filter: MessageFilter | None = Field(
+        None, description="Instead of ids: all contacts, contacts by a custom field, or a day."
     )
     channel: Literal["sms", "email", "voice"]
     secure: bool = Field(
@@ -221,11 +248,14 @@ class MessageCreate(Schema):
     body: str
 
 
+DeliveryStatusName = Literal["queued", "sending", "sent", "delivered", "failed", "held"]
+
+
 class DeliveryOut(Schema):
     id: UUID
     contact_id: UUID
     channel: str
-    status: Literal["queued", "sending", "sent", "delivered", "failed", "held"]
+    status: DeliveryStatusName
     status_label: str = Field(
         ...,
         description='The status as staff read it: "Sent to the outbox" (never "delivered") '
@@ -235,12 +265,42 @@ class DeliveryOut(Schema):
     reason: str
 
 
+class DeliveryCounts(Schema):
+    queued: int
+    sending: int
+    sent: int
+    delivered: int
+    failed: int
+    held: int
+
+
 class MessageOut(Schema):
     id: UUID
     channel: str
     secure: bool
     created_at: datetime
-    deliveries: list[DeliveryOut]
+    status: Literal["fanning_out", "queued", "done"] = Field(
+        ...,
+        description=(
+            "fanning_out: deliveries are still being made, in the background; queued: "
+            "every recipient has one and some are still queued or sending; done: none is."
+        ),
+    )
+    recipients: int = Field(..., description="How many recipients the send is for.")
+    counts: DeliveryCounts = Field(..., description="Deliveries made so far, by status.")
+    deliveries: list[DeliveryOut] | None = Field(
+        ...,
+        description=(
+            "Every delivery, for sends to at most 100 recipients; null for larger ones "
+            "(page through GET /messages/{id}/deliveries)."
+        ),
+    )
+
+
+class DeliveryList(Schema):
+    items: list[DeliveryOut]
+    count: int
+    next_cursor: str | None
 
 
 # Conversations ----------------------------------------------------------------------

@@ -21,3 +21,8 @@ class AppointmentsConfig(AppConfig):
 
         # "C" or "N" answers a reminder before messaging files it as a reply.
         register_text_reader(read_text)
+
+        # A send to appointments is fanned out by messaging, which knows no appointments.
+        from hushpost.appointments.audience import register
+
+        register()

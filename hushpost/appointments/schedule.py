@@ -25,7 +25,8 @@ from hushpost.appointments.models import (
     SchedulerLock,
     Timing,
 )
-from hushpost.delivery.models import Channel, Delivery
+from hushpost.delivery.models import Channel
+from hushpost.delivery.send import ask_for_keypress
 from hushpost.messaging.compose import ComposeError, Recipient, send_message
 from hushpost.messaging.models import Origin
 
@@ -280,7 +281,7 @@ def _settle(due: DueSend, now: datetime) -> None:
             delivery = result.outcomes[0].delivery
             if auto.ask_to_confirm and delivery is not None and auto.channel == Channel.VOICE:
                 # Before the commit that lets the worker send it: the call asks for a keypress.
-                Delivery.objects.filter(pk=delivery.pk).update(ask_keypress=True)
+                ask_for_keypress(delivery.pk)
     except ComposeError as error:
         _finish(due, DueSendStatus.FAILED, now, reason=str(error))
         return

@@ -93,7 +93,14 @@ class KeyRing:
 def _development_spec(data_dir: Path) -> str:
     # The one-command demo has no HUSHPOST_KEYS: keep a generated ring in the
     # data dir so restarts can still read what was written.
-    return read_or_create(Path(data_dir) / "keys", lambda: f"dev1:{generate_key()}\n")
+    return _read_ring_file(str(Path(data_dir) / "keys"))
+
+
+@cache
+def _read_ring_file(path: str) -> str:
+    # Read once per process: every encrypt and decrypt asks, and a page of messages
+    # would read the file once per message.
+    return read_or_create(Path(path), lambda: f"dev1:{generate_key()}\n")
 
 
 @cache

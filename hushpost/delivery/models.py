@@ -82,6 +82,15 @@ class Delivery(models.Model):
         blank=True,
         related_name="deliveries",
     )
+    # The send it is part of (compose, API); none for automated and portal ones.
+    send = models.ForeignKey(
+        "messaging.Send",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,  # the (send, …) indexes below serve it
+    )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     to = models.CharField(
         max_length=320, blank=True, help_text="E.164 phone or email address at the time of sending."
@@ -130,6 +139,9 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["organization", "-created_at"]),
+            # A send's counts per status, and its deliveries page by page.
+            models.Index(fields=["send", "status"]),
+            models.Index(fields=["send", "created_at", "id"]),
         ]
 
     def __str__(self) -> str:

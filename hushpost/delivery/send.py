@@ -51,6 +51,7 @@ def queue_delivery(
     link=None,
     actor_label="system",
     bulk=False,
+    send=None,
 ) -> Delivery:
     """A queued delivery of `subject`/`body` (exactly what goes to the
     provider), sent after the caller commits.
@@ -72,6 +73,7 @@ def queue_delivery(
         idempotency_key=idempotency_key,
         next_attempt_at=timezone.now(),
         bulk=bulk,
+        send=send,
     )
     delivery.subject = subject
     delivery.body = body
@@ -89,6 +91,7 @@ def hold_delivery(
     message=None,
     link=None,
     actor_label="system",
+    send=None,
 ) -> Delivery:
     """A delivery that is never sent, with the reason staff will see."""
     existing = _existing(organization, idempotency_key)
@@ -103,6 +106,7 @@ def hold_delivery(
         link=link,
         idempotency_key=idempotency_key,
         reason=reason,
+        send=send,
     )
     return insert(delivery, Move.HOLD, actor_label=actor_label, detail={"reason": reason})
 
@@ -113,6 +117,12 @@ def _existing(organization, idempotency_key: str) -> Delivery | None:
         # Keys are unique across the install; never hand out another organization's row.
         raise ValueError("this idempotency key belongs to another organization")
     return existing
+
+
+def ask_for_keypress(delivery_id) -> None:
+    """A queued voice call that asks the contact to press 1 or 2 (an appointment
+    confirmation); set before the commit that lets a worker send it."""
+    Delivery.objects.filter(pk=delivery_id).update(ask_keypress=True)
 
 
 def send_delivery(delivery_id) -> bool:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from hushpost.accounts.models import Organization
+from hushpost.accounts.models import ApiKey, Organization
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, Delivery
 from hushpost.delivery.send import hold_delivery, queue_delivery
@@ -84,6 +84,69 @@ class Outcome:
     @property
     def reason(self) -> str:
         return self.delivery.reason
+
+
+@dataclass(frozen=True)
+class RequestKey:
+    """An API client's Idempotency-Key for the send, with the API key that sent it and a
+    digest of the request."""
+
+    key: str
+    digest: str
+    api_key: ApiKey
+
+
+class AlreadySent(Exception):
+    """The request key was used already (by a concurrent retry): `send` is that send."""
+
+    def __init__(self, send: Send):
+        self.send = send
+        super().__init__(f"request key already used for send {send.pk}")
+
+
+def new_send(
+    organization: Organization,
+    *,
+    author,
+    actor_label: str,
+    origin: str,
+    channel: str,
+    secure: bool,
+    recipients: int,
+    request_key: RequestKey | None = None,
+    content: dict | None = None,
+    **fields,
+) -> Send:
+    """The Send row, inside the caller's transaction; raises AlreadySent when a
+    concurrent request with the same request key won."""
+    send = Send(
+        organization=organization,
+        created_by=author,
+        actor_label=actor_label,
+        origin=origin,
+        channel=channel,
+        secure=secure,
+        recipients=recipients,
+        **fields,
+    )
+    if request_key is not None:
+        send.request_key = request_key.key
+        send.request_digest = request_key.digest
+        send.api_key = request_key.api_key
+    if content:
+        send.content = content
+    try:
+        with transaction.atomic():
+            send.save(force_insert=True)
+    except IntegrityError:
+        if request_key is None:
+            raise
+        raise AlreadySent(
+            Send.objects.get(
+                organization=organization, api_key=request_key.api_key, request_key=request_key.key
+            )
+        ) from None
+    return send
 
 
 @dataclass
@@ -164,6 +227,7 @@ def send_message(
     sender=None,
     actor_label: str = "",
     origin: str = Origin.COMPOSE,
+    request_key: RequestKey | None = None,
     notify_when_viewed: bool = False,
 ) -> SendResult:
     """Send to every contact (or recipient); raises ComposeError when the
@@ -192,13 +256,16 @@ def send_message(
     settings = SecureMessagingSettings.objects.for_org(organization)
     keys = custom_keys(organization)
     with transaction.atomic():
-        send = Send.objects.create(
-            organization=organization,
-            created_by=author,
+        send = new_send(
+            organization,
+            author=author,
             actor_label=actor_label,
             origin=origin,
             channel=channel,
             secure=secure,
+            recipients=len(recipients),
+            fanned_out=len(recipients),
+            request_key=request_key,
         )
         result = SendResult(send)
         bulk = is_bulk(send, len(recipients))
@@ -244,11 +311,8 @@ def _idempotency_key(send: Send, recipient: Recipient) -> str:
 
 
 def deliveries_of(send: Send) -> QuerySet[Delivery]:
-    """Every recipient's delivery of a send. Held ones have no message, so they
-    are found by their key."""
-    return Delivery.objects.filter(
-        organization_id=send.organization_id, idempotency_key__startswith=f"send:{send.id}:"
-    )
+    """Every recipient's delivery of a send (held ones too, which have no message)."""
+    return Delivery.objects.filter(organization_id=send.organization_id, send=send)
 
 
 def _send_one(
@@ -295,6 +359,7 @@ def _send_one(
             reason=hold,
             idempotency_key=key,
             actor_label=actor_label,
+            send=send,
         )
         return Outcome(contact, delivery, None)
 
@@ -337,6 +402,7 @@ def _send_one(
             message=message,
             idempotency_key=key,
             actor_label=actor_label,
+            send=send,
         )
     else:
         delivery = queue_delivery(
@@ -350,5 +416,6 @@ def _send_one(
             message=message,
             actor_label=actor_label,
             bulk=bulk,
+            send=send,
         )
     return Outcome(contact, delivery, message)

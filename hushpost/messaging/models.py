@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
-from hushpost.crypto.encrypted_attributes import EncryptedBytes, EncryptedText
-from hushpost.delivery.models import IN_PROGRESS, Channel
+from hushpost.crypto.encrypted_attributes import EncryptedBytes, EncryptedJSON, EncryptedText
+from hushpost.delivery.models import IN_PROGRESS, Channel, Delivery
 
 # Stored as written (English) when an organization starts; hushpost/locale/ has
 # them in every contact language (messaging/notification_texts.py picks one).
@@ -177,10 +177,21 @@ class ConversationViewer(models.Model):
         indexes = [models.Index(fields=["conversation", "-seen_at"])]
 
 
+class FanOut(models.TextChoices):
+    """Where a send stands in making a delivery for each recipient (in the background
+    when it is for more than a few)."""
+
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Being fanned out"
+    DONE = "done", "Every recipient has a delivery"
+
+
 class SendQuerySet(OrgScopedQuerySet):
     def in_progress(self) -> SendQuerySet:
-        """Sends with a delivery still queued or being sent (a bulk send's progress)."""
-        return self.filter(messages__deliveries__status__in=IN_PROGRESS).distinct()
+        """Sends still fanning out, or with a delivery still queued or being sent
+        (a bulk send's progress)."""
+        busy = Delivery.objects.filter(send=models.OuterRef("pk"), status__in=IN_PROGRESS)
+        return self.filter(~models.Q(fan_out=FanOut.DONE) | models.Exists(busy))
 
 
 class Send(models.Model):
@@ -200,11 +211,40 @@ class Send(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices)
     secure = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # How many recipients it was for, and how many of them have their delivery
+    # (all of them once the fan-out is done; an inline send is done at once).
+    recipients = models.PositiveIntegerField(default=0)
+    fanned_out = models.PositiveIntegerField(default=0)
+    fan_out = models.CharField(max_length=8, choices=FanOut.choices, default=FanOut.DONE)
+    # Written by the worker fanning it out before each batch; a stale one means it died.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Who it is for, in order (ids only: {"contacts": [...]} or {"appointments": [...]}),
+    # and, encrypted, what to send them; both emptied when the fan-out is done.
+    recipient_ids = models.JSONField(default=dict, blank=True)
+    content_encrypted = models.TextField(blank=True)
+    # An API client's Idempotency-Key, with the API key that sent it and a digest of
+    # the request: the same key again returns this send, a different request is refused.
+    request_key = models.CharField(max_length=200, blank=True)
+    request_digest = models.CharField(max_length=64, blank=True)
+    api_key = models.ForeignKey(
+        "accounts.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    content = EncryptedJSON(
+        "content_encrypted", binding=lambda s: f"org={s.organization_id}|send={s.id}", empty=dict
+    )
 
     objects = SendQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "api_key", "request_key"],
+                condition=~models.Q(request_key=""),
+                name="send_request_key_unique",
+            )
+        ]
 
 
 class Message(models.Model):

@@ -49,6 +49,7 @@ def notify_link(
     message: Message | None,
     idempotency_key: str,
     actor_label: str,
+    send=None,
 ) -> Delivery:
     """Render the organization's notification with this link and queue it on the link's channel."""
     contact = link.contact
@@ -73,4 +74,5 @@ def notify_link(
         message=message,
         link=link,
         actor_label=actor_label,
+        send=send,
     )

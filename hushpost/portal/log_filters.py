@@ -13,12 +13,13 @@ import re
 
 # A token is secrets.token_urlsafe(32): 43 URL-safe characters. The portal's
 # own words after /s/ ("conversation", "signed-out") are shorter, and stay.
-TOKEN_IN_PATH = re.compile(r"/s/[A-Za-z0-9_-]{20,}")
+# An appointment's confirmation link (/s/confirm/<id>:<signature>) is hidden too.
+TOKEN_IN_PATH = re.compile(r"/s/(confirm/)?[A-Za-z0-9_:-]{20,}")
 HIDDEN = "/s/[link]"
 
 
 def hide_tokens(text: str) -> str:
-    return TOKEN_IN_PATH.sub(HIDDEN, text)
+    return TOKEN_IN_PATH.sub(lambda found: f"/s/{found.group(1) or ''}[link]", text)
 
 
 def _hidden(value):

@@ -25,3 +25,6 @@ class PortalSession(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # How many messages the contact had been shown when the last message_viewed was
+    # recorded (none yet: null): a reload records nothing, a new message records a view.
+    viewed_messages = models.PositiveIntegerField(null=True, blank=True)

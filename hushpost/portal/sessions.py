@@ -13,9 +13,13 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from hushpost.activity.log import record
+from hushpost.activity.models import EventKind
 from hushpost.messaging.links import LinkState, link_state
 from hushpost.messaging.models import SecureLink
 from hushpost.portal.models import PortalSession
@@ -23,6 +27,10 @@ from hushpost.portal.models import PortalSession
 COOKIE_NAME = "hushpost_portal"
 COOKIE_PATH = "/s/"
 IDLE_TIMEOUT = timedelta(minutes=15)
+# The idle deadline moves on at most this often: a write per request would make every
+# page view queue for SQLite's one writer. A session may so end up to this much
+# before a full 15 minutes of idleness.
+SEEN_EVERY = timedelta(seconds=30)
 
 
 def _hash(key: str) -> str:
@@ -81,9 +89,34 @@ def live_session(request: HttpRequest, *, now: datetime | None = None) -> Portal
         # opened goes with it.
         _end(session, now)
         return None
-    PortalSession.objects.filter(pk=session.pk).update(last_seen_at=now)
-    session.last_seen_at = now
+    if now - session.last_seen_at >= SEEN_EVERY:
+        PortalSession.objects.filter(pk=session.pk).update(last_seen_at=now)
+        session.last_seen_at = now
     return session
+
+
+def record_view(session: PortalSession, messages: int) -> bool:
+    """Record `message_viewed` when the contact is shown messages this session hasn't
+    recorded yet (the first view, or new messages since); a reload records nothing
+    and writes nothing. True when recorded."""
+    if session.viewed_messages is not None and messages <= session.viewed_messages:
+        return False
+    with transaction.atomic():
+        # Conditional: two tabs reloading at once record the view once.
+        unseen = Q(viewed_messages__isnull=True) | Q(viewed_messages__lt=messages)
+        if not PortalSession.objects.filter(unseen, pk=session.pk).update(viewed_messages=messages):
+            return False
+        session.viewed_messages = messages
+        record(
+            session.organization,
+            EventKind.MESSAGE_VIEWED,
+            contact=session.contact,
+            message=session.link.message,
+            link=session.link,
+            actor_label="contact",
+            messages=messages,
+        )
+    return True
 
 
 def end_session(request: HttpRequest) -> None:

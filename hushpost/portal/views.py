@@ -38,7 +38,13 @@ from hushpost.portal.language import forget as forget_language
 from hushpost.portal.language import page_language, safe_return_path
 from hushpost.portal.language import remember as remember_language
 from hushpost.portal.pages import not_valid, render_page
-from hushpost.portal.sessions import end_session, forget_cookie, live_session, start_session
+from hushpost.portal.sessions import (
+    end_session,
+    forget_cookie,
+    live_session,
+    record_view,
+    start_session,
+)
 from hushpost.portal.throttle import note_failure, retry_after
 from hushpost.portal.uploads import ACCEPT, safe_file_name
 
@@ -193,15 +199,7 @@ def _conversation_page(
     for message in messages:
         message.appointment = appointments.get(message.pk)  # type: ignore[attr-defined]
     note_viewed(messages)
-    record(
-        session.organization,
-        EventKind.MESSAGE_VIEWED,
-        contact=contact,
-        message=session.link.message,
-        link=session.link,
-        actor_label="contact",
-        messages=len(messages),
-    )
+    record_view(session, len(messages))
     context = {
         "messages": messages,
         "form": form,

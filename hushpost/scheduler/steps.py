@@ -15,6 +15,7 @@ from hushpost.delivery.reconcile import reconcile_deliveries
 from hushpost.delivery.sweep import requeue_stuck_deliveries
 from hushpost.imports.feed_polling import poll_due_feeds
 from hushpost.imports.pipeline import drop_abandoned_uploads, resume_stale_runs
+from hushpost.messaging.fan_out import resume_stale_fan_outs
 from hushpost.messaging.link_visits import settle_unfollowed_visits
 from hushpost.messaging.retention import purge_daily
 from hushpost.webhooks.retention import drop_finished_messages
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 STEPS: list[tuple[str, Callable[[], int]]] = [
     ("send due auto messages", send_due),
     ("resume stale imports", resume_stale_runs),
+    ("resume stale send fan-outs", resume_stale_fan_outs),
     # Open-ended calendar series get their occurrences as the horizon moves on.
     ("extend recurring series", extend_open_series),
     ("drop abandoned import uploads", drop_abandoned_uploads),

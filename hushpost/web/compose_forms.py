@@ -24,8 +24,10 @@ from hushpost.messaging.attachment_uploads import (
     AttachmentsInMemory,
     read_attachments,
 )
+from hushpost.messaging.audience import Audience, extra_fields_of
 from hushpost.messaging.compose import MAX_ATTACHMENTS, NewAttachment, check_compose
 from hushpost.messaging.notify import why_unreachable
+from hushpost.web.compose_groups import add_group_fields, group_audience
 
 UNKNOWN_CONTACT = (
     "Unknown contact: one of the chosen contacts is not in your organization (or was deleted)."
@@ -159,6 +161,9 @@ class ComposeForm(ProblemsForm):
             forms.ModelMultipleChoiceField, self.fields["contacts"]
         ).queryset = Contact.objects.for_org(organization)
         self.new_attachments: list[NewAttachment] = []
+        add_group_fields(self, organization)
+        # A group (all contacts, by a field, a day's appointments) instead of picked people.
+        self.audience: Audience | None = None
 
     def full_clean(self):
         if not self.validate:
@@ -199,6 +204,19 @@ class ComposeForm(ProblemsForm):
                 "pin",
                 "A PIN protects secure messages only: tick “Send securely” or leave it empty.",
             )
+        self.audience, field, problem = group_audience(self.organization, self.data)
+        if problem:
+            self.add_error(field, problem)
+        if self.audience is not None:
+            recipients = len(self.audience)
+            extra_fields = extra_fields_of(self.audience.kind)
+        else:
+            recipients = (
+                len(cleaned.get("contacts") or []) + len(self.appointments)
+                if "contacts" not in self.errors and not problem
+                else 1
+            )
+            extra_fields = self.extra_fields
         # Everything send_message would refuse, shown at once beside the form's own errors.
         problems = check_compose(
             self.organization,
@@ -207,11 +225,13 @@ class ComposeForm(ProblemsForm):
             body=_normalize(self.data.get("body", "")),
             subject=(self.data.get("subject") or "").strip(),
             attachments=self.new_attachments,
-            recipients=len(cleaned.get("contacts") or []) + len(self.appointments)
-            if "contacts" not in self.errors
-            else 1,
-            extra_fields=self.extra_fields,
+            recipients=recipients,
+            extra_fields=extra_fields,
         )
+        if self.audience is not None and "recipients" in problems:
+            # "Choose at least one contact" would point at the picker: say the group is empty.
+            problems.pop("recipients")
+            self.add_error(field, "Nobody is in this group.")
         self.add_problems(problems)
         return cleaned
 

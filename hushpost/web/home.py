@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.db.models import Count
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization, User
@@ -84,17 +85,21 @@ def replies(organization: Organization, user: User) -> Replies:
 def sends_in_progress(organization: Organization) -> list[SendProgress]:
     sends = list(Send.objects.for_org(organization).in_progress().order_by("-created_at")[:SHOWN])
     counts: dict = {send.pk: Counter() for send in sends}
-    rows = Delivery.objects.filter(message__send__in=sends).values_list(
-        "message__send_id", "status"
+    # Counted by the database: a large send has tens of thousands of deliveries.
+    rows = (
+        Delivery.objects.filter(send__in=sends)
+        .order_by()
+        .values_list("send_id", "status")
+        .annotate(n=Count("id"))
     )
-    for send_id, status in rows:
-        counts[send_id][status] += 1
+    for send_id, status, n in rows:
+        counts[send_id][status] += n
     waiting = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
     return [
         SendProgress(
             send=send,
             done=sum(n for status, n in counts[send.pk].items() if status not in waiting),
-            total=sum(counts[send.pk].values()),
+            total=max(send.recipients, sum(counts[send.pk].values())),
         )
         for send in sends
     ]

@@ -15,7 +15,7 @@ from tests.a11y.tour import contact_pages, languages, staff_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CONTACT_PAGES = 20
+CONTACT_PAGES = 22
 STAFF_SERIOUS = {"serious", "critical"}
 
 

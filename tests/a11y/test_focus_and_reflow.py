@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.a11y.checks import contrast, focus_rings, luminance, rgb, scrolls_sideways
-from tests.a11y.tour import contact_pages, staff_pages
+from tests.a11y.tour import contact_pages, languages, staff_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,10 +54,13 @@ def test_every_control_on_the_staff_pages_shows_a_focus_ring_of_3_to_1(browser, 
     assert not found, "\n".join(f"{name}: {'; '.join(p)}" for name, p in found.items())
 
 
+# Right to left and the longest words, where the repository has them.
+REFLOW_LANGUAGES = [code for code in ("en", "ar", "de", "vi") if code in languages()]
+
+
+@pytest.mark.parametrize("language", REFLOW_LANGUAGES)
 def test_the_contact_pages_reflow_at_320_px_and_200_percent_without_scrolling_sideways(
-    browser,
-    live_server,
-    shrink_uploads,
+    browser, live_server, shrink_uploads, language
 ):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -71,10 +74,10 @@ def test_the_contact_pages_reflow_at_320_px_and_200_percent_without_scrolling_si
         page.set_viewport_size({"width": 1280, "height": 900})
 
     try:
-        seen = contact_pages(page, live_server.url, "en", check, shrink_uploads=shrink_uploads)
+        seen = contact_pages(page, live_server.url, language, check, shrink_uploads=shrink_uploads)
     finally:
         context.close()
-    print(f"reflow: {', '.join(seen)}")
+    print(f"reflow in {language}: {', '.join(seen)}")
     assert not wide, ", ".join(wide)
 
 

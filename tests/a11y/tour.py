@@ -15,7 +15,6 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import to_language
 
@@ -40,19 +39,14 @@ class PageNotReached(AssertionError):
 
 
 def languages() -> list[str]:
-    """English and every language with a catalogue in the repository (hushpost/locale)."""
-    root = (
-        Path(settings.BASE_DIR) / "hushpost" / "locale" if hasattr(settings, "BASE_DIR") else None
-    )
+    """English and every language with a catalogue in the repository (hushpost/locale/<ll>)."""
     found = ["en"]
-    for base in [root, Path(__file__).resolve().parents[2] / "hushpost" / "locale"]:
-        if base and base.is_dir():
-            for entry in sorted(base.iterdir()):
-                if (entry / "LC_MESSAGES" / "django.po").exists():
-                    code = to_language(entry.name)
-                    if code not in found:
-                        found.append(code)
-            break
+    base = Path(__file__).resolve().parents[2] / "hushpost" / "locale"
+    if base.is_dir():
+        for entry in sorted(base.iterdir()):
+            code = to_language(entry.name)
+            if (entry / "LC_MESSAGES" / "django.po").exists() and code not in found:
+                found.append(code)
     return found
 
 
@@ -87,6 +81,7 @@ class Stage:
     refused: str  # expired, of a contact with nothing to send a new link to
     paused: str  # of a contact past the limit of wrong PINs
     unsubscribe: str
+    confirm: str  # the page answering an appointment reminder
 
 
 def _link(contact, message, *, pin=PIN, lifetime=timedelta(hours=24), now=None):
@@ -147,7 +142,19 @@ def stage(language: str) -> Stage:
             check_pin(spent, "0000")
         failures -= MAX_PIN_ATTEMPTS
     _, paused_raw = _link(kim, None)
+    from hushpost.appointments.confirm_links import confirm_url
+    from hushpost.appointments.models import Appointment
+
+    appointment = Appointment.objects.create(
+        organization=org,
+        contact=jane,
+        start=timezone.now() + timedelta(days=3),
+        end=timezone.now() + timedelta(days=3, minutes=30),
+        title="Check-up",
+        location="Main Street clinic",
+    )
     return Stage(
+        confirm=urlsplit(confirm_url(appointment)).path,
         contact=jane,
         pin=pin_raw,
         open=open_raw,
@@ -244,6 +251,8 @@ def contact_pages(
         '<button type="submit">Go</button></form>'
     )
     at("form-expired", _submit(page, "button"), status=403)
+    at("appointment", page.goto(f"{base_url}{s.confirm}"), pattern='value="confirm"')
+    at("appointment-confirmed", _submit(page, "button[value=confirm]"))
     at("unsubscribe", page.goto(f"{base_url}{s.unsubscribe}"))
     at("unsubscribed", _submit(page, "main form button[type=submit]"))
     at("unsubscribe-not-valid", page.goto(f"{base_url}/u/not-a-token/"), status=404)
@@ -271,7 +280,8 @@ def staff_paths(contact: Contact | None = None) -> list[tuple[str, str]]:
     `contact`: whose conversation and details to show (a new one by default)."""
     from django.urls import reverse
 
-    from hushpost.appointments.models import Appointment
+    from hushpost.appointments.models import Appointment, AutoMessage
+    from hushpost.contacts.models import CustomField
     from hushpost.messaging.compose import send_message
 
     org = clinic()
@@ -289,6 +299,16 @@ def staff_paths(contact: Contact | None = None) -> list[tuple[str, str]]:
         location="Main Street clinic",
     )
     link = contact.secure_links.filter(locked_at__isnull=False).first()
+    field, _ = CustomField.objects.get_or_create(
+        organization=org, key="patient_number", defaults={"label": "Patient number"}
+    )
+    auto = AutoMessage.objects.create(
+        organization=org,
+        channel="sms",
+        timing="before_start",
+        offset_minutes=1440,
+        body="See you {{ appointment.start_date }} at {{ appointment.start_time }}.",
+    )
     paths = [
         ("home", reverse("web:home")),
         ("inbox", reverse("web:inbox")),
@@ -297,6 +317,8 @@ def staff_paths(contact: Contact | None = None) -> list[tuple[str, str]]:
         ("contact", reverse("web:contact_detail", args=[contact.pk])),
         ("contact-edit", reverse("web:contact_edit", args=[contact.pk])),
         ("contact-new", reverse("web:contact_new")),
+        ("contact-delete", reverse("web:contact_delete", args=[contact.pk])),
+        ("links-revoke-all", reverse("web:links_revoke_all", args=[contact.pk])),
         ("link-unlock", reverse("web:link_unlock", args=[contact.pk, link.pk])),
         ("link-revoke", reverse("web:link_revoke", args=[contact.pk, link.pk])),
         ("compose", reverse("web:compose")),
@@ -304,14 +326,24 @@ def staff_paths(contact: Contact | None = None) -> list[tuple[str, str]]:
         ("appointments", reverse("web:appointments")),
         ("appointment", reverse("web:appointment_detail", args=[appointment.pk])),
         ("appointment-edit", reverse("web:appointment_edit", args=[appointment.pk])),
+        ("appointment-delete", reverse("web:appointment_delete", args=[appointment.pk])),
+        ("appointment-new", reverse("web:appointment_new")),
+        ("appointment-import", reverse("web:appointment_import")),
+        ("calendar-feeds", reverse("web:calendar_feeds")),
         ("auto-messages", reverse("web:auto_messages")),
         ("auto-message-new", reverse("web:auto_message_new")),
+        ("auto-message-edit", reverse("web:auto_message_edit", args=[auto.pk])),
+        ("auto-message-delete", reverse("web:auto_message_delete", args=[auto.pk])),
         ("secure-settings", reverse("web:secure_settings")),
         ("fields", reverse("web:field_list")),
         ("field-new", reverse("web:field_new")),
+        ("field-edit", reverse("web:field_edit", args=[field.pk])),
+        ("field-delete", reverse("web:field_delete", args=[field.pk])),
+        ("confirmation-settings", reverse("web:confirmation_settings")),
         ("organization", reverse("web:organization")),
         ("users", reverse("web:user_list")),
         ("user-new", reverse("web:user_new")),
+        ("user-edit", reverse("web:user_edit", args=[user.pk])),
         ("api-keys", reverse("web:api_keys")),
         ("webhooks", reverse("web:webhooks")),
         ("activity", reverse("web:activity")),

@@ -3,7 +3,7 @@ organizations' ids 404."""
 
 import pytest
 
-from hushpost.appointments.auto_messages import VOICE_SECURE
+from hushpost.appointments.auto_messages import ASK_VOICE_ONLY, VOICE_SECURE
 from hushpost.appointments.models import AutoMessage
 from tests.api.helpers import assert_problem, field_errors
 
@@ -49,6 +49,17 @@ def test_voice_and_secure_is_refused_with_a_clear_message(api):
         api.post("auto-messages", {**REMINDER, "channel": "voice", "secure": False}).status_code
         == 201
     )
+
+
+def test_only_a_call_asks_for_a_keypress_and_any_message_may_skip_the_confirmed(api):
+    response = api.post("auto-messages", {**REMINDER, "ask_to_confirm": True})
+    assert field_errors(response) == {"ask_to_confirm": ASK_VOICE_ONLY}
+    voice = {**REMINDER, "channel": "voice", "secure": False, "ask_to_confirm": True}
+    created = api.post("auto-messages", {**voice, "only_unconfirmed": True})
+    assert created.status_code == 201, created.content
+    assert created.json()["ask_to_confirm"] is True and created.json()["only_unconfirmed"] is True
+    auto = AutoMessage.objects.get()
+    assert auto.ask_to_confirm and auto.only_unconfirmed
 
 
 def test_template_problems_and_timing_rules_are_422_with_fields(api):

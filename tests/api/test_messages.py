@@ -91,7 +91,9 @@ def test_a_secure_send_while_secure_messaging_is_off_says_where_to_turn_it_on(ap
 
 def test_recipients_and_pin_problems_are_field_errors(api, dana, secure_on):
     errors = field_errors(api.post("messages", {"contact_ids": [], "channel": "sms", "body": "Hi"}))
-    assert errors == {"contact_ids": "Give contact_ids or appointment_ids: who the message is for."}
+    assert errors == {
+        "contact_ids": "Give contact_ids, appointment_ids or a filter: who the message is for."
+    }
     errors = field_errors(
         api.post(
             "messages",

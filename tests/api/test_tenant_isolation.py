@@ -64,6 +64,7 @@ BODIES = {
         "body": "Changed",
     },
     ("patch", "/api/v1/webhooks/{webhook_id}"): {"description": "Changed", "enabled": False},
+    ("post", "/api/v1/links/{link_id}/unlock"): {"reason": "Changed"},
     ("patch", "/api/v1/calendar-feeds/{feed_id}"): {"name": "Changed"},
 }
 # An external id names an appointment within the caller's own organization: their
@@ -153,7 +154,11 @@ def snapshot(org_b, hidden):
     appointments = list(
         Appointment.objects.for_org(org_b).values_list("id", "title", "start", "status")
     )
-    links = list(SecureLink.objects.for_org(org_b).values_list("id", "revoked_at"))
+    links = list(
+        SecureLink.objects.for_org(org_b).values_list(
+            "id", "revoked_at", "locked_at", "failed_pin_attempts"
+        )
+    )
     fields = list(
         CustomField.objects.for_org(org_b).values_list("key", "label", "field_type", "sensitive")
     )

@@ -141,3 +141,12 @@ def test_a_hint_with_an_unknown_field_is_refused_with_the_place(alice_client, or
     response = alice_client.post(ORG_PAGE, org_form(org_a, pin_hint="{{ contact.fone }}"))
     page = response.content.decode()
     assert "Line 1, column 4: unknown field contact.fone (did you mean contact.phone?)" in page
+
+
+def test_the_email_preferences_page_carries_the_contact_line_too(client, help_line, jane):
+    from urllib.parse import urlsplit
+
+    from hushpost.delivery.unsubscribe import unsubscribe_url
+
+    page = client.get(urlsplit(unsubscribe_url(jane.pk, jane.email)).path).content.decode()
+    assert "Questions or stuck? Call Riverside Clinic:" in page and "+1 415 555 0100" in page

@@ -46,6 +46,8 @@ def test_a_csrf_refusal_and_a_revoked_link_log_no_token(pin_link, logs):
 def test_only_tokens_are_hidden():
     token = "IBCZofWyjFQ9gDddcY4eSv1hpOf-iyDlfCtCf_bPbuk"
     assert hide_tokens(f"Bad Request: /s/{token}") == "Bad Request: /s/[link]"
+    confirm = "0f5c6d3e8a2b4c1d9e7f6a5b4c3d2e1f:Xq3v9LkP0aBcDeFgHiJkLmNoPqRsTuVwXyZ01234567"
+    assert hide_tokens(f"Bad Request: /s/confirm/{confirm}") == "Bad Request: /s/confirm/[link]"
     assert (
         hide_tokens(f"http://example.com/s/{token}/new-link")
         == "http://example.com/s/[link]/new-link"

@@ -106,6 +106,7 @@ def test_every_encrypted_attribute_is_registered_for_rotation():
         "messaging.Message.subject",
         "messaging.Message.body",
         "messaging.Attachment.data",
+        "messaging.Send.content",
         "delivery.Delivery.subject",
         "delivery.Delivery.body",
         "webhooks.WebhookEndpoint.secret",

@@ -38,6 +38,7 @@ def test_the_real_steps_include_the_import_and_delivery_sweeps():
     assert names == [
         "send due auto messages",
         "resume stale imports",
+        "resume stale send fan-outs",
         "extend recurring series",
         "drop abandoned import uploads",
         "poll calendar feeds",

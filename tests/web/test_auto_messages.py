@@ -169,7 +169,7 @@ def test_the_field_list_says_what_the_date_and_status_fields_hold(alice_client):
     assert says("now", "the current date and time in your organization's time zone")
     assert says("now", '{{ now | date: "%A %-d %B" }}')
     assert says("appointment.start", "the start as a date value")
-    assert says("appointment.status", "scheduled, confirmed or cancelled")
+    assert says("appointment.status", "scheduled, confirmed, cancel_requested or cancelled")
     assert says("appointment.status_label", "the status as a word to show")
     assert says("appointment.start_time", "the start time, such as 9:30 a.m.")
 

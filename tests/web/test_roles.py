@@ -42,11 +42,14 @@ ROLES = {
     "appointment_detail": (MEMBER, MEMBER),
     "appointment_edit": (MEMBER, MEMBER),
     "appointment_cancel": (MEMBER, MEMBER),
+    # Confirming for the contact (they called, or said so at the desk): POST only
+    "appointment_confirm": (MEMBER, MEMBER),
     "appointment_delete": (MEMBER, MEMBER),
     # Compose and what went out
     "compose": (MEMBER, MEMBER),
     "compose_preview": (MEMBER, MEMBER),
     "send_detail": (MEMBER, MEMBER),
+    "send_deliveries_csv": (MEMBER, MEMBER),
     "deliveries": (MEMBER, MEMBER),
     "delivery_retry": (MEMBER, MEMBER),
     "outbox": (MEMBER, MEMBER),
@@ -61,6 +64,8 @@ ROLES = {
     # Revoking a contact's secure links is a safety action anyone who works with them may take
     "links_revoke_all": (MEMBER, MEMBER),
     "link_revoke": (MEMBER, MEMBER),
+    # Unlocking a link the contact locked undoes a safety measure: owners and admins
+    "link_unlock": (ADMIN, ADMIN),
     "import_new": (MEMBER, MEMBER),
     "import_detail": (MEMBER, MEMBER),
     "import_mapping": (MEMBER, MEMBER),
@@ -80,6 +85,7 @@ ROLES = {
     "auto_message_toggle": (MEMBER, ADMIN),
     "auto_message_delete": (ADMIN, ADMIN),
     "organization": (ADMIN, ADMIN),
+    "confirmation_settings": (ADMIN, ADMIN),
     "api_keys": (ADMIN, ADMIN),
     "api_key_revoke": (ADMIN, ADMIN),
     # Webhook endpoints hold a signing secret and send the organization's events out

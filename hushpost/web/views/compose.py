@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import timedelta
-
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from hushpost.activity.log import record
-from hushpost.activity.models import Event, EventKind
 from hushpost.appointments.models import Appointment
 from hushpost.appointments.template_fields import (
     APPOINTMENT_FIELD_HELP,
@@ -21,12 +15,15 @@ from hushpost.appointments.template_fields import (
     as_recipient,
 )
 from hushpost.contacts.models import Contact
-from hushpost.delivery.models import IN_PROGRESS, Channel, DeliveryStatus
+from hushpost.delivery.models import Channel
+from hushpost.messaging import audience as audiences
 from hushpost.messaging.attachment_uploads import request_too_large
-from hushpost.messaging.compose import ComposeError, deliveries_of, send_message
-from hushpost.messaging.models import Message, Origin, SecureMessagingSettings, Send
+from hushpost.messaging.compose import ComposeError, send_message
+from hushpost.messaging.fan_out import send_to_group
+from hushpost.messaging.models import Origin, SecureMessagingSettings
 from hushpost.messaging.template_fields import message_spec
 from hushpost.web.compose_forms import ComposeForm, chosen_ids, uploads_in_memory
+from hushpost.web.compose_groups import chosen_group, group_audience
 from hushpost.web.compose_preview import compose_preview, pick
 from hushpost.web.decorators import staff_required
 from hushpost.web.field_lists import described
@@ -35,9 +32,6 @@ from hushpost.web.preview_masking import masks_for
 CONTACTS_PAGE_SIZE = 20
 APPOINTMENT_EXTRA = {"appointment": APPOINTMENT_FIELDS}
 MAX_APPOINTMENTS = 500
-SEND_PAGE = "send page"
-# The send page reloads itself every few seconds while messages go out: one view.
-SEND_PAGE_VIEW_WINDOW = timedelta(minutes=15)
 
 
 def chosen_appointments(request, params) -> list[Appointment]:
@@ -84,7 +78,27 @@ def compose(request):
         too_large=request_too_large(request),
         **_form_kwargs(appointments),
     )
-    if action == "send" and form.is_valid():
+    if action == "send" and form.is_valid() and form.audience is not None:
+        data = form.cleaned_data
+        try:
+            send = send_to_group(
+                request.org,
+                form.audience,
+                channel=data["channel"],
+                secure=data["secure"],
+                body=data["body"],
+                subject=data["subject"],
+                pin=data["pin"],
+                attachments=form.new_attachments,
+                sender=request.user,
+                origin=Origin.COMPOSE,
+                notify_when_viewed=data["notify_when_viewed"],
+            )
+        except ComposeError as error:  # settings changed since the form was checked
+            form.add_problems(error.problems)
+        else:
+            return redirect("web:send_detail", send_id=send.pk)
+    elif action == "send" and form.is_valid():
         data = form.cleaned_data
         # Each appointment is a recipient of its own, with its fields: one contact
         # with two appointments gets two messages, each about its own.
@@ -147,7 +161,19 @@ def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> di
     typed = form.typed()
     appointments = form.appointments
     preview = appointment = None
-    if typed["body"].strip() or action == "preview":
+    audience, _, group_problem = group_audience(request.org, params)
+    if audience is not None and (typed["body"].strip() or action == "preview"):
+        # A group's preview is for its first recipient, as they will get it.
+        first = audiences.load(request.org, audience.kind, audience.ids[:1])
+        preview = compose_preview(
+            request.org,
+            request.user,
+            first[0].contact if first else None,
+            **typed,
+            extra_context=first[0].context if first else None,
+            extra_fields=audiences.extra_fields_of(audience.kind),
+        )
+    elif typed["body"].strip() or action == "preview":
         wanted = params.get("preview_contact") or ""
         appointment = next((a for a in appointments if str(a.pk) == wanted), None)
         if appointment is None and appointments and not any(str(c.pk) == wanted for c in chosen):
@@ -172,6 +198,9 @@ def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> di
     return {
         "nav": "compose",
         "form": form,
+        "group": chosen_group(params),
+        "group_count": len(audience) if audience is not None else None,
+        "group_problem": group_problem,
         "typed": typed,
         "mask_values": mask_values,
         "revealed": revealed,
@@ -199,65 +228,3 @@ def _context(request, form: ComposeForm, ids, params, *, action: str = "") -> di
 def _in_order(contacts, ids) -> list[Contact]:
     by_id = {contact.pk: contact for contact in contacts}
     return [by_id[contact_id] for contact_id in ids if contact_id in by_id]
-
-
-@staff_required
-def send_detail(request, send_id):
-    send = get_object_or_404(
-        Send.objects.for_org(request.org).select_related("created_by"), pk=send_id
-    )
-    deliveries = list(
-        deliveries_of(send).select_related("contact").order_by("contact__name", "contact_id")
-    )
-    # By label as well as status: "sent to the outbox" is not "sent".
-    counts = Counter((delivery.status, delivery.status_label) for delivery in deliveries)
-    order = [status.value for status in DeliveryStatus]
-    summary = [
-        (label, count, status)
-        for (status, label), count in sorted(
-            counts.items(), key=lambda item: (order.index(item[0][0]), item[0][1])
-        )
-    ]
-    sent = _what_was_sent(request, send, request.GET.get("contact", ""))
-    context = {
-        "nav": "compose",
-        "send": send,
-        "deliveries": deliveries,
-        "summary": summary,
-        "in_progress": any(delivery.status in IN_PROGRESS for delivery in deliveries),
-        "sent": sent,
-        "sent_to": [
-            m.contact
-            for m in send.messages.select_related("contact").order_by("contact__name", "contact_id")
-        ],
-    }
-    return render(request, "web/sends/detail.html", context)
-
-
-def _what_was_sent(request, send: Send, contact_id: str) -> Message | None:
-    """One recipient's copy of the message (each is written for its contact). Showing
-    it is a view of that contact's conversation, so it is audited — once per
-    viewer and message while the page refreshes itself during the send."""
-    messages = send.messages.select_related("contact").prefetch_related("attachments")
-    wanted = chosen_ids([contact_id])
-    message = messages.filter(contact_id=wanted[0]).first() if wanted else None
-    message = message or messages.order_by("contact__name", "contact_id").first()
-    if message is None:
-        return None
-    recently = Event.objects.for_org(request.org).filter(
-        kind=EventKind.STAFF_VIEWED_CONVERSATION,
-        actor=request.user,
-        message=message,
-        detail__via=SEND_PAGE,
-        created_at__gte=timezone.now() - SEND_PAGE_VIEW_WINDOW,
-    )
-    if not recently.exists():
-        record(
-            request.org,
-            EventKind.STAFF_VIEWED_CONVERSATION,
-            contact=message.contact,
-            message=message,
-            actor=request.user,
-            via=SEND_PAGE,
-        )
-    return message
