@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("delivery", "0008_delivery_ask_keypress"),
+        ("delivery", "0009_send_fan_out"),
     ]
 
     operations = [
