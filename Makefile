@@ -34,9 +34,12 @@ check: setup
 	$(UV) run --locked ruff format --check hushpost tests bench
 	HUSHPOST_DATA_DIR=$(CURDIR)/var/test $(UV) run --locked mypy hushpost
 
-# Benchmarks print ratios measured side by side in one run (docs/BENCHMARKS.md).
+# Benchmarks print ratios measured side by side in one run (docs/BENCHMARKS.md);
+# PG_URL=postgresql://... adds PostgreSQL passes (that database is emptied).
 bench: setup
 	HUSHPOST_DATA_DIR=$$(mktemp -d) $(UV) run --locked python -m bench.scheduler_tick
+	HUSHPOST_DATA_DIR=$$(mktemp -d) $(UV) run --locked python -m bench.drain $(if $(PG_URL),--postgres $(PG_URL))
+	HUSHPOST_DATA_DIR=$$(mktemp -d) $(UV) run --locked python -m bench.reminders $(if $(PG_URL),--postgres $(PG_URL))
 	HUSHPOST_DATA_DIR=$$(mktemp -d) $(UV) run --locked python -m bench.bulk_send
 
 # Delivery faults with real worker processes (docs/RELIABILITY.md's table);

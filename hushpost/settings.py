@@ -431,6 +431,31 @@ TWILIO_API_BASE_URL = envstr("TWILIO_API_BASE_URL", "https://api.twilio.com")
 
 # Tries per delivery (the first included) before a temporary failure becomes final.
 HUSHPOST_DELIVERY_MAX_ATTEMPTS = envint("HUSHPOST_DELIVERY_MAX_ATTEMPTS", 8)
+# `hushpost worker`: text messages in flight at once per worker process, and
+# deliveries claimed per batch (a killed worker leaves at most one batch for
+# the sweep and reconciliation to settle).
+HUSHPOST_WORKER_CONCURRENCY = envint("HUSHPOST_WORKER_CONCURRENCY", 8)
+HUSHPOST_WORKER_BATCH = envint("HUSHPOST_WORKER_BATCH", 32)
+for _name in ("HUSHPOST_WORKER_CONCURRENCY", "HUSHPOST_WORKER_BATCH"):
+    if globals()[_name] < 1:
+        raise ImproperlyConfigured(f"{_name} must be 1 or more.")
+
+
+def _rate(name: str) -> float:
+    raw = envstr(name) or "0"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise ImproperlyConfigured(f"{name}={raw!r}: give messages per second, 0 or more.")
+    return value
+
+
+# Messages per second per sender (Twilio number or messaging service; SMTP or
+# email-service account), shared by every worker; 0 = unlimited.
+HUSHPOST_SMS_RATE = _rate("HUSHPOST_SMS_RATE")
+HUSHPOST_EMAIL_RATE = _rate("HUSHPOST_EMAIL_RATE")
 
 
 # --- Outgoing webhooks and the API ----------------------------------------

@@ -32,7 +32,7 @@ import datetime
 import email.utils
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests import http_standin
@@ -63,6 +63,7 @@ class Recorded:
     headers: dict[str, str]
     form: dict[str, str]
     status: int = 0
+    at: float = field(default_factory=time.time)  # when the request arrived
 
 
 class _Handler(http_standin.StandinHandler):

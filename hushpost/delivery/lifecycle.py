@@ -14,7 +14,9 @@ Nothing else writes `Delivery.status`: tests/delivery/test_lifecycle.py reads
 the source of every other module to prove it, and walks this table.
 
 The primitive, `_update`, takes any filter, so settling or claiming many
-deliveries in one statement is the same move applied to a set of rows.
+deliveries in one statement is the same move applied to a set of rows: the
+worker's batches (`claim_batch`, `apply_many`) are that, with the rows locked
+first so the events go to exactly the rows that moved.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from hushpost.activity.log import record
+from hushpost.activity.log import record, record_many
 from hushpost.activity.models import EventKind
 from hushpost.delivery.models import Delivery, DeliveryStatus, Provider
 from hushpost.log_context import request_id
@@ -174,6 +176,129 @@ def count_status(channel: str, status: str) -> None:
     from hushpost.metrics.counters import DELIVERIES
 
     DELIVERIES.labels(channel, status).inc()
+
+
+def claim_batch(ids, now: datetime.datetime | None = None) -> list[Delivery]:
+    """`claim` for many deliveries in one statement: those of `ids` still queued and
+    due become this worker's (sending, one lease for the batch, one more attempt).
+
+    The rows are locked first (PostgreSQL: FOR UPDATE SKIP LOCKED, so workers
+    claiming at once take disjoint sets without waiting; SQLite: the write lock
+    the IMMEDIATE transaction holds from its start), so the rows read back are
+    exactly the ones this call moved.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        free = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=list(ids), status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
+            .order_by()
+            .values_list("pk", flat=True)
+        )
+        if not free:
+            return []
+        _update(
+            Move.CLAIM,
+            {"pk__in": free},
+            now=now,
+            lease_expires_at=now + LEASE,
+            attempts=F("attempts") + 1,
+        )
+        claimed = list(
+            Delivery.objects.filter(pk__in=free).select_related(
+                "organization", "contact", "message", "link"
+            )
+        )
+    for delivery in claimed:
+        count_status(delivery.channel, DeliveryStatus.SENDING)
+    return claimed
+
+
+def apply_many(
+    move: Move,
+    items: list[tuple[Delivery, dict[str, Any], dict[str, Any]]],
+    *,
+    now: datetime.datetime | None = None,
+) -> list[Delivery]:
+    """`apply` over many deliveries claimed together, each fenced on its own attempt:
+    `items` are (delivery, fields, event detail). Returns the deliveries moved.
+
+    Rows are grouped by attempt; each group is locked, then moved by one UPDATE
+    (fields that differ between rows go in a CASE on the id), and the events of
+    every row moved are written in one INSERT.
+    """
+    transition = TRANSITIONS[move]
+    if not transition.sources or transition.target == DeliveryStatus.QUEUED:
+        raise ValueError(f"{move} is not a move apply_many makes")
+    now = now or timezone.now()
+    by_attempt: dict[int, list[tuple[Delivery, dict[str, Any], dict[str, Any]]]] = {}
+    for item in items:
+        by_attempt.setdefault(item[0].attempts, []).append(item)
+    moved: list[tuple[Delivery, dict[str, Any], dict[str, Any]]] = []
+    with transaction.atomic():
+        for attempts, group in by_attempt.items():
+            standing = set(
+                Delivery.objects.select_for_update()
+                .filter(
+                    pk__in=[d.pk for d, _, _ in group],
+                    status__in=transition.sources,
+                    attempts=attempts,
+                )
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+            rows = [item for item in group if item[0].pk in standing]
+            if not rows:
+                continue
+            _update(
+                move,
+                {"pk__in": [d.pk for d, _, _ in rows], "attempts": attempts},
+                now=now,
+                **_per_row(rows),
+            )
+            moved.extend(rows)
+        entries: list[dict[str, Any]] = []
+        for delivery, fields, detail in moved:
+            delivery.status = transition.target
+            delivery.updated_at = now
+            delivery.lease_expires_at = None
+            for name, value in fields.items():
+                setattr(delivery, name, value)
+            entries.extend(
+                {
+                    "organization": delivery.organization,
+                    "kind": kind,
+                    "contact": delivery.contact,
+                    "message": delivery.message,
+                    "delivery": delivery,
+                    "link": delivery.link,
+                    "actor_label": "system",
+                    "detail": {"channel": delivery.channel, **detail},
+                }
+                for kind in transition.events
+            )
+        record_many(entries)
+    for delivery, _, _ in moved:
+        count_status(delivery.channel, transition.target)
+    return [delivery for delivery, _, _ in moved]
+
+
+def _per_row(rows: list[tuple[Delivery, dict[str, Any], dict[str, Any]]]) -> dict[str, Any]:
+    """The fields to write: one value where every row has the same, else a CASE on the id."""
+    names = {name for _, fields, _ in rows for name in fields}
+    written: dict[str, Any] = {}
+    for name in names:
+        values = [fields[name] for _, fields, _ in rows]
+        if all(value == values[0] for value in values):
+            written[name] = values[0]
+            continue
+        field = Delivery._meta.get_field(name)
+        assert isinstance(field, models.Field)  # a concrete column, not a relation's reverse
+        written[name] = Case(
+            *(When(pk=d.pk, then=Value(fields[name], output_field=field)) for d, fields, _ in rows),
+            output_field=field,
+        )
+    return written
 
 
 def apply(

@@ -155,6 +155,17 @@ class Delivery(models.Model):
         return status_label(self.status, self.provider)
 
 
+class SendRate(models.Model):
+    """Where a rate-limited sender's shared schedule stands (rate_limit.py, without Redis):
+    the next free sending slot, in seconds since the epoch."""
+
+    key = models.CharField(max_length=200, unique=True)
+    next_at = models.FloatField(default=0.0)
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class OutboxEntry(models.Model):
     """What the development outbox "sent" when no provider is configured."""
 

@@ -135,10 +135,28 @@ def send_delivery(delivery_id) -> bool:
         return False
     reason = why_held(delivery)
     if reason:
-        _hold(delivery, reason)
+        hold_claimed(delivery, reason)
         return False
     channel = channel_for(delivery.channel)
-    outgoing = Outgoing(
+    outgoing = outgoing_for(delivery)
+    try:
+        accepted = channel.send(outgoing)
+    except DeliveryError as error:
+        record_failure(delivery, channel, error)
+        return False
+    except Exception as error:
+        logger.exception(
+            "delivery %s: unexpected error in the %s channel", delivery.pk, channel.name
+        )
+        record_failure(delivery, channel, unexpected(error))
+        return False
+    _sent(delivery, accepted)
+    return True
+
+
+def outgoing_for(delivery: Delivery) -> Outgoing:
+    """What goes to the provider for a claimed delivery (decrypted here)."""
+    return Outgoing(
         delivery_id=str(delivery.pk),
         organization_id=delivery.organization_id,
         channel=delivery.channel,
@@ -157,28 +175,27 @@ def send_delivery(delivery_id) -> bool:
         else "",
         language=delivery.contact.language or "en",
     )
-    try:
-        accepted = channel.send(outgoing)
-    except DeliveryError as error:
-        _failed(delivery, channel, error)
-        return False
-    except Exception as error:
-        # A bug or a surprise inside a channel: whether anything went out is unknown.
-        logger.exception(
-            "delivery %s: unexpected error in the %s channel", delivery.pk, channel.name
-        )
-        _failed(
-            delivery,
-            channel,
-            DeliveryError(
-                f"unexpected error while sending ({type(error).__name__})",
-                permanent=False,
-                maybe_sent=True,
-            ),
-        )
-        return False
-    _sent(delivery, accepted)
-    return True
+
+
+def unexpected(error: Exception) -> DeliveryError:
+    """A bug or a surprise inside a channel: whether anything went out is unknown."""
+    return DeliveryError(
+        f"unexpected error while sending ({type(error).__name__})",
+        permanent=False,
+        maybe_sent=True,
+    )
+
+
+def sent_fields(accepted: Accepted, now) -> tuple[Move, dict, dict]:
+    """The move, the fields and the event detail that record the provider's acceptance."""
+    fields = {
+        "provider": accepted.provider,
+        "provider_id": accepted.provider_id,
+        "sent_at": now,
+        "reason": "",
+        "error_code": "",
+    }
+    return Move.ACCEPT, fields, {"provider": accepted.provider, "provider_id": accepted.provider_id}
 
 
 def attachments_of(delivery: Delivery) -> tuple[tuple[str, str, bytes], ...]:
@@ -208,33 +225,23 @@ def _under_claim(delivery: Delivery, move: Move, **kwargs) -> bool:
     )
 
 
-def _hold(delivery: Delivery, reason: str) -> None:
+def hold_claimed(delivery: Delivery, reason: str) -> None:
+    """Hold back a delivery this worker claimed (why_held said why)."""
     _under_claim(delivery, Move.HOLD_AT_CLAIM, reason=reason, detail={"reason": reason})
 
 
 def _sent(delivery: Delivery, accepted: Accepted) -> None:
     now = timezone.now()
-    fields = {
-        "provider": accepted.provider,
-        "provider_id": accepted.provider_id,
-        "sent_at": now,
-        "reason": "",
-        "error_code": "",
-    }
-    if not _under_claim(
-        delivery,
-        Move.ACCEPT,
-        now=now,
-        detail={"provider": accepted.provider, "provider_id": accepted.provider_id},
-        **fields,
-    ):
+    move, fields, detail = sent_fields(accepted, now)
+    if not _under_claim(delivery, move, now=now, detail=detail, **fields):
         logger.warning("delivery %s: sent, but the claim was lost meanwhile", delivery.pk)
         return
     logger.info("delivery %s: accepted by %s", delivery.pk, accepted.provider)
     SEND_LATENCY.observe(max(0.0, (now - delivery.created_at).total_seconds()))
 
 
-def _failed(delivery: Delivery, channel: BaseChannel, error: DeliveryError) -> None:
+def record_failure(delivery: Delivery, channel: BaseChannel, error: DeliveryError) -> None:
+    """What a failed attempt means (retry later, ambiguous, failed), under the claim."""
     now = timezone.now()
     decision = retry_policy.decide(
         attempts=delivery.attempts,

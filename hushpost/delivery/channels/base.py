@@ -63,6 +63,13 @@ class BaseChannel:
     # Provider error codes meaning the recipient opted out at the provider
     # (Twilio's 21610): the caller then marks the contact opted out too.
     opt_out_codes: frozenset[str] = frozenset()
+    # Set by the worker's batches: keep provider connections open between messages.
+    keep_alive = False
+    # May send from several threads at once (touches no database, shares no connection).
+    thread_safe = False
+
+    def warm(self) -> None:
+        """Get ready to send at once (a paced send waits for its slot after this)."""
 
     def send(self, outgoing: Outgoing) -> Accepted:  # pragma: no cover - interface
         raise NotImplementedError

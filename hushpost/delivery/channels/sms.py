@@ -14,9 +14,17 @@ from hushpost.delivery.models import Provider
 class TwilioSmsChannel(BaseChannel):
     name = "twilio"
     opt_out_codes = twilio_client.OPTED_OUT
+    thread_safe = True
+
+    def warm(self) -> None:
+        if self.keep_alive:
+            client, _ = twilio_client.kept_alive_client()
+            client.api.account.messages  # noqa: B018 - the SDK builds its resources on first use
 
     def send(self, outgoing: Outgoing) -> Accepted:
-        client, http = twilio_client.make_client()
+        client, http = (
+            twilio_client.kept_alive_client() if self.keep_alive else twilio_client.make_client()
+        )
         # A Messaging Service picks the sender itself; otherwise our one number.
         sender = (
             {"from_": settings.TWILIO_FROM_NUMBER}

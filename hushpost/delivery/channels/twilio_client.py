@@ -11,6 +11,7 @@ anything was sent, a read timeout or a 500 happened after.
 from __future__ import annotations
 
 import datetime
+import threading
 
 import requests
 from django.conf import settings
@@ -49,8 +50,8 @@ class RecordingHttpClient(TwilioHttpClient):
     read from `last_response` instead.
     """
 
-    def __init__(self):
-        super().__init__(pool_connections=False)
+    def __init__(self, keep_alive: bool = False):
+        super().__init__(pool_connections=keep_alive)
         # requests takes (connect, read); the SDK's own check only knows one number.
         self.timeout = TIMEOUT
         self.last_response: Response | None = None
@@ -61,8 +62,22 @@ class RecordingHttpClient(TwilioHttpClient):
         return self.last_response
 
 
-def make_client() -> tuple[Client, RecordingHttpClient]:
-    http = RecordingHttpClient()
+_kept = threading.local()
+
+
+def kept_alive_client() -> tuple[Client, RecordingHttpClient]:
+    """The calling thread's own client, its connection kept open between requests
+    (the worker's sending threads); a new one when the settings changed."""
+    key = (settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_API_BASE_URL)
+    cached = getattr(_kept, "client", None)
+    if cached is None or cached[0] != key:
+        cached = (key, *make_client(keep_alive=True))
+        _kept.client = cached
+    return cached[1], cached[2]
+
+
+def make_client(keep_alive: bool = False) -> tuple[Client, RecordingHttpClient]:
+    http = RecordingHttpClient(keep_alive)
     # environment={}: TWILIO_EDGE/TWILIO_REGION in the process environment
     # would otherwise rewrite the host, and every request must go to the base URL.
     client = Client(

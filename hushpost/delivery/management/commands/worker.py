@@ -1,12 +1,21 @@
-"""`hushpost worker`: django-tasks-db's db_worker, kept alive through database outages.
+"""`hushpost worker`: django-tasks-db's db_worker loop, sending deliveries in batches
+and kept alive through database outages.
 
-db_worker ignores "database is locked" but exits on any other database
-error — a PostgreSQL restart or failover, a dropped connection. A worker
-that exits needs a supervisor to come back; this one reconnects by itself:
-it closes the broken connections, waits (doubling up to MAX_WAIT) and runs
-the loop again. A task whose last write was lost is left "running" by
-django-tasks-db; its delivery carries its own lease, and the scheduler's
-sweep and reconciliation settle it (docs/RELIABILITY.md).
+Batches: each turn of the loop takes up to HUSHPOST_WORKER_BATCH ready send
+tasks at once (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, so workers
+take disjoint sets without waiting; SQLite's exclusive transaction
+elsewhere), marks them running with this worker's id in one UPDATE, and hands
+their deliveries to delivery.batch (claimed together, sent concurrently,
+recorded together); the tasks are then marked finished in one UPDATE. Any
+other task (imports) runs one at a time between batches, as db_worker runs it.
+
+Outages: db_worker ignores "database is locked" but exits on any other
+database error — a PostgreSQL restart or failover, a dropped connection. A
+worker that exits needs a supervisor to come back; this one reconnects by
+itself: it closes the broken connections, waits (doubling up to MAX_WAIT) and
+runs the loop again. A task whose last write was lost is left "running";
+its delivery carries its own lease, and the scheduler's sweep and
+reconciliation settle it (docs/RELIABILITY.md).
 
 It also sends due webhook messages, on threads of their own
 (hushpost/webhooks/dispatcher.py), so a receiver that hangs never holds up
@@ -16,18 +25,29 @@ the delivery loop; `--webhook-threads 0` leaves them to `hushpost webhooks`.
 from __future__ import annotations
 
 import logging
+import random
 import time
+import traceback
 
+from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import DatabaseError, InterfaceError, connections
+from django.db import DatabaseError, InterfaceError, close_old_connections, connections
+from django.db.utils import OperationalError
+from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands import db_worker
+from django_tasks_db.models import DBTaskResult
+from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from hushpost.delivery.batch import BatchSender
+from hushpost.delivery.tasks import send_delivery_task
 from hushpost.webhooks.dispatcher import Dispatcher
 
 logger = logging.getLogger("hushpost.worker")
 
 FIRST_WAIT = 0.5
 MAX_WAIT = 10.0
+SEND_TASK = send_delivery_task.module_path
 WEBHOOK_THREADS = 4
 # Long enough for the webhook tries in flight to end within their own 10 s deadline.
 WEBHOOK_STOP_WAIT = 11.0
@@ -61,11 +81,12 @@ class Command(db_worker.Command):
     def _deliveries(self, **options) -> None:
         # The autoreloader runs the loop in a child process the retry can't reach.
         options["reload"] = False
+        sender = BatchSender()
         wait = FIRST_WAIT
         while True:
             started = time.monotonic()
             try:
-                return super().handle(**options)
+                return self.run_worker(sender, **options)
             except (DatabaseError, InterfaceError) as error:
                 if time.monotonic() - started > 60:
                     wait = FIRST_WAIT  # it had been running fine: a new outage
@@ -78,6 +99,141 @@ class Command(db_worker.Command):
                 _close_connections()
                 time.sleep(wait)
                 wait = min(wait * 2, MAX_WAIT)
+
+    def run_worker(
+        self,
+        sender: BatchSender,
+        *,
+        verbosity: int,
+        queue_name: str,
+        interval: float,
+        batch: bool,
+        backend_name: str,
+        startup_delay: bool,
+        max_tasks: int | None,
+        worker_id: str,
+        exclude_queues: str,
+        **options,
+    ) -> None:
+        self.configure_logging(verbosity)
+        queue_names = queue_name.split(",")
+        excluded = exclude_queues.split(",") if exclude_queues else []
+        if excluded and "*" not in queue_names:
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
+        worker = DeliveryWorker(
+            sender=sender,
+            batch_size=settings.HUSHPOST_WORKER_BATCH,
+            queue_names=queue_names,
+            interval=interval,
+            batch=batch,
+            backend_name=backend_name,
+            startup_delay=startup_delay,
+            max_tasks=max_tasks,
+            worker_id=worker_id,
+            excluded_queue_names=excluded,
+        )
+        worker.configure_signals()
+        worker.run()
+
+
+class DeliveryWorker(db_worker.Worker):
+    """db_worker's loop with the send tasks taken in batches."""
+
+    def __init__(self, *, sender: BatchSender, batch_size: int, **options):
+        super().__init__(**options)
+        self.sender = sender
+        self.batch_size = batch_size
+
+    def run(self) -> None:
+        logger.info("worker %s: starting, batches of %d", self.worker_id, self.batch_size)
+        if self.startup_delay and self.interval:
+            time.sleep(random.random())  # spreads workers started together
+        while self.running:
+            close_old_connections()
+            sent = self.run_send_batch()
+            other = self.run_other_task()
+            if self.batch and not sent and not other:
+                return
+            if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
+                return
+            close_old_connections()
+            if self.running and not sent and not other:
+                time.sleep(self.interval)
+
+    def ready_tasks(self):
+        tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
+        if not self.process_all_queues:
+            tasks = tasks.filter(queue_name__in=self.queue_names)
+        if self.excluded_queue_names:
+            tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
+        return tasks
+
+    def run_send_batch(self) -> int:
+        """Take up to a batch of send tasks and send their deliveries; how many tasks it took."""
+        tasks = self.ready_tasks().filter(task_path=SEND_TASK)
+        try:
+            with exclusive_transaction(tasks.db):
+                rows = list(
+                    tasks.select_for_update(skip_locked=True).values_list("pk", "args_kwargs")[
+                        : min(self.batch_size, self.sender.batch_limit())
+                    ]
+                )
+                if rows:
+                    DBTaskResult.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+                        status=TaskResultStatus.RUNNING,
+                        started_at=timezone.now(),
+                        worker_ids=[self.worker_id],
+                    )
+        except OperationalError as error:
+            if is_locked_database_exception(error):
+                return 0
+            raise
+        if not rows:
+            return 0
+        self.running_task = True
+        try:
+            task_ids = {pk: args["args"][0] for pk, args in rows}
+            try:
+                sent = self.sender.send_batch(list(task_ids.values()))
+            except (DatabaseError, InterfaceError):
+                raise  # handle() reconnects; the deliveries carry their own lease
+            except Exception as error:
+                logger.exception("worker %s: a batch of %d failed", self.worker_id, len(rows))
+                DBTaskResult.objects.filter(pk__in=task_ids).update(
+                    status=TaskResultStatus.FAILED,
+                    finished_at=timezone.now(),
+                    exception_class_path=f"{type(error).__module__}.{type(error).__qualname__}",
+                    traceback="".join(traceback.format_exception(error)),
+                )
+                return len(rows)
+            now = timezone.now()
+            for value in (True, False):
+                done = [pk for pk, delivery in task_ids.items() if (str(delivery) in sent) is value]
+                if done:
+                    DBTaskResult.objects.filter(pk__in=done).update(
+                        status=TaskResultStatus.SUCCESSFUL, finished_at=now, return_value=value
+                    )
+        finally:
+            self.running_task = False
+            self._run_tasks += len(rows)
+        return len(rows)
+
+    def run_other_task(self) -> bool:
+        """One task of another kind (an import), as db_worker runs it; True if there was one."""
+        tasks = self.ready_tasks().exclude(task_path=SEND_TASK)
+        try:
+            with exclusive_transaction(tasks.db):
+                task_result = tasks.get_locked()
+                if task_result is not None:
+                    task_result.claim(self.worker_id)
+        except OperationalError as error:
+            if is_locked_database_exception(error):
+                return False
+            raise
+        if task_result is None:
+            return False
+        self.run_task(task_result)
+        return True
 
 
 def _close_connections() -> None:
