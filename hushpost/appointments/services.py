@@ -162,11 +162,16 @@ def save_appointment(
     problems = check_appointment(appointment)
     if problems:
         raise AppointmentInvalid(problems)
-    before = None if created else Appointment.objects.filter(pk=appointment.pk).first()
+    # The stored row is read only when the answer can depend on it (an import
+    # that changes neither status nor start saves without the extra query).
+    before = None
+    if not created and (changed is None or {"status", "start"} & set(changed)):
+        before = Appointment.objects.filter(pk=appointment.pk).first()
     if changed is None:
         changed = changed_fields(before, appointment)
     changed = list(changed)
-    keep_confirmation_current(appointment, before, changed, now or timezone.now())
+    if created or before is not None:
+        keep_confirmation_current(appointment, before, changed, now or timezone.now())
     appointment.save()
     sync_appointment(appointment, created=created)
     if created or changed:
