@@ -37,20 +37,20 @@ def test_a_template_error_is_shown_at_its_line_then_the_fix_saves_and_the_previe
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Secure messaging").click()
     page.get_by_role("heading", name="Secure messaging").wait_for()
     assert page.get_by_label("Link lifetime").input_value() == "24h"
-    page.get_by_label("Notification body").fill(
+    page.locator("#id_body").fill(
         "Hello {{ contact.first_name }},\nread it here: {{ secure_link }\nThanks"
     )
     page.get_by_role("button", name="Save settings").click()
 
     error = page.locator("#id_body ~ .errorlist")
     assert error.inner_text().startswith("Line 2, column ")
-    assert page.get_by_label("Notification body").get_attribute("aria-invalid") == "true"
+    assert page.locator("#id_body").get_attribute("aria-invalid") == "true"
     shoot(page, "settings-error")
     assert SecureMessagingSettings.objects.get(organization=org_a).body.endswith(
         "{{ secure_link }}"
     )  # the default, untouched
 
-    page.get_by_label("Notification body").fill(
+    page.locator("#id_body").fill(
         "Hello {{ contact.first_name }},\nread it here: {{ secure_link }}"
     )
     page.get_by_label("Enable secure messaging").check()
@@ -72,9 +72,9 @@ def test_a_template_error_is_shown_at_its_line_then_the_fix_saves_and_the_previe
     page.get_by_label("For contact").select_option(label="Sam Poe")
     expect(preview).to_contain_text("Hello Sam,")
     assert "Held back:" in preview.inner_text()  # Sam has no value in the PIN field
-    page.get_by_label("Notification body").fill("Dear {{ contact.name }}, open {{ secure_link }}")
+    page.locator("#id_body").fill("Dear {{ contact.name }}, open {{ secure_link }}")
     expect(preview).to_contain_text("Dear Sam Poe, open http")
-    page.get_by_label("Notification body").fill("Dear {{ contact.nmae }}, open {{ secure_link }}")
+    page.locator("#id_body").fill("Dear {{ contact.nmae }}, open {{ secure_link }}")
     expect(preview).to_contain_text("unknown field contact.nmae")
     shoot(page, "settings-preview")
     assert SecureMessagingSettings.objects.get(organization=org_a).body.startswith(
