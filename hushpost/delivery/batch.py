@@ -67,15 +67,20 @@ class BatchSender:
             self.channels[path] = channel
         return channel
 
-    def send_batch(self, delivery_ids) -> set[str]:
+    def send_batch(self, delivery_ids, request_ids: dict[str, str] | None = None) -> set[str]:
         """Claim, send and record these deliveries; the ids (as text) the provider
-        accepted come back."""
+        accepted come back. `request_ids` names the request that queued each (logs)."""
+        ids = request_ids or {}
+
+        def about(delivery: Delivery):
+            return bound(request_id=ids.get(str(delivery.pk)) or None, delivery_id=str(delivery.pk))
+
         rate_limit.wait_for_room()
         ready: list[tuple[Delivery, BaseChannel, Outgoing]] = []
         for delivery in claim_batch(delivery_ids):
             reason = why_held(delivery)
             if reason:
-                with bound(delivery_id=str(delivery.pk)):
+                with about(delivery):
                     hold_claimed(delivery, reason)
                 continue
             ready.append((delivery, self.channel(delivery.channel), outgoing_for(delivery)))
@@ -84,7 +89,7 @@ class BatchSender:
         accepted: dict[Move, list] = {}
         for delivery, channel, outcome in outcomes:
             if isinstance(outcome, DeliveryError):
-                with bound(delivery_id=str(delivery.pk)):
+                with about(delivery):
                     record_failure(delivery, channel, outcome)
                 continue
             move, fields, detail = sent_fields(outcome, now)
@@ -96,7 +101,8 @@ class BatchSender:
             moved = {delivery.pk for delivery in apply_many(move, items, now=now)}
             for delivery, _, _ in items:
                 if delivery.pk in moved:
-                    logger.info("delivery %s: accepted by %s", delivery.pk, delivery.provider)
+                    with about(delivery):
+                        logger.info("delivery %s: accepted by %s", delivery.pk, delivery.provider)
                     SEND_LATENCY.observe(max(0.0, (now - delivery.created_at).total_seconds()))
                 else:
                     logger.warning(

@@ -193,8 +193,13 @@ class DeliveryWorker(db_worker.Worker):
         self.running_task = True
         try:
             task_ids = {pk: args["args"][0] for pk, args in rows}
+            # The id of the request that queued each send, for its log lines.
+            request_ids = {
+                str(args["args"][0]): str((args.get("kwargs") or {}).get("request_id", ""))
+                for _, args in rows
+            }
             try:
-                sent = self.sender.send_batch(list(task_ids.values()))
+                sent = self.sender.send_batch(list(task_ids.values()), request_ids=request_ids)
             except (DatabaseError, InterfaceError):
                 raise  # handle() reconnects; the deliveries carry their own lease
             except Exception as error:
