@@ -20,7 +20,7 @@ import hashlib
 import re
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from hushpost.activity.log import record
@@ -98,8 +98,25 @@ def note_fetch(
 
 
 def confirm_person(link: SecureLink, *, client: str, now: datetime | None = None) -> None:
-    """The client posted to the link: its visit was a person's. Logged once per client."""
+    """The client posted to the link: its visit was a person's. Logged once per client.
+
+    Its locks (the visits, the link, the organization's audit chain) can meet a PIN
+    check's in the other order on PostgreSQL; the database then aborts one of them as
+    a deadlock, and that one is simply done again."""
     now = now or timezone.now()
+    for attempt in range(DEADLOCK_TRIES):
+        try:
+            _confirm_person(link, client=client, now=now)
+            return
+        except OperationalError as error:
+            if "deadlock" not in str(error).lower() or attempt == DEADLOCK_TRIES - 1:
+                raise
+
+
+DEADLOCK_TRIES = 5
+
+
+def _confirm_person(link: SecureLink, *, client: str, now: datetime) -> None:
     with transaction.atomic():
         visits = LinkVisit.objects.select_for_update().filter(link=link, client=client)
         if visits.filter(outcome=VisitOutcome.PERSON).exists():

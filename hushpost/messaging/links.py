@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import OperationalError, models, transaction
 from django.utils import timezone
 
 from hushpost.activity.log import record
@@ -158,8 +158,25 @@ def check_pin(link: SecureLink, pin: str, *, now: datetime | None = None) -> Pin
     """Compare a typed PIN; the fifth wrong one locks the link. Each try is logged.
 
     Past the contact's limit of wrong PINs (over all their links) the PIN is
-    not compared at all until the window has moved on.
+    not compared at all until the window has moved on. Its locks (the contact,
+    the link, the organization's audit chain) can meet another request's in the
+    other order on PostgreSQL; the database aborts one as a deadlock, nothing of
+    it is kept, and that try is simply made again.
     """
+    for attempt in range(DEADLOCK_TRIES):
+        try:
+            return _check_pin(link, pin, now=now)
+        except OperationalError as error:
+            if "deadlock" not in str(error).lower() or attempt == DEADLOCK_TRIES - 1:
+                raise
+            link.refresh_from_db()
+    raise AssertionError("not reached")
+
+
+DEADLOCK_TRIES = 5
+
+
+def _check_pin(link: SecureLink, pin: str, *, now: datetime | None = None) -> PinCheck:
     now = now or timezone.now()
     if pause := contact_pin_pause(link.contact_id, now):
         # Paused already: answer without taking the write locks (a flood of guesses stays cheap).
