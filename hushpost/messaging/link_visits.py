@@ -20,11 +20,12 @@ import hashlib
 import re
 from datetime import datetime, timedelta
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
+from hushpost.deadlocks import retried_on_deadlock
 from hushpost.delivery.models import Delivery
 from hushpost.messaging.models import LinkVisit, SecureLink, VisitOutcome
 
@@ -104,16 +105,7 @@ def confirm_person(link: SecureLink, *, client: str, now: datetime | None = None
     check's in the other order on PostgreSQL; the database then aborts one of them as
     a deadlock, and that one is simply done again."""
     now = now or timezone.now()
-    for attempt in range(DEADLOCK_TRIES):
-        try:
-            _confirm_person(link, client=client, now=now)
-            return
-        except OperationalError as error:
-            if "deadlock" not in str(error).lower() or attempt == DEADLOCK_TRIES - 1:
-                raise
-
-
-DEADLOCK_TRIES = 5
+    retried_on_deadlock(lambda: _confirm_person(link, client=client, now=now))
 
 
 def _confirm_person(link: SecureLink, *, client: str, now: datetime) -> None:

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import OperationalError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from hushpost.activity.log import record
 from hushpost.activity.models import Event, EventKind
 from hushpost.contacts.models import Contact
+from hushpost.deadlocks import retried_on_deadlock
 from hushpost.messaging.models import Message, SecureLink
 
 MAX_PIN_ATTEMPTS = 5
@@ -163,17 +164,17 @@ def check_pin(link: SecureLink, pin: str, *, now: datetime | None = None) -> Pin
     other order on PostgreSQL; the database aborts one as a deadlock, nothing of
     it is kept, and that try is simply made again.
     """
-    for attempt in range(DEADLOCK_TRIES):
-        try:
-            return _check_pin(link, pin, now=now)
-        except OperationalError as error:
-            if "deadlock" not in str(error).lower() or attempt == DEADLOCK_TRIES - 1:
-                raise
-            link.refresh_from_db()
-    raise AssertionError("not reached")
 
+    tries = 0
 
-DEADLOCK_TRIES = 5
+    def attempt() -> PinCheck:
+        nonlocal tries
+        if tries:
+            link.refresh_from_db()  # the aborted try may have changed it in memory
+        tries += 1
+        return _check_pin(link, pin, now=now)
+
+    return retried_on_deadlock(attempt)
 
 
 def _check_pin(link: SecureLink, pin: str, *, now: datetime | None = None) -> PinCheck:
