@@ -73,7 +73,12 @@ def database_bytes() -> bytes:
             cursor.execute("PRAGMA wal_checkpoint(FULL)")
         path = Path(connection.settings_dict["NAME"])
         wal = Path(f"{path}-wal")
-        return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+        # Read by another process: closing any descriptor of the file in this
+        # process would drop the POSIX locks this process's SQLite connections
+        # hold on it, and the next process to close its last connection would
+        # then delete the WAL under them ("disk I/O error" for every later test).
+        files = [str(path)] + ([str(wal)] if wal.exists() else [])
+        return subprocess.run(["cat", *files], capture_output=True, check=True, timeout=60).stdout
     pg_dump = shutil.which("pg_dump") or "/usr/bin/pg_dump"
     db = connection.settings_dict
     env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
