@@ -1,9 +1,14 @@
 """Doing a transaction again when PostgreSQL aborts it as a deadlock.
 
-Every event takes its organization's audit-chain lock (activity/chain.py), so a
-transaction that also locks rows (a link, a contact) can meet another request's
-locks in the other order; PostgreSQL then aborts one of them. Nothing of it was
-kept, so the caller's outermost transaction can simply run again.
+Every event takes its organization's audit-chain lock (activity/chain.py) and,
+as it is inserted, a KEY SHARE lock on each row it names (the foreign-key check).
+Rows locked before an event is recorded are therefore locked FOR NO KEY UPDATE
+(`select_for_update(no_key=True)`), which those checks don't wait for: that
+removed the cycles seen between PIN checks, first clicks and other events. A
+transaction that records an event and then locks a row another chain-waiter
+holds can still meet it in the other order; PostgreSQL then aborts one of them.
+Nothing of it was kept, so the caller's outermost transaction can simply run
+again.
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ def _require_assignable(actor: User, role: str) -> None:
 
 
 def _locked(user: User) -> User:
-    return User.objects.select_for_update().get(pk=user.pk)
+    return User.objects.select_for_update(no_key=True).get(pk=user.pk)
 
 
 def _refuse_if_last_owner(user: User, doing: str) -> None:
@@ -112,7 +112,7 @@ def _refuse_if_last_owner(user: User, doing: str) -> None:
     # Lock every active owner of the organization, so two owners demoting or
     # deactivating each other at the same moment can't leave it with none.
     owners = set(
-        User.objects.select_for_update()
+        User.objects.select_for_update(no_key=True)
         .filter(organization_id=user.organization_id, role=Role.OWNER, is_active=True)
         .values_list("pk", flat=True)
     )

@@ -197,7 +197,7 @@ def set_required(request, actor: User, organization: Organization, required: boo
     if required and not has_two_factor(actor):
         raise TwoFactorError("Set up two-factor for yourself first, then require it for everyone.")
     with transaction.atomic():
-        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        organization = Organization.objects.select_for_update(no_key=True).get(pk=organization.pk)
         if organization.require_two_factor == required:
             return False
         organization.require_two_factor = required

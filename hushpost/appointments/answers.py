@@ -75,7 +75,7 @@ def answer(
     now = now or timezone.now()
     with transaction.atomic():
         current = (
-            Appointment.objects.select_for_update(of=("self",))
+            Appointment.objects.select_for_update(no_key=True, of=("self",))
             .select_related("organization", "contact", "staff")
             .get(pk=appointment.pk)
         )

@@ -71,7 +71,7 @@ def apply_twilio_status(params: dict[str, str]) -> bool:
     code = params.get("ErrorCode") or ""
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update(of=("self",))
+            Delivery.objects.select_for_update(no_key=True, of=("self",))
             .select_related("organization", "contact", "message", "link")
             .filter(provider_id=sid)
             .first()

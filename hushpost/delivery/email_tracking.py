@@ -42,7 +42,7 @@ def apply_email_event(event: AnymailTrackingEvent, esp_name: str) -> bool:
         return False
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update(of=("self",))
+            Delivery.objects.select_for_update(no_key=True, of=("self",))
             .select_related("organization", "contact", "message", "link")
             .filter(provider_id=str(event.message_id), channel=Channel.EMAIL)
             .first()

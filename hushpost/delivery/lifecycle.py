@@ -190,7 +190,7 @@ def claim_batch(ids, now: datetime.datetime | None = None) -> list[Delivery]:
     now = now or timezone.now()
     with transaction.atomic():
         free = list(
-            Delivery.objects.select_for_update(skip_locked=True)
+            Delivery.objects.select_for_update(no_key=True, skip_locked=True)
             .filter(pk__in=list(ids), status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
             .order_by()
             .values_list("pk", flat=True)
@@ -238,7 +238,7 @@ def apply_many(
     with transaction.atomic():
         for attempts, group in by_attempt.items():
             standing = set(
-                Delivery.objects.select_for_update()
+                Delivery.objects.select_for_update(no_key=True)
                 .filter(
                     pk__in=[d.pk for d, _, _ in group],
                     status__in=transition.sources,

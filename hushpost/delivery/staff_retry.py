@@ -61,7 +61,7 @@ def retry_failed(delivery: Delivery, actor, *, confirmed_not_sent: bool = False)
     with transaction.atomic():
         # Locked and read fresh: two clicks (or a late worker) see one retry.
         current = (
-            Delivery.objects.select_for_update(of=("self",))
+            Delivery.objects.select_for_update(no_key=True, of=("self",))
             .select_related("contact", "organization")
             .get(pk=delivery.pk)
         )

@@ -165,7 +165,7 @@ def _contacts_with(field: CustomField, *, lock: bool = False) -> Iterator[Contac
     contacts = Contact.objects.for_org(field.organization).only(*columns).order_by("pk")
     if lock:
         # Rewriting values: an edit of the same contact waits rather than being overwritten.
-        contacts = contacts.select_for_update(of=("self",))
+        contacts = contacts.select_for_update(no_key=True, of=("self",))
     has_plain = Q(custom_plain__has_key=field.key)
     may_have = has_plain | ~Q(custom_sensitive_encrypted="")
     for contact in contacts.filter(may_have).iterator(chunk_size=500):

@@ -185,8 +185,8 @@ def _check_pin(link: SecureLink, pin: str, *, now: datetime | None = None) -> Pi
     with transaction.atomic():
         # Lock the contact, then the link: concurrent guesses, on one link or
         # on several of the contact's links, must each count.
-        Contact.objects.select_for_update().filter(pk=link.contact_id).first()
-        link = SecureLink.objects.select_for_update().get(pk=link.pk)
+        Contact.objects.select_for_update(no_key=True).filter(pk=link.contact_id).first()
+        link = SecureLink.objects.select_for_update(no_key=True).get(pk=link.pk)
         if link.locked_at or link_state(link, now) != LinkState.VALID:
             return PinCheck(ok=False, locked=bool(link.locked_at), attempts_left=0)
         if pause := contact_pin_pause(link.contact_id, now):

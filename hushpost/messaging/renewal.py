@@ -81,7 +81,7 @@ def request_new_link(
     contact = link.contact
     with transaction.atomic():
         # Serialize requests for one contact so the limits hold under concurrency.
-        type(contact).objects.select_for_update().filter(pk=contact.pk).first()
+        type(contact).objects.select_for_update(no_key=True).filter(pk=contact.pk).first()
         if SecureLink.objects.filter(pk=link.pk, revoked_at__isnull=False).exists():
             # Staff revoked it while this request waited for the lock (messaging/revocation.py).
             return Renewal(

@@ -102,7 +102,7 @@ def _revoke(
         # The same lock "send me a new link" takes: a renewal racing with
         # "revoke all" either finishes first (and its new link is revoked
         # here) or waits and then finds its link revoked.
-        Contact.objects.select_for_update().filter(pk=contact.pk).first()
+        Contact.objects.select_for_update(no_key=True).filter(pk=contact.pk).first()
         links = live_links(contact)
         if link is not None:
             links = links.filter(pk=link.pk)
