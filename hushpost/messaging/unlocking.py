@@ -53,7 +53,11 @@ def unlock_link(
     if len(reason) > MAX_REASON:
         raise UnlockRefused(f"Keep the reason under {MAX_REASON} characters.", "reason")
     with transaction.atomic():
-        link = SecureLink.objects.select_for_update(no_key=True).select_related("contact").get(pk=link.pk)
+        link = (
+            SecureLink.objects.select_for_update(no_key=True)
+            .select_related("contact")
+            .get(pk=link.pk)
+        )
         state = link_state(link, now)
         if state == LinkState.REVOKED:
             raise UnlockRefused("This link was revoked; revoked links stay ended.")
