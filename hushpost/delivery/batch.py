@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils import timezone
@@ -46,6 +47,25 @@ from hushpost.metrics.counters import SEND_LATENCY
 logger = logging.getLogger(__name__)
 
 
+@dataclass
+class Batch:
+    """A started batch: each claimed delivery with its channel and the send's answer
+    (a future while it is on a sending thread)."""
+
+    request_ids: dict[str, str]
+    sends: list[tuple[Delivery, BaseChannel, Future | Accepted | DeliveryError]] = field(
+        default_factory=list
+    )
+
+    def __len__(self) -> int:
+        return len(self.sends)
+
+    def about(self, delivery: Delivery):
+        return bound(
+            request_id=self.request_ids.get(str(delivery.pk)) or None, delivery_id=str(delivery.pk)
+        )
+
+
 class BatchSender:
     """One per worker process: its sending threads and its channels live as long as it does."""
 
@@ -57,6 +77,8 @@ class BatchSender:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
+        for channel in self.channels.values():
+            channel.close()
 
     def channel(self, kind: str) -> BaseChannel:
         path = class_path(kind)
@@ -70,26 +92,36 @@ class BatchSender:
     def send_batch(self, delivery_ids, request_ids: dict[str, str] | None = None) -> set[str]:
         """Claim, send and record these deliveries; the ids (as text) the provider
         accepted come back. `request_ids` names the request that queued each (logs)."""
-        ids = request_ids or {}
+        return self.finish(self.start(delivery_ids, request_ids))
 
-        def about(delivery: Delivery):
-            return bound(request_id=ids.get(str(delivery.pk)) or None, delivery_id=str(delivery.pk))
-
+    def start(self, delivery_ids, request_ids: dict[str, str] | None = None) -> Batch:
+        """Claim these deliveries, hold those that must not go, and put the rest on the
+        wire; returns at once for channels that send on the threads (the worker claims
+        its next batch or records its last meanwhile), after the others have gone."""
+        batch = Batch(request_ids=request_ids or {})
         rate_limit.wait_for_room()
         ready: list[tuple[Delivery, BaseChannel, Outgoing]] = []
         for delivery in claim_batch(delivery_ids):
             reason = why_held(delivery)
             if reason:
-                with about(delivery):
+                with batch.about(delivery):
                     hold_claimed(delivery, reason)
                 continue
             ready.append((delivery, self.channel(delivery.channel), outgoing_for(delivery)))
-        outcomes = self._send_all(ready)
+        batch.sends = self._send_all(ready)
+        return batch
+
+    def finish(self, batch: Batch) -> set[str]:
+        """Wait for a started batch's answers and record them; the ids accepted."""
+        outcomes = [
+            (delivery, channel, outcome.result() if isinstance(outcome, Future) else outcome)
+            for delivery, channel, outcome in batch.sends
+        ]
         now = timezone.now()
         accepted: dict[Move, list] = {}
         for delivery, channel, outcome in outcomes:
             if isinstance(outcome, DeliveryError):
-                with about(delivery):
+                with batch.about(delivery):
                     record_failure(delivery, channel, outcome)
                 continue
             move, fields, detail = sent_fields(outcome, now)
@@ -101,7 +133,7 @@ class BatchSender:
             moved = {delivery.pk for delivery in apply_many(move, items, now=now)}
             for delivery, _, _ in items:
                 if delivery.pk in moved:
-                    with about(delivery):
+                    with batch.about(delivery):
                         logger.info("delivery %s: accepted by %s", delivery.pk, delivery.provider)
                     SEND_LATENCY.observe(max(0.0, (now - delivery.created_at).total_seconds()))
                 else:
@@ -133,7 +165,7 @@ class BatchSender:
 
     def _send_all(
         self, ready: list[tuple[Delivery, BaseChannel, Outgoing]]
-    ) -> list[tuple[Delivery, BaseChannel, Accepted | DeliveryError]]:
+    ) -> list[tuple[Delivery, BaseChannel, Future | Accepted | DeliveryError]]:
         # Each rate-limited sender's slots for this batch, reserved at once; message
         # i of a channel waits for slot i.
         for kind in {delivery.channel for delivery, _, _ in ready}:
@@ -148,18 +180,17 @@ class BatchSender:
         for delivery, channel, outgoing in ready:
             i = index[delivery.channel] = index.get(delivery.channel, -1) + 1
             paced.append((delivery, channel, outgoing, slots[delivery.channel], i))
-        futures = [
+        sends: list[tuple[Delivery, BaseChannel, Future | Accepted | DeliveryError]] = [
             (delivery, channel, self.pool.submit(_attempt, delivery, channel, outgoing, slot, i))
             for delivery, channel, outgoing, slot, i in paced
             if channel.thread_safe
         ]
-        outcomes = [
+        sends += [
             (delivery, channel, _attempt(delivery, channel, outgoing, slot, i))
             for delivery, channel, outgoing, slot, i in paced
             if not channel.thread_safe
         ]
-        outcomes += [(delivery, channel, future.result()) for delivery, channel, future in futures]
-        return outcomes
+        return sends
 
 
 def _attempt(

@@ -71,5 +71,8 @@ class BaseChannel:
     def warm(self) -> None:
         """Get ready to send at once (a paced send waits for its slot after this)."""
 
+    def close(self) -> None:
+        """Let go of any connection kept open between messages (the worker is stopping)."""
+
     def send(self, outgoing: Outgoing) -> Accepted:  # pragma: no cover - interface
         raise NotImplementedError

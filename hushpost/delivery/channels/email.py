@@ -123,10 +123,23 @@ def headers_for(outgoing: Outgoing, mid: str) -> dict[str, str]:
     return headers
 
 
+# The connection was gone when a message was offered on it (before DATA): nothing sent.
+DROPPED = (smtplib.SMTPServerDisconnected, ConnectionError)
+
+
+class _Dropped(DeliveryError):
+    """A connection found closed before the message was offered: safe to send again."""
+
+
 class EmailChannel(BaseChannel):
     name = "email"
     # An email service that refuses the address after an earlier hard bounce or complaint.
     opt_out_codes = OPT_OUT_CODES
+
+    def __init__(self) -> None:
+        # The worker's batches keep one mailer (one SMTP connection) open across
+        # messages; the channel runs on the worker's own thread, never two at once.
+        self._open_mailer = None
 
     def send(self, outgoing: Outgoing) -> Accepted:
         _check_addresses(outgoing.to)
@@ -143,6 +156,28 @@ class EmailChannel(BaseChannel):
         email.attach_alternative(html, "text/html")
         for file_name, content_type, data in outgoing.attachments:
             email.attach(file_name, data, content_type)
+        reused = self.keep_alive and self._open_mailer is not None
+        mailer = self._mailer()
+        try:
+            sent = self._send_on(mailer, email)
+        except _Dropped:
+            if not reused:
+                raise
+            # A kept connection the server closed while it was idle (its idle or
+            # per-connection limit): it failed before any message was offered, so
+            # the same message goes once more on a new connection.
+            mailer = self._mailer()
+            sent = self._send_on(mailer, email)
+        if not sent:
+            raise DeliveryError("the mailer did not send the message", permanent=False)
+        return Accepted(
+            provider=_provider(mailer), provider_id=_esp_message_id(email) or mid.strip("<>")
+        )
+
+    def _mailer(self):
+        """The mailer to send on: the kept one (connected) when keeping connections."""
+        if self._open_mailer is not None:
+            return self._open_mailer
         mailer = mailers.default
         try:
             mailer.open()
@@ -158,22 +193,35 @@ class EmailChannel(BaseChannel):
             raise DeliveryError(
                 f"could not connect to the mail server ({type(error).__name__})", permanent=False
             ) from error
+        if self.keep_alive:
+            self._open_mailer = mailer
+        return mailer
+
+    def _send_on(self, mailer, email) -> int:
         try:
             sent = mailer.send_messages([email])
         except AnymailError as error:
+            self.close(mailer)
             # Before OSError: anymail's transport errors are also requests' (OSError) ones.
             raise esp_error(error, getattr(mailer, "esp_name", "")) from error
         except (OSError, ValueError, smtplib.SMTPException) as error:
+            self.close(mailer)
+            if isinstance(error, DROPPED) and not _in_data(error):
+                raise _Dropped(sending_error(error).reason, permanent=False) from error
             raise sending_error(error) from error
-        finally:
+        if not self.keep_alive:
             # After sendmail returned, a failing QUIT changes nothing.
             with contextlib.suppress(Exception):
                 mailer.close()
-        if not sent:
-            raise DeliveryError("the mailer did not send the message", permanent=False)
-        return Accepted(
-            provider=_provider(mailer), provider_id=_esp_message_id(email) or mid.strip("<>")
-        )
+        return sent
+
+    def close(self, mailer=None) -> None:
+        """Drop the connection (after an error its state is unknown; at the worker's end)."""
+        mailer = mailer or self._open_mailer
+        self._open_mailer = None
+        if mailer is not None:
+            with contextlib.suppress(Exception):
+                mailer.close()
 
 
 def _provider(mailer) -> Provider:

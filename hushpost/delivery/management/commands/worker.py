@@ -28,10 +28,13 @@ import logging
 import random
 import time
 import traceback
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import DatabaseError, InterfaceError, close_old_connections, connections
+from django.db.models import Case, JSONField, Value, When
 from django.db.utils import OperationalError
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
@@ -39,7 +42,7 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from hushpost.delivery.batch import BatchSender
+from hushpost.delivery.batch import Batch, BatchSender
 from hushpost.delivery.tasks import send_delivery_task
 from hushpost.webhooks.dispatcher import Dispatcher
 
@@ -49,6 +52,8 @@ FIRST_WAIT = 0.5
 MAX_WAIT = 10.0
 SEND_TASK = send_delivery_task.module_path
 WEBHOOK_THREADS = 4
+# Every so many batches the pipeline is emptied and one task of another kind runs.
+OTHER_TASK_EVERY = 8
 # Long enough for the webhook tries in flight to end within their own 10 s deadline.
 WEBHOOK_STOP_WAIT = 11.0
 
@@ -82,6 +87,12 @@ class Command(db_worker.Command):
         # The autoreloader runs the loop in a child process the retry can't reach.
         options["reload"] = False
         sender = BatchSender()
+        try:
+            self._keep_running(sender, **options)
+        finally:
+            sender.close()  # ends the kept SMTP connection with a QUIT
+
+    def _keep_running(self, sender: BatchSender, **options) -> None:
         wait = FIRST_WAIT
         while True:
             started = time.monotonic()
@@ -136,6 +147,15 @@ class Command(db_worker.Command):
         worker.run()
 
 
+@dataclass
+class Taken:
+    """Send tasks this worker took (task id → delivery id) and their batch on the wire
+    (None when starting it failed and the tasks were marked failed)."""
+
+    tasks: dict[Any, str]
+    batch: Batch | None
+
+
 class DeliveryWorker(db_worker.Worker):
     """db_worker's loop with the send tasks taken in batches."""
 
@@ -148,17 +168,48 @@ class DeliveryWorker(db_worker.Worker):
         logger.info("worker %s: starting, batches of %d", self.worker_id, self.batch_size)
         if self.startup_delay and self.interval:
             time.sleep(random.random())  # spreads workers started together
-        while self.running:
-            close_old_connections()
-            sent = self.run_send_batch()
-            other = self.run_other_task()
-            if self.batch and not sent and not other:
-                return
-            if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
-                return
-            close_old_connections()
-            if self.running and not sent and not other:
-                time.sleep(self.interval)
+        in_flight: Taken | None = None
+        turns = 0
+        try:
+            while self.running:
+                close_old_connections()
+                # The next batch goes on the wire before the last one's answers are
+                # recorded, so the database work of one overlaps the sending of the other.
+                taken = self.take_send_batch()
+                if in_flight is not None:
+                    self.finish_send_batch(in_flight)
+                in_flight = taken
+                self.running_task = in_flight is not None
+                turns += 1
+                other = False
+                if in_flight is None or turns % OTHER_TASK_EVERY == 0:
+                    # Another kind of task (an import) runs with nothing in flight, so a
+                    # long one never holds a batch's answers unrecorded.
+                    if in_flight is not None:
+                        self.finish_send_batch(in_flight)
+                        in_flight = None
+                    other = self.run_other_task()
+                if self.batch and in_flight is None and not taken and not other:
+                    return
+                if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
+                    return
+                close_old_connections()
+                if self.running and in_flight is None and not other:
+                    time.sleep(self.interval)
+        finally:
+            # Stopped by a signal or a database error: what is on the wire is recorded
+            # if the database lets us; if not, the leases and the sweep settle it.
+            if in_flight is not None:
+                try:
+                    self.finish_send_batch(in_flight)
+                except (DatabaseError, InterfaceError):
+                    logger.warning(
+                        "worker %s: a batch of %d was sent but could not be recorded; "
+                        "the sweep settles it",
+                        self.worker_id,
+                        len(in_flight.tasks),
+                    )
+                self.running_task = False
 
     def ready_tasks(self):
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
@@ -168,8 +219,8 @@ class DeliveryWorker(db_worker.Worker):
             tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
         return tasks
 
-    def run_send_batch(self) -> int:
-        """Take up to a batch of send tasks and send their deliveries; how many tasks it took."""
+    def take_send_batch(self) -> Taken | None:
+        """Take up to a batch of send tasks and put their deliveries on the wire."""
         tasks = self.ready_tasks().filter(task_path=SEND_TASK)
         try:
             with exclusive_transaction(tasks.db):
@@ -186,42 +237,59 @@ class DeliveryWorker(db_worker.Worker):
                     )
         except OperationalError as error:
             if is_locked_database_exception(error):
-                return 0
+                return None
             raise
         if not rows:
-            return 0
+            return None
         self.running_task = True
+        self._run_tasks += len(rows)
+        tasks_by_id = {pk: str(args["args"][0]) for pk, args in rows}
+        # The id of the request that queued each send, for its log lines.
+        request_ids = {
+            str(args["args"][0]): str((args.get("kwargs") or {}).get("request_id", ""))
+            for _, args in rows
+        }
         try:
-            task_ids = {pk: args["args"][0] for pk, args in rows}
-            # The id of the request that queued each send, for its log lines.
-            request_ids = {
-                str(args["args"][0]): str((args.get("kwargs") or {}).get("request_id", ""))
-                for _, args in rows
-            }
-            try:
-                sent = self.sender.send_batch(list(task_ids.values()), request_ids=request_ids)
-            except (DatabaseError, InterfaceError):
-                raise  # handle() reconnects; the deliveries carry their own lease
-            except Exception as error:
-                logger.exception("worker %s: a batch of %d failed", self.worker_id, len(rows))
-                DBTaskResult.objects.filter(pk__in=task_ids).update(
-                    status=TaskResultStatus.FAILED,
-                    finished_at=timezone.now(),
-                    exception_class_path=f"{type(error).__module__}.{type(error).__qualname__}",
-                    traceback="".join(traceback.format_exception(error)),
-                )
-                return len(rows)
-            now = timezone.now()
-            for value in (True, False):
-                done = [pk for pk, delivery in task_ids.items() if (str(delivery) in sent) is value]
-                if done:
-                    DBTaskResult.objects.filter(pk__in=done).update(
-                        status=TaskResultStatus.SUCCESSFUL, finished_at=now, return_value=value
-                    )
-        finally:
-            self.running_task = False
-            self._run_tasks += len(rows)
-        return len(rows)
+            batch = self.sender.start(list(tasks_by_id.values()), request_ids=request_ids)
+        except (DatabaseError, InterfaceError):
+            raise  # handle() reconnects; the deliveries carry their own lease
+        except Exception as error:
+            logger.exception("worker %s: a batch of %d failed", self.worker_id, len(rows))
+            self.fail_tasks(list(tasks_by_id), error)
+            return Taken(tasks_by_id, None)
+        return Taken(tasks_by_id, batch)
+
+    def finish_send_batch(self, taken: Taken) -> None:
+        """Record what the provider answered for a started batch and end its tasks."""
+        if taken.batch is None:
+            return
+        try:
+            sent = self.sender.finish(taken.batch)
+        except (DatabaseError, InterfaceError):
+            raise
+        except Exception as error:
+            logger.exception("worker %s: a batch of %d failed", self.worker_id, len(taken.tasks))
+            self.fail_tasks(list(taken.tasks), error)
+            return
+        sent_tasks = [pk for pk, delivery in taken.tasks.items() if delivery in sent]
+        # One UPDATE for the batch's tasks: the return value says which were sent.
+        DBTaskResult.objects.filter(pk__in=list(taken.tasks)).update(
+            status=TaskResultStatus.SUCCESSFUL,
+            finished_at=timezone.now(),
+            return_value=Case(
+                When(pk__in=sent_tasks, then=Value(True, output_field=JSONField())),
+                default=Value(False, output_field=JSONField()),
+                output_field=JSONField(),
+            ),
+        )
+
+    def fail_tasks(self, task_ids: list, error: Exception) -> None:
+        DBTaskResult.objects.filter(pk__in=task_ids).update(
+            status=TaskResultStatus.FAILED,
+            finished_at=timezone.now(),
+            exception_class_path=f"{type(error).__module__}.{type(error).__qualname__}",
+            traceback="".join(traceback.format_exception(error)),
+        )
 
     def run_other_task(self) -> bool:
         """One task of another kind (an import), as db_worker runs it; True if there was one."""
