@@ -39,9 +39,9 @@ CHUNK = 1000  # recipients per send (Compose's limit before issue 14)
 # --- the parent: stand-in, raw loop, one child process per database ---------
 
 
-def start_standin() -> tuple[subprocess.Popen, dict]:
+def start_standin(latency: float = 0.0) -> tuple[subprocess.Popen, dict]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench.standin_server"],
+        [sys.executable, "-m", "bench.standin_server", "--latency", str(latency)],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -81,13 +81,20 @@ def raw_rate(standin: dict, count: int = SDK_COUNT) -> float:
 
 
 def run_pass(
-    standin: dict, database_url: str, count: int, workers: int, module: str = "bench.drain"
+    standin: dict,
+    database_url: str,
+    count: int,
+    workers: int,
+    module: str = "bench.drain",
+    concurrency: int = 0,
 ) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HUSHPOST_", "DATABASE_URL"))}
     env.update(
         DATABASE_URL=database_url,
         HUSHPOST_DATA_DIR=os.environ.get("HUSHPOST_DATA_DIR") or tempfile.mkdtemp(),
     )
+    if concurrency:
+        env["HUSHPOST_WORKER_CONCURRENCY"] = str(concurrency)
     answer = subprocess.run(
         [
             sys.executable,
@@ -117,12 +124,28 @@ def main() -> None:
     parser.add_argument(
         "--no-sqlite", action="store_true", help="only the PostgreSQL pass (with --postgres)"
     )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        help="seconds the stand-in takes to answer each request (a real API's 50–100 ms)",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=0, help="HUSHPOST_WORKER_CONCURRENCY of each worker"
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="drain with 1 worker, then with --workers, side by side; print that ratio",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(json.loads(args.child), args.count, args.workers)
-    process, standin = start_standin()
+    process, standin = start_standin(args.latency)
     try:
+        if args.scale:
+            return scale_out(standin, args)
         data_dir = tempfile.mkdtemp(prefix="hushpost-drain-")
         databases = [] if args.no_sqlite else [("sqlite", f"sqlite:///{data_dir}/bench.sqlite3")]
         if args.postgres:
@@ -156,6 +179,41 @@ def main() -> None:
         assert process.stdin is not None
         process.stdin.close()
         process.wait(timeout=10)
+
+
+def scale_out(standin: dict, args) -> None:
+    """The same drain by one worker and by --workers workers, one after the other on
+    each database, against a stand-in slow enough that one worker waits on it."""
+    databases = [] if args.no_sqlite else [("sqlite", None)]
+    if args.postgres:
+        databases.append(("postgresql", args.postgres))
+    print(
+        f"{args.count:,} secure texts; stand-in latency {args.latency * 1000:.0f} ms; "
+        f"concurrency {args.concurrency or 'default'} per worker",
+        flush=True,
+    )
+    ratios = []
+    for name, url in databases:
+        rates = {}
+        for workers in (1, args.workers):
+            if url is None:
+                data_dir = tempfile.mkdtemp(prefix="hushpost-drain-")
+                url = f"sqlite:///{data_dir}/bench.sqlite3"
+            result = run_pass(standin, url, args.count, workers, concurrency=args.concurrency)
+            rates[workers] = result["rate"]
+            print(
+                f"{name}, {workers} worker(s): {result['rate']:.0f}/s; at the stand-in "
+                f"{result['messages']:,} messages, {result['distinct']:,} distinct, "
+                f"{result['duplicates']} duplicates, {result['lost']} lost; worker RSS "
+                f"{result['rss_at_1000_mb']:.0f} MB after 1,000, "
+                f"peak {result['rss_peak_mb']:.0f} MB, end {result['rss_end_mb']:.0f} MB",
+                flush=True,
+            )
+        ratios.append((name, rates[args.workers] / rates[1]))
+    print(
+        f"ratio ({args.workers} workers / 1 worker): "
+        + ", ".join(f"{n} {r:.2f}" for n, r in ratios)
+    )
 
 
 # --- the child: one database, queue, drain, count ----------------------------

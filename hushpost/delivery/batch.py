@@ -1,20 +1,25 @@
 """The worker's batches: many deliveries claimed at once, sent concurrently, recorded together.
 
-The worker hands `send_batch` the deliveries of the send tasks it took. They
-are claimed in one statement (lifecycle.claim_batch), each is checked for a
+The worker hands `start` the deliveries of the send tasks it took. They are
+claimed in one statement (lifecycle.claim_batch), each is checked for a
 reason to hold it (why_held, read fresh, as for a single send), and the rest
 go to the provider, each in its slot of its sender's rate limit when one is
 set (rate_limit.py): text messages on up to HUSHPOST_WORKER_CONCURRENCY
 threads, each thread with its own kept-alive connection to Twilio; channels
 that touch the database or share a connection (email, voice, the outbox) one
-after another on the worker's own thread. Acceptances are written with one
-UPDATE and one INSERT of events per batch (lifecycle.apply_many), each still
-fenced on its own attempt; failures go through the same retry policy as a
-single send (send.record_failure), one by one, as they are rare.
+after another on the worker's own thread — email over one SMTP connection
+kept open across messages and batches (channels/email.py). `start` returns
+while the texts are still on the wire, so the worker claims its next batch
+and records its last meanwhile; `finish` waits for the answers and writes
+the acceptances with one UPDATE and one INSERT of events per batch
+(lifecycle.apply_many), each still fenced on its own attempt; failures go
+through the same retry policy as a single send (send.record_failure), one by
+one, as they are rare.
 
-A worker killed mid-batch leaves its claimed deliveries `sending` with one
-lease: the sweep fails them as ambiguous once it lapses and reconciliation
-asks Twilio which it got (docs/RELIABILITY.md), exactly as for a single send.
+A worker killed mid-batch leaves its claimed deliveries `sending` with their
+lease (up to two batches: one on the wire, one being recorded): the sweep
+fails them as ambiguous once it lapses and reconciliation asks Twilio which
+it got (docs/RELIABILITY.md), exactly as for a single send.
 """
 
 from __future__ import annotations
@@ -95,13 +100,23 @@ class BatchSender:
         return self.finish(self.start(delivery_ids, request_ids))
 
     def start(self, delivery_ids, request_ids: dict[str, str] | None = None) -> Batch:
-        """Claim these deliveries, hold those that must not go, and put the rest on the
-        wire; returns at once for channels that send on the threads (the worker claims
-        its next batch or records its last meanwhile), after the others have gone."""
-        batch = Batch(request_ids=request_ids or {})
+        """Claim these deliveries and put them on the wire (`start_claimed`)."""
+        self.wait_for_room()
+        return self.start_claimed(claim_batch(delivery_ids), request_ids)
+
+    def wait_for_room(self) -> None:
+        """Before claiming: sleep while a rate-limited sender is booked far ahead."""
         rate_limit.wait_for_room()
+
+    def start_claimed(
+        self, claimed: list[Delivery], request_ids: dict[str, str] | None = None
+    ) -> Batch:
+        """Hold the claimed deliveries that must not go and put the rest on the wire;
+        returns at once for channels that send on the threads (the worker claims its
+        next batch or records its last meanwhile), after the others have gone."""
+        batch = Batch(request_ids=request_ids or {})
         ready: list[tuple[Delivery, BaseChannel, Outgoing]] = []
-        for delivery in claim_batch(delivery_ids):
+        for delivery in claimed:
             reason = why_held(delivery)
             if reason:
                 with batch.about(delivery):

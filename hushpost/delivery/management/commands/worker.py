@@ -5,9 +5,12 @@ Batches: each turn of the loop takes up to HUSHPOST_WORKER_BATCH ready send
 tasks at once (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, so workers
 take disjoint sets without waiting; SQLite's exclusive transaction
 elsewhere), marks them running with this worker's id in one UPDATE, and hands
-their deliveries to delivery.batch (claimed together, sent concurrently,
-recorded together); the tasks are then marked finished in one UPDATE. Any
-other task (imports) runs one at a time between batches, as db_worker runs it.
+their deliveries to delivery.batch, which claims them together and puts them
+on the wire. Only then are the previous batch's answers recorded and its
+tasks marked finished (one UPDATE), so the database work of one batch
+overlaps the sending of the next. Any other task (imports) runs one at a
+time with no batch in flight, every OTHER_TASK_EVERY turns or when there is
+nothing to send.
 
 Outages: db_worker ignores "database is locked" but exits on any other
 database error — a PostgreSQL restart or failover, a dropped connection. A
@@ -43,6 +46,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from hushpost.delivery.batch import Batch, BatchSender
+from hushpost.delivery.lifecycle import claim_batch
 from hushpost.delivery.tasks import send_delivery_task
 from hushpost.webhooks.dispatcher import Dispatcher
 
@@ -220,8 +224,14 @@ class DeliveryWorker(db_worker.Worker):
         return tasks
 
     def take_send_batch(self) -> Taken | None:
-        """Take up to a batch of send tasks and put their deliveries on the wire."""
+        """Take up to a batch of send tasks, claim their deliveries and put them on the wire.
+
+        The tasks are marked running and their deliveries claimed in one transaction:
+        a worker killed or cut from the database between the two would otherwise
+        leave queued deliveries whose tasks no other worker takes.
+        """
         tasks = self.ready_tasks().filter(task_path=SEND_TASK)
+        self.sender.wait_for_room()
         try:
             with exclusive_transaction(tasks.db):
                 rows = list(
@@ -230,6 +240,7 @@ class DeliveryWorker(db_worker.Worker):
                     ]
                 )
                 if rows:
+                    claimed = claim_batch([args["args"][0] for _, args in rows])
                     DBTaskResult.objects.filter(pk__in=[pk for pk, _ in rows]).update(
                         status=TaskResultStatus.RUNNING,
                         started_at=timezone.now(),
@@ -250,7 +261,7 @@ class DeliveryWorker(db_worker.Worker):
             for _, args in rows
         }
         try:
-            batch = self.sender.start(list(tasks_by_id.values()), request_ids=request_ids)
+            batch = self.sender.start_claimed(claimed, request_ids=request_ids)
         except (DatabaseError, InterfaceError):
             raise  # handle() reconnects; the deliveries carry their own lease
         except Exception as error:
