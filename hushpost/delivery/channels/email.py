@@ -18,6 +18,7 @@ from email.headerregistry import Address
 from anymail.exceptions import AnymailError
 from django.core.exceptions import ValidationError
 from django.core.mail import mailers
+from django.core.mail.backends.base import BaseEmailBackend
 from django.core.validators import validate_email
 
 from hushpost.delivery.channels.base import Accepted, BaseChannel, DeliveryError, Outgoing
@@ -139,7 +140,7 @@ class EmailChannel(BaseChannel):
     def __init__(self) -> None:
         # The worker's batches keep one mailer (one SMTP connection) open across
         # messages; the channel runs on the worker's own thread, never two at once.
-        self._open_mailer = None
+        self._open_mailer: BaseEmailBackend | None = None
 
     def send(self, outgoing: Outgoing) -> Accepted:
         _check_addresses(outgoing.to)
