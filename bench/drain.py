@@ -15,6 +15,13 @@ printed last; the target is 0.5 or more (issue 14).
 
     python -m bench.drain [--count 10000] [--workers 1] [--postgres postgresql://…/db]
 
+Scale-out (--scale): the same drain by one worker and then by --workers
+workers, the ratio of the two printed last (target: 4 workers on PostgreSQL
+≥ 3× one). Give the stand-in a real API's answer time (--latency 0.1) and a
+small --concurrency so one worker waits on the provider rather than on this
+machine's CPUs, as a real worker does; otherwise more workers only share the
+same cores.
+
 --postgres empties that database (flush) before and after: give it one of its own.
 """
 

@@ -103,6 +103,8 @@ class Command(db_worker.Command):
             try:
                 return self.run_worker(sender, **options)
             except (DatabaseError, InterfaceError) as error:
+                if self._stopping():
+                    return  # told to stop: the error is the outage or the signal's cut
                 if time.monotonic() - started > 60:
                     wait = FIRST_WAIT  # it had been running fine: a new outage
                 logger.warning(
@@ -113,7 +115,14 @@ class Command(db_worker.Command):
                 )
                 _close_connections()
                 time.sleep(wait)
+                if self._stopping():
+                    return
                 wait = min(wait * 2, MAX_WAIT)
+
+    def _stopping(self) -> bool:
+        """A stop signal came (SIGTERM, Ctrl-C) to the worker loop that last ran."""
+        worker = getattr(self, "worker", None)
+        return worker is not None and not worker.running
 
     def run_worker(
         self,
@@ -148,6 +157,7 @@ class Command(db_worker.Command):
             excluded_queue_names=excluded,
         )
         worker.configure_signals()
+        self.worker = worker
         worker.run()
 
 
@@ -176,6 +186,10 @@ class DeliveryWorker(db_worker.Worker):
         turns = 0
         try:
             while self.running:
+                # A stop signal now ends the loop after this turn; only the sleep below
+                # is cut short. (Cut inside a statement, the connection's error would
+                # look like an outage, and the worker would reconnect and go on.)
+                self.running_task = True
                 close_old_connections()
                 # The next batch goes on the wire before the last one's answers are
                 # recorded, so the database work of one overlaps the sending of the other.
@@ -183,7 +197,6 @@ class DeliveryWorker(db_worker.Worker):
                 if in_flight is not None:
                     self.finish_send_batch(in_flight)
                 in_flight = taken
-                self.running_task = in_flight is not None
                 turns += 1
                 other = False
                 if in_flight is None or turns % OTHER_TASK_EVERY == 0:
@@ -193,12 +206,14 @@ class DeliveryWorker(db_worker.Worker):
                         self.finish_send_batch(in_flight)
                         in_flight = None
                     other = self.run_other_task()
+                    self.running_task = True  # run_task clears it
                 if self.batch and in_flight is None and not taken and not other:
                     return
                 if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
                     return
                 close_old_connections()
                 if self.running and in_flight is None and not other:
+                    self.running_task = False
                     time.sleep(self.interval)
         finally:
             # Stopped by a signal or a database error: what is on the wire is recorded
@@ -213,7 +228,7 @@ class DeliveryWorker(db_worker.Worker):
                         self.worker_id,
                         len(in_flight.tasks),
                     )
-                self.running_task = False
+            self.running_task = False
 
     def ready_tasks(self):
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
@@ -252,7 +267,6 @@ class DeliveryWorker(db_worker.Worker):
             raise
         if not rows:
             return None
-        self.running_task = True
         self._run_tasks += len(rows)
         tasks_by_id = {pk: str(args["args"][0]) for pk, args in rows}
         # The id of the request that queued each send, for its log lines.
