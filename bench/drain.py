@@ -246,7 +246,15 @@ def child(standin: dict, count: int, workers: int) -> None:
     finally:
         for process in procs:
             process.terminate()
-            process.wait(timeout=30)
+        for process in procs:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                # Never leave a worker behind on the bench database: the next run's
+                # rows (under a new key) would be claimed by it and fail to decrypt.
+                print(f"bench.drain: worker {process.pid} ignored SIGTERM", file=sys.stderr)
+                process.kill()
+                process.wait()
     seen = stats(standin)
     reset(standin)
     from hushpost.delivery.models import Delivery, DeliveryStatus
