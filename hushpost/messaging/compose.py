@@ -422,7 +422,7 @@ def make_batch(jobs: list[Job], *, settings, keys) -> list[Outcome]:
                 pin_source=item.decision.source,
             )
     SecureLink.objects.bulk_create([item.link for item in made if item.link])
-    deliveries = [_delivery(item, settings) for item in planned]
+    deliveries = [_delivery(item, settings, keys) for item in planned]
     by_actor: dict[str, list[Delivery]] = {}
     for item, delivery in zip(planned, deliveries, strict=True):
         by_actor.setdefault(item.job.content.actor_label, []).append(delivery)
@@ -496,7 +496,7 @@ def _touch(made: list[_Planned], now) -> None:
         )
 
 
-def _delivery(item: _Planned, settings) -> Delivery:
+def _delivery(item: _Planned, settings, keys) -> Delivery:
     job, send = item.job, item.job.send
     contact = job.recipient.contact
     if item.hold is not None:
@@ -513,7 +513,7 @@ def _delivery(item: _Planned, settings) -> Delivery:
         )
     if item.link is not None:
         subject, body = notification_for(
-            item.link, item.raw, sender=job.content.sender, settings=settings
+            item.link, item.raw, sender=job.content.sender, settings=settings, keys=keys
         )
         bulk = False  # a secure notification is never bulk (see is_bulk)
     else:

@@ -70,17 +70,23 @@ def notify_link(
 
 
 def notification_for(
-    link: SecureLink, raw_token: str, *, sender, settings: SecureMessagingSettings
+    link: SecureLink,
+    raw_token: str,
+    *,
+    sender,
+    settings: SecureMessagingSettings,
+    keys: frozenset[str] | None = None,
 ) -> tuple[str, str]:
     """The subject (email only) and body of the organization's notification carrying this link,
-    in the contact's language."""
+    in the contact's language; `keys` are the organization's custom field keys, if known."""
     contact = link.contact
     url = link_url(raw_token)
 
     def rendered(part: str) -> str:
         text = text_for(settings, part, contact.language)
         return render(
-            text.source, notification_context(sender, contact, url, language=text.language)
+            text.source,
+            notification_context(sender, contact, url, language=text.language, keys=keys),
         )
 
     return (rendered("subject") if link.channel == Channel.EMAIL else ""), rendered("body")
