@@ -39,6 +39,7 @@ from hushpost.messaging.compose import (
     make_batch,
 )
 from hushpost.messaging.models import Origin, SecureMessagingSettings, Send
+from hushpost.messaging.rendering import fields_used
 from hushpost.messaging.template_fields import OrganizationSender, custom_keys
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ MINUTES_PER_DAY = 24 * 60
 BATCH = 500
 TICK_SECONDS = 2.0
 LOCK_NAME = "due_sends"
+# Signed for each reminder only when its template names it.
+CONFIRM_LINK = "appointment.confirm_link"
 
 
 def due_time(auto: AutoMessage, appointment: Appointment) -> datetime:
@@ -340,6 +343,7 @@ def _send_batch(dues: list[DueSend], now: datetime) -> None:
     keys = custom_keys(organization)
     extra = {"appointment": frozenset(APPOINTMENT_FIELDS)}
     refused: dict[tuple[int, str], str] = {}  # (auto message, language) → why, checked once
+    links: dict[tuple[int, str], bool] = {}  # … → whether it names the confirm link
     jobs, sends = [], []
     for due in dues:
         appointment, auto = due.appointment, due.auto_message
@@ -358,6 +362,9 @@ def _send_batch(dues: list[DueSend], now: datetime) -> None:
                 extra_fields=extra,
             )
             refused[auto.pk, language] = str(ComposeError(problems)) if problems else ""
+            links[auto.pk, language] = CONFIRM_LINK in fields_used(text.body) | fields_used(
+                text.subject
+            )
         if refused[auto.pk, language]:
             _finish(due, DueSendStatus.FAILED, now, reason=refused[auto.pk, language])
             continue
@@ -385,7 +392,7 @@ def _send_batch(dues: list[DueSend], now: datetime) -> None:
         )
         recipient = Recipient(
             appointment.contact,
-            appointment_context(appointment, language),
+            appointment_context(appointment, language, confirm_link=links[auto.pk, language]),
             label=f"due{due.pk}",
             language=language,
         )

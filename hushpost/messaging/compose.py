@@ -477,9 +477,10 @@ def _conversations(contacts: list[Contact]) -> dict:
 
 
 def _touch(made: list[_Planned], now) -> None:
-    """touch() for every conversation written to: it moves up, and one nobody answers yet
-    goes to who wrote. An automated message claims nothing: replies to it stay with
-    nobody, in the shared queue for whoever is at the desk."""
+    """Something was sent: every conversation written to moves up, and one nobody answers
+    yet goes to who wrote. A conversation someone was given in the Inbox stays theirs: a
+    colleague covering one message doesn't take it over. An automated message claims
+    nothing: replies to it stay with nobody, in the shared queue for whoever is at the desk."""
     if not made:
         return
     Conversation.objects.filter(pk__in={item.message.conversation_id for item in made}).update(
