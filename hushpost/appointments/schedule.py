@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from hushpost.appointments.models import (
@@ -293,18 +294,22 @@ def _save_settled(rows: list[DueSend]) -> None:
     if not rows:
         return
     meta = DueSend._meta
-    fields = [meta.get_field(name) for name in SETTLED_FIELDS]
+    fields: list[Field] = []
+    for name in SETTLED_FIELDS:
+        field = meta.get_field(name)
+        assert isinstance(field, Field)  # a concrete column, not a relation's reverse
+        fields.append(field)
+    assert meta.pk is not None
+    fields.append(meta.pk)  # the SET columns, then the key
     quote = connection.ops.quote_name
+    columns = [quote(str(field.column)) for field in fields]
     sql = (
         f"UPDATE {quote(meta.db_table)} SET "
-        + ", ".join(f"{quote(field.column)} = %s" for field in fields)
-        + f" WHERE {quote(meta.pk.column)} = %s"
+        + ", ".join(f"{column} = %s" for column in columns[:-1])
+        + f" WHERE {columns[-1]} = %s"
     )
     values = [
-        [
-            field.get_db_prep_save(getattr(row, field.attname), connection)
-            for field in [*fields, meta.pk]
-        ]
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
         for row in rows
     ]
     with connection.cursor() as cursor:

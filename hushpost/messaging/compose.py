@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from hushpost.accounts.models import ApiKey, Organization
+from hushpost.accounts.models import ApiKey, Organization, User
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, Delivery
 from hushpost.delivery.send import insert_new, new_held, new_queued
@@ -32,7 +33,7 @@ from hushpost.messaging.models import (
     Send,
 )
 from hushpost.messaging.notify import address_for, notification_for, why_unreachable
-from hushpost.messaging.pins import pin_in_force
+from hushpost.messaging.pins import PinDecision, pin_in_force
 from hushpost.messaging.rendering import FieldSpec, TemplateInvalid, problems_in, render
 from hushpost.messaging.template_fields import (
     OrganizationSender,
@@ -329,8 +330,8 @@ class Content:
     subject: str
     pin: str
     attachments: list[NewAttachment]
-    sender: object
-    author: object
+    sender: Any  # a User or an OrganizationSender: what `{{ user.* }}` reads
+    author: User | None
     actor_label: str
     bulk: bool = False
     notify_when_viewed: bool = False
@@ -353,7 +354,7 @@ class Job:
 class _Planned:
     job: Job
     hold: str | None = None
-    decision: object = None
+    decision: PinDecision | None = None
     text: str = ""
     title: str = ""
     message: Message | None = None
@@ -383,6 +384,7 @@ def make_batch(jobs: list[Job], *, settings, keys) -> list[Outcome]:
             planned.append(first[job.key])
     made = [item for item in planned if item.hold is None]
     conversations = _conversations([item.job.recipient.contact for item in made])
+    messages: list[tuple[_Planned, Message]] = []
     for item in made:
         job, send = item.job, item.job.send
         contact = job.recipient.contact
@@ -402,20 +404,20 @@ def make_batch(jobs: list[Job], *, settings, keys) -> list[Outcome]:
         message.body = item.text
         message.subject = item.title
         item.message = message
-    Message.objects.bulk_create([item.message for item in made if item.message])
-    files = []
-    for item in made:
-        for new in item.job.content.attachments:
-            files.append(
-                Attachment.prepare(item.message, new.file_name, new.content_type, new.data)
-            )
+        messages.append((item, message))
+    Message.objects.bulk_create([message for _, message in messages])
+    files = [
+        Attachment.prepare(message, new.file_name, new.content_type, new.data)
+        for item, message in messages
+        for new in item.job.content.attachments
+    ]
     Attachment.objects.bulk_create(files)
-    _touch(made, now)
-    for item in made:
+    _touch(messages, now)
+    for item, message in messages:
         if item.decision is not None:  # a secure send: its link carries the PIN in force
             item.link, item.raw = new_link(
                 contact=item.job.recipient.contact,
-                message=item.message,
+                message=message,
                 channel=item.job.send.channel,
                 lifetime=settings.lifetime,
                 pin=item.decision.pin,
@@ -476,21 +478,21 @@ def _conversations(contacts: list[Contact]) -> dict:
     return found
 
 
-def _touch(made: list[_Planned], now) -> None:
+def _touch(made: list[tuple[_Planned, Message]], now) -> None:
     """Something was sent: every conversation written to moves up, and one nobody answers
     yet goes to who wrote. A conversation someone was given in the Inbox stays theirs: a
     colleague covering one message doesn't take it over. An automated message claims
     nothing: replies to it stay with nobody, in the shared queue for whoever is at the desk."""
     if not made:
         return
-    Conversation.objects.filter(pk__in={item.message.conversation_id for item in made}).update(
+    Conversation.objects.filter(pk__in={message.conversation_id for _, message in made}).update(
         last_activity_at=now
     )
-    by_author: dict = {}
-    for item in made:
+    by_author: dict[int, set] = {}
+    for item, message in made:
         author = item.job.content.author
         if author is not None and item.job.send.origin != Origin.AUTO:
-            by_author.setdefault(author.pk, set()).add(item.message.conversation_id)
+            by_author.setdefault(author.pk, set()).add(message.conversation_id)
     for author_id, conversation_ids in by_author.items():
         Conversation.objects.filter(pk__in=conversation_ids, assigned_to__isnull=True).update(
             assigned_to_id=author_id
