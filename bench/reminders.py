@@ -91,7 +91,8 @@ def child(standin: dict, count: int, workers: int) -> None:
         TWILIO_API_BASE_URL=standin["url"],
     )
     logs = Path(tempfile.mkdtemp(prefix="hushpost-reminders-logs-"))
-    commands = [[str(HUSHPOST), "scheduler", "--interval", "0.5"]] + [
+    # `hushpost scheduler` takes no options; the management command takes --interval.
+    commands = [[str(HUSHPOST), "manage", "scheduler", "--interval", "0.5"]] + [
         [str(HUSHPOST), "worker", "--interval", "0.1"]
     ] * workers
     procs = [
@@ -115,6 +116,11 @@ def child(standin: dict, count: int, workers: int) -> None:
                 first = (now, settled)
             if settled >= count:
                 break
+            for i, process in enumerate(procs):
+                if process.poll() is not None:
+                    # A process that stopped would leave the loop waiting for the hour.
+                    tail = (logs / f"{i}.log").read_text(errors="replace")[-2000:]
+                    raise SystemExit(f"bench.reminders: {commands[i][1]} stopped:\n{tail}")
             time.sleep(0.2)
         else:
             raise SystemExit("bench.reminders: not every reminder went out within an hour")

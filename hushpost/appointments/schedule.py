@@ -1,8 +1,9 @@
 """The message schedule as data: one DueSend per appointment and enabled auto message.
 
 `sync_appointment` and `sync_auto_message` keep the rows current when either
-side changes; `send_due` (a scheduler step) turns due rows into deliveries
-through the same path as Compose, in the same transaction that marks them
+side changes; `send_due` (a scheduler step) turns due rows into deliveries,
+hundreds at a time in due order, through the same bulk pipeline as Compose
+and fan-outs (compose.make_batch), in the same transaction that marks them
 done. Templates are rendered at send time, so an edit changes what has not
 gone out yet.
 """
@@ -10,10 +11,12 @@ gone out yet.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from hushpost.appointments.models import (
@@ -27,14 +30,28 @@ from hushpost.appointments.models import (
 )
 from hushpost.delivery.models import Channel
 from hushpost.delivery.send import ask_for_keypress
-from hushpost.messaging.compose import ComposeError, Recipient, send_message
-from hushpost.messaging.models import Origin
+from hushpost.messaging.compose import (
+    ComposeError,
+    Content,
+    Job,
+    Recipient,
+    check_compose,
+    is_bulk,
+    make_batch,
+)
+from hushpost.messaging.models import Origin, SecureMessagingSettings, Send
+from hushpost.messaging.rendering import fields_used
+from hushpost.messaging.template_fields import OrganizationSender, custom_keys
 
 logger = logging.getLogger(__name__)
 
 MINUTES_PER_DAY = 24 * 60
-BATCH = 50
+# Due sends claimed and made per transaction, and how long one tick keeps at it.
+BATCH = 500
+TICK_SECONDS = 2.0
 LOCK_NAME = "due_sends"
+# Signed for each reminder only when its template names it.
+CONFIRM_LINK = "appointment.confirm_link"
 
 
 def due_time(auto: AutoMessage, appointment: Appointment) -> datetime:
@@ -195,14 +212,34 @@ def past_sends(appointment: Appointment):
     )
 
 
-def send_due(now: datetime | None = None, *, batch: int = BATCH) -> int:
-    """Claim up to `batch` due sends and send each; returns how many were settled.
+def send_due(
+    now: datetime | None = None, *, batch: int = BATCH, budget: float = TICK_SECONDS
+) -> int:
+    """Settle due sends, `batch` at a time in due order, each batch in its own
+    transaction, until none are left or `budget` seconds have gone; returns how many
+    were settled.
+
+    The budget keeps a tick short when thousands fall due in the same minute: the
+    scheduler ticks again at once when a tick found work, so the rest follows in
+    the next tick, after the other chores had their turn.
+    """
+    started = time.monotonic()
+    settled = 0
+    while True:
+        done = _send_due_batch(now or timezone.now(), batch)
+        settled += done
+        if done < batch or time.monotonic() - started >= budget:
+            return settled
+
+
+def _send_due_batch(now: datetime, batch: int) -> int:
+    """Claim up to `batch` due sends and settle them; how many were.
 
     The claim locks the rows (SKIP LOCKED on PostgreSQL, so a second scheduler
     takes other rows or none; SQLite serializes writers anyway) and each row is
-    marked done in the transaction that creates its delivery.
+    marked done in the transaction that creates its delivery: a crash before the
+    commit leaves the whole batch pending, and no delivery of it.
     """
-    now = now or timezone.now()
     SchedulerLock.objects.get_or_create(name=LOCK_NAME)
     with transaction.atomic():
         rows = DueSend.objects.due(now).order_by("due_at", "id")
@@ -219,86 +256,173 @@ def send_due(now: datetime | None = None, *, batch: int = BATCH) -> int:
         claimed = list(
             rows.select_related(
                 "appointment__contact__organization",
+                "appointment__organization",
                 "appointment__staff",
                 "auto_message",
                 "organization",
             )[:batch]
         )
+        to_send = []
         for due in claimed:
-            _settle(due, now)
+            skip = _skip_reason(due, now)
+            if skip:
+                logger.info(
+                    "auto message %s for appointment %s skipped: %s",
+                    due.auto_message_id,
+                    due.appointment_id,
+                    skip,
+                )
+                _finish(due, DueSendStatus.SKIPPED, now, reason=skip)
+            else:
+                to_send.append(due)
+        by_organization: dict[int, list[DueSend]] = {}
+        for due in to_send:
+            by_organization.setdefault(due.organization_id, []).append(due)
+        for dues in by_organization.values():
+            _send_batch(dues, now)
+        _save_settled(claimed)
     return len(claimed)
 
 
-def _settle(due: DueSend, now: datetime) -> None:
-    appointment, auto = due.appointment, due.auto_message
-    skip = None
-    if appointment.status == AppointmentStatus.CANCELLED:
-        skip = "the appointment was cancelled"
-    elif not auto.enabled:
-        skip = "the auto message was switched off"
-    elif auto.timing == Timing.BEFORE_START and appointment.start <= now:
-        # Overdue after downtime, but a reminder for something that has begun helps no one.
-        skip = "the appointment had already started when this was due to go out"
-    elif auto.timing == Timing.BOOKED and appointment.start <= now:
-        # Nor does a confirmation of it (the booking was moved into the past meanwhile).
-        skip = STARTED
-    elif auto.only_unconfirmed and appointment.confirmed_by_contact:
-        # Decided now, not when scheduled: the answer may have come in since.
-        skip = CONFIRMED_ALREADY
-    elif auto.only_unconfirmed and appointment.status == AppointmentStatus.CANCEL_REQUESTED:
-        skip = CANT_COME_ALREADY
-    if skip:
-        logger.info("auto message %s for appointment %s skipped: %s", auto.pk, appointment.pk, skip)
-        _finish(due, DueSendStatus.SKIPPED, now, reason=skip)
+SETTLED_FIELDS = ("status", "reason", "done_at", "send", "delivery")
+
+
+def _save_settled(rows: list[DueSend]) -> None:
+    """Write what `_finish` set on each row: one UPDATE by primary key, executed for all
+    rows at once. (bulk_update's CASE over every id makes each row's update scan all
+    the others: quadratic, seconds for a batch of 500.)"""
+    if not rows:
         return
+    meta = DueSend._meta
+    fields: list[Field] = []
+    for name in SETTLED_FIELDS:
+        field = meta.get_field(name)
+        assert isinstance(field, Field)  # a concrete column, not a relation's reverse
+        fields.append(field)
+    assert meta.pk is not None
+    fields.append(meta.pk)  # the SET columns, then the key
+    quote = connection.ops.quote_name
+    columns = [quote(str(field.column)) for field in fields]
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET "
+        + ", ".join(f"{column} = %s" for column in columns[:-1])
+        + f" WHERE {columns[-1]} = %s"
+    )
+    values = [
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+
+
+def _skip_reason(due: DueSend, now: datetime) -> str | None:
+    appointment, auto = due.appointment, due.auto_message
+    if appointment.status == AppointmentStatus.CANCELLED:
+        return "the appointment was cancelled"
+    if not auto.enabled:
+        return "the auto message was switched off"
+    if auto.timing == Timing.BEFORE_START and appointment.start <= now:
+        # Overdue after downtime, but a reminder for something that has begun helps no one.
+        return "the appointment had already started when this was due to go out"
+    if auto.timing == Timing.BOOKED and appointment.start <= now:
+        # Nor does a confirmation of it (the booking was moved into the past meanwhile).
+        return STARTED
+    if auto.only_unconfirmed and appointment.confirmed_by_contact:
+        # Decided now, not when scheduled: the answer may have come in since.
+        return CONFIRMED_ALREADY
+    if auto.only_unconfirmed and appointment.status == AppointmentStatus.CANCEL_REQUESTED:
+        return CANT_COME_ALREADY
+    return None
+
+
+def _send_batch(dues: list[DueSend], now: datetime) -> None:
+    """One organization's due sends through the send pipeline (compose.make_batch), in
+    due order: a send each (as an inline send of one), their messages, links and
+    deliveries made in bulk. A template that can't be sent at all fails its rows."""
     from hushpost.appointments.auto_messages import AutoMessageValues
     from hushpost.appointments.template_fields import APPOINTMENT_FIELDS, appointment_context
 
-    # The contact's language's variant, if the auto message has one; its dates follow
-    # the language of the text they land in.
-    text, language = AutoMessageValues.of(auto).in_language(appointment.contact.language)
-    try:
-        with transaction.atomic():
-            result = send_message(
-                due.organization,
-                recipients=[
-                    Recipient(
-                        appointment.contact,
-                        appointment_context(appointment, language),
-                        label=f"due{due.pk}",
-                        language=language,
-                    )
-                ],
-                extra_fields={"appointment": frozenset(APPOINTMENT_FIELDS)},
+    organization = dues[0].organization
+    settings = SecureMessagingSettings.objects.for_org(organization)
+    keys = custom_keys(organization)
+    extra = {"appointment": frozenset(APPOINTMENT_FIELDS)}
+    refused: dict[tuple[int, str], str] = {}  # (auto message, language) → why, checked once
+    links: dict[tuple[int, str], bool] = {}  # … → whether it names the confirm link
+    jobs, sends = [], []
+    for due in dues:
+        appointment, auto = due.appointment, due.auto_message
+        # The contact's language's variant, if the auto message has one; its dates follow
+        # the language of the text they land in.
+        text, language = AutoMessageValues.of(auto).in_language(appointment.contact.language)
+        if (auto.pk, language) not in refused:
+            problems = check_compose(
+                organization,
                 channel=auto.channel,
                 secure=auto.secure,
                 body=text.body,
                 subject=text.subject,
-                sender=appointment.staff,
-                actor_label="auto message",
-                origin=Origin.AUTO,
+                attachments=[],
+                recipients=1,
+                extra_fields=extra,
             )
-            delivery = result.outcomes[0].delivery
-            if auto.ask_to_confirm and delivery is not None and auto.channel == Channel.VOICE:
-                # Before the commit that lets the worker send it: the call asks for a keypress.
-                ask_for_keypress(delivery.pk)
-    except ComposeError as error:
-        _finish(due, DueSendStatus.FAILED, now, reason=str(error))
-        return
-    outcome = result.outcomes[0]
-    _finish(
-        due,
-        DueSendStatus.SENT,
-        now,
-        reason=outcome.reason,
-        send=result.send,
-        delivery=outcome.delivery,
-    )
+            refused[auto.pk, language] = str(ComposeError(problems)) if problems else ""
+            links[auto.pk, language] = CONFIRM_LINK in fields_used(text.body) | fields_used(
+                text.subject
+            )
+        if refused[auto.pk, language]:
+            _finish(due, DueSendStatus.FAILED, now, reason=refused[auto.pk, language])
+            continue
+        author = appointment.staff
+        send = Send(
+            organization=organization,
+            created_by=author,
+            actor_label="auto message",
+            origin=Origin.AUTO,
+            channel=auto.channel,
+            secure=auto.secure,
+            recipients=1,
+            fanned_out=1,
+        )
+        sends.append(send)
+        content = Content(
+            body=text.body,
+            subject=text.subject,
+            pin="",
+            attachments=[],
+            sender=author or OrganizationSender(organization),
+            author=author,
+            actor_label="auto message",
+            bulk=is_bulk(send, 1),
+        )
+        recipient = Recipient(
+            appointment.contact,
+            appointment_context(appointment, language, confirm_link=links[auto.pk, language]),
+            label=f"due{due.pk}",
+            language=language,
+        )
+        jobs.append((due, Job(send, recipient, content)))
+    Send.objects.bulk_create(sends)
+    outcomes = make_batch([job for _, job in jobs], settings=settings, keys=keys)
+    for (due, job), outcome in zip(jobs, outcomes, strict=True):
+        auto = due.auto_message
+        if auto.ask_to_confirm and auto.channel == Channel.VOICE:
+            # Before the commit that lets the worker send it: the call asks for a keypress.
+            ask_for_keypress(outcome.delivery.pk)
+        _finish(
+            due,
+            DueSendStatus.SENT,
+            now,
+            reason=outcome.reason,
+            send=job.send,
+            delivery=outcome.delivery,
+        )
 
 
 def _finish(
     due: DueSend, status: str, now: datetime, *, reason: str = "", send=None, delivery=None
 ) -> None:
+    """Mark the row settled, in memory: send_due saves its batch's rows in one statement."""
     due.status, due.reason, due.done_at, due.send, due.delivery = (
         status,
         reason,
@@ -306,4 +430,3 @@ def _finish(
         send,
         delivery,
     )
-    due.save(update_fields=["status", "reason", "done_at", "send", "delivery"])

@@ -50,9 +50,12 @@ def _language(code: str) -> str:
     return code or "en"
 
 
-def appointment_values(appointment: Appointment, language: str | None = None) -> dict[str, object]:
+def appointment_values(
+    appointment: Appointment, language: str | None = None, *, confirm_link: bool = True
+) -> dict[str, object]:
     """The fields, with dates in `language`: that of the text they land in (the
-    contact's unless told)."""
+    contact's unless told). `confirm_link=False` leaves the signed link out, for a
+    caller that knows its template doesn't name it (signing costs as much as the rest)."""
     contact = appointment.contact
     zone_name = contact.effective_time_zone
     language = _language(language or contact.language)
@@ -74,15 +77,15 @@ def appointment_values(appointment: Appointment, language: str | None = None) ->
             "status": appointment.status,
             "status_label": str(appointment.get_status_display()),
             "time_zone": zone_name,
-            "confirm_link": confirm_url(appointment),
+            "confirm_link": confirm_url(appointment) if confirm_link else "",
         }
 
 
 def appointment_context(
-    appointment: Appointment, language: str | None = None
+    appointment: Appointment, language: str | None = None, *, confirm_link: bool = True
 ) -> dict[str, dict[str, object]]:
     """What `{{ appointment.* }}` holds for this appointment's contact."""
-    return {"appointment": appointment_values(appointment, language)}
+    return {"appointment": appointment_values(appointment, language, confirm_link=confirm_link)}
 
 
 def as_recipient(appointment: Appointment):

@@ -152,6 +152,49 @@ def insert(
     return delivery
 
 
+def insert_many(
+    items: list[tuple[Delivery, Move, dict[str, Any]]], *, actor_label: str = "system"
+) -> list[Delivery]:
+    """`insert` for many new deliveries, each with its creating move and event detail: the
+    rows in one INSERT, their events in another, and the queued ones' send tasks enqueued
+    on commit in the order given. The idempotency keys must be new (a clash raises and
+    rolls the whole call back), so nothing is recorded twice."""
+    entries: list[dict[str, Any]] = []
+    for delivery, move, detail in items:
+        transition = TRANSITIONS[move]
+        if transition.sources:
+            raise ValueError(f"{move} changes an existing delivery; use apply_many()")
+        delivery.status = transition.target
+        entries.extend(
+            {
+                "organization": delivery.organization,
+                "kind": kind,
+                "contact": delivery.contact,
+                "message": delivery.message,
+                "delivery": delivery,
+                "link": delivery.link,
+                "actor_label": actor_label,
+                "detail": {"channel": delivery.channel, **detail},
+            }
+            for kind in transition.events
+        )
+    deliveries = [delivery for delivery, _, _ in items]
+    if not deliveries:
+        return []
+    with transaction.atomic():
+        Delivery.objects.bulk_create(deliveries)
+        record_many(entries)
+    queued = []
+    for delivery in deliveries:
+        count_status(delivery.channel, delivery.status)
+        if delivery.status == DeliveryStatus.QUEUED:
+            due = delivery.next_attempt_at
+            queued.append((delivery.pk, due if due and due > timezone.now() else None))
+    if queued:
+        transaction.on_commit(partial(enqueue_sends, queued), robust=True)
+    return deliveries
+
+
 def claim(delivery_id, now: datetime.datetime | None = None) -> Delivery | None:
     """Take a queued, due delivery for this worker (sending, with a lease, one more
     attempt); None when it isn't ours to send."""
@@ -383,3 +426,12 @@ def enqueue_send(delivery_id, run_after: datetime.datetime | None = None) -> Non
 
     task = send_delivery_task.using(run_after=run_after) if run_after else send_delivery_task
     task.enqueue(str(delivery_id), request_id=request_id())
+
+
+def enqueue_sends(queued: list[tuple[Any, datetime.datetime | None]]) -> None:
+    """`enqueue_send` for each (delivery id, run after) of a batch, in order, committed
+    together (one commit, not one per task); if it fails, the sweep finds the queued
+    deliveries without a task, as for a single one."""
+    with transaction.atomic():
+        for delivery_id, run_after in queued:
+            enqueue_send(delivery_id, run_after)

@@ -22,7 +22,7 @@ from hushpost.delivery import retry_policy
 from hushpost.delivery.channels import channel_for
 from hushpost.delivery.channels.base import Accepted, BaseChannel, DeliveryError, Outgoing
 from hushpost.delivery.holds import why_held
-from hushpost.delivery.lifecycle import Move, apply, claim, insert
+from hushpost.delivery.lifecycle import Move, apply, claim, insert, insert_many
 from hushpost.delivery.models import Channel, Delivery
 from hushpost.delivery.opt_out import opt_out_of_email, opt_out_of_sms
 from hushpost.delivery.unsubscribe import unsubscribe_url
@@ -63,6 +63,37 @@ def queue_delivery(
     existing = _existing(organization, idempotency_key)
     if existing is not None:
         return existing
+    delivery = new_queued(
+        organization=organization,
+        contact=contact,
+        channel=channel,
+        to=to,
+        subject=subject,
+        body=body,
+        idempotency_key=idempotency_key,
+        message=message,
+        link=link,
+        bulk=bulk,
+        send=send,
+    )
+    return insert(delivery, Move.QUEUE, actor_label=actor_label)
+
+
+def new_queued(
+    *,
+    organization,
+    contact,
+    channel,
+    to,
+    subject,
+    body,
+    idempotency_key,
+    message=None,
+    link=None,
+    bulk=False,
+    send=None,
+) -> Delivery:
+    """`queue_delivery`'s row, not yet saved (see `insert_new`)."""
     delivery = Delivery(
         organization=organization,
         contact=contact,
@@ -77,7 +108,7 @@ def queue_delivery(
     )
     delivery.subject = subject
     delivery.body = body
-    return insert(delivery, Move.QUEUE, actor_label=actor_label)
+    return delivery
 
 
 def hold_delivery(
@@ -97,7 +128,34 @@ def hold_delivery(
     existing = _existing(organization, idempotency_key)
     if existing is not None:
         return existing
-    delivery = Delivery(
+    delivery = new_held(
+        organization=organization,
+        contact=contact,
+        channel=channel,
+        to=to,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        message=message,
+        link=link,
+        send=send,
+    )
+    return insert(delivery, Move.HOLD, actor_label=actor_label, detail={"reason": reason})
+
+
+def new_held(
+    *,
+    organization,
+    contact,
+    channel,
+    to,
+    reason,
+    idempotency_key,
+    message=None,
+    link=None,
+    send=None,
+) -> Delivery:
+    """`hold_delivery`'s row, not yet saved (see `insert_new`)."""
+    return Delivery(
         organization=organization,
         contact=contact,
         channel=channel,
@@ -108,7 +166,24 @@ def hold_delivery(
         reason=reason,
         send=send,
     )
-    return insert(delivery, Move.HOLD, actor_label=actor_label, detail={"reason": reason})
+
+
+def insert_new(deliveries: list[Delivery], *, actor_label: str = "system") -> list[Delivery]:
+    """Save many rows made by `new_queued` / `new_held` at once, queued or held as made
+    (a held one has its reason), with their events; inside the caller's transaction.
+
+    Unlike `queue_delivery`, the keys must be new: the caller has checked them under the
+    lock that makes it the only one writing them, and a clash rolls its batch back.
+    """
+    return insert_many(
+        [
+            (delivery, Move.HOLD, {"reason": delivery.reason})
+            if delivery.reason
+            else (delivery, Move.QUEUE, {})
+            for delivery in deliveries
+        ],
+        actor_label=actor_label,
+    )
 
 
 def _existing(organization, idempotency_key: str) -> Delivery | None:

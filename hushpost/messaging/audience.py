@@ -13,6 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
 from hushpost.accounts.models import Organization
 from hushpost.contacts.models import Contact, CustomField
 
@@ -80,11 +83,18 @@ def known_ids(queryset, wanted: list[UUID], field: str, noun: str) -> list[str]:
     if len(wanted) > MAX_RECIPIENTS:
         raise _too_many(field, len(wanted))
     found: set[UUID] = set()
-    # In slices: SQLite caps the parameters of one statement.
-    for start in range(0, len(wanted), 5000):
-        found.update(
-            queryset.filter(pk__in=wanted[start : start + 5000]).values_list("pk", flat=True)
-        )
+    if connection.vendor == "postgresql":
+        # One array parameter: 10,000 ids as 10,000 parameters of an IN list take
+        # PostgreSQL three times as long to parse and plan as to look up.
+        kind = queryset.model._meta.pk.db_type(connection)
+        among = RawSQL(f"SELECT unnest(%s::{kind}[])", [wanted])
+        found.update(queryset.filter(pk__in=among).values_list("pk", flat=True))
+    else:
+        # In slices: SQLite caps the parameters of one statement.
+        for start in range(0, len(wanted), 5000):
+            found.update(
+                queryset.filter(pk__in=wanted[start : start + 5000]).values_list("pk", flat=True)
+            )
     unknown = [str(i) for i in wanted if i not in found]
     if unknown:
         shown = ", ".join(unknown[:20]) + (

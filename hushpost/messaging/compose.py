@@ -3,26 +3,37 @@
 One call, one transaction: for each recipient a Message (encrypted), for a
 secure send a SecureLink with the PIN in force, and a Delivery — queued, or
 held back with the reason. The send task is enqueued on commit by delivery.
+`make_batch` makes them, in bulk, for every kind of send: this inline one,
+a fan-out's batches (fan_out.py) and due automated messages
+(appointments/schedule.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from hushpost.accounts.models import ApiKey, Organization
+from hushpost.accounts.models import ApiKey, Organization, User
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, Delivery
-from hushpost.delivery.send import hold_delivery, queue_delivery
-from hushpost.messaging.conversations import conversation_for, touch
-from hushpost.messaging.links import create_link
-from hushpost.messaging.models import Attachment, Message, Origin, SecureMessagingSettings, Send
-from hushpost.messaging.notify import address_for, notify_link, why_unreachable
-from hushpost.messaging.pins import pin_in_force
+from hushpost.delivery.send import insert_new, new_held, new_queued
+from hushpost.messaging.links import new_link
+from hushpost.messaging.models import (
+    Attachment,
+    Conversation,
+    Message,
+    Origin,
+    SecureLink,
+    SecureMessagingSettings,
+    Send,
+)
+from hushpost.messaging.notify import address_for, notification_for, why_unreachable
+from hushpost.messaging.pins import PinDecision, pin_in_force
 from hushpost.messaging.rendering import FieldSpec, TemplateInvalid, problems_in, render
 from hushpost.messaging.template_fields import (
     OrganizationSender,
@@ -267,28 +278,24 @@ def send_message(
             fanned_out=len(recipients),
             request_key=request_key,
         )
-        result = SendResult(send)
-        bulk = is_bulk(send, len(recipients))
-        for recipient in recipients:
-            result.outcomes.append(
-                _send_one(
-                    send,
-                    recipient,
-                    settings=settings,
-                    keys=keys,
-                    body=body,
-                    subject=subject,
-                    pin=pin,
-                    attachments=attachments,
-                    sender=sender,
-                    author=author,
-                    actor_label=actor_label,
-                    bulk=bulk,
-                    # Only a staff member who sent a secure message can be told it was read.
-                    notify_when_viewed=notify_when_viewed and secure and author is not None,
-                )
-            )
-    return result
+        content = Content(
+            body=body,
+            subject=subject,
+            pin=pin,
+            attachments=attachments,
+            sender=sender,
+            author=author,
+            actor_label=actor_label,
+            bulk=is_bulk(send, len(recipients)),
+            # Only a staff member who sent a secure message can be told it was read.
+            notify_when_viewed=notify_when_viewed and secure and author is not None,
+        )
+        outcomes = make_batch(
+            [Job(send, recipient, content) for recipient in recipients],
+            settings=settings,
+            keys=keys,
+        )
+    return SendResult(send, outcomes)
 
 
 def is_bulk(send: Send, recipients: int) -> bool:
@@ -315,107 +322,215 @@ def deliveries_of(send: Send) -> QuerySet[Delivery]:
     return Delivery.objects.filter(organization_id=send.organization_id, send=send)
 
 
-def _send_one(
-    send: Send,
-    recipient: Recipient,
-    *,
-    settings,
-    keys,
-    body,
-    subject,
-    pin,
-    attachments,
-    sender,
-    author,
-    actor_label,
-    bulk=False,
-    notify_when_viewed=False,
-) -> Outcome:
+@dataclass(frozen=True)
+class Content:
+    """What one send says and who sends it, the same for each of its recipients."""
+
+    body: str
+    subject: str
+    pin: str
+    attachments: list[NewAttachment]
+    sender: Any  # a User or an OrganizationSender: what `{{ user.* }}` reads
+    author: User | None
+    actor_label: str
+    bulk: bool = False
+    notify_when_viewed: bool = False
+
+
+@dataclass(frozen=True)
+class Job:
+    """One recipient of one send: a message, maybe a link, and a delivery to make."""
+
+    send: Send
+    recipient: Recipient
+    content: Content
+
+    @property
+    def key(self) -> str:
+        return _idempotency_key(self.send, self.recipient)
+
+
+@dataclass
+class _Planned:
+    job: Job
+    hold: str | None = None
+    decision: PinDecision | None = None
+    text: str = ""
+    title: str = ""
+    message: Message | None = None
+    link: SecureLink | None = None
+    raw: str = ""
+
+
+def make_batch(jobs: list[Job], *, settings, keys) -> list[Outcome]:
+    """Every job's message, link and delivery, in bulk: the one pipeline of sends (inline,
+    fanned out, or due automated messages), inside the caller's transaction.
+
+    Per job, as decided for one recipient: held back (unreachable, opted out, no PIN
+    the template can give, a template that can't be written for them — nothing stored
+    in the conversation then), or the message rendered and encrypted, a secure send's
+    link with the PIN in force and its notification. Then one INSERT per table (messages,
+    files, links, deliveries, events), the conversations moved up in one UPDATE, and the
+    send tasks enqueued on commit in the jobs' order. The jobs' keys must be new (the
+    caller skips those already made, under its lock); a key twice in `jobs` is made once.
+    All jobs are of one organization (`settings`, `keys` are its own).
+    """
+    now = timezone.now()
+    planned: list[_Planned] = []
+    first: dict[str, _Planned] = {}
+    for job in jobs:
+        if job.key not in first:
+            first[job.key] = _plan(job, settings=settings, keys=keys)
+            planned.append(first[job.key])
+    made = [item for item in planned if item.hold is None]
+    conversations = _conversations([item.job.recipient.contact for item in made])
+    messages: list[tuple[_Planned, Message]] = []
+    for item in made:
+        job, send = item.job, item.job.send
+        contact = job.recipient.contact
+        message = Message(
+            organization=send.organization,
+            conversation=conversations[contact.pk],
+            contact=contact,
+            send=send,
+            direction="outbound",
+            origin=send.origin,
+            channel=send.channel,
+            secure=send.secure,
+            author=job.content.author,
+            notify_when_viewed=job.content.notify_when_viewed,
+            created_at=timezone.now(),
+        )
+        message.body = item.text
+        message.subject = item.title
+        item.message = message
+        messages.append((item, message))
+    Message.objects.bulk_create([message for _, message in messages])
+    files = [
+        Attachment.prepare(message, new.file_name, new.content_type, new.data)
+        for item, message in messages
+        for new in item.job.content.attachments
+    ]
+    Attachment.objects.bulk_create(files)
+    _touch(messages, now)
+    for item, message in messages:
+        if item.decision is not None:  # a secure send: its link carries the PIN in force
+            item.link, item.raw = new_link(
+                contact=item.job.recipient.contact,
+                message=message,
+                channel=item.job.send.channel,
+                lifetime=settings.lifetime,
+                pin=item.decision.pin,
+                pin_source=item.decision.source,
+            )
+    SecureLink.objects.bulk_create([item.link for item in made if item.link])
+    deliveries = [_delivery(item, settings, keys) for item in planned]
+    by_actor: dict[str, list[Delivery]] = {}
+    for item, delivery in zip(planned, deliveries, strict=True):
+        by_actor.setdefault(item.job.content.actor_label, []).append(delivery)
+    for actor_label, group in by_actor.items():
+        insert_new(group, actor_label=actor_label)
+    outcomes = {
+        item.job.key: Outcome(item.job.recipient.contact, delivery, item.message)
+        for item, delivery in zip(planned, deliveries, strict=True)
+    }
+    return [outcomes[job.key] for job in jobs]
+
+
+def _plan(job: Job, *, settings, keys) -> _Planned:
+    send, recipient, content = job.send, job.recipient, job.content
     contact = recipient.contact
-    key = _idempotency_key(send, recipient)
-    hold = why_unreachable(contact, send.channel)
-    decision = None
-    if hold is None and send.secure:
-        decision = pin_in_force(contact, settings, pin, custom_keys=keys)
-        hold = decision.held_reason
-    if hold is None:
+    item = _Planned(job, hold=why_unreachable(contact, send.channel))
+    if item.hold is None and send.secure:
+        item.decision = pin_in_force(contact, settings, content.pin, custom_keys=keys)
+        item.hold = item.decision.held_reason
+    if item.hold is None:
         try:
             context = {
-                **message_context(sender, contact, keys, language=recipient.language),
+                **message_context(content.sender, contact, keys, language=recipient.language),
                 **recipient.context,
             }
-            text = render(body, context)
-            title = render(subject, context) if subject.strip() else ""
+            item.text = render(content.body, context)
+            item.title = render(content.subject, context) if content.subject.strip() else ""
         except TemplateInvalid as error:
-            hold = f"the message cannot be written for this contact: {error.problems[0].message}"
-    if hold is not None:
+            item.hold = (
+                f"the message cannot be written for this contact: {error.problems[0].message}"
+            )
+    return item
+
+
+def _conversations(contacts: list[Contact]) -> dict:
+    """Each contact's conversation by contact id, made for those who have none yet."""
+    ids = {contact.pk for contact in contacts}
+    found = {c.contact_id: c for c in Conversation.objects.filter(contact_id__in=ids)}
+    missing = {contact.pk: contact for contact in contacts if contact.pk not in found}
+    if missing:
+        Conversation.objects.bulk_create(
+            [
+                Conversation(contact=contact, organization_id=contact.organization_id)
+                for contact in missing.values()
+            ],
+            ignore_conflicts=True,  # one begun meanwhile (a reply) is the one to use
+        )
+        found.update(
+            (c.contact_id, c) for c in Conversation.objects.filter(contact_id__in=list(missing))
+        )
+    return found
+
+
+def _touch(made: list[tuple[_Planned, Message]], now) -> None:
+    """Something was sent: every conversation written to moves up, and one nobody answers
+    yet goes to who wrote. A conversation someone was given in the Inbox stays theirs: a
+    colleague covering one message doesn't take it over. An automated message claims
+    nothing: replies to it stay with nobody, in the shared queue for whoever is at the desk."""
+    if not made:
+        return
+    Conversation.objects.filter(pk__in={message.conversation_id for _, message in made}).update(
+        last_activity_at=now
+    )
+    by_author: dict[int, set] = {}
+    for item, message in made:
+        author = item.job.content.author
+        if author is not None and item.job.send.origin != Origin.AUTO:
+            by_author.setdefault(author.pk, set()).add(message.conversation_id)
+    for author_id, conversation_ids in by_author.items():
+        Conversation.objects.filter(pk__in=conversation_ids, assigned_to__isnull=True).update(
+            assigned_to_id=author_id
+        )
+
+
+def _delivery(item: _Planned, settings, keys) -> Delivery:
+    job, send = item.job, item.job.send
+    contact = job.recipient.contact
+    if item.hold is not None:
         # A held message is not stored in the conversation: it was never meant to
         # be readable without the protection it was held back for.
-        delivery = hold_delivery(
+        return new_held(
             organization=send.organization,
             contact=contact,
             channel=send.channel,
             to=address_for(contact, send.channel),
-            reason=hold,
-            idempotency_key=key,
-            actor_label=actor_label,
+            reason=item.hold,
+            idempotency_key=job.key,
             send=send,
         )
-        return Outcome(contact, delivery, None)
-
-    conversation = conversation_for(contact)
-    message = Message(
-        organization=send.organization,
-        conversation=conversation,
-        contact=contact,
-        send=send,
-        direction="outbound",
-        origin=send.origin,
-        channel=send.channel,
-        secure=send.secure,
-        author=author,
-        notify_when_viewed=notify_when_viewed,
-        created_at=timezone.now(),
-    )
-    message.body = text
-    message.subject = title
-    message.save()
-    for item in attachments:
-        Attachment.store(message, item.file_name, item.content_type, item.data)
-    # An automated message claims nothing: replies to it stay with nobody, in the
-    # shared queue for whoever is at the desk.
-    touch(conversation, claim_for=None if send.origin == Origin.AUTO else author)
-    if decision is not None:  # a secure send: its link carries the PIN in force
-        link, raw = create_link(
-            contact=contact,
-            message=message,
-            channel=send.channel,
-            lifetime=settings.lifetime,
-            pin=decision.pin,
-            pin_source=decision.source,
+    if item.link is not None:
+        subject, body = notification_for(
+            item.link, item.raw, sender=job.content.sender, settings=settings, keys=keys
         )
-        delivery = notify_link(
-            link=link,
-            raw_token=raw,
-            sender=sender,
-            settings=settings,
-            message=message,
-            idempotency_key=key,
-            actor_label=actor_label,
-            send=send,
-        )
+        bulk = False  # a secure notification is never bulk (see is_bulk)
     else:
-        delivery = queue_delivery(
-            organization=send.organization,
-            contact=contact,
-            channel=send.channel,
-            to=address_for(contact, send.channel),
-            subject=title,
-            body=text,
-            idempotency_key=key,
-            message=message,
-            actor_label=actor_label,
-            bulk=bulk,
-            send=send,
-        )
-    return Outcome(contact, delivery, message)
+        subject, body, bulk = item.title, item.text, job.content.bulk
+    return new_queued(
+        organization=send.organization,
+        contact=contact,
+        channel=send.channel,
+        to=address_for(contact, send.channel),
+        subject=subject,
+        body=body,
+        idempotency_key=job.key,
+        message=item.message,
+        link=item.link,
+        bulk=bulk,
+        send=send,
+    )

@@ -42,23 +42,6 @@ def conversation_for(contact: Contact) -> Conversation:
     return conversation
 
 
-def touch(
-    conversation: Conversation, *, claim_for: User | None = None, now: datetime | None = None
-) -> None:
-    """Something was sent: the conversation moves up, and a conversation nobody
-    answers yet goes to `claim_for` (who wrote, or whose appointment it is).
-
-    A conversation someone was given in the Inbox stays theirs: a colleague
-    covering one message doesn't take it over.
-    """
-    conversation.last_activity_at = now or timezone.now()
-    fields = ["last_activity_at"]
-    if claim_for is not None and conversation.assigned_to_id is None:
-        conversation.assigned_to = claim_for
-        fields.append("assigned_to")
-    conversation.save(update_fields=fields)
-
-
 def thread(contact: Contact) -> QuerySet[Message]:
     """Every message between the organization and the contact, oldest first."""
     return (

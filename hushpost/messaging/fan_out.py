@@ -3,9 +3,9 @@
 `queue_send` checks the send as a whole (as compose does), stores who it is
 for (ids, in order) and what to send them (encrypted) on the Send, and
 enqueues the fan-out task on commit. The worker claims the send with a
-conditional UPDATE and makes each recipient's message, link and delivery
-exactly as an inline send does (compose._send_one: same holds, same
-opt-outs, same events), a batch per transaction. Each batch first re-checks
+conditional UPDATE and makes each batch's messages, links and deliveries
+with the pipeline an inline send uses (compose.make_batch: same holds, same
+opt-outs, same events, one INSERT per table), a batch per transaction. Each batch first re-checks
 the heartbeat this worker last wrote and ends by moving `fanned_out` on, so
 after a crash recipients [0, fanned_out) are all done and the next worker
 starts there; a recipient whose delivery key already exists is skipped, so
@@ -30,12 +30,13 @@ from hushpost.messaging import audience as audiences
 from hushpost.messaging.audience import Audience
 from hushpost.messaging.compose import (
     ComposeError,
+    Content,
+    Job,
     NewAttachment,
     RequestKey,
-    _idempotency_key,
-    _send_one,
     check_compose,
     is_bulk,
+    make_batch,
     new_send,
     send_message,
 )
@@ -47,7 +48,7 @@ logger = logging.getLogger(__name__)
 # Sends to this many recipients or fewer are made inside the request (and answer
 # with every delivery); larger ones are fanned out in the background.
 INLINE_LIMIT = 100
-BATCH_SIZE = 200
+BATCH_SIZE = 500
 # A batch takes a few seconds at most; a heartbeat this old means the worker died.
 STALE_AFTER = datetime.timedelta(minutes=2)
 
@@ -172,24 +173,24 @@ class _FanOut:
         organization = send.organization
         content = send.content
         self.kind, self.ids = next(iter(send.recipient_ids.items()))
-        self.shared = {
-            "settings": SecureMessagingSettings.objects.for_org(organization),
-            "keys": custom_keys(organization),
-            "body": content["body"],
-            "subject": content["subject"],
-            "pin": content["pin"],
-            "attachments": [
+        self.settings = SecureMessagingSettings.objects.for_org(organization)
+        self.keys = custom_keys(organization)
+        self.content = Content(
+            body=content["body"],
+            subject=content["subject"],
+            pin=content["pin"],
+            attachments=[
                 NewAttachment(
                     item["file_name"], item["content_type"], base64.b64decode(item["data"])
                 )
                 for item in content["attachments"]
             ],
-            "sender": send.created_by or OrganizationSender(organization),
-            "author": send.created_by,
-            "actor_label": send.actor_label or "system",
-            "bulk": is_bulk(send, send.recipients),
-            "notify_when_viewed": content.get("notify_when_viewed", False),
-        }
+            sender=send.created_by or OrganizationSender(organization),
+            author=send.created_by,
+            actor_label=send.actor_label or "system",
+            bulk=is_bulk(send, send.recipients),
+            notify_when_viewed=content.get("notify_when_viewed", False),
+        )
 
     def _fence(self) -> QuerySet[Send]:
         """Go on only if this worker still holds the send (its heartbeat is unchanged);
@@ -218,15 +219,15 @@ class _FanOut:
         with transaction.atomic():
             # First, so a second worker's claim waits on the row lock until this commits.
             self._fence()
-            keys = {_idempotency_key(self.send, recipient) for recipient in recipients}
+            jobs = [Job(self.send, recipient, self.content) for recipient in recipients]
             made = set(
-                Delivery.objects.filter(idempotency_key__in=keys).values_list(
+                Delivery.objects.filter(idempotency_key__in=[job.key for job in jobs]).values_list(
                     "idempotency_key", flat=True
                 )
             )
-            for recipient in recipients:
-                if _idempotency_key(self.send, recipient) not in made:
-                    _send_one(self.send, recipient, **self.shared)
+            make_batch(
+                [job for job in jobs if job.key not in made], settings=self.settings, keys=self.keys
+            )
             self._fence().update(fanned_out=done)
 
 

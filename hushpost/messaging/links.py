@@ -76,9 +76,35 @@ def create_link(
     now: datetime | None = None,
 ) -> tuple[SecureLink, str]:
     """A new link for the contact; returns it with its raw token (shown once, never stored)."""
+    link, raw = new_link(
+        contact=contact,
+        message=message,
+        channel=channel,
+        lifetime=lifetime,
+        pin=pin,
+        pin_source=pin_source,
+        pin_digest=pin_digest,
+        now=now,
+    )
+    link.save(force_insert=True)
+    return link, raw
+
+
+def new_link(
+    *,
+    contact: Contact,
+    message: Message | None,
+    channel: str,
+    lifetime: timedelta,
+    pin: str | None = None,
+    pin_source: str = "",
+    pin_digest: str = "",
+    now: datetime | None = None,
+) -> tuple[SecureLink, str]:
+    """`create_link`'s link, not yet saved: a batch of sends saves many in one INSERT."""
     now = now or timezone.now()
     raw = new_token()
-    link = SecureLink.objects.create(
+    link = SecureLink(
         organization_id=contact.organization_id,
         contact=contact,
         message=message,

@@ -321,6 +321,15 @@ class Attachment(models.Model):
     @classmethod
     def store(cls, message: Message, file_name: str, content_type: str, data: bytes) -> Attachment:
         """Keep a file on `message`, encrypted; inside the message's own transaction."""
+        attachment = cls.prepare(message, file_name, content_type, data)
+        attachment.save()
+        return attachment
+
+    @classmethod
+    def prepare(
+        cls, message: Message, file_name: str, content_type: str, data: bytes
+    ) -> Attachment:
+        """`store`'s row, encrypted but not yet saved (a batch saves many at once)."""
         attachment = cls(
             organization_id=message.organization_id,
             message=message,
@@ -329,7 +338,6 @@ class Attachment(models.Model):
             size=len(data),
         )
         attachment.data = data
-        attachment.save()
         return attachment
 
 

@@ -53,16 +53,7 @@ def notify_link(
 ) -> Delivery:
     """Render the organization's notification with this link and queue it on the link's channel."""
     contact = link.contact
-    url = link_url(raw_token)
-
-    def rendered(part: str) -> str:
-        text = text_for(settings, part, contact.language)
-        return render(
-            text.source, notification_context(sender, contact, url, language=text.language)
-        )
-
-    subject = rendered("subject") if link.channel == Channel.EMAIL else ""
-    body = rendered("body")
+    subject, body = notification_for(link, raw_token, sender=sender, settings=settings)
     return queue_delivery(
         organization=contact.organization,
         contact=contact,
@@ -76,3 +67,26 @@ def notify_link(
         actor_label=actor_label,
         send=send,
     )
+
+
+def notification_for(
+    link: SecureLink,
+    raw_token: str,
+    *,
+    sender,
+    settings: SecureMessagingSettings,
+    keys: frozenset[str] | None = None,
+) -> tuple[str, str]:
+    """The subject (email only) and body of the organization's notification carrying this link,
+    in the contact's language; `keys` are the organization's custom field keys, if known."""
+    contact = link.contact
+    url = link_url(raw_token)
+
+    def rendered(part: str) -> str:
+        text = text_for(settings, part, contact.language)
+        return render(
+            text.source,
+            notification_context(sender, contact, url, language=text.language, keys=keys),
+        )
+
+    return (rendered("subject") if link.channel == Channel.EMAIL else ""), rendered("body")

@@ -10,6 +10,7 @@ can always render: every field it may name is always present in the context
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -225,10 +226,16 @@ def validate(source: str, spec: FieldSpec, *, required: Iterable[str] = ()) -> N
         raise TemplateInvalid(problems)
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(source: str, html: bool):
+    """A template parsed once: a batch renders the same few templates for every recipient
+    (parsing cost as much as rendering). A parsed template keeps no state between renders."""
+    return (_html_env if html else _env).from_string(source)
+
+
 def render(source: str, context: Mapping[str, object], *, html: bool = False) -> str:
     """Render a template that passed validation. Raises TemplateInvalid if it no longer can."""
-    env = _html_env if html else _env
     try:
-        return env.from_string(source).render(**context)
+        return _parsed(source, html).render(**context)
     except LiquidError as error:
         raise TemplateInvalid([_syntax_problem(source, error)]) from error

@@ -69,10 +69,16 @@ def now_for(contact: Contact, language: str | None = None) -> TemplateDateTime:
 
 
 def notification_context(
-    user, contact: Contact, secure_link: str, *, language: str | None = None
+    user,
+    contact: Contact,
+    secure_link: str,
+    *,
+    language: str | None = None,
+    keys: frozenset[str] | None = None,
 ) -> dict[str, object]:
+    """`keys` (custom_keys) lets a caller notifying many contacts look them up once."""
     return {
-        **contact_context(contact),
+        **contact_context(contact, keys),
         "user": user.template_context(),
         SECURE_LINK: secure_link,
         NOW: now_for(contact, language),
