@@ -230,7 +230,7 @@ def main() -> int:
         cookies = [f"{COOKIE_NAME}={key}" for key in keys]
         # Warm both pages once so neither pays for first imports.
         drive(port, "/accounts/login/", [""] * 4, 1.0)
-        drive(port, "/s/conversation/", cookies[:4], 1.0)
+        drive(port, "/s/conversation/", cookies, 1.0)
         sign_in = drive(port, "/accounts/login/", [""] * len(cookies), seconds)
         page = drive(port, "/s/conversation/", cookies, seconds)
     finally:

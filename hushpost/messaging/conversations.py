@@ -69,6 +69,32 @@ def thread(contact: Contact) -> QuerySet[Message]:
     )
 
 
+def thread_to_show(contact: Contact) -> list[Message]:
+    """The thread as the contact's secure page shows it: `thread` without the author
+    (the page never names staff), each message's files as `files` (id, name, size).
+
+    Two queries whatever the thread's length. The files come as plain rows from one
+    query rather than through prefetch_related, which cost more than everything
+    else in reading a twenty-message thread; and never with their encrypted bytes.
+    """
+    messages = list(thread(contact).select_related(None).prefetch_related(None))
+    files: dict = {message.pk: [] for message in messages}
+    if messages:
+        rows = (
+            Attachment.objects.filter(
+                organization_id=contact.organization_id, message__contact_id=contact.pk
+            )
+            .order_by("created_at", "file_name")
+            .values_list("message_id", "id", "file_name", "size")
+        )
+        for message_id, *item in rows:
+            if message_id in files:
+                files[message_id].append(tuple(item))
+    for message in messages:
+        message.files = files[message.pk]  # type: ignore[attr-defined]
+    return messages
+
+
 def inbox(
     organization, *, unread: bool | None = None, assigned_to: User | str | None = ""
 ) -> QuerySet[Conversation]:
