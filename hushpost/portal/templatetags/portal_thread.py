@@ -13,13 +13,15 @@ template (portal/_appointment_answer.html), with the page's own context.
 from __future__ import annotations
 
 import html
+from datetime import datetime, tzinfo
+from functools import lru_cache
 
 from django import template
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 register = template.Library()
 
@@ -30,6 +32,18 @@ FILE_ICON = (
 )
 APPOINTMENT = "portal/_appointment_answer.html"
 LATEST = ' id="latest"'
+
+
+@lru_cache(maxsize=20_000)
+def _when(created_at: datetime, zone: tzinfo, language: str | None, shape: str) -> tuple[str, str]:
+    """A message's time for <time datetime>, and as the page shows it (escaped).
+
+    Kept per process: the formatter costs as much as all the rest of a message, and a
+    contact reloading sees the same times again. The key holds what the result depends
+    on (the active language and time zone of the page, render_page's overrides).
+    """
+    when = timezone.localtime(created_at, zone)
+    return when.isoformat(), html.escape(dateformat.format(when, shape))
 
 
 def _text(value) -> str:
@@ -52,19 +66,19 @@ def thread_items(context, messages, organization) -> SafeString:
     # The page's date and time, then the zone ("10:07 p.m. PST": a contact may be
     # elsewhere), in one pass of the formatter.
     when_format = formats.get_format("DATETIME_FORMAT") + " T"
+    zone, language = timezone.get_current_timezone(), get_language()
     files_label = html.escape(gettext("Attachments"))
     answer_url = reverse("portal:conversation_answer")
     last = len(messages) - 1
     parts: list[str] = []
     for index, message in enumerate(messages):
         inbound = message.direction == "inbound"
-        when = timezone.localtime(message.created_at)
+        stamp, shown = _when(message.created_at, zone, language, when_format)
         parts.append(
             f'<li class="msg {"msg-mine" if inbound else "msg-theirs"}"'
             f"{LATEST if index == last else ''}>\n"
             f'    <p class="msg-meta"><span class="msg-who">{you if inbound else theirs}</span>\n'
-            f'      <time datetime="{when.isoformat()}">'
-            f"{html.escape(dateformat.format(when, when_format))}</time></p>\n"
+            f'      <time datetime="{stamp}">{shown}</time></p>\n'
         )
         # dir="auto": a reply in Arabic reads right to left on an English page, and back.
         subject, body = message.subject, message.body
