@@ -56,3 +56,17 @@ def test_a_thread_without_files_skips_the_files_query(client, jane):
     assert "a.txt" in page
     assert len(with_file) == len(without) + 1
     assert not any("messaging_attachment" in q and "EXISTS" not in q for q in without)
+
+
+def test_composed_messages_cost_no_appointment_query(client, jane, pin_link):
+    """Only an auto message (a reminder) can carry answer buttons: a thread of messages
+    sent from Compose is not looked up among the scheduler's due sends."""
+    from hushpost.messaging.models import Send
+
+    jane_client = signed_in(client, pin_link[1])
+    send = Send.objects.create(organization_id=jane.organization_id, channel="sms", secure=True)
+    for n in range(3):
+        add_message(jane, f"Composed {n}", send=send)
+    page, queries = reload(jane_client)
+    assert "Composed 2" in page
+    assert not any("appointments_duesend" in q for q in queries)
