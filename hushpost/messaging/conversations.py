@@ -74,17 +74,16 @@ def thread_to_show(contact: Contact) -> list[Message]:
     (the page never names staff), each message's files as `files` (id, name, size).
 
     One query, and a second one for the files when there are any, whatever the
-    thread's length. The files come as plain rows from one
-    query rather than through prefetch_related, which cost more than everything
-    else in reading a twenty-message thread; and never with their encrypted bytes.
+    thread's length. The files come as plain rows from one query rather than
+    through prefetch_related, which cost more than everything else in reading a
+    twenty-message thread; and never with their encrypted bytes.
     """
     has_files = Exists(Attachment.objects.filter(message=OuterRef("pk")))
-    messages = list(
-        thread(contact).select_related(None).prefetch_related(None).annotate(has_files=has_files)
-    )
-    files: dict = {message.pk: [] for message in messages}
+    shown = thread(contact).select_related(None).prefetch_related(None)
+    annotated = list(shown.annotate(has_files=has_files))
+    files: dict = {message.pk: [] for message in annotated}
     # Most threads have no file at all: then no second query (a round trip on PostgreSQL).
-    if any(message.has_files for message in messages):  # type: ignore[attr-defined]
+    if any(message.has_files for message in annotated):
         rows = (
             Attachment.objects.filter(
                 organization_id=contact.organization_id, message__contact_id=contact.pk
@@ -95,8 +94,10 @@ def thread_to_show(contact: Contact) -> list[Message]:
         for message_id, *item in rows:
             if message_id in files:
                 files[message_id].append(tuple(item))
-    for message in messages:
+    messages: list[Message] = []
+    for message in annotated:
         message.files = files[message.pk]  # type: ignore[attr-defined]
+        messages.append(message)
     return messages
 
 
