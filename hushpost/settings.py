@@ -227,6 +227,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Kept open between requests, as PostgreSQL's are: a fresh SQLite connection
+    # runs the pragmas above and parses the whole schema again on its first query,
+    # which made every page that reads the database pay for it (bench/portal.py).
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------

@@ -171,8 +171,11 @@ def answerable_by_message(messages) -> dict:
     """For the secure page: the appointment each reminder in `messages` was about,
     by message id, while it can still be answered (not started, not cancelled)."""
     from hushpost.appointments.models import DueSend
+    from hushpost.messaging.models import Origin
 
-    by_send = {m.send_id: m for m in messages if m.send_id}
+    # Only the scheduler's sends (auto messages) come from a DueSend: a thread of
+    # composed messages, read on every reload of the page, costs no query here.
+    by_send = {m.send_id: m for m in messages if m.send_id and m.origin == Origin.AUTO}
     if not by_send:
         return {}
     rows = DueSend.objects.filter(

@@ -90,9 +90,11 @@ class KeyRing:
         return cls(tuple(keys))
 
 
+@cache
 def _development_spec(data_dir: Path) -> str:
     # The one-command demo has no HUSHPOST_KEYS: keep a generated ring in the
-    # data dir so restarts can still read what was written.
+    # data dir so restarts can still read what was written. Cached like the file's
+    # read: building its path on every decrypt showed in the conversation page's profile.
     return _read_ring_file(str(Path(data_dir) / "keys"))
 
 

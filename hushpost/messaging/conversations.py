@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -50,6 +50,38 @@ def thread(contact: Contact) -> QuerySet[Message]:
         .prefetch_related("attachments")
         .order_by("created_at", "id")
     )
+
+
+def thread_to_show(contact: Contact) -> list[Message]:
+    """The thread as the contact's secure page shows it: `thread` without the author
+    (the page never names staff), each message's files as `files` (id, name, size).
+
+    One query, and a second one for the files when there are any, whatever the
+    thread's length. The files come as plain rows from one query rather than
+    through prefetch_related, which cost more than everything else in reading a
+    twenty-message thread; and never with their encrypted bytes.
+    """
+    has_files = Exists(Attachment.objects.filter(message=OuterRef("pk")))
+    shown = thread(contact).select_related(None).prefetch_related(None)
+    annotated = list(shown.annotate(has_files=has_files))
+    files: dict = {message.pk: [] for message in annotated}
+    # Most threads have no file at all: then no second query (a round trip on PostgreSQL).
+    if any(message.has_files for message in annotated):
+        rows = (
+            Attachment.objects.filter(
+                organization_id=contact.organization_id, message__contact_id=contact.pk
+            )
+            .order_by("created_at", "file_name")
+            .values_list("message_id", "id", "file_name", "size")
+        )
+        for message_id, *item in rows:
+            if message_id in files:
+                files[message_id].append(tuple(item))
+    messages: list[Message] = []
+    for message in annotated:
+        message.files = files[message.pk]  # type: ignore[attr-defined]
+        messages.append(message)
+    return messages
 
 
 def inbox(

@@ -24,7 +24,7 @@ from hushpost.messaging.conversations import (
     MAX_REPLY_ATTACHMENT_BYTES,
     MAX_REPLY_CHARS,
     receive_reply,
-    thread,
+    thread_to_show,
 )
 from hushpost.messaging.link_visits import client_key, confirm_person, note_fetch
 from hushpost.messaging.links import LinkState, check_pin, find_link, link_state
@@ -192,7 +192,7 @@ def _conversation_page(
     request: HttpRequest, session, form: ReplyForm, *, status: int = 200
 ) -> HttpResponse:
     contact = session.contact
-    messages = list(thread(contact))
+    messages = thread_to_show(contact)
     # A reminder's appointment gets its Confirm / I can't come buttons beside it,
     # here behind the PIN, so time and place never sit in the notification.
     appointments = answerable_by_message(messages)
