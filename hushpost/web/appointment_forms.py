@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts.models import User
 from hushpost.appointments.agenda import NO_STAFF, confirmation_choices
@@ -41,14 +42,14 @@ class AppointmentForm(forms.ModelForm):
     contact = ContactChoiceField(
         queryset=Contact.objects.none(),
         error_messages={
-            "invalid_choice": "Unknown contact: choose one of your organization's contacts."
+            "invalid_choice": _("Unknown contact: choose one of your organization's contacts.")
         },
     )
     staff = StaffChoiceField(
         queryset=User.objects.none(),
         required=False,
-        label="Staff member",
-        empty_label="Nobody in particular",
+        label=_("Staff member"),
+        empty_label=_("Nobody in particular"),
     )
 
     class Meta:
@@ -57,7 +58,7 @@ class AppointmentForm(forms.ModelForm):
         widgets = {"start": LocalDateTimeInput(), "end": LocalDateTimeInput()}
         labels = {"external_id": "External id"}
         help_texts = {
-            "external_id": (
+            "external_id": _(
                 "The id in the system that booked it, if any; unique in your organization."
             )
         }
@@ -97,20 +98,20 @@ class AppointmentForm(forms.ModelForm):
 class ListFilters(forms.Form):
     date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     view = forms.ChoiceField(
-        choices=[("day", "Day"), ("agenda", "Agenda"), ("week", "Week")], required=False
+        choices=[("day", _("Day")), ("agenda", _("Agenda")), ("week", _("Week"))], required=False
     )
-    status = forms.ChoiceField(label="Confirmation", required=False)
-    staff = forms.ChoiceField(label="Staff member", required=False)
+    status = forms.ChoiceField(label=_("Confirmation"), required=False)
+    staff = forms.ChoiceField(label=_("Staff member"), required=False)
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["status"]).choices = [
-            ("", "Any"),
+            ("", _("Any")),
             *confirmation_choices(),
         ]
         people = User.objects.filter(organization=organization).order_by("first_name", "email")
         cast(forms.ChoiceField, self.fields["staff"]).choices = [
-            ("", "Anyone"),
-            (NO_STAFF, "No staff member"),
+            ("", _("Anyone")),
+            (NO_STAFF, _("No staff member")),
             *((str(user.pk), user.display_name) for user in people),
         ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-DATE_ERROR = "Enter the date as YYYY-MM-DD, such as 2026-03-31."
+DATE_ERROR = _("Enter the date as YYYY-MM-DD, such as 2026-03-31.")
 
 
 def date_field(label: str) -> forms.DateField:
@@ -26,7 +27,7 @@ class DateRangeFilter(forms.Form):
         cleaned = self.cleaned_data
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to and date_from > date_to:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
 
     @property

@@ -1,6 +1,7 @@
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 
 from hushpost.accounts.models import Organization
@@ -20,14 +21,14 @@ COUNTRIES = sorted(
 
 class OrganizationForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
-        help_text=(
+        help_text=_(
             "Appointment times and every time on staff pages use it, "
             "unless a staff member chooses their own."
         )
     )
     country = forms.ChoiceField(
         choices=[(code, code) for code in COUNTRIES],
-        help_text="Phone numbers typed without a country code are read as this country's.",
+        help_text=_("Phone numbers typed without a country code are read as this country's."),
     )
 
     class Meta:
@@ -44,7 +45,7 @@ class OrganizationForm(forms.ModelForm):
             "pin_hint",
         ]
         help_texts = {
-            "company_name": (
+            "company_name": _(
                 "Notifications say “Ann Lee at <company name>” ({{ user.name_and_company }})."
             )
         }

@@ -13,7 +13,7 @@ from hushpost.accounts.models import Role
 from hushpost.accounts.time_zones import time_zone_choices
 from hushpost.languages import STAFF_LANGUAGES
 
-ROLE_HELP = (
+ROLE_HELP = _(
     "Owners can do everything, including managing other owners. Admins manage settings, fields "
     "and users. Members work with contacts, messages and appointments."
 )
@@ -29,7 +29,7 @@ def _role_field(actor) -> forms.ChoiceField:
 class InviteUserForm(forms.Form):
     email = forms.EmailField(
         max_length=254,
-        help_text="They get an email with a link to choose their password.",
+        help_text=_("They get an email with a link to choose their password."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
     first_name = forms.CharField(max_length=100, required=False)

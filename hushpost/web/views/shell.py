@@ -2,6 +2,7 @@
 
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.web.decorators import staff_required
 from hushpost.web.home import home as gather
@@ -9,8 +10,8 @@ from hushpost.web.home import home as gather
 
 def greeting(hour: int) -> str:
     if hour < 12:
-        return "Good morning"
-    return "Good afternoon" if hour < 18 else "Good evening"
+        return _("Good morning")
+    return _("Good afternoon") if hour < 18 else _("Good evening")
 
 
 @staff_required
