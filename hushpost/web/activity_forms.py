@@ -28,6 +28,7 @@ class ContactChoiceField(forms.ModelChoiceField):
 class ActivityFilterForm(DateRangeFilter, forms.Form):
     contact = ContactChoiceField(
         queryset=Contact.objects.none(),
+        label=_("Contact"),
         required=False,
         empty_label=_("All contacts"),
         error_messages={"invalid_choice": NO_SUCH_CONTACT},

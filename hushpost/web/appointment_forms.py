@@ -41,6 +41,8 @@ class ContactChoiceField(forms.ModelChoiceField):
 class AppointmentForm(forms.ModelForm):
     contact = ContactChoiceField(
         queryset=Contact.objects.none(),
+        label=_("Contact"),
+        empty_label=_("Choose a contact"),
         error_messages={
             "invalid_choice": _("Unknown contact: choose one of your organization's contacts.")
         },
@@ -56,7 +58,14 @@ class AppointmentForm(forms.ModelForm):
         model = Appointment
         fields = ["contact", "start", "end", "title", "location", "staff", "status", "external_id"]
         widgets = {"start": LocalDateTimeInput(), "end": LocalDateTimeInput()}
-        labels = {"external_id": "External id"}
+        labels = {
+            "start": _("Start"),
+            "end": _("End"),
+            "title": _("Title"),
+            "location": _("Location"),
+            "status": _("Status"),
+            "external_id": _("External id"),
+        }
         help_texts = {
             "external_id": _(
                 "The id in the system that booked it, if any; unique in your organization."
@@ -79,7 +88,9 @@ class AppointmentForm(forms.ModelForm):
                 "%Y-%m-%d %H:%M",
                 "%Y-%m-%dT%H:%M:%S",
             ]
-            self.fields[name].help_text = f"In {time_format.zone_description()}."
+            self.fields[name].help_text = _("In %(zone)s.") % {
+                "zone": time_format.zone_description()
+            }
 
     # save_appointment checks the external id and end-after-start in words staff
     # understand (the same for the API and imports); the view puts them at their fields.

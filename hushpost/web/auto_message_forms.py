@@ -18,7 +18,7 @@ from hushpost.appointments.models import Timing
 from hushpost.delivery.models import Channel
 from hushpost.web.template_forms import LanguageVariants, TemplateSettingsForm
 
-UNIT_CHOICES = [("minutes", "minutes"), ("hours", "hours"), ("days", "days")]
+UNIT_CHOICES = [("minutes", _("minutes")), ("hours", _("hours")), ("days", _("days"))]
 
 
 # Which form field shows each rule's problem.

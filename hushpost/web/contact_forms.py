@@ -11,6 +11,7 @@ from hushpost.accounts.time_zones import time_zone_choices
 from hushpost.contacts.models import Contact, CustomField, FieldType
 from hushpost.contacts.phones import InvalidPhone, normalize_phone
 from hushpost.contacts.values import clean_custom_value, clean_email, is_pin
+from hushpost.languages import LANGUAGES, language_name
 
 CUSTOM_PREFIX = "custom__"
 CLEAR_SUFFIX = "__clear"
@@ -28,7 +29,7 @@ class ContactForm(forms.ModelForm):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    time_zone = forms.ChoiceField(required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
 
     class Meta:
         model = Contact
@@ -43,6 +44,10 @@ class ContactForm(forms.ModelForm):
             "email_opt_out",
         ]
         labels = {
+            "name": _("Name"),
+            "email": _("Email"),
+            "time_zone": _("Time zone"),
+            "language": _("Language"),
             "phone": _("Mobile phone"),
             "external_id": _("External id"),
             "sms_opt_out": _("Opted out of text messages"),
@@ -65,6 +70,10 @@ class ContactForm(forms.ModelForm):
             current=self.instance.time_zone,
             blank=_("The organization's: %(zone)s") % {"zone": organization.time_zone},
         )
+        # The contact's language, named in the staff member's.
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
+            (code, language_name(code)) for code, _name in LANGUAGES
+        ]
         self.fields["phone"].widget = forms.TextInput(
             attrs={"inputmode": "tel", "autocomplete": "off"}
         )

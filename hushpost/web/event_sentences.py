@@ -54,6 +54,23 @@ DETAIL_LABELS = {
     "appointment_id": gettext_lazy("Appointment id"),
     "import_id": gettext_lazy("Import id"),
     "contact_id": gettext_lazy("Contact id"),
+    "added": gettext_lazy("Added"),
+    "updated": gettext_lazy("Updated"),
+    "unchanged": gettext_lazy("Unchanged"),
+    "skipped": gettext_lazy("Skipped"),
+    "rejected": gettext_lazy("Rejected"),
+    "rows": gettext_lazy("Rows"),
+    "encoding": gettext_lazy("Encoding"),
+    "file_name": gettext_lazy("File name"),
+    "status": gettext_lazy("Status"),
+    "prefix": gettext_lazy("Key prefix"),
+    "feed": gettext_lazy("Calendar feed"),
+    "endpoint": gettext_lazy("Webhook endpoint"),
+    "name": gettext_lazy("Name"),
+    "url": gettext_lazy("Address"),
+    "file": gettext_lazy("File"),
+    "kind": gettext_lazy("Kind"),
+    "format": gettext_lazy("Format"),
 }
 # What a change recorded in an event's detail did, as a verb in the past
 # ("{actor} {change} an auto message").

@@ -97,7 +97,13 @@ class CustomFieldForm(forms.ModelForm):
             "field_type": _("Type"),
             "sensitive": _("Sensitive: store values encrypted"),
         }
-        help_texts = {"label": _("What staff see on the contact form, such as “Insurance number”.")}
+        help_texts = {
+            "label": _("What staff see on the contact form, such as “Insurance number”."),
+            "sensitive": _(
+                "Values are stored encrypted, like message bodies "
+                "(for identifiers such as an ID or policy number)."
+            ),
+        }
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)

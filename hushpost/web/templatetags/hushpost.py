@@ -1,5 +1,6 @@
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from hushpost.contacts.phones import display_phone
 from hushpost.contacts.sensitive import mask
@@ -48,7 +49,7 @@ def short_day(value):
 @register.simple_tag
 def zone_note():
     """Said once above a list of times: which zone they are in."""
-    return f"Times in {time_format.zone_description()}."
+    return _("Times in %(zone)s.") % {"zone": time_format.zone_description()}
 
 
 @register.filter

@@ -17,6 +17,7 @@ from hushpost.web.decorators import admin_required
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
+        label=_("Name"),
         max_length=MAX_NAME_LENGTH,
         help_text=_(
             "What will use the key, such as “Booking system”. "

@@ -35,6 +35,7 @@ from hushpost.web.event_sentences import describe_events, prepare
 
 # How many days each view shows from its first day.
 VIEW_DAYS = {"day": 1, "agenda": 14, "week": 7}
+VIEW_NAMES = {"day": _("Day"), "agenda": _("Agenda"), "week": _("Week")}
 
 
 def _first_day(view: str, day: date) -> date:
@@ -71,7 +72,7 @@ def appointment_list(request):
         "busy_days": [d for d in agenda_days if d.items],
         "count": count,
         "view": view,
-        "views": [(name, name.capitalize(), link(first, name)) for name in VIEW_DAYS],
+        "views": [(name, VIEW_NAMES[name], link(first, name)) for name in VIEW_DAYS],
         "day": first,
         "last_day": last_day,
         "today": today,

@@ -34,6 +34,7 @@ ALL = "all"
 
 class DeliveryFilterForm(DateRangeFilter, forms.Form):
     status = forms.ChoiceField(
+        label=_("Status"),
         choices=[
             (ATTENTION, _("Needs attention (failed or held back)")),
             (ALL, _("All statuses")),
@@ -41,7 +42,9 @@ class DeliveryFilterForm(DateRangeFilter, forms.Form):
         ],
         required=False,
     )
-    channel = forms.ChoiceField(choices=[("", _("All channels")), *Channel.choices], required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("All channels")), *Channel.choices], required=False
+    )
     date_from = date_field(_("From"))
     date_to = date_field(_("To"))
     q = forms.CharField(
