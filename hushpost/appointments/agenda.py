@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import pgettext, pgettext_lazy
@@ -25,6 +26,9 @@ from hushpost.appointments.models import (
     DueSendStatus,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Anything other than an id: appointments that have no staff member.
 NO_STAFF = "none"
 # How far "the next day with appointments" is looked for.
@@ -35,7 +39,7 @@ LOOK_AHEAD_DAYS = 366
 class Confirmation:
     """How an appointment's confirmation state reads, and the tag's tone."""
 
-    label: str
+    label: StrOrPromise
     tone: str  # "", "good", "bad", "warn": the tag classes of the staff CSS
 
 
@@ -51,7 +55,7 @@ CONFIRMATIONS: dict[str, Confirmation] = {
 # "can't come" (a staff or calendar confirmation is not the contact's answer).
 NOT_CONFIRMED = "not_confirmed"
 # How each channel reads after "Confirmed" / "Can't come".
-VIA: dict[str, str] = {
+VIA: dict[str, StrOrPromise] = {
     AnswerChannel.SMS: pgettext_lazy("staff", "by text"),
     AnswerChannel.LINK: pgettext_lazy("staff", "with the link"),
     AnswerChannel.PORTAL: pgettext_lazy("staff", "on the secure page"),
@@ -62,7 +66,7 @@ VIA: dict[str, str] = {
 }
 
 
-def _confirmed(via: str) -> str:
+def _confirmed(via: StrOrPromise) -> str:
     if not via:
         return pgettext("staff", "Confirmed")
     return pgettext("staff", "Confirmed %(via)s") % {"via": via}
@@ -85,7 +89,7 @@ def confirmation(appointment: Appointment) -> Confirmation:
     return state
 
 
-def confirmation_choices() -> list[tuple[str, str]]:
+def confirmation_choices() -> list[tuple[str, StrOrPromise]]:
     return [
         (NOT_CONFIRMED, pgettext_lazy("staff", "Not confirmed by the contact")),
         *((status, state.label) for status, state in CONFIRMATIONS.items()),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,6 +35,9 @@ from hushpost.messaging.notification_texts import (
 from hushpost.messaging.rendering import FieldSpec, TemplateInvalid, problems_in, render
 from hushpost.messaging.secure_settings import Rendered, locked_settings, sample_contact
 from hushpost.messaging.template_fields import OrganizationSender, message_context, message_spec
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ASK_VOICE_ONLY = pgettext_lazy(
     "staff",
@@ -182,7 +186,7 @@ def describe_timing(timing: str, offset_minutes: int) -> str:
 
 
 # What goes out, with its article: (plain, secure).
-CHANNEL_NOUNS = {
+CHANNEL_NOUNS: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
     Channel.SMS: (
         pgettext_lazy("staff", "A text message"),
         pgettext_lazy("staff", "A secure text message"),

@@ -11,6 +11,8 @@ render with these.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils import formats, translation
 from django.utils.translation import pgettext_lazy
 
@@ -18,8 +20,11 @@ from hushpost.appointments.confirm_links import confirm_url
 from hushpost.appointments.models import Appointment
 from hushpost.messaging.template_dates import template_datetime
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Name → what it holds, in the order "Fields you can use" lists them.
-APPOINTMENT_FIELD_HELP: dict[str, str] = {
+APPOINTMENT_FIELD_HELP: dict[str, StrOrPromise] = {
     "start_date": pgettext_lazy("staff", "the day, such as March 3, 2026"),
     "start_time": pgettext_lazy("staff", "the start time, such as 9:30 a.m."),
     "start_weekday": pgettext_lazy("staff", "the day of the week, such as Tuesday"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.utils.translation import pgettext, pgettext_lazy
 
@@ -20,10 +21,13 @@ from hushpost.contacts.csv_files import header_key
 from hushpost.contacts.models import CustomField
 from hushpost.contacts.phone_labels import PhoneKind, phone_kind
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 IGNORE = "ignore"
 CUSTOM_PREFIX = "custom."
 
-STANDARD_TARGETS = {
+STANDARD_TARGETS: dict[str, StrOrPromise] = {
     "name": pgettext_lazy("staff", "Name"),
     "first_name": pgettext_lazy("staff", "First name (joined with middle and last into the name)"),
     "middle_name": pgettext_lazy("staff", "Middle name"),
@@ -244,7 +248,7 @@ def custom_key(target: str) -> str | None:
     return target[len(CUSTOM_PREFIX) :] if target.startswith(CUSTOM_PREFIX) else None
 
 
-def targets_for(fields: Iterable[CustomField]) -> list[tuple[str, str]]:
+def targets_for(fields: Iterable[CustomField]) -> list[tuple[str, StrOrPromise]]:
     """Every target a column can have in this organization, as (value, label)."""
     choices = [(IGNORE, pgettext("staff", "Don't import")), *STANDARD_TARGETS.items()]
     choices += [

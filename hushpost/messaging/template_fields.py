@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import pgettext_lazy
 
 from hushpost.accounts.models import USER_TEMPLATE_FIELDS, Organization
@@ -9,9 +11,12 @@ from hushpost.contacts.models import CONTACT_TEMPLATE_FIELDS, Contact, CustomFie
 from hushpost.messaging.rendering import FieldSpec
 from hushpost.messaging.template_dates import NOW, TemplateDateTime, now_in
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 SECURE_LINK = "secure_link"
 # What "Fields you can use" says beside a field whose name doesn't say it all.
-FIELD_HELP: dict[str, str] = {
+FIELD_HELP: dict[str, StrOrPromise] = {
     NOW: pgettext_lazy(
         "staff",
         "the current date and time in your organization's time zone; "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from functools import wraps
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.forms.utils import ErrorDict
@@ -30,6 +30,9 @@ from hushpost.messaging.audience import Audience, extra_fields_of
 from hushpost.messaging.compose import MAX_ATTACHMENTS, NewAttachment, check_compose
 from hushpost.messaging.notify import why_unreachable
 from hushpost.web.compose_groups import add_group_fields, group_audience
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 UNKNOWN_CONTACT = _(
     "Unknown contact: one of the chosen contacts is not in your organization (or was deleted)."
@@ -323,10 +326,10 @@ class ReplyForm(ProblemsForm):
             )
         return cleaned
 
-    def _label(self, channel: str, name: str) -> str:
+    def _label(self, channel: str, name: StrOrPromise) -> str:
         # Saying up front why a channel can't reach the contact saves a refused send.
         problem = why_unreachable(self.contact, channel)
-        return f"{name} ({problem})" if problem else name
+        return f"{name} ({problem})" if problem else str(name)
 
     def clean_body(self):
         return _normalize(self.cleaned_data["body"])

@@ -5,6 +5,7 @@ the API uses, so the count shown before sending is the count that goes out."""
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.db import models
@@ -14,6 +15,9 @@ from hushpost.appointments.audience import appointments_on
 from hushpost.contacts.models import CustomField
 from hushpost.messaging import audience as audiences
 from hushpost.messaging.audience import Audience, AudienceError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Group(models.TextChoices):
@@ -56,7 +60,7 @@ def chosen_group(data) -> str:
     return value if value in Group.values else Group.PICKED
 
 
-def group_audience(organization, data) -> tuple[Audience | None, str, str]:
+def group_audience(organization, data) -> tuple[Audience | None, str, StrOrPromise]:
     """The group the form names, as (audience, field, problem): no audience for picked
     people; a problem (and the field it belongs to) when it can't be resolved."""
     group = chosen_group(data)

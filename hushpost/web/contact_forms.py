@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +12,9 @@ from hushpost.contacts.models import Contact, CustomField, FieldType
 from hushpost.contacts.phones import InvalidPhone, normalize_phone
 from hushpost.contacts.values import clean_custom_value, clean_email, is_pin
 from hushpost.languages import LANGUAGES, language_name
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CUSTOM_PREFIX = "custom__"
 CLEAR_SUFFIX = "__clear"
@@ -108,7 +111,7 @@ class ContactForm(forms.ModelForm):
                 self._hide_stored_value(name, _("Clear %(label)s") % {"label": field.label})
                 self.fields[name].help_text = f"{KEEP_HIDDEN_HELP} {{{{ custom.{field.key} }}}}"
 
-    def _hide_stored_value(self, name: str, clear_label: str) -> None:
+    def _hide_stored_value(self, name: str, clear_label: StrOrPromise) -> None:
         self.hidden_values.add(name)
         self.fields[name].initial = ""
         self.fields[name + CLEAR_SUFFIX] = forms.BooleanField(label=clear_label, required=False)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DATE_ERROR = _("Enter the date as YYYY-MM-DD, such as 2026-03-31.")
 
 
-def date_field(label: str) -> forms.DateField:
+def date_field(label: StrOrPromise) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.text import format_lazy
@@ -19,7 +20,10 @@ from hushpost.contacts.models import CustomField, OnDuplicate
 from hushpost.imports.models import ImportKind, ImportRun
 from hushpost.imports.pipeline import MAX_UPLOAD_BYTES
 
-FILE_HELP = {
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+FILE_HELP: dict[str, StrOrPromise] = {
     ImportKind.CONTACTS: format_lazy(
         _(
             "A CSV file (Google Contacts, Outlook, Apple/iCloud exporters or your own "
