@@ -23,7 +23,9 @@ from tests.web.staff_walk import NOT_PAGES, all_staff_pages, staff_route_names, 
 pytestmark = pytest.mark.django_db
 
 # Words of English prose that Spanish text never holds (Spanish "no", "a", "me",
-# "son" and loanwords such as PIN, API, CSV, SMS, webhook are left out on purpose).
+# "son" and loanwords such as PIN, API, CSV, SMS, webhook are left out on purpose),
+# and the English names of the contact languages ("English" is left out: the staff
+# language picker names each language in itself).
 ENGLISH_WORDS = set(
     """the and of to your you is are was were will with for this that these those not or
     on in by from when what who which where there here has have had been be can can't
@@ -33,7 +35,8 @@ ENGLISH_WORDS = set(
     sign password staff user users key keys secure status open opened page field fields
     template templates name phone email week day days hour hours minute minutes before after
     failed delivered queued scheduled confirmed cancelled owner admin member none yes off
-    nothing shown""".split()
+    nothing shown spanish french german portuguese italian dutch polish chinese vietnamese
+    arabic""".split()
 )
 WORD = re.compile(r"[^\W\d_][\w']*")
 # A time zone as the zone pickers list it ("America/New York (UTC−05:00)"): a name, not prose.

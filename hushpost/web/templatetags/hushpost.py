@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from hushpost.contacts.phones import display_phone
 from hushpost.contacts.sensitive import mask
+from hushpost.languages import language_name
 from hushpost.messaging.links import mask_address
 from hushpost.web import time_format
 
@@ -44,6 +45,12 @@ def day(value):
 def short_day(value):
     """ "Tue 8 Dec", for a week's columns."""
     return time_format.short_day(value) if value else ""
+
+
+@register.filter(name="language_name")
+def language_name_filter(code: str) -> str:
+    """ "es" → "Spanish", "Español", "Spanisch": named in the reader's language."""
+    return language_name(code) if code else ""
 
 
 @register.simple_tag
