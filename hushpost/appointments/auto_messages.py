@@ -245,7 +245,10 @@ def subject_problems(spec: FieldSpec, values: AutoMessageValues) -> list[str]:
     if "\n" in values.subject:
         return [pgettext("staff", "The subject is a single line.")]
     if len(values.subject) > MAX_SUBJECT_CHARS:
-        return [f"A subject is at most {MAX_SUBJECT_CHARS} characters."]
+        return [
+            pgettext("staff", "A subject is at most %(limit)s characters.")
+            % {"limit": MAX_SUBJECT_CHARS}
+        ]
     return [str(p) for p in problems_in(values.subject, spec)]
 
 
@@ -254,8 +257,11 @@ def body_problems(spec: FieldSpec, values: AutoMessageValues) -> list[str]:
         return [pgettext("staff", "Write the message.")]
     limit = MAX_VOICE_CHARS if values.channel == Channel.VOICE else MAX_BODY_CHARS
     if len(values.body) > limit:
-        what = "A message read aloud" if values.channel == Channel.VOICE else "A message"
-        return [f"{what} is at most {limit:,} characters."]
+        if values.channel == Channel.VOICE:
+            too_long = pgettext("staff", "A message read aloud is at most %(limit)s characters.")
+        else:
+            too_long = pgettext("staff", "A message is at most %(limit)s characters.")
+        return [too_long % {"limit": f"{limit:,}"}]
     return [str(p) for p in problems_in(values.body, spec)]
 
 

@@ -99,8 +99,13 @@ def default_pin_fields(default: str, organization_id: int) -> str:
     )
     names = [labels.get(key, key) for key in sorted(keys)]
     if not names:
-        return "the default PIN template"
-    return f"the {' and '.join(names)} field{'s' if len(names) > 1 else ''}"
+        return pgettext("staff", "the default PIN template")
+    if len(names) == 1:
+        return pgettext("staff", "the %(name)s field") % {"name": names[0]}
+    return pgettext("staff", "the %(names)s and %(last)s fields") % {
+        "names": ", ".join(names[:-1]),
+        "last": names[-1],
+    }
 
 
 def pin_origin(
@@ -120,5 +125,10 @@ def pin_origin(
         return PinOrigin(decision.source, pgettext("staff", "No PIN"))
     fields = template_fields or default_pin_fields(settings.default_pin, contact.organization_id)
     if decision.held:
-        return PinOrigin(decision.source, f"None: {fields} is empty (secure messages held)", True)
-    return PinOrigin(decision.source, f"From {fields}")
+        return PinOrigin(
+            decision.source,
+            pgettext("staff", "None: %(fields)s is empty (secure messages held)")
+            % {"fields": fields},
+            True,
+        )
+    return PinOrigin(decision.source, pgettext("staff", "From %(fields)s") % {"fields": fields})

@@ -127,7 +127,10 @@ def check(organization: Organization, values: SettingsValues) -> dict[str, list[
         "body": body_problems(organization, values.body),
         "link_lifetime": []
         if values.link_lifetime in LinkLifetime.values
-        else [f"Choose one of: {', '.join(str(label) for label in LinkLifetime.labels)}."],
+        else [
+            pgettext("staff", "Choose one of: %(choices)s.")
+            % {"choices": ", ".join(str(label) for label in LinkLifetime.labels)}
+        ],
         "default_pin": default_pin_problems(organization, values.default_pin),
         **translation_problems(organization, values.translations),
     }
