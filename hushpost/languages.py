@@ -23,3 +23,12 @@ LANGUAGES = [
 LANGUAGE_CODES = {code for code, _ in LANGUAGES}
 
 STAFF_LANGUAGES = [("en", "English"), ("es", "Español")]
+
+
+def language_name(code: str) -> str:
+    """The language's name in the language now active ("Spanish", "Español", "Alemán"):
+    Django's own translations of its language names, so staff read them in theirs."""
+    from django.utils.translation import get_language_info, gettext
+
+    info = get_language_info(code)
+    return gettext(info["name"]) if info else code

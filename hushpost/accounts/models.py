@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from phonenumbers import SUPPORTED_REGIONS
 
 from hushpost.languages import STAFF_LANGUAGES
@@ -135,9 +135,9 @@ class Organization(models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    MEMBER = "member", "Member"
+    OWNER = "owner", pgettext_lazy("staff", "Owner")
+    ADMIN = "admin", pgettext_lazy("staff", "Admin")
+    MEMBER = "member", pgettext_lazy("staff", "Member")
 
 
 class UserManager(BaseUserManager["User"]):

@@ -9,72 +9,91 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from hushpost.activity.chain import GENESIS, seal
 
 
 class EventKind(models.TextChoices):
     # The message lifecycle (R7.1); the round-trip issue records these.
-    QUEUED = "queued", "Queued"
-    SENT = "sent", "Sent"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
-    HELD = "held", "Held back"
-    EMAIL_OPENED = "email_opened", "Email opened"
-    LINK_CLICKED = "link_clicked", "Link clicked"
+    QUEUED = "queued", pgettext_lazy("staff", "Queued")
+    SENT = "sent", pgettext_lazy("staff", "Sent")
+    DELIVERED = "delivered", pgettext_lazy("staff", "Delivered")
+    FAILED = "failed", pgettext_lazy("staff", "Failed")
+    HELD = "held", pgettext_lazy("staff", "Held back")
+    EMAIL_OPENED = "email_opened", pgettext_lazy("staff", "Email opened")
+    LINK_CLICKED = "link_clicked", pgettext_lazy("staff", "Link clicked")
     # R12: a visit that looks like a mail scanner or chat preview, not a person.
-    LINK_PREFETCHED = "link_prefetched", "Link fetched by a scanner or preview"
-    PIN_ENTERED = "pin_entered", "PIN entered"
-    PIN_WRONG = "pin_wrong", "PIN wrong"
-    LINK_LOCKED = "link_locked", "Link locked"
-    EXPIRED_LINK_VISITED = "expired_link_visited", "Expired link visited"
-    NEW_LINK_REQUESTED = "new_link_requested", "New link requested"
-    NEW_LINK_OTHER_CHANNEL = "new_link_other_channel", "New link requested by the other channel"
-    MESSAGE_VIEWED = "message_viewed", "Message viewed"
-    REPLY_RECEIVED = "reply_received", "Reply received"
-    SMS_OPTED_OUT = "sms_opted_out", "Opted out of texts"
-    SMS_OPTED_IN = "sms_opted_in", "Opted back in to texts"
-    EMAIL_BOUNCED = "email_bounced", "Email bounced"
-    EMAIL_COMPLAINED = "email_complained", "Email marked as spam"
-    EMAIL_OPTED_OUT = "email_opted_out", "Opted out of email"
-    DELIVERY_RECONCILED = "delivery_reconciled", "Delivery checked with the provider"
-    STAFF_VIEWED_CONVERSATION = "staff_viewed_conversation", "Staff viewed conversation"
+    LINK_PREFETCHED = (
+        "link_prefetched",
+        pgettext_lazy("staff", "Link fetched by a scanner or preview"),
+    )
+    PIN_ENTERED = "pin_entered", pgettext_lazy("staff", "PIN entered")
+    PIN_WRONG = "pin_wrong", pgettext_lazy("staff", "PIN wrong")
+    LINK_LOCKED = "link_locked", pgettext_lazy("staff", "Link locked")
+    EXPIRED_LINK_VISITED = "expired_link_visited", pgettext_lazy("staff", "Expired link visited")
+    NEW_LINK_REQUESTED = "new_link_requested", pgettext_lazy("staff", "New link requested")
+    NEW_LINK_OTHER_CHANNEL = (
+        "new_link_other_channel",
+        pgettext_lazy("staff", "New link requested by the other channel"),
+    )
+    MESSAGE_VIEWED = "message_viewed", pgettext_lazy("staff", "Message viewed")
+    REPLY_RECEIVED = "reply_received", pgettext_lazy("staff", "Reply received")
+    SMS_OPTED_OUT = "sms_opted_out", pgettext_lazy("staff", "Opted out of texts")
+    SMS_OPTED_IN = "sms_opted_in", pgettext_lazy("staff", "Opted back in to texts")
+    EMAIL_BOUNCED = "email_bounced", pgettext_lazy("staff", "Email bounced")
+    EMAIL_COMPLAINED = "email_complained", pgettext_lazy("staff", "Email marked as spam")
+    EMAIL_OPTED_OUT = "email_opted_out", pgettext_lazy("staff", "Opted out of email")
+    DELIVERY_RECONCILED = (
+        "delivery_reconciled",
+        pgettext_lazy("staff", "Delivery checked with the provider"),
+    )
+    STAFF_VIEWED_CONVERSATION = (
+        "staff_viewed_conversation",
+        pgettext_lazy("staff", "Staff viewed conversation"),
+    )
     # The Inbox's work: who answers a conversation and whether it is handled.
-    CONVERSATION_ASSIGNED = "conversation_assigned", "Conversation assigned"
-    CONVERSATION_DONE = "conversation_done", "Conversation marked done"
-    CONVERSATION_REOPENED = "conversation_reopened", "Conversation reopened"
+    CONVERSATION_ASSIGNED = "conversation_assigned", pgettext_lazy("staff", "Conversation assigned")
+    CONVERSATION_DONE = "conversation_done", pgettext_lazy("staff", "Conversation marked done")
+    CONVERSATION_REOPENED = "conversation_reopened", pgettext_lazy("staff", "Conversation reopened")
     # A masked PIN or sensitive custom field shown in clear to a staff member.
-    SENSITIVE_VALUE_REVEALED = "sensitive_value_revealed", "Sensitive value revealed"
+    SENSITIVE_VALUE_REVEALED = (
+        "sensitive_value_revealed",
+        pgettext_lazy("staff", "Sensitive value revealed"),
+    )
     # Staff changes.
-    CONTACT_CREATED = "contact_created", "Contact created"
-    CONTACT_UPDATED = "contact_updated", "Contact updated"
-    CONTACT_DELETED = "contact_deleted", "Contact deleted"
-    CONTACTS_IMPORTED = "contacts_imported", "Contacts imported"
-    SETTINGS_CHANGED = "settings_changed", "Settings changed"
-    FIELDS_CHANGED = "fields_changed", "Fields changed"
-    USER_CHANGED = "user_changed", "Staff user changed"
-    SIGNED_IN = "signed_in", "Signed in"
-    SIGNED_OUT = "signed_out", "Signed out"
-    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
-    SIGN_IN_LOCKED = "sign_in_locked", "Sign-in locked"
-    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", "Signed out everywhere"
-    TWO_FACTOR_ENABLED = "two_factor_enabled", "Two-factor enabled"
-    TWO_FACTOR_DISABLED = "two_factor_disabled", "Two-factor disabled"
-    ACTIVITY_EXPORTED = "activity_exported", "Activity exported"
-    DATA_PURGED = "data_purged", "Old data purged"
-    API_KEY_CREATED = "api_key_created", "API key created"
-    API_KEY_REVOKED = "api_key_revoked", "API key revoked"
-    LINK_REVOKED = "link_revoked", "Link revoked"
-    LINK_UNLOCKED = "link_unlocked", "Link unlocked"
+    CONTACT_CREATED = "contact_created", pgettext_lazy("staff", "Contact created")
+    CONTACT_UPDATED = "contact_updated", pgettext_lazy("staff", "Contact updated")
+    CONTACT_DELETED = "contact_deleted", pgettext_lazy("staff", "Contact deleted")
+    CONTACTS_IMPORTED = "contacts_imported", pgettext_lazy("staff", "Contacts imported")
+    SETTINGS_CHANGED = "settings_changed", pgettext_lazy("staff", "Settings changed")
+    FIELDS_CHANGED = "fields_changed", pgettext_lazy("staff", "Fields changed")
+    USER_CHANGED = "user_changed", pgettext_lazy("staff", "Staff user changed")
+    SIGNED_IN = "signed_in", pgettext_lazy("staff", "Signed in")
+    SIGNED_OUT = "signed_out", pgettext_lazy("staff", "Signed out")
+    SIGN_IN_FAILED = "sign_in_failed", pgettext_lazy("staff", "Sign-in failed")
+    SIGN_IN_LOCKED = "sign_in_locked", pgettext_lazy("staff", "Sign-in locked")
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", pgettext_lazy("staff", "Signed out everywhere")
+    TWO_FACTOR_ENABLED = "two_factor_enabled", pgettext_lazy("staff", "Two-factor enabled")
+    TWO_FACTOR_DISABLED = "two_factor_disabled", pgettext_lazy("staff", "Two-factor disabled")
+    ACTIVITY_EXPORTED = "activity_exported", pgettext_lazy("staff", "Activity exported")
+    DATA_PURGED = "data_purged", pgettext_lazy("staff", "Old data purged")
+    API_KEY_CREATED = "api_key_created", pgettext_lazy("staff", "API key created")
+    API_KEY_REVOKED = "api_key_revoked", pgettext_lazy("staff", "API key revoked")
+    LINK_REVOKED = "link_revoked", pgettext_lazy("staff", "Link revoked")
+    LINK_UNLOCKED = "link_unlocked", pgettext_lazy("staff", "Link unlocked")
     # Appointments.
-    APPOINTMENT_CREATED = "appointment_created", "Appointment created"
-    APPOINTMENT_UPDATED = "appointment_updated", "Appointment updated"
-    APPOINTMENT_CANCELLED = "appointment_cancelled", "Appointment cancelled"
-    APPOINTMENT_DELETED = "appointment_deleted", "Appointment deleted"
-    APPOINTMENTS_IMPORTED = "appointments_imported", "Appointments imported"
+    APPOINTMENT_CREATED = "appointment_created", pgettext_lazy("staff", "Appointment created")
+    APPOINTMENT_UPDATED = "appointment_updated", pgettext_lazy("staff", "Appointment updated")
+    APPOINTMENT_CANCELLED = "appointment_cancelled", pgettext_lazy("staff", "Appointment cancelled")
+    APPOINTMENT_DELETED = "appointment_deleted", pgettext_lazy("staff", "Appointment deleted")
+    APPOINTMENTS_IMPORTED = "appointments_imported", pgettext_lazy("staff", "Appointments imported")
     # Issue 15: the contact's answer to a reminder (or staff confirming for them).
-    APPOINTMENT_CONFIRMED = "appointment_confirmed", "Appointment confirmed"
-    APPOINTMENT_CANCEL_REQUESTED = "appointment_cancel_requested", "Contact can't come"
+    APPOINTMENT_CONFIRMED = "appointment_confirmed", pgettext_lazy("staff", "Appointment confirmed")
+    APPOINTMENT_CANCEL_REQUESTED = (
+        "appointment_cancel_requested",
+        pgettext_lazy("staff", "Contact can't come"),
+    )
 
 
 class AppendOnlyError(Exception):

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import pgettext, pgettext_lazy
 
 from hushpost.accounts.models import Organization
 from hushpost.appointments.auto_messages import label
@@ -24,6 +26,9 @@ from hushpost.appointments.models import (
     DueSendStatus,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Anything other than an id: appointments that have no staff member.
 NO_STAFF = "none"
 # How far "the next day with appointments" is looked for.
@@ -34,31 +39,37 @@ LOOK_AHEAD_DAYS = 366
 class Confirmation:
     """How an appointment's confirmation state reads, and the tag's tone."""
 
-    label: str
+    label: StrOrPromise
     tone: str  # "", "good", "bad", "warn": the tag classes of the staff CSS
 
 
 # One entry per status: a new state (issue 15's "can't come", who confirmed)
 # is one more line here and shows everywhere the column and filter appear.
 CONFIRMATIONS: dict[str, Confirmation] = {
-    AppointmentStatus.SCHEDULED: Confirmation("Not confirmed yet", ""),
-    AppointmentStatus.CONFIRMED: Confirmation("Confirmed", "good"),
-    AppointmentStatus.CANCEL_REQUESTED: Confirmation("Can't come", "warn"),
-    AppointmentStatus.CANCELLED: Confirmation("Cancelled", "bad"),
+    AppointmentStatus.SCHEDULED: Confirmation(pgettext_lazy("staff", "Not confirmed yet"), ""),
+    AppointmentStatus.CONFIRMED: Confirmation(pgettext_lazy("staff", "Confirmed"), "good"),
+    AppointmentStatus.CANCEL_REQUESTED: Confirmation(pgettext_lazy("staff", "Can't come"), "warn"),
+    AppointmentStatus.CANCELLED: Confirmation(pgettext_lazy("staff", "Cancelled"), "bad"),
 }
 # The filter for whom to chase: neither confirmed by the contact nor answered
 # "can't come" (a staff or calendar confirmation is not the contact's answer).
 NOT_CONFIRMED = "not_confirmed"
 # How each channel reads after "Confirmed" / "Can't come".
-VIA: dict[str, str] = {
-    AnswerChannel.SMS: "by text",
-    AnswerChannel.LINK: "with the link",
-    AnswerChannel.PORTAL: "on the secure page",
-    AnswerChannel.VOICE: "by phone keypress",
-    AnswerChannel.STAFF: "by staff",
-    AnswerChannel.API: "through the API",
-    AnswerChannel.CALENDAR: "by the calendar",
+VIA: dict[str, StrOrPromise] = {
+    AnswerChannel.SMS: pgettext_lazy("staff", "by text"),
+    AnswerChannel.LINK: pgettext_lazy("staff", "with the link"),
+    AnswerChannel.PORTAL: pgettext_lazy("staff", "on the secure page"),
+    AnswerChannel.VOICE: pgettext_lazy("staff", "by phone keypress"),
+    AnswerChannel.STAFF: pgettext_lazy("staff", "by staff"),
+    AnswerChannel.API: pgettext_lazy("staff", "through the API"),
+    AnswerChannel.CALENDAR: pgettext_lazy("staff", "by the calendar"),
 }
+
+
+def _confirmed(via: StrOrPromise) -> str:
+    if not via:
+        return pgettext("staff", "Confirmed")
+    return pgettext("staff", "Confirmed %(via)s") % {"via": via}
 
 
 def confirmation(appointment: Appointment) -> Confirmation:
@@ -69,16 +80,18 @@ def confirmation(appointment: Appointment) -> Confirmation:
     if appointment.status == AppointmentStatus.CONFIRMED:
         if appointment.confirmed_by != ConfirmedBy.CONTACT:
             # Not the contact's own answer: shown plainly, not as good news.
-            return Confirmation(f"Confirmed {via}".strip(), "")
-        return Confirmation(f"Confirmed {via}".strip(), state.tone)
+            return Confirmation(_confirmed(via), "")
+        return Confirmation(_confirmed(via), state.tone)
     if appointment.status == AppointmentStatus.CANCEL_REQUESTED and via:
-        return Confirmation(f"Can't come (said {via})", state.tone)
+        return Confirmation(
+            pgettext("staff", "Can't come (said %(via)s)") % {"via": via}, state.tone
+        )
     return state
 
 
-def confirmation_choices() -> list[tuple[str, str]]:
+def confirmation_choices() -> list[tuple[str, StrOrPromise]]:
     return [
-        (NOT_CONFIRMED, "Not confirmed by the contact"),
+        (NOT_CONFIRMED, pgettext_lazy("staff", "Not confirmed by the contact")),
         *((status, state.label) for status, state in CONFIRMATIONS.items()),
     ]
 

@@ -18,9 +18,11 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 from hushpost.accounts.models import Role, User
+from hushpost.accounts.staff_languages import by_language
 from hushpost.appointments.answer_words import Said
 from hushpost.appointments.models import (
     AnswerChannel,
@@ -153,15 +155,19 @@ def tell_staff_cant_come(appointment_id) -> None:
         return
     url = settings.BASE_URL + reverse("web:appointment_detail", args=[appointment.pk])
     try:
-        OutgoingEmail(
-            subject="A contact can't come to an appointment",
-            body=(
-                f"A contact of {appointment.organization.name} said they can't come to an "
-                "appointment. Cancel it or get in touch with them:\n\n"
-                f"{url}\n"
-            ),
-            to=recipients,
-        ).send()
+        for language, group in by_language(recipients).items():
+            with translation.override(language):
+                OutgoingEmail(
+                    subject=pgettext("staff", "A contact can't come to an appointment"),
+                    body=pgettext(
+                        "staff",
+                        "A contact of %(organization)s said they can't come to an "
+                        "appointment. Cancel it or get in touch with them:",
+                    )
+                    % {"organization": appointment.organization.name}
+                    + f"\n\n{url}\n",
+                    to=group,
+                ).send()
     except Exception:
         # The answer is stored and shows on the appointment list either way.
         logger.exception("could not email staff about appointment %s", appointment_id)

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import npgettext, pgettext, pgettext_lazy
 
 from hushpost.accounts.models import Organization
 from hushpost.activity.log import record
@@ -34,13 +36,18 @@ from hushpost.messaging.rendering import FieldSpec, TemplateInvalid, problems_in
 from hushpost.messaging.secure_settings import Rendered, locked_settings, sample_contact
 from hushpost.messaging.template_fields import OrganizationSender, message_context, message_spec
 
-ASK_VOICE_ONLY = (
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+ASK_VOICE_ONLY = pgettext_lazy(
+    "staff",
     "Only a voice call asks to press 1 or 2; a text or email can use "
-    "{{ appointment.confirm_link }}, and a text can be answered with a word."
+    "{{ appointment.confirm_link }}, and a text can be answered with a word.",
 )
-VOICE_SECURE = (
+VOICE_SECURE = pgettext_lazy(
+    "staff",
     "Voice calls can't be sent securely: a call reads the message aloud. "
-    "Choose text or email, or untick Send securely."
+    "Choose text or email, or untick Send securely.",
 )
 MINUTE, HOUR, DAY = 1, 60, 24 * 60
 UNITS = {"minutes": MINUTE, "hours": HOUR, "days": DAY}
@@ -151,42 +158,50 @@ def split_offset(minutes: int) -> tuple[int, str]:
     return minutes, "minutes"
 
 
-def _amount(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
+# Staff read these in their language (the "staff" context: only the staff app shows them).
 def offset_words(minutes: int) -> str:
     days, rest = divmod(minutes, DAY)
     hours, mins = divmod(rest, HOUR)
-    parts = [_amount(n, w) for n, w in ((days, "day"), (hours, "hour"), (mins, "minute")) if n]
+    parts = []
+    if days:
+        parts.append(npgettext("staff", "%(n)d day", "%(n)d days", days) % {"n": days})
+    if hours:
+        parts.append(npgettext("staff", "%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+    if mins:
+        parts.append(npgettext("staff", "%(n)d minute", "%(n)d minutes", mins) % {"n": mins})
     return " ".join(parts)
 
 
 def describe_timing(timing: str, offset_minutes: int) -> str:
     """ "when booked", "1 day before the start", "at the end" …"""
     if timing == Timing.BOOKED:
-        return "when booked"
-    edge = "the start" if timing == Timing.BEFORE_START else "the end"
+        return pgettext("staff", "when booked")
+    before = timing == Timing.BEFORE_START
     if not offset_minutes:
-        return f"at {edge}"
-    return (
-        f"{offset_words(offset_minutes)} {'before' if timing == Timing.BEFORE_START else 'after'} "
-        f"{edge}"
-    )
+        return pgettext("staff", "at the start") if before else pgettext("staff", "at the end")
+    offset = {"offset": offset_words(offset_minutes)}
+    if before:
+        return pgettext("staff", "%(offset)s before the start") % offset
+    return pgettext("staff", "%(offset)s after the end") % offset
 
 
-CHANNEL_NOUNS: dict[str, str] = {
-    Channel.SMS: "text message",
-    Channel.EMAIL: "email",
-    Channel.VOICE: "voice call",
+# What goes out, with its article: (plain, secure).
+CHANNEL_NOUNS: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
+    Channel.SMS: (
+        pgettext_lazy("staff", "A text message"),
+        pgettext_lazy("staff", "A secure text message"),
+    ),
+    Channel.EMAIL: (pgettext_lazy("staff", "An email"), pgettext_lazy("staff", "A secure email")),
+    Channel.VOICE: (pgettext_lazy("staff", "A voice call"), pgettext_lazy("staff", "A voice call")),
 }
 
 
 def in_words(auto: AutoMessage) -> str:
     """ "A secure text message 1 day before the start", "An email when booked"."""
-    noun = ("secure " if auto.secure else "") + CHANNEL_NOUNS.get(auto.channel, auto.channel)
-    article = "An" if noun[0] in "aeiou" else "A"
-    return f"{article} {noun} {describe_timing(auto.timing, auto.offset_minutes)}"
+    nouns = CHANNEL_NOUNS.get(auto.channel, (auto.channel, auto.channel))
+    noun = nouns[1] if auto.secure else nouns[0]
+    timing = describe_timing(auto.timing, auto.offset_minutes)
+    return f"{noun} {timing}"
 
 
 def label(auto: AutoMessage) -> str:
@@ -226,35 +241,52 @@ def subject_problems(spec: FieldSpec, values: AutoMessageValues) -> list[str]:
     if not values.subject:
         if values.secure:
             return []  # a secure email's subject is the notification subject of Messaging settings
-        return ["An email needs a subject."]
+        return [pgettext("staff", "An email needs a subject.")]
     if "\n" in values.subject:
-        return ["The subject is a single line."]
+        return [pgettext("staff", "The subject is a single line.")]
     if len(values.subject) > MAX_SUBJECT_CHARS:
-        return [f"A subject is at most {MAX_SUBJECT_CHARS} characters."]
+        return [
+            pgettext("staff", "A subject is at most %(limit)s characters.")
+            % {"limit": MAX_SUBJECT_CHARS}
+        ]
     return [str(p) for p in problems_in(values.subject, spec)]
 
 
 def body_problems(spec: FieldSpec, values: AutoMessageValues) -> list[str]:
     if not values.body:
-        return ["Write the message."]
+        return [pgettext("staff", "Write the message.")]
     limit = MAX_VOICE_CHARS if values.channel == Channel.VOICE else MAX_BODY_CHARS
     if len(values.body) > limit:
-        what = "A message read aloud" if values.channel == Channel.VOICE else "A message"
-        return [f"{what} is at most {limit:,} characters."]
+        if values.channel == Channel.VOICE:
+            too_long = pgettext("staff", "A message read aloud is at most %(limit)s characters.")
+        else:
+            too_long = pgettext("staff", "A message is at most %(limit)s characters.")
+        return [too_long % {"limit": f"{limit:,}"}]
     return [str(p) for p in problems_in(values.body, spec)]
 
 
 def timing_problems(values: AutoMessageValues) -> dict[str, list[str]]:
     if values.timing not in Timing.values:
         return {
-            "timing": ["Choose when it goes out: when booked, before the start or after the end."]
+            "timing": [
+                pgettext(
+                    "staff",
+                    "Choose when it goes out: when booked, before the start or after the end.",
+                )
+            ]
         }
     offset = values.offset_minutes
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        return {"offset_minutes": ["Give the time as a whole number, 0 or more."]}
+        return {
+            "offset_minutes": [pgettext("staff", "Give the time as a whole number, 0 or more.")]
+        }
     if values.timing == Timing.BOOKED and offset:
         return {
-            "offset_minutes": ["A message sent when booked goes out at once: leave the time at 0."]
+            "offset_minutes": [
+                pgettext(
+                    "staff", "A message sent when booked goes out at once: leave the time at 0."
+                )
+            ]
         }
     if offset > MAX_OFFSET_MINUTES:
         return {"offset_minutes": [f"At most {MAX_OFFSET_DAYS} days before or after."]}
@@ -266,13 +298,13 @@ def check(organization: Organization, values: AutoMessageValues) -> dict[str, li
     values = values.normalized()
     problems: dict[str, list[str]] = {}
     if values.channel not in Channel.values:
-        problems["channel"] = ["Choose text, email or voice call."]
+        problems["channel"] = [pgettext("staff", "Choose text, email or voice call.")]
     if values.secure and values.channel == Channel.VOICE:
-        problems["secure"] = [VOICE_SECURE]
+        problems["secure"] = [str(VOICE_SECURE)]
     if values.ask_to_confirm and values.channel != Channel.VOICE:
-        problems["ask_to_confirm"] = [ASK_VOICE_ONLY]
+        problems["ask_to_confirm"] = [str(ASK_VOICE_ONLY)]
     if len(values.name) > 100:
-        problems["name"] = ["A name is at most 100 characters."]
+        problems["name"] = [pgettext("staff", "A name is at most 100 characters.")]
     problems.update(timing_problems(values))
     spec = template_spec(organization)
     for name, found in (

@@ -14,7 +14,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
 from hushpost.crypto.encrypted_attributes import EncryptedText
@@ -22,33 +22,33 @@ from hushpost.delivery.models import Channel
 
 
 class AppointmentStatus(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    CONFIRMED = "confirmed", "Confirmed"
-    CANCELLED = "cancelled", "Cancelled"
+    SCHEDULED = "scheduled", pgettext_lazy("staff", "Scheduled")
+    CONFIRMED = "confirmed", pgettext_lazy("staff", "Confirmed")
+    CANCELLED = "cancelled", pgettext_lazy("staff", "Cancelled")
     # The contact said they can't come: a person decides (or, when the
     # organization allows it, the appointment is cancelled at once).
-    CANCEL_REQUESTED = "cancel_requested", "Can't come"
+    CANCEL_REQUESTED = "cancel_requested", pgettext_lazy("staff", "Can't come")
 
 
 class ConfirmedBy(models.TextChoices):
     """Who confirmed: only the contact's own answer counts as "confirmed" for
     messages limited to the unconfirmed."""
 
-    CONTACT = "contact", "The contact"
-    STAFF = "staff", "Staff"
-    CALENDAR = "calendar", "The calendar"
+    CONTACT = "contact", pgettext_lazy("staff", "The contact")
+    STAFF = "staff", pgettext_lazy("staff", "Staff")
+    CALENDAR = "calendar", pgettext_lazy("staff", "The calendar")
 
 
 class AnswerChannel(models.TextChoices):
     """How a confirmation or a "can't come" arrived."""
 
-    SMS = "sms", "Text reply"
-    LINK = "link", "Confirmation link"
-    PORTAL = "portal", "Secure page"
-    VOICE = "voice", "Phone keypress"
-    STAFF = "staff", "Staff"
+    SMS = "sms", pgettext_lazy("staff", "Text reply")
+    LINK = "link", pgettext_lazy("staff", "Confirmation link")
+    PORTAL = "portal", pgettext_lazy("staff", "Secure page")
+    VOICE = "voice", pgettext_lazy("staff", "Phone keypress")
+    STAFF = "staff", pgettext_lazy("staff", "Staff")
     API = "api", "API"
-    CALENDAR = "calendar", "Calendar import"
+    CALENDAR = "calendar", pgettext_lazy("staff", "Calendar import")
 
 
 class Appointment(models.Model):
@@ -148,9 +148,9 @@ class RecurringSeries(models.Model):
 
 
 class Timing(models.TextChoices):
-    BOOKED = "booked", "When booked"
-    BEFORE_START = "before_start", "Before the start"
-    AFTER_END = "after_end", "After the end"
+    BOOKED = "booked", pgettext_lazy("staff", "When booked")
+    BEFORE_START = "before_start", pgettext_lazy("staff", "Before the start")
+    AFTER_END = "after_end", pgettext_lazy("staff", "After the end")
 
 
 class AutoMessage(models.Model):
@@ -206,10 +206,10 @@ class AutoMessage(models.Model):
 
 
 class DueSendStatus(models.TextChoices):
-    PENDING = "pending", "Waiting"
-    SENT = "sent", "Sent"
-    SKIPPED = "skipped", "Skipped"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", pgettext_lazy("staff", "Waiting")
+    SENT = "sent", pgettext_lazy("staff", "Sent")
+    SKIPPED = "skipped", pgettext_lazy("staff", "Skipped")
+    FAILED = "failed", pgettext_lazy("staff", "Failed")
 
 
 class DueSendQuerySet(OrgScopedQuerySet):

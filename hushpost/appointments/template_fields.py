@@ -11,36 +11,47 @@ render with these.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils import formats, translation
+from django.utils.translation import pgettext_lazy
 
 from hushpost.appointments.confirm_links import confirm_url
 from hushpost.appointments.models import Appointment
 from hushpost.messaging.template_dates import template_datetime
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Name → what it holds, in the order "Fields you can use" lists them.
-APPOINTMENT_FIELD_HELP: dict[str, str] = {
-    "start_date": "the day, such as March 3, 2026",
-    "start_time": "the start time, such as 9:30 a.m.",
-    "start_weekday": "the day of the week, such as Tuesday",
-    "end_time": "the end time",
-    "end_date": "the day it ends",
-    "start": (
+APPOINTMENT_FIELD_HELP: dict[str, StrOrPromise] = {
+    "start_date": pgettext_lazy("staff", "the day, such as March 3, 2026"),
+    "start_time": pgettext_lazy("staff", "the start time, such as 9:30 a.m."),
+    "start_weekday": pgettext_lazy("staff", "the day of the week, such as Tuesday"),
+    "end_time": pgettext_lazy("staff", "the end time"),
+    "end_date": pgettext_lazy("staff", "the day it ends"),
+    "start": pgettext_lazy(
+        "staff",
         'the start as a date value: {{ appointment.start | date: "%A %-d %B, %H:%M" }} '
-        "writes it your way, with day and month names in the contact's language"
+        "writes it your way, with day and month names in the contact's language",
     ),
-    "end": "the end as a date value, for the date filter",
-    "title": "what it is",
-    "location": "where",
-    "staff_name": "who the contact sees",
-    "status": (
+    "end": pgettext_lazy("staff", "the end as a date value, for the date filter"),
+    "title": pgettext_lazy("staff", "what it is"),
+    "location": pgettext_lazy("staff", "where"),
+    "staff_name": pgettext_lazy("staff", "who the contact sees"),
+    "status": pgettext_lazy(
+        "staff",
         "scheduled, confirmed, cancel_requested or cancelled — the same in every language, "
-        "for {% if %} tests"
+        "for {% if %} tests",
     ),
-    "status_label": "the status as a word to show (Scheduled, Confirmed, Can't come, Cancelled)",
-    "time_zone": "the time zone the times are in",
-    "confirm_link": (
+    "status_label": pgettext_lazy(
+        "staff", "the status as a word to show (Scheduled, Confirmed, Can't come, Cancelled)"
+    ),
+    "time_zone": pgettext_lazy("staff", "the time zone the times are in"),
+    "confirm_link": pgettext_lazy(
+        "staff",
         "a link to a page with Confirm and I can't come buttons, valid until the appointment "
-        "starts (for email and secure messages; texts can be answered with a word)"
+        "starts (for email and secure messages; texts can be answered with a word)",
     ),
 }
 APPOINTMENT_FIELDS: frozenset[str] = frozenset(APPOINTMENT_FIELD_HELP)

@@ -13,28 +13,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.utils.translation import pgettext, pgettext_lazy
 
 from hushpost.contacts.csv_files import header_key
 from hushpost.contacts.models import CustomField
 from hushpost.contacts.phone_labels import PhoneKind, phone_kind
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 IGNORE = "ignore"
 CUSTOM_PREFIX = "custom."
 
-STANDARD_TARGETS = {
-    "name": "Name",
-    "first_name": "First name (joined with middle and last into the name)",
-    "middle_name": "Middle name",
-    "last_name": "Last name",
-    "phone": "Mobile phone",
-    "other_phone": "Other phone (used when no mobile is given; labelled by its header)",
-    "email": "Email",
-    "other_email": "Other email (used when the first is empty or not an address)",
-    "time_zone": "Time zone",
-    "language": "Language",
-    "secure_pin": "Secure PIN",
-    "sms_opt_out": "Opted out of text messages",
-    "email_opt_out": "Opted out of email",
+STANDARD_TARGETS: dict[str, StrOrPromise] = {
+    "name": pgettext_lazy("staff", "Name"),
+    "first_name": pgettext_lazy("staff", "First name (joined with middle and last into the name)"),
+    "middle_name": pgettext_lazy("staff", "Middle name"),
+    "last_name": pgettext_lazy("staff", "Last name"),
+    "phone": pgettext_lazy("staff", "Mobile phone"),
+    "other_phone": pgettext_lazy(
+        "staff", "Other phone (used when no mobile is given; labelled by its header)"
+    ),
+    "email": pgettext_lazy("staff", "Email"),
+    "other_email": pgettext_lazy(
+        "staff", "Other email (used when the first is empty or not an address)"
+    ),
+    "time_zone": pgettext_lazy("staff", "Time zone"),
+    "language": pgettext_lazy("staff", "Language"),
+    "secure_pin": pgettext_lazy("staff", "Secure PIN"),
+    "sms_opt_out": pgettext_lazy("staff", "Opted out of text messages"),
+    "email_opt_out": pgettext_lazy("staff", "Opted out of email"),
 }
 # Targets several columns may have: address books keep several phones and emails.
 REPEATABLE = {"other_phone", "other_email"}
@@ -238,9 +248,9 @@ def custom_key(target: str) -> str | None:
     return target[len(CUSTOM_PREFIX) :] if target.startswith(CUSTOM_PREFIX) else None
 
 
-def targets_for(fields: Iterable[CustomField]) -> list[tuple[str, str]]:
+def targets_for(fields: Iterable[CustomField]) -> list[tuple[str, StrOrPromise]]:
     """Every target a column can have in this organization, as (value, label)."""
-    choices = [(IGNORE, "Don't import"), *STANDARD_TARGETS.items()]
+    choices = [(IGNORE, pgettext("staff", "Don't import")), *STANDARD_TARGETS.items()]
     choices += [
         (CUSTOM_PREFIX + field.key, f"{field.label} (custom.{field.key})") for field in fields
     ]
@@ -380,4 +390,4 @@ def mapping_errors(mapping: dict[str, str], headers: list[str]) -> list[str]:
 
 
 def target_label(target: str) -> str:
-    return STANDARD_TARGETS.get(target) or target
+    return str(STANDARD_TARGETS.get(target) or target)

@@ -5,6 +5,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet, validate_time_zone
 from hushpost.crypto.encrypted_attributes import EncryptedJSON, EncryptedText
@@ -15,9 +16,9 @@ from hushpost.languages import LANGUAGES as LANGUAGES
 
 
 class FieldType(models.TextChoices):
-    TEXT = "text", "Text"
-    NUMBER = "number", "Number"
-    DATE = "date", "Date"
+    TEXT = "text", pgettext_lazy("staff", "Text")
+    NUMBER = "number", pgettext_lazy("staff", "Number")
+    DATE = "date", pgettext_lazy("staff", "Date")
 
 
 class CustomField(models.Model):
@@ -186,5 +187,5 @@ CONTACT_TEMPLATE_FIELDS = (
 
 
 class OnDuplicate(models.TextChoices):
-    REPORT = "report", "Leave the existing contact and report the row"
-    UPDATE = "update", "Update the existing contact with the row"
+    REPORT = "report", pgettext_lazy("staff", "Leave the existing contact and report the row")
+    UPDATE = "update", pgettext_lazy("staff", "Update the existing contact with the row")

@@ -29,6 +29,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from hushpost.activity.log import record, record_many
 from hushpost.activity.models import EventKind
@@ -118,14 +119,15 @@ TRANSITIONS: dict[Move, Transition] = {
 
 # The development outbox is nobody's inbox: what it took is only ever "sent"
 # there (no provider reports on it), and staff pages and the API say where.
-OUTBOX_SENT = "Sent to the outbox"
+OUTBOX_SENT = pgettext_lazy("staff", "Sent to the outbox")
 
 
 def status_label(status: str, provider: str) -> str:
     """What staff and the API read for a delivery's status."""
     if status == DeliveryStatus.SENT and provider == Provider.OUTBOX:
-        return OUTBOX_SENT
-    return DeliveryStatus(status).label
+        return str(OUTBOX_SENT)
+    # In the reader's language (the staff's; the API's is English), as a plain str.
+    return str(DeliveryStatus(status).label)
 
 
 def insert(

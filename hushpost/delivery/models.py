@@ -4,15 +4,16 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from hushpost.accounts.models import OrgScopedQuerySet
 from hushpost.crypto.encrypted_attributes import EncryptedText
 
 
 class Channel(models.TextChoices):
-    SMS = "sms", "Text message"
-    EMAIL = "email", "Email"
-    VOICE = "voice", "Voice call"
+    SMS = "sms", pgettext_lazy("staff", "Text message")
+    EMAIL = "email", pgettext_lazy("staff", "Email")
+    VOICE = "voice", pgettext_lazy("staff", "Voice call")
 
 
 # The outbox predates deliveries; its channel names are the same.
@@ -20,21 +21,21 @@ OutboxChannel = Channel
 
 
 class DeliveryStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
-    HELD = "held", "Held back"
+    QUEUED = "queued", pgettext_lazy("staff", "Queued")
+    SENDING = "sending", pgettext_lazy("staff", "Sending")
+    SENT = "sent", pgettext_lazy("staff", "Sent")
+    DELIVERED = "delivered", pgettext_lazy("staff", "Delivered")
+    FAILED = "failed", pgettext_lazy("staff", "Failed")
+    HELD = "held", pgettext_lazy("staff", "Held back")
 
 
 class Provider(models.TextChoices):
     """Who took the message: the channel's provider, or the email service behind
     django-anymail (the names HUSHPOST_EMAIL_ESP takes)."""
 
-    OUTBOX = "outbox", "Development outbox"
+    OUTBOX = "outbox", pgettext_lazy("staff", "Development outbox")
     TWILIO = "twilio", "Twilio"
-    SMTP = "smtp", "SMTP server"
+    SMTP = "smtp", pgettext_lazy("staff", "SMTP server")
     POSTMARK = "postmark", "Postmark"
     MAILGUN = "mailgun", "Mailgun"
 

@@ -32,9 +32,11 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 from hushpost.accounts.models import Role, User
+from hushpost.accounts.staff_languages import by_language
 from hushpost.imports.file_encoding import UndecodableFile, decode_upload
 from hushpost.imports.models import (
     CalendarFeed,
@@ -219,18 +221,30 @@ def tell_owners_failing(feed: CalendarFeed) -> int:
     if not owners:
         return 0
     page = settings.BASE_URL + reverse("web:calendar_feeds")
+    values = {
+        "name": feed.name,
+        "organization": feed.organization.name,
+        "since": f"{feed.failing_since:%Y-%m-%d %H:%M}",
+        "error": feed.last_error,
+    }
     try:
-        OutgoingEmail(
-            subject="A calendar feed has not synced for a day",
-            body=(
-                f"The calendar feed “{feed.name}” of {feed.organization.name} has failed "
-                f"since {feed.failing_since:%Y-%m-%d %H:%M} UTC: {feed.last_error}.\n\n"
-                "Appointments from this calendar are not being updated. Check the feed's "
-                "address (a calendar's secret address changes when it is reset):\n"
-                f"{page}\n"
-            ),
-            to=owners,
-        ).send()
+        for language, group in by_language(owners).items():
+            with translation.override(language):
+                text = pgettext(
+                    "staff",
+                    "The calendar feed “%(name)s” of %(organization)s has failed since "
+                    "%(since)s UTC: %(error)s.",
+                )
+                advice = pgettext(
+                    "staff",
+                    "Appointments from this calendar are not being updated. Check the feed's "
+                    "address (a calendar's secret address changes when it is reset):",
+                )
+                OutgoingEmail(
+                    subject=pgettext("staff", "A calendar feed has not synced for a day"),
+                    body=f"{text % values}\n\n{advice}\n{page}\n",
+                    to=group,
+                ).send()
     except Exception:
         # The page shows the failure either way; a mail server that is down must not
         # stop the polling.

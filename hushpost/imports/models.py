@@ -13,37 +13,38 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
 from hushpost.crypto.encrypted_attributes import EncryptedJSON, EncryptedText
 
 
 class ImportKind(models.TextChoices):
-    CONTACTS = "contacts", "Contacts"
-    APPOINTMENTS = "appointments", "Appointments"
+    CONTACTS = "contacts", pgettext_lazy("staff", "Contacts")
+    APPOINTMENTS = "appointments", pgettext_lazy("staff", "Appointments")
 
 
 class ImportStatus(models.TextChoices):
-    MAPPING = "mapping", "Waiting for column mapping"
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Importing"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    MAPPING = "mapping", pgettext_lazy("staff", "Waiting for column mapping")
+    QUEUED = "queued", pgettext_lazy("staff", "Queued")
+    RUNNING = "running", pgettext_lazy("staff", "Importing")
+    DONE = "done", pgettext_lazy("staff", "Done")
+    FAILED = "failed", pgettext_lazy("staff", "Failed")
 
 
 class ImportSource(models.TextChoices):
-    WEB = "web", "Staff app"
-    API = "api", "API"
-    CLI = "cli", "Command line"
-    SCHEDULER = "scheduler", "Scheduler"
+    WEB = "web", pgettext_lazy("staff", "Staff app")
+    API = "api", pgettext_lazy("staff", "API")
+    CLI = "cli", pgettext_lazy("staff", "Command line")
+    SCHEDULER = "scheduler", pgettext_lazy("staff", "Scheduler")
 
 
 class RowOutcome(models.TextChoices):
-    ADDED = "added", "Added"
-    UPDATED = "updated", "Updated"
-    UNCHANGED = "unchanged", "Unchanged"
-    SKIPPED = "skipped", "Skipped"
-    REJECTED = "rejected", "Rejected"
+    ADDED = "added", pgettext_lazy("staff", "Added")
+    UPDATED = "updated", pgettext_lazy("staff", "Updated")
+    UNCHANGED = "unchanged", pgettext_lazy("staff", "Unchanged")
+    SKIPPED = "skipped", pgettext_lazy("staff", "Skipped")
+    REJECTED = "rejected", pgettext_lazy("staff", "Rejected")
 
 
 COUNTED = tuple(RowOutcome.values)
@@ -165,11 +166,11 @@ class ImportRow(models.Model):
 
 
 class FeedOutcome(models.TextChoices):
-    IMPORTED = "imported", "Changes imported"
-    UNCHANGED = "unchanged", "No changes"
-    NOT_MODIFIED = "not_modified", "Not modified (304)"
-    FAILED = "failed", "Failed"
-    REFUSED = "refused", "Not a calendar"
+    IMPORTED = "imported", pgettext_lazy("staff", "Changes imported")
+    UNCHANGED = "unchanged", pgettext_lazy("staff", "No changes")
+    NOT_MODIFIED = "not_modified", pgettext_lazy("staff", "Not modified (304)")
+    FAILED = "failed", pgettext_lazy("staff", "Failed")
+    REFUSED = "refused", pgettext_lazy("staff", "Not a calendar")
 
 
 class CalendarFeed(models.Model):

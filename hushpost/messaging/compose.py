@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import pgettext
 
 from hushpost.accounts.models import ApiKey, Organization, User
 from hushpost.contacts.models import Contact
@@ -184,16 +185,19 @@ def check_compose(
         problems.setdefault(name, []).append(text)
 
     if recipients == 0:
-        add("recipients", "Choose at least one contact.")
+        add("recipients", pgettext("staff", "Choose at least one contact."))
     if channel == Channel.VOICE and secure:
         # A call reads the message aloud: there is no link to protect it with.
-        add("channel", "Secure messages can't be sent by voice call; choose text or email.")
+        add(
+            "channel",
+            pgettext("staff", "Secure messages can't be sent by voice call; choose text or email."),
+        )
     elif channel not in Channel.values:
-        add("channel", "Choose text, email or voice call.")
+        add("channel", pgettext("staff", "Choose text, email or voice call."))
     if secure and not SecureMessagingSettings.objects.for_org(organization).enabled:
         add("secure", SECURE_OFF)
     if not body.strip():
-        add("body", "Write a message.")
+        add("body", pgettext("staff", "Write a message."))
     elif len(body) > MAX_BODY_CHARS:
         add("body", f"A message is at most {MAX_BODY_CHARS:,} characters.")
     spec = message_spec(organization)
@@ -203,14 +207,20 @@ def check_compose(
     for text in problems_body:
         add("body", text)
     if channel == Channel.EMAIL and not secure and not subject.strip():
-        add("subject", "An email needs a subject.")
+        add("subject", pgettext("staff", "An email needs a subject."))
     for text in (str(p) for p in problems_in(subject, spec)) if subject.strip() else []:
         add("subject", text)
     if attachments and channel == Channel.SMS and not secure:
-        add("attachments", "A text message can't carry files; send it securely or by email.")
+        add(
+            "attachments",
+            pgettext("staff", "A text message can't carry files; send it securely or by email."),
+        )
     if attachments and channel == Channel.VOICE:
         add(
-            "attachments", "A voice call can't carry files; send them by email or securely by text."
+            "attachments",
+            pgettext(
+                "staff", "A voice call can't carry files; send them by email or securely by text."
+            ),
         )
     if len(attachments) > MAX_ATTACHMENTS:
         add("attachments", f"At most {MAX_ATTACHMENTS} files.")

@@ -10,9 +10,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 from hushpost.accounts.models import Role, User
+from hushpost.accounts.staff_languages import by_language
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
@@ -189,15 +191,17 @@ def notify_staff_of_reply(conversation_id: int) -> None:
         return
     url = settings.BASE_URL + reverse("web:conversation", args=[conversation.contact_id])
     try:
-        OutgoingEmail(
-            subject="New secure reply in Hushpost",
-            body=(
-                "A contact replied to a secure conversation of "
-                f"{conversation.organization.name}.\n\n"
-                f"Read it in Hushpost: {url}\n"
-            ),
-            to=recipients,
-        ).send()
+        for language, group in by_language(recipients).items():
+            with translation.override(language):
+                text = pgettext(
+                    "staff", "A contact replied to a secure conversation of %(organization)s."
+                ) % {"organization": conversation.organization.name}
+                read = pgettext("staff", "Read it in Hushpost:")
+                OutgoingEmail(
+                    subject=pgettext("staff", "New secure reply in Hushpost"),
+                    body=f"{text}\n\n{read} {url}\n",
+                    to=group,
+                ).send()
     except Exception:
         # The reply is stored and shows in the inbox either way; a mail server
         # that is down must not turn the contact's reply into an error page.

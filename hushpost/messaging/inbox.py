@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, models, transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from hushpost.accounts.models import Organization, User
 from hushpost.activity.log import record
@@ -40,12 +41,12 @@ ANSWER_ORIGINS = (Origin.INBOX, Origin.COMPOSE)
 
 
 class Show(models.TextChoices):
-    OPEN = "open", "Open"
-    MINE = "mine", "Mine"
-    UNASSIGNED = "unassigned", "Unassigned"
-    UNREAD = "unread", "Unread"
-    DONE = "done", "Done"
-    ALL = "all", "All"
+    OPEN = "open", pgettext_lazy("staff", "Open")
+    MINE = "mine", pgettext_lazy("staff", "Mine")
+    UNASSIGNED = "unassigned", pgettext_lazy("staff", "Unassigned")
+    UNREAD = "unread", pgettext_lazy("staff", "Unread")
+    DONE = "done", pgettext_lazy("staff", "Done")
+    ALL = "all", pgettext_lazy("staff", "All")
 
 
 class InboxError(ValueError):

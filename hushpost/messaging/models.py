@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
 from hushpost.crypto.encrypted_attributes import EncryptedBytes, EncryptedJSON, EncryptedText
@@ -21,10 +21,10 @@ DEFAULT_BODY = gettext_noop(
 
 
 class LinkLifetime(models.TextChoices):
-    HOURS_24 = "24h", "24 hours"
-    DAYS_10 = "10d", "10 days"
-    MONTHS_6 = "6mo", "6 months"
-    YEAR_1 = "1y", "1 year"
+    HOURS_24 = "24h", pgettext_lazy("staff", "24 hours")
+    DAYS_10 = "10d", pgettext_lazy("staff", "10 days")
+    MONTHS_6 = "6mo", pgettext_lazy("staff", "6 months")
+    YEAR_1 = "1y", pgettext_lazy("staff", "1 year")
 
 
 LIFETIMES = {
@@ -39,11 +39,14 @@ LIFETIMES = {
 class PinSource(models.TextChoices):
     """Where a link's PIN came from (R2.3: the first that applies wins)."""
 
-    MESSAGE = "message", "PIN typed for this message"
-    CONTACT = "contact", "The contact's own secure PIN"
-    DEFAULT = "default", "The organization's default PIN"
-    DEFAULT_TEMPLATE = "default_template", "The organization's default PIN template"
-    NONE = "none", "No PIN"
+    MESSAGE = "message", pgettext_lazy("staff", "PIN typed for this message")
+    CONTACT = "contact", pgettext_lazy("staff", "The contact's own secure PIN")
+    DEFAULT = "default", pgettext_lazy("staff", "The organization's default PIN")
+    DEFAULT_TEMPLATE = (
+        "default_template",
+        pgettext_lazy("staff", "The organization's default PIN template"),
+    )
+    NONE = "none", pgettext_lazy("staff", "No PIN")
 
 
 class SecureMessagingSettingsQuerySet(models.QuerySet["SecureMessagingSettings"]):
@@ -89,23 +92,23 @@ class SecureMessagingSettings(models.Model):
 
 
 class Direction(models.TextChoices):
-    OUTBOUND = "outbound", "To the contact"
-    INBOUND = "inbound", "From the contact"
+    OUTBOUND = "outbound", pgettext_lazy("staff", "To the contact")
+    INBOUND = "inbound", pgettext_lazy("staff", "From the contact")
 
 
 class Origin(models.TextChoices):
-    COMPOSE = "compose", "Compose"
-    INBOX = "inbox", "Inbox reply"
-    API = "api", "API"
-    AUTO = "auto", "Auto message"
-    PORTAL = "portal", "Secure page"
-    SMS_REPLY = "sms_reply", "Text reply (outside the secure page)"
+    COMPOSE = "compose", pgettext_lazy("staff", "Compose")
+    INBOX = "inbox", pgettext_lazy("staff", "Inbox reply")
+    API = "api", pgettext_lazy("staff", "API")
+    AUTO = "auto", pgettext_lazy("staff", "Auto message")
+    PORTAL = "portal", pgettext_lazy("staff", "Secure page")
+    SMS_REPLY = "sms_reply", pgettext_lazy("staff", "Text reply (outside the secure page)")
 
 
 class ConversationState(models.TextChoices):
     # Open: someone should look at it. Done: handled; the contact's next reply opens it again.
-    OPEN = "open", "Open"
-    DONE = "done", "Done"
+    OPEN = "open", pgettext_lazy("staff", "Open")
+    DONE = "done", pgettext_lazy("staff", "Done")
 
 
 class ConversationQuerySet(OrgScopedQuerySet):

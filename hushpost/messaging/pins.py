@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import pgettext
+
 from hushpost.contacts.models import Contact, CustomField
 from hushpost.messaging.models import PinSource, SecureMessagingSettings
 from hushpost.messaging.rendering import TemplateInvalid, fields_used, render
@@ -97,8 +99,13 @@ def default_pin_fields(default: str, organization_id: int) -> str:
     )
     names = [labels.get(key, key) for key in sorted(keys)]
     if not names:
-        return "the default PIN template"
-    return f"the {' and '.join(names)} field{'s' if len(names) > 1 else ''}"
+        return pgettext("staff", "the default PIN template")
+    if len(names) == 1:
+        return pgettext("staff", "the %(name)s field") % {"name": names[0]}
+    return pgettext("staff", "the %(names)s and %(last)s fields") % {
+        "names": ", ".join(names[:-1]),
+        "last": names[-1],
+    }
 
 
 def pin_origin(
@@ -111,12 +118,17 @@ def pin_origin(
     """`template_fields` (default_pin_fields) may be worked out once for a whole list."""
     decision = pin_in_force(contact, settings, custom_keys=custom_keys)
     if decision.source == PinSource.CONTACT:
-        return PinOrigin(decision.source, "Own PIN")
+        return PinOrigin(decision.source, pgettext("staff", "Own PIN"))
     if decision.source == PinSource.DEFAULT:
-        return PinOrigin(decision.source, "Organization's default PIN")
+        return PinOrigin(decision.source, pgettext("staff", "Organization's default PIN"))
     if decision.source == PinSource.NONE:
-        return PinOrigin(decision.source, "No PIN")
+        return PinOrigin(decision.source, pgettext("staff", "No PIN"))
     fields = template_fields or default_pin_fields(settings.default_pin, contact.organization_id)
     if decision.held:
-        return PinOrigin(decision.source, f"None: {fields} is empty (secure messages held)", True)
-    return PinOrigin(decision.source, f"From {fields}")
+        return PinOrigin(
+            decision.source,
+            pgettext("staff", "None: %(fields)s is empty (secure messages held)")
+            % {"fields": fields},
+            True,
+        )
+    return PinOrigin(decision.source, pgettext("staff", "From %(fields)s") % {"fields": fields})

@@ -18,7 +18,8 @@ from functools import partial
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 from hushpost.messaging.models import Direction, LinkVisit, Message, SecureLink, VisitOutcome
 from hushpost.outgoing_email import OutgoingEmail
@@ -49,15 +50,16 @@ def notify_author(message_id) -> None:
         return
     url = settings.BASE_URL + reverse("web:conversation", args=[message.contact_id])
     try:
-        OutgoingEmail(
-            subject="Your secure message was viewed",
-            body=(
-                "A secure message you sent from "
-                f"{message.organization.name} has just been viewed.\n\n"
-                f"See the conversation in Hushpost: {url}\n"
-            ),
-            to=[author.email],
-        ).send()
+        with translation.override(author.language or "en"):
+            text = pgettext(
+                "staff", "A secure message you sent from %(organization)s has just been viewed."
+            ) % {"organization": message.organization.name}
+            see = pgettext("staff", "See the conversation in Hushpost:")
+            OutgoingEmail(
+                subject=pgettext("staff", "Your secure message was viewed"),
+                body=f"{text}\n\n{see} {url}\n",
+                to=[author.email],
+            ).send()
     except Exception:
         # The receipt is on the conversation page either way.
         logger.exception("could not email the read receipt of message %s", message_id)

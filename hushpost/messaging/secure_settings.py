@@ -14,6 +14,7 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import pgettext, pgettext_lazy
 
 from hushpost.accounts.models import Organization
 from hushpost.activity.log import record
@@ -39,13 +40,15 @@ FIELD_NAMES = ("enabled", "subject", "body", "link_lifetime", "default_pin", "tr
 PREVIEW_LINK_PATH = "/s/preview-link"
 PREVIEW_CONTACT_LIMIT = 200
 
-REQUIRED_LINK = (
-    f"The body must contain {{{{ {SECURE_LINK} }}}}: "
-    "it is the contact's personal link to the conversation."
+REQUIRED_LINK = pgettext_lazy(
+    "staff",
+    "The body must contain {{ secure_link }}: "
+    "it is the contact's personal link to the conversation.",
 )
-LITERAL_PIN_RULE = (
+LITERAL_PIN_RULE = pgettext_lazy(
+    "staff",
     "A default PIN is letters and digits only, with no spaces or symbols, "
-    "or a template such as {{ custom.my_secure_pin_field }}."
+    "or a template such as {{ custom.my_secure_pin_field }}.",
 )
 
 
@@ -93,19 +96,19 @@ class SettingsInvalid(ValueError):
 
 def subject_problems(organization: Organization, subject: str) -> list[str]:
     if not subject:
-        return ["Give the email subject."]
+        return [pgettext("staff", "Give the email subject.")]
     if "\n" in subject or "\r" in subject:
-        return ["The subject is a single line."]
+        return [pgettext("staff", "The subject is a single line.")]
     return [str(p) for p in problems_in(subject, notification_spec(organization))]
 
 
 def body_problems(organization: Organization, body: str) -> list[str]:
     if not body:
-        return [REQUIRED_LINK]
+        return [str(REQUIRED_LINK)]
     problems = problems_in(body, notification_spec(organization), required=[SECURE_LINK])
     # The generic wording names the field; here we can also say why it matters.
     missing_link = Problem(f"the template must contain {{{{ {SECURE_LINK} }}}}")
-    return [REQUIRED_LINK if p == missing_link else str(p) for p in problems]
+    return [str(REQUIRED_LINK) if p == missing_link else str(p) for p in problems]
 
 
 def default_pin_problems(organization: Organization, value: str) -> list[str]:
@@ -113,7 +116,7 @@ def default_pin_problems(organization: Organization, value: str) -> list[str]:
         return []
     if is_template(value):
         return [str(p) for p in problems_in(value, contact_spec(organization))]
-    return [] if is_pin(value) else [LITERAL_PIN_RULE]
+    return [] if is_pin(value) else [str(LITERAL_PIN_RULE)]
 
 
 def check(organization: Organization, values: SettingsValues) -> dict[str, list[str]]:
@@ -124,7 +127,10 @@ def check(organization: Organization, values: SettingsValues) -> dict[str, list[
         "body": body_problems(organization, values.body),
         "link_lifetime": []
         if values.link_lifetime in LinkLifetime.values
-        else [f"Choose one of: {', '.join(str(label) for label in LinkLifetime.labels)}."],
+        else [
+            pgettext("staff", "Choose one of: %(choices)s.")
+            % {"choices": ", ".join(str(label) for label in LinkLifetime.labels)}
+        ],
         "default_pin": default_pin_problems(organization, values.default_pin),
         **translation_problems(organization, values.translations),
     }

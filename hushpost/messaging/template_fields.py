@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.utils.translation import pgettext_lazy
+
 from hushpost.accounts.models import USER_TEMPLATE_FIELDS, Organization
 from hushpost.contacts.models import CONTACT_TEMPLATE_FIELDS, Contact, CustomField
 from hushpost.messaging.rendering import FieldSpec
 from hushpost.messaging.template_dates import NOW, TemplateDateTime, now_in
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 SECURE_LINK = "secure_link"
 # What "Fields you can use" says beside a field whose name doesn't say it all.
-FIELD_HELP: dict[str, str] = {
-    NOW: (
+FIELD_HELP: dict[str, StrOrPromise] = {
+    NOW: pgettext_lazy(
+        "staff",
         "the current date and time in your organization's time zone; "
         'format it with the date filter, as {{ now | date: "%A %-d %B" }} '
-        "(day and month names in the contact's language)"
+        "(day and month names in the contact's language)",
     ),
-    SECURE_LINK: "the personal link to the secure conversation (required)",
+    SECURE_LINK: pgettext_lazy("staff", "the personal link to the secure conversation (required)"),
 }
 
 

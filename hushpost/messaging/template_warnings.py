@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils.translation import pgettext
+
 from hushpost.accounts.models import Organization
 from hushpost.contacts.models import CustomField
 from hushpost.messaging.rendering import fields_used
@@ -41,7 +43,7 @@ def sensitive_fields_in(organization: Organization, sources: Iterable[str]) -> l
         if name in APPOINTMENT_SENSITIVE:
             words = APPOINTMENT_SENSITIVE[name]
         elif name.startswith(APPOINTMENT_DATES):
-            words = "the appointment's date or time"
+            words = pgettext("staff", "the appointment's date or time")
         elif name.startswith("custom.") and name.removeprefix("custom.") in sensitive_custom:
             words = f"{sensitive_custom[name.removeprefix('custom.')]} (a sensitive field)"
         else:

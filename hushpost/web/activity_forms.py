@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.activity.models import EventKind
 from hushpost.contacts.models import Contact
@@ -14,7 +15,7 @@ from hushpost.web.filter_forms import DateRangeFilter, date_field
 # filter then takes a contact id, which links to the log carry.
 CONTACT_SELECT_LIMIT = 500
 
-NO_SUCH_CONTACT = "There is no such contact in this organization."
+NO_SUCH_CONTACT = _("There is no such contact in this organization.")
 
 
 class ContactChoiceField(forms.ModelChoiceField):
@@ -27,15 +28,16 @@ class ContactChoiceField(forms.ModelChoiceField):
 class ActivityFilterForm(DateRangeFilter, forms.Form):
     contact = ContactChoiceField(
         queryset=Contact.objects.none(),
+        label=_("Contact"),
         required=False,
-        empty_label="All contacts",
+        empty_label=_("All contacts"),
         error_messages={"invalid_choice": NO_SUCH_CONTACT},
     )
     kind = forms.ChoiceField(
-        label="Event", choices=[("", "All events"), *EventKind.choices], required=False
+        label=_("Event"), choices=[("", _("All events")), *EventKind.choices], required=False
     )
-    date_from = date_field("From")
-    date_to = date_field("To")
+    date_from = date_field(_("From"))
+    date_to = date_field(_("To"))
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -46,6 +48,6 @@ class ActivityFilterForm(DateRangeFilter, forms.Form):
         field.queryset = contacts.only("id", "name", "email", "phone")
         if contacts.count() > CONTACT_SELECT_LIMIT:
             field.widget = forms.TextInput(
-                attrs={"placeholder": "Contact id", "autocomplete": "off"}
+                attrs={"placeholder": _("Contact id"), "autocomplete": "off"}
             )
-            field.help_text = "The id at the end of the contact's page address."
+            field.help_text = _("The id at the end of the contact's page address.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts.models import User
 from hushpost.appointments.agenda import NO_STAFF, confirmation_choices
@@ -40,24 +41,33 @@ class ContactChoiceField(forms.ModelChoiceField):
 class AppointmentForm(forms.ModelForm):
     contact = ContactChoiceField(
         queryset=Contact.objects.none(),
+        label=_("Contact"),
+        empty_label=_("Choose a contact"),
         error_messages={
-            "invalid_choice": "Unknown contact: choose one of your organization's contacts."
+            "invalid_choice": _("Unknown contact: choose one of your organization's contacts.")
         },
     )
     staff = StaffChoiceField(
         queryset=User.objects.none(),
         required=False,
-        label="Staff member",
-        empty_label="Nobody in particular",
+        label=_("Staff member"),
+        empty_label=_("Nobody in particular"),
     )
 
     class Meta:
         model = Appointment
         fields = ["contact", "start", "end", "title", "location", "staff", "status", "external_id"]
         widgets = {"start": LocalDateTimeInput(), "end": LocalDateTimeInput()}
-        labels = {"external_id": "External id"}
+        labels = {
+            "start": _("Start"),
+            "end": _("End"),
+            "title": _("Title"),
+            "location": _("Location"),
+            "status": _("Status"),
+            "external_id": _("External id"),
+        }
         help_texts = {
-            "external_id": (
+            "external_id": _(
                 "The id in the system that booked it, if any; unique in your organization."
             )
         }
@@ -78,7 +88,9 @@ class AppointmentForm(forms.ModelForm):
                 "%Y-%m-%d %H:%M",
                 "%Y-%m-%dT%H:%M:%S",
             ]
-            self.fields[name].help_text = f"In {time_format.zone_description()}."
+            self.fields[name].help_text = _("In %(zone)s.") % {
+                "zone": time_format.zone_description()
+            }
 
     # save_appointment checks the external id and end-after-start in words staff
     # understand (the same for the API and imports); the view puts them at their fields.
@@ -97,20 +109,20 @@ class AppointmentForm(forms.ModelForm):
 class ListFilters(forms.Form):
     date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     view = forms.ChoiceField(
-        choices=[("day", "Day"), ("agenda", "Agenda"), ("week", "Week")], required=False
+        choices=[("day", _("Day")), ("agenda", _("Agenda")), ("week", _("Week"))], required=False
     )
-    status = forms.ChoiceField(label="Confirmation", required=False)
-    staff = forms.ChoiceField(label="Staff member", required=False)
+    status = forms.ChoiceField(label=_("Confirmation"), required=False)
+    staff = forms.ChoiceField(label=_("Staff member"), required=False)
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["status"]).choices = [
-            ("", "Any"),
+            ("", _("Any")),
             *confirmation_choices(),
         ]
         people = User.objects.filter(organization=organization).order_by("first_name", "email")
         cast(forms.ChoiceField, self.fields["staff"]).choices = [
-            ("", "Anyone"),
-            (NO_STAFF, "No staff member"),
+            ("", _("Anyone")),
+            (NO_STAFF, _("No staff member")),
             *((str(user.pk), user.display_name) for user in people),
         ]

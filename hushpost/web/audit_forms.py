@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts.models import User
 from hushpost.activity.audit import AUDIT_KINDS, LABEL_PREFIX, USER_PREFIX, unattached_actor_labels
@@ -12,14 +13,14 @@ from hushpost.web.filter_forms import DateRangeFilter, date_field
 
 
 class AuditFilterForm(DateRangeFilter, forms.Form):
-    person = forms.ChoiceField(label="Person", required=False)
+    person = forms.ChoiceField(label=_("Person"), required=False)
     kind = forms.ChoiceField(
-        label="Event",
-        choices=[("", "All audit events"), *((k.value, k.label) for k in AUDIT_KINDS)],
+        label=_("Event"),
+        choices=[("", _("All audit events")), *((k.value, k.label) for k in AUDIT_KINDS)],
         required=False,
     )
-    date_from = date_field("From")
-    date_to = date_field("To")
+    date_from = date_field(_("From"))
+    date_to = date_field(_("To"))
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,7 +36,11 @@ class AuditFilterForm(DateRangeFilter, forms.Form):
         labels = [
             (f"{LABEL_PREFIX}{label}", label) for label in unattached_actor_labels(organization)
         ]
-        cast(forms.ChoiceField, self.fields["person"]).choices = [("", "Everyone"), *users, *labels]
-        self.fields["person"].error_messages["invalid_choice"] = (
+        cast(forms.ChoiceField, self.fields["person"]).choices = [
+            ("", _("Everyone")),
+            *users,
+            *labels,
+        ]
+        self.fields["person"].error_messages["invalid_choice"] = _(
             "There is no such person in this organization."
         )

@@ -4,6 +4,8 @@ appointments.auto_messages."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.appointments.auto_messages import (
     MAX_OFFSET_DAYS,
@@ -16,66 +18,81 @@ from hushpost.appointments.models import Timing
 from hushpost.delivery.models import Channel
 from hushpost.web.template_forms import LanguageVariants, TemplateSettingsForm
 
-UNIT_CHOICES = [("minutes", "minutes"), ("hours", "hours"), ("days", "days")]
+UNIT_CHOICES = [("minutes", _("minutes")), ("hours", _("hours")), ("days", _("days"))]
 
 
 # Which form field shows each rule's problem.
 class AutoMessageForm(LanguageVariants, TemplateSettingsForm):
     name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         required=False,
         max_length=100,
-        help_text="For staff only, such as “Reminder the day before”.",
+        help_text=_("For staff only, such as “Reminder the day before”."),
     )
     channel = forms.ChoiceField(
-        label="Send by", choices=Channel.choices, initial=Channel.SMS, widget=forms.RadioSelect
+        label=_("Send by"), choices=Channel.choices, initial=Channel.SMS, widget=forms.RadioSelect
     )
-    timing = forms.ChoiceField(label="When", choices=Timing.choices, initial=Timing.BEFORE_START)
+    timing = forms.ChoiceField(label=_("When"), choices=Timing.choices, initial=Timing.BEFORE_START)
     amount = forms.IntegerField(
-        label="How long",
+        label=_("How long"),
         required=False,
         min_value=0,
         initial=1,
-        help_text=f"Before the start or after the end; at most {MAX_OFFSET_DAYS} days. "
-        "Not used for “When booked”.",
+        help_text=format_lazy(
+            _(
+                "Before the start or after the end; at most {days} days. "
+                "Not used for “When booked”."
+            ),
+            days=MAX_OFFSET_DAYS,
+        ),
     )
-    unit = forms.ChoiceField(label="Unit", choices=UNIT_CHOICES, initial="days")
+    unit = forms.ChoiceField(label=_("Unit"), choices=UNIT_CHOICES, initial="days")
     subject = forms.CharField(
-        label="Email subject",
+        label=_("Email subject"),
         required=False,
-        help_text="Email only. A secure email uses the notification subject of Messaging settings "
-        "when this is empty.",
+        help_text=_(
+            "Email only. A secure email uses the notification subject of Messaging settings "
+            "when this is empty."
+        ),
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
     body = forms.CharField(
-        label="Message",
-        help_text="A template: {{ appointment.start_time }}, {{ contact.first_name }} … "
-        "A voice call reads it aloud.",
+        label=_("Message"),
+        help_text=_(
+            "A template: {{ appointment.start_time }}, {{ contact.first_name }} … "
+            "A voice call reads it aloud."
+        ),
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
     )
     secure = forms.BooleanField(
-        label="Send securely",
+        label=_("Send securely"),
         required=False,
-        help_text="The contact gets a link to a PIN-protected page instead of the text. "
-        "Text and email only.",
+        help_text=_(
+            "The contact gets a link to a PIN-protected page instead of the text. "
+            "Text and email only."
+        ),
     )
     only_unconfirmed = forms.BooleanField(
-        label="Only if the contact hasn't confirmed",
+        label=_("Only if the contact hasn't confirmed"),
         required=False,
-        help_text="Checked when it is due: skipped for appointments the contact confirmed "
-        "or said they can't come to by then.",
+        help_text=_(
+            "Checked when it is due: skipped for appointments the contact confirmed "
+            "or said they can't come to by then."
+        ),
     )
     ask_to_confirm = forms.BooleanField(
-        label="Ask to press 1 to confirm",
+        label=_("Ask to press 1 to confirm"),
         required=False,
-        help_text="Voice calls only: the call ends with “press 1 to confirm, 2 if you can't come”.",
+        help_text=_(
+            "Voice calls only: the call ends with “press 1 to confirm, 2 if you can't come”."
+        ),
     )
     enabled = forms.BooleanField(
-        label="On",
+        label=_("On"),
         required=False,
         initial=True,
         widget=forms.CheckboxInput(attrs={"role": "switch"}),
-        help_text="While off, nothing is scheduled from it.",
+        help_text=_("While off, nothing is scheduled from it."),
     )
 
     checker = check

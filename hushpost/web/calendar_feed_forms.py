@@ -8,6 +8,7 @@ an existing feed's is never put back into the form, only its masked hint.
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts.models import User
 from hushpost.imports.feeds import MAX_NAME
@@ -15,14 +16,14 @@ from hushpost.imports.feeds import MAX_NAME
 
 class CalendarFeedForm(forms.Form):
     name = forms.CharField(
-        label="Name",
+        label=_("Name"),
         max_length=MAX_NAME,
-        help_text="Whose calendar it is, such as “Dr. Lee” or “Front desk”.",
+        help_text=_("Whose calendar it is, such as “Dr. Lee” or “Front desk”."),
     )
     url = forms.CharField(
-        label="Secret address in iCal format",
+        label=_("Secret address in iCal format"),
         max_length=2000,
-        help_text=(
+        help_text=_(
             "From Google Calendar (Settings → the calendar → “Secret address in iCal format”), "
             "Outlook (Calendar → Shared calendars → Publish a calendar → ICS link), iCloud "
             "(share the calendar as a Public Calendar) or your EHR's iCal export. "
@@ -31,9 +32,9 @@ class CalendarFeedForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     staff_email = forms.ChoiceField(
-        label="Assign its appointments to",
+        label=_("Assign its appointments to"),
         required=False,
-        help_text="Unless an event's organizer is a staff member.",
+        help_text=_("Unless an event's organizer is a staff member."),
     )
 
     def __init__(self, *args, organization, feed=None, **kwargs):
@@ -43,14 +44,16 @@ class CalendarFeedForm(forms.Form):
         staff = User.objects.filter(organization=organization, is_active=True).order_by("email")
         staff_field = self.fields["staff_email"]
         assert isinstance(staff_field, forms.ChoiceField)
-        staff_field.choices = [("", "Nobody")] + [(user.email, user.display_name) for user in staff]
+        staff_field.choices = [("", _("Nobody"))] + [
+            (user.email, user.display_name) for user in staff
+        ]
         if feed is not None:
             self.fields["url"].required = False
-            self.fields["url"].label = "New secret address"
-            self.fields["url"].help_text = (
-                f"Now {feed.url_hint}. Leave empty to keep it; give the new one after "
+            self.fields["url"].label = _("New secret address")
+            self.fields["url"].help_text = _(
+                "Now %(hint)s. Leave empty to keep it; give the new one after "
                 "resetting the calendar's secret address."
-            )
+            ) % {"hint": feed.url_hint}
 
     def add_problems(self, problems: dict[str, list[str]]) -> None:
         for name, texts in problems.items():

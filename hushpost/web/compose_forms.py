@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import uuid
 from functools import wraps
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.forms.utils import ErrorDict
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from hushpost.contacts.models import Contact
@@ -29,7 +31,10 @@ from hushpost.messaging.compose import MAX_ATTACHMENTS, NewAttachment, check_com
 from hushpost.messaging.notify import why_unreachable
 from hushpost.web.compose_groups import add_group_fields, group_audience
 
-UNKNOWN_CONTACT = (
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+UNKNOWN_CONTACT = _(
     "Unknown contact: one of the chosen contacts is not in your organization (or was deleted)."
 )
 
@@ -93,50 +98,55 @@ class ComposeForm(ProblemsForm):
         error_messages={"invalid_choice": UNKNOWN_CONTACT, "invalid_pk_value": UNKNOWN_CONTACT},
     )
     channel = forms.ChoiceField(
-        label="Send by", choices=Channel.choices, initial=Channel.SMS, widget=forms.RadioSelect
+        label=_("Send by"), choices=Channel.choices, initial=Channel.SMS, widget=forms.RadioSelect
     )
     secure = forms.BooleanField(
-        label="Send securely",
+        label=_("Send securely"),
         required=False,
-        help_text=(
+        help_text=_(
             "The contact gets a short notification with a personal link; "
             "the message itself stays here."
         ),
     )
     notify_when_viewed = forms.BooleanField(
-        label="Notify me when viewed",
+        label=_("Notify me when viewed"),
         required=False,
-        help_text="One email to you, with nothing of the message in it, "
-        "when the contact first opens it. Secure messages only.",
+        help_text=_(
+            "One email to you, with nothing of the message in it, "
+            "when the contact first opens it. Secure messages only."
+        ),
     )
     pin = forms.CharField(
-        label="Message PIN (optional)",
+        label=_("Message PIN (optional)"),
         required=False,
         max_length=100,
-        help_text="Asked for before this message can be read. Letters and digits. "
-        "Empty: the contact's own PIN, or the default PIN.",
+        help_text=_(
+            "Asked for before this message can be read. Letters and digits. "
+            "Empty: the contact's own PIN, or the default PIN."
+        ),
         widget=forms.TextInput(
             attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"}
         ),
     )
     subject = forms.CharField(
-        label="Subject (email)",
+        label=_("Subject (email)"),
         required=False,
         max_length=500,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     body = forms.CharField(
-        label="Message",
+        label=_("Message"),
         required=False,  # check_compose says "Write a message."
         strip=False,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
     attachments = MultipleFileField(
-        label="Attachments",
+        label=_("Attachments"),
         required=False,
-        help_text=(
-            f"For secure messages and email. Up to {MAX_ATTACHMENTS} files, "
-            f"{MAX_ATTACHMENT_MB} MB each."
+        help_text=format_lazy(
+            _("For secure messages and email. Up to {files} files, {mb} MB each."),
+            files=MAX_ATTACHMENTS,
+            mb=MAX_ATTACHMENT_MB,
         ),
     )
 
@@ -178,7 +188,7 @@ class ComposeForm(ProblemsForm):
         pin = self.cleaned_data["pin"].strip()
         if pin and not is_pin(pin):
             raise forms.ValidationError(
-                "A PIN is letters and digits only, with no spaces or symbols."
+                _("A PIN is letters and digits only, with no spaces or symbols.")
             )
         return pin
 
@@ -202,7 +212,7 @@ class ComposeForm(ProblemsForm):
         if cleaned.get("pin") and not cleaned.get("secure"):
             self.add_error(
                 "pin",
-                "A PIN protects secure messages only: tick “Send securely” or leave it empty.",
+                _("A PIN protects secure messages only: tick “Send securely” or leave it empty."),
             )
         self.audience, field, problem = group_audience(self.organization, self.data)
         if problem:
@@ -231,7 +241,7 @@ class ComposeForm(ProblemsForm):
         if self.audience is not None and "recipients" in problems:
             # "Choose at least one contact" would point at the picker: say the group is empty.
             problems.pop("recipients")
-            self.add_error(field, "Nobody is in this group.")
+            self.add_error(field, _("Nobody is in this group."))
         self.add_problems(problems)
         return cleaned
 
@@ -275,15 +285,15 @@ class ReplyForm(ProblemsForm):
     problem_fields = {"attachments": "attachment"}
 
     channel = forms.ChoiceField(
-        label="Send the notification by", choices=(), widget=forms.RadioSelect
+        label=_("Send the notification by"), choices=(), widget=forms.RadioSelect
     )
     body = forms.CharField(
-        label="Reply", required=False, strip=False, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Reply"), required=False, strip=False, widget=forms.Textarea(attrs={"rows": 5})
     )
     attachment = forms.FileField(
-        label="Attachment (optional)",
+        label=_("Attachment (optional)"),
         required=False,
-        help_text=f"One file, up to {MAX_ATTACHMENT_MB} MB.",
+        help_text=format_lazy(_("One file, up to {mb} MB."), mb=MAX_ATTACHMENT_MB),
     )
 
     def __init__(
@@ -294,8 +304,8 @@ class ReplyForm(ProblemsForm):
         self.contact = contact
         self.too_large = too_large
         cast(forms.ChoiceField, self.fields["channel"]).choices = [
-            (Channel.SMS, self._label(Channel.SMS, "Text message")),
-            (Channel.EMAIL, self._label(Channel.EMAIL, "Email")),
+            (Channel.SMS, self._label(Channel.SMS, _("Text message"))),
+            (Channel.EMAIL, self._label(Channel.EMAIL, _("Email"))),
         ]
         self.new_attachments: list[NewAttachment] = []
 
@@ -316,10 +326,10 @@ class ReplyForm(ProblemsForm):
             )
         return cleaned
 
-    def _label(self, channel: str, name: str) -> str:
+    def _label(self, channel: str, name: StrOrPromise) -> str:
         # Saying up front why a channel can't reach the contact saves a refused send.
         problem = why_unreachable(self.contact, channel)
-        return f"{name} ({problem})" if problem else name
+        return f"{name} ({problem})" if problem else str(name)
 
     def clean_body(self):
         return _normalize(self.cleaned_data["body"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.appointments.answer_words import split_words
 from hushpost.appointments.confirmation_settings import MAX_WINDOW_DAYS, ConfirmationValues
@@ -10,43 +11,45 @@ from hushpost.appointments.confirmation_settings import MAX_WINDOW_DAYS, Confirm
 
 class ConfirmationSettingsForm(forms.Form):
     confirm_words = forms.CharField(
-        label="Words that confirm",
+        label=_("Words that confirm"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=(
+        help_text=_(
             "One per line or comma. Case, spaces, punctuation and accents don't matter: "
             "“si” matches a text saying “Sí!”. Twilio's own keywords (STOP, CANCEL, HELP, "
             "START…) can't be used: they opt people out."
         ),
     )
     cancel_words = forms.CharField(
-        label="Words that say “can't come”",
+        label=_("Words that say “can't come”"),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     window_days = forms.IntegerField(
-        label="Days ahead",
+        label=_("Days ahead"),
         min_value=1,
         max_value=MAX_WINDOW_DAYS,
-        help_text="A text answers the contact's next appointment starting within this many days.",
+        help_text=_(
+            "A text answers the contact's next appointment starting within this many days."
+        ),
     )
     reminded_only = forms.BooleanField(
-        label="Only appointments a reminder went out for", required=False
+        label=_("Only appointments a reminder went out for"), required=False
     )
     cancel_directly = forms.BooleanField(
-        label="“Can't come” cancels the appointment at once",
+        label=_("“Can't come” cancels the appointment at once"),
         required=False,
-        help_text="Otherwise it waits for a person, on the appointment list and in the Inbox.",
+        help_text=_("Otherwise it waits for a person, on the appointment list and in the Inbox."),
     )
     confirmed_answer = forms.CharField(
-        label="Answer to a confirmation",
+        label=_("Answer to a confirmation"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Uses contact.* and appointment.* fields. Empty: no answer.",
+        help_text=_("Uses contact.* and appointment.* fields. Empty: no answer."),
     )
     cancel_answer = forms.CharField(
-        label="Answer to “can't come”", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Answer to “can't come”"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     late_answer = forms.CharField(
-        label="Answer once the appointment has started",
+        label=_("Answer once the appointment has started"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

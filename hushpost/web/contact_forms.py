@@ -2,32 +2,37 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts.time_zones import time_zone_choices
 from hushpost.contacts.models import Contact, CustomField, FieldType
 from hushpost.contacts.phones import InvalidPhone, normalize_phone
 from hushpost.contacts.values import clean_custom_value, clean_email, is_pin
+from hushpost.languages import LANGUAGES, language_name
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CUSTOM_PREFIX = "custom__"
 CLEAR_SUFFIX = "__clear"
-KEEP_HIDDEN_HELP = "Set, and hidden here. Type a new value to change it; leave empty to keep it."
+KEEP_HIDDEN_HELP = _("Set, and hidden here. Type a new value to change it; leave empty to keep it.")
 
 
 class ContactForm(forms.ModelForm):
     secure_pin = forms.CharField(
-        label="Secure PIN",
+        label=_("Secure PIN"),
         required=False,
         max_length=100,
-        help_text=(
+        help_text=_(
             "Asked for before this contact can read a secure message. "
             "Leave empty to use the default PIN."
         ),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
-    time_zone = forms.ChoiceField(required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
 
     class Meta:
         model = Contact
@@ -42,14 +47,18 @@ class ContactForm(forms.ModelForm):
             "email_opt_out",
         ]
         labels = {
-            "phone": "Mobile phone",
-            "external_id": "External id",
-            "sms_opt_out": "Opted out of text messages",
-            "email_opt_out": "Opted out of email",
+            "name": _("Name"),
+            "email": _("Email"),
+            "time_zone": _("Time zone"),
+            "language": _("Language"),
+            "phone": _("Mobile phone"),
+            "external_id": _("External id"),
+            "sms_opt_out": _("Opted out of text messages"),
+            "email_opt_out": _("Opted out of email"),
         }
         help_texts = {
-            "phone": "With country code, or in the organization's country format.",
-            "external_id": (
+            "phone": _("With country code, or in the organization's country format."),
+            "external_id": _(
                 "Your other system's id for this contact (the API's external_id). "
                 "Leave empty if you don't use one."
             ),
@@ -62,8 +71,12 @@ class ContactForm(forms.ModelForm):
         cast(forms.ChoiceField, self.fields["time_zone"]).choices = time_zone_choices(
             country=organization.country,
             current=self.instance.time_zone,
-            blank=f"The organization's: {organization.time_zone}",
+            blank=_("The organization's: %(zone)s") % {"zone": organization.time_zone},
         )
+        # The contact's language, named in the staff member's.
+        cast(forms.ChoiceField, self.fields["language"]).choices = [
+            (code, language_name(code)) for code, _name in LANGUAGES
+        ]
         self.fields["phone"].widget = forms.TextInput(
             attrs={"inputmode": "tel", "autocomplete": "off"}
         )
@@ -71,8 +84,8 @@ class ContactForm(forms.ModelForm):
         # unmasked in the HTML and the browser's form history. Empty keeps it; a tick clears it.
         self.hidden_values: set[str] = set()
         if self.instance.pk and self.instance.secure_pin:
-            self._hide_stored_value("secure_pin", "Remove this contact's own PIN")
-            self.fields["secure_pin"].help_text = (
+            self._hide_stored_value("secure_pin", _("Remove this contact's own PIN"))
+            self.fields["secure_pin"].help_text = _(
                 "This contact has their own PIN, hidden here. Type a new one to change it; "
                 "leave empty to keep it."
             )
@@ -95,10 +108,10 @@ class ContactForm(forms.ModelForm):
                 help_text=f"{{{{ custom.{field.key} }}}}",
             )
             if field.sensitive and stored:
-                self._hide_stored_value(name, f"Clear {field.label}")
+                self._hide_stored_value(name, _("Clear %(label)s") % {"label": field.label})
                 self.fields[name].help_text = f"{KEEP_HIDDEN_HELP} {{{{ custom.{field.key} }}}}"
 
-    def _hide_stored_value(self, name: str, clear_label: str) -> None:
+    def _hide_stored_value(self, name: str, clear_label: StrOrPromise) -> None:
         self.hidden_values.add(name)
         self.fields[name].initial = ""
         self.fields[name + CLEAR_SUFFIX] = forms.BooleanField(label=clear_label, required=False)
@@ -132,7 +145,10 @@ class ContactForm(forms.ModelForm):
         )
         if taken:
             raise forms.ValidationError(
-                "Another contact already has this external id. Each contact's id must be its own."
+                _(
+                    "Another contact already has this external id. "
+                    "Each contact's id must be its own."
+                )
             )
         return external_id
 
@@ -152,7 +168,7 @@ class ContactForm(forms.ModelForm):
         pin = self.cleaned_data.get("secure_pin", "").strip()
         if pin and not is_pin(pin):
             raise forms.ValidationError(
-                "A PIN is letters and digits only, with no spaces or symbols."
+                _("A PIN is letters and digits only, with no spaces or symbols.")
             )
         return pin
 
@@ -161,7 +177,7 @@ class ContactForm(forms.ModelForm):
         cleaned = self.cleaned_data
         if not cleaned.get("phone") and not cleaned.get("email") and not self.errors:
             raise forms.ValidationError(
-                "Give at least a mobile phone or an email, so messages can reach this contact."
+                _("Give at least a mobile phone or an email, so messages can reach this contact.")
             )
         for field in self.custom_fields:
             name = CUSTOM_PREFIX + field.key

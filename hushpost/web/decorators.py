@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts import two_factor
 
@@ -73,7 +74,7 @@ def admin_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_org_admin:
-            raise PermissionDenied("Only owners and admins can change this.")
+            raise PermissionDenied(_("Only owners and admins can change this."))
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -15,4 +15,4 @@ _HELP = {
 
 def described(names: Iterable[str]) -> list[tuple[str, str]]:
     """(field, what it holds — empty when the name says it all), in the order given."""
-    return [(name, _HELP.get(name, "")) for name in names]
+    return [(name, str(_HELP.get(name, ""))) for name in names]

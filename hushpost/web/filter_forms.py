@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-DATE_ERROR = "Enter the date as YYYY-MM-DD, such as 2026-03-31."
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+DATE_ERROR = _("Enter the date as YYYY-MM-DD, such as 2026-03-31.")
 
 
-def date_field(label: str) -> forms.DateField:
+def date_field(label: StrOrPromise) -> forms.DateField:
     return forms.DateField(
         label=label,
         required=False,
@@ -26,7 +32,7 @@ class DateRangeFilter(forms.Form):
         cleaned = self.cleaned_data
         date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
         if date_from and date_to and date_from > date_to:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
 
     @property

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.template import loader
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts import sign_in
 from hushpost.outgoing_email import OutgoingEmail
@@ -17,12 +18,12 @@ class SignInForm(AuthenticationForm):
     """Email and password, refused while sign-in is locked for this email or this client."""
 
     username = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": (
+        "invalid_login": _(
             "That email and password don't match an account. Check both and try again."
         ),
     }
@@ -47,9 +48,11 @@ class SignInForm(AuthenticationForm):
 
 class TwoFactorCodeForm(forms.Form):
     code = forms.CharField(
-        label="Code",
+        label=_("Code"),
         max_length=32,
-        help_text="The six digits your authenticator app shows now, or one of your backup codes.",
+        help_text=_(
+            "The six digits your authenticator app shows now, or one of your backup codes."
+        ),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
         ),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.contacts.csv_files import MAX_ROWS
 from hushpost.contacts.import_mapping import (
@@ -17,18 +20,28 @@ from hushpost.contacts.models import CustomField, OnDuplicate
 from hushpost.imports.models import ImportKind, ImportRun
 from hushpost.imports.pipeline import MAX_UPLOAD_BYTES
 
-FILE_HELP: dict[str, str] = {
-    ImportKind.CONTACTS: (
-        "A CSV file (Google Contacts, Outlook, Apple/iCloud exporters or your own spreadsheet; "
-        "columns separated by commas, semicolons or tabs, the first line naming them) or a "
-        f"vCard file (.vcf). Any common encoding; up to {MAX_UPLOAD_BYTES // 1024 // 1024} MB "
-        f"and {MAX_ROWS:,} rows."
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+FILE_HELP: dict[str, StrOrPromise] = {
+    ImportKind.CONTACTS: format_lazy(
+        _(
+            "A CSV file (Google Contacts, Outlook, Apple/iCloud exporters or your own "
+            "spreadsheet; columns separated by commas, semicolons or tabs, the first line "
+            "naming them) or a vCard file (.vcf). Any common encoding; up to {mb} MB and "
+            "{rows} rows."
+        ),
+        mb=MAX_UPLOAD_BYTES // 1024 // 1024,
+        rows=f"{MAX_ROWS:,}",
     ),
-    ImportKind.APPOINTMENTS: (
-        "An iCalendar file (.ics, exported from Google Calendar, Outlook, iCloud or your "
-        "practice software) or a CSV file with the columns start, end, title, location, "
-        "status, staff_email, external_id and the contact's name, email, phone. "
-        f"Any common encoding; up to {MAX_UPLOAD_BYTES // 1024 // 1024} MB."
+    ImportKind.APPOINTMENTS: format_lazy(
+        _(
+            "An iCalendar file (.ics, exported from Google Calendar, Outlook, iCloud or your "
+            "practice software) or a CSV file with the columns start, end, title, location, "
+            "status, staff_email, external_id and the contact's name, email, phone. "
+            "Any common encoding; up to {mb} MB."
+        ),
+        mb=MAX_UPLOAD_BYTES // 1024 // 1024,
     ),
 }
 ACCEPT: dict[str, str] = {
@@ -39,7 +52,7 @@ ACCEPT: dict[str, str] = {
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label="File",
+        label=_("File"),
         # Checked by the pipeline, which says more than “the submitted file is empty”.
         allow_empty_file=True,
         required=False,
@@ -55,11 +68,11 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data.get("file")
         if self.too_large or (upload is not None and upload.size > MAX_UPLOAD_BYTES):
             raise forms.ValidationError(
-                f"The file is larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB; "
-                "split it into smaller files."
+                _("The file is larger than %(mb)s MB; split it into smaller files.")
+                % {"mb": MAX_UPLOAD_BYTES // 1024 // 1024}
             )
         if upload is None:
-            raise forms.ValidationError("Choose a file to upload.")
+            raise forms.ValidationError(_("Choose a file to upload."))
         return upload
 
 
@@ -82,14 +95,14 @@ class MappingForm(forms.Form):
             unknown = unknown_custom_target(header, fields)
             if unknown:
                 self.unknown[index] = unknown
-                choices.append((unknown, f"{unknown} (unknown field)"))
+                choices.append((unknown, _("%(name)s (unknown field)") % {"name": unknown}))
             self.fields[f"col_{index}"] = forms.ChoiceField(
-                label=header or f"Column {index + 1}",
+                label=header or _("Column %(number)s") % {"number": index + 1},
                 choices=choices,
                 initial=run.mapping.get(str(index), IGNORE),
             )
         self.fields["on_duplicate"] = forms.ChoiceField(
-            label="When a row has the email or mobile phone of a contact you already have",
+            label=_("When a row has the email or mobile phone of a contact you already have"),
             choices=OnDuplicate.choices,
             widget=forms.RadioSelect,
             initial=run.options.get("on_duplicate", OnDuplicate.REPORT),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts.models import User
 
@@ -13,11 +14,11 @@ class AssignForm(forms.Form):
     """Assign to a colleague, to nobody (empty), or to me (a button posting my own id)."""
 
     assignee = forms.ModelChoiceField(
-        label="Assigned to",
+        label=_("Assigned to"),
         queryset=User.objects.none(),
         required=False,
-        empty_label="Nobody",
-        error_messages={"invalid_choice": "Choose an active staff member of your organization."},
+        empty_label=_("Nobody"),
+        error_messages={"invalid_choice": _("Choose an active staff member of your organization.")},
     )
 
     def __init__(self, *args, organization, **kwargs):

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
 from hushpost.appointments.auto_messages import labels_for_sends
 from hushpost.messaging.models import Direction, Message, Origin
 
-AUTOMATED = "Automated"
+AUTOMATED = pgettext_lazy("sender", "Automated")
 API_PREFIX = "api: "
 
 
@@ -38,11 +41,14 @@ def sender(message: Message, automated: dict) -> Sender:
         return Sender(message.contact.name)
     if message.origin == Origin.AUTO:
         name = automated.get(message.send_id)
-        return Sender(f"{AUTOMATED} · {name}" if name else f"{AUTOMATED} message", automated=True)
+        return Sender(
+            f"{AUTOMATED} · {name}" if name else str(_("Automated message")), automated=True
+        )
     if message.author is not None:
         return Sender(message.author.display_name, person=True)
     label = message.send.actor_label if message.send else ""
     if message.origin == Origin.API or label.startswith(API_PREFIX):
         key = label.removeprefix(API_PREFIX)
-        return Sender(f"{AUTOMATED} · through the API" + (f" ({key})" if key else ""), True)
+        through = _("%(automated)s · through the API") % {"automated": AUTOMATED}
+        return Sender(through + (f" ({key})" if key else ""), True)
     return Sender(label or message.get_origin_display())

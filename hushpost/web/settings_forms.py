@@ -7,6 +7,7 @@ They only collect and display; every rule is in hushpost.messaging
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.contacts.models import CustomField
 from hushpost.messaging.field_settings import KEY_MAX_LENGTH, key_problem, type_change_problem
@@ -17,19 +18,19 @@ from hushpost.web.template_forms import LanguageVariants, TemplateSettingsForm
 
 class SecureSettingsForm(LanguageVariants, TemplateSettingsForm):
     enabled = forms.BooleanField(
-        label="Enable secure messaging",
+        label=_("Enable secure messaging"),
         required=False,
-        help_text="While this is off, nothing can be sent securely, and trying says so.",
+        help_text=_("While this is off, nothing can be sent securely, and trying says so."),
         widget=forms.CheckboxInput(attrs={"role": "switch"}),
     )
     subject = forms.CharField(
-        label="Notification subject (email only)",
-        help_text="Text messages have no subject.",
+        label=_("Notification subject (email only)"),
+        help_text=_("Text messages have no subject."),
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
     )
     body = forms.CharField(
-        label="Notification body",
-        help_text=(
+        label=_("Notification body"),
+        help_text=_(
             "Sent by text message or email. "
             "Must contain {{ secure_link }}, the contact's personal link. "
             "Keep anything sensitive out of it."
@@ -37,14 +38,14 @@ class SecureSettingsForm(LanguageVariants, TemplateSettingsForm):
         widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
     )
     link_lifetime = forms.ChoiceField(
-        label="Link lifetime",
+        label=_("Link lifetime"),
         choices=LinkLifetime.choices,
-        help_text="After this the link stops working; the contact can ask for a new one.",
+        help_text=_("After this the link stops working; the contact can ask for a new one."),
     )
     default_pin = forms.CharField(
-        label="Default contact PIN",
+        label=_("Default contact PIN"),
         required=False,
-        help_text=(
+        help_text=_(
             "Asked for when neither the message nor the contact has a PIN. "
             "Letters and digits, such as 2468, "
             "or a template over the contact's fields, such as {{ custom.my_secure_pin_field }}. "
@@ -77,9 +78,9 @@ class SecureSettingsForm(LanguageVariants, TemplateSettingsForm):
 
 class CustomFieldForm(forms.ModelForm):
     key = forms.CharField(
-        label="Key",
+        label=_("Key"),
         max_length=KEY_MAX_LENGTH,
-        help_text=(
+        help_text=_(
             "Templates use it as {{ custom.key }}: lowercase letters, digits and underscores, "
             "starting with a letter. It can't be changed later, because templates refer to it."
         ),
@@ -92,21 +93,27 @@ class CustomFieldForm(forms.ModelForm):
         model = CustomField
         fields = ["label", "key", "field_type", "sensitive"]
         labels = {
-            "label": "Label",
-            "field_type": "Type",
-            "sensitive": "Sensitive: store values encrypted",
+            "label": _("Label"),
+            "field_type": _("Type"),
+            "sensitive": _("Sensitive: store values encrypted"),
         }
-        help_texts = {"label": "What staff see on the contact form, such as “Insurance number”."}
+        help_texts = {
+            "label": _("What staff see on the contact form, such as “Insurance number”."),
+            "sensitive": _(
+                "Values are stored encrypted, like message bodies "
+                "(for identifiers such as an ID or policy number)."
+            ),
+        }
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
         if self.instance.pk:
             self.fields["key"].disabled = True
-            self.fields["key"].help_text = (
-                f"Fixed: templates refer to this field as {{{{ custom.{self.instance.key} }}}}, "
-                "so changing the key would break them. To use another key, add a new field."
-            )
+            self.fields["key"].help_text = _(
+                "Fixed: templates refer to this field as %(name)s, so changing the key "
+                "would break them. To use another key, add a new field."
+            ) % {"name": f"{{{{ custom.{self.instance.key} }}}}"}
 
     def clean_key(self):
         key = self.cleaned_data["key"].strip()

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from hushpost.languages import LANGUAGES
+from hushpost.languages import LANGUAGES, language_name
 from hushpost.messaging.notification_texts import DEFAULT_LANGUAGE, PARTS
 
 
@@ -64,13 +65,13 @@ class LanguageVariants:
         assert isinstance(form, TemplateSettingsForm)
         form.field_for = dict(type(form).field_for)
         form.variants = []
-        for code, name in LANGUAGES:
+        for code, _name in LANGUAGES:
             if code == DEFAULT_LANGUAGE:
                 continue
             saved = translations.get(code) or {}
             subject, body = variant_field("subject", code), variant_field("body", code)
             form.fields[subject] = forms.CharField(
-                label=f"Subject ({name})",
+                label=_("Subject (%(language)s)") % {"language": language_name(code)},
                 required=False,
                 disabled=not editable,
                 initial=saved.get("subject", ""),
@@ -79,7 +80,7 @@ class LanguageVariants:
                 ),
             )
             form.fields[body] = forms.CharField(
-                label=f"{form.fields['body'].label} ({name})",
+                label=f"{form.fields['body'].label} ({language_name(code)})",
                 required=False,
                 disabled=not editable,
                 initial=saved.get("body", ""),
@@ -87,7 +88,7 @@ class LanguageVariants:
             )
             form.field_for[f"translations.{code}.subject"] = subject
             form.field_for[f"translations.{code}.body"] = body
-            form.variants.append((code, name, form[subject], form[body]))
+            form.variants.append((code, language_name(code), form[subject], form[body]))
 
     def typed_translations(self) -> dict[str, dict[str, str]]:
         form = self

@@ -13,7 +13,7 @@ from hushpost.accounts.models import Role
 from hushpost.accounts.time_zones import time_zone_choices
 from hushpost.languages import STAFF_LANGUAGES
 
-ROLE_HELP = (
+ROLE_HELP = _(
     "Owners can do everything, including managing other owners. Admins manage settings, fields "
     "and users. Members work with contacts, messages and appointments."
 )
@@ -21,6 +21,7 @@ ROLE_HELP = (
 
 def _role_field(actor) -> forms.ChoiceField:
     return forms.ChoiceField(
+        label=_("Role"),
         choices=[(role.value, role.label) for role in staff.assignable_roles(actor)],
         help_text=ROLE_HELP,
     )
@@ -28,12 +29,13 @@ def _role_field(actor) -> forms.ChoiceField:
 
 class InviteUserForm(forms.Form):
     email = forms.EmailField(
+        label=_("Email"),
         max_length=254,
-        help_text="They get an email with a link to choose their password.",
+        help_text=_("They get an email with a link to choose their password."),
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
-    first_name = forms.CharField(max_length=100, required=False)
-    last_name = forms.CharField(max_length=100, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,8 +44,8 @@ class InviteUserForm(forms.Form):
 
 
 class EditUserForm(forms.Form):
-    first_name = forms.CharField(max_length=100, required=False)
-    last_name = forms.CharField(max_length=100, required=False)
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
 
     def __init__(self, *args, actor, target, **kwargs):
         kwargs.setdefault(

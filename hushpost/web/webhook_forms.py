@@ -7,42 +7,43 @@ the form puts that module's refusals at its fields.
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.activity.models import EventKind
 from hushpost.webhooks.endpoints import MAX_DESCRIPTION
 from hushpost.webhooks.models import ALL_EVENTS
 
-EVERY_EVENT_LABEL = "Every event, including kinds added later"
+EVERY_EVENT_LABEL = _("Every event, including kinds added later")
 
 
 class WebhookForm(forms.Form):
     url = forms.CharField(
-        label="Address (URL)",
+        label=_("Address (URL)"),
         max_length=2000,
-        help_text=(
+        help_text=_(
             "Where Hushpost POSTs signed events, such as https://ehr.example.com/hooks/hushpost. "
             "Addresses inside private networks are refused."
         ),
         widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     description = forms.CharField(
-        label="Description",
+        label=_("Description"),
         required=False,
         max_length=MAX_DESCRIPTION,
-        help_text="What receives them, such as “EHR sync”.",
+        help_text=_("What receives them, such as “EHR sync”."),
     )
     every_event = forms.BooleanField(label=EVERY_EVENT_LABEL, required=False, initial=True)
     events = forms.MultipleChoiceField(
-        label="Or only these events",
+        label=_("Or only these events"),
         required=False,
         choices=EventKind.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     enabled = forms.BooleanField(
-        label="On",
+        label=_("On"),
         required=False,
         initial=True,
-        help_text="Off: nothing is sent to it, and what waits is given up.",
+        help_text=_("Off: nothing is sent to it, and what waits is given up."),
     )
 
     def __init__(self, *args, endpoint=None, **kwargs):
@@ -65,7 +66,7 @@ class WebhookForm(forms.Form):
         super().clean()
         cleaned = self.cleaned_data
         if not cleaned.get("every_event") and not cleaned.get("events"):
-            self.add_error("events", "Tick the events to send, or “every event”.")
+            self.add_error("events", _("Tick the events to send, or “every event”."))
         return cleaned
 
     def chosen_events(self) -> list[str]:

@@ -10,10 +10,13 @@ here still gets an example (its ids), so every kind is always documented.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hushpost.activity.models import Event, EventKind
 from hushpost.webhooks.payloads import TEST_TYPE, event_payload, ping_payload
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ORGANIZATION = "riverside"
 CONTACT = "354c3421-b40f-41ec-ad08-b6f6257ecb9f"
@@ -134,7 +137,7 @@ def example_payload(kind: str) -> dict[str, Any]:
     return event_payload(event, ORGANIZATION)
 
 
-def every_type() -> list[tuple[str, str]]:
+def every_type() -> list[tuple[str, StrOrPromise]]:
     """(type, label) for every kind a webhook can carry, the test event last."""
     return [(kind.value, kind.label) for kind in EventKind] + [
         (TEST_TYPE, "Test event (POST /webhooks/{id}/test)")

@@ -12,6 +12,7 @@ import uuid
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from hushpost.accounts.models import Organization, OrgScopedQuerySet
 from hushpost.crypto.encrypted_attributes import EncryptedText
@@ -62,10 +63,10 @@ class WebhookEndpoint(models.Model):
 
 
 class MessageStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be sent"
-    SENDING = "sending", "Sending"
-    SUCCEEDED = "succeeded", "Delivered"
-    FAILED = "failed", "Gave up"
+    PENDING = "pending", pgettext_lazy("staff", "Waiting to be sent")
+    SENDING = "sending", pgettext_lazy("staff", "Sending")
+    SUCCEEDED = "succeeded", pgettext_lazy("staff", "Delivered")
+    FAILED = "failed", pgettext_lazy("staff", "Gave up")
 
 
 class WebhookMessage(models.Model):

@@ -6,8 +6,11 @@ import logging
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import pgettext
 
 from hushpost.accounts.models import Role, User
+from hushpost.accounts.staff_languages import by_language
 from hushpost.outgoing_email import OutgoingEmail
 from hushpost.webhooks.models import WebhookEndpoint
 
@@ -27,17 +30,24 @@ def tell_owners_disabled(endpoint_id, reason: str) -> int:
     if not owners:
         return 0
     page = settings.BASE_URL + reverse("web:webhook_detail", args=[endpoint.pk])
+    values = {"url": endpoint.url, "organization": endpoint.organization.name, "reason": reason}
     try:
-        OutgoingEmail(
-            subject="Hushpost turned off a webhook endpoint",
-            body=(
-                f"The webhook endpoint {endpoint.url} of {endpoint.organization.name} was "
-                f"turned off: {reason}.\n\n"
-                "Events are no longer sent to it. Fix the receiver, then turn the endpoint "
-                f"on again and replay what it missed:\n{page}\n"
-            ),
-            to=owners,
-        ).send()
+        for language, group in by_language(owners).items():
+            with translation.override(language):
+                text = pgettext(
+                    "staff",
+                    "The webhook endpoint %(url)s of %(organization)s was turned off: %(reason)s.",
+                )
+                advice = pgettext(
+                    "staff",
+                    "Events are no longer sent to it. Fix the receiver, then turn the endpoint "
+                    "on again and replay what it missed:",
+                )
+                OutgoingEmail(
+                    subject=pgettext("staff", "Hushpost turned off a webhook endpoint"),
+                    body=f"{text % values}\n\n{advice}\n{page}\n",
+                    to=group,
+                ).send()
     except Exception:
         # The endpoint is off either way and the page says why; a mail server
         # that is down must not undo that.

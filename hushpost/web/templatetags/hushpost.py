@@ -1,8 +1,10 @@
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from hushpost.contacts.phones import display_phone
 from hushpost.contacts.sensitive import mask
+from hushpost.languages import language_name
 from hushpost.messaging.links import mask_address
 from hushpost.web import time_format
 
@@ -45,10 +47,16 @@ def short_day(value):
     return time_format.short_day(value) if value else ""
 
 
+@register.filter(name="language_name")
+def language_name_filter(code: str) -> str:
+    """ "es" → "Spanish", "Español", "Spanisch": named in the reader's language."""
+    return language_name(code) if code else ""
+
+
 @register.simple_tag
 def zone_note():
     """Said once above a list of times: which zone they are in."""
-    return f"Times in {time_format.zone_description()}."
+    return _("Times in %(zone)s.") % {"zone": time_format.zone_description()}
 
 
 @register.filter

@@ -8,6 +8,7 @@ no-store (NoStoreMiddleware), so the browser keeps no copy to go back to.
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts.api_keys import MAX_NAME_LENGTH, ApiKeyError, create_key, revoke_key
 from hushpost.accounts.models import ApiKey
@@ -16,8 +17,9 @@ from hushpost.web.decorators import admin_required
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
+        label=_("Name"),
         max_length=MAX_NAME_LENGTH,
-        help_text=(
+        help_text=_(
             "What will use the key, such as “Booking system”. "
             "Shown in the activity log as “api: <name>”."
         ),

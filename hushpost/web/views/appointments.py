@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.activity.models import Event
 from hushpost.appointments.agenda import (
@@ -34,6 +35,7 @@ from hushpost.web.event_sentences import describe_events, prepare
 
 # How many days each view shows from its first day.
 VIEW_DAYS = {"day": 1, "agenda": 14, "week": 7}
+VIEW_NAMES = {"day": _("Day"), "agenda": _("Agenda"), "week": _("Week")}
 
 
 def _first_day(view: str, day: date) -> date:
@@ -70,7 +72,7 @@ def appointment_list(request):
         "busy_days": [d for d in agenda_days if d.items],
         "count": count,
         "view": view,
-        "views": [(name, name.capitalize(), link(first, name)) for name in VIEW_DAYS],
+        "views": [(name, VIEW_NAMES[name], link(first, name)) for name in VIEW_DAYS],
         "day": first,
         "last_day": last_day,
         "today": today,
@@ -116,7 +118,9 @@ def appointment_edit(request, appointment_id=None):
         except AppointmentInvalid as error:
             form.add_problems(error.problems)
         else:
-            messages.success(request, "Appointment added." if created else "Appointment saved.")
+            messages.success(
+                request, _("Appointment added.") if created else _("Appointment saved.")
+            )
             return redirect("web:appointment_detail", appointment_id=saved.pk)
     return render(
         request,
@@ -161,7 +165,7 @@ def appointment_cancel(request, appointment_id):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     cancel_appointment(appointment, actor=request.user)
-    messages.success(request, "Appointment cancelled; its reminders won't go out.")
+    messages.success(request, _("Appointment cancelled; its reminders won't go out."))
     return redirect("web:appointment_detail", appointment_id=appointment.pk)
 
 
@@ -173,7 +177,7 @@ def appointment_confirm(request, appointment_id):
         return HttpResponseNotAllowed(["POST"])
     if appointment.status != AppointmentStatus.CANCELLED:
         confirm_by_staff(appointment, request.user)
-        messages.success(request, "Appointment confirmed.")
+        messages.success(request, _("Appointment confirmed."))
     return redirect("web:appointment_detail", appointment_id=appointment.pk)
 
 
@@ -183,7 +187,7 @@ def appointment_delete(request, appointment_id):
     if request.method == "POST":
         day = timezone.localtime(appointment.start).date()
         delete_appointment(appointment, actor=request.user)
-        messages.success(request, "Appointment deleted.")
+        messages.success(request, _("Appointment deleted."))
         return redirect(f"{_list_url()}?{urlencode({'date': day.isoformat()})}")
     return render(
         request, "web/appointments/delete.html", {"nav": "appointments", "appointment": appointment}

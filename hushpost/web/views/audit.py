@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.activity.audit import audit_events
 from hushpost.activity.export import recorded_csv_lines
@@ -24,7 +25,7 @@ def owner_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_owner:
-            raise PermissionDenied("Only owners can see the audit trail.")
+            raise PermissionDenied(_("Only owners can see the audit trail."))
         return view(request, *args, **kwargs)
 
     return wrapper

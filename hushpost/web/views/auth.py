@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts import sign_in, two_factor
 from hushpost.accounts.models import User
@@ -79,8 +80,10 @@ def two_factor_verify(request):
         if lock is None:
             form.add_error(
                 "code",
-                "That code doesn't match. "
-                "Type the code your app shows now (it changes every 30 seconds).",
+                _(
+                    "That code doesn't match. "
+                    "Type the code your app shows now (it changes every 30 seconds)."
+                ),
             )
     context = {"form": form, "next": next_url, "lock": lock, "hide_nav": True}
     return render(

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.appointments.auto_messages import (
     AutoMessageInvalid,
@@ -40,7 +41,7 @@ def _find(request, auto_message_id) -> AutoMessage:
 
 def _must_change(request) -> None:
     if not request.user.is_org_admin:
-        raise PermissionDenied("Only owners and admins can change auto messages.")
+        raise PermissionDenied(_("Only owners and admins can change auto messages."))
 
 
 @staff_required
@@ -118,12 +119,14 @@ def auto_message_edit(request, auto_message_id=None):
             try:
                 if auto is None:
                     create_auto_message(request.org, request.user, form.typed_values())
-                    messages.success(request, "Auto message added.")
+                    messages.success(request, _("Auto message added."))
                 else:
                     changed = update_auto_message(auto, request.user, form.typed_values())
                     messages.success(
                         request,
-                        "Auto message saved." if changed else "Nothing to save: nothing changed.",
+                        _("Auto message saved.")
+                        if changed
+                        else _("Nothing to save: nothing changed."),
                     )
             except AutoMessageInvalid as error:  # a field went away since the form was checked
                 form.add_problems(error.problems)

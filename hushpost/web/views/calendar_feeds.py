@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.imports.feed_polling import poll_feed
 from hushpost.imports.feeds import FeedInvalid, create_feed, delete_feed, update_feed
@@ -66,7 +67,7 @@ def feed_detail(request, feed_id):
             form.add_problems(error.problems)
         else:
             if changed:
-                messages.success(request, "Calendar feed saved.")
+                messages.success(request, _("Calendar feed saved."))
             return redirect("web:calendar_feed_detail", feed_id=feed.pk)
     runs = ImportRun.objects.for_org(request.org).filter(options__feed=str(feed.pk))
     context = {"nav": NAV, "feed": feed, "form": form, "runs": runs[:RECENT_RUNS]}
@@ -82,7 +83,7 @@ def feed_sync(request, feed_id):
     if poll.outcome in SAID:
         messages.success(request, SAID[poll.outcome])
     elif poll.outcome == "busy":
-        messages.warning(request, "The last sync is still being imported; try again shortly.")
+        messages.warning(request, _("The last sync is still being imported; try again shortly."))
     else:
         messages.error(request, f"The sync failed: {poll.reason}.")
     return redirect("web:calendar_feed_detail", feed_id=feed.pk)

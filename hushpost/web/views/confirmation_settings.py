@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.appointments.confirmation_settings import (
     ConfirmationSettingsInvalid,
@@ -29,7 +30,7 @@ def confirmation_settings(request):
                 for problem in problems:
                     form.add_error(name if name in form.fields else None, problem)
         else:
-            messages.success(request, "Confirmation settings saved.")
+            messages.success(request, _("Confirmation settings saved."))
             return redirect("web:confirmation_settings")
     context = {"nav": "confirmations", "form": form}
     return render(request, "web/settings/confirmations.html", context)

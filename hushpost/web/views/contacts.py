@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.activity.models import Event
 from hushpost.contacts.models import Contact, CustomField
@@ -58,7 +59,7 @@ def contact_reveal(request, contact_id):
     try:
         value = reveal(contact, name, actor=request.user, where="contact page")
     except UnknownValue:
-        messages.error(request, "There is no such masked value on this contact.")
+        messages.error(request, _("There is no such masked value on this contact."))
         return redirect("web:contact_detail", contact_id=contact.pk)
     return _detail(request, contact, revealed={name: value})
 

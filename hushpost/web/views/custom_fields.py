@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.contacts.models import CustomField
 from hushpost.messaging.field_settings import (
@@ -63,7 +64,8 @@ def field_edit(request, field_id=None):
         except FieldRefused as error:  # lost a race with another change since the form was checked
             form.add_error(error.field, error.message)
         else:
-            messages.success(request, f"Field {data['label']} {'saved' if field else 'added'}.")
+            done = _("Field %(label)s saved.") if field else _("Field %(label)s added.")
+            messages.success(request, done % {"label": data["label"]})
             return redirect("web:field_list")
     return render(request, "web/fields/form.html", {"nav": "fields", "form": form, "field": field})
 
@@ -79,7 +81,7 @@ def field_delete(request, field_id):
         except FieldInUse as error:
             refusal = str(error)
         else:
-            messages.success(request, f"Field {field.label} deleted.")
+            messages.success(request, _("Field %(label)s deleted.") % {"label": field.label})
             return redirect("web:field_list")
     context = {
         "nav": "fields",

@@ -12,6 +12,7 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, Delivery, DeliveryStatus
@@ -33,21 +34,24 @@ ALL = "all"
 
 class DeliveryFilterForm(DateRangeFilter, forms.Form):
     status = forms.ChoiceField(
+        label=_("Status"),
         choices=[
-            (ATTENTION, "Needs attention (failed or held back)"),
-            (ALL, "All statuses"),
+            (ATTENTION, _("Needs attention (failed or held back)")),
+            (ALL, _("All statuses")),
             *DeliveryStatus.choices,
         ],
         required=False,
     )
-    channel = forms.ChoiceField(choices=[("", "All channels"), *Channel.choices], required=False)
-    date_from = date_field("From")
-    date_to = date_field("To")
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("All channels")), *Channel.choices], required=False
+    )
+    date_from = date_field(_("From"))
+    date_to = date_field(_("To"))
     q = forms.CharField(
-        label="Contact",
+        label=_("Contact"),
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name, email or phone"}),
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, email or phone")}),
     )
 
 
@@ -128,6 +132,7 @@ def delivery_retry(request, delivery_id):
         messages.error(request, f"{delivery.contact.name}: {refused.message}")
     else:
         messages.success(
-            request, f"{delivery.contact.name}: queued again; it goes out in a moment."
+            request,
+            _("%(name)s: queued again; it goes out in a moment.") % {"name": delivery.contact.name},
         )
     return redirect_back(request, reverse("web:deliveries"))

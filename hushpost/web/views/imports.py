@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from hushpost.activity.export import record_export
@@ -24,7 +25,7 @@ ROWS_PAGE_SIZE = 50
 RECENT_IMPORTS = 10
 NAV: dict[str, str] = {ImportKind.CONTACTS: "contacts", ImportKind.APPOINTMENTS: "appointments"}
 # The report's filter: the outcomes, and rows that imported with a warning.
-FILTERS = [("", "All rows"), *RowOutcome.choices, ("warned", "With a warning")]
+FILTERS = [("", _("All rows")), *RowOutcome.choices, ("warned", _("With a warning"))]
 
 
 @csrf_exempt
@@ -114,7 +115,7 @@ def import_detail(request, run_id):
 def import_rejected_csv(request, run_id):
     run = _find(request, run_id)
     if run.format != "csv":
-        raise Http404("Only a CSV import has rows to download.")
+        raise Http404(_("Only a CSV import has rows to download."))
     # The BOM makes Excel read the file as UTF-8; the import accepts it back.
     response = HttpResponse(
         "\ufeff" + rejected_rows_csv(run), content_type="text/csv; charset=utf-8"

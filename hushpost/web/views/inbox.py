@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts.models import User
 from hushpost.appointments.agenda import cant_come, confirmation
@@ -155,14 +156,21 @@ def conversation(request, contact_id):
         else:
             outcome = result.outcomes[0]
             if outcome.status != DeliveryStatus.HELD:
-                way = Channel(channel).label.lower()
+                way = str(Channel(channel).label).lower()
                 done = request.POST.get("then") == ConversationState.DONE
                 if done:
                     set_state(conversation_for(contact), ConversationState.DONE, actor=request.user)
                 messages.success(
                     request,
-                    f"Your secure message to {contact.name} is on its way by {way}."
-                    + (" The conversation is marked done." if done else ""),
+                    (
+                        _(
+                            "Your secure message to %(name)s is on its way by %(way)s. "
+                            "The conversation is marked done."
+                        )
+                        if done
+                        else _("Your secure message to %(name)s is on its way by %(way)s.")
+                    )
+                    % {"name": contact.name, "way": way},
                 )
                 if done:
                     return redirect("web:inbox")
@@ -224,12 +232,16 @@ def conversation_state(request, contact_id):
         return HttpResponseNotAllowed(["POST"])
     state = request.POST.get("state", "")
     if state not in ConversationState.values:
-        messages.error(request, "Choose Mark done or Reopen.")
+        messages.error(request, _("Choose Mark done or Reopen."))
     elif set_state(conversation_for(contact), state, actor=request.user):
         messages.success(
             request,
-            f"The conversation with {contact.name} is "
-            + ("marked done." if state == ConversationState.DONE else "open again."),
+            (
+                _("The conversation with %(name)s is marked done.")
+                if state == ConversationState.DONE
+                else _("The conversation with %(name)s is open again.")
+            )
+            % {"name": contact.name},
         )
     return redirect_back(request, reverse("web:conversation", args=[contact.pk]))
 
@@ -265,7 +277,7 @@ def default_channel(contact: Contact, items: list[Message]) -> str:
 def attachment(request, attachment_id):
     item = open_attachment(request.org, attachment_id, user=request.user)
     if item is None:
-        raise Http404("No such attachment.")
+        raise Http404(_("No such attachment."))
     # Always a download, never shown in the page's origin: a contact chose this file.
     response = HttpResponse(item.data, content_type=served_content_type(item))
     response["Content-Disposition"] = content_disposition_header(True, item.file_name)

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from hushpost.contacts.models import Contact
 from hushpost.messaging.links import link_state
@@ -25,11 +27,17 @@ def revoke_all(request, contact_id):
         if count:
             messages.success(
                 request,
-                f"{count} link{'s' if count != 1 else ''} of {contact.name} revoked: "
-                "they no longer open the conversation.",
+                ngettext(
+                    "%(count)d link of %(name)s revoked: it no longer opens the conversation.",
+                    "%(count)d links of %(name)s revoked: they no longer open the conversation.",
+                    count,
+                )
+                % {"count": count, "name": contact.name},
             )
         else:
-            messages.info(request, f"{contact.name} had no links left to revoke.")
+            messages.info(
+                request, _("%(name)s had no links left to revoke.") % {"name": contact.name}
+            )
         return redirect(_back(contact))
     context = {"nav": "contacts", "contact": contact, "count": live_links(contact).count()}
     return render(request, "web/links/revoke_all.html", context)
@@ -40,7 +48,7 @@ def revoke_one(request, contact_id, link_id):
     contact = get_object_or_404(Contact.objects.for_org(request.org), pk=contact_id)
     link = find_org_link(request.org, link_id)
     if link is None or link.contact_id != contact.pk:
-        raise Http404("No such link.")
+        raise Http404(_("No such link."))
     if request.method == "POST":
         if revoke_link(link, actor=request.user):
             messages.success(
@@ -58,7 +66,7 @@ def unlock_one(request, contact_id, link_id):
     contact = get_object_or_404(Contact.objects.for_org(request.org), pk=contact_id)
     link = find_org_link(request.org, link_id)
     if link is None or link.contact_id != contact.pk:
-        raise Http404("No such link.")
+        raise Http404(_("No such link."))
     error = ""
     reason = request.POST.get("reason", "")
     if request.method == "POST":

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts.models import User
 from hushpost.delivery.models import OutboxEntry
@@ -44,7 +45,7 @@ def secure_links(text: str) -> list[str]:
 @staff_required
 def outbox_list(request):
     if settings.PRODUCTION:
-        raise Http404("The development outbox is off in production.")
+        raise Http404(_("The development outbox is off in production."))
     entries = (
         visible_entries(request.user)
         .select_related("delivery__contact")

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from hushpost.messaging.models import SecureMessagingSettings
@@ -68,7 +69,7 @@ def secure_settings(request):
     form = _form(request)
     if request.method == "POST" and request.POST.get("action") != "preview":
         if not form.editable:
-            raise PermissionDenied("Only owners and admins can change Messaging settings.")
+            raise PermissionDenied(_("Only owners and admins can change Messaging settings."))
         if form.is_valid():
             try:
                 changed = save_settings(request.org, request.user, form.typed_values())
@@ -77,9 +78,9 @@ def secure_settings(request):
             else:
                 messages.success(
                     request,
-                    "Messaging settings saved."
+                    _("Messaging settings saved.")
                     if changed
-                    else "Nothing to save: no setting changed.",
+                    else _("Nothing to save: no setting changed."),
                 )
                 contact = request.POST.get("preview_contact", "")
                 return redirect(

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts import sign_in, two_factor
 from hushpost.accounts.sessions import sign_out_everywhere
@@ -62,7 +63,7 @@ def _confirm(request):
             form.add_error("code", error.message)
         else:
             messages.success(
-                request, "Two-factor sign-in is on. Keep your backup codes somewhere safe."
+                request, _("Two-factor sign-in is on. Keep your backup codes somewhere safe.")
             )
             # Shown in this answer only: nothing keeps them to show again.
             return _page(request, new_codes=codes)
@@ -80,7 +81,7 @@ def _checked(request, form: CodeOrPasswordForm) -> bool:
     if two_factor.check_code_or_password(request.user, form.cleaned_data["secret"]):
         return True
     sign_in.failed(request, request.user.email, step=sign_in.FailedStep.TWO_FACTOR_CHANGE)
-    form.add_error("secret", "That is neither a current code nor your password.")
+    form.add_error("secret", _("That is neither a current code nor your password."))
     return False
 
 
@@ -89,7 +90,7 @@ def _disable(request):
     if not _checked(request, form):
         return _page(request, disable_form=form)
     two_factor.disable(request.user, actor=request.user, ip=client_ip(request))
-    messages.success(request, "Two-factor sign-in is off. Your password alone now signs you in.")
+    messages.success(request, _("Two-factor sign-in is off. Your password alone now signs you in."))
     return redirect("web:security")
 
 
@@ -98,7 +99,7 @@ def _new_codes(request):
     if not two_factor.has_two_factor(request.user) or not _checked(request, form):
         return _page(request, codes_form=form)
     codes = two_factor.new_backup_codes(request.user)
-    messages.success(request, "New backup codes made; the old ones no longer work.")
+    messages.success(request, _("New backup codes made; the old ones no longer work."))
     return _page(request, new_codes=codes)
 
 
@@ -107,14 +108,14 @@ def _sign_out_everywhere(request):
     sign_out_everywhere(user, actor=user, ip=client_ip(request))
     logout(request)
     messages.success(
-        request, "You were signed out everywhere, including here. Sign in again to continue."
+        request, _("You were signed out everywhere, including here. Sign in again to continue.")
     )
     return redirect("login")
 
 
 def _require(request):
     if not request.user.is_owner:
-        raise PermissionDenied("Only an owner can change whether two-factor is required.")
+        raise PermissionDenied(_("Only an owner can change whether two-factor is required."))
     form = RequireTwoFactorForm(request.POST)
     if form.is_valid():
         try:
@@ -127,9 +128,12 @@ def _require(request):
             if changed:
                 messages.success(
                     request,
-                    "Two-factor is now required: anyone without it sets it up at their next page."
+                    _(
+                        "Two-factor is now required: anyone without it sets it up "
+                        "at their next page."
+                    )
                     if form.cleaned_data["required"]
-                    else "Two-factor is no longer required.",
+                    else _("Two-factor is no longer required."),
                 )
     return redirect("web:security")
 

@@ -1,16 +1,24 @@
 """Home: the page each staff member starts the day on (each section has its own module)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.web.decorators import staff_required
 from hushpost.web.home import home as gather
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def greeting(hour: int) -> str:
+
+def greeting(hour: int) -> StrOrPromise:
     if hour < 12:
-        return "Good morning"
-    return "Good afternoon" if hour < 18 else "Good evening"
+        return _("Good morning")
+    return _("Good afternoon") if hour < 18 else _("Good evening")
 
 
 @staff_required

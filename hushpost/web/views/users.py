@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.accounts import staff, two_factor
 from hushpost.accounts.models import User
@@ -15,11 +16,11 @@ from hushpost.web.user_forms import EditUserForm, InviteUserForm
 class Action(models.TextChoices):
     """The buttons of a user's page (each form posts its `action`)."""
 
-    SAVE = "save", "Save"
-    RESEND = "resend", "Send the invitation again"
-    SIGN_OUT = "sign_out", "Sign out everywhere"
-    DEACTIVATE = "deactivate", "Deactivate"
-    REACTIVATE = "reactivate", "Reactivate"
+    SAVE = "save", _("Save")
+    RESEND = "resend", _("Send the invitation again")
+    SIGN_OUT = "sign_out", _("Sign out everywhere")
+    DEACTIVATE = "deactivate", _("Deactivate")
+    REACTIVATE = "reactivate", _("Reactivate")
 
 
 @staff_required
@@ -48,7 +49,7 @@ def user_edit(request, user_id=None):
         return _invite(request)
     target = get_object_or_404(User.objects.for_org(request.org), pk=user_id)
     if request.method == "POST" and not staff.can_manage(request.user, target):
-        raise PermissionDenied("Only an owner can change an owner's account.")
+        raise PermissionDenied(_("Only an owner can change an owner's account."))
     action = request.POST.get("action", Action.SAVE)
     form = EditUserForm(
         request.POST if request.method == "POST" and action == Action.SAVE else None,
@@ -59,15 +60,22 @@ def user_edit(request, user_id=None):
         try:
             if action == Action.SAVE and form.is_valid():
                 staff.update_user(request.user, target, **form.cleaned_data)
-                messages.success(request, f"{target.email} saved.")
+                messages.success(request, _("%(email)s saved.") % {"email": target.email})
                 return redirect("web:user_list")
             if action in (Action.DEACTIVATE, Action.REACTIVATE):
                 staff.set_active(request.user, target, action == Action.REACTIVATE)
-                messages.success(request, f"{target.email} {action}d.")
+                done = (
+                    _("%(email)s reactivated.")
+                    if action == Action.REACTIVATE
+                    else _("%(email)s deactivated.")
+                )
+                messages.success(request, done % {"email": target.email})
                 return redirect("web:user_edit", user_id=target.pk)
             if action == Action.SIGN_OUT:
                 staff.sign_out(request.user, target, ip=client_ip(request))
-                messages.success(request, f"{target.email} was signed out everywhere.")
+                messages.success(
+                    request, _("%(email)s was signed out everywhere.") % {"email": target.email}
+                )
                 return redirect("web:user_edit", user_id=target.pk)
             if action == Action.RESEND:
                 sent = staff.resend_invitation(request.user, target)
@@ -105,10 +113,13 @@ def _invite(request):
 
 def _say_invitation_sent(request, user, sent: bool) -> None:
     if sent:
-        messages.success(request, f"Invitation sent to {user.email}.")
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": user.email})
     else:
         messages.warning(
             request,
-            f"{user.email} was added, but the invitation email could not be sent. "
-            "Check the mail settings, then use “Send the invitation again” on their page.",
+            _(
+                "%(email)s was added, but the invitation email could not be sent. "
+                "Check the mail settings, then use “Send the invitation again” on their page."
+            )
+            % {"email": user.email},
         )

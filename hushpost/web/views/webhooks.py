@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from hushpost.web.decorators import admin_required
 from hushpost.web.webhook_forms import WebhookForm
@@ -79,7 +80,7 @@ def webhook_detail(request, webhook_id):
             form.add_problems(error.problems)
         else:
             if changed:
-                messages.success(request, "Webhook endpoint saved.")
+                messages.success(request, _("Webhook endpoint saved."))
             return redirect("web:webhook_detail", webhook_id=endpoint.pk)
     attempts = WebhookAttempt.objects.filter(endpoint=endpoint).select_related("message")
     context = {
@@ -98,7 +99,7 @@ def webhook_test(request, webhook_id):
         return HttpResponseNotAllowed(["POST"])
     send_test(endpoint)
     messages.success(
-        request, "A test event is on its way; its attempt shows below within a few seconds."
+        request, _("A test event is on its way; its attempt shows below within a few seconds.")
     )
     return redirect("web:webhook_detail", webhook_id=webhook_id)
 
@@ -108,7 +109,7 @@ def webhook_replay(request, webhook_id, attempt_id):
     endpoint = _endpoint(request, webhook_id)
     attempt = WebhookAttempt.objects.filter(endpoint=endpoint, pk=attempt_id).first()
     if attempt is None:
-        raise Http404("No such attempt.")
+        raise Http404(_("No such attempt."))
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
@@ -116,7 +117,7 @@ def webhook_replay(request, webhook_id, attempt_id):
     except Busy as error:
         messages.warning(request, str(error))
     else:
-        messages.success(request, "Sent again now, with the same webhook-id.")
+        messages.success(request, _("Sent again now, with the same webhook-id."))
     return redirect("web:webhook_detail", webhook_id=webhook_id)
 
 
