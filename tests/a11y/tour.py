@@ -282,7 +282,9 @@ def staff_paths(contact: Contact | None = None) -> list[tuple[str, str]]:
 
     from hushpost.appointments.models import Appointment, AutoMessage
     from hushpost.contacts.models import CustomField
+    from hushpost.imports.pipeline import run_import
     from hushpost.messaging.compose import send_message
+    from tests.contacts.importing import make_import
 
     org = clinic()
     user = staff_user()
@@ -309,6 +311,12 @@ def staff_paths(contact: Contact | None = None) -> list[tuple[str, str]]:
         offset_minutes=1440,
         body="See you {{ appointment.start_date }} at {{ appointment.start_time }}.",
     )
+    # An import still waiting for the worker (its page updates itself) and a finished one.
+    importing = make_import(org, "Name,Email\nJane Roe,jane@example.com\n", user=user)
+    imported = make_import(
+        org, "Name,Email\nKim Lee,kim@example.com\nSam Poe,sam@example.com\n", user=user
+    )
+    run_import(imported.pk)
     paths = [
         ("home", reverse("web:home")),
         ("inbox", reverse("web:inbox")),
@@ -353,6 +361,8 @@ def staff_paths(contact: Contact | None = None) -> list[tuple[str, str]]:
         ("deliveries", reverse("web:deliveries")),
         ("outbox", reverse("web:outbox")),
         ("import", reverse("web:import_new")),
+        ("import-running", reverse("web:import_detail", args=[importing.pk])),
+        ("import-report", reverse("web:import_detail", args=[imported.pk])),
     ]
     return paths
 

@@ -108,6 +108,8 @@ def all_staff_pages(org, user, webhook_url: str) -> list[tuple[str, str]]:
         "deliveries": "deliveries",
         "outbox": "outbox",
         "import": "import_new",
+        "import-running": "import_detail",
+        "import-report": "import_detail",
     }
     pages = [(names[name], path) for name, path in staff_paths(jane)]
     create_key(org, "Front desk", created_by=user)
