@@ -58,9 +58,9 @@ def thread_items(context, messages, organization) -> SafeString:
     <li>: who, when, subject, body, a reminder's answer buttons, files. The last
     one is `#latest`, where the page opens."""
     if not messages:
-        return SafeString(
-            f'  <li class="msg-none">{html.escape(gettext("There are no messages yet."))}</li>'
-        )
+        # Not inside the f-string: xgettext (makemessages) doesn't look in there.
+        none_yet = html.escape(gettext("There are no messages yet."))
+        return SafeString(f'  <li class="msg-none">{none_yet}</li>')
     theirs = html.escape(organization.company_name)
     you = html.escape(gettext("You"))
     # The page's date and time, then the zone ("10:07 p.m. PST": a contact may be
