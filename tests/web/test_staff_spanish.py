@@ -68,9 +68,6 @@ DATA = [
     "results.pdf",
     "contacts.csv",
     "CRM",
-    # Known gap: an import row's reasons are written in English by the import
-    # worker and stored with the row (docs/OPERATIONS.md, "Languages").
-    "no phone and no email",
     # Names of products and the literal column names a CSV file may use.
     "Google Contacts",
     "Google Calendar",
@@ -175,12 +172,23 @@ def test_every_staff_page_is_in_spanish_for_a_spanish_speaking_owner(
     for name, response in walk(client, spanish_owner, receiver, post=True):
         pages += 1
         assert response["Content-Language"] == "es", name
+        if name == "import_detail":
+            report = visible_texts(response.content.decode())
         for text in visible_texts(response.content.decode()):
             why = english_in(text, catalog)
             if why:
                 found.append(f"{name}: {text!r} ({why})")
     assert found == []
     assert pages > 60
+    # The import report's stored English reasons and warnings are shown in Spanish.
+    for spanish in (
+        "sin teléfono ni correo electrónico",
+        "duplicado: la fila 2 de este archivo tiene el mismo teléfono móvil",
+        "correo electrónico no válido",
+        "Fijo: no es un número de teléfono válido; no se importó",
+        "más celdas (6) que columnas (4); revise las comillas",
+    ):
+        assert spanish in report, spanish
 
 
 def test_the_login_page_and_errors_follow_the_staff_language():
