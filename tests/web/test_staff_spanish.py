@@ -15,9 +15,12 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 from django.test import Client
+from django.urls import reverse
 
+from hushpost.accounts.models import Role, User
 from hushpost.catalogs import LOCALE_DIR
 from tests.a11y.tour import clinic, staff_user
+from tests.conftest import PASSWORD
 from tests.web.staff_walk import NOT_PAGES, all_staff_pages, staff_route_names, visible_texts
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +221,21 @@ def test_an_english_speaking_colleague_still_sees_english(client, receiver):
         assert [t for t in texts if t in spanish] == [], name
         english_seen += sum(1 for t in texts if t in catalog)
     assert english_seen > 300
+
+
+def test_a_sentence_around_a_link_keeps_spanish_word_order(client, org_a):
+    # Translated whole, link markup included, so Spanish can put "Primero" first.
+    owner = User.objects.create_user(
+        "lola@riverside.example", PASSWORD, organization=org_a, role=Role.OWNER, language="es"
+    )
+    client.force_login(owner)
+    html = client.get(reverse("web:compose")).content.decode()
+    assert (
+        f'Aún no hay contactos. Primero <a href="{reverse("web:contact_new")}">añada uno</a> o '
+        f'<a href="{reverse("web:import_new")}">importe un archivo CSV</a>.'
+    ) in html
+    html = client.get(reverse("web:inbox")).content.decode()
+    assert (
+        "Aún no hay conversaciones. Empiezan cuando usted "
+        f'<a href="{reverse("web:compose")}">envía un mensaje a un contacto</a>.'
+    ) in html
