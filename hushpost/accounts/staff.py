@@ -15,6 +15,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -142,8 +143,12 @@ def send_invitation(user: User, *, inviter: User) -> bool:
         "sign_in_url": f"{settings.BASE_URL}{reverse('login')}",
         "hours": max(1, settings.PASSWORD_RESET_TIMEOUT // 3600),
     }
-    subject = "".join(render_to_string("registration/invitation_subject.txt", context).splitlines())
-    body = render_to_string("registration/invitation_email.txt", context)
+    # The invitee has chosen no language yet: it reads the one of who invited them.
+    with translation.override(inviter.language):
+        subject = "".join(
+            render_to_string("registration/invitation_subject.txt", context).splitlines()
+        )
+        body = render_to_string("registration/invitation_email.txt", context)
     try:
         OutgoingEmail(subject=subject, body=body, to=[user.email]).send()
     except Exception:
@@ -175,6 +180,9 @@ def invite_user(
                 last_name=last_name.strip(),
                 organization=actor.organization,
                 role=role,
+                # A starting value (they change it in Preferences): the inviter's, which
+                # the invitation email is written in.
+                language=actor.language,
             )
             record(
                 actor.organization,

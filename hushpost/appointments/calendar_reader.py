@@ -43,18 +43,17 @@ from phonenumbers import Leniency
 
 from hushpost.appointments.import_rows import AppointmentRecord, Occurrence, Person
 from hushpost.appointments.local_times import resolve_local
+from hushpost.imports import reason_texts as texts
 from hushpost.imports.file_encoding import UndecodableFile, decode_upload
 from hushpost.imports.readers import ImportRefused
+from hushpost.imports.reason_texts import english
 
 MAX_OCCURRENCES = 50_000
 STATUS = {"CONFIRMED": "confirmed", "TENTATIVE": "scheduled", "CANCELLED": "cancelled"}
 NOT_CLIENTS = {"ROOM", "RESOURCE"}
 _LOOKS_LIKE_EMAIL = re.compile(r"^\S+@\S+\.\S+$")
 _EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-NO_CLIENT = (
-    "no client among the attendees (the organizer, staff members, rooms and resources are "
-    "not clients), and no email or phone number in the description or location"
-)
+NO_CLIENT = english(texts.NO_CLIENT)
 
 
 def horizon() -> timedelta:
@@ -167,7 +166,7 @@ class _Reader:
                     AppointmentRecord(
                         line=index,
                         uid=_text(event, "UID"),
-                        reasons=[f"event {index} is malformed and could not be read"],
+                        reasons=[english(texts.EVENT_MALFORMED, index=index)],
                     )
                 )
                 continue
@@ -176,7 +175,7 @@ class _Reader:
                 records.append(
                     AppointmentRecord(
                         line=index,
-                        reasons=["no UID, so a later import could not find it again"],
+                        reasons=[english(texts.NO_UID)],
                     )
                 )
                 continue
@@ -207,7 +206,7 @@ class _Reader:
             found = recurring_ical_events.of(source).between(self.now, self.until)
         except Exception:  # noqa: BLE001
             # A broken RRULE, RDATE or EXDATE: the series is refused, the others import.
-            record.reasons.append("the recurrence (RRULE, RDATE or EXDATE) can't be read")
+            record.reasons.append(english(texts.BAD_RECURRENCE))
             return record
         for component in sorted(found, key=lambda c: str(c.get("RECURRENCE-ID", ""))):
             recurrence = _recurrence_id(component)
@@ -241,11 +240,11 @@ class _Reader:
                 occ.end = occ.start + event.decoded("DURATION")
             except Exception:  # noqa: BLE001
                 # As for DTSTART/DTEND: any failure to decode is a bad value, not a 500.
-                occ.reasons.append("bad duration")
+                occ.reasons.append(english(texts.BAD_DURATION))
         else:
             occ.end = occ.start
         if occ.start is None and not occ.reasons:
-            occ.reasons.append("missing start")
+            occ.reasons.append(english(texts.MISSING_START))
         occ.title = _text(event, "SUMMARY")
         occ.location = _text(event, "LOCATION")
         occ.status = STATUS.get(_text(event, "STATUS").upper(), "")
@@ -258,10 +257,7 @@ class _Reader:
         if not occ.people:
             occ.people = self._written_client(event, organizer)
             if occ.people:
-                occ.warnings.append(
-                    "the client is not a guest of the event: found by the email or phone "
-                    "number in its description or location"
-                )
+                occ.warnings.append(english(texts.CLIENT_FROM_TEXT))
         if not occ.people:
             occ.reasons.append(NO_CLIENT)
         return occ
@@ -330,23 +326,21 @@ class _Reader:
             value = event.decoded(name)
         except Exception:  # noqa: BLE001
             # icalendar fails in assorted ways on a value it can't decode: a bad value, not a 500.
-            occ.reasons.append(f"bad {label} date")
+            occ.reasons.append(english(texts.BAD_START if label == "start" else texts.BAD_END))
             return None
         if not isinstance(value, datetime):
             if isinstance(value, date) and label == "start":
-                occ.reasons.append("all-day event (no start time)")
+                occ.reasons.append(english(texts.ALL_DAY))
             elif not isinstance(value, date):
-                occ.reasons.append(f"bad {label} date")
+                occ.reasons.append(english(texts.BAD_START if label == "start" else texts.BAD_END))
             return None
         tzid = (
             str(event[name].params.get("TZID", "") or "") if hasattr(event[name], "params") else ""
         )
         if value.tzinfo is None:
             if tzid:
-                occ.warnings.append(
-                    f"unknown time zone “{tzid[:64]}” (TZID) for the {label}: read in "
-                    f"{self.zone_name} instead"
-                )
+                text = texts.START_ZONE_UNKNOWN if label == "start" else texts.END_ZONE_UNKNOWN
+                occ.warnings.append(english(text, zone=tzid[:64], fallback=self.zone_name))
             return resolve_local(value, self.zone)
         if value.utcoffset() == timedelta(0) and not tzid:
             return value.astimezone(UTC)

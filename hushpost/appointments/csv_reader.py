@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from hushpost.appointments.import_rows import AppointmentRecord, Occurrence, Person
 from hushpost.appointments.local_times import resolve_local
 from hushpost.contacts.csv_files import header_key, read_csv_text
+from hushpost.imports import reason_texts as texts
+from hushpost.imports.reason_texts import english
 
 IGNORE = "ignore"
 MAX_ROWS = 50_000
@@ -57,7 +59,6 @@ COLUMNS = {
     "contactphone": "phone",
 }
 TARGETS = sorted({*COLUMNS.values(), IGNORE})
-DATE_HINT = "use YYYY-MM-DD HH:MM, optionally with an offset such as +01:00"
 # Dates as spreadsheets write them; day-first or month-first by the organization's country.
 _MONTH_FIRST = ("%m/%d/%Y", "%m/%d/%y")
 _DAY_FIRST = ("%d/%m/%Y", "%d/%m/%y", "%d.%m.%Y", "%d.%m.%y")
@@ -147,12 +148,16 @@ def csv_records(
                 if part
             )
             if not raw:
-                occ.reasons.append(f"missing {name}")
+                occ.reasons.append(
+                    english(texts.MISSING_START if name == "start" else texts.MISSING_END)
+                )
                 continue
             try:
                 setattr(occ, name, parse_when(raw, zone, month_first))
             except ValueError:
-                occ.reasons.append(f"bad {name} date ({DATE_HINT})")
+                occ.reasons.append(
+                    english(texts.BAD_START_HINT if name == "start" else texts.BAD_END_HINT)
+                )
         records.append(
             AppointmentRecord(line=number, uid=occ.external_id, occurrences=[occ], values=values)
         )

@@ -39,8 +39,10 @@ from hushpost.contacts.models import Contact
 from hushpost.contacts.phones import InvalidPhone, normalize_phone
 from hushpost.contacts.services import save_contact
 from hushpost.contacts.values import clean_email
+from hushpost.imports import reason_texts as texts
 from hushpost.imports.models import ImportRow, ImportRun, RowOutcome
 from hushpost.imports.readers import Record, RowResult, Settler
+from hushpost.imports.reason_texts import english
 
 # CharFields: their max_length is always set.
 NAME_MAX = cast(int, Contact._meta.get_field("name").max_length)
@@ -55,9 +57,9 @@ STATUS_WORDS = {
     "cancelled": AppointmentStatus.CANCELLED,
     "canceled": AppointmentStatus.CANCELLED,
 }
-OLDER = "older than what is stored (a newer version of this event was imported before)"
-GONE = "no longer in the calendar: cancelled"
-CANCELLED_NEW = "cancelled in the calendar, and never imported before: nothing to store"
+OLDER = english(texts.OLDER)
+GONE = english(texts.GONE)
+CANCELLED_NEW = english(texts.CANCELLED_NEW)
 
 
 @dataclass
@@ -230,25 +232,25 @@ class AppointmentSettler(Settler):
             occ.staff_email = self.feed_staff_email
         if external_id:
             if len(external_id) > EXTERNAL_ID_MAX:
-                reasons.append(f"external id too long ({EXTERNAL_ID_MAX} characters at most)")
+                reasons.append(english(texts.EXTERNAL_ID_TOO_LONG, max=EXTERNAL_ID_MAX))
             elif external_id in self.seen:
-                reasons.append(f"the same external id as {self.seen[external_id]}")
+                reasons.append(english(texts.SAME_EXTERNAL_ID, first=self.seen[external_id]))
         if occ.start and occ.end and occ.end < occ.start:
-            reasons.append("end before start")
+            reasons.append(english(texts.END_BEFORE_START))
         status = ""
         if occ.status:
             status = STATUS_WORDS.get(occ.status.strip().lower(), "")
             if not status:
-                reasons.append("bad status (use scheduled, confirmed or cancelled)")
+                reasons.append(english(texts.BAD_STATUS))
         staff = None
         if occ.staff_email:
             staff = self.staff.get(occ.staff_email.strip().lower())
             if staff is None and occ.staff_required:
-                reasons.append("unknown staff member (no staff user has this email)")
+                reasons.append(english(texts.UNKNOWN_STAFF))
         if len(occ.title) > TITLE_MAX:
-            reasons.append(f"title too long ({TITLE_MAX} characters at most)")
+            reasons.append(english(texts.TITLE_TOO_LONG, max=TITLE_MAX))
         if len(occ.location) > LOCATION_MAX:
-            reasons.append(f"location too long ({LOCATION_MAX} characters at most)")
+            reasons.append(english(texts.LOCATION_TOO_LONG, max=LOCATION_MAX))
         contact, name = None, ""
         if person is not None or not occ.reasons:
             contact, name = self._contact(person, reasons, warnings)
@@ -261,7 +263,7 @@ class AppointmentSettler(Settler):
                     # _contact rejected the record when it named no person.
                     assert person is not None
                     contact = self._new_contact(name, person)
-                    warnings.append("new contact added")
+                    warnings.append(english(texts.NEW_CONTACT))
                 return self._save(record, occ, external_id, contact, staff, status, warnings)
         except AppointmentInvalid as error:
             problems = [m.rstrip(".") for found in error.problems.values() for m in found]
@@ -271,19 +273,19 @@ class AppointmentSettler(Settler):
         self, person: Person | None, reasons: list[str], warnings: list[str]
     ) -> tuple[Contact | None, str]:
         if person is None or not (person.email or person.phone):
-            reasons.append("no contact: give an email or phone")
+            reasons.append(english(texts.NO_CONTACT))
             return None, ""
         email = phone = ""
         if person.email:
             try:
                 email = clean_email(person.email)
             except ValueError:
-                reasons.append("bad email")
+                reasons.append(english(texts.BAD_EMAIL))
         if person.phone:
             try:
                 phone = normalize_phone(person.phone, self.organization.country)
             except InvalidPhone:
-                reasons.append("bad phone (not a valid mobile number; add the country code)")
+                reasons.append(english(texts.BAD_PHONE))
         person.email, person.phone = email, phone
         contact = (self.by_email.get(email.lower()) if email else None) or (
             self.by_phone.get(phone) if phone else None
@@ -293,13 +295,13 @@ class AppointmentSettler(Settler):
         name = person.name
         if not name and person.name_from_address and (email or phone):
             name = name_from_address(email) if email else phone
-            warnings.append("the calendar gave no name: the new contact is named from the address")
+            warnings.append(english(texts.NAMED_FROM_ADDRESS))
         if not name:
             reasons.append(
                 "unknown contact (no contact has this email or phone; give a name to add one)"
             )
         elif len(name) > NAME_MAX:
-            reasons.append(f"name too long ({NAME_MAX} characters at most)")
+            reasons.append(english(texts.NAME_TOO_LONG, max=NAME_MAX))
         return None, name
 
     def _new_contact(self, name: str, person: Person) -> Contact:

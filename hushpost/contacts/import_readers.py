@@ -26,7 +26,6 @@ from hushpost.contacts.import_mapping import (
     suggest_mapping,
 )
 from hushpost.contacts.import_rows import (
-    KEY_LABELS,
     Candidate,
     CheckedRow,
     ContactRecord,
@@ -37,6 +36,7 @@ from hushpost.contacts.import_rows import (
 from hushpost.contacts.models import Contact, CustomField, OnDuplicate
 from hushpost.contacts.phone_labels import PhoneKind, phone_kind
 from hushpost.contacts.vcards import card_record, looks_like_vcard, split_cards
+from hushpost.imports import reason_texts as texts
 from hushpost.imports.models import ImportKind, ImportRow, ImportRun, RowOutcome
 from hushpost.imports.readers import (
     ImportRefused,
@@ -46,6 +46,7 @@ from hushpost.imports.readers import (
     RowResult,
     Settler,
 )
+from hushpost.imports.reason_texts import english
 
 MAX_CARDS = 50_000
 
@@ -97,9 +98,7 @@ def csv_record(
 ) -> ContactRecord:
     record = ContactRecord(line=number, values=values, name_parts=["", "", ""])
     if any(value.strip() for value in values[len(headers) :]):
-        record.reasons.append(
-            f"more cells ({len(values)}) than columns ({len(headers)}); check the quoting"
-        )
+        record.reasons.append(english(texts.MORE_CELLS, cells=len(values), columns=len(headers)))
     for index, target in sorted(((int(i), t) for i, t in mapping.items()), key=lambda x: x[0]):
         if target == IGNORE:
             continue
@@ -251,8 +250,12 @@ class ContactSettler(Settler):
             if (kind, value) in self.seen
         ]
         for kind, number in in_file:
-            where = f"line {number}" if self.run.format != "csv" else f"row {number}"
-            row.reasons.append(f"duplicate: {where} of this file has the same {KEY_LABELS[kind]}")
+            text = (
+                (texts.DUPLICATE_ROW_EMAIL if kind == "email" else texts.DUPLICATE_ROW_PHONE)
+                if self.run.format == "csv"
+                else (texts.DUPLICATE_LINE_EMAIL if kind == "email" else texts.DUPLICATE_LINE_PHONE)
+            )
+            row.reasons.append(english(text, number=number))
         if in_file:
             return None
         matches = {
@@ -263,13 +266,15 @@ class ContactSettler(Settler):
         if self.on_duplicate == OnDuplicate.REPORT:
             for kind in matches:
                 row.reasons.append(
-                    f"duplicate: a contact with the same {KEY_LABELS[kind]} already exists"
+                    english(
+                        texts.DUPLICATE_STORED_EMAIL
+                        if kind == "email"
+                        else texts.DUPLICATE_STORED_PHONE
+                    )
                 )
             return None
         if len({contact.pk for contact in matches.values()}) > 1:
-            row.reasons.append(
-                "duplicate: the email and the mobile phone belong to two different contacts"
-            )
+            row.reasons.append(english(texts.DUPLICATE_TWO_CONTACTS))
             return None
         return next(iter(matches.values()))
 

@@ -30,7 +30,9 @@ from hushpost.contacts.values import (
     clean_time_zone,
     is_pin,
 )
+from hushpost.imports import reason_texts as texts
 from hushpost.imports.readers import Record
+from hushpost.imports.reason_texts import english
 
 # CharFields: their max_length is always set.
 NAME_MAX = cast(int, Contact._meta.get_field("name").max_length)
@@ -39,17 +41,17 @@ PIN_MAX = 100
 # Google Contacts puts every value of a multi-valued field in one cell, so separated.
 MULTI_VALUE = " ::: "
 
+# The texts live in reason_texts, which also shows them translated on the staff pages.
 BAD_VALUE = {
-    "name": f"name too long ({NAME_MAX} characters at most)",
-    "phone": "bad phone (not a valid mobile number; add the country code)",
-    "email": "bad email",
-    "time_zone": "bad time zone (use a name such as America/New_York)",
-    "secure_pin": "bad secure PIN (letters and digits only)",
-    "sms_opt_out": "bad SMS opt-out (use yes or no)",
-    "email_opt_out": "bad email opt-out (use yes or no)",
+    "name": english(texts.NAME_TOO_LONG, max=NAME_MAX),
+    "phone": english(texts.BAD_PHONE),
+    "email": english(texts.BAD_EMAIL),
+    "time_zone": english(texts.BAD_TIME_ZONE),
+    "secure_pin": english(texts.BAD_PIN),
+    "sms_opt_out": english(texts.BAD_SMS_OPT_OUT),
+    "email_opt_out": english(texts.BAD_EMAIL_OPT_OUT),
 }
-EXTENSION = "has an extension, which a text message can't reach; give a direct or mobile number"
-KEY_LABELS = {"email": "email", "phone": "mobile phone"}
+EXTENSION = english(texts.PHONE_EXTENSION)
 _KIND_ORDER = {PhoneKind.MOBILE: 0, PhoneKind.GENERIC: 1, PhoneKind.OTHER: 2}
 
 
@@ -151,9 +153,7 @@ class RowChecker:
             elif target == "language":
                 code = language_code(raw)
                 if code is None:
-                    row.warnings.append(
-                        f"{column}: not a language we send in; the contact keeps its language"
-                    )
+                    row.warnings.append(english(texts.UNKNOWN_LANGUAGE, column=column))
                 else:
                     row.fields["language"] = code
             else:
@@ -166,7 +166,7 @@ class RowChecker:
             and not row.fields.get("email")
             and not any(reason.startswith(("bad phone", "bad email")) for reason in row.reasons)
         ):
-            row.reasons.append("no phone and no email")
+            row.reasons.append(english(texts.NO_PHONE_NO_EMAIL))
         return row
 
     def _name(self, record: ContactRecord, row: CheckedRow) -> None:
@@ -174,7 +174,7 @@ class RowChecker:
             " ".join(part.split()) for part in record.name_parts if part.strip()
         )
         if not name:
-            row.reasons.append("missing name")
+            row.reasons.append(english(texts.MISSING_NAME))
         elif len(name) > NAME_MAX:
             row.reasons.append(BAD_VALUE["name"])
         else:
@@ -195,19 +195,23 @@ class RowChecker:
                     problems.append((candidate, EXTENSION))
                     continue
                 except InvalidPhone:
-                    problems.append((candidate, "not a valid phone number"))
+                    problems.append((candidate, english(texts.PHONE_INVALID)))
                     continue
                 if chosen is None:
                     chosen = (candidate, number)
                     if len(values) > position + 1:
                         row.warnings.append(
-                            f"{candidate.column}: {len(values) - position - 1} more number(s) "
-                            "in the cell, not imported (the first usable one was)"
+                            english(
+                                texts.MORE_NUMBERS,
+                                column=candidate.column,
+                                count=len(values) - position - 1,
+                            )
                         )
                 elif number != chosen[1]:
                     row.warnings.append(
-                        f"{candidate.column}: another number, not imported "
-                        f"(the contact's number came from {chosen[0].column})"
+                        english(
+                            texts.ANOTHER_NUMBER, column=candidate.column, source=chosen[0].column
+                        )
                     )
                 break
         mobile_problems = [
@@ -217,23 +221,23 @@ class RowChecker:
             # The mobile given can't be used and nothing else can: as before, the row waits
             # for a fixed number rather than importing without one.
             row.reasons.append(
-                f"bad phone ({EXTENSION})"
+                english(texts.BAD_PHONE_EXTENSION)
                 if mobile_problems[0] == EXTENSION
                 else BAD_VALUE["phone"]
             )
             return
-        row.warnings.extend(f"{c.column}: {problem}; not imported" for c, problem in problems)
+        row.warnings.extend(
+            english(texts.PHONE_NOT_IMPORTED, column=c.column, problem=problem)
+            for c, problem in problems
+        )
         if chosen is None:
             return
         candidate, number = chosen
         row.fields["phone"] = number
         if candidate.kind == PhoneKind.OTHER and not candidate.primary:
-            row.warnings.append(f"no mobile number; the number from {candidate.column} was used")
+            row.warnings.append(english(texts.NO_MOBILE, column=candidate.column))
         if is_landline(number):
-            row.warnings.append(
-                f"{candidate.column}: a landline, kept but flagged: it can't receive texts, "
-                "so text messages to it are held"
-            )
+            row.warnings.append(english(texts.LANDLINE, column=candidate.column))
 
     def _email(self, record: ContactRecord, row: CheckedRow) -> None:
         chosen: str | None = None
@@ -242,9 +246,7 @@ class RowChecker:
             values = [v.strip() for v in candidate.raw.split(MULTI_VALUE) if v.strip()]
             for position, raw in enumerate(values):
                 if is_exchange_address(raw):
-                    row.warnings.append(
-                        f"{candidate.column}: an Exchange address, not an email; skipped"
-                    )
+                    row.warnings.append(english(texts.EXCHANGE_ADDRESS, column=candidate.column))
                     continue
                 try:
                     email = clean_email(raw)
@@ -254,39 +256,42 @@ class RowChecker:
                     if candidate.primary:
                         bad_primary = True
                     else:
-                        row.warnings.append(f"{candidate.column}: not an email address; skipped")
+                        row.warnings.append(english(texts.NOT_AN_EMAIL, column=candidate.column))
                     continue
                 if chosen is None:
                     chosen = email
                     if len(values) > position + 1:
                         row.warnings.append(
-                            f"{candidate.column}: {len(values) - position - 1} more address(es) "
-                            "in the cell, not imported (the first usable one was)"
+                            english(
+                                texts.MORE_ADDRESSES,
+                                column=candidate.column,
+                                count=len(values) - position - 1,
+                            )
                         )
                 elif email.lower() != chosen.lower():
-                    row.warnings.append(f"{candidate.column}: another address, not imported")
+                    row.warnings.append(english(texts.ANOTHER_ADDRESS, column=candidate.column))
                 break
         if chosen is not None:
             row.fields["email"] = chosen
             if bad_primary:
-                row.warnings.append("the first email column holds no valid address; skipped")
+                row.warnings.append(english(texts.FIRST_EMAIL_EMPTY))
         elif bad_primary:
             row.reasons.append(BAD_VALUE["email"])
 
     def _check_custom(self, row: CheckedRow, key: str, raw: str) -> None:
         custom_field = self.custom_fields.get(key)
         if custom_field is None:
-            row.reasons.append(f"unknown field {key}")
+            row.reasons.append(english(texts.UNKNOWN_FIELD, key=key))
             return
         try:
             row.custom[key] = clean_custom_value(custom_field, raw)
         except ValueError:
-            expected = (
-                "a number"
+            text = (
+                texts.FIELD_NOT_NUMBER
                 if custom_field.field_type == FieldType.NUMBER
-                else "a date (use YYYY-MM-DD)"
+                else texts.FIELD_NOT_DATE
             )
-            row.reasons.append(f"bad {custom_field.label}: not {expected}")
+            row.reasons.append(english(text, field=custom_field.label))
 
     @staticmethod
     def _clean_pin(raw: str) -> str:

@@ -15,6 +15,8 @@ import vobject
 
 from hushpost.contacts.import_rows import Candidate, ContactRecord
 from hushpost.contacts.phone_labels import PhoneKind, phone_kind
+from hushpost.imports import reason_texts as texts
+from hushpost.imports.reason_texts import english
 
 _CARD = re.compile(r"^BEGIN:VCARD\s*?$.*?^END:VCARD\s*?$", re.IGNORECASE | re.MULTILINE | re.DOTALL)
 # Apple writes its own labels as "_$!<Mobile>!$_".
@@ -44,7 +46,7 @@ def card_record(card: Card) -> ContactRecord:
         parsed = vobject.readOne(card.text, ignoreUnreadable=True)
     except Exception:  # noqa: BLE001
         # vobject raises ParseError and assorted others on a malformed card.
-        record.reasons.append("this card is not a valid vCard; it could not be read")
+        record.reasons.append(english(texts.BAD_VCARD))
         return record
     contents = parsed.contents
     record.uid = _text(contents, "uid")[:400]

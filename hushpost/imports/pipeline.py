@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
+from hushpost.imports import reason_texts as texts
 from hushpost.imports.feed_polling import settle_feed
 from hushpost.imports.file_encoding import UndecodableFile, decode_upload
 from hushpost.imports.models import (
@@ -47,6 +48,7 @@ from hushpost.imports.readers import (
     reader_for_file,
     reader_of,
 )
+from hushpost.imports.reason_texts import english
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +58,6 @@ CHUNK_SIZE = 200
 STALE_AFTER = datetime.timedelta(minutes=2)
 # An upload nobody maps is deleted: the file holds contact data.
 ABANDONED_AFTER = datetime.timedelta(days=1)
-UNEXPECTED = "could not be stored because of an unexpected error ({}); the rest of the file was"
 EVENT_KINDS: dict[str, EventKind] = {
     ImportKind.CONTACTS: EventKind.CONTACTS_IMPORTED,
     ImportKind.APPOINTMENTS: EventKind.APPOINTMENTS_IMPORTED,
@@ -282,7 +283,7 @@ class _Engine:
                             RowOutcome.REJECTED,
                             line=getattr(one, "line", None),
                             uid=getattr(one, "uid", ""),
-                            reasons=[UNEXPECTED.format(type(error).__name__)],
+                            reasons=[english(texts.UNEXPECTED, error=type(error).__name__)],
                             values=getattr(one, "values", None),
                         )
                     ]

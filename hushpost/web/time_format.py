@@ -1,7 +1,8 @@
 """One way to write a date and time on every staff page.
 
-"Tue 8 Dec 2026, 9:30 a.m. EST": the weekday (front desks think in days of
-the week), the day, the time in words people say, and the zone's
+"Tue 8 Dec 2026, 9:30 a.m. EST" (Spanish: "mar 8 dic 2026, 14:30 EST"): the
+weekday (front desks think in days of the week), the day, the time as the
+staff language says it, and the zone's
 abbreviation, so a time is never read in the wrong zone. It is always in the
 zone `staff_required` made current: the staff member's own, else the
 organization's.
@@ -12,9 +13,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.utils import dateformat, timezone
+from django.utils.translation import pgettext_lazy
 
-DATE_TIME = "D j M Y, g:i a T"
-TIME = "g:i a"
+# The clock is the staff language's own, like Django's own DATE_FORMAT: English
+# says "9:30 a.m.", Spanish staff read the 24-hour "14:30".
+# Translators: a Django date format (the "date" template filter's letters); keep the letters.
+DATE_TIME = pgettext_lazy("staff", "D j M Y, g:i a T")
+# Translators: a Django time format (the "date" template filter's letters); keep the letters.
+TIME = pgettext_lazy("staff", "g:i a")
 DAY = "l j F Y"
 SHORT_DAY = "D j M"
 
@@ -24,11 +30,11 @@ def local(value: datetime) -> datetime:
 
 
 def date_time(value: datetime) -> str:
-    return dateformat.format(local(value), DATE_TIME)
+    return dateformat.format(local(value), str(DATE_TIME))
 
 
 def time_of_day(value: datetime) -> str:
-    return dateformat.format(local(value), TIME)
+    return dateformat.format(local(value), str(TIME))
 
 
 def day(value: date | datetime) -> str:

@@ -5,9 +5,11 @@ a read receipt follows its author's language."""
 from __future__ import annotations
 
 import email
+from email.header import decode_header, make_header
 
 import pytest
 
+from hushpost.accounts import staff
 from hushpost.accounts.models import Role, User
 from hushpost.messaging.conversations import conversation_for, notify_staff_of_reply
 from hushpost.messaging.read_receipts import notify_author
@@ -50,3 +52,27 @@ def test_a_read_receipt_follows_its_authors_language(org_a, alice, jane, secure_
     [mail] = received(smtp_server).values()
     assert mail["Subject"] == "Han visto su mensaje seguro"
     assert "Vea la conversación en Hushpost:" in mail.get_payload(decode=True).decode()
+
+
+def test_an_invitation_is_written_in_the_inviters_language(org_a, alice, smtp_server):
+    # The invitee has no language yet: a Spanish-speaking owner invites in Spanish.
+    alice.language = "es"
+    alice.save()
+    invitation = staff.invite_user(alice, email="nia@riverside.example", first_name="Nia")
+    assert invitation.sent
+    assert invitation.user.language == "es"  # where the newcomer starts; Preferences change it
+    [mail] = received(smtp_server).values()
+    subject = str(make_header(decode_header(mail["Subject"])))
+    assert subject == f"{alice.full_name} le invitó a {org_a.name} en Hushpost"
+    text = mail.get_payload(decode=True).decode()
+    assert "Hola, Nia:" in text
+    assert "Para empezar, elija su contraseña aquí:" in text
+    assert "/accounts/reset/" in text and "invited" not in text and "password" not in text
+
+
+def test_an_english_speaking_inviter_still_invites_in_english(org_a, alice, smtp_server):
+    invitation = staff.invite_user(alice, email="nia@riverside.example")
+    assert invitation.user.language == "en"
+    [mail] = received(smtp_server).values()
+    assert mail["Subject"] == f"{alice.full_name} invited you to {org_a.name} on Hushpost"
+    assert "To get started, choose your password here:" in mail.get_payload(decode=True).decode()

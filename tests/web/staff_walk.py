@@ -116,11 +116,20 @@ def all_staff_pages(org, user, webhook_url: str) -> list[tuple[str, str]]:
     feed = create_feed(org, url="http://127.0.0.1:9/clinic.ics", name="Front desk calendar")
     endpoint, _secret = create_endpoint(org, url=webhook_url, events=["*"], description="CRM")
     mapping_run = make_import(org, "Nombre,Móvil\nAna Ruiz,+14155550111\n", user=user, queued=False)
+    # Rows refused or imported with a warning for different reasons, so the report
+    # shows several stored (English) reasons, which the page gives in Spanish.
     done_run = make_import(
         org,
-        "Name,Mobile\nLuis Paz,+14155550122\n,\nNo Phone,\n",
+        "Name,Mobile,Email,Fijo\n"
+        "Luis Paz,+14155550122,,\n"
+        ",,,\n"
+        "No Phone,,,\n"
+        "Rosa Vidal,+14155550122,,\n"
+        "Eva Gil,,correo-roto,\n"
+        "Juan Sol,+14155550133,,12\n"
+        "Ana Mar,+14155550144,,,,99\n",
         user=user,
-        mapping=["name", "phone"],
+        mapping=["name", "phone", "email", "other_phone"],
     )
     run_import(done_run.pk)
     done_run.refresh_from_db()

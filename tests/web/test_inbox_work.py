@@ -70,6 +70,18 @@ def test_a_search_that_finds_nothing_says_what_to_try(alice_client, people):
     assert "No conversation (done) matches “jane”" in html and "?show=all&amp;q=jane" in html
 
 
+def test_a_search_that_finds_nothing_says_it_in_spanish_with_its_links(alice, alice_client, people):
+    # One sentence with its links, so the tab's name and the word order are Spanish.
+    alice.language = "es"
+    alice.save()
+    html = alice_client.get("/inbox/", {"show": "done", "q": "jane"}).content.decode()
+    assert (
+        "Ninguna conversación (terminado) coincide con «jane». "
+        '<a href="?show=all&amp;q=jane">Buscar en todas las conversaciones</a> o '
+        '<a href="/contacts/?q=jane">buscar contactos</a>.'
+    ) in html
+
+
 def test_rows_show_the_latest_messages_first_line_and_mark_attachments(alice_client, people):
     html = alice_client.get("/inbox/").content.decode()
     jane_row = html.split(f'data-contact="{people["jane"].pk}"', 1)[1].split("</li>", 1)[0]

@@ -15,9 +15,12 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 from django.test import Client
+from django.urls import reverse
 
+from hushpost.accounts.models import Role, User
 from hushpost.catalogs import LOCALE_DIR
 from tests.a11y.tour import clinic, staff_user
+from tests.conftest import PASSWORD
 from tests.web.staff_walk import NOT_PAGES, all_staff_pages, staff_route_names, visible_texts
 
 pytestmark = pytest.mark.django_db
@@ -68,9 +71,6 @@ DATA = [
     "results.pdf",
     "contacts.csv",
     "CRM",
-    # Known gap: an import row's reasons are written in English by the import
-    # worker and stored with the row (docs/OPERATIONS.md, "Languages").
-    "no phone and no email",
     # Names of products and the literal column names a CSV file may use.
     "Google Contacts",
     "Google Calendar",
@@ -172,15 +172,30 @@ def test_every_staff_page_is_in_spanish_for_a_spanish_speaking_owner(
     catalog = spanish_catalog()
     found = []
     pages = 0
+    seen: dict[str, list[str]] = {}
     for name, response in walk(client, spanish_owner, receiver, post=True):
         pages += 1
         assert response["Content-Language"] == "es", name
+        if name in {"import_detail", "link_revoke", "api_keys"}:
+            seen[name] = visible_texts(response.content.decode())
         for text in visible_texts(response.content.decode()):
             why = english_in(text, catalog)
             if why:
                 found.append(f"{name}: {text!r} ({why})")
     assert found == []
     assert pages > 60
+    # The import report's stored English reasons and warnings are shown in Spanish.
+    for spanish in (
+        "sin teléfono ni correo electrónico",
+        "duplicado: la fila 2 de este archivo tiene el mismo teléfono móvil",
+        "correo electrónico no válido",
+        "Fijo: no es un número de teléfono válido; no se importó",
+        "más celdas (6) que columnas (4); revise las comillas",
+    ):
+        assert spanish in seen["import_detail"], spanish
+    # Short words agree with what they describe: a link (enlace) is "Creado", a key "Creada".
+    assert "Creado" in seen["link_revoke"] and "Creada" not in seen["link_revoke"]
+    assert "Creada" in seen["api_keys"]
 
 
 def test_the_login_page_and_errors_follow_the_staff_language():
@@ -206,3 +221,21 @@ def test_an_english_speaking_colleague_still_sees_english(client, receiver):
         assert [t for t in texts if t in spanish] == [], name
         english_seen += sum(1 for t in texts if t in catalog)
     assert english_seen > 300
+
+
+def test_a_sentence_around_a_link_keeps_spanish_word_order(client, org_a):
+    # Translated whole, link markup included, so Spanish can put "Primero" first.
+    owner = User.objects.create_user(
+        "lola@riverside.example", PASSWORD, organization=org_a, role=Role.OWNER, language="es"
+    )
+    client.force_login(owner)
+    html = client.get(reverse("web:compose")).content.decode()
+    assert (
+        f'Aún no hay contactos. Primero <a href="{reverse("web:contact_new")}">añada uno</a> o '
+        f'<a href="{reverse("web:import_new")}">importe un archivo CSV</a>.'
+    ) in html
+    html = client.get(reverse("web:inbox")).content.decode()
+    assert (
+        "Aún no hay conversaciones. Empiezan cuando usted "
+        f'<a href="{reverse("web:compose")}">envía un mensaje a un contacto</a>.'
+    ) in html

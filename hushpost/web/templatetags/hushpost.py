@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from hushpost.contacts.phones import display_phone
 from hushpost.contacts.sensitive import mask
+from hushpost.imports import reason_texts
 from hushpost.languages import language_name
 from hushpost.messaging.links import mask_address
 from hushpost.web import time_format
@@ -77,3 +78,9 @@ def masked(text, secrets):
 def when_text(value) -> str:
     """The same words as `when`, as plain text (inside an <option>, a title)."""
     return time_format.date_time(value) if value else ""
+
+
+@register.filter
+def import_reason(stored: str) -> str:
+    """An import row's stored (English) reason or warning in the staff member's language."""
+    return reason_texts.shown(stored)

@@ -96,6 +96,7 @@ def inbox(request):
         "rows": rows,
         "show": show,
         "shows": Show.choices,
+        "show_label": Show(show).label,
         "q": query,
         "unread_total": Conversation.objects.for_org(request.org).unread_replies(),
         "extra_query": urlencode({"show": show}) + "&",
