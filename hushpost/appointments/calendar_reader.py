@@ -114,16 +114,16 @@ def read_calendar(
             ZoneInfo(declared)
         except (ZoneInfoNotFoundError, ValueError):
             notes.append(
-                f"The calendar declares the unknown time zone “{declared[:64]}” (X-WR-TIMEZONE); "
-                f"times without a zone were read in the organization's zone, {zone_name}."
+                english(
+                    texts.ZONE_DECLARED_UNKNOWN,
+                    zone=declared[:64],
+                    organization_zone=zone_name,
+                )
             )
         else:
             calendar = x_wr_timezone.to_standard(calendar)
             zone_name = declared
-            notes.append(
-                f"Times without a zone were read in the calendar's zone, {declared} "
-                "(X-WR-TIMEZONE)."
-            )
+            notes.append(english(texts.ZONE_DECLARED, zone=declared))
     reader = _Reader(
         organization,
         calendar,
@@ -218,16 +218,17 @@ class _Reader:
         record.series_source = source.to_ical().decode()
         record.series_zone = self.zone_name
         starts = sorted(o.start for o in record.occurrences if o.start)
-        span = f" from {starts[0]:%Y-%m-%d} to {starts[-1]:%Y-%m-%d}" if starts else ""
-        self.notes.append(
-            f"Series {uid[:120]}: {len(record.occurrences)} occurrence"
-            f"{'s' if len(record.occurrences) != 1 else ''}{span}"
-            + (
-                " (open-ended: later ones are added as time goes on)."
-                if record.series_open_ended
-                else "."
-            )
+        count, open_ended = len(record.occurrences), record.series_open_ended
+        if not starts:
+            note = texts.SERIES_UNDATED
+        elif count == 1:
+            note = texts.SERIES_ONE_OPEN if open_ended else texts.SERIES_ONE
+        else:
+            note = texts.SERIES_MANY_OPEN if open_ended else texts.SERIES_MANY
+        dates = (
+            {"first": f"{starts[0]:%Y-%m-%d}", "last": f"{starts[-1]:%Y-%m-%d}"} if starts else {}
         )
+        self.notes.append(english(note, uid=uid[:120], count=count, **dates))
         return record
 
     def _occurrence(self, external_id: str, event) -> Occurrence:

@@ -152,6 +152,38 @@ CLIENT_FROM_TEXT = pgettext_lazy(
     "description or location",
 )
 
+# Notes on a whole calendar file (ImportRun.notes) -------------------------------
+ZONE_DECLARED_UNKNOWN = pgettext_lazy(
+    "staff",
+    "The calendar declares the unknown time zone “%(zone)s” (X-WR-TIMEZONE); times without a "
+    "zone were read in the organization's zone, %(organization_zone)s.",
+)
+ZONE_DECLARED = pgettext_lazy(
+    "staff", "Times without a zone were read in the calendar's zone, %(zone)s (X-WR-TIMEZONE)."
+)
+# A series: one occurrence or several, with its first and last dates when any has
+# a start, closed or open-ended — each a whole sentence. The open-ended ones come
+# first: the closed pattern would also match them (its last date taking the rest),
+# and `shown` takes the first definition that matches.
+SERIES_ONE_OPEN = pgettext_lazy(
+    "staff",
+    "Series %(uid)s: 1 occurrence from %(first)s to %(last)s (open-ended: later ones are added "
+    "as time goes on).",
+)
+SERIES_ONE = pgettext_lazy("staff", "Series %(uid)s: 1 occurrence from %(first)s to %(last)s.")
+SERIES_MANY_OPEN = pgettext_lazy(
+    "staff",
+    "Series %(uid)s: %(count)s occurrences from %(first)s to %(last)s (open-ended: later ones "
+    "are added as time goes on).",
+)
+SERIES_MANY = pgettext_lazy(
+    "staff", "Series %(uid)s: %(count)s occurrences from %(first)s to %(last)s."
+)
+# Occurrences were read but none has a start that could be read (each row says why).
+SERIES_UNDATED = pgettext_lazy(
+    "staff", "Series %(uid)s: %(count)s read, none with a start that can be read."
+)
+
 # Any import ----------------------------------------------------------------
 UNEXPECTED = pgettext_lazy(
     "staff",

@@ -29,6 +29,9 @@ SAMPLE = {
     "zone": "Mars/Base",
     "fallback": "Europe/Madrid",
     "error": "KeyError",
+    "uid": "5q0v2b8k@google.com",
+    "last": "2027-03-03",
+    "organization_zone": "America/New_York",
 }
 
 
@@ -71,3 +74,25 @@ def test_a_text_no_definition_matches_is_shown_as_stored():
     with translation.override("es"):
         assert shown("Enter a valid phone number") == "Enter a valid phone number"
         assert shown("bad phone (something new)") == "bad phone (something new)"
+
+
+def test_a_calendar_files_notes_are_whole_spanish_sentences():
+    open_ended = english(
+        reason_texts.SERIES_MANY_OPEN,
+        uid="abc@google.com",
+        count=8,
+        first="2027-01-04",
+        last="2027-03-03",
+    )
+    # The English the API and the CLI give, as before.
+    assert open_ended == (
+        "Series abc@google.com: 8 occurrences from 2027-01-04 to 2027-03-03 "
+        "(open-ended: later ones are added as time goes on)."
+    )
+    with translation.override("es"):
+        assert shown(open_ended) == (
+            "Serie abc@google.com: 8 repeticiones del 2027-01-04 al 2027-03-03 "
+            "(sin fin: las siguientes se añaden con el tiempo)."
+        )
+        closed = english(reason_texts.SERIES_ONE, uid="x@y", first="2027-01-04", last="2027-01-04")
+        assert shown(closed) == "Serie x@y: 1 repetición del 2027-01-04 al 2027-01-04."
