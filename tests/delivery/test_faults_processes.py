@@ -97,21 +97,29 @@ def age_unsettled(ids) -> None:
     )
 
 
-def quiet(ids, since: datetime.datetime | None = None) -> bool:
-    """No delivery is being sent, and none is queued and due (what's left waits for a backoff).
+def quiet_rows(ids, since: datetime.datetime | None = None) -> list[Delivery] | None:
+    """The deliveries when none is being sent and none is queued and due (what's left
+    waits for a backoff), else None.
 
+    Read in ONE query, so the answer and the rows are one snapshot: read in two, a
+    worker could claim the due ones between the reads (or a short jittered backoff end
+    and its retry start) and the rows checked afterwards would not be what was judged.
     With `since`: claims older than it belong to a dead worker and don't count.
     """
     now = timezone.now()
-    sending = Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING)
-    if since is not None:
-        sending = sending.filter(lease_expires_at__gt=since + LEASE)
-    return (
-        not sending.exists()
-        and not Delivery.objects.filter(
-            pk__in=ids, status=DeliveryStatus.QUEUED, next_attempt_at__lte=now
-        ).exists()
-    )
+    rows = list(Delivery.objects.filter(pk__in=ids))
+    for d in rows:
+        if d.status == DeliveryStatus.SENDING and (
+            since is None or (d.lease_expires_at is not None and d.lease_expires_at > since + LEASE)
+        ):
+            return None
+        if d.status == DeliveryStatus.QUEUED and d.next_attempt_at <= now:
+            return None
+    return rows
+
+
+def quiet(ids, since: datetime.datetime | None = None) -> bool:
+    return quiet_rows(ids, since) is not None
 
 
 def bodies(standin) -> list[str]:
@@ -128,8 +136,15 @@ def test_smtp_down_then_back_every_email_arrives_once(jane, workers):
     ids = queue_emails(jane, 30)
     workers(worker_env(smtp_port=port), 2)
     started = time.monotonic()
-    wait_until(lambda: quiet(ids), 120, "every email to have been tried")
-    tried = Delivery.objects.filter(pk__in=ids)
+    seen: list[Delivery] = []
+
+    def tried_once() -> bool:
+        seen[:] = quiet_rows(ids) or []
+        return bool(seen)
+
+    wait_until(tried_once, 120, "every email to have been tried")
+    tried = list(seen)  # the rows judged quiet, not a later read
+    assert len(tried) == 30
     assert all(d.status == DeliveryStatus.QUEUED and d.attempts >= 1 for d in tried)
     for d in tried:
         row = d.attempt_log[-1]
