@@ -57,6 +57,14 @@ class StandinHandler(BaseHTTPRequestHandler):
             pass  # the client timed out and went away, as a real one would
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a burst of new connections (four
+    # workers opening eight kept-alive connections each) overflowed it and some
+    # were reset after the request was sent — an "ambiguous" failure no real
+    # provider's listener would cause. 128 is a common kernel default.
+    request_queue_size = 128
+
+
 class HttpStandin:
     """Listens on 127.0.0.1:`port` between start() and stop()."""
 
@@ -77,7 +85,7 @@ class HttpStandin:
 
     def start(self) -> None:
         handler = type("Handler", (self.handler_type,), {"standin": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self._server = _Server(("127.0.0.1", self.port), handler)
         self._server.daemon_threads = True
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
