@@ -41,7 +41,8 @@ ENGLISH_WORDS = set(
     nothing shown spanish french german portuguese italian dutch polish chinese vietnamese
     arabic""".split()
 )
-WORD = re.compile(r"[^\W\d_][\w']*")
+# A word starts at a word boundary: the letters inside an id ("316788be-…") are not words.
+WORD = re.compile(r"\b[^\W\d_][\w']*")
 # A time zone as the zone pickers list it ("America/New York (UTC−05:00)"): a name, not prose.
 ZONE_OPTION = re.compile(r"^[A-Z][\w/ +-]*/[\w/ +-]+ \(UTC[^)]*\)$")
 
