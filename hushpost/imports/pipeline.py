@@ -23,11 +23,12 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max
 from django.utils import timezone
 
 from hushpost.activity.log import record
 from hushpost.activity.models import EventKind
+from hushpost.heartbeat_jobs import HeartbeatJobs
 from hushpost.imports import reason_texts as texts
 from hushpost.imports.feed_polling import settle_feed
 from hushpost.imports.file_encoding import UndecodableFile, decode_upload
@@ -174,17 +175,11 @@ def _enqueue(run_id) -> None:
     run_import_task.enqueue(str(run_id))
 
 
-def claim(run_id, now: datetime.datetime | None = None) -> datetime.datetime | None:
-    """Take the run for this worker; the heartbeat written is the token later chunks check."""
-    now = now or timezone.now()
-    claimable = Q(status=ImportStatus.QUEUED) | Q(
-        Q(heartbeat_at__lt=now - STALE_AFTER) | Q(heartbeat_at__isnull=True),
-        status=ImportStatus.RUNNING,
-    )
-    taken = ImportRun.objects.filter(claimable, pk=run_id).update(
-        status=ImportStatus.RUNNING, heartbeat_at=now
-    )
-    return now if taken else None
+JOBS = HeartbeatJobs(
+    ImportRun, "status", ImportStatus.QUEUED, ImportStatus.RUNNING, _enqueue, STALE_AFTER
+)
+claim = JOBS.claim
+resume_stale_runs = JOBS.resume_stale
 
 
 def run_import(run_id) -> None:
@@ -359,27 +354,6 @@ def _record(run_id, *, status: str) -> None:
         rows=run.rows_done,
         **run.counts,
     )
-
-
-def resume_stale_runs(now: datetime.datetime | None = None) -> int:
-    """Queue again the runs whose task was lost or whose worker died; how many were."""
-    now = now or timezone.now()
-    stale = ImportRun.objects.filter(
-        Q(heartbeat_at__lt=now - STALE_AFTER) | Q(heartbeat_at__isnull=True),
-        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING],
-    ).values_list("pk", "status", "heartbeat_at")
-    resumed = 0
-    for pk, status, heartbeat in stale:
-        with transaction.atomic():
-            # Conditional, so two schedulers don't both queue it; the fresh
-            # heartbeat also makes a presumed-dead worker stop at its next chunk.
-            taken = ImportRun.objects.filter(pk=pk, status=status, heartbeat_at=heartbeat).update(
-                status=ImportStatus.QUEUED, heartbeat_at=now
-            )
-            if taken:
-                transaction.on_commit(partial(_enqueue, pk))
-                resumed += 1
-    return resumed
 
 
 def drop_abandoned_uploads(now: datetime.datetime | None = None) -> int:

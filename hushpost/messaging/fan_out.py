@@ -21,11 +21,12 @@ import logging
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from hushpost.accounts.models import Organization
 from hushpost.delivery.models import Delivery
+from hushpost.heartbeat_jobs import HeartbeatJobs
 from hushpost.messaging import audience as audiences
 from hushpost.messaging.audience import Audience
 from hushpost.messaging.compose import (
@@ -140,17 +141,9 @@ def _enqueue(send_id) -> None:
     fan_out_task.enqueue(str(send_id))
 
 
-def claim(send_id, now: datetime.datetime | None = None) -> datetime.datetime | None:
-    """Take the send for this worker; the heartbeat written is the token later batches check."""
-    now = now or timezone.now()
-    claimable = Q(fan_out=FanOut.QUEUED) | Q(
-        Q(heartbeat_at__lt=now - STALE_AFTER) | Q(heartbeat_at__isnull=True),
-        fan_out=FanOut.RUNNING,
-    )
-    taken = Send.objects.filter(claimable, pk=send_id).update(
-        fan_out=FanOut.RUNNING, heartbeat_at=now
-    )
-    return now if taken else None
+JOBS = HeartbeatJobs(Send, "fan_out", FanOut.QUEUED, FanOut.RUNNING, _enqueue, STALE_AFTER)
+claim = JOBS.claim
+resume_stale_fan_outs = JOBS.resume_stale
 
 
 def run_fan_out(send_id, *, batch_size: int = BATCH_SIZE) -> None:
@@ -229,24 +222,3 @@ class _FanOut:
                 [job for job in jobs if job.key not in made], settings=self.settings, keys=self.keys
             )
             self._fence().update(fanned_out=done)
-
-
-def resume_stale_fan_outs(now: datetime.datetime | None = None) -> int:
-    """Queue again the fan-outs whose task was lost or whose worker died; how many were."""
-    now = now or timezone.now()
-    stale = Send.objects.filter(
-        Q(heartbeat_at__lt=now - STALE_AFTER) | Q(heartbeat_at__isnull=True),
-        fan_out__in=[FanOut.QUEUED, FanOut.RUNNING],
-    ).values_list("pk", "fan_out", "heartbeat_at")
-    resumed = 0
-    for pk, status, heartbeat in stale:
-        with transaction.atomic():
-            # Conditional, so two schedulers don't both queue it; the fresh
-            # heartbeat also makes a presumed-dead worker stop at its next batch.
-            taken = Send.objects.filter(pk=pk, fan_out=status, heartbeat_at=heartbeat).update(
-                fan_out=FanOut.QUEUED, heartbeat_at=now
-            )
-            if taken:
-                transaction.on_commit(partial(_enqueue, pk))
-                resumed += 1
-    return resumed
