@@ -26,6 +26,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.clinic import secure_clinic
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 1.0
 SENDS = 3
@@ -57,11 +59,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from hushpost.accounts.api_keys import create_key  # noqa: E402
-from hushpost.accounts.models import Organization  # noqa: E402
-from hushpost.contacts.models import Contact  # noqa: E402
 from hushpost.delivery.models import Delivery  # noqa: E402
 from hushpost.messaging.fan_out import run_fan_out  # noqa: E402
-from hushpost.messaging.models import SecureMessagingSettings  # noqa: E402
 
 
 def free_port() -> int:
@@ -73,19 +72,7 @@ def free_port() -> int:
 
 
 def build(recipients: int) -> tuple[list[str], str]:
-    org = Organization.objects.create(
-        name="Bench Clinic", company_name="Bench Clinic", slug="bench", time_zone="UTC"
-    )
-    settings = SecureMessagingSettings.objects.for_org(org)
-    settings.enabled = True
-    settings.save()
-    contacts = Contact.objects.bulk_create(
-        (
-            Contact(organization=org, name=f"Contact {i}", phone=f"+1415{i % 10_000_000:07d}")
-            for i in range(recipients)
-        ),
-        batch_size=2000,
-    )
+    org, contacts = secure_clinic(recipients)
     _, raw = create_key(org, "bench")
     return [str(c.pk) for c in contacts], raw
 

@@ -37,6 +37,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.clinic import secure_clinic
+
 ROOT = Path(__file__).resolve().parents[1]
 HUSHPOST = Path(sys.executable).with_name("hushpost")
 SDK_COUNT = 2000  # the raw loop's messages per measurement
@@ -280,24 +282,9 @@ def child(standin: dict, count: int, workers: int) -> None:
 
 
 def queue_secure_texts(count: int) -> list:
-    from hushpost.accounts.models import Organization
-    from hushpost.contacts.models import Contact
     from hushpost.messaging.compose import send_message
-    from hushpost.messaging.models import SecureMessagingSettings
 
-    org = Organization.objects.create(
-        name="Bench Clinic", company_name="Bench Clinic", slug="bench", time_zone="UTC"
-    )
-    secure = SecureMessagingSettings.objects.for_org(org)
-    secure.enabled = True
-    secure.save()
-    contacts = Contact.objects.bulk_create(
-        [
-            Contact(organization=org, name=f"Contact {i}", phone=f"+1415{i % 10_000_000:07d}")
-            for i in range(count)
-        ],
-        batch_size=2000,
-    )
+    org, contacts = secure_clinic(count)
     ids = []
     for start in range(0, count, CHUNK):
         result = send_message(

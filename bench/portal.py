@@ -41,6 +41,8 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
+from bench.clinic import secure_clinic
+
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 50
 MESSAGES = 20
@@ -68,23 +70,12 @@ def build(clients: int) -> list[str]:
     """Contacts with a thread each and a live portal session; the session keys."""
     from django.utils import timezone
 
-    from hushpost.accounts.models import Organization
-    from hushpost.contacts.models import Contact
     from hushpost.messaging.conversations import conversation_for
     from hushpost.messaging.links import create_link
-    from hushpost.messaging.models import Message, SecureLink, SecureMessagingSettings
+    from hushpost.messaging.models import Message, SecureLink
     from hushpost.portal.models import PortalSession
 
-    org = Organization.objects.create(
-        name="Bench Clinic", company_name="Bench Clinic", slug="bench", time_zone="UTC"
-    )
-    settings = SecureMessagingSettings.objects.for_org(org)
-    settings.enabled = True
-    settings.save()
-    contacts = [
-        Contact.objects.create(organization=org, name=f"Contact {i}", phone=f"+1415555{i:04d}")
-        for i in range(clients)
-    ]
+    org, contacts = secure_clinic(clients)
     # Written straight into each conversation: nothing queued for the server's worker to send
     # while the pages are measured.
     for contact in contacts:

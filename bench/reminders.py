@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.clinic import secure_clinic
 from bench.drain import HUSHPOST, ROOT, SDK_COUNT, raw_rate, reset, run_pass, start_standin, stats
 
 
@@ -158,25 +159,10 @@ def build(count: int) -> None:
 
     from django.utils import timezone
 
-    from hushpost.accounts.models import Organization
     from hushpost.appointments.models import Appointment, AutoMessage, Timing
     from hushpost.appointments.schedule import sync_auto_message
-    from hushpost.contacts.models import Contact
-    from hushpost.messaging.models import SecureMessagingSettings
 
-    org = Organization.objects.create(
-        name="Bench Clinic", company_name="Bench Clinic", slug="bench", time_zone="UTC"
-    )
-    secure = SecureMessagingSettings.objects.for_org(org)
-    secure.enabled = True
-    secure.save()
-    contacts = Contact.objects.bulk_create(
-        [
-            Contact(organization=org, name=f"Contact {i}", phone=f"+1415{i % 10_000_000:07d}")
-            for i in range(count)
-        ],
-        batch_size=2000,
-    )
+    org, contacts = secure_clinic(count)
     now = timezone.now()
     Appointment.objects.bulk_create(
         [
