@@ -167,19 +167,7 @@ def insert_many(
         if transition.sources:
             raise ValueError(f"{move} changes an existing delivery; use apply_many()")
         delivery.status = transition.target
-        entries.extend(
-            {
-                "organization": delivery.organization,
-                "kind": kind,
-                "contact": delivery.contact,
-                "message": delivery.message,
-                "delivery": delivery,
-                "link": delivery.link,
-                "actor_label": actor_label,
-                "detail": {"channel": delivery.channel, **detail},
-            }
-            for kind in transition.events
-        )
+        entries.extend(_event_entries(delivery, transition, actor_label, detail))
     deliveries = [delivery for delivery, _, _ in items]
     if not deliveries:
         return []
@@ -190,8 +178,7 @@ def insert_many(
     for delivery in deliveries:
         count_status(delivery.channel, delivery.status)
         if delivery.status == DeliveryStatus.QUEUED:
-            due = delivery.next_attempt_at
-            queued.append((delivery.pk, due if due and due > timezone.now() else None))
+            queued.append((delivery.pk, _run_after(delivery)))
     if queued:
         transaction.on_commit(partial(enqueue_sends, queued), robust=True)
     return deliveries
@@ -309,19 +296,7 @@ def apply_many(
             delivery.lease_expires_at = None
             for name, value in fields.items():
                 setattr(delivery, name, value)
-            entries.extend(
-                {
-                    "organization": delivery.organization,
-                    "kind": kind,
-                    "contact": delivery.contact,
-                    "message": delivery.message,
-                    "delivery": delivery,
-                    "link": delivery.link,
-                    "actor_label": "system",
-                    "detail": {"channel": delivery.channel, **detail},
-                }
-                for kind in transition.events
-            )
+            entries.extend(_event_entries(delivery, transition, "system", detail))
         record_many(entries)
     for delivery, _, _ in moved:
         count_status(delivery.channel, transition.target)
@@ -416,11 +391,34 @@ def _after(
     # callbacks); a move rolled back with its caller's transaction is a rare overcount.
     count_status(delivery.channel, transition.target)
     if transition.target == DeliveryStatus.QUEUED:
-        due = delivery.next_attempt_at
-        run_after = due if due and due > timezone.now() else None
         # robust: the commit stands even if enqueueing fails; the sweep finds
         # a queued delivery without a task.
-        transaction.on_commit(partial(enqueue_send, delivery.pk, run_after), robust=True)
+        transaction.on_commit(partial(enqueue_send, delivery.pk, _run_after(delivery)), robust=True)
+
+
+def _run_after(delivery: Delivery) -> datetime.datetime | None:
+    """When its send task may run: its next attempt's time if that is still ahead."""
+    due = delivery.next_attempt_at
+    return due if due and due > timezone.now() else None
+
+
+def _event_entries(
+    delivery: Delivery, transition: Transition, actor_label: str, detail: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """`record_many`'s entries for a move of the delivery: what `_after` records one by one."""
+    return [
+        {
+            "organization": delivery.organization,
+            "kind": kind,
+            "contact": delivery.contact,
+            "message": delivery.message,
+            "delivery": delivery,
+            "link": delivery.link,
+            "actor_label": actor_label,
+            "detail": {"channel": delivery.channel, **detail},
+        }
+        for kind in transition.events
+    ]
 
 
 def enqueue_send(delivery_id, run_after: datetime.datetime | None = None) -> None:
