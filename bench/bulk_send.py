@@ -20,15 +20,14 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 from bench.clinic import secure_clinic
+from bench.servers import start_hushpost
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGET_SECONDS = 1.0
 SENDS = 3
 
@@ -78,29 +77,7 @@ def build(recipients: int) -> tuple[list[str], str]:
 
 
 def start_web(port: int) -> subprocess.Popen:
-    env = {**os.environ, "HUSHPOST_BASE_URL": f"http://127.0.0.1:{port}", "HUSHPOST_API_RATE": "0"}
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "hushpost.cli", "web"),
-            *("--bind", "127.0.0.1", "--port", str(port), "--workers", "1"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("hushpost web stopped at start")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit("hushpost web never answered")
+    return start_hushpost(port, "web", "--workers", "1", HUSHPOST_API_RATE="0")
 
 
 def rss_mb(pid: int) -> float:

@@ -37,11 +37,11 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
 from bench.clinic import secure_clinic
+from bench.servers import start_hushpost
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = 50
@@ -111,26 +111,7 @@ def build(clients: int) -> list[str]:
 
 
 def start_server(port: int, command: str) -> subprocess.Popen:
-    env = {**os.environ, "HUSHPOST_BASE_URL": f"http://127.0.0.1:{port}"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hushpost.cli", command, "--bind", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"hushpost {command} stopped at start")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2):
-                return process
-        except OSError:
-            time.sleep(0.3)
-    stop(process)
-    raise SystemExit(f"hushpost {command} never answered")
+    return start_hushpost(port, command)
 
 
 def stop(process: subprocess.Popen) -> None:
