@@ -401,7 +401,7 @@ def _send_batch(dues: list[DueSend], now: datetime) -> None:
             label=f"due{due.pk}",
             language=language,
         )
-        jobs.append((due, Job(send, recipient, content)))
+        jobs.append((due, Job(send, recipient, content, due_at=due.due_at)))
     Send.objects.bulk_create(sends)
     outcomes = make_batch([job for _, job in jobs], settings=settings, keys=keys)
     for (due, job), outcome in zip(jobs, outcomes, strict=True):

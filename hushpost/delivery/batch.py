@@ -1,7 +1,7 @@
 """The worker's batches: many deliveries claimed at once, sent concurrently, recorded together.
 
-The worker hands `start` the deliveries of the send tasks it took. They are
-claimed in one statement (lifecycle.claim_batch), each is checked for a
+The worker claims due deliveries from their table in one statement
+(lifecycle.claim_due) and hands them to `start_claimed`. Each is checked for a
 reason to hold it (why_held, read fresh, as for a single send), and the rest
 go to the provider, each in its slot of its sender's rate limit when one is
 set (rate_limit.py): text messages on up to HUSHPOST_WORKER_CONCURRENCY
@@ -57,7 +57,6 @@ class Batch:
     """A started batch: each claimed delivery with its channel and the send's answer
     (a future while it is on a sending thread)."""
 
-    request_ids: dict[str, str]
     sends: list[tuple[Delivery, BaseChannel, Future | Accepted | DeliveryError]] = field(
         default_factory=list
     )
@@ -65,10 +64,10 @@ class Batch:
     def __len__(self) -> int:
         return len(self.sends)
 
-    def about(self, delivery: Delivery):
-        return bound(
-            request_id=self.request_ids.get(str(delivery.pk)) or None, delivery_id=str(delivery.pk)
-        )
+    @staticmethod
+    def about(delivery: Delivery):
+        """Log lines under the id of the request that queued it, with its own id."""
+        return bound(request_id=delivery.request_id or None, delivery_id=str(delivery.pk))
 
 
 class BatchSender:
@@ -94,27 +93,25 @@ class BatchSender:
             self.channels[path] = channel
         return channel
 
-    def send_batch(self, delivery_ids, request_ids: dict[str, str] | None = None) -> set[str]:
+    def send_batch(self, delivery_ids) -> set[str]:
         """Claim, send and record these deliveries; the ids (as text) the provider
-        accepted come back. `request_ids` names the request that queued each (logs)."""
-        return self.finish(self.start(delivery_ids, request_ids))
+        accepted come back."""
+        return self.finish(self.start(delivery_ids))
 
-    def start(self, delivery_ids, request_ids: dict[str, str] | None = None) -> Batch:
+    def start(self, delivery_ids) -> Batch:
         """Claim these deliveries and put them on the wire (`start_claimed`)."""
         self.wait_for_room()
-        return self.start_claimed(claim_batch(delivery_ids), request_ids)
+        return self.start_claimed(claim_batch(delivery_ids))
 
     def wait_for_room(self) -> None:
         """Before claiming: sleep while a rate-limited sender is booked far ahead."""
         rate_limit.wait_for_room()
 
-    def start_claimed(
-        self, claimed: list[Delivery], request_ids: dict[str, str] | None = None
-    ) -> Batch:
+    def start_claimed(self, claimed: list[Delivery]) -> Batch:
         """Hold the claimed deliveries that must not go and put the rest on the wire;
         returns at once for channels that send on the threads (the worker claims its
         next batch or records its last meanwhile), after the others have gone."""
-        batch = Batch(request_ids=request_ids or {})
+        batch = Batch()
         ready: list[tuple[Delivery, BaseChannel, Outgoing]] = []
         for delivery in claimed:
             reason = why_held(delivery)

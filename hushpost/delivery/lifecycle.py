@@ -6,16 +6,17 @@ records. `apply` writes a move with one conditional UPDATE — only a row still
 in one of the move's source statuses, and matching the caller's fence (the
 attempt its claim is for, the lease it saw, the error it read), changes — and
 in the same transaction appends the attempt-log row and records the events.
-A move into `queued` enqueues the send task when the transaction commits, so
-a queued delivery always has a task (and the sweep finds one whose task was
-lost anyway). A lease exists only while a delivery is `sending`.
+The table is the send queue itself: a move into `queued` makes the row
+due at its `next_attempt_at`, and workers take due rows with `claim_due`
+(there is no task row to enqueue, lose or find again). A lease exists only
+while a delivery is `sending`.
 
 Nothing else writes `Delivery.status`: tests/delivery/test_lifecycle.py reads
 the source of every other module to prove it, and walks this table.
 
 The primitive, `_update`, takes any filter, so settling or claiming many
 deliveries in one statement is the same move applied to a set of rows: the
-worker's batches (`claim_batch`, `apply_many`) are that, with the rows locked
+worker's batches (`claim_due`, `apply_many`) are that, with the rows locked
 first so the events go to exactly the rows that moved.
 """
 
@@ -23,13 +24,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
+from django_tasks_db.utils import exclusive_transaction
 
 from hushpost.activity.log import record, record_many
 from hushpost.activity.models import EventKind
@@ -144,6 +145,7 @@ def insert(
     if transition.sources:
         raise ValueError(f"{move} changes an existing delivery; use apply()")
     delivery.status = transition.target
+    _stamp_request(delivery)
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -158,15 +160,16 @@ def insert_many(
     items: list[tuple[Delivery, Move, dict[str, Any]]], *, actor_label: str = "system"
 ) -> list[Delivery]:
     """`insert` for many new deliveries, each with its creating move and event detail: the
-    rows in one INSERT, their events in another, and the queued ones' send tasks enqueued
-    on commit in the order given. The idempotency keys must be new (a clash raises and
-    rolls the whole call back), so nothing is recorded twice."""
+    rows in one INSERT (queued in the order given), their events in another. The
+    idempotency keys must be new (a clash raises and rolls the whole call back), so
+    nothing is recorded twice."""
     entries: list[dict[str, Any]] = []
     for delivery, move, detail in items:
         transition = TRANSITIONS[move]
         if transition.sources:
             raise ValueError(f"{move} changes an existing delivery; use apply_many()")
         delivery.status = transition.target
+        _stamp_request(delivery)
         entries.extend(_event_entries(delivery, transition, actor_label, detail))
     deliveries = [delivery for delivery, _, _ in items]
     if not deliveries:
@@ -174,14 +177,16 @@ def insert_many(
     with transaction.atomic():
         Delivery.objects.bulk_create(deliveries)
         record_many(entries)
-    queued = []
     for delivery in deliveries:
         count_status(delivery.channel, delivery.status)
-        if delivery.status == DeliveryStatus.QUEUED:
-            queued.append((delivery.pk, _run_after(delivery)))
-    if queued:
-        transaction.on_commit(partial(enqueue_sends, queued), robust=True)
     return deliveries
+
+
+def _stamp_request(delivery: Delivery) -> None:
+    """A queued delivery carries the id of the request or tick that queued it, for
+    the log lines of the worker that sends it."""
+    if delivery.status == DeliveryStatus.QUEUED:
+        delivery.request_id = request_id()
 
 
 def claim(delivery_id, now: datetime.datetime | None = None) -> Delivery | None:
@@ -210,20 +215,41 @@ def count_status(channel: str, status: str) -> None:
     DELIVERIES.labels(channel, status).inc()
 
 
-def claim_batch(ids, now: datetime.datetime | None = None) -> list[Delivery]:
-    """`claim` for many deliveries in one statement: those of `ids` still queued and
-    due become this worker's (sending, one lease for the batch, one more attempt).
+def claim_due(limit: int, *, worker: str = "", now: datetime.datetime | None = None):
+    """Take up to `limit` queued deliveries whose next attempt is due, oldest due first
+    (in the order they were queued), for this worker: the queue is the table itself.
 
-    The rows are locked first (PostgreSQL: FOR UPDATE SKIP LOCKED, so workers
-    claiming at once take disjoint sets without waiting; SQLite: the write lock
-    the IMMEDIATE transaction holds from its start), so the rows read back are
-    exactly the ones this call moved.
+    The rows are locked as they are read (PostgreSQL: FOR UPDATE SKIP LOCKED, so
+    workers claiming at once take disjoint sets without waiting; SQLite: an exclusive
+    transaction from its start), so the rows read back are exactly the ones moved.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        free = list(
+    return _claim(
+        lambda rows: list(
+            rows.filter(next_attempt_at__lte=now).order_by("next_attempt_at", "created_at")[:limit]
+        ),
+        worker=worker,
+        now=now,
+    )
+
+
+def claim_batch(ids, *, worker: str = "", now: datetime.datetime | None = None):
+    """`claim_due` for these deliveries only: those of `ids` still queued and due."""
+    now = now or timezone.now()
+    return _claim(
+        lambda rows: list(rows.filter(pk__in=list(ids), next_attempt_at__lte=now)),
+        worker=worker,
+        now=now,
+    )
+
+
+def _claim(pick, *, worker: str, now: datetime.datetime) -> list[Delivery]:
+    """Lock the queued rows `pick` chooses, move them to `sending` with one lease and one
+    more attempt in one UPDATE, and read them back."""
+    with exclusive_transaction(Delivery.objects.db):
+        free = pick(
             Delivery.objects.select_for_update(no_key=True, skip_locked=True)
-            .filter(pk__in=list(ids), status=DeliveryStatus.QUEUED, next_attempt_at__lte=now)
+            .filter(status=DeliveryStatus.QUEUED)
             .order_by()
             .values_list("pk", flat=True)
         )
@@ -235,12 +261,12 @@ def claim_batch(ids, now: datetime.datetime | None = None) -> list[Delivery]:
             now=now,
             lease_expires_at=now + LEASE,
             attempts=F("attempts") + 1,
+            claimed_by=worker[:64],
         )
-        claimed = list(
-            Delivery.objects.filter(pk__in=free).select_related(
-                "organization", "contact", "message", "link"
-            )
-        )
+        by_id = Delivery.objects.select_related(
+            "organization", "contact", "message", "link"
+        ).in_bulk(free)
+        claimed = [by_id[pk] for pk in free]  # in the queue's order
     for delivery in claimed:
         count_status(delivery.channel, DeliveryStatus.SENDING)
     return claimed
@@ -366,6 +392,10 @@ def _update(move: Move, filters: dict[str, Any], *, now: datetime.datetime, **fi
     transition = TRANSITIONS[move]
     if transition.target != DeliveryStatus.SENDING:
         fields.setdefault("lease_expires_at", None)
+    if transition.target == DeliveryStatus.QUEUED:
+        # Queued again (a retry, staff, reconciliation): the worker's log lines name
+        # who did it; a worker's own retry keeps the id it is logging under.
+        fields.setdefault("request_id", request_id())
     return Delivery.objects.filter(status__in=transition.sources, **filters).update(
         status=transition.target, updated_at=now, **fields
     )
@@ -387,19 +417,9 @@ def _after(
             channel=delivery.channel,
             **detail,
         )
-    # Counted as the move is written (not on commit: the queue's tests count on-commit
-    # callbacks); a move rolled back with its caller's transaction is a rare overcount.
+    # Counted as the move is written; a move rolled back with its caller's transaction
+    # is a rare overcount.
     count_status(delivery.channel, transition.target)
-    if transition.target == DeliveryStatus.QUEUED:
-        # robust: the commit stands even if enqueueing fails; the sweep finds
-        # a queued delivery without a task.
-        transaction.on_commit(partial(enqueue_send, delivery.pk, _run_after(delivery)), robust=True)
-
-
-def _run_after(delivery: Delivery) -> datetime.datetime | None:
-    """When its send task may run: its next attempt's time if that is still ahead."""
-    due = delivery.next_attempt_at
-    return due if due and due > timezone.now() else None
 
 
 def _event_entries(
@@ -419,19 +439,3 @@ def _event_entries(
         }
         for kind in transition.events
     ]
-
-
-def enqueue_send(delivery_id, run_after: datetime.datetime | None = None) -> None:
-    from hushpost.delivery.tasks import send_delivery_task
-
-    task = send_delivery_task.using(run_after=run_after) if run_after else send_delivery_task
-    task.enqueue(str(delivery_id), request_id=request_id())
-
-
-def enqueue_sends(queued: list[tuple[Any, datetime.datetime | None]]) -> None:
-    """`enqueue_send` for each (delivery id, run after) of a batch, in order, committed
-    together (one commit, not one per task); if it fails, the sweep finds the queued
-    deliveries without a task, as for a single one."""
-    with transaction.atomic():
-        for delivery_id, run_after in queued:
-            enqueue_send(delivery_id, run_after)

@@ -107,8 +107,13 @@ class Delivery(models.Model):
     provider_status = models.CharField(max_length=40, blank=True)
     error_code = models.CharField(max_length=20, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The table is the send queue: workers claim queued rows whose next attempt is due.
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # The worker that holds (or last held) the claim, and the id of the request or
+    # scheduler tick that queued it, which the worker's log lines carry.
+    claimed_by = models.CharField(max_length=64, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
     # One row per attempt: {"at", "attempt", "error", "retry_at"} — no content.
     attempt_log = models.JSONField(default=list, blank=True)
     idempotency_key = models.CharField(max_length=200, unique=True)

@@ -1,11 +1,13 @@
 """Queue, hold and send deliveries. The rows are the queue.
 
 `queue_delivery` and `hold_delivery` are what the layer above calls, inside
-its own transaction. The send task (tasks.py) runs `send_delivery`, which
-claims the row with one conditional UPDATE — queued and due → sending, with a
-lease — so however many workers hold a task for it, one sends it. What the
-provider said is then written back only if this worker still holds the claim
-(the same attempt, still sending). Every status change goes through
+its own transaction; a queued row is due at its `next_attempt_at` and the
+worker claims due rows in batches (lifecycle.claim_due, batch.py).
+`send_delivery` is the same claim, send and record for one delivery in the
+caller's process: it claims the row with one conditional UPDATE — queued and
+due → sending, with a lease — so however many callers try, one sends it. What
+the provider said is then written back only if this caller still holds the
+claim (the same attempt, still sending). Every status change goes through
 lifecycle.py, which owns them.
 """
 
@@ -92,8 +94,11 @@ def new_queued(
     link=None,
     bulk=False,
     send=None,
+    due_at=None,
 ) -> Delivery:
-    """`queue_delivery`'s row, not yet saved (see `insert_new`)."""
+    """`queue_delivery`'s row, not yet saved (see `insert_new`). `due_at`, when it fell
+    due (an automated message), is its place in the queue; it is never later than now."""
+    now = timezone.now()
     delivery = Delivery(
         organization=organization,
         contact=contact,
@@ -102,7 +107,7 @@ def new_queued(
         message=message,
         link=link,
         idempotency_key=idempotency_key,
-        next_attempt_at=timezone.now(),
+        next_attempt_at=min(due_at, now) if due_at else now,
         bulk=bulk,
         send=send,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -354,6 +355,9 @@ class Job:
     send: Send
     recipient: Recipient
     content: Content
+    # When it fell due (an automated message): its place in the send queue, so the
+    # workers take reminders in the order they fell due. None: now.
+    due_at: datetime | None = None
 
     @property
     def key(self) -> str:
@@ -543,4 +547,5 @@ def _delivery(item: _Planned, settings, keys) -> Delivery:
         link=item.link,
         bulk=bulk,
         send=send,
+        due_at=job.due_at,
     )

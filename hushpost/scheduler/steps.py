@@ -12,7 +12,7 @@ from collections.abc import Callable
 from hushpost.appointments.schedule import send_due
 from hushpost.appointments.series import extend_open_series
 from hushpost.delivery.reconcile import reconcile_deliveries
-from hushpost.delivery.sweep import requeue_stuck_deliveries
+from hushpost.delivery.sweep import settle_lapsed_claims
 from hushpost.imports.feed_polling import poll_due_feeds
 from hushpost.imports.pipeline import drop_abandoned_uploads, resume_stale_runs
 from hushpost.messaging.fan_out import resume_stale_fan_outs
@@ -31,7 +31,7 @@ STEPS: list[tuple[str, Callable[[], int]]] = [
     ("drop abandoned import uploads", drop_abandoned_uploads),
     # Each feed in its own slot of HUSHPOST_FEED_INTERVAL_MINUTES, polled by a task.
     ("poll calendar feeds", poll_due_feeds),
-    ("requeue stuck deliveries", requeue_stuck_deliveries),
+    ("settle lapsed claims", settle_lapsed_claims),
     ("reconcile ambiguous deliveries", reconcile_deliveries),
     # Once a day, and only when HUSHPOST_RETENTION_DAYS is set.
     ("purge data past retention", purge_daily),

@@ -13,8 +13,8 @@ from hushpost.contacts.models import Contact
 from hushpost.imports.models import ImportRun
 from hushpost.imports.pipeline import MAX_UPLOAD_BYTES
 from tests.api.helpers import assert_problem, field_errors
-from tests.contacts.importing import run_worker
 from tests.imports.fixtures import fixture
+from tests.worker_run import run_worker
 
 CSV = b"Name,Mobile,E-mail\nJane Roe,(415) 555-0100,jane@example.com\nBad,555-01,\n"
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from hushpost.appointments.models import Appointment, AutoMessage
 from hushpost.contacts.models import Contact, CustomField
 from hushpost.imports.models import ImportRun, ImportStatus
-from tests.contacts.importing import run_worker
+from tests.worker_run import run_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

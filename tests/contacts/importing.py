@@ -1,8 +1,4 @@
-"""Helpers for the import tests: an uploaded, mapped contacts import, and the worker."""
-
-import signal
-
-from django.core.management import call_command
+"""Helpers for the import tests: an uploaded, mapped contacts import, and a crash."""
 
 from hushpost.contacts.models import Contact, OnDuplicate
 from hushpost.imports import pipeline
@@ -26,26 +22,6 @@ def make_import(
 
 def reasons_by_row(run: ImportRun) -> dict[int, list[str]]:
     return {row.line: row.reasons for row in run.rows.filter(outcome=RowOutcome.REJECTED)}
-
-
-def run_worker() -> None:
-    """Run every queued task once, as `manage db_worker --batch` would, then give Ctrl-C back."""
-    handlers = {
-        sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
-    }
-    try:
-        call_command(
-            "db_worker",
-            "--batch",
-            "--no-reload",
-            "--no-startup-delay",
-            "--interval",
-            "0",
-            verbosity=0,
-        )
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
 
 
 class Crash(BaseException):

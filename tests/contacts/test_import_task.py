@@ -7,13 +7,8 @@ from django_tasks_db.models import DBTaskResult
 from hushpost.contacts.models import Contact, OnDuplicate
 from hushpost.imports.models import ImportStatus
 from hushpost.imports.pipeline import start_run
-from tests.contacts.importing import (
-    Crash,
-    crash_once_on_chunk,
-    crash_test_file,
-    make_import,
-    run_worker,
-)
+from tests.contacts.importing import Crash, crash_once_on_chunk, crash_test_file, make_import
+from tests.worker_run import run_worker
 
 # The worker commits in its own transactions, like a real worker process.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -18,6 +18,7 @@ from hushpost.activity.models import Event
 from hushpost.delivery import lifecycle
 from hushpost.delivery.lifecycle import TRANSITIONS, Move
 from hushpost.delivery.models import Delivery, DeliveryStatus
+from hushpost.log_context import bound
 
 pytestmark = pytest.mark.django_db
 
@@ -74,13 +75,11 @@ def test_the_only_ways_back_to_queued_are_a_retry_decision_a_staff_retry_and_rec
 
 @pytest.mark.parametrize("move", EXISTING_MOVES, ids=str)
 @pytest.mark.parametrize("start", list(DeliveryStatus), ids=str)
-def test_each_move_changes_exactly_the_statuses_it_starts_from(
-    move, start, jane, django_capture_on_commit_callbacks
-):
+def test_each_move_changes_exactly_the_statuses_it_starts_from(move, start, jane):
     transition = TRANSITIONS[move]
     delivery = in_status(jane, start, attempt_log=[{"attempt": 1}])
     row = {"at": "2026-03-01T12:00:00+00:00", "attempt": 1, "error": "test"}
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with bound(request_id="req-move"):
         if move is Move.CLAIM:
             moved = lifecycle.claim(delivery.pk) is not None
         else:
@@ -92,14 +91,15 @@ def test_each_move_changes_exactly_the_statuses_it_starts_from(
     events = list(Event.objects.filter(delivery=delivery).values_list("kind", flat=True))
     if not moved:
         assert (stored.status, stored.updated_at, events) == (start, delivery.updated_at, [])
-        assert callbacks == [] and not DBTaskResult.objects.exists()
+        assert stored.request_id == ""
         return
     assert stored.status == transition.target
     assert sorted(events) == sorted(transition.events)
-    # A lease exists only while sending; a move into queued has its task enqueued.
+    # A lease exists only while sending; a move into queued names who queued it again
+    # (the worker's log lines carry it), and no task row is made: the row is the queue.
     assert (stored.lease_expires_at is not None) is (transition.target == S.SENDING)
-    tasks = [task.args_kwargs["args"] for task in DBTaskResult.objects.all()]
-    assert tasks == ([[str(delivery.pk)]] if transition.target == S.QUEUED else [])
+    assert stored.request_id == ("req-move" if transition.target == S.QUEUED else "")
+    assert not DBTaskResult.objects.exists()
     if move is not Move.CLAIM:
         assert stored.attempt_log == [{"attempt": 1}, row]
         assert stored.reason == "because" and delivery.status == transition.target
@@ -138,15 +138,13 @@ def test_a_fence_keeps_a_stale_writer_out(jane):
         lifecycle.apply(delivery, Move.STAFF_RETRY, status=S.SENT)
 
 
-def test_a_retry_later_runs_its_task_no_earlier_than_the_retry_time(
-    jane, django_capture_on_commit_callbacks
-):
+def test_a_retry_later_is_claimed_no_earlier_than_the_retry_time(jane):
     delivery = in_status(jane, S.SENDING)
     later = timezone.now() + datetime.timedelta(minutes=10)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert lifecycle.apply(delivery, Move.RETRY_LATER, next_attempt_at=later)
-    task = DBTaskResult.objects.get()
-    assert task.run_after == later
+    assert lifecycle.apply(delivery, Move.RETRY_LATER, next_attempt_at=later)
+    assert lifecycle.claim_due(10) == []
+    assert lifecycle.claim_due(10, now=later - datetime.timedelta(seconds=1)) == []
+    assert [d.pk for d in lifecycle.claim_due(10, now=later)] == [delivery.pk]
 
 
 def test_the_architecture_doc_shows_this_table():

@@ -10,49 +10,25 @@ and one only, and a timeout is never turned into a second text.
 from __future__ import annotations
 
 import datetime
-import signal
 
 import pytest
 import time_machine
-from django.core.management import call_command
 from django.utils import timezone
 
 from hushpost.activity.models import Event, EventKind
 from hushpost.contacts.models import Contact
 from hushpost.delivery.channels import twilio_client
-from hushpost.delivery.lifecycle import enqueue_send
 from hushpost.delivery.models import Delivery, DeliveryStatus
-from hushpost.delivery.sweep import requeue_stuck_deliveries
+from hushpost.delivery.sweep import settle_lapsed_claims
 from hushpost.messaging.compose import send_message
 from tests.twilio_standin import Reply
+from tests.worker_run import run_worker
 
-# The worker commits in its own transactions, and the send enqueues its tasks on commit.
+# The worker commits in its own transactions, like a real worker process.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SECRET = "Your scan on 2 April is clear; no follow-up is needed."
 SECOND = datetime.timedelta(seconds=1)
-
-
-def run_worker() -> None:
-    """Every due task once, as `hushpost worker` would run them, then Ctrl-C handling back."""
-    handlers = {
-        sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)
-    }
-    try:
-        call_command(
-            "db_worker",
-            "--batch",
-            "--no-reload",
-            "--no-startup-delay",
-            "--interval",
-            "0",
-            "--queue-name",
-            "*",
-            verbosity=0,
-        )
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
 
 
 def contacts(org, count: int) -> list[Contact]:
@@ -147,10 +123,9 @@ def test_a_timeout_fails_as_ambiguous_and_no_later_task_or_sweep_sends_it_again(
         )
         assert delivery.attempt_log[0]["retry_at"] is None
 
-        # A stray second task, an hour of scheduler sweeps and worker runs later: still one text.
-        enqueue_send(delivery.pk)
+        # An hour of scheduler sweeps and worker runs later: still one text.
         clock.shift(datetime.timedelta(hours=1))
-        assert requeue_stuck_deliveries() == 0
+        assert settle_lapsed_claims() == 0
         run_worker()
 
     assert len(twilio_standin.requests) == 1 and texts_to(twilio_standin, jane.phone) == 1

@@ -228,7 +228,7 @@ def test_a_worker_killed_mid_call_is_reconciled_from_its_claim_time(queue, twili
         )
     )
     later = timezone.now() + lifecycle.LEASE + LATER
-    assert sweep.requeue_stuck_deliveries(now=later) == 1
+    assert sweep.settle_lapsed_claims(now=later) == 1
     delivery.refresh_from_db()
     assert delivery.attempt_log[-1]["claimed_at"]
     assert reconcile.reconcile(now=later) == {"found": 1}

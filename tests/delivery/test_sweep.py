@@ -1,10 +1,8 @@
-"""The scheduler's sweep: lapsed claims fail as ambiguous, overdue queued
-deliveries get a task again."""
+"""The scheduler's sweep: lapsed claims fail as ambiguous; queued deliveries, however
+overdue, need no sweep (the table is the queue)."""
 
 import pytest
-import time_machine
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
 from hushpost.activity.models import Event, EventKind
 from hushpost.delivery import lifecycle, send, sweep
@@ -18,9 +16,9 @@ MINUTE = timezone.timedelta(minutes=1)
 def test_a_delivery_whose_worker_died_mid_send_is_failed_as_ambiguous_not_resent(queue):
     delivery = queue("sms")
     lifecycle.claim(delivery.pk)  # ... and the worker dies here
-    assert sweep.requeue_stuck_deliveries() == 0  # the lease still runs
+    assert sweep.settle_lapsed_claims() == 0  # the lease still runs
     later = timezone.now() + lifecycle.LEASE + MINUTE
-    assert sweep.requeue_stuck_deliveries(now=later) == 1
+    assert sweep.settle_lapsed_claims(now=later) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.error_code, delivery.lease_expires_at) == (
         DeliveryStatus.FAILED,
@@ -35,29 +33,23 @@ def test_a_delivery_whose_worker_died_mid_send_is_failed_as_ambiguous_not_resent
 def test_a_worker_that_finishes_after_the_sweep_still_records_the_truth(queue):
     delivery = queue("sms")
     claimed = lifecycle.claim(delivery.pk)
-    sweep.requeue_stuck_deliveries(now=timezone.now() + lifecycle.LEASE + MINUTE)
+    sweep.settle_lapsed_claims(now=timezone.now() + lifecycle.LEASE + MINUTE)
     send._sent(claimed, send.Accepted(provider="twilio", provider_id="SM1"))
     delivery.refresh_from_db()
     assert (delivery.status, delivery.provider_id) == (DeliveryStatus.SENT, "SM1")
 
 
-def test_an_overdue_queued_delivery_gets_its_task_again_once_a_minute_at_most(
-    queue, django_capture_on_commit_callbacks
-):
-    delivery = queue("sms")  # its task was lost: the test never ran the on-commit callback
-    assert sweep.requeue_stuck_deliveries() == 0  # not overdue yet
-    now = timezone.now() + 2 * MINUTE
-    with django_capture_on_commit_callbacks(execute=True):
-        assert sweep.requeue_stuck_deliveries(now=now) == 1
-    task = DBTaskResult.objects.get()
-    assert task.args_kwargs["args"] == [str(delivery.pk)]
-    assert sweep.requeue_stuck_deliveries(now=now + MINUTE / 2) == 0
-    assert Delivery.objects.get().next_attempt_at == now
-    # A duplicate task is harmless: the claim lets one through.
-    with time_machine.travel(now + MINUTE / 2):
-        assert send.send_delivery(delivery.pk) is True
-        assert send.send_delivery(delivery.pk) is False
-    assert OutboxEntry.objects.count() == 1
+def test_an_overdue_queued_delivery_is_left_to_the_workers_and_claimed_once(queue):
+    delivery = queue("sms")  # queued hours ago; its workers were down meanwhile
+    Delivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=timezone.now() - timezone.timedelta(hours=3)
+    )
+    assert sweep.settle_lapsed_claims() == 0
+    assert Delivery.objects.get().status == DeliveryStatus.QUEUED
+    # Two workers asking at once: one gets it.
+    first = lifecycle.claim_due(10, worker="a")
+    assert [d.pk for d in first] == [delivery.pk] and first[0].claimed_by == "a"
+    assert lifecycle.claim_due(10, worker="b") == []
 
 
 def test_held_sent_and_failed_deliveries_are_left_alone(queue):
@@ -70,11 +62,12 @@ def test_held_sent_and_failed_deliveries_are_left_alone(queue):
         Delivery.objects.filter(pk=queue("sms").pk).update(
             status=status, lease_expires_at=timezone.now()
         )
-    assert sweep.requeue_stuck_deliveries(now=timezone.now() + timezone.timedelta(days=1)) == 0
+    assert sweep.settle_lapsed_claims(now=timezone.now() + timezone.timedelta(days=1)) == 0
 
 
 def test_the_scheduler_runs_the_sweep(queue, monkeypatch):
-    queue("sms")
-    Delivery.objects.update(next_attempt_at=timezone.now() - 2 * MINUTE)
-    assert dict(scheduler.STEPS)["requeue stuck deliveries"] is sweep.requeue_stuck_deliveries
+    lifecycle.claim(queue("sms").pk)  # ... and the worker dies here
+    Delivery.objects.update(lease_expires_at=timezone.now() - MINUTE)
+    assert dict(scheduler.STEPS)["settle lapsed claims"] is sweep.settle_lapsed_claims
     assert scheduler.tick() == 1
+    assert Delivery.objects.get().error_code == "ambiguous"

@@ -11,8 +11,8 @@ from hushpost.imports.feed_polling import interval
 from hushpost.imports.feeds import create_feed
 from hushpost.imports.models import CalendarFeed
 from hushpost.scheduler.steps import tick
-from tests.contacts.importing import run_worker
 from tests.feed_server import vcalendar, vevent
+from tests.worker_run import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

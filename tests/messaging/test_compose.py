@@ -1,7 +1,6 @@
 """Compose: one transaction per send, holds with reasons, content never in the notification."""
 
 import pytest
-from django.core.management import call_command
 
 from hushpost.activity.models import Event, EventKind
 from hushpost.contacts.models import Contact, CustomField
@@ -9,6 +8,7 @@ from hushpost.delivery.models import Delivery, DeliveryStatus, OutboxEntry
 from hushpost.messaging.compose import SECURE_OFF, ComposeError, NewAttachment, send_message
 from hushpost.messaging.links import find_link, pin_matches
 from hushpost.messaging.models import Attachment, Conversation, Message, SecureLink
+from tests.worker_run import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,18 +23,6 @@ def jane(org_a):
     contact.secure_pin = "4321"
     contact.save()
     return contact
-
-
-def run_worker():
-    call_command(
-        "db_worker",
-        "--batch",
-        "--no-reload",
-        "--no-startup-delay",
-        "--queue-name",
-        "*",
-        verbosity=0,
-    )
 
 
 def link_in(text):

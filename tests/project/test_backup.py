@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
 
 from hushpost.activity.log import record
@@ -43,6 +42,7 @@ from tests.project.scratch_db import (
     tagged_line,
 )
 from tests.reliability import database_url
+from tests.worker_run import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,12 +51,6 @@ HUSHPOST = Path(PYTHON).with_name("hushpost")
 BODY = "Backup-secret 5521: your results are in"
 LATER = "Backup-secret 5522: a reminder sent after the backup"
 PIN = "K7M3Q9W2"
-
-
-def run_worker() -> None:
-    call_command(
-        "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--queue-name=*", verbosity=0
-    )
 
 
 @contextmanager

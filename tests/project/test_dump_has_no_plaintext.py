@@ -23,12 +23,12 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.db import connection
 
 from hushpost.contacts.models import Contact, CustomField
 from hushpost.messaging.compose import NewAttachment, send_message
 from hushpost.messaging.models import Attachment, Message, SecureMessagingSettings
+from tests.worker_run import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,18 +41,6 @@ SENSITIVE = "POL-SECRET-55821"
 REPLY = "Reply-secret MMT2208: thank you, see my notes"
 ATTACHMENT = b"%PDF-1.4\nAttachment-secret VVB9912 " + secrets.token_bytes(700) + b"\n%%EOF"
 REPLY_FILE = b"Reply-file-secret HJK5567 " + secrets.token_hex(300).encode()
-
-
-def run_worker():
-    call_command(
-        "db_worker",
-        "--batch",
-        "--no-reload",
-        "--no-startup-delay",
-        "--queue-name",
-        "*",
-        verbosity=0,
-    )
 
 
 def base64_forms(data: bytes) -> list[bytes]:

@@ -10,9 +10,10 @@ import pytest
 from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 
+from hushpost.delivery.batch import BatchSender
+from hushpost.delivery.lifecycle import claim_due
 from hushpost.delivery.models import DeliveryStatus
 from hushpost.delivery.send import queue_delivery
-from hushpost.delivery.tasks import send_delivery_task
 from hushpost.log_context import ContextFilter, JsonFormatter, bound, logging_config
 
 
@@ -96,11 +97,16 @@ def test_a_delivery_is_sent_under_the_id_of_the_request_that_queued_it(
             body="A secure message is waiting",
             idempotency_key="logs:1",
         )
-    task = DBTaskResult.objects.get()
-    kwargs = task.args_kwargs["kwargs"]
-    assert kwargs == {"request_id": "api-call-42ab"}
-    # What the worker runs, with what was stored.
-    assert send_delivery_task.call(*task.args_kwargs["args"], **kwargs)
+    # The row is the queue and carries the id; no task row is made.
+    assert not DBTaskResult.objects.exists()
+    delivery.refresh_from_db()
+    assert delivery.request_id == "api-call-42ab"
+    # What the worker does with it, outside any request: claim, send, record.
+    sender = BatchSender()
+    try:
+        assert sender.finish(sender.start_claimed(claim_due(10))) == {str(delivery.pk)}
+    finally:
+        sender.close()
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT
     accepted = [r for r in caplog.records if "accepted by" in r.getMessage()]

@@ -42,7 +42,7 @@ def test_the_real_steps_include_the_import_and_delivery_sweeps():
         "extend recurring series",
         "drop abandoned import uploads",
         "poll calendar feeds",
-        "requeue stuck deliveries",
+        "settle lapsed claims",
         "reconcile ambiguous deliveries",
         "purge data past retention",
         "drop finished webhook messages",

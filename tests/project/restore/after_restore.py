@@ -41,7 +41,13 @@ if not given.get("read_only"):
     page = portal.get("/s/conversation/").content.decode() if opened.status_code == 302 else ""
     found["conversation_shows_body"] = given["body"] in page
     call_command(
-        "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--queue-name=*", verbosity=0
+        "worker",
+        "--batch",
+        "--no-reload",
+        "--no-startup-delay",
+        "--queue-name=*",
+        "--webhook-threads=0",
+        verbosity=0,
     )
     found["statuses"] = sorted(Delivery.objects.values_list("status", flat=True))
 

@@ -49,7 +49,13 @@ opened = portal.post(f"/s/{filled['token']}", {"pin": filled["pin"]})
 conversation = portal.get("/s/conversation/") if opened.status_code == 302 else None
 
 call_command(
-    "db_worker", "--batch", "--no-reload", "--no-startup-delay", "--queue-name", "*", verbosity=0
+    "worker",
+    "--batch",
+    "--no-reload",
+    "--no-startup-delay",
+    "--queue-name=*",
+    "--webhook-threads=0",
+    verbosity=0,
 )
 queued = Delivery.objects.get(pk=filled["queued_delivery"])
 audit_after_use = verify_audit()

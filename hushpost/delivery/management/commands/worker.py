@@ -1,24 +1,23 @@
-"""`hushpost worker`: django-tasks-db's db_worker loop, sending deliveries in batches
-and kept alive through database outages.
+"""`hushpost worker`: sends deliveries in batches, runs the other background tasks
+(django-tasks-db's db_worker loop) and is kept alive through database outages.
 
-Batches: each turn of the loop takes up to HUSHPOST_WORKER_BATCH ready send
-tasks at once (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, so workers
-take disjoint sets without waiting; SQLite's exclusive transaction
-elsewhere), marks them running with this worker's id in one UPDATE, and hands
-their deliveries to delivery.batch, which claims them together and puts them
-on the wire. Only then are the previous batch's answers recorded and its
-tasks marked finished (one UPDATE), so the database work of one batch
-overlaps the sending of the next. Any other task (imports) runs one at a
-time with no batch in flight, every OTHER_TASK_EVERY turns or when there is
-nothing to send.
+Batches: the Delivery table is the send queue. Each turn of the loop claims up
+to HUSHPOST_WORKER_BATCH queued, due deliveries at once (lifecycle.claim_due:
+SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL, so workers take disjoint sets
+without waiting; SQLite's exclusive transaction elsewhere) and hands them to
+delivery.batch, which puts them on the wire. Only then are the previous
+batch's answers recorded, so the database work of one batch overlaps the
+sending of the next. Any other task (imports, fan-outs, feed polls: django-tasks
+rows) runs one at a time with no batch in flight, every OTHER_TASK_EVERY turns
+or when there is nothing to send.
 
 Outages: db_worker ignores "database is locked" but exits on any other
 database error — a PostgreSQL restart or failover, a dropped connection. A
 worker that exits needs a supervisor to come back; this one reconnects by
 itself: it closes the broken connections, waits (doubling up to MAX_WAIT) and
-runs the loop again. A task whose last write was lost is left "running";
-its delivery carries its own lease, and the scheduler's sweep and
-reconciliation settle it (docs/RELIABILITY.md).
+runs the loop again. A claimed delivery whose answer could not be recorded
+carries its own lease, and the scheduler's sweep and reconciliation settle it
+(docs/RELIABILITY.md).
 
 It also sends due webhook messages, on threads of their own
 (hushpost/webhooks/dispatcher.py), so a receiver that hangs never holds up
@@ -30,31 +29,23 @@ from __future__ import annotations
 import logging
 import random
 import time
-import traceback
-from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import DatabaseError, InterfaceError, close_old_connections, connections
-from django.db.models import Case, JSONField, Value, When
 from django.db.utils import OperationalError
-from django.utils import timezone
-from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from hushpost.delivery.batch import Batch, BatchSender
-from hushpost.delivery.lifecycle import claim_batch
-from hushpost.delivery.tasks import send_delivery_task
+from hushpost.delivery.lifecycle import claim_due
 from hushpost.webhooks.dispatcher import Dispatcher
 
 logger = logging.getLogger("hushpost.worker")
 
 FIRST_WAIT = 0.5
 MAX_WAIT = 10.0
-SEND_TASK = send_delivery_task.module_path
 WEBHOOK_THREADS = 4
 # Every so many batches the pipeline is emptied and one task of another kind runs.
 OTHER_TASK_EVERY = 8
@@ -63,7 +54,7 @@ WEBHOOK_STOP_WAIT = 11.0
 
 
 class Command(db_worker.Command):
-    help = "Run background tasks (sending deliveries), reconnecting when the database goes away."
+    help = "Send deliveries and run background tasks, reconnecting when the database goes away."
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -161,17 +152,8 @@ class Command(db_worker.Command):
         worker.run()
 
 
-@dataclass
-class Taken:
-    """Send tasks this worker took (task id → delivery id) and their batch on the wire
-    (None when starting it failed and the tasks were marked failed)."""
-
-    tasks: dict[Any, str]
-    batch: Batch | None
-
-
 class DeliveryWorker(db_worker.Worker):
-    """db_worker's loop with the send tasks taken in batches."""
+    """db_worker's loop with deliveries claimed from their table in batches."""
 
     def __init__(self, *, sender: BatchSender, batch_size: int, **options):
         super().__init__(**options)
@@ -182,7 +164,7 @@ class DeliveryWorker(db_worker.Worker):
         logger.info("worker %s: starting, batches of %d", self.worker_id, self.batch_size)
         if self.startup_delay and self.interval:
             time.sleep(random.random())  # spreads workers started together
-        in_flight: Taken | None = None
+        in_flight: Batch | None = None
         turns = 0
         try:
             while self.running:
@@ -207,7 +189,7 @@ class DeliveryWorker(db_worker.Worker):
                         in_flight = None
                     other = self.run_other_task()
                     self.running_task = True  # run_task clears it
-                if self.batch and in_flight is None and not taken and not other:
+                if self.batch and in_flight is None and taken is None and not other:
                     return
                 if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
                     return
@@ -226,7 +208,7 @@ class DeliveryWorker(db_worker.Worker):
                         "worker %s: a batch of %d was sent but could not be recorded; "
                         "the sweep settles it",
                         self.worker_id,
-                        len(in_flight.tasks),
+                        len(in_flight),
                     )
             self.running_task = False
 
@@ -238,87 +220,41 @@ class DeliveryWorker(db_worker.Worker):
             tasks = tasks.exclude(queue_name__in=self.excluded_queue_names)
         return tasks
 
-    def take_send_batch(self) -> Taken | None:
-        """Take up to a batch of send tasks, claim their deliveries and put them on the wire.
-
-        The tasks are marked running and their deliveries claimed in one transaction:
-        a worker killed or cut from the database between the two would otherwise
-        leave queued deliveries whose tasks no other worker takes.
-        """
-        tasks = self.ready_tasks().filter(task_path=SEND_TASK)
+    def take_send_batch(self) -> Batch | None:
+        """Claim up to a batch of due deliveries and put them on the wire."""
         self.sender.wait_for_room()
         try:
-            with exclusive_transaction(tasks.db):
-                rows = list(
-                    tasks.select_for_update(skip_locked=True).values_list("pk", "args_kwargs")[
-                        : min(self.batch_size, self.sender.batch_limit())
-                    ]
-                )
-                if rows:
-                    claimed = claim_batch([args["args"][0] for _, args in rows])
-                    DBTaskResult.objects.filter(pk__in=[pk for pk, _ in rows]).update(
-                        status=TaskResultStatus.RUNNING,
-                        started_at=timezone.now(),
-                        worker_ids=[self.worker_id],
-                    )
+            claimed = claim_due(
+                min(self.batch_size, self.sender.batch_limit()), worker=self.worker_id
+            )
         except OperationalError as error:
             if is_locked_database_exception(error):
                 return None
             raise
-        if not rows:
+        if not claimed:
             return None
-        self._run_tasks += len(rows)
-        tasks_by_id = {pk: str(args["args"][0]) for pk, args in rows}
-        # The id of the request that queued each send, for its log lines.
-        request_ids = {
-            str(args["args"][0]): str((args.get("kwargs") or {}).get("request_id", ""))
-            for _, args in rows
-        }
+        self._run_tasks += len(claimed)
         try:
-            batch = self.sender.start_claimed(claimed, request_ids=request_ids)
+            return self.sender.start_claimed(claimed)
         except (DatabaseError, InterfaceError):
             raise  # handle() reconnects; the deliveries carry their own lease
-        except Exception as error:
-            logger.exception("worker %s: a batch of %d failed", self.worker_id, len(rows))
-            self.fail_tasks(list(tasks_by_id), error)
-            return Taken(tasks_by_id, None)
-        return Taken(tasks_by_id, batch)
+        except Exception:
+            # What was claimed keeps its lease; the sweep settles it as for a killed worker.
+            logger.exception("worker %s: a batch of %d failed", self.worker_id, len(claimed))
+            return None
 
-    def finish_send_batch(self, taken: Taken) -> None:
-        """Record what the provider answered for a started batch and end its tasks."""
-        if taken.batch is None:
-            return
+    def finish_send_batch(self, batch: Batch) -> None:
+        """Record what the provider answered for a started batch."""
         try:
-            sent = self.sender.finish(taken.batch)
+            self.sender.finish(batch)
         except (DatabaseError, InterfaceError):
             raise
-        except Exception as error:
-            logger.exception("worker %s: a batch of %d failed", self.worker_id, len(taken.tasks))
-            self.fail_tasks(list(taken.tasks), error)
-            return
-        sent_tasks = [pk for pk, delivery in taken.tasks.items() if delivery in sent]
-        # One UPDATE for the batch's tasks: the return value says which were sent.
-        DBTaskResult.objects.filter(pk__in=list(taken.tasks)).update(
-            status=TaskResultStatus.SUCCESSFUL,
-            finished_at=timezone.now(),
-            return_value=Case(
-                When(pk__in=sent_tasks, then=Value(True, output_field=JSONField())),
-                default=Value(False, output_field=JSONField()),
-                output_field=JSONField(),
-            ),
-        )
-
-    def fail_tasks(self, task_ids: list, error: Exception) -> None:
-        DBTaskResult.objects.filter(pk__in=task_ids).update(
-            status=TaskResultStatus.FAILED,
-            finished_at=timezone.now(),
-            exception_class_path=f"{type(error).__module__}.{type(error).__qualname__}",
-            traceback="".join(traceback.format_exception(error)),
-        )
+        except Exception:
+            logger.exception("worker %s: a batch of %d failed", self.worker_id, len(batch))
 
     def run_other_task(self) -> bool:
-        """One task of another kind (an import), as db_worker runs it; True if there was one."""
-        tasks = self.ready_tasks().exclude(task_path=SEND_TASK)
+        """One background task (an import), as db_worker runs it; True if there was one."""
+        tasks = self.ready_tasks()
         try:
             with exclusive_transaction(tasks.db):
                 task_result = tasks.get_locked()
