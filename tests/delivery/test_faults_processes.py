@@ -14,6 +14,7 @@ database connection) run in the PostgreSQL pass.
 
 from __future__ import annotations
 
+import collections
 import datetime
 import email
 import signal
@@ -259,6 +260,33 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(jane, twilio_sta
 
 
 # --- d. Several workers sharing a big batch (PostgreSQL) -------------------
+
+
+def test_a_worker_stopped_with_sigterm_records_what_is_on_the_wire_first(
+    jane, twilio_standin, workers
+):
+    """A stop (a deploy, a scale-down) is not a crash: every text the worker put on the
+    wire is recorded as sent before it exits, so nothing is left `sending` for the sweep
+    to call ambiguous, and what it never took stays queued for the next worker."""
+    twilio_standin.latency = 0.05  # each batch is still on the wire when the signal lands
+    ids = queue_texts(jane, 300, prefix="term")
+    env = worker_env(twilio=twilio_standin)
+    [first] = workers(env)
+    wait_until(lambda: len(twilio_standin.messages) >= 40, 120, "the worker to be sending")
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=60) == 0  # a clean stop, in time for a supervisor's grace period
+    stopped = {d.pk: d for d in Delivery.objects.filter(pk__in=ids)}
+    at_stop = len(twilio_standin.messages)
+    assert 40 <= at_stop < 300
+    statuses = collections.Counter(d.status for d in stopped.values())
+    assert statuses[DeliveryStatus.SENDING] == 0, statuses
+    assert statuses[DeliveryStatus.SENT] == at_stop, statuses  # all it sent, recorded
+    assert statuses[DeliveryStatus.QUEUED] == 300 - at_stop, statuses
+    # The next worker takes the rest; each text once.
+    workers(env)
+    wait_until(lambda: settled(ids), 120, "the next worker to send the rest")
+    result = tally(ids, bodies(twilio_standin))
+    assert (result.sent, result.duplicates, result.lost, result.stuck) == (300, 0, 0, 0)
 
 
 @pytest.mark.parametrize("count", [2, 4])
