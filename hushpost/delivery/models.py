@@ -143,7 +143,10 @@ class Delivery(models.Model):
         ordering = ["-created_at"]
         verbose_name_plural = "deliveries"
         indexes = [
-            models.Index(fields=["status", "next_attempt_at"]),
+            # The send queue (lifecycle.claim_due): due rows in due order, then queue order.
+            models.Index(
+                fields=["status", "next_attempt_at", "created_at"], name="delivery_queue_idx"
+            ),
             models.Index(fields=["organization", "-created_at"]),
             # A send's counts per status, and its deliveries page by page.
             models.Index(fields=["send", "status"]),
