@@ -101,6 +101,8 @@ def run_pass(
     env.update(
         DATABASE_URL=database_url,
         HUSHPOST_DATA_DIR=os.environ.get("HUSHPOST_DATA_DIR") or tempfile.mkdtemp(),
+        # As in production: development's DEBUG formats and keeps every statement's SQL.
+        HUSHPOST_DEBUG="false",
     )
     if concurrency:
         env["HUSHPOST_WORKER_CONCURRENCY"] = str(concurrency)
