@@ -90,15 +90,16 @@ def reserve(channel: str, count: int) -> Slots | None:
     if not rate or count <= 0:
         return None
     step = 1.0 / rate
-    delay = _reserve(sender_key(channel), step, count)
-    return Slots(reserved_at=time.monotonic(), delay=delay, step=step)
+    delay, read_at = _reserve(sender_key(channel), step, count)
+    return Slots(reserved_at=read_at, delay=delay, step=step)
 
 
 def booked_ahead(channel: str) -> float:
     """Seconds until this channel's sender has a free slot (0 without a limit)."""
     if not rate_for(channel):
         return 0.0
-    return _reserve(sender_key(channel), 1.0 / rate_for(channel), 0)
+    delay, read_at = _reserve(sender_key(channel), 1.0 / rate_for(channel), 0)
+    return max(0.0, delay - (time.monotonic() - read_at))
 
 
 def batch_limit(batch: int) -> int:
@@ -117,23 +118,27 @@ def wait_for_room() -> None:
             time.sleep(ahead - HORIZON)
 
 
-def _reserve(key: str, step: float, count: int) -> float:
-    """Take `count` slots from the shared schedule; seconds until the first."""
+def _reserve(key: str, step: float, count: int) -> tuple[float, float]:
+    """Take `count` slots from the shared schedule: the seconds until the first, counted
+    from the moment returned (time.monotonic() when the schedule's clock was read: a
+    wait for the database's lock or a slow round trip must not shift the slots)."""
     if settings.REDIS_URL:
         script = _redis_script(settings.REDIS_URL)
+        read_at = time.monotonic()  # Redis reads its clock a round trip later: well under 1 ms
         start, now = script(keys=[f"hushpost:send-rate:{key}"], args=[step, count])
-        return max(0.0, float(start) - float(now))
-    now = time.time()
+        return max(0.0, float(start) - float(now)), read_at
     with transaction.atomic():
         row = SendRate.objects.select_for_update().filter(key=key).first()
         if row is None:
             SendRate.objects.bulk_create([SendRate(key=key)], ignore_conflicts=True)
             row = SendRate.objects.select_for_update().get(key=key)
+        # Read under the lock, so another worker's wait for it doesn't start slots in the past.
+        now, read_at = time.time(), time.monotonic()
         start = max(now, row.next_at)
         if count:
             row.next_at = start + step * count
             row.save(update_fields=["next_at"])
-    return start - now
+    return start - now, read_at
 
 
 @cache
