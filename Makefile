@@ -42,6 +42,7 @@ bench: setup
 	HUSHPOST_DATA_DIR=$$(mktemp -d) $(UV) run --locked python -m bench.reminders $(if $(PG_URL),--postgres $(PG_URL))
 	HUSHPOST_DATA_DIR=$$(mktemp -d) $(UV) run --locked python -m bench.bulk_send
 	$(UV) run --locked python -m bench.portal $(if $(PG_URL),--postgres $(PG_URL))
+	HUSHPOST_DATA_DIR=$$(mktemp -d) $(UV) run --locked python -m bench.memory $(if $(PG_URL),--postgres $(PG_URL))
 
 # Delivery faults with real worker processes (docs/RELIABILITY.md's table);
 # PG_URL=postgresql://... adds the PostgreSQL pass.
