@@ -32,7 +32,13 @@ import time
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import DatabaseError, InterfaceError, close_old_connections, connections
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    close_old_connections,
+    connections,
+    reset_queries,
+)
 from django.db.utils import OperationalError
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
@@ -173,6 +179,8 @@ class DeliveryWorker(db_worker.Worker):
                 # look like an outage, and the worker would reconnect and go on.)
                 self.running_task = True
                 close_old_connections()
+                # With DEBUG on (development), as a request does: the SQL log starts afresh.
+                reset_queries()
                 # The next batch goes on the wire before the last one's answers are
                 # recorded, so the database work of one overlaps the sending of the other.
                 taken = self.take_send_batch()

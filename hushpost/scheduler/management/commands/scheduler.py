@@ -3,7 +3,7 @@ import signal
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, reset_queries
 
 from hushpost.log_context import bound, new_id
 from hushpost.scheduler.steps import tick
@@ -31,6 +31,7 @@ class Command(BaseCommand):
             self.stdout.flush()
         while True:
             close_old_connections()
+            reset_queries()  # with DEBUG on (development), as a request does
             # One id a tick: what it queues is sent (and logged) under it too.
             with bound(request_id=new_id()):
                 found = tick()
