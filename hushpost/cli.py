@@ -18,6 +18,9 @@ import sys
 import time
 
 SETTINGS = "hushpost.settings"
+WEB_WORKERS = 3
+RUN_WEB_WORKERS = 2
+WEB_THREADS = 4
 
 
 def _setup_django() -> None:
@@ -69,7 +72,7 @@ def _manage(argv: list[str]) -> int:
     return 0
 
 
-def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
+def _gunicorn_argv(bind: str, port: int, workers: int, threads: int) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -83,7 +86,7 @@ def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
         "--workers",
         str(workers),
         "--threads",
-        "4",
+        str(threads),
         "--worker-class",
         "gthread",
         "--graceful-timeout",
@@ -159,7 +162,9 @@ def run_web(args: argparse.Namespace) -> int:
     if settings.PRODUCTION:
         # Hashed, compressed static files for whitenoise; cheap when nothing changed.
         _manage(["collectstatic", "--noinput", "-v", "0"])
-    return _exec(_gunicorn_argv(args.bind, args.port, args.workers))
+    workers = args.workers or _env_count("HUSHPOST_WEB_WORKERS", WEB_WORKERS)
+    threads = args.threads or _env_count("HUSHPOST_WEB_THREADS", WEB_THREADS)
+    return _exec(_gunicorn_argv(args.bind, args.port, workers, threads))
 
 
 def run_all(args: argparse.Namespace) -> int:
@@ -177,8 +182,14 @@ def run_all(args: argparse.Namespace) -> int:
     if not os.environ.get("HUSHPOST_BASE_URL"):
         os.environ["HUSHPOST_BASE_URL"] = url
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONUNBUFFERED": "1"}
+    threads = _env_count("HUSHPOST_WEB_THREADS", WEB_THREADS)
     children = {
-        "web": subprocess.Popen(_gunicorn_argv(args.bind, args.port, 2), env=env),
+        "web": subprocess.Popen(
+            _gunicorn_argv(
+                args.bind, args.port, _env_count("HUSHPOST_WEB_WORKERS", RUN_WEB_WORKERS), threads
+            ),
+            env=env,
+        ),
         "worker": subprocess.Popen(_worker_argv(), env=env),
         "scheduler": subprocess.Popen(_scheduler_argv(), env=env),
     }
@@ -243,6 +254,18 @@ def _count(value: str) -> int:
     return int(value)
 
 
+def _env_count(name: str, default: int) -> int:
+    """A count of workers or threads from the environment (1 or more)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number (1 or more).")
+    return int(value)
+
+
 def _threads(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of threads (1 or more)")
@@ -259,9 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     web = commands.add_parser("web", help="serve the web app and API (production)")
     web.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     web.add_argument("--bind", default="0.0.0.0")
-    web.add_argument(
-        "--workers", type=int, default=int(os.environ.get("HUSHPOST_WEB_WORKERS", "3"))
-    )
+    web.add_argument("--workers", type=_threads, default=None)
+    web.add_argument("--threads", type=_threads, default=None)
     worker = commands.add_parser("worker", help="run background tasks (any number of these)")
     worker.add_argument(
         "--interval", type=_seconds, default=1.0, help="seconds between polls when idle (default 1)"
