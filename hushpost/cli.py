@@ -1,7 +1,7 @@
 """The `hushpost` command: run the demo, or one production process, or a Django command.
 
 hushpost run [--port 8000] [--bind 127.0.0.1]   web + worker + scheduler, demo org
-hushpost web [--port 8000] [--bind 0.0.0.0] [--workers N]
+hushpost web [--port 8000] [--bind 0.0.0.0] [--workers N] [--threads N]
 hushpost worker [--interval 1] [--webhook-threads 4]   sends deliveries and webhooks
 hushpost webhooks [--threads 8]                    only webhooks (optional, to scale apart)
 hushpost scheduler
@@ -18,9 +18,17 @@ import sys
 import time
 
 SETTINGS = "hushpost.settings"
-WEB_WORKERS = 3
-RUN_WEB_WORKERS = 2
-WEB_THREADS = 4
+# One thread per web process, and two processes per CPU (at most 8 by default). Pages are
+# Python work holding the GIL; a process's other threads wait for it each time one comes
+# back from the database, a socket write or os.urandom (CSRF tokens), and under load those
+# waits were most of a request's time (docs/BENCHMARKS.md, "The contact's conversation
+# page under load"). Processes share the CPUs without that queue.
+WEB_THREADS = 1
+
+
+def _web_workers_default() -> int:
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(2 * (usable or 1), 8)
 
 
 def _setup_django() -> None:
@@ -162,7 +170,7 @@ def run_web(args: argparse.Namespace) -> int:
     if settings.PRODUCTION:
         # Hashed, compressed static files for whitenoise; cheap when nothing changed.
         _manage(["collectstatic", "--noinput", "-v", "0"])
-    workers = args.workers or _env_count("HUSHPOST_WEB_WORKERS", WEB_WORKERS)
+    workers = args.workers or _env_count("HUSHPOST_WEB_WORKERS", _web_workers_default())
     threads = args.threads or _env_count("HUSHPOST_WEB_THREADS", WEB_THREADS)
     return _exec(_gunicorn_argv(args.bind, args.port, workers, threads))
 
@@ -186,7 +194,10 @@ def run_all(args: argparse.Namespace) -> int:
     children = {
         "web": subprocess.Popen(
             _gunicorn_argv(
-                args.bind, args.port, _env_count("HUSHPOST_WEB_WORKERS", RUN_WEB_WORKERS), threads
+                args.bind,
+                args.port,
+                _env_count("HUSHPOST_WEB_WORKERS", _web_workers_default()),
+                threads,
             ),
             env=env,
         ),
@@ -266,6 +277,12 @@ def _env_count(name: str, default: int) -> int:
     return int(value)
 
 
+def _processes(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes (1 or more)")
+    return int(value)
+
+
 def _threads(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of threads (1 or more)")
@@ -282,8 +299,18 @@ def main(argv: list[str] | None = None) -> int:
     web = commands.add_parser("web", help="serve the web app and API (production)")
     web.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     web.add_argument("--bind", default="0.0.0.0")
-    web.add_argument("--workers", type=_threads, default=None)
-    web.add_argument("--threads", type=_threads, default=None)
+    web.add_argument(
+        "--workers",
+        type=_processes,
+        default=None,
+        help="processes (default HUSHPOST_WEB_WORKERS, else 2 per CPU, at most 8)",
+    )
+    web.add_argument(
+        "--threads",
+        type=_threads,
+        default=None,
+        help=f"threads per process (default HUSHPOST_WEB_THREADS, else {WEB_THREADS})",
+    )
     worker = commands.add_parser("worker", help="run background tasks (any number of these)")
     worker.add_argument(
         "--interval", type=_seconds, default=1.0, help="seconds between polls when idle (default 1)"
