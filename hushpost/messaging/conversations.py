@@ -81,7 +81,7 @@ def thread_to_show(contact: Contact) -> list[Message]:
     annotated = list(_SHOWN_THREAD.run(contact=contact.pk, organization=contact.organization_id))
     files: dict = {message.pk: [] for message in annotated}
     # Most threads have no file at all: then no second query (a round trip on PostgreSQL).
-    if any(message.has_files for message in annotated):  # type: ignore[attr-defined]
+    if any(message.has_files for message in annotated):
         rows = (
             Attachment.objects.filter(
                 organization_id=contact.organization_id, message__contact_id=contact.pk
@@ -94,7 +94,7 @@ def thread_to_show(contact: Contact) -> list[Message]:
                 files[message_id].append(tuple(item))
     messages: list[Message] = []
     for message in annotated:
-        message.files = files[message.pk]  # type: ignore[attr-defined]
+        message.files = files[message.pk]
         messages.append(message)
     return messages
 
