@@ -21,7 +21,7 @@ SETTINGS = "hushpost.settings"
 # One thread per web process, and two processes per CPU (at most 8 by default). Pages are
 # Python work holding the GIL; a process's other threads wait for it each time one comes
 # back from the database, a socket write or os.urandom (CSRF tokens), and under load those
-# waits were most of a request's time (docs/BENCHMARKS.md, "The contact's conversation
+# waits were about 40 % of the server's samples (docs/BENCHMARKS.md, "The contact's conversation
 # page under load"). Processes share the CPUs without that queue.
 WEB_THREADS = 1
 
