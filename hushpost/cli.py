@@ -1,7 +1,7 @@
 """The `hushpost` command: run the demo, or one production process, or a Django command.
 
 hushpost run [--port 8000] [--bind 127.0.0.1]   web + worker + scheduler, demo org
-hushpost web [--port 8000] [--bind 0.0.0.0] [--workers N]
+hushpost web [--port 8000] [--bind 0.0.0.0] [--workers N] [--threads N]
 hushpost worker [--interval 1] [--webhook-threads 4]   sends deliveries and webhooks
 hushpost webhooks [--threads 8]                    only webhooks (optional, to scale apart)
 hushpost scheduler
@@ -18,6 +18,17 @@ import sys
 import time
 
 SETTINGS = "hushpost.settings"
+# One thread per web process, and two processes per CPU (at most 8 by default). Pages are
+# Python work holding the GIL; a process's other threads wait for it each time one comes
+# back from the database, a socket write or os.urandom (CSRF tokens), and under load those
+# waits were about 40 % of the server's samples (docs/BENCHMARKS.md, "The contact's conversation
+# page under load"). Processes share the CPUs without that queue.
+WEB_THREADS = 1
+
+
+def _web_workers_default() -> int:
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(2 * (usable or 1), 8)
 
 
 def _setup_django() -> None:
@@ -69,7 +80,7 @@ def _manage(argv: list[str]) -> int:
     return 0
 
 
-def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
+def _gunicorn_argv(bind: str, port: int, workers: int, threads: int) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -83,7 +94,7 @@ def _gunicorn_argv(bind: str, port: int, workers: int) -> list[str]:
         "--workers",
         str(workers),
         "--threads",
-        "4",
+        str(threads),
         "--worker-class",
         "gthread",
         "--graceful-timeout",
@@ -159,7 +170,9 @@ def run_web(args: argparse.Namespace) -> int:
     if settings.PRODUCTION:
         # Hashed, compressed static files for whitenoise; cheap when nothing changed.
         _manage(["collectstatic", "--noinput", "-v", "0"])
-    return _exec(_gunicorn_argv(args.bind, args.port, args.workers))
+    workers = args.workers or _env_count("HUSHPOST_WEB_WORKERS", _web_workers_default())
+    threads = args.threads or _env_count("HUSHPOST_WEB_THREADS", WEB_THREADS)
+    return _exec(_gunicorn_argv(args.bind, args.port, workers, threads))
 
 
 def run_all(args: argparse.Namespace) -> int:
@@ -177,8 +190,17 @@ def run_all(args: argparse.Namespace) -> int:
     if not os.environ.get("HUSHPOST_BASE_URL"):
         os.environ["HUSHPOST_BASE_URL"] = url
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONUNBUFFERED": "1"}
+    threads = _env_count("HUSHPOST_WEB_THREADS", WEB_THREADS)
     children = {
-        "web": subprocess.Popen(_gunicorn_argv(args.bind, args.port, 2), env=env),
+        "web": subprocess.Popen(
+            _gunicorn_argv(
+                args.bind,
+                args.port,
+                _env_count("HUSHPOST_WEB_WORKERS", _web_workers_default()),
+                threads,
+            ),
+            env=env,
+        ),
         "worker": subprocess.Popen(_worker_argv(), env=env),
         "scheduler": subprocess.Popen(_scheduler_argv(), env=env),
     }
@@ -243,6 +265,24 @@ def _count(value: str) -> int:
     return int(value)
 
 
+def _env_count(name: str, default: int) -> int:
+    """A count of workers or threads from the environment (1 or more)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number (1 or more).")
+    return int(value)
+
+
+def _processes(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes (1 or more)")
+    return int(value)
+
+
 def _threads(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of threads (1 or more)")
@@ -260,7 +300,16 @@ def main(argv: list[str] | None = None) -> int:
     web.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     web.add_argument("--bind", default="0.0.0.0")
     web.add_argument(
-        "--workers", type=int, default=int(os.environ.get("HUSHPOST_WEB_WORKERS", "3"))
+        "--workers",
+        type=_processes,
+        default=None,
+        help="processes (default HUSHPOST_WEB_WORKERS, else 2 per CPU, at most 8)",
+    )
+    web.add_argument(
+        "--threads",
+        type=_threads,
+        default=None,
+        help=f"threads per process (default HUSHPOST_WEB_THREADS, else {WEB_THREADS})",
     )
     worker = commands.add_parser("worker", help="run background tasks (any number of these)")
     worker.add_argument(
