@@ -23,9 +23,9 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
 from bench.clinic import secure_clinic
+from bench.rss import tree_rss_mb
 from bench.servers import start_hushpost
 
 TARGET_SECONDS = 1.0
@@ -80,28 +80,6 @@ def start_web(port: int) -> subprocess.Popen:
     return start_hushpost(port, "web", "--workers", "1", HUSHPOST_API_RATE="0")
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of the process and its children (gunicorn's master and worker)."""
-    total = 0
-    pids = [pid]
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                pids.append(int(entry.name))
-    for one in pids:
-        try:
-            for line in Path(f"/proc/{one}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total = max(total, int(line.split()[1]))
-        except OSError:
-            continue
-    return total / 1024
-
-
 def post(url: str, key: str, document: dict) -> tuple[float, dict]:
     request = urllib.request.Request(
         url,
@@ -139,7 +117,7 @@ def main() -> int:
             elapsed, body = post(url, key, document)
             times.append(elapsed)
             first = first or body
-        rss = rss_mb(web.pid)
+        rss = tree_rss_mb(web.pid)  # gunicorn's master and worker
     finally:
         web.terminate()
         web.wait(timeout=15)

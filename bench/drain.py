@@ -38,6 +38,7 @@ import urllib.request
 from pathlib import Path
 
 from bench.clinic import secure_clinic
+from bench.rss import rss_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 HUSHPOST = Path(sys.executable).with_name("hushpost")
@@ -316,18 +317,6 @@ def start_worker(standin: dict, log: Path) -> subprocess.Popen:
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process (Linux), in MB."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
 
 
 def drain_rate(ids, procs) -> tuple[float, dict]:
