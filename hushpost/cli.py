@@ -170,9 +170,7 @@ def run_web(args: argparse.Namespace) -> int:
     if settings.PRODUCTION:
         # Hashed, compressed static files for whitenoise; cheap when nothing changed.
         _manage(["collectstatic", "--noinput", "-v", "0"])
-    workers = args.workers or _env_count("HUSHPOST_WEB_WORKERS", _web_workers_default())
-    threads = args.threads or _env_count("HUSHPOST_WEB_THREADS", WEB_THREADS)
-    return _exec(_gunicorn_argv(args.bind, args.port, workers, threads))
+    return _exec(_gunicorn_argv(args.bind, args.port, *_web_size(args.workers, args.threads)))
 
 
 def run_all(args: argparse.Namespace) -> int:
@@ -190,17 +188,8 @@ def run_all(args: argparse.Namespace) -> int:
     if not os.environ.get("HUSHPOST_BASE_URL"):
         os.environ["HUSHPOST_BASE_URL"] = url
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "PYTHONUNBUFFERED": "1"}
-    threads = _env_count("HUSHPOST_WEB_THREADS", WEB_THREADS)
     children = {
-        "web": subprocess.Popen(
-            _gunicorn_argv(
-                args.bind,
-                args.port,
-                _env_count("HUSHPOST_WEB_WORKERS", _web_workers_default()),
-                threads,
-            ),
-            env=env,
-        ),
+        "web": subprocess.Popen(_gunicorn_argv(args.bind, args.port, *_web_size()), env=env),
         "worker": subprocess.Popen(_worker_argv(), env=env),
         "scheduler": subprocess.Popen(_scheduler_argv(), env=env),
     }
@@ -263,6 +252,15 @@ def _count(value: str) -> int:
     if not value.isdigit():
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of threads (0 or more)")
     return int(value)
+
+
+def _web_size(workers: int | None = None, threads: int | None = None) -> tuple[int, int]:
+    """Web processes and threads each: the command's options, else the environment's,
+    else the defaults (`hushpost web` and `hushpost run` alike)."""
+    return (
+        workers or _env_count("HUSHPOST_WEB_WORKERS", _web_workers_default()),
+        threads or _env_count("HUSHPOST_WEB_THREADS", WEB_THREADS),
+    )
 
 
 def _env_count(name: str, default: int) -> int:
