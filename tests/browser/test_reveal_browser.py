@@ -86,9 +86,22 @@ def test_the_compose_preview_masks_the_pin_and_keeps_send_in_view(
     box = send.bounding_box()
     assert 0 <= box["y"] and box["y"] + box["height"] <= 800, box
     page.screenshot(path=str(SHOTS / "compose-masked.png"))
+    # The message field still has focus: clicking Reveal blurs it. That must not
+    # refresh the preview too, or the refresh can replace the button between
+    # mouse-down and mouse-up and swallow the click.
+    posts: list[str] = []
+    page.on(
+        "request",
+        lambda r: posts.append(r.post_data or "") if r.url.endswith("/compose/preview/") else None,
+    )
     preview.get_by_role("button", name="Reveal the PIN and sensitive values").click()
     expect(preview.locator('[data-preview="pin"]')).to_contain_text("7316")
     expect(preview).to_contain_text("Your PIN is 7316.")
+    assert len(posts) == 1 and "reveal=1" in posts[0], posts
+    # A checkbox in the message fields still refreshes the preview at once.
+    with page.expect_response(lambda r: r.url.endswith("/compose/preview/")):
+        page.get_by_label("Send securely").uncheck()
+    expect(preview.locator('[data-preview="pin"]')).to_have_count(0)
     event = Event.objects.get(kind=EventKind.SENSITIVE_VALUE_REVEALED)
     assert event.detail["via"] == "compose preview" and event.contact == jane
     context.close()
