@@ -38,6 +38,20 @@ def test_it_queues_a_delivery_with_its_event_due_at_once_for_the_workers(queue, 
     assert [d.pk for d in lifecycle.claim_due(10)] == [delivery.pk]
 
 
+
+def test_a_claim_takes_at_most_its_limit_oldest_due_first(queue):
+    waiting = [queue() for _ in range(7)]
+    first = lifecycle.claim_due(3, worker="a")
+    # Exactly the limit, in queue order; the rest stay queued for the next claim.
+    assert [d.pk for d in first] == [d.pk for d in waiting[:3]]
+    assert {d.status for d in first} == {DeliveryStatus.SENDING}
+    assert [(d.attempts, d.claimed_by) for d in first] == [(1, "a")] * 3
+    assert Delivery.objects.filter(status=DeliveryStatus.QUEUED).count() == 4
+    second = lifecycle.claim_due(3, worker="b")
+    assert [d.pk for d in second] == [d.pk for d in waiting[3:6]]
+    assert [d.pk for d in lifecycle.claim_due(3, worker="c")] == [waiting[6].pk]
+    assert lifecycle.claim_due(3, worker="c") == []
+
 def test_nothing_is_queued_when_the_callers_transaction_rolls_back(jane):
     with pytest.raises(RuntimeError):
         with transaction.atomic():
