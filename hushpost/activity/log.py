@@ -67,7 +67,8 @@ def record_many(entries: list[dict[str, Any]]) -> list[Event]:
         )
         for entry in entries
     ]
-    with transaction.atomic():
+    # No savepoint: a failure here fails the caller's transaction as a whole anyway.
+    with transaction.atomic(savepoint=False):
         saved = Event.objects.bulk_create(events)
         events_recorded.send(sender=Event, events=saved)
     return saved

@@ -34,6 +34,7 @@ from django_tasks_db.utils import exclusive_transaction
 
 from hushpost.activity.log import record, record_many
 from hushpost.activity.models import EventKind
+from hushpost.bulk_insert import insert_rows
 from hushpost.delivery.models import Delivery, DeliveryStatus, Provider
 from hushpost.log_context import request_id
 
@@ -175,7 +176,7 @@ def insert_many(
     if not deliveries:
         return []
     with transaction.atomic():
-        Delivery.objects.bulk_create(deliveries)
+        insert_rows(Delivery, deliveries)
         record_many(entries)
     for delivery in deliveries:
         count_status(delivery.channel, delivery.status)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import pgettext
 
 from hushpost.accounts.models import ApiKey, Organization, User
+from hushpost.bulk_insert import insert_rows
 from hushpost.contacts.models import Contact
 from hushpost.delivery.models import Channel, Delivery
 from hushpost.delivery.send import insert_new, new_held, new_queued
@@ -419,13 +420,13 @@ def make_batch(jobs: list[Job], *, settings, keys) -> list[Outcome]:
         message.subject = item.title
         item.message = message
         messages.append((item, message))
-    Message.objects.bulk_create([message for _, message in messages])
+    insert_rows(Message, [message for _, message in messages])
     files = [
         Attachment.prepare(message, new.file_name, new.content_type, new.data)
         for item, message in messages
         for new in item.job.content.attachments
     ]
-    Attachment.objects.bulk_create(files)
+    insert_rows(Attachment, files)
     _touch(messages, now)
     for item, message in messages:
         if item.decision is not None:  # a secure send: its link carries the PIN in force
@@ -437,7 +438,7 @@ def make_batch(jobs: list[Job], *, settings, keys) -> list[Outcome]:
                 pin=item.decision.pin,
                 pin_source=item.decision.source,
             )
-    SecureLink.objects.bulk_create([item.link for item in made if item.link])
+    insert_rows(SecureLink, [item.link for item in made if item.link])
     deliveries = [_delivery(item, settings, keys) for item in planned]
     by_actor: dict[str, list[Delivery]] = {}
     for item, delivery in zip(planned, deliveries, strict=True):
