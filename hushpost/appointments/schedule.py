@@ -28,6 +28,7 @@ from hushpost.appointments.models import (
     SchedulerLock,
     Timing,
 )
+from hushpost.bulk_insert import insert_rows
 from hushpost.delivery.models import Channel
 from hushpost.delivery.send import ask_for_keypress
 from hushpost.messaging.compose import (
@@ -402,7 +403,7 @@ def _send_batch(dues: list[DueSend], now: datetime) -> None:
             language=language,
         )
         jobs.append((due, Job(send, recipient, content, due_at=due.due_at)))
-    Send.objects.bulk_create(sends)
+    insert_rows(Send, sends)
     outcomes = make_batch([job for _, job in jobs], settings=settings, keys=keys)
     for (due, job), outcome in zip(jobs, outcomes, strict=True):
         auto = due.auto_message
