@@ -436,10 +436,12 @@ TWILIO_API_BASE_URL = envstr("TWILIO_API_BASE_URL", "https://api.twilio.com")
 # Tries per delivery (the first included) before a temporary failure becomes final.
 HUSHPOST_DELIVERY_MAX_ATTEMPTS = envint("HUSHPOST_DELIVERY_MAX_ATTEMPTS", 8)
 # `hushpost worker`: text messages in flight at once per worker process, and
-# deliveries claimed per batch (a killed worker leaves at most one batch for
-# the sweep and reconciliation to settle).
+# deliveries claimed per batch (a killed worker leaves at most two batches for
+# the sweep and reconciliation to settle). 100, not 32: each batch costs a few
+# statements however big, and at 32 they were a third of one worker's time
+# (docs/BENCHMARKS.md, the drain).
 HUSHPOST_WORKER_CONCURRENCY = envint("HUSHPOST_WORKER_CONCURRENCY", 8)
-HUSHPOST_WORKER_BATCH = envint("HUSHPOST_WORKER_BATCH", 32)
+HUSHPOST_WORKER_BATCH = envint("HUSHPOST_WORKER_BATCH", 100)
 for _name in ("HUSHPOST_WORKER_CONCURRENCY", "HUSHPOST_WORKER_BATCH"):
     if globals()[_name] < 1:
         raise ImproperlyConfigured(f"{_name} must be 1 or more.")
