@@ -19,9 +19,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Model
+from django.db.models import ForeignKey, Model
 from django.db.models.expressions import Expression
-from django.db.models.fields import AutoFieldMixin
+from django.db.models.fields import AutoFieldMixin, Field
 
 
 def insert_rows[M: Model](
@@ -42,26 +42,33 @@ def insert_rows[M: Model](
     if generated is not None and any(obj.pk is not None for obj in objs):
         raise ValueError(f"{model.__name__} rows with their key set: use bulk_create")
     fields = [field for field in meta.concrete_fields if field is not generated]
+    columns = [(field, type(field).pre_save is Field.pre_save) for field in fields]
+    relations = [field for field in fields if isinstance(field, ForeignKey)]
     quote = connection.ops.quote_name
     head = (
         f"INSERT INTO {quote(meta.db_table)} "
-        f"({', '.join(quote(field.column) for field in fields)}) VALUES "
+        f"({', '.join(quote(str(field.column)) for field in fields)}) VALUES "
     )
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    tail = f" RETURNING {quote(generated.column)}" if generated is not None else ""
+    tail = f" RETURNING {quote(str(generated.column))}" if generated is not None else ""
     size = max(1, connection.ops.bulk_batch_size(fields, objs))
+    # Every value converted before the first statement: a row that can't be written
+    # is refused with nothing sent, and the caller's transaction still usable.
+    batches: list[tuple[list[M], list[Any]]] = []
+    for start in range(0, len(objs), size):
+        batch = objs[start : start + size]
+        params: list[Any] = []
+        for obj in batch:
+            _take_related_keys(obj, relations)
+            for field, plain in columns:
+                # A plain field's pre_save is only reading the attribute.
+                value = obj.__dict__[field.attname] if plain else field.pre_save(obj, True)
+                if isinstance(value, Expression):
+                    raise ValueError(f"{model.__name__}.{field.name} is an expression")
+                params.append(field.get_db_prep_save(value, connection))
+        batches.append((batch, params))
     with transaction.atomic(using=alias, savepoint=False), connection.cursor() as cursor:
-        for start in range(0, len(objs), size):
-            batch = objs[start : start + size]
-            params: list[Any] = []
-            for obj in batch:
-                # As bulk_create: a related object saved since it was assigned gives its key.
-                obj._prepare_related_fields_for_save(operation_name="insert")
-                for field in fields:
-                    value = field.pre_save(obj, True)
-                    if isinstance(value, Expression):
-                        raise ValueError(f"{model.__name__}.{field.name} is an expression")
-                    params.append(field.get_db_prep_save(value, connection))
+        for batch, params in batches:
             cursor.execute(head + ", ".join([row] * len(batch)) + tail, params)
             if generated is not None:
                 keys = cursor.fetchall()
@@ -73,3 +80,17 @@ def insert_rows[M: Model](
         obj._state.adding = False
         obj._state.db = alias
     return objs
+
+
+def _take_related_keys(obj: Model, relations: list[ForeignKey]) -> None:
+    """As bulk_create does: a related object saved after it was assigned (its key made
+    by an earlier insert) gives its key now; one never saved is refused."""
+    for field in relations:
+        if obj.__dict__[field.attname] is not None or not field.is_cached(obj):
+            continue
+        related = field.get_cached_value(obj)
+        if related is None:
+            continue
+        if related.pk is None:
+            raise ValueError(f"{type(obj).__name__}.{field.name} is an unsaved object")
+        setattr(obj, field.attname, getattr(related, field.target_field.attname))
