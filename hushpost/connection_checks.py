@@ -15,6 +15,7 @@ whose last query failed is left to Django (`errors_occurred`: checked, or closed
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections
@@ -41,7 +42,9 @@ def on_request_started(sender, **kwargs) -> None:
     """Runs after Django's own close_old_connections (connected when django.db was
     imported, before any app), which has just asked for a check on the next query."""
     now = time.monotonic()
-    for connection in connections.all(initialized_only=True):
+    # Any: django-stubs doesn't know the health check's attributes.
+    wrappers: Sequence[Any] = connections.all(initialized_only=True)
+    for connection in wrappers:
         if (
             connection.health_check_enabled
             and not connection.health_check_done

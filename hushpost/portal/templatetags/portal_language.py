@@ -31,7 +31,7 @@ def _options(current: str) -> SafeString:
     return SafeString(
         "".join(
             f'<option value="{html.escape(code)}" lang="{html.escape(code)}"'
-            f'{" selected" if code == current else ""}>{html.escape(name)}</option>'
+            f"{' selected' if code == current else ''}>{html.escape(name)}</option>"
             for code, name in choices()
         )
     )
