@@ -26,14 +26,31 @@ PRIVATE_PAGE_CSP: dict[str, list[str]] = {
 }
 
 
+# The same for every response: written once.
+_POLICY = build_policy(PRIVATE_PAGE_CSP)
+_CSP_HEADER = str(CSP.HEADER_ENFORCE)
+# Set on a response once it has the headers: the portal's middleware, there for the
+# errors no view decorator sees, and the staff no-store middleware then have
+# nothing to add, and don't pay for adding it again on every page.
+_GIVEN = "hushpost_private_page_headers"
+
+
 def add_private_page_headers(response: HttpResponse) -> HttpResponse:
+    if has_private_page_headers(response):
+        return response
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
     add_never_cache_headers(response)
-    if str(CSP.HEADER_ENFORCE) not in response:
-        response.headers[str(CSP.HEADER_ENFORCE)] = build_policy(PRIVATE_PAGE_CSP)
+    if _CSP_HEADER not in response:
+        response.headers[_CSP_HEADER] = _POLICY
+    setattr(response, _GIVEN, True)
     return response
+
+
+def has_private_page_headers(response: HttpResponse) -> bool:
+    """Whether add_private_page_headers gave this response its headers (never-cache too)."""
+    return getattr(response, _GIVEN, False)
 
 
 def private_page(view):

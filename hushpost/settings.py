@@ -199,6 +199,16 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The contact's pages (portal/pages.py). The processors above are the staff
+        # app's: the signed-in user, messages, the unread count — each a look at the
+        # staff session on every page, with nothing in it for a contact. The CSRF
+        # token, the one thing the portal's forms need, comes with every engine.
+        "NAME": "portal",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": []},
+    },
 ]
 
 # --- Database -------------------------------------------------------------

@@ -78,7 +78,7 @@ def thread_to_show(contact: Contact) -> list[Message]:
     compiling it again on every view cost as much as running it and reading the
     twenty messages.
     """
-    annotated = list(_SHOWN_THREAD.run(contact=contact.pk, organization=contact.organization_id))
+    annotated = _SHOWN_THREAD.run(contact=contact.pk, organization=contact.organization_id)
     files: dict = {message.pk: [] for message in annotated}
     # Most threads have no file at all: then no second query (a round trip on PostgreSQL).
     if any(message.has_files for message in annotated):

@@ -16,6 +16,9 @@ from hushpost.contacts.models import Contact
 from hushpost.portal.language import choices as language_choices
 from hushpost.portal.language import page_language
 
+# settings.TEMPLATES: the portal's own engine, without the staff app's context processors.
+TEMPLATE_ENGINE = "portal"
+
 
 def render_page(
     request: HttpRequest,
@@ -37,7 +40,7 @@ def render_page(
     # Rendered inside the overrides: dates, numbers and every gettext string
     # come out in the contact's terms, and nothing leaks into the next request.
     with translation.override(language), timezone.override(zone or timezone.get_default_timezone()):
-        response = render(request, template, context, status=status)
+        response = render(request, template, context, status=status, using=TEMPLATE_ENGINE)
         response.headers["Content-Language"] = translation.get_language()
     return response
 

@@ -3,6 +3,7 @@ from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
 from hushpost.languages import STAFF_LANGUAGES
+from hushpost.private_page import has_private_page_headers
 
 STAFF_CODES = {code for code, _ in STAFF_LANGUAGES}
 # Paths with a language of their own: the contact's pages and emails choose theirs
@@ -18,7 +19,8 @@ class NoStoreMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        add_never_cache_headers(response)
+        if not has_private_page_headers(response):  # which are never-cache already
+            add_never_cache_headers(response)
         return response
 
 

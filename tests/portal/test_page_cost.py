@@ -70,3 +70,28 @@ def test_composed_messages_cost_no_appointment_query(client, jane, pin_link):
     page, queries = reload(jane_client)
     assert "Composed 2" in page
     assert not any("appointments_duesend" in q for q in queries)
+
+
+def test_the_page_looks_up_no_staff_user_signed_in_in_the_same_browser(
+    client, alice, jane, pin_link
+):
+    """The portal renders through its own template engine (settings.TEMPLATES, "portal"),
+    without the staff app's context processors: a staff member signed in in the same
+    browser costs the contact's page no look at the staff user or their inbox."""
+    client.force_login(alice)
+    page, queries = reload(signed_in(client, pin_link[1]))
+    assert SECRET_TEXT in page and "Riverside Clinic" in page
+    staff_tables = ("accounts_user", "messaging_conversation", "otp_")
+    assert not [q for q in queries if any(table in q for table in staff_tables)]
+
+
+def test_the_private_page_headers_are_given_once_and_stay_whole(client, jane, pin_link):
+    from hushpost.private_page import add_private_page_headers, has_private_page_headers
+
+    response = signed_in(client, pin_link[1]).get("/s/conversation/")
+    assert has_private_page_headers(response)
+    before = dict(response.headers)
+    assert add_private_page_headers(response) is response and dict(response.headers) == before
+    assert before["Referrer-Policy"] == "no-referrer" and before["X-Frame-Options"] == "DENY"
+    assert "no-store" in before["Cache-Control"] and "private" in before["Cache-Control"]
+    assert "default-src 'none'" in before["Content-Security-Policy"]
