@@ -352,7 +352,7 @@ def _update_each(
     quote = connection.ops.quote_name
     pk = Delivery._meta.pk
     assert pk is not None
-    columns = ["id", "attempts", *(_field(name).column for name in differing)]
+    columns = ["id", "attempts", *(str(_field(name).column) for name in differing)]
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     values: list[Any] = []
     for delivery, fields, _ in items:
@@ -364,7 +364,7 @@ def _update_each(
         move,
         now,
         same,
-        raw={_field(name).column: f"each.{quote(_field(name).column)}" for name in differing},
+        raw={column: f"each.{quote(column)}" for column in columns[2:]},
     )
     each = f"each({', '.join(quote(column) for column in columns)})"
     return _returning_ids(
@@ -408,7 +408,7 @@ def _set_clause(
     if transition.target != DeliveryStatus.SENDING:
         fields.setdefault("lease_expires_at", None)
     quote = connection.ops.quote_name
-    parts = [f"{quote(_field(name).column)} = %s" for name in fields]
+    parts = [f"{quote(str(_field(name).column))} = %s" for name in fields]
     parts += [f"{quote(column)} = {sql}" for column, sql in (raw or {}).items()]
     return ", ".join(parts), [_prep(connection, name, value) for name, value in fields.items()]
 

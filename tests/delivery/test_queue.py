@@ -38,7 +38,6 @@ def test_it_queues_a_delivery_with_its_event_due_at_once_for_the_workers(queue, 
     assert [d.pk for d in lifecycle.claim_due(10)] == [delivery.pk]
 
 
-
 def test_a_claim_takes_at_most_its_limit_oldest_due_first(queue):
     waiting = [queue() for _ in range(7)]
     first = lifecycle.claim_due(3, worker="a")
@@ -51,6 +50,7 @@ def test_a_claim_takes_at_most_its_limit_oldest_due_first(queue):
     assert [d.pk for d in second] == [d.pk for d in waiting[3:6]]
     assert [d.pk for d in lifecycle.claim_due(3, worker="c")] == [waiting[6].pk]
     assert lifecycle.claim_due(3, worker="c") == []
+
 
 def test_nothing_is_queued_when_the_callers_transaction_rolls_back(jane):
     with pytest.raises(RuntimeError):
