@@ -36,6 +36,18 @@ def _stored(model, pk) -> dict:
     }
 
 
+def _outbox_row(org, endpoint, event: Event) -> WebhookMessage:
+    return WebhookMessage(
+        organization_id=org.pk,
+        endpoint=endpoint,
+        event=event,
+        webhook_id="w1",
+        event_type=EventKind.QUEUED,
+        payload={},
+        next_attempt_at=timezone.now(),
+    )
+
+
 def test_a_row_reads_back_exactly_as_bulk_create_writes_it(org_a, alice):
     ours, django = _send(org_a, alice), _send(org_a, alice)
     django.created_at = ours.created_at
@@ -66,15 +78,7 @@ def test_a_related_row_saved_after_it_was_assigned_gives_its_key(org_a, receiver
     # An event gets its key when inserted; the outbox row was made before that.
     endpoint, _ = create_endpoint(org_a, url=receiver.url, events=["*"], description="EHR")
     event = Event(organization=org_a, kind=EventKind.QUEUED)
-    message = WebhookMessage(
-        organization_id=org_a.pk,
-        endpoint=endpoint,
-        event=event,
-        webhook_id="w1",
-        event_type=EventKind.QUEUED,
-        payload={},
-        next_attempt_at=timezone.now(),
-    )
+    message = _outbox_row(org_a, endpoint, event)
     assert message.event_id is None
     Event.objects.bulk_create([event])
     insert_rows(WebhookMessage, [message])
@@ -88,15 +92,7 @@ def test_what_it_cannot_write_is_refused_and_nothing_is_stored(org_a, receiver):
         insert_rows(Event, [event])
     endpoint, _ = create_endpoint(org_a, url=receiver.url, events=["*"], description="EHR")
     never_saved = Event(organization=org_a, kind=EventKind.QUEUED)
-    message = WebhookMessage(
-        organization_id=org_a.pk,
-        endpoint=endpoint,
-        event=never_saved,
-        webhook_id="w1",
-        event_type=EventKind.QUEUED,
-        payload={},
-        next_attempt_at=timezone.now(),
-    )
+    message = _outbox_row(org_a, endpoint, never_saved)
     with pytest.raises(ValueError, match="event is an unsaved object"):
         insert_rows(WebhookMessage, [message])
     assert not Event.objects.filter(kind=EventKind.QUEUED).exists()
