@@ -41,7 +41,6 @@ from hushpost.messaging.compose import (
     make_batch,
 )
 from hushpost.messaging.models import Origin, SecureMessagingSettings, Send
-from hushpost.messaging.rendering import fields_used
 from hushpost.messaging.template_fields import OrganizationSender, custom_keys
 
 logger = logging.getLogger(__name__)
@@ -51,8 +50,6 @@ MINUTES_PER_DAY = 24 * 60
 BATCH = 500
 TICK_SECONDS = 2.0
 LOCK_NAME = "due_sends"
-# Signed for each reminder only when its template names it.
-CONFIRM_LINK = "appointment.confirm_link"
 
 
 def due_time(auto: AutoMessage, appointment: Appointment) -> datetime:
@@ -351,14 +348,19 @@ def _send_batch(dues: list[DueSend], now: datetime) -> None:
     due order: a send each (as an inline send of one), their messages, links and
     deliveries made in bulk. A template that can't be sent at all fails its rows."""
     from hushpost.appointments.auto_messages import AutoMessageValues
-    from hushpost.appointments.template_fields import APPOINTMENT_FIELDS, appointment_context
+    from hushpost.appointments.template_fields import (
+        APPOINTMENT_FIELDS,
+        appointment_context,
+        fields_named,
+    )
 
     organization = dues[0].organization
     settings = SecureMessagingSettings.objects.for_org(organization)
     keys = custom_keys(organization)
     extra = {"appointment": frozenset(APPOINTMENT_FIELDS)}
     refused: dict[tuple[int, str], str] = {}  # (auto message, language) → why, checked once
-    links: dict[tuple[int, str], bool] = {}  # … → whether it names the confirm link
+    # … → the appointment fields its text names (None: any), so only those are written
+    named: dict[tuple[int, str], frozenset[str] | None] = {}
     jobs, sends = [], []
     for due in dues:
         appointment, auto = due.appointment, due.auto_message
@@ -377,9 +379,7 @@ def _send_batch(dues: list[DueSend], now: datetime) -> None:
                 extra_fields=extra,
             )
             refused[auto.pk, language] = str(ComposeError(problems)) if problems else ""
-            links[auto.pk, language] = CONFIRM_LINK in fields_used(text.body) | fields_used(
-                text.subject
-            )
+            named[auto.pk, language] = fields_named(text.body, text.subject)
         if refused[auto.pk, language]:
             _finish(due, DueSendStatus.FAILED, now, reason=refused[auto.pk, language])
             continue
@@ -407,7 +407,7 @@ def _send_batch(dues: list[DueSend], now: datetime) -> None:
         )
         recipient = Recipient(
             appointment.contact,
-            appointment_context(appointment, language, confirm_link=links[auto.pk, language]),
+            appointment_context(appointment, language, names=named[auto.pk, language]),
             label=f"due{due.pk}",
             language=language,
         )

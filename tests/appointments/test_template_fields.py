@@ -12,7 +12,11 @@ import time_machine
 
 from hushpost.appointments.models import Appointment, AppointmentStatus, AutoMessage, Timing
 from hushpost.appointments.schedule import send_due, sync_appointment
-from hushpost.appointments.template_fields import APPOINTMENT_FIELDS, appointment_context
+from hushpost.appointments.template_fields import (
+    APPOINTMENT_FIELDS,
+    appointment_context,
+    fields_named,
+)
 from hushpost.contacts.models import Contact
 from hushpost.messaging.models import Message
 from hushpost.messaging.rendering import render
@@ -183,3 +187,42 @@ def test_a_contact_gets_their_languages_variant_with_its_dates_in_that_language(
         },
     )
     assert said == "Le esperamos el 5 de marzo de 2026."
+
+
+@pytest.mark.parametrize(
+    ("templates", "named"),
+    [
+        (("At {{ appointment.start_time }}", ""), {"start_time"}),
+        (
+            ('{% if appointment.status == "confirmed" %}ok{% endif %}', "{{ appointment.title }}"),
+            {"status", "title"},
+        ),
+        (('{{ appointment.start | date: "%A" }} {{ contact.name }}', ""), {"start"}),
+        (("No fields at all.", ""), set()),
+        # The whole object, or a name not among the fields (Compose refuses both before
+        # saving; were one to get through, the scheduler would write every field).
+        (("{% assign a = appointment %}{{ a.title }}", ""), None),
+        (("{{ appointment.no_such_field }}", ""), None),
+    ],
+)
+def test_the_scheduler_knows_which_fields_a_text_names(templates, named):
+    found = fields_named(*templates)
+    assert found == (None if named is None else frozenset(named))
+
+
+def test_a_reminder_written_from_only_its_named_fields_reads_as_one_written_from_all(org_a):
+    person = contact(org_a, "es", "Europe/Madrid")
+    body = (
+        '{{ appointment["location"] }} {{ appointment.start_time }}, '
+        '{{ appointment.start | date: "%A" }}; {% if appointment.status == "scheduled" %}'
+        "{{ appointment.status_label }}{% endif %} {{ appointment.title }}"
+    )
+    sent = sent_by_the_scheduler(
+        org_a, person, body, translations={"es": {"subject": "", "body": body}}
+    )
+    everything = appointment_context(Appointment.objects.get(contact=person), "es")
+    assert sent == render(body, everything)
+    assert sent.startswith(" 15:30, jueves; ") and sent.endswith(" Check-up"), sent
+    # Named only: the text with one date field doesn't get the others (nor the signed link).
+    some = appointment_context(Appointment.objects.get(contact=person), "es", names={"start_time"})
+    assert some == {"appointment": {"start_time": "15:30"}}
