@@ -401,12 +401,9 @@ def _set_clause(
     *,
     raw: dict[str, str] | None = None,
 ) -> tuple[str, list[Any]]:
-    """The SET of a move written by hand: its status, `updated_at`, the lease as
-    `_update` sets it, `fields` as parameters and `raw` (column: SQL) as given."""
-    transition = TRANSITIONS[move]
-    fields = {"status": transition.target, "updated_at": now, **fields}
-    if transition.target != DeliveryStatus.SENDING:
-        fields.setdefault("lease_expires_at", None)
+    """The SET of a move written by hand: what `_written` says the move writes, as
+    parameters, and `raw` (column: SQL) as given."""
+    fields = _written(move, now, fields)
     quote = connection.ops.quote_name
     parts = [f"{quote(str(_field(name).column))} = %s" for name in fields]
     parts += [f"{quote(column)} = {sql}" for column, sql in (raw or {}).items()]
@@ -479,18 +476,27 @@ def apply(
 
 def _update(move: Move, filters: dict[str, Any], *, now: datetime.datetime, **fields: Any) -> int:
     """The conditional UPDATE of one move over every row matching `filters`."""
+    transition = TRANSITIONS[move]
+    return Delivery.objects.filter(status__in=transition.sources, **filters).update(
+        **_written(move, now, fields)
+    )
+
+
+def _written(move: Move, now: datetime.datetime, fields: dict[str, Any]) -> dict[str, Any]:
+    """Every column a move writes, whether the ORM (`_update`) or hand-written SQL
+    (`_set_clause`) writes it: the move's status, `updated_at`, the lease cleared
+    unless it ends in `sending`, and `fields`."""
     if "status" in fields:
         raise TypeError("the move decides the status")
-    transition = TRANSITIONS[move]
-    if transition.target != DeliveryStatus.SENDING:
-        fields.setdefault("lease_expires_at", None)
-    if transition.target == DeliveryStatus.QUEUED:
+    target = TRANSITIONS[move].target
+    written = {"status": target, "updated_at": now, **fields}
+    if target != DeliveryStatus.SENDING:
+        written.setdefault("lease_expires_at", None)
+    if target == DeliveryStatus.QUEUED:
         # Queued again (a retry, staff, reconciliation): the worker's log lines name
         # who did it; a worker's own retry keeps the id it is logging under.
-        fields.setdefault("request_id", request_id())
-    return Delivery.objects.filter(status__in=transition.sources, **filters).update(
-        status=transition.target, updated_at=now, **fields
-    )
+        written.setdefault("request_id", request_id())
+    return written
 
 
 def _after(
